@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { registerAuditRoutes } from './audit/routes.js';
+import { registerAuthRoutes } from './auth/routes.js';
+import type { AppContext } from './context.js';
+import type { App } from './http/app-types.js';
+import { handleError, handleNotFound } from './http/errors.js';
+import { makeValidatorCompiler } from './http/validation.js';
+import { isUuid } from './lib/ids.js';
+import { registerPlatformRoutes } from './platform/routes.js';
+import { registerTenantRoutes } from './tenants/routes.js';
+import { registerUserRoutes } from './users/routes.js';
+
+const API_DESCRIPTION =
+  'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
+
+/** Lower-cases UUIDs in the path and query, so ids match however the client spelled them. */
+function lowerCaseIds(values: unknown): void {
+  if (!values || typeof values !== 'object') return;
+  const record = values as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value === 'string' && isUuid(value)) record[key] = value.toLowerCase();
+  }
+}
+
+/** Builds the API without listening, so tests can `inject` and `serve` can listen. */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    loggerInstance: ctx.logger,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    trustProxy: ctx.config.trustProxy,
+  });
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(makeValidatorCompiler());
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  // An empty body with a JSON content type counts as no body (DELETE clients send these).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    return defaultJson(req, body as string, done);
+  });
+
+  app.addHook('preValidation', async (req) => {
+    lowerCaseIds(req.params);
+    lowerCaseIds(req.query);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'WUTS', version: '0.1.0', description: API_DESCRIPTION },
+      components: {
+        securitySchemes: {
+          masterToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Platform master token sent as Authorization: Bearer <master-token>. Required only for Super Admin (cross-tenant) endpoints.',
+          },
+          userToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A tenant user\'s API token sent as Authorization: Bearer wuts_tok_... (from /register, POST /login or POST /me/tokens).',
+          },
+        },
+      },
+      tags: [
+        { name: 'platform', description: 'the platform operator\'s endpoints (master token)' },
+        { name: 'auth', description: 'logging in, the calling user and its tokens' },
+        { name: 'users', description: 'users and roles inside a tenant' },
+        { name: 'audit', description: 'the audit log' },
+        { name: 'operations', description: 'health, readiness, documentation' },
+      ],
+    },
+  });
+
+  registerPlatformRoutes(app, ctx);
+  registerTenantRoutes(app, ctx);
+  registerAuthRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
+
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,88 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { MASTER_TOKEN_REQUIRED, forbidden, unauthorized } from '../lib/errors.js';
+import { nowIso } from '../lib/time.js';
+import type { Actor, UserActor } from './actor.js';
+import { findTokenIdentity, touchToken } from './token-repo.js';
+import { TOKEN_PREFIX, hashToken, secretsEqual } from './tokens.js';
+
+type Identity =
+  | { kind: 'none' }
+  | { kind: 'invalid' }
+  | { kind: 'master' }
+  | { kind: 'inactive_user' }
+  | { kind: 'user'; actor: UserActor; tenantActive: boolean };
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+const identities = new WeakMap<FastifyRequest, Promise<Identity>>();
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+async function identify(ctx: AppContext, request: FastifyRequest): Promise<Identity> {
+  const token = bearer(request);
+  if (!token) return { kind: request.headers.authorization ? 'invalid' : 'none' };
+  if (secretsEqual(token, ctx.masterToken)) return { kind: 'master' };
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { kind: 'invalid' };
+
+  const row = await findTokenIdentity(ctx.db.kysely, hashToken(token));
+  const now = Date.now();
+  if (!row || (row.expires_at !== null && Date.parse(row.expires_at) <= now)) return { kind: 'invalid' };
+  if (!row.user_active) return { kind: 'inactive_user' };
+  if (row.last_used_at === null || now - Date.parse(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
+    await touchToken(ctx.db.kysely, row.tenant_id, row.token_id, nowIso(new Date(now)));
+  }
+  return {
+    kind: 'user',
+    tenantActive: row.tenant_active,
+    actor: { type: 'user', userId: row.user_id, tenantId: row.tenant_id, role: row.role, email: row.email, tokenId: row.token_id },
+  };
+}
+
+/** Identifies the caller once per request; the database is read on every request, so a
+ * deactivation or revocation takes effect on the very next one. */
+function identityOf(ctx: AppContext, request: FastifyRequest): Promise<Identity> {
+  let found = identities.get(request);
+  if (!found) {
+    found = identify(ctx, request);
+    identities.set(request, found);
+  }
+  return found;
+}
+
+/** Master-token-only routes: 401 without a valid token, 403 for a tenant user's valid token. */
+export async function requireMaster(ctx: AppContext, request: FastifyRequest): Promise<{ type: 'master' }> {
+  const identity = await identityOf(ctx, request);
+  if (identity.kind === 'master') return { type: 'master' };
+  if (identity.kind === 'user') throw forbidden(MASTER_TOKEN_REQUIRED, 'master_token_required');
+  throw unauthorized(MASTER_TOKEN_REQUIRED, 'master_token_required');
+}
+
+/** Routes for tenant users (and the master token): an active user of an active tenant. */
+export async function requireActor(ctx: AppContext, request: FastifyRequest): Promise<Actor> {
+  const identity = await identityOf(ctx, request);
+  switch (identity.kind) {
+    case 'master':
+      return { type: 'master' };
+    case 'user':
+      if (!identity.tenantActive) throw forbidden('tenant is suspended', 'tenant_suspended');
+      return identity.actor;
+    case 'inactive_user':
+      throw unauthorized('user is deactivated', 'user_inactive');
+    case 'invalid':
+      throw unauthorized('invalid or expired token', 'invalid_token');
+    case 'none':
+      throw unauthorized('authentication required', 'unauthorized');
+  }
+}
+
+/** Routes about the caller itself (/me...): a tenant user, never the master token. */
+export async function requireUser(ctx: AppContext, request: FastifyRequest): Promise<UserActor> {
+  const actor = await requireActor(ctx, request);
+  if (actor.type !== 'user') throw forbidden('this route is for tenant users; the master token has no user', 'user_required');
+  return actor;
+}

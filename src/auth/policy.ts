@@ -1,0 +1,81 @@
+import type { Role } from '../db/schema.js';
+import { forbidden } from '../lib/errors.js';
+import type { Actor } from './actor.js';
+
+/**
+ * The one place that says who may do what (product.md section 1). Default deny: an action
+ * not listed for a role is refused. The master token may do everything.
+ */
+export type Action =
+  | 'users.read'
+  | 'users.create'
+  | 'audit.read'
+  | 'devices.read'
+  | 'devices.manage'
+  | 'devices.connect'
+  | 'messages.send'
+  | 'webhooks.read'
+  | 'webhooks.manage';
+
+const ALLOWED: Record<Action, readonly Role[]> = {
+  'users.read': ['admin', 'supervisor'],
+  'users.create': ['admin', 'supervisor'],
+  'audit.read': ['admin'],
+  'devices.read': ['admin', 'supervisor', 'agent', 'viewer'],
+  'devices.manage': ['admin'],
+  'devices.connect': ['admin', 'supervisor'],
+  'messages.send': ['admin', 'supervisor', 'agent'],
+  'webhooks.read': ['admin', 'supervisor'],
+  'webhooks.manage': ['admin'],
+};
+
+export function can(actor: Actor, action: Action): boolean {
+  return actor.type === 'master' || ALLOWED[action].includes(actor.role);
+}
+
+export function authorize(actor: Actor, action: Action): void {
+  if (!can(actor, action)) throw forbidden(`your role may not ${action.replace('.', ': ')}`);
+}
+
+/** Roles a caller may manage (update, deactivate, delete) in its tenant. */
+const MANAGES: Record<Role, readonly Role[]> = {
+  admin: ['admin', 'supervisor', 'agent', 'viewer'],
+  supervisor: ['agent', 'viewer'],
+  agent: [],
+  viewer: [],
+};
+
+/** Roles a caller may give, at creation or by a change of role. */
+const ASSIGNS: Record<Role, readonly Role[]> = MANAGES;
+
+export function canManageRole(actor: Actor, targetRole: Role): boolean {
+  return actor.type === 'master' || MANAGES[actor.role].includes(targetRole);
+}
+
+export function canAssignRole(actor: Actor, role: Role): boolean {
+  return actor.type === 'master' || ASSIGNS[actor.role].includes(role);
+}
+
+export interface UserTarget {
+  id: string;
+  role: Role;
+}
+
+export function authorizeUserCreate(actor: Actor, role: Role): void {
+  authorize(actor, 'users.create');
+  if (!canAssignRole(actor, role)) throw forbidden(`your role may not create a user with role ${role}`);
+}
+
+export function authorizeUserRead(actor: Actor, target: UserTarget): void {
+  if (actor.type === 'user' && actor.userId === target.id) return;
+  authorize(actor, 'users.read');
+}
+
+/** A change of `role` and/or `active`, or a deletion (`change` undefined). */
+export function authorizeUserChange(actor: Actor, target: UserTarget, change?: { role?: Role | undefined }): void {
+  if (actor.type === 'user' && actor.userId === target.id) throw forbidden('you may not change or delete your own user', 'self_change');
+  if (!canManageRole(actor, target.role)) throw forbidden(`your role may not manage a user with role ${target.role}`);
+  if (change?.role !== undefined && !canAssignRole(actor, change.role)) {
+    throw forbidden(`your role may not assign the role ${change.role}`);
+  }
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+
+/** Every operator setting, read from the environment once. See README "Settings". */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  masterToken: string | undefined;
+  waWsUrl: string | undefined;
+  allowPrivateWebhooks: boolean;
+  logLevel: string;
+  bodyLimitBytes: number;
+  maxUsersPerTenant: number;
+  maxTokensPerUser: number;
+  sessionTtlHours: number;
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerAddress: number;
+  loginFailureWindowSeconds: number;
+  trustProxy: boolean;
+}
+
+export interface SettingDoc {
+  name: string;
+  defaultText: string;
+  meaning: string;
+}
+
+/** The documented list, printed by `wuts --help` and mirrored in the README. */
+export const SETTINGS: SettingDoc[] = [
+  { name: 'PORT', defaultText: '8080', meaning: 'TCP port the API listens on' },
+  { name: 'HOST', defaultText: '0.0.0.0', meaning: 'address the API listens on' },
+  { name: 'DATABASE_URL', defaultText: 'unset: SQLite under WUTS_DATA_DIR', meaning: 'postgres://... to use PostgreSQL' },
+  { name: 'WUTS_DATA_DIR', defaultText: './data', meaning: 'embedded database and generated master token' },
+  { name: 'WUTS_MASTER_TOKEN', defaultText: 'unset: generated into WUTS_DATA_DIR/master-token (mode 0600)', meaning: "the platform operator's token (at least 32 characters)" },
+  { name: 'WUTS_WA_WS_URL', defaultText: "WhatsApp's own", meaning: 'WebSocket URL Baileys connects to (the emulator for a sandbox or tests)' },
+  { name: 'WUTS_ALLOW_PRIVATE_WEBHOOKS', defaultText: 'false', meaning: 'allow webhook URLs on loopback and private networks' },
+  { name: 'LOG_LEVEL', defaultText: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
+  { name: 'WUTS_BODY_LIMIT_BYTES', defaultText: '1048576', meaning: 'largest accepted request body; larger answers 413' },
+  { name: 'WUTS_MAX_USERS_PER_TENANT', defaultText: '100', meaning: 'users a tenant may have' },
+  { name: 'WUTS_MAX_TOKENS_PER_USER', defaultText: '50', meaning: 'API tokens (POST /me/tokens) a user may hold, and login sessions kept per user' },
+  { name: 'WUTS_SESSION_TTL_HOURS', defaultText: '168', meaning: 'lifetime of a token issued by POST /login' },
+  { name: 'WUTS_LOGIN_MAX_FAILURES_PER_ACCOUNT', defaultText: '5', meaning: 'failed logins per email within the window before 429' },
+  { name: 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', defaultText: '20', meaning: 'failed logins per client address within the window before 429' },
+  { name: 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', defaultText: '900', meaning: 'window of the login failure limits' },
+  { name: 'WUTS_TRUST_PROXY', defaultText: 'false', meaning: 'take the client address from X-Forwarded-For (behind a reverse proxy)' },
+];
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolSetting(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite)');
+  }
+  const masterToken = env.WUTS_MASTER_TOKEN || undefined;
+  if (masterToken !== undefined && (masterToken.length < 32 || /\s/.test(masterToken))) {
+    throw new ConfigError('WUTS_MASTER_TOKEN must be at least 32 characters with no spaces');
+  }
+  const waWsUrl = env.WUTS_WA_WS_URL?.trim() || undefined;
+  if (waWsUrl && !/^wss?:\/\/[^\s]+$/.test(waWsUrl)) {
+    throw new ConfigError(`WUTS_WA_WS_URL must be a ws:// or wss:// URL, got "${waWsUrl}"`);
+  }
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const host = env.HOST?.trim() || '0.0.0.0';
+  return {
+    port: intSetting(env, 'PORT', 8080, 0, 65535),
+    host,
+    databaseUrl,
+    dataDir: path.resolve(env.WUTS_DATA_DIR?.trim() || './data'),
+    masterToken,
+    waWsUrl,
+    allowPrivateWebhooks: boolSetting(env, 'WUTS_ALLOW_PRIVATE_WEBHOOKS', false),
+    logLevel,
+    bodyLimitBytes: intSetting(env, 'WUTS_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    maxUsersPerTenant: intSetting(env, 'WUTS_MAX_USERS_PER_TENANT', 100, 1, 1_000_000),
+    maxTokensPerUser: intSetting(env, 'WUTS_MAX_TOKENS_PER_USER', 50, 1, 10_000),
+    sessionTtlHours: intSetting(env, 'WUTS_SESSION_TTL_HOURS', 168, 1, 24 * 366),
+    loginMaxFailuresPerAccount: intSetting(env, 'WUTS_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 10_000),
+    loginMaxFailuresPerAddress: intSetting(env, 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
+    loginFailureWindowSeconds: intSetting(env, 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400 * 7),
+    trustProxy: boolSetting(env, 'WUTS_TRUST_PROXY', false),
+  };
+}

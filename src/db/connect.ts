@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { BOOLEAN_COLUMNS, type Database } from './schema.js';
+import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+const PG_TIMESTAMPTZ = 1184;
+const PG_TIMESTAMP = 1114;
+const PG_INT8 = 20;
+
+function pgTypeParser(oid: number, format?: string): (value: string) => unknown {
+  if (oid === PG_TIMESTAMPTZ || oid === PG_TIMESTAMP) return (v) => new Date(v).toISOString();
+  if (oid === PG_INT8) return (v) => Number(v);
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
+export function sqliteFilePath(dataDir: string): string {
+  return path.join(dataDir, 'wuts.sqlite');
+}
+
+export function openDatabase(options: DbOptions): Db {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: { getTypeParser: pgTypeParser as typeof pg.types.getTypeParser },
+    });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  }
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const sqlite = new SQLite(sqliteFilePath(options.dataDir));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: [new SqliteBooleanPlugin(BOOLEAN_COLUMNS)],
+  });
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}

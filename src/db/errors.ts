@@ -1,0 +1,11 @@
+/**
+ * Tells whether a database error is a unique-constraint violation, on either dialect, and on
+ * which column (best effort: the constraint or column name appears in the driver's message).
+ */
+export function uniqueViolation(err: unknown): { detail: string } | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: string; constraint?: string; message?: string; detail?: string };
+  if (e.code === '23505') return { detail: `${e.constraint ?? ''} ${e.detail ?? ''}` };
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return { detail: e.message ?? '' };
+  return undefined;
+}

@@ -1,0 +1,38 @@
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import type { Db } from './connect.js';
+import { tenancyMigration } from './migrations/0001_tenancy.js';
+
+/** Every migration, in order. Names sort; never rename or edit one that has shipped. */
+function allMigrations(db: Db): Record<string, Migration> {
+  return {
+    '0001_tenancy': tenancyMigration(db.dialect),
+  };
+}
+
+/** Kysely records what ran in `wuts_migrations` (and takes `wuts_migrations_lock` while running). */
+function migrator(db: Db): Migrator {
+  return new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => allMigrations(db) },
+    migrationTableName: 'wuts_migrations',
+    migrationLockTableName: 'wuts_migrations_lock',
+  });
+}
+
+export class MigrationError extends Error {}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const result: MigrationResultSet = await migrator(db).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const cause = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new MigrationError(`migration ${failed} failed: ${cause}`);
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of migrations not yet applied (empty when the schema is current). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const infos = await migrator(db).getMigrations();
+  return infos.filter((m) => !m.executedAt).map((m) => m.name);
+}

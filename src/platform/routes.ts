@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import { Type } from 'typebox';
+import type { AppContext } from '../context.js';
+import { pendingMigrations } from '../db/migrate.js';
+import type { App } from '../http/app-types.js';
+import { errorResponses } from '../http/schemas.js';
+import { renderDocsPage } from './docs-page.js';
+
+const Status = (value: string) =>
+  Type.Object({ success: Type.Literal(true), status: Type.Literal(value) }, { additionalProperties: false });
+
+export function registerPlatformRoutes(app: App, ctx: AppContext): void {
+  app.get(
+    '/health',
+    { schema: { summary: 'Liveness', description: 'The process is up and serving.', tags: ['operations'], security: [], response: { 200: Status('ok') } } },
+    async () => ({ success: true as const, status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        summary: 'Readiness',
+        description: 'The database answers and every migration is applied; 503 otherwise.',
+        tags: ['operations'],
+        security: [],
+        response: { 200: Status('ready'), 503: errorResponses(503)[503]! },
+      },
+    },
+    async (_req, reply) => {
+      try {
+        await sql`select 1`.execute(ctx.db.kysely);
+        const pending = await pendingMigrations(ctx.db);
+        if (pending.length > 0) {
+          return reply.code(503).send({ success: false, error: `migrations not applied: ${pending.join(', ')}`, code: 'not_ready' });
+        }
+      } catch {
+        return reply.code(503).send({ success: false, error: 'database unreachable', code: 'not_ready' });
+      }
+      return { success: true as const, status: 'ready' as const };
+    },
+  );
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  let page: string | undefined;
+  app.get('/docs', { schema: { hide: true } }, async (_req, reply) => {
+    page ??= renderDocsPage(app.swagger() as unknown as Parameters<typeof renderDocsPage>[0]);
+    return reply.type('text/html; charset=utf-8').send(page);
+  });
+}

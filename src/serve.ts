@@ -1,0 +1,40 @@
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { loadMasterToken } from './auth/master-token.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+
+/** `wuts serve`: migrate, then serve the API until SIGINT or SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] });
+  const master = loadMasterToken(config.masterToken, config.dataDir);
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrateToLatest(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const app = await buildApp({ config, db, masterToken: master.token, logger });
+  const address = await app.listen({ port: config.port, host: config.host });
+
+  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
+  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
+  if (master.filePath) {
+    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
+  } else {
+    console.log('Master token: taken from WUTS_MASTER_TOKEN');
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}

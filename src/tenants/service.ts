@@ -1,0 +1,172 @@
+import type { Static } from 'typebox';
+import type { Actor } from '../auth/actor.js';
+import { hashPassword } from '../auth/passwords.js';
+import { insertToken } from '../auth/token-repo.js';
+import { generateToken, hashToken } from '../auth/tokens.js';
+import { recordAudit } from '../audit/record.js';
+import type { AppContext } from '../context.js';
+import { uniqueViolation } from '../db/errors.js';
+import { TENANT_EXISTS, conflict, notFound } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { apiTime, nowIso } from '../lib/time.js';
+import { checkWebhookUrl } from '../lib/webhook-url.js';
+import { insertUser } from '../users/repo.js';
+import { EMAIL_TAKEN } from '../users/service.js';
+import { normalizeEmail, toApiUser } from '../users/view.js';
+import * as repo from './repo.js';
+import type { RegisterResponse, TenantSchema } from './schemas.js';
+
+export const STAGED_WEBHOOK_NOTE = 'Webhook will be auto-configured when WhatsApp device is connected';
+const TENANT_NAME_TAKEN = 'a tenant with this name already exists';
+
+export function tenantNameKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+export type ApiTenant = Static<typeof TenantSchema>;
+
+function toApiTenant(row: repo.TenantWithCounts): ApiTenant {
+  return {
+    id: row.id,
+    name: row.name,
+    active: row.active,
+    staged_webhook_url: row.staged_webhook_url,
+    user_count: row.user_count,
+    device_count: row.device_count,
+    connected_device_count: row.connected_device_count,
+    created_at: apiTime(row.created_at),
+    updated_at: apiTime(row.updated_at),
+  };
+}
+
+const MASTER: Actor = { type: 'master' };
+
+export async function register(
+  ctx: AppContext,
+  input: { tenant_name: string; email: string; password: string; role?: string | undefined; webhook_url?: string | undefined },
+): Promise<Static<typeof RegisterResponse>> {
+  const name = input.tenant_name.trim();
+  const nameKey = tenantNameKey(name);
+  const email = normalizeEmail(input.email);
+  const webhookUrl = input.webhook_url === undefined ? null : checkWebhookUrl(input.webhook_url);
+  const db = ctx.db.kysely;
+
+  // Cheap checks first, so a duplicate does not cost an Argon2 hash; the constraints decide races.
+  if (await repo.tenantNameTaken(db, nameKey)) throw conflict(TENANT_EXISTS, 'tenant_exists');
+  if (await repo.emailTaken(db, email)) throw conflict(EMAIL_TAKEN, 'email_taken');
+  const passwordHash = await hashPassword(input.password);
+
+  const now = nowIso();
+  const tenant = { id: newId(), name, name_key: nameKey, active: true, staged_webhook_url: webhookUrl, created_at: now, updated_at: now };
+  const user = { id: newId(), tenant_id: tenant.id, email, role: 'admin' as const, active: true, created_at: now, updated_at: now };
+  const token = generateToken();
+  try {
+    await db.transaction().execute(async (trx) => {
+      if (await repo.tenantNameTaken(trx, nameKey)) throw conflict(TENANT_EXISTS, 'tenant_exists');
+      if (await repo.emailTaken(trx, email)) throw conflict(EMAIL_TAKEN, 'email_taken');
+      await repo.insertTenant(trx, tenant);
+      await insertUser(trx, tenant.id, { ...user, password_hash: passwordHash });
+      await insertToken(trx, tenant.id, {
+        id: newId(),
+        user_id: user.id,
+        kind: 'api',
+        name: 'registration',
+        token_hash: hashToken(token),
+        last4: token.slice(-4),
+        created_at: now,
+        last_used_at: null,
+        expires_at: null,
+      });
+      await recordAudit(trx, MASTER, {
+        tenantId: tenant.id,
+        action: 'tenant.register',
+        targetType: 'tenant',
+        targetId: tenant.id,
+        after: { tenant: { id: tenant.id, name, staged_webhook_url: webhookUrl }, admin: toApiUser(user) },
+      });
+    });
+  } catch (err) {
+    const unique = uniqueViolation(err);
+    if (unique) throw unique.detail.includes('name_key') ? conflict(TENANT_EXISTS, 'tenant_exists') : conflict(EMAIL_TAKEN, 'email_taken');
+    throw err;
+  }
+
+  const apiUser = toApiUser(user);
+  return {
+    success: true,
+    user: { ...apiUser, token },
+    tenant: { id: tenant.id, name, created_at: apiTime(now), updated_at: apiTime(now) },
+    token,
+    webhook_configured: webhookUrl !== null,
+    webhook_url: webhookUrl,
+    ...(webhookUrl !== null ? { note: STAGED_WEBHOOK_NOTE } : {}),
+  };
+}
+
+export async function listTenants(
+  ctx: AppContext,
+  query: { limit?: number | undefined; cursor?: string | undefined; name_prefix?: string | undefined; active?: boolean | undefined },
+): Promise<Page<ApiTenant>> {
+  const limit = query.limit ?? 50;
+  const rows = await repo.listTenants(ctx.db.kysely, {
+    afterId: decodeCursor(query.cursor),
+    limit,
+    namePrefix: query.name_prefix === undefined ? undefined : tenantNameKey(query.name_prefix),
+    active: query.active,
+  });
+  const page = toPage(rows, limit);
+  return { items: page.items.map(toApiTenant), nextCursor: page.nextCursor };
+}
+
+export async function getTenant(ctx: AppContext, id: string): Promise<ApiTenant> {
+  const row = await repo.findTenantWithCounts(ctx.db.kysely, id);
+  if (!row) throw notFound('tenant');
+  return toApiTenant(row);
+}
+
+export async function updateTenant(ctx: AppContext, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
+  const db = ctx.db.kysely;
+  try {
+    await db.transaction().execute(async (trx) => {
+      const before = await repo.findTenant(trx, id);
+      if (!before) throw notFound('tenant');
+      const set: Parameters<typeof repo.updateTenant>[2] = { updated_at: nowIso() };
+      if (change.name !== undefined) {
+        set.name = change.name.trim();
+        set.name_key = tenantNameKey(change.name);
+        if (await repo.tenantNameTaken(trx, set.name_key, id)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
+      }
+      if (change.active !== undefined) set.active = change.active;
+      await repo.updateTenant(trx, id, set);
+      await recordAudit(trx, MASTER, {
+        tenantId: id,
+        action: 'tenant.update',
+        targetType: 'tenant',
+        targetId: id,
+        before: { name: before.name, active: before.active },
+        after: { name: set.name ?? before.name, active: set.active ?? before.active },
+      });
+    });
+  } catch (err) {
+    if (uniqueViolation(err)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
+    throw err;
+  }
+  return getTenant(ctx, id);
+}
+
+/** Removes the tenant and every row of it; the platform audit log keeps a record. */
+export async function deleteTenant(ctx: AppContext, id: string): Promise<void> {
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    const before = await repo.findTenant(trx, id);
+    if (!before) throw notFound('tenant');
+    await repo.deleteTenant(trx, id);
+    await recordAudit(trx, MASTER, {
+      tenantId: null,
+      action: 'tenant.delete',
+      targetType: 'tenant',
+      targetId: id,
+      before: { id, name: before.name, active: before.active },
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { AppContext } from '../../src/context.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  database: TestDatabase;
+  masterToken: string;
+  close(): Promise<void>;
+  /** app.inject with a bearer token. */
+  call(method: InjectOptions['method'], url: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const masterToken = 'test_master_' + randomBytes(24).toString('hex');
+  const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };
+  const ctx: AppContext = { config, db: database.db, masterToken, logger: pino({ level: 'silent' }) };
+  const app = await buildApp(ctx);
+  return {
+    app,
+    ctx,
+    database,
+    masterToken,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+    call: (method, url, token, body, headers = {}) =>
+      app.inject({
+        method,
+        url,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}),
+      }),
+  };
+}
