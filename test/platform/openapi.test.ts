@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+interface Op {
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+}
+
+describe('operations endpoints', () => {
+  it('GET /health and GET /ready answer without a token', async () => {
+    expect((await t.call('GET', '/health')).json()).toEqual({ success: true, status: 'ok' });
+    expect((await t.call('GET', '/ready')).json()).toEqual({ success: true, status: 'ready' });
+  });
+
+  it('GET /openapi.json describes every route with schemas per status, both security schemes and the seed example', async () => {
+    const res = await t.call('GET', '/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['masterToken', 'userToken']);
+    expect(doc.components.securitySchemes.masterToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+
+    const expected = [
+      'post /register', 'get /tenants', 'get /tenants/{id}', 'put /tenants/{id}', 'delete /tenants/{id}',
+      'post /users', 'get /users', 'get /users/{id}', 'put /users/{id}', 'delete /users/{id}',
+      'post /login', 'post /logout', 'get /me', 'put /me/password', 'get /me/tokens', 'post /me/tokens', 'delete /me/tokens/{id}',
+      'get /audit', 'get /health', 'get /ready',
+    ];
+    const documented: string[] = [];
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Op>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        documented.push(`${method} ${path}`);
+        const statuses = Object.keys(op.responses);
+        expect(statuses.some((s) => s.startsWith('2')), `${method} ${path} has a success schema`).toBe(true);
+        for (const s of statuses) expect(op.responses[s]!.content?.['application/json']?.schema, `${method} ${path} ${s}`).toBeTruthy();
+        expect(op.security, `${method} ${path} security`).toBeDefined();
+      }
+    }
+    expect(documented.sort()).toEqual(expected.sort());
+
+    const register = doc.paths['/register'].post;
+    expect(register.security).toEqual([{ masterToken: [] }]);
+    expect(Object.keys(register.responses).sort()).toEqual(['201', '400', '401', '403', '409', '413', '415', '500']);
+    expect(register.requestBody.content['application/json'].example).toEqual({
+      tenant_name: 'Acme Atendimento',
+      email: 'admin@acme.com.br',
+      password: 's3nh4-f0rte',
+      role: 'admin',
+      webhook_url: 'https://acme.com.br/wuts/webhook',
+    });
+    expect(register.responses['201'].content['application/json'].example.note).toBe(
+      'Webhook will be auto-configured when WhatsApp device is connected',
+    );
+    expect(res.body).not.toContain(t.masterToken);
+  });
+
+  it('GET /docs is an HTML reference listing the routes', async () => {
+    const res = await t.call('GET', '/docs');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+    for (const text of ['Register a new tenant', 'List all tenants', 'Update a user', '/openapi.json', 'masterToken']) {
+      expect(res.body).toContain(text);
+    }
+  });
+
+  it('answers unknown routes with the error envelope', async () => {
+    const res = await t.call('GET', '/nope');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ success: false, error: 'no route GET /nope', code: 'route_not_found' });
+  });
+});
