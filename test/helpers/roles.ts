@@ -84,3 +84,17 @@ export function expectClean(res: LightMyRequestResponse, foreign: readonly strin
 
 export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+type CallArgs = Parameters<TestApp['call']>;
+
+/**
+ * `t.call`, scanning every answer for secrets and for the strings `foreign()` returns (ids and
+ * emails of a tenant the caller must never see).
+ */
+export function scanningCaller(t: TestApp, foreign: () => readonly string[] = () => []) {
+  return async (...args: CallArgs): Promise<LightMyRequestResponse> => {
+    const res = await t.call(...args);
+    expectClean(res, foreign());
+    return res;
+  };
+}
