@@ -16,13 +16,13 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp({ config, db, masterToken: master.token, logger });
   const address = await app.listen({ port: config.port, host: config.host });
 
-  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
-  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
   if (master.filePath) {
     console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
   } else {
     console.log('Master token: taken from WUTS_MASTER_TOKEN');
   }
+  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
+  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -39,7 +39,7 @@ async function createPgDatabase(baseUrl: string): Promise<{ url: string; drop: (
 }
 
 /** A fresh, migrated database of its own for one test file (SQLite file or PostgreSQL database). */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-test-'));
   let databaseUrl: string | undefined;
   let dropPg = async () => {};
@@ -50,7 +50,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const open = () => openDatabase({ databaseUrl, dataDir, poolSize: 10 });
   const db = open();
-  await migrateToLatest(db);
+  if (options.migrate !== false) await migrateToLatest(db);
   return {
     db,
     dataDir,

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../src/config.js';
+import { runCli, startServer } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+const baseEnv = () => ({ WUTS_DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl });
+
+describe('the wuts command', () => {
+  it('--help lists every command and every setting', async () => {
+    const res = await runCli(['--help'], {});
+    expect(res.code).toBe(0);
+    for (const word of ['serve', 'migrate', 'emulator', ...SETTINGS.map((s) => s.name)]) expect(res.stdout).toContain(word);
+  });
+
+  it('stops at a bad setting with one clear line naming it', async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ PORT: 'eighty' }, 'PORT'],
+      [{ PORT: '70000' }, 'PORT'],
+      [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+      [{ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL'],
+      [{ WUTS_MASTER_TOKEN: 'short' }, 'WUTS_MASTER_TOKEN'],
+      [{ WUTS_MAX_USERS_PER_TENANT: '0' }, 'WUTS_MAX_USERS_PER_TENANT'],
+      [{ WUTS_ALLOW_PRIVATE_WEBHOOKS: 'perhaps' }, 'WUTS_ALLOW_PRIVATE_WEBHOOKS'],
+      [{ WUTS_WA_WS_URL: 'http://x' }, 'WUTS_WA_WS_URL'],
+    ];
+    for (const [env, name] of cases) {
+      const res = await runCli(['serve'], { WUTS_DATA_DIR: database.dataDir, ...env });
+      expect(res.code, name).toBe(1);
+      const lines = res.stderr.trim().split('\n');
+      expect(lines, res.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^wuts: ${name} `));
+      expect(res.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+  });
+
+  it('migrate builds the schema from empty and records what ran', async () => {
+    const first = await runCli(['migrate'], baseEnv());
+    expect(first.stderr).toBe('');
+    expect(first.stdout.trim()).toBe('applied: 0001_tenancy');
+    const second = await runCli(['migrate'], baseEnv());
+    expect(second.stdout.trim()).toBe('the database is up to date');
+    const db = database.reopen();
+    const rows = await db.kysely.selectFrom('wuts_migrations' as never).selectAll().execute();
+    await db.close();
+    expect(rows.map((r) => (r as { name: string }).name)).toEqual(['0001_tenancy']);
+  });
+
+  it('serve generates the master token into the data directory (0600), prints where, never the token', async () => {
+    const server = await startServer(baseEnv());
+    try {
+      const file = `${database.dataDir}/master-token`;
+      expect(server.output()).toContain(`Master token generated and saved in ${file} (mode 0600)`);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const token = fs.readFileSync(file, 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect(server.output()).not.toContain(token);
+
+      const ok = await fetch(`${server.baseUrl}/tenants`, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      const bad = await fetch(`${server.baseUrl}/tenants`, { headers: { authorization: `Bearer ${token}x` } });
+      expect(bad.status).toBe(401);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(server.output()).not.toContain(fs.readFileSync(`${database.dataDir}/master-token`, 'utf8').trim());
+
+    // A restart keeps the same token.
+    const again = await startServer(baseEnv());
+    try {
+      expect(again.output()).toContain('Master token kept in');
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('serve takes WUTS_MASTER_TOKEN from the environment', async () => {
+    const token = 'env-master-token-0123456789abcdefghijklmnop';
+    const server = await startServer({ ...baseEnv(), WUTS_MASTER_TOKEN: token });
+    try {
+      expect(server.output()).toContain('Master token: taken from WUTS_MASTER_TOKEN');
+      expect(server.output()).not.toContain(token);
+      const res = await fetch(`${server.baseUrl}/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant_name: 'Env Tenant', email: 'env@example.test', password: 'password-1' }),
+      });
+      expect(res.status).toBe(201);
+    } finally {
+      await server.stop();
+    }
+  });
+});
