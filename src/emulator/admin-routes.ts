@@ -1,0 +1,165 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { AccountError } from './accounts.js';
+import * as S from './admin-schemas.js';
+import { BadRequestError, NotFoundError, type EmulatorService } from './emulator.js';
+import { LinkError } from './linking.js';
+
+const ok = <T extends Record<string, unknown>>(body: T) => ({ success: true as const, ...body });
+const errors = { 400: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
+const tags = ['emulator'];
+
+/** Maps domain errors to `{success:false,error,code}` with the right status. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
+    if (err.validation) return reply.status(400).send({ success: false, error: err.message, code: 'invalid_request' });
+    if (err instanceof NotFoundError && !(err instanceof BadRequestError)) return reply.status(404).send({ success: false, error: err.message, code: err.code });
+    if (err instanceof BadRequestError) return reply.status(400).send({ success: false, error: err.message, code: err.code });
+    if (err instanceof AccountError) {
+      const status = err.code === 'account_exists' ? 409 : 400;
+      return reply.status(status).send({ success: false, error: err.message, code: err.code });
+    }
+    if (err instanceof LinkError) {
+      const status = err.code === 'qr_not_found' || err.code === 'account_not_found' ? 404 : err.code === 'pairing_failed' ? 409 : 400;
+      return reply.status(status).send({ success: false, error: err.message, code: err.code });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) app.log.error({ err }, 'admin request failed');
+    const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status === 500 ? 'internal' : 'bad_request';
+    return reply.status(status).send({ success: false, error: status === 500 ? 'internal error' : err.message, code });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.status(404).send({ success: false, error: 'no such route', code: 'route_not_found' }));
+}
+
+export function adminRoutes(app: FastifyInstance, service: EmulatorService): void {
+  app.post<{ Body: { phone: string; name?: string } }>(
+    '/admin/accounts',
+    { schema: { tags, summary: 'Create an account (a phone number with its own LID, identity key and phone client)', body: S.CreateAccountBody, response: { 201: Type.Object({ success: Type.Literal(true), account: S.Account }), ...errors } } },
+    async (req, reply) => reply.status(201).send(ok({ account: await service.createAccount(req.body.phone, req.body.name) })),
+  );
+
+  app.get(
+    '/admin/accounts',
+    { schema: { tags, summary: 'List accounts', response: { 200: Type.Object({ success: Type.Literal(true), accounts: Type.Array(S.Account) }) } } },
+    async () => ok({ accounts: service.hub.registry.list().map((a) => service.accountView(a)) }),
+  );
+
+  app.get<{ Params: { phone: string } }>(
+    '/admin/accounts/:phone',
+    { schema: { tags, summary: 'One account', params: S.PhoneParams, response: { 200: Type.Object({ success: Type.Literal(true), account: S.Account }), ...errors } } },
+    async (req) => ok({ account: service.accountView(service.account(req.params.phone)) }),
+  );
+
+  app.post<{ Body: { qr: string; phone: string } }>(
+    '/admin/link',
+    {
+      schema: {
+        tags,
+        summary: 'Link the device showing this QR to an account, as its phone scanning the QR would',
+        description: 'Answers once the device confirmed the pairing; the device then restarts (515) and logs in.',
+        body: S.LinkBody,
+        response: { 200: Type.Object({ success: Type.Literal(true), device: S.Device }), ...errors },
+      },
+    },
+    async (req) => {
+      const device = await service.link(req.body.qr, req.body.phone);
+      return ok({ device: service.deviceView(service.account(req.body.phone), device) });
+    },
+  );
+
+  app.post<{ Params: { phone: string }; Body: { to: string; text: string } }>(
+    '/admin/accounts/:phone/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Send a text message from the account (end-to-end encrypted, by its phone client)',
+        params: S.PhoneParams,
+        body: S.SendBody,
+        response: { 201: Type.Object({ success: Type.Literal(true), message: S.Sent }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const sent = await service.send(req.params.phone, req.body.to, req.body.text);
+      return reply.status(201).send(ok({ message: sentView(sent) }));
+    },
+  );
+
+  app.get<{ Params: { phone: string }; Querystring: { limit?: number } }>(
+    '/admin/accounts/:phone/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Messages the account received, and the status (receipts) of those it sent; newest last',
+        params: S.PhoneParams,
+        querystring: S.LimitQuery,
+        response: { 200: Type.Object({ success: Type.Literal(true), received: Type.Array(S.Received), sent: Type.Array(S.Sent) }), ...errors },
+      },
+    },
+    async (req) => {
+      const account = service.account(req.params.phone);
+      const limit = req.query.limit ?? 50;
+      return ok({
+        received: account.received.slice(-limit).map((m) => ({ id: m.id, from: m.from, from_jid: m.fromJid, text: m.text, type: m.type, timestamp: m.timestamp, read: m.read })),
+        sent: account.sent.slice(-limit).map(sentView),
+      });
+    },
+  );
+
+  app.post<{ Params: { phone: string }; Body: { ids?: string[] } }>(
+    '/admin/accounts/:phone/read',
+    {
+      // an empty body means "all unread"
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
+      schema: {
+        tags,
+        summary: 'Mark received messages read: sends read receipts to their senders',
+        params: S.PhoneParams,
+        body: S.ReadBody,
+        response: { 200: Type.Object({ success: Type.Literal(true), read: Type.Array(Type.String()) }), ...errors },
+      },
+    },
+    async (req) => ok({ read: (await service.markRead(req.params.phone, req.body?.ids)).map((m) => m.id) }),
+  );
+
+  app.get<{ Params: { phone: string } }>(
+    '/admin/accounts/:phone/devices',
+    { schema: { tags, summary: "The account's devices (0 is its phone)", params: S.PhoneParams, response: { 200: Type.Object({ success: Type.Literal(true), devices: Type.Array(S.Device) }), ...errors } } },
+    async (req) => {
+      const account = service.account(req.params.phone);
+      return ok({ devices: Object.values(account.devices).sort((a, b) => a.id - b.id).map((d) => service.deviceView(account, d)) });
+    },
+  );
+
+  app.delete<{ Params: { phone: string; device: number } }>(
+    '/admin/accounts/:phone/devices/:device',
+    { schema: { tags, summary: 'Unlink a device: its client closes as logged out (401)', params: S.DeviceParams, response: { 200: Type.Object({ success: Type.Literal(true) }), ...errors } } },
+    async (req) => {
+      service.unlink(req.params.phone, req.params.device);
+      return ok({});
+    },
+  );
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/admin/traffic',
+    { schema: { tags, summary: 'Recent stanzas in and out (newest first; bounded ring buffer, no payloads)', querystring: S.LimitQuery, response: { 200: Type.Object({ success: Type.Literal(true), traffic: Type.Array(S.TrafficItem) }) } } },
+    async (req) => ok({ traffic: service.hub.traffic.recent(req.query.limit ?? 50) }),
+  );
+
+  app.get(
+    '/admin/info',
+    {
+      schema: {
+        tags,
+        summary: 'How to point clients at this emulator',
+        response: { 200: Type.Object({ success: Type.Literal(true), ws_url: Type.String(), cert_root_public_key: Type.String({ description: 'hex; a client may set WA_CERT_DETAILS.PUBLIC_KEY to it' }) }) },
+      },
+    },
+    async () => ok({ ws_url: service.wsUrl, cert_root_public_key: Buffer.from(service.hub.state.certRoot.public).toString('hex') }),
+  );
+}
+
+function sentView(m: { id: string; to: string; toJid: string; text: string; status: string; timestamp: string; updatedAt: string; error?: string }) {
+  return { id: m.id, to: m.to, to_jid: m.toJid, text: m.text, status: m.status, timestamp: m.timestamp, updated_at: m.updatedAt, ...(m.error ? { error: m.error } : {}) };
+}

@@ -1,0 +1,78 @@
+import { Type } from 'typebox';
+import { LIMITS } from './model.js';
+
+export const ErrorBody = Type.Object({ success: Type.Literal(false), error: Type.String(), code: Type.String() });
+
+export const Phone = Type.String({ pattern: '^[1-9][0-9]{5,14}$', description: 'phone number, digits only (6 to 15), no leading 0 or +' });
+
+export const Account = Type.Object({
+  phone: Type.String(),
+  name: Type.String(),
+  jid: Type.String({ description: 'phone-number jid, e.g. 15550001111@s.whatsapp.net' }),
+  lid: Type.String({ description: 'LID jid of the account, e.g. 123456789@lid' }),
+  created_at: Type.String(),
+  linked_devices: Type.Integer({ description: 'companion devices linked (the phone, device 0, not counted)' }),
+  phone_online: Type.Boolean({ description: "the account's own phone client is connected" }),
+});
+
+export const Device = Type.Object({
+  id: Type.Integer({ description: '0 is the phone; companions from 1' }),
+  kind: Type.Union([Type.Literal('phone'), Type.Literal('companion')]),
+  jid: Type.String(),
+  lid: Type.String(),
+  platform: Type.String(),
+  linked_at: Type.String(),
+  online: Type.Boolean(),
+  queued: Type.Integer({ description: 'stanzas waiting for this device (delivered at its next login)' }),
+  pre_keys: Type.Integer(),
+});
+
+export const Received = Type.Object({
+  id: Type.String(),
+  from: Type.String({ description: 'sender phone number' }),
+  from_jid: Type.String(),
+  text: Type.Union([Type.String(), Type.Null()]),
+  type: Type.String({ description: 'WhatsApp message type, e.g. conversation, extendedTextMessage, reactionMessage' }),
+  timestamp: Type.String(),
+  read: Type.Boolean(),
+});
+
+export const Sent = Type.Object({
+  id: Type.String(),
+  to: Type.String(),
+  to_jid: Type.String(),
+  text: Type.String(),
+  status: Type.Union(['pending', 'sent', 'delivered', 'read', 'played', 'failed'].map((s) => Type.Literal(s))),
+  timestamp: Type.String(),
+  updated_at: Type.String(),
+  error: Type.Optional(Type.String()),
+});
+
+export const TrafficItem = Type.Object({
+  at: Type.String(),
+  direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+  peer: Type.String(),
+  tag: Type.String(),
+  attrs: Type.Record(Type.String(), Type.String()),
+  child: Type.Optional(Type.String()),
+});
+
+export const CreateAccountBody = Type.Object({ phone: Phone, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false });
+export const LinkBody = Type.Object(
+  { qr: Type.String({ minLength: 10, maxLength: 1000, description: 'the QR text the device shows (Baileys: connection.update qr)' }), phone: Phone },
+  { additionalProperties: false },
+);
+export const SendBody = Type.Object(
+  {
+    to: Type.String({ minLength: 6, maxLength: 100, description: 'recipient phone digits, or a jid (…@s.whatsapp.net or …@lid)' }),
+    text: Type.String({ minLength: 1, maxLength: LIMITS.textChars }),
+  },
+  { additionalProperties: false },
+);
+export const ReadBody = Type.Object(
+  { ids: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 500, description: 'message ids; all unread when absent' })) },
+  { additionalProperties: false },
+);
+export const PhoneParams = Type.Object({ phone: Phone });
+export const DeviceParams = Type.Object({ phone: Phone, device: Type.Integer({ minimum: 0, maximum: 1000 }) });
+export const LimitQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) }, { additionalProperties: false });

@@ -1,0 +1,114 @@
+import type { Logger } from 'pino';
+import { deviceJid, userJid } from './accounts.js';
+import type { Hub } from './hub.js';
+import { linkByQr } from './linking.js';
+import type { AccountRecord, DeviceRecord } from './model.js';
+import { AccountPhone } from './phone.js';
+
+export class NotFoundError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class BadRequestError extends NotFoundError {}
+
+/** What the admin API and the CLI can do with the emulator; the HTTP layer stays thin. */
+export class EmulatorService {
+  private readonly phones = new Map<string, AccountPhone>();
+
+  constructor(
+    readonly hub: Hub,
+    readonly wsUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects the phones of accounts loaded from a state file. */
+  async startPhones(): Promise<void> {
+    await Promise.all(this.hub.registry.list().map((account) => this.phoneFor(account).start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.phones.values()].map((phone) => phone.stop()));
+    this.phones.clear();
+  }
+
+  async createAccount(phone: string, name?: string): Promise<ReturnType<EmulatorService['accountView']>> {
+    const account = this.hub.registry.create(phone, name);
+    this.hub.saver.markDirty();
+    await this.phoneFor(account).start();
+    return this.accountView(account);
+  }
+
+  account(phone: string): AccountRecord {
+    const account = this.hub.registry.get(phone);
+    if (!account) throw new NotFoundError('account_not_found', `no account ${phone}`);
+    return account;
+  }
+
+  link(qr: string, phone: string): Promise<DeviceRecord> {
+    return linkByQr(this.hub, qr, phone);
+  }
+
+  async send(phone: string, to: string, text: string) {
+    const account = this.account(phone);
+    const target = to.includes('@') ? this.hub.registry.resolve(to) : this.hub.registry.get(to);
+    if (!target) throw new NotFoundError('recipient_not_found', `no account ${to} in this emulator`);
+    return this.phoneFor(account).send(to, text);
+  }
+
+  async markRead(phone: string, ids?: string[]) {
+    return this.phoneFor(this.account(phone)).markRead(ids);
+  }
+
+  unlink(phone: string, deviceId: number): void {
+    const account = this.account(phone);
+    if (deviceId === 0) throw new BadRequestError('cannot_unlink_phone', 'device 0 is the account phone itself');
+    if (!this.hub.logout(account, deviceId)) throw new NotFoundError('device_not_found', `account ${phone} has no device ${deviceId}`);
+  }
+
+  accountView(account: AccountRecord) {
+    return {
+      phone: account.phone,
+      name: account.name,
+      jid: userJid(account, 'pn'),
+      lid: userJid(account, 'lid'),
+      created_at: account.createdAt,
+      linked_devices: Object.values(account.devices).filter((d) => d.kind === 'companion').length,
+      phone_online: this.phones.get(account.phone)?.isOpen ?? false,
+    };
+  }
+
+  deviceView(account: AccountRecord, device: DeviceRecord) {
+    return {
+      id: device.id,
+      kind: device.kind,
+      jid: deviceJid(account, device.id, 'pn'),
+      lid: deviceJid(account, device.id, 'lid'),
+      platform: device.platform,
+      linked_at: device.linkedAt,
+      online: this.hub.sessionOf(account, device.id) !== undefined,
+      queued: device.queue.length,
+      pre_keys: Object.keys(device.preKeys).length,
+    };
+  }
+
+  private phoneFor(account: AccountRecord): AccountPhone {
+    let phone = this.phones.get(account.phone);
+    if (!phone) {
+      const logger = this.logger.child({ phone: account.phone }, { level: quieter(this.logger.level, 'error') });
+      phone = new AccountPhone(this.hub, account, this.wsUrl, logger);
+      this.phones.set(account.phone, phone);
+    }
+    return phone;
+  }
+}
+
+/** The less verbose of two pino levels: Baileys is chatty, the phones log errors only. */
+function quieter(a: string, b: string): string {
+  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  return order.indexOf(a) > order.indexOf(b) ? a : b;
+}

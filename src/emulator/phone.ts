@@ -1,0 +1,198 @@
+import type { Logger } from 'pino';
+import type { AccountRecord, ReceivedMessage, SentMessage, SentStatus } from './model.js';
+import { LIMITS } from './model.js';
+import { generateMessageIDV2, jidDecode, makeWASocket, proto, type WAMessage, type WASocket } from './baileys.js';
+import { makeMemoryAuthState } from './auth-state.js';
+import { PN_SERVER } from './accounts.js';
+import type { Hub } from './hub.js';
+import { linkByQr } from './linking.js';
+
+const OPEN_TIMEOUT_MS = 20_000;
+const STATUS_RANK: Record<SentStatus, number> = { failed: -1, pending: 0, sent: 1, delivered: 2, read: 3, played: 4 };
+const STATUS_FROM_PROTO: Record<number, SentStatus> = {
+  [proto.WebMessageInfo.Status.ERROR]: 'failed',
+  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
+  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
+  [proto.WebMessageInfo.Status.READ]: 'read',
+  [proto.WebMessageInfo.Status.PLAYED]: 'played',
+};
+
+/** Keeps the newest `max` entries. */
+function trim<T>(list: T[], max: number): void {
+  if (list.length > max) list.splice(0, list.length - max);
+}
+
+/**
+ * The account's phone: a real Baileys client linked as device 0, so the account sends and
+ * reads real end-to-end-encrypted messages without the emulator implementing Signal.
+ */
+export class AccountPhone {
+  private sock: WASocket | undefined;
+  private open = false;
+  private stopped = false;
+  private retryDelayMs = 250;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly hub: Hub,
+    readonly account: AccountRecord,
+    private readonly wsUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  start(): Promise<void> {
+    this.connect();
+    return this.ready();
+  }
+
+  /** Resolves when the client is logged in (open). */
+  ready(timeoutMs = OPEN_TIMEOUT_MS): Promise<void> {
+    if (this.open) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`phone of ${this.account.phone} did not connect within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const sock = this.sock;
+    this.sock = undefined;
+    if (sock) await sock.end(undefined);
+  }
+
+  async send(to: string, text: string): Promise<SentMessage> {
+    await this.ready();
+    const sock = this.sock!;
+    const toJid = to.includes('@') ? to : `${to}@${PN_SERVER}`;
+    const now = new Date().toISOString();
+    const record: SentMessage = { id: generateMessageIDV2(sock.user?.id), to: this.phoneOf(toJid), toJid, text, status: 'pending', timestamp: now, updatedAt: now };
+    this.account.sent.push(record);
+    trim(this.account.sent, LIMITS.storedMessagesPerAccount);
+    try {
+      await sock.sendMessage(toJid, { text }, { messageId: record.id });
+      this.setStatus(record, 'sent');
+    } catch (err) {
+      record.status = 'failed';
+      record.error = (err as Error).message;
+    }
+    this.hub.saver.markDirty();
+    return record;
+  }
+
+  /** Sends read receipts for the received messages named (all unread when none are). */
+  async markRead(ids?: string[]): Promise<ReceivedMessage[]> {
+    await this.ready();
+    const unread = this.account.received.filter((m) => !m.read && (!ids || ids.includes(m.id)));
+    if (unread.length === 0) return [];
+    await this.sock!.readMessages(unread.map((m) => ({ remoteJid: m.remoteJid, id: m.id, fromMe: false })));
+    for (const m of unread) m.read = true;
+    this.hub.saver.markDirty();
+    return unread;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const auth = makeMemoryAuthState(this.account.phoneAuth, () => this.hub.saver.markDirty());
+    this.account.phoneAuth = auth.data;
+    const sock = makeWASocket({
+      auth: auth.state,
+      waWebSocketUrl: this.wsUrl,
+      logger: this.logger,
+      browser: ['WUTS emulator', 'Chrome', '1.0'],
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      shouldSyncHistoryMessage: () => false,
+      defaultQueryTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
+      getMessage: async (key) => {
+        const sent = this.account.sent.find((m) => m.id === key.id);
+        return sent ? { conversation: sent.text } : undefined;
+      },
+    });
+    this.sock = sock;
+    sock.ev.on('creds.update', () => this.hub.saver.markDirty());
+    sock.ev.on('connection.update', (update) => {
+      if (update.qr) {
+        linkByQr(this.hub, update.qr, this.account.phone, 'phone').catch((err: unknown) => this.logger.error({ err }, 'could not link the account phone'));
+      }
+      if (update.connection === 'open') {
+        this.open = true;
+        this.retryDelayMs = 250;
+        for (const wake of this.waiters.splice(0)) wake();
+      }
+      if (update.connection === 'close') this.onClose(sock, update.lastDisconnect?.error);
+    });
+    sock.ev.on('messages.upsert', ({ messages }) => this.recordReceived(messages));
+    sock.ev.on('messages.update', (updates) => {
+      for (const { key, update } of updates) {
+        const status = update.status === undefined || update.status === null ? undefined : STATUS_FROM_PROTO[update.status];
+        const sent = key.fromMe && status ? this.account.sent.find((m) => m.id === key.id) : undefined;
+        if (sent && status) this.setStatus(sent, status);
+      }
+    });
+  }
+
+  private onClose(sock: WASocket, error: Error | undefined): void {
+    if (this.sock !== sock) return;
+    this.open = false;
+    this.sock = undefined;
+    if (this.stopped) return;
+    const code = (error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
+    if (code === 401) {
+      // the phone itself was unlinked: start over with fresh credentials as device 0
+      this.logger.warn({ phone: this.account.phone }, 'account phone logged out; linking it again');
+      delete this.account.phoneAuth;
+    }
+    const delay = code === 515 || code === 401 ? 0 : this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, 5_000);
+    setTimeout(() => this.connect(), delay).unref();
+  }
+
+  private setStatus(record: SentMessage, status: SentStatus): void {
+    if (status !== 'failed' && STATUS_RANK[status] <= STATUS_RANK[record.status]) return;
+    record.status = status;
+    record.updatedAt = new Date().toISOString();
+    this.hub.saver.markDirty();
+  }
+
+  private recordReceived(messages: WAMessage[]): void {
+    for (const msg of messages) {
+      const { key, message } = msg;
+      const remoteJid = key.remoteJid;
+      if (!message || key.fromMe || !key.id || !remoteJid) continue;
+      if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid')) continue;
+      const type = Object.keys(message).find((k) => k !== 'messageContextInfo' && k !== 'senderKeyDistributionMessage') ?? 'unknown';
+      if (type === 'protocolMessage') continue;
+      const from = this.phoneOf(remoteJid);
+      // a phone keeps one message per key: a resend with the same id is stored once
+      if (this.account.received.some((m) => m.id === key.id && m.from === from)) continue;
+      const seconds = Number(msg.messageTimestamp ?? 0) || Math.floor(Date.now() / 1000);
+      this.account.received.push({
+        id: key.id,
+        from,
+        fromJid: `${from}@${PN_SERVER}`,
+        text: message.conversation ?? message.extendedTextMessage?.text ?? null,
+        type,
+        timestamp: new Date(seconds * 1000).toISOString(),
+        read: false,
+        remoteJid,
+      });
+      trim(this.account.received, LIMITS.storedMessagesPerAccount);
+      this.hub.saver.markDirty();
+    }
+  }
+
+  /** The phone number behind a PN or LID jid (LIDs resolve through the emulator's accounts). */
+  private phoneOf(jid: string): string {
+    const resolved = this.hub.registry.resolve(jid);
+    return resolved ? resolved.account.phone : (jidDecode(jid)?.user ?? jid);
+  }
+}
