@@ -22,7 +22,8 @@ export class EmulatorService {
 
   constructor(
     readonly hub: Hub,
-    readonly wsUrl: string,
+    /** set once the server listens and its port is known */
+    public wsUrl: string,
     private readonly logger: Logger,
   ) {}
 

@@ -72,6 +72,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     });
   });
 
+  const service = new EmulatorService(hub, '', logger);
+  adminRoutes(app, service);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { schema: { hide: true } }, async () => ({ success: true }));
+
   await app.listen({ port: opts.port ?? 0, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port ?? 0;
@@ -79,10 +84,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const url = `http://${hostPart}:${port}`;
   const wsUrl = `ws://${hostPart}:${port}/ws/chat`;
 
-  const service = new EmulatorService(hub, wsUrl, logger);
-  adminRoutes(app, service);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/health', { schema: { hide: true } }, async () => ({ success: true }));
+  service.wsUrl = wsUrl;
   await service.startPhones();
   logger.info({ url, wsUrl, accounts: hub.registry.list().length }, 'WhatsApp emulator listening');
 

@@ -46,7 +46,20 @@ export const RegisterBody = Type.Object(
 export const RegisterResponse = Type.Object(
   {
     success: Type.Literal(true),
-    user: Type.Object({ ...UserSchema.properties, token: Type.String({ description: 'the same token as `token`' }) }, { additionalProperties: false }),
+    // The seed's field order: id, tenant_id, email, role, token, active, created_at, updated_at.
+    user: Type.Object(
+      {
+        id: UserSchema.properties.id,
+        tenant_id: UserSchema.properties.tenant_id,
+        email: UserSchema.properties.email,
+        role: UserSchema.properties.role,
+        token: Type.String({ description: 'the same token as `token`' }),
+        active: UserSchema.properties.active,
+        created_at: UserSchema.properties.created_at,
+        updated_at: UserSchema.properties.updated_at,
+      },
+      { additionalProperties: false },
+    ),
     tenant: Type.Object({ id: Uuid, name: Type.String(), created_at: Timestamp, updated_at: Timestamp }, { additionalProperties: false }),
     token: Type.String({ description: 'the admin\'s API token (wuts_tok_...), shown only here' }),
     webhook_configured: Type.Boolean({ description: 'true when a webhook URL was staged' }),

@@ -28,9 +28,10 @@ describe('POST /register', () => {
     });
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['note', 'success', 'tenant', 'token', 'user', 'webhook_configured', 'webhook_url']);
-    expect(Object.keys(body.user).sort()).toEqual(['active', 'created_at', 'email', 'id', 'role', 'tenant_id', 'token', 'updated_at']);
-    expect(Object.keys(body.tenant).sort()).toEqual(['created_at', 'id', 'name', 'updated_at']);
+    // Same fields, in the seed's order.
+    expect(Object.keys(body)).toEqual(['success', 'user', 'tenant', 'token', 'webhook_configured', 'webhook_url', 'note']);
+    expect(Object.keys(body.user)).toEqual(['id', 'tenant_id', 'email', 'role', 'token', 'active', 'created_at', 'updated_at']);
+    expect(Object.keys(body.tenant)).toEqual(['id', 'name', 'created_at', 'updated_at']);
     expect(body).toEqual({
       success: true,
       user: {
