@@ -100,7 +100,9 @@ export class EmulatorService {
   private phoneFor(account: AccountRecord): AccountPhone {
     let phone = this.phones.get(account.phone);
     if (!phone) {
-      const logger = this.logger.child({ phone: account.phone }, { level: quieter(this.logger.level, 'error') });
+      // Baileys logs routine events (the 515 restart after linking) as errors: phones stay quiet unless debugging
+      const verbose = this.logger.level === 'debug' || this.logger.level === 'trace';
+      const logger = this.logger.child({ phone: account.phone }, { level: verbose ? 'warn' : quieter(this.logger.level, 'fatal') });
       phone = new AccountPhone(this.hub, account, this.wsUrl, logger);
       this.phones.set(account.phone, phone);
     }

@@ -1,0 +1,124 @@
+import { pino } from 'pino';
+import makeWASocket, { type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
+import { makeMemoryAuthState, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import type { SerializedAuth } from '../../src/emulator/model.js';
+
+export const silent = pino({ level: 'silent' });
+
+export async function startTestEmulator(statePath?: string): Promise<RunningEmulator> {
+  return startEmulator({ port: 0, logger: pino({ level: process.env.EMULATOR_TEST_LOG ?? 'silent' }), ...(statePath ? { statePath } : {}) });
+}
+
+/** Polls until `check` returns a value (not undefined/false), failing after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false && value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function api<T = Record<string, unknown>>(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${emu.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+export async function createAccount(emu: RunningEmulator, phone: string, name?: string): Promise<void> {
+  const res = await api(emu, 'POST', '/admin/accounts', { phone, name });
+  if (res.status !== 201) throw new Error(`create account ${phone}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/**
+ * An unmodified Baileys client, driven like a provider would: it reconnects with the same
+ * auth on 515 (restart after pairing) and records what it sees.
+ */
+export class TestCompanion {
+  sock: WASocket | undefined;
+  auth: ReturnType<typeof makeMemoryAuthState>;
+  qr: string | undefined;
+  qrCount = 0;
+  openCount = 0;
+  isOpen = false;
+  closeCodes: number[] = [];
+  received: WAMessage[] = [];
+  updates: WAMessageUpdate[] = [];
+  presences: Array<{ id: string; presences: Record<string, { lastKnownPresence: string }> }> = [];
+  private stopped = false;
+
+  constructor(
+    private readonly wsUrl: string,
+    saved?: SerializedAuth,
+  ) {
+    this.auth = makeMemoryAuthState(saved);
+  }
+
+  get me(): string | undefined {
+    return this.auth.state.creds.me?.id;
+  }
+
+  connect(): this {
+    this.stopped = false;
+    const sock = makeWASocket({
+      auth: this.auth.state,
+      waWebSocketUrl: this.wsUrl,
+      logger: silent,
+      defaultQueryTimeoutMs: 5_000,
+      connectTimeoutMs: 5_000,
+      shouldSyncHistoryMessage: () => false,
+      syncFullHistory: false,
+      browser: ['Test', 'Chrome', '1.0'],
+    });
+    this.sock = sock;
+    sock.ev.on('connection.update', (u) => {
+      if (u.qr) {
+        this.qr = u.qr;
+        this.qrCount++;
+      }
+      if (u.connection === 'open') {
+        this.isOpen = true;
+        this.openCount++;
+      }
+      if (u.connection === 'close') {
+        this.isOpen = false;
+        const code = (u.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode ?? 0;
+        this.closeCodes.push(code);
+        if (code === 515 && !this.stopped && this.sock === sock) this.connect();
+      }
+    });
+    sock.ev.on('messages.upsert', ({ messages }) => this.received.push(...messages));
+    sock.ev.on('messages.update', (updates) => this.updates.push(...updates));
+    sock.ev.on('presence.update', (p) => this.presences.push(p as (typeof this.presences)[number]));
+    return this;
+  }
+
+  /** Links by QR through the admin API, as the account's phone scanning it, then waits for open. */
+  async linkTo(emu: RunningEmulator, phone: string): Promise<void> {
+    if (!this.sock) this.connect();
+    const qr = await waitFor('a QR', () => this.qr, 10_000);
+    const res = await api(emu, 'POST', '/admin/link', { qr, phone });
+    if (res.status !== 200) throw new Error(`link failed: ${res.status} ${JSON.stringify(res.body)}`);
+    await waitFor('connection open', () => this.isOpen, 10_000);
+  }
+
+  textsReceived(): string[] {
+    return this.received.map((m) => m.message?.conversation ?? m.message?.extendedTextMessage?.text ?? '').filter(Boolean);
+  }
+
+  statusOf(id: string): number {
+    return Math.max(0, ...this.updates.filter((u) => u.key.id === id && typeof u.update.status === 'number').map((u) => u.update.status as number));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const sock = this.sock;
+    this.sock = undefined;
+    this.isOpen = false;
+    if (sock) await sock.end(undefined);
+  }
+}
