@@ -167,7 +167,14 @@ export class AccountPhone {
     for (const msg of messages) {
       const { key, message } = msg;
       const remoteJid = key.remoteJid;
-      if (!message || key.fromMe || !key.id || !remoteJid) continue;
+      if (key.fromMe) {
+        // Baileys' event buffer can fold a fast receipt into the upsert of our own message
+        const status = typeof msg.status === 'number' ? STATUS_FROM_PROTO[msg.status] : undefined;
+        const sent = status ? this.account.sent.find((m) => m.id === key.id) : undefined;
+        if (sent && status) this.setStatus(sent, status);
+        continue;
+      }
+      if (!message || !key.id || !remoteJid) continue;
       if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid')) continue;
       const type = Object.keys(message).find((k) => k !== 'messageContextInfo' && k !== 'senderKeyDistributionMessage') ?? 'unknown';
       if (type === 'protocolMessage') continue;

@@ -3,7 +3,7 @@ import makeWASocket, { type WAMessage, type WAMessageUpdate, type WASocket } fro
 import { makeMemoryAuthState, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import type { SerializedAuth } from '../../src/emulator/model.js';
 
-export const silent = pino({ level: 'silent' });
+export const silent = pino({ level: process.env.EMULATOR_CLIENT_LOG ?? 'silent' });
 
 export async function startTestEmulator(statePath?: string): Promise<RunningEmulator> {
   return startEmulator({ port: 0, logger: pino({ level: process.env.EMULATOR_TEST_LOG ?? 'silent' }), ...(statePath ? { statePath } : {}) });
@@ -110,8 +110,14 @@ export class TestCompanion {
     return this.received.map((m) => m.message?.conversation ?? m.message?.extendedTextMessage?.text ?? '').filter(Boolean);
   }
 
+  /**
+   * The best status seen for a message we sent. Baileys' event buffer may fold a fast
+   * receipt into the upsert of the sent message itself, so both places count.
+   */
   statusOf(id: string): number {
-    return Math.max(0, ...this.updates.filter((u) => u.key.id === id && typeof u.update.status === 'number').map((u) => u.update.status as number));
+    const fromUpdates = this.updates.filter((u) => u.key.id === id && typeof u.update.status === 'number').map((u) => u.update.status as number);
+    const fromUpserts = this.received.filter((m) => m.key.id === id && m.key.fromMe && typeof m.status === 'number').map((m) => m.status as number);
+    return Math.max(0, ...fromUpdates, ...fromUpserts);
   }
 
   async stop(): Promise<void> {
