@@ -15,7 +15,7 @@ export function dispatchNode(hub: Hub, session: WireSession, node: BinaryNode): 
     case 'receipt':
       return routeReceipt(hub, session, node);
     case 'ack':
-      return hub.acked(session, node);
+      return hub.settled(session, node.attrs.class ?? '', node.attrs.id, node.attrs.to);
     case 'presence':
       return handlePresence(hub, session, node);
     case 'chatstate':

@@ -86,11 +86,14 @@ export class Hub {
     this.sessionOf(account, deviceId)?.send(node);
   }
 
-  /** The client acked a stanza we delivered: it no longer waits in the queue. */
-  acked(session: WireSession, ack: BinaryNode): void {
+  /**
+   * The client took a stanza we delivered (an <ack>, or for a message its <receipt>,
+   * which Baileys 7 sends instead of an ack): it no longer waits in the queue.
+   */
+  settled(session: WireSession, tag: string, id: string | undefined, from: string | undefined): void {
     const device = session.account?.devices[String(session.deviceId)];
     if (!device) return;
-    const key = `${ack.attrs.class ?? ''}|${ack.attrs.id ?? ''}|${ack.attrs.to ?? ''}`;
+    const key = `${tag}|${id ?? ''}|${from ?? ''}`;
     const before = device.queue.length;
     device.queue = device.queue.filter((q) => q.key !== key);
     if (device.queue.length !== before) this.saver.markDirty();

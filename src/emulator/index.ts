@@ -45,7 +45,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const certChain = buildCertChain(state.certRoot, state.serverStatic);
 
   const adminLogger: FastifyBaseLogger = logger.child({ component: 'emulator-admin' }, { level: 'warn' });
-  const app = Fastify({ loggerInstance: adminLogger, bodyLimit: LIMITS.httpBodyBytes });
+  // unknown fields are a 400, not silently dropped
+  const app = Fastify({ loggerInstance: adminLogger, bodyLimit: LIMITS.httpBodyBytes, ajv: { customOptions: { removeAdditional: false } } });
   await app.register(swagger, {
     openapi: {
       info: { title: 'WUTS WhatsApp emulator admin API', version: '1.0.0', description: 'Accounts, linking, messages and traffic of the local WhatsApp emulator. The WhatsApp Web wire protocol is served at /ws/chat.' },
