@@ -11,6 +11,9 @@ import { isUuid } from './lib/ids.js';
 import { registerPlatformRoutes } from './platform/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
+import { catalogComponents } from './events/catalog.js';
+import { registerEventStreamRoutes } from './events/stream-routes.js';
+import { registerWebhookRoutes } from './webhooks/routes.js';
 
 const API_DESCRIPTION =
   'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
@@ -55,6 +58,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: { title: 'WUTS', version: '0.1.0', description: API_DESCRIPTION },
       components: {
+        schemas: catalogComponents() as Record<string, never>,
         securitySchemes: {
           masterToken: {
             type: 'http',
@@ -73,6 +77,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'auth', description: 'logging in, the calling user and its tokens' },
         { name: 'users', description: 'users and roles inside a tenant' },
         { name: 'audit', description: 'the audit log' },
+        { name: 'webhooks', description: 'webhooks, their secrets and deliveries (Standard Webhooks signatures)' },
+        { name: 'events', description: 'the live event stream; the event catalog is in components.schemas (Event_*)' },
         { name: 'operations', description: 'health, readiness, documentation' },
       ],
     },
@@ -83,6 +89,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerAuthRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
+  registerEventStreamRoutes(app, ctx);
 
   await app.ready();
   return app as unknown as FastifyInstance;

@@ -18,6 +18,16 @@ export interface Config {
   loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
   trustProxy: boolean;
+  maxWebhooksPerTenant: number;
+  webhookTimeoutMs: number;
+  /** Delay before each attempt, in ms: the first is the wait before attempt 1. */
+  webhookRetryScheduleMs: number[];
+  webhookConcurrency: number;
+  webhookConcurrencyPerWebhook: number;
+  webhookDisableAfterMs: number;
+  webhookSecretGraceMs: number;
+  eventRetentionDays: number;
+  maxStreamsPerTenant: number;
 }
 
 export interface SettingDoc {
@@ -44,6 +54,15 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', defaultText: '20', meaning: 'failed logins per client address within the window before 429' },
   { name: 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', defaultText: '900', meaning: 'window of the login failure limits' },
   { name: 'WUTS_TRUST_PROXY', defaultText: 'false', meaning: 'take the client address from X-Forwarded-For (behind a reverse proxy)' },
+  { name: 'WUTS_MAX_WEBHOOKS_PER_TENANT', defaultText: '10', meaning: 'webhooks a tenant may have' },
+  { name: 'WUTS_WEBHOOK_TIMEOUT_SECONDS', defaultText: '15', meaning: 'time a webhook receiver has to answer' },
+  { name: 'WUTS_WEBHOOK_RETRY_SCHEDULE', defaultText: '0,5,300,1800,7200,18000,36000,36000', meaning: 'seconds before each delivery attempt (with 10% jitter); after the last, the delivery fails' },
+  { name: 'WUTS_WEBHOOK_CONCURRENCY', defaultText: '32', meaning: 'webhook requests in flight per node' },
+  { name: 'WUTS_WEBHOOK_CONCURRENCY_PER_WEBHOOK', defaultText: '4', meaning: 'requests in flight to one webhook per node' },
+  { name: 'WUTS_WEBHOOK_DISABLE_AFTER_HOURS', defaultText: '72', meaning: 'a webhook failing without a success for this long is disabled' },
+  { name: 'WUTS_WEBHOOK_SECRET_GRACE_HOURS', defaultText: '24', meaning: 'after a secret rotation, how long the old secret also signs' },
+  { name: 'WUTS_EVENT_RETENTION_DAYS', defaultText: '7', meaning: 'events (and their delivery records) kept after every delivery finished' },
+  { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
 ];
 
 export class ConfigError extends Error {}
@@ -66,6 +85,16 @@ function boolSetting(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes'].includes(v)) return true;
   if (['false', '0', 'no'].includes(v)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function scheduleSetting(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.length < 1 || parts.length > 20 || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) {
+    throw new ConfigError(`${name} must be 1 to 20 comma-separated numbers of seconds, got "${raw}"`);
+  }
+  return parts.map((p) => Math.round(Number(p) * 1000));
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -103,5 +132,14 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerAddress: intSetting(env, 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
     loginFailureWindowSeconds: intSetting(env, 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400 * 7),
     trustProxy: boolSetting(env, 'WUTS_TRUST_PROXY', false),
+    maxWebhooksPerTenant: intSetting(env, 'WUTS_MAX_WEBHOOKS_PER_TENANT', 10, 1, 1000),
+    webhookTimeoutMs: intSetting(env, 'WUTS_WEBHOOK_TIMEOUT_SECONDS', 15, 1, 120) * 1000,
+    webhookRetryScheduleMs: scheduleSetting(env, 'WUTS_WEBHOOK_RETRY_SCHEDULE', [0, 5, 300, 1800, 7200, 18000, 36000, 36000].map((s) => s * 1000)),
+    webhookConcurrency: intSetting(env, 'WUTS_WEBHOOK_CONCURRENCY', 32, 1, 1000),
+    webhookConcurrencyPerWebhook: intSetting(env, 'WUTS_WEBHOOK_CONCURRENCY_PER_WEBHOOK', 4, 1, 100),
+    webhookDisableAfterMs: intSetting(env, 'WUTS_WEBHOOK_DISABLE_AFTER_HOURS', 72, 1, 24 * 90) * 3_600_000,
+    webhookSecretGraceMs: intSetting(env, 'WUTS_WEBHOOK_SECRET_GRACE_HOURS', 24, 0, 24 * 30) * 3_600_000,
+    eventRetentionDays: intSetting(env, 'WUTS_EVENT_RETENTION_DAYS', 7, 1, 3650),
+    maxStreamsPerTenant: intSetting(env, 'WUTS_MAX_STREAMS_PER_TENANT', 10, 1, 1000),
   };
 }

@@ -2,8 +2,13 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
 import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import type { WebhookPoster } from './webhooks/deliver.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { EventBus } from './events/bus.js';
+import { createWebhookPoster } from './webhooks/deliver.js';
+import { WebhookDispatcher } from './workers/webhook-dispatcher.js';
 
 /** `wuts serve`: migrate, then serve the API until SIGINT or SIGTERM. */
 export async function serve(config: Config): Promise<void> {
@@ -13,7 +18,11 @@ export async function serve(config: Config): Promise<void> {
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const app = await buildApp({ config, db, masterToken: master.token, logger });
+  const bus = new EventBus();
+  const ctx = { config, db, masterToken: master.token, logger, bus };
+  const app = await buildApp(ctx);
+  const dispatcher = createDispatcher(ctx);
+  dispatcher.start();
   const address = await app.listen({ port: config.port, host: config.host });
 
   if (master.filePath) {
@@ -32,9 +41,28 @@ export async function serve(config: Config): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await app.close();
+    await dispatcher.stop();
+    await dispatcher.poster.close();
     await db.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+export function createDispatcher(ctx: AppContext): WebhookDispatcher & { poster: WebhookPoster } {
+  const poster = createWebhookPoster({ timeoutMs: ctx.config.webhookTimeoutMs, allowPrivate: ctx.config.allowPrivateWebhooks });
+  const dispatcher = new WebhookDispatcher({
+    db: ctx.db,
+    bus: ctx.bus,
+    logger: ctx.logger,
+    poster,
+    scheduleMs: ctx.config.webhookRetryScheduleMs,
+    concurrency: ctx.config.webhookConcurrency,
+    perWebhookConcurrency: ctx.config.webhookConcurrencyPerWebhook,
+    timeoutMs: ctx.config.webhookTimeoutMs,
+    disableAfterMs: ctx.config.webhookDisableAfterMs,
+    eventRetentionDays: ctx.config.eventRetentionDays,
+  });
+  return Object.assign(dispatcher, { poster });
 }

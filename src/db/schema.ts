@@ -73,6 +73,64 @@ export interface DevicesTable {
   updated_at: Timestamp;
 }
 
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  device_id: string | null;
+  type: string;
+  version: number;
+  data_json: string;
+  created_at: Timestamp;
+}
+
+export interface WebhooksTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types or `prefix.*` patterns; null receives every event. */
+  event_types_json: string | null;
+  device_id: string | null;
+  enabled: boolean;
+  disabled_reason: string | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  failing_since: Timestamp | null;
+  last_success_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
+
+export interface DeliveriesTable {
+  id: string;
+  tenant_id: string;
+  webhook_id: string;
+  event_id: string;
+  order_key: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DeliveryAttemptsTable {
+  id: string;
+  tenant_id: string;
+  delivery_id: string;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_body: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -80,10 +138,14 @@ export interface Database {
   audit_log: AuditLogTable;
   login_failures: LoginFailuresTable;
   devices: DevicesTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active']);
+export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled']);
 
 // Generated is re-exported for later tables with database-side defaults.
 export type { Generated };

@@ -6,6 +6,7 @@ import { generateToken, hashToken } from '../auth/tokens.js';
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { uniqueViolation } from '../db/errors.js';
+import { withOutbox } from '../events/outbox.js';
 import { TENANT_EXISTS, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
@@ -62,7 +63,7 @@ export async function register(
   const user = { id: newId(), tenant_id: tenant.id, email, role: 'admin' as const, active: true, created_at: now, updated_at: now };
   const token = generateToken();
   try {
-    await db.transaction().execute(async (trx) => {
+    await withOutbox(ctx, async (trx, emit) => {
       if (await repo.tenantNameTaken(trx, nameKey)) throw conflict(TENANT_EXISTS, 'tenant_exists');
       if (await repo.emailTaken(trx, email)) throw conflict(EMAIL_TAKEN, 'email_taken');
       await repo.insertTenant(trx, tenant);
@@ -85,6 +86,7 @@ export async function register(
         targetId: tenant.id,
         after: { tenant: { id: tenant.id, name, staged_webhook_url: webhookUrl }, admin: toApiUser(user) },
       });
+      await emit({ tenantId: tenant.id, type: 'user.created', data: toApiUser(user) });
     });
   } catch (err) {
     const unique = uniqueViolation(err);
@@ -128,7 +130,7 @@ export async function getTenant(ctx: AppContext, id: string): Promise<ApiTenant>
 export async function updateTenant(ctx: AppContext, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
   const db = ctx.db.kysely;
   try {
-    await db.transaction().execute(async (trx) => {
+    await withOutbox(ctx, async (trx, emit) => {
       const before = await repo.findTenant(trx, id);
       if (!before) throw notFound('tenant');
       const set: Parameters<typeof repo.updateTenant>[2] = { updated_at: nowIso() };
@@ -146,6 +148,11 @@ export async function updateTenant(ctx: AppContext, id: string, change: { name?:
         targetId: id,
         before: { name: before.name, active: before.active },
         after: { name: set.name ?? before.name, active: set.active ?? before.active },
+      });
+      await emit({
+        tenantId: id,
+        type: 'tenant.updated',
+        data: { id, name: set.name ?? before.name, active: set.active ?? before.active, updated_at: apiTime(set.updated_at) },
       });
     });
   } catch (err) {

@@ -5,6 +5,7 @@ import { authorizeUserChange, authorizeUserCreate, authorizeUserRead } from '../
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { uniqueViolation } from '../db/errors.js';
+import { withOutbox } from '../events/outbox.js';
 import type { Database, Role } from '../db/schema.js';
 import { badRequest, conflict, notFound, unauthorized } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
@@ -56,7 +57,7 @@ export async function createUser(
   const now = nowIso();
   const row = { id: newId(), email, password_hash: passwordHash, role: input.role, active: true, created_at: now, updated_at: now };
   try {
-    await ctx.db.kysely.transaction().execute(async (trx) => {
+    await withOutbox(ctx, async (trx, emit) => {
       if (!(await lockTenant(trx, ctx.db.dialect, tenantId))) throw notFound('tenant');
       authorizeUserCreate(await freshActor(trx, actor), input.role);
       if ((await repo.countUsers(trx, tenantId)) >= ctx.config.maxUsersPerTenant) {
@@ -66,6 +67,7 @@ export async function createUser(
       await repo.insertUser(trx, tenantId, row);
       const { password_hash: _omit, ...view } = { ...row, tenant_id: tenantId };
       await recordAudit(trx, actor, { tenantId, action: 'user.create', targetType: 'user', targetId: row.id, after: toApiUser(view) });
+      await emit({ tenantId, type: 'user.created', data: toApiUser(view) });
     });
   } catch (err) {
     if (uniqueViolation(err)) throw conflict(EMAIL_TAKEN, 'email_taken');
@@ -109,7 +111,7 @@ async function changeUser(
   change: { role?: Role | undefined; active?: boolean | undefined } | undefined,
 ): Promise<ApiUser | undefined> {
   const tenantId = await targetTenantId(ctx, actor, userId);
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  return withOutbox(ctx, async (trx, emit) => {
     await lockTenant(trx, ctx.db.dialect, tenantId);
     const before = await repo.findUser(trx, tenantId, userId);
     if (!before) throw notFound('user');
@@ -134,6 +136,7 @@ async function changeUser(
       before: toApiUser(before),
       after: after ? toApiUser(after) : null,
     });
+    await emit(after ? { tenantId, type: 'user.updated', data: toApiUser(after) } : { tenantId, type: 'user.deleted', data: toApiUser(before) });
     return after ? toApiUser(after) : undefined;
   });
 }

@@ -76,7 +76,7 @@ describe('GET /audit', () => {
     let cursor: string | null = null;
     let rounds = 0;
     do {
-      const page = (await t.call('GET', `/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`, tenant.adminToken)).json();
+      const page: { entries: { id: string }[]; next_cursor: string | null } = (await t.call('GET', `/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`, tenant.adminToken)).json();
       ids.push(...page.entries.map((e: { id: string }) => e.id));
       cursor = page.next_cursor;
     } while (cursor && ++rounds < 10);

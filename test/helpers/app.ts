@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
+import { EventBus } from '../../src/events/bus.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp {
@@ -20,7 +21,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
   const database = await createTestDatabase();
   const masterToken = 'test_master_' + randomBytes(24).toString('hex');
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };
-  const ctx: AppContext = { config, db: database.db, masterToken, logger: pino({ level: 'silent' }) };
+  const ctx: AppContext = { config, db: database.db, masterToken, logger: pino({ level: 'silent' }), bus: new EventBus() };
   const app = await buildApp(ctx);
   return {
     app,

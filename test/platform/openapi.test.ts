@@ -34,6 +34,9 @@ describe('operations endpoints', () => {
       'post /users', 'get /users', 'get /users/{id}', 'put /users/{id}', 'delete /users/{id}',
       'post /login', 'post /logout', 'get /me', 'put /me/password', 'get /me/tokens', 'post /me/tokens', 'delete /me/tokens/{id}',
       'get /audit', 'get /health', 'get /ready',
+      'get /webhooks', 'post /webhooks', 'get /webhooks/{id}', 'put /webhooks/{id}', 'delete /webhooks/{id}',
+      'get /webhooks/{id}/secret', 'post /webhooks/{id}/rotate-secret', 'post /webhooks/{id}/test', 'get /webhooks/{id}/deliveries',
+      'post /deliveries/{id}/retry', 'get /events/stream',
     ];
     const documented: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Op>>)) {
@@ -61,6 +64,15 @@ describe('operations endpoints', () => {
       'Webhook will be auto-configured when WhatsApp device is connected',
     );
     expect(res.body).not.toContain(t.masterToken);
+
+    // The event catalog: the envelope and one schema per type, with its version.
+    const schemas = doc.components.schemas;
+    expect(schemas.Event.required).toEqual(expect.arrayContaining(['id', 'type', 'version', 'tenant_id', 'device_id', 'timestamp', 'data']));
+    for (const type of ['user.created', 'user.updated', 'user.deleted', 'tenant.updated', 'webhook.test', 'device.connected', 'message.received']) {
+      const schema = schemas[`Event_${type.replace('.', '_')}`];
+      expect(schema, type).toBeDefined();
+      expect(schema.allOf[1].properties.type.enum).toEqual([type]);
+    }
   });
 
   it('GET /docs is an HTML reference listing the routes', async () => {

@@ -1,0 +1,102 @@
+import { Type, type TSchema } from 'typebox';
+import { RoleSchema, Timestamp, Uuid } from '../http/schemas.js';
+
+/**
+ * The event catalog: every type WUTS emits, the version of its `data` shape, and that shape.
+ * A breaking change to a shape bumps its version; additions keep it.
+ */
+export interface EventTypeDoc {
+  type: string;
+  version: number;
+  description: string;
+  data: TSchema;
+  /** Reserved types are documented and accepted in webhook filters but not emitted yet. */
+  reserved?: boolean;
+}
+
+const UserData = Type.Object(
+  { id: Uuid, tenant_id: Uuid, email: Type.String(), role: RoleSchema, active: Type.Boolean(), created_at: Timestamp, updated_at: Timestamp },
+  { additionalProperties: false },
+);
+
+const open = (description: string) => Type.Object({}, { additionalProperties: true, description });
+
+export const EVENT_TYPES: readonly EventTypeDoc[] = [
+  { type: 'user.created', version: 1, description: 'a user was created in the tenant', data: UserData },
+  { type: 'user.updated', version: 1, description: 'a user\'s role or active flag changed; `data` is the user after the change', data: UserData },
+  { type: 'user.deleted', version: 1, description: 'a user was deleted; `data` is the user as it was', data: UserData },
+  {
+    type: 'tenant.updated',
+    version: 1,
+    description: 'the tenant was renamed, suspended or reactivated',
+    data: Type.Object({ id: Uuid, name: Type.String(), active: Type.Boolean(), updated_at: Timestamp }, { additionalProperties: false }),
+  },
+  {
+    type: 'webhook.test',
+    version: 1,
+    description: 'sent by POST /webhooks/{id}/test to that webhook only',
+    data: Type.Object({ webhook_id: Uuid, message: Type.String() }, { additionalProperties: false }),
+  },
+  { type: 'device.qr', version: 1, description: 'a device has a new QR code to scan', data: open('reserved for the devices issue'), reserved: true },
+  { type: 'device.connected', version: 1, description: 'a device is connected to WhatsApp', data: open('reserved for the devices issue'), reserved: true },
+  { type: 'device.disconnected', version: 1, description: 'a device lost its connection', data: open('reserved for the devices issue'), reserved: true },
+  { type: 'device.logged_out', version: 1, description: 'a device was unlinked', data: open('reserved for the devices issue'), reserved: true },
+  { type: 'message.received', version: 1, description: 'a device received a message', data: open('reserved for the messages issue'), reserved: true },
+  { type: 'message.sent', version: 1, description: 'a queued message left for WhatsApp', data: open('reserved for the messages issue'), reserved: true },
+  { type: 'message.status', version: 1, description: 'a sent message was delivered, read or failed', data: open('reserved for the messages issue'), reserved: true },
+  { type: 'message.edited', version: 1, description: 'a message was edited', data: open('reserved for the messages issue'), reserved: true },
+  { type: 'message.deleted', version: 1, description: 'a message was deleted for everyone', data: open('reserved for the messages issue'), reserved: true },
+  { type: 'message.reaction', version: 1, description: 'a reaction was added or removed', data: open('reserved for the messages issue'), reserved: true },
+  { type: 'chat.presence', version: 1, description: 'a contact is typing, recording or online', data: open('reserved for the messages issue'), reserved: true },
+];
+
+export type EventType = string;
+
+const BY_TYPE = new Map(EVENT_TYPES.map((e) => [e.type, e]));
+
+export function eventVersion(type: string): number {
+  const doc = BY_TYPE.get(type);
+  if (!doc) throw new Error(`unknown event type ${type}`);
+  return doc.version;
+}
+
+/** A webhook filter entry: an exact type, or a family such as `message.*`. */
+export function isKnownFilter(filter: string): boolean {
+  if (filter.endsWith('.*')) {
+    const family = filter.slice(0, -1);
+    return EVENT_TYPES.some((e) => e.type.startsWith(family));
+  }
+  return BY_TYPE.has(filter);
+}
+
+export function filterMatches(filters: string[] | null, type: string): boolean {
+  if (!filters || filters.length === 0) return true;
+  return filters.some((f) => (f.endsWith('.*') ? type.startsWith(f.slice(0, -1)) : f === type));
+}
+
+/** The envelope every event has, on webhooks and on the live stream. */
+export const EventEnvelope = Type.Object(
+  {
+    id: Uuid,
+    type: Type.String({ description: 'one of the catalog\'s types' }),
+    version: Type.Integer({ description: 'the version of this type\'s data shape' }),
+    tenant_id: Uuid,
+    device_id: Type.Union([Uuid, Type.Null()]),
+    timestamp: Timestamp,
+    data: Type.Object({}, { additionalProperties: true }),
+  },
+  { additionalProperties: false },
+);
+
+/** JSON schemas for the OpenAPI components: the envelope and each type's data. */
+export function catalogComponents(): Record<string, unknown> {
+  const out: Record<string, unknown> = { Event: EventEnvelope };
+  for (const e of EVENT_TYPES) {
+    const name = 'Event_' + e.type.replace(/\./g, '_');
+    out[name] = {
+      description: `${e.type} (version ${e.version})${e.reserved ? ' — reserved, not emitted yet' : ''}: ${e.description}`,
+      allOf: [{ $ref: '#/components/schemas/Event' }, { type: 'object', properties: { type: { const: e.type }, version: { const: e.version }, data: e.data } }],
+    };
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+import { apiTime } from '../lib/time.js';
+import type { EventRow } from './repo.js';
+
+export interface EventEnvelopeJson {
+  id: string;
+  type: string;
+  version: number;
+  tenant_id: string;
+  device_id: string | null;
+  timestamp: string;
+  data: unknown;
+}
+
+/** The JSON an event is delivered as, on webhooks and on the live stream. */
+export function toEnvelope(row: EventRow): EventEnvelopeJson {
+  return {
+    id: row.id,
+    type: row.type,
+    version: row.version,
+    tenant_id: row.tenant_id,
+    device_id: row.device_id,
+    timestamp: apiTime(row.created_at),
+    data: JSON.parse(row.data_json),
+  };
+}

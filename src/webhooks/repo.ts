@@ -1,0 +1,106 @@
+import type { Kysely } from 'kysely';
+import type { Database, DeliveriesTable, DeliveryAttemptsTable, WebhooksTable } from '../db/schema.js';
+
+export type WebhookRow = WebhooksTable;
+export type DeliveryRow = DeliveriesTable;
+export type AttemptRow = DeliveryAttemptsTable;
+
+export async function insertWebhook(db: Kysely<Database>, tenantId: string, row: Omit<WebhookRow, 'tenant_id'>): Promise<void> {
+  await db.insertInto('webhooks').values({ ...row, tenant_id: tenantId }).execute();
+}
+
+export async function findWebhook(db: Kysely<Database>, tenantId: string, id: string): Promise<WebhookRow | undefined> {
+  return db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function listWebhooks(db: Kysely<Database>, tenantId: string, opts: { afterId?: string | undefined; limit: number }): Promise<WebhookRow[]> {
+  let q = db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId);
+  if (opts.afterId) q = q.where('id', '>', opts.afterId);
+  return q.orderBy('id').limit(opts.limit + 1).execute();
+}
+
+export async function enabledWebhooks(db: Kysely<Database>, tenantId: string): Promise<Pick<WebhookRow, 'id' | 'event_types_json' | 'device_id'>[]> {
+  return db.selectFrom('webhooks').select(['id', 'event_types_json', 'device_id']).where('tenant_id', '=', tenantId).where('enabled', '=', true).execute();
+}
+
+export async function countWebhooks(db: Kysely<Database>, tenantId: string): Promise<number> {
+  const row = await db.selectFrom('webhooks').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function updateWebhook(db: Kysely<Database>, tenantId: string, id: string, set: Partial<Omit<WebhookRow, 'id' | 'tenant_id'>>): Promise<void> {
+  await db.updateTable('webhooks').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+export async function deleteWebhook(db: Kysely<Database>, tenantId: string, id: string): Promise<void> {
+  await db.deleteFrom('webhooks').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+export async function insertDeliveries(db: Kysely<Database>, tenantId: string, rows: Omit<DeliveryRow, 'tenant_id'>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('deliveries').values(rows.map((r) => ({ ...r, tenant_id: tenantId }))).execute();
+}
+
+export async function findDelivery(db: Kysely<Database>, tenantId: string, id: string): Promise<DeliveryRow | undefined> {
+  return db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+export interface DeliveryWithType extends DeliveryRow {
+  event_type: string;
+}
+
+export async function findDeliveryWithType(db: Kysely<Database>, tenantId: string, id: string): Promise<DeliveryWithType | undefined> {
+  return db
+    .selectFrom('deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .selectAll('d')
+    .select('e.type as event_type')
+    .where('d.tenant_id', '=', tenantId)
+    .where('d.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Newest first. */
+export async function listDeliveries(
+  db: Kysely<Database>,
+  tenantId: string,
+  webhookId: string,
+  opts: { beforeId?: string | undefined; limit: number; status?: string | undefined },
+): Promise<DeliveryWithType[]> {
+  let q = db
+    .selectFrom('deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .selectAll('d')
+    .select('e.type as event_type')
+    .where('d.tenant_id', '=', tenantId)
+    .where('d.webhook_id', '=', webhookId);
+  if (opts.beforeId) q = q.where('d.id', '<', opts.beforeId);
+  if (opts.status) q = q.where('d.status', '=', opts.status as DeliveryRow['status']);
+  return q.orderBy('d.id', 'desc').limit(opts.limit + 1).execute();
+}
+
+export async function attemptsOf(db: Kysely<Database>, tenantId: string, deliveryIds: string[], perDelivery: number): Promise<Map<string, AttemptRow[]>> {
+  const out = new Map<string, AttemptRow[]>();
+  if (deliveryIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('delivery_id', 'in', deliveryIds)
+    .orderBy('id', 'desc')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.delivery_id) ?? [];
+    if (list.length < perDelivery) list.push(r);
+    out.set(r.delivery_id, list);
+  }
+  return out;
+}
+
+export async function updateDelivery(db: Kysely<Database>, tenantId: string, id: string, set: Partial<Omit<DeliveryRow, 'id' | 'tenant_id'>>): Promise<void> {
+  await db.updateTable('deliveries').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+export async function insertAttempt(db: Kysely<Database>, tenantId: string, row: Omit<AttemptRow, 'tenant_id'>): Promise<void> {
+  await db.insertInto('delivery_attempts').values({ ...row, tenant_id: tenantId }).execute();
+}

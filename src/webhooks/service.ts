@@ -1,0 +1,209 @@
+import type { Static } from 'typebox';
+import type { Actor, UserActor } from '../auth/actor.js';
+import { authorize } from '../auth/policy.js';
+import { recordAudit } from '../audit/record.js';
+import type { AppContext } from '../context.js';
+import { isKnownFilter } from '../events/catalog.js';
+import { withOutbox } from '../events/outbox.js';
+import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { apiTime, nowIso } from '../lib/time.js';
+import * as repo from './repo.js';
+import type { CreateWebhookBody, DeliverySchema, UpdateWebhookBody, WebhookSchema } from './schemas.js';
+import { generateSecret } from './signing.js';
+import { checkWebhookTarget } from './ssrf.js';
+import { toApiDelivery, toApiWebhook } from './view.js';
+
+type ApiWebhook = Static<typeof WebhookSchema>;
+type ApiDelivery = Static<typeof DeliverySchema>;
+
+/** Webhooks belong to a tenant: they are managed with a tenant user's token. */
+function tenantUser(actor: Actor): UserActor {
+  if (actor.type !== 'user') throw forbidden("webhooks belong to a tenant: use a tenant admin's token", 'tenant_user_required');
+  return actor;
+}
+
+async function checkUrl(ctx: AppContext, url: string): Promise<string> {
+  const problem = await checkWebhookTarget(url.trim(), ctx.config.allowPrivateWebhooks);
+  if (problem) throw badRequest(`url ${problem}`, 'invalid_webhook_url');
+  return url.trim();
+}
+
+function checkFilters(types: string[] | null | undefined): string | null | undefined {
+  if (types === undefined || types === null) return types;
+  const unknown = types.filter((t) => !isKnownFilter(t));
+  if (unknown.length) throw badRequest(`unknown event types: ${unknown.join(', ')}`, 'invalid_event_types');
+  return JSON.stringify(types);
+}
+
+async function checkDevice(ctx: AppContext, tenantId: string, deviceId: string | null | undefined): Promise<void> {
+  if (!deviceId) return;
+  const found = await ctx.db.kysely.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).where('id', '=', deviceId).executeTakeFirst();
+  if (!found) throw badRequest('device_id is not a device of your tenant', 'unknown_device');
+}
+
+async function mustFind(ctx: AppContext, tenantId: string, id: string): Promise<repo.WebhookRow> {
+  const row = await repo.findWebhook(ctx.db.kysely, tenantId, id);
+  if (!row) throw notFound('webhook');
+  return row;
+}
+
+export async function listWebhooks(ctx: AppContext, actor: Actor, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<ApiWebhook>> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.read');
+  const limit = query.limit ?? 50;
+  const page = toPage(await repo.listWebhooks(ctx.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit }), limit);
+  return { items: page.items.map(toApiWebhook), nextCursor: page.nextCursor };
+}
+
+export async function getWebhook(ctx: AppContext, actor: Actor, id: string): Promise<ApiWebhook> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.read');
+  return toApiWebhook(await mustFind(ctx, user.tenantId, id));
+}
+
+export async function createWebhook(ctx: AppContext, actor: Actor, body: Static<typeof CreateWebhookBody>): Promise<ApiWebhook> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.manage');
+  const url = await checkUrl(ctx, body.url);
+  const eventTypes = checkFilters(body.event_types) ?? null;
+  await checkDevice(ctx, user.tenantId, body.device_id);
+  const now = nowIso();
+  const row: Omit<repo.WebhookRow, 'tenant_id'> = {
+    id: newId(),
+    url,
+    description: body.description ?? null,
+    event_types_json: eventTypes,
+    device_id: body.device_id ?? null,
+    enabled: body.enabled ?? true,
+    disabled_reason: null,
+    secret: generateSecret(),
+    previous_secret: null,
+    previous_secret_expires_at: null,
+    failing_since: null,
+    last_success_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+  const view = toApiWebhook({ ...row, tenant_id: user.tenantId });
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    if ((await repo.countWebhooks(trx, user.tenantId)) >= ctx.config.maxWebhooksPerTenant) {
+      throw conflict(`this tenant already has the maximum of ${ctx.config.maxWebhooksPerTenant} webhooks`, 'webhook_limit_reached');
+    }
+    await repo.insertWebhook(trx, user.tenantId, row);
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.create', targetType: 'webhook', targetId: row.id, after: view });
+  });
+  return view;
+}
+
+export async function updateWebhook(ctx: AppContext, actor: Actor, id: string, body: Static<typeof UpdateWebhookBody>): Promise<ApiWebhook> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.manage');
+  const before = await mustFind(ctx, user.tenantId, id);
+  const set: Partial<repo.WebhookRow> = { updated_at: nowIso() };
+  if (body.url !== undefined) set.url = await checkUrl(ctx, body.url);
+  if (body.description !== undefined) set.description = body.description;
+  if (body.event_types !== undefined) set.event_types_json = checkFilters(body.event_types) ?? null;
+  if (body.device_id !== undefined) {
+    await checkDevice(ctx, user.tenantId, body.device_id);
+    set.device_id = body.device_id;
+  }
+  if (body.enabled !== undefined) {
+    set.enabled = body.enabled;
+    if (body.enabled) Object.assign(set, { disabled_reason: null, failing_since: null });
+  }
+  const after = { ...before, ...set };
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await repo.updateWebhook(trx, user.tenantId, id, set);
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.update', targetType: 'webhook', targetId: id, before: toApiWebhook(before), after: toApiWebhook(after) });
+  });
+  if (body.enabled) ctx.bus.notify();
+  return toApiWebhook(after);
+}
+
+export async function deleteWebhook(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.manage');
+  const before = await mustFind(ctx, user.tenantId, id);
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await repo.deleteWebhook(trx, user.tenantId, id);
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.delete', targetType: 'webhook', targetId: id, before: toApiWebhook(before) });
+  });
+}
+
+export async function getSecret(ctx: AppContext, actor: Actor, id: string) {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.manage');
+  const row = await mustFind(ctx, user.tenantId, id);
+  const previousLive = row.previous_secret && row.previous_secret_expires_at && Date.parse(row.previous_secret_expires_at) > Date.now();
+  return {
+    secret: row.secret,
+    previous_secret: previousLive ? row.previous_secret : null,
+    previous_secret_expires_at: previousLive ? apiTime(row.previous_secret_expires_at) : null,
+  };
+}
+
+/** A new secret signs from now on; the old one also signs until the grace period ends. */
+export async function rotateSecret(ctx: AppContext, actor: Actor, id: string) {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.manage');
+  const row = await mustFind(ctx, user.tenantId, id);
+  const expires = new Date(Date.now() + ctx.config.webhookSecretGraceMs).toISOString();
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await repo.updateWebhook(trx, user.tenantId, id, { secret: generateSecret(), previous_secret: row.secret, previous_secret_expires_at: expires, updated_at: nowIso() });
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.rotate_secret', targetType: 'webhook', targetId: id, after: { previous_secret_expires_at: apiTime(expires) } });
+  });
+  return getSecret(ctx, actor, id);
+}
+
+export async function sendTest(ctx: AppContext, actor: Actor, id: string): Promise<{ event_id: string; delivery_id: string }> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.manage');
+  await mustFind(ctx, user.tenantId, id);
+  return withOutbox(ctx, async (trx, emit) => {
+    const event = await emit({ tenantId: user.tenantId, type: 'webhook.test', data: { webhook_id: id, message: 'This is a test event from WUTS.' }, onlyWebhookId: id });
+    const delivery = await trx.selectFrom('deliveries').select('id').where('tenant_id', '=', user.tenantId).where('event_id', '=', event.id).executeTakeFirstOrThrow();
+    return { event_id: event.id, delivery_id: delivery.id };
+  });
+}
+
+export async function listDeliveries(
+  ctx: AppContext,
+  actor: Actor,
+  webhookId: string,
+  query: { limit?: number | undefined; cursor?: string | undefined; status?: string | undefined },
+): Promise<Page<ApiDelivery>> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.read');
+  await mustFind(ctx, user.tenantId, webhookId);
+  const limit = query.limit ?? 50;
+  const rows = await repo.listDeliveries(ctx.db.kysely, user.tenantId, webhookId, { beforeId: decodeCursor(query.cursor), limit, status: query.status });
+  const page = toPage(rows, limit);
+  const attempts = await repo.attemptsOf(ctx.db.kysely, user.tenantId, page.items.map((d) => d.id), 10);
+  return { items: page.items.map((d) => toApiDelivery(d, attempts.get(d.id) ?? [])), nextCursor: page.nextCursor };
+}
+
+/** Sends a delivery again now, with the same webhook-id; a finished one starts a fresh schedule. */
+export async function retryDelivery(ctx: AppContext, actor: Actor, deliveryId: string): Promise<ApiDelivery> {
+  const user = tenantUser(actor);
+  authorize(user, 'webhooks.manage');
+  const db = ctx.db.kysely;
+  const row = await repo.findDelivery(db, user.tenantId, deliveryId);
+  if (!row) throw notFound('delivery');
+  if (row.status === 'delivering') throw conflict('this delivery is being sent right now', 'delivery_in_progress');
+  const now = nowIso();
+  await db.transaction().execute(async (trx) => {
+    await repo.updateDelivery(trx, user.tenantId, deliveryId, {
+      status: 'pending',
+      next_attempt_at: now,
+      attempt_count: row.status === 'pending' ? row.attempt_count : 0,
+      updated_at: now,
+    });
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'delivery.retry', targetType: 'delivery', targetId: deliveryId });
+  });
+  ctx.bus.notify();
+  const fresh = await repo.findDeliveryWithType(db, user.tenantId, deliveryId);
+  const attempts = await repo.attemptsOf(db, user.tenantId, [deliveryId], 10);
+  return toApiDelivery(fresh!, attempts.get(deliveryId) ?? []);
+}
