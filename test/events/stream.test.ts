@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { PASSWORD, createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
+
+interface SseEvent {
+  id: string;
+  event: string;
+  data: { id: string; type: string; tenant_id: string; data: { email?: string } };
+}
+
+let t: TestApp;
+let base: string;
+beforeAll(async () => {
+  t = await createTestApp({ maxStreamsPerTenant: 2 });
+  base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** Opens /events/stream and collects parsed events until closed. */
+async function openStream(token: string, query = '', headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}/events/stream${query}`, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
+  const events: SseEvent[] = [];
+  let buffer = '';
+  const reading = (async () => {
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+          if (fields.data) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    res,
+    events,
+    async waitFor(count: number, timeoutMs = 5000) {
+      const start = Date.now();
+      while (events.length < count && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 20));
+      return events;
+    },
+    async close() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+async function addUser(tenant: TenantFixture, tag: string) {
+  const res = await t.call('POST', '/users', tenant.adminToken, { email: `${tag}-${Date.now()}@example.test`, password: PASSWORD, role: 'agent' });
+  return res.json().user as { id: string; email: string };
+}
+
+describe('GET /events/stream', () => {
+  it("streams the tenant's new events, and only its own", async () => {
+    const tenant = await createTenant(t);
+    const other = await createTenant(t);
+    const stream = await openStream(tenant.adminToken);
+    expect(stream.res.status).toBe(200);
+    expect(stream.res.headers.get('content-type')).toContain('text/event-stream');
+    await new Promise((r) => setTimeout(r, 100));
+    await addUser(other, 'other');
+    const u = await addUser(tenant, 'mine');
+    const events = await stream.waitFor(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ event: 'user.created', data: { type: 'user.created', tenant_id: tenant.tenantId, data: { email: u.email } } });
+    expect(events[0]!.id).toBe(events[0]!.data.id);
+    await stream.close();
+  });
+
+  it('filters by type and resumes after an event id (query or Last-Event-ID)', async () => {
+    const tenant = await createTenant(t);
+    const first = await addUser(tenant, 'a');
+    await t.call('PUT', `/users/${first.id}`, tenant.adminToken, { role: 'viewer' });
+    await addUser(tenant, 'b');
+    const all = (await t.ctx.db.kysely.selectFrom('events').select(['id', 'type']).where('tenant_id', '=', tenant.tenantId).orderBy('id').execute());
+    // register's user.created, a created, a updated, b created
+    expect(all.map((e) => e.type)).toEqual(['user.created', 'user.created', 'user.updated', 'user.created']);
+
+    const resumed = await openStream(tenant.adminToken, `?after=${all[1]!.id}`);
+    expect((await resumed.waitFor(2)).map((e) => e.id)).toEqual([all[2]!.id, all[3]!.id]);
+    await resumed.close();
+
+    const byHeader = await openStream(tenant.adminToken, '?types=user.updated', { 'last-event-id': all[0]!.id });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(byHeader.events.map((e) => e.id)).toEqual([all[2]!.id]);
+    await byHeader.close();
+  });
+
+  it('hides user events from agents', async () => {
+    const tenant = await createTenant(t);
+    const agent = await createUser(t, tenant, 'agent');
+    const stream = await openStream(agent.token);
+    await new Promise((r) => setTimeout(r, 100));
+    await addUser(tenant, 'hidden');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(stream.events).toEqual([]);
+    await stream.close();
+  });
+
+  it('refuses bad requests: no token 401, master 403, unknown type or id 400, too many streams 429', async () => {
+    const tenant = await createTenant(t);
+    expect((await fetch(`${base}/events/stream`)).status).toBe(401);
+    expect((await fetch(`${base}/events/stream`, { headers: { authorization: `Bearer ${t.masterToken}` } })).status).toBe(403);
+    const bad = await fetch(`${base}/events/stream?types=user.nope`, { headers: { authorization: `Bearer ${tenant.adminToken}` } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ success: false, code: 'invalid_event_types' });
+    expect((await fetch(`${base}/events/stream`, { headers: { authorization: `Bearer ${tenant.adminToken}`, 'last-event-id': 'zzz' } })).status).toBe(400);
+
+    const a = await openStream(tenant.adminToken);
+    const b = await openStream(tenant.adminToken);
+    const c = await fetch(`${base}/events/stream`, { headers: { authorization: `Bearer ${tenant.adminToken}` } });
+    expect(c.status).toBe(429);
+    expect(c.headers.get('retry-after')).toBeTruthy();
+    await a.close();
+    await b.close();
+    // Closed streams free their places.
+    await new Promise((r) => setTimeout(r, 100));
+    const d = await openStream(tenant.adminToken);
+    expect(d.res.status).toBe(200);
+    await d.close();
+  });
+});
