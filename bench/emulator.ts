@@ -74,7 +74,7 @@ const stats = (ms: number[]) => {
   return `median ${at(0.5).toFixed(0)} ms, p95 ${at(0.95).toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`;
 };
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timeout: ${what}`), ms).unref())]);
+  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timeout: ${what}`)), ms).unref())]);
 const memory = () => {
   gc?.();
   return process.memoryUsage();
@@ -91,9 +91,10 @@ async function run(count: number): Promise<void> {
     const accountMs = (performance.now() - t0) / (count + 1);
     const before = memory();
 
+    // one at a time: the latency one user sees
     const linkMs: number[] = [];
     const clients: Client[] = [];
-    await inBatches(phones, 10, async (phone, i) => {
+    await inBatches(phones, 1, async (phone, i) => {
       const started = performance.now();
       const client = connect(emu.wsUrl);
       clients[i] = client;
@@ -103,9 +104,9 @@ async function run(count: number): Promise<void> {
     });
     const after = memory();
 
-    // login from stored credentials
+    // login from stored credentials, one at a time
     const loginMs: number[] = [];
-    await inBatches(clients, 10, async (client, i) => {
+    await inBatches(clients, 1, async (client, i) => {
       await client.sock.end(undefined);
       const started = performance.now();
       const again = connect(emu.wsUrl, cloneAuth(client.auth.data));
@@ -113,6 +114,16 @@ async function run(count: number): Promise<void> {
       await withTimeout(again.opened, 15_000, 'open after restart');
       loginMs.push(performance.now() - started);
     });
+
+    // all at once: every companion restarts together (a server restart's reconnect storm)
+    const burstStart = performance.now();
+    await inBatches(clients, clients.length, async (client, i) => {
+      await client.sock.end(undefined);
+      const again = connect(emu.wsUrl, cloneAuth(client.auth.data));
+      clients[i] = again;
+      await withTimeout(again.opened, 60_000, 'open in burst');
+    });
+    const burstMs = performance.now() - burstStart;
 
     // round trip: send -> delivery receipt from the echo account's phone
     const receiptMs: number[] = [];
@@ -150,6 +161,7 @@ async function run(count: number): Promise<void> {
     console.log(`account creation (phone client linked and open): ${accountMs.toFixed(0)} ms per account`);
     console.log(`connect-to-open, new device linked by QR: ${stats(linkMs)}`);
     console.log(`connect-to-open, login from stored credentials: ${stats(loginMs)}`);
+    console.log(`all ${count} logging in at once: all open after ${burstMs.toFixed(0)} ms`);
     console.log(`round trip, send -> delivery receipt: ${stats(receiptMs)}`);
     if (pingPongMs.length) console.log(`round trip, companion ping -> companion pong: ${stats(pingPongMs)}`);
     console.log(`memory per linked companion (client + its server side): rss ${perCompanionMb.toFixed(1)} MB, heap ${heapPerCompanionMb.toFixed(1)} MB${gc ? '' : ' (run with --expose-gc for steadier figures)'}`);

@@ -18,6 +18,8 @@ export class Hub {
   /** QR ref -> the connection showing it */
   readonly pairings = new Map<string, WireSession>();
   private readonly online = new Map<string, WireSession>();
+  /** phone -> connections that fetched its device list (usync) and may cache it */
+  private readonly deviceListReaders = new Map<string, Set<WireSession>>();
   /** watched phone -> watching connection -> how it addressed the watched user */
   private readonly watchers = new Map<string, Map<WireSession, Addressing>>();
 
@@ -60,6 +62,7 @@ export class Hub {
       if (this.pairings.get(ref) === session) this.pairings.delete(ref);
     }
     for (const watching of this.watchers.values()) watching.delete(session);
+    for (const readers of this.deviceListReaders.values()) readers.delete(session);
     const { account, deviceId } = session;
     if (!account || deviceId === undefined) return;
     const key = this.key(account.phone, deviceId);
@@ -107,15 +110,23 @@ export class Hub {
     session.send({ tag: 'ib', attrs: { from: SERVER_JID }, content: [{ tag: 'offline', attrs: { count: String(queued.length) } }] });
   }
 
-  /** Tells every online client that an account's device list changed, so cached lists are dropped. */
+  /** Remembers that a connection read an account's device list (it caches it for minutes). */
+  readDeviceList(session: WireSession, account: AccountRecord): void {
+    let readers = this.deviceListReaders.get(account.phone);
+    if (!readers) this.deviceListReaders.set(account.phone, (readers = new Set()));
+    readers.add(session);
+  }
+
+  /** Tells the clients that read an account's device list that it changed, so they drop their copy. */
   devicesChanged(account: AccountRecord, change: 'update' | 'remove', deviceIds: number[]): void {
+    const readers = [...(this.deviceListReaders.get(account.phone) ?? [])];
     for (const addressing of ['pn', 'lid'] as const) {
       const node = (session: WireSession): BinaryNode => ({
         tag: 'notification',
         attrs: { from: userJid(account, addressing), type: 'devices', id: session.nextId(), t: unixNow() },
         content: [{ tag: change, attrs: {}, content: deviceIds.map((id) => ({ tag: 'device', attrs: { jid: deviceJid(account, id, addressing) } })) }],
       });
-      for (const session of this.online.values()) session.send(node(session));
+      for (const session of readers) session.send(node(session));
     }
   }
 

@@ -3,9 +3,10 @@ import { PN_SERVER, userJid, type ResolvedJid } from './accounts.js';
 import type { Hub } from './hub.js';
 import { bytes, children, iqResult } from './iq-util.js';
 import { LIMITS } from './model.js';
+import type { WireSession } from './session.js';
 
 /** `usync` get: answers the devices, lid and contact protocols for each user asked about. */
-export function answerUsync(hub: Hub, request: BinaryNode): BinaryNode {
+export function answerUsync(hub: Hub, session: WireSession, request: BinaryNode): BinaryNode {
   const usync = getBinaryNodeChild(request, 'usync');
   const protocols = new Set(children(getBinaryNodeChild(usync, 'query')).map((p) => p.tag));
   const users = children(getBinaryNodeChild(usync, 'list'), 'user').slice(0, LIMITS.usyncUsers);
@@ -21,6 +22,7 @@ export function answerUsync(hub: Hub, request: BinaryNode): BinaryNode {
       jid = jidEncode(phone, PN_SERVER);
     }
     const content: BinaryNode[] = [];
+    if (protocols.has('devices') && resolved) hub.readDeviceList(session, resolved.account);
     if (protocols.has('devices')) {
       const devices = resolved ? Object.values(resolved.account.devices).sort((a, b) => a.id - b.id) : [];
       content.push({
