@@ -49,14 +49,15 @@ describe("another tenant's user answers 404, exactly like an id that does not ex
 });
 
 describe('a lower role answers 403', () => {
-  it.each([
-    ['agent creates a viewer', 'agent', 'POST', '/users', () => ({ email: uniqueEmail('x'), password: PASSWORD, role: 'viewer' })],
-    ['viewer lists users', 'viewer', 'GET', '/users', () => undefined],
-    ['agent lists users', 'agent', 'GET', '/users', () => undefined],
-    ['supervisor creates a supervisor', 'supervisor', 'POST', '/users', () => ({ email: uniqueEmail('x'), password: PASSWORD, role: 'supervisor' })],
-    ['supervisor creates an admin', 'supervisor', 'POST', '/users', () => ({ email: uniqueEmail('x'), password: PASSWORD, role: 'admin' })],
-  ] as const)('%s', async (_name, role, method, url, body) => {
-    expectError(await call(method, url, actors[role].token, body()), 403, 'forbidden');
+  const newUser = (role: Role) => ({ email: uniqueEmail('x'), password: PASSWORD, role });
+  it.each<[string, Role, 'GET' | 'POST', Role | undefined]>([
+    ['agent creates a viewer', 'agent', 'POST', 'viewer'],
+    ['viewer lists users', 'viewer', 'GET', undefined],
+    ['agent lists users', 'agent', 'GET', undefined],
+    ['supervisor creates a supervisor', 'supervisor', 'POST', 'supervisor'],
+    ['supervisor creates an admin', 'supervisor', 'POST', 'admin'],
+  ])('%s', async (_name, role, method, newRole) => {
+    expectError(await call(method, '/users', actors[role].token, newRole ? newUser(newRole) : undefined), 403, 'forbidden');
   });
 
   it.each([
@@ -77,10 +78,10 @@ describe('a lower role answers 403', () => {
 
 describe('oneself answers 403', () => {
   const SELF = { success: false, error: 'you may not change or delete your own user', code: 'self_change' };
-  for (const role of ['admin', 'supervisor'] as const) {
-    it(`${role}: change own role, deactivate self, delete self → 403 (another admin exists)`, async () => {
+  for (const [role, other] of [['admin', 'supervisor'], ['supervisor', 'admin']] as const) {
+    it(`${role}: change own role (to viewer, to ${other}), deactivate self, delete self → 403 (another admin exists)`, async () => {
       const me = actors[role];
-      for (const [method, body] of [['PUT', { role: 'viewer' }], ['PUT', { role: 'admin' }], ['PUT', { active: false }], ['DELETE']] as const) {
+      for (const [method, body] of [['PUT', { role: 'viewer' }], ['PUT', { role: other }], ['PUT', { active: false }], ['PUT', { role: 'agent', active: false }], ['DELETE']] as const) {
         const res = await call(method, `/users/${me.id}`, me.token, body);
         expect(res.statusCode, `${method} ${JSON.stringify(body)} ${res.body}`).toBe(403);
         expect(res.json()).toEqual(SELF);
