@@ -35,7 +35,7 @@ async function openStream(token: string, query = '', headers: Record<string, str
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
-          if (fields.data) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+          if (fields.data) events.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) });
         }
       }
     } catch {
