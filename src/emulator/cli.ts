@@ -83,4 +83,6 @@ export async function runEmulatorCli(argv: string[]): Promise<void> {
     process.on('SIGTERM', stop);
   });
   await emulator.close();
+  // Baileys leaves ref'd timers behind (a 30 s pre-key upload guard): don't wait for them
+  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
 }
