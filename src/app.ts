@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
@@ -18,7 +19,9 @@ import { registerWebhookRoutes } from './webhooks/routes.js';
 const API_DESCRIPTION =
   'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
 
-/** Lower-cases UUIDs in the path and query, so ids match however the client spelled them. */
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
+
+/** Lower-cases UUIDs in the path, the query and top-level body fields, so ids match however the client spelled them. */
 function lowerCaseIds(values: unknown): void {
   if (!values || typeof values !== 'object') return;
   const record = values as Record<string, unknown>;
@@ -33,6 +36,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     loggerInstance: ctx.logger,
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
+    // Malformed URLs and over-long path parameters fail before routing: same envelope.
+    frameworkErrors: (err, req, reply) => handleError(err, req, reply),
   });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -40,17 +45,25 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
 
-  // An empty body with a JSON content type counts as no body (DELETE clients send these).
+  // JSON only: any other content type answers 415. An empty body with a JSON content type
+  // counts as no body (DELETE clients send these).
   const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
     return defaultJson(req, body as string, done);
   });
 
+  // A route without query parameters refuses any (unknown parameters are invalid input).
+  app.addHook('onRoute', (route) => {
+    route.schema ??= {};
+    route.schema.querystring ??= NO_QUERY;
+  });
+
   app.addHook('preValidation', async (req) => {
     lowerCaseIds(req.params);
     lowerCaseIds(req.query);
+    lowerCaseIds(req.body);
   });
 
   await app.register(swagger, {

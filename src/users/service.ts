@@ -49,7 +49,7 @@ export async function createUser(
     tenantId = actor.tenantId;
   } else {
     if (!input.tenant_id) throw badRequest('tenant_id is required when the master token creates a user');
-    tenantId = input.tenant_id;
+    tenantId = input.tenant_id.toLowerCase();
     if (!(await findTenant(ctx.db.kysely, tenantId))) throw notFound('tenant');
   }
   const email = normalizeEmail(input.email);
@@ -59,14 +59,15 @@ export async function createUser(
   try {
     await withOutbox(ctx, async (trx, emit) => {
       if (!(await lockTenant(trx, ctx.db.dialect, tenantId))) throw notFound('tenant');
-      authorizeUserCreate(await freshActor(trx, actor), input.role);
+      const caller = await freshActor(trx, actor);
+      authorizeUserCreate(caller, input.role);
       if ((await repo.countUsers(trx, tenantId)) >= ctx.config.maxUsersPerTenant) {
         throw conflict(`this tenant already has the maximum of ${ctx.config.maxUsersPerTenant} users`, 'user_limit_reached');
       }
       if (await emailTaken(trx, email)) throw conflict(EMAIL_TAKEN, 'email_taken');
       await repo.insertUser(trx, tenantId, row);
       const { password_hash: _omit, ...view } = { ...row, tenant_id: tenantId };
-      await recordAudit(trx, actor, { tenantId, action: 'user.create', targetType: 'user', targetId: row.id, after: toApiUser(view) });
+      await recordAudit(trx, caller, { tenantId, action: 'user.create', targetType: 'user', targetId: row.id, after: toApiUser(view) });
       await emit({ tenantId, type: 'user.created', data: toApiUser(view) });
     });
   } catch (err) {
@@ -115,7 +116,8 @@ async function changeUser(
     await lockTenant(trx, ctx.db.dialect, tenantId);
     const before = await repo.findUser(trx, tenantId, userId);
     if (!before) throw notFound('user');
-    authorizeUserChange(await freshActor(trx, actor), before, change);
+    const caller = await freshActor(trx, actor);
+    authorizeUserChange(caller, before, change);
 
     const after = change
       ? { ...before, role: change.role ?? before.role, active: change.active ?? before.active, updated_at: nowIso() }
@@ -128,7 +130,7 @@ async function changeUser(
     } else {
       await repo.deleteUser(trx, tenantId, userId);
     }
-    await recordAudit(trx, actor, {
+    await recordAudit(trx, caller, {
       tenantId,
       action: after ? 'user.update' : 'user.delete',
       targetType: 'user',
