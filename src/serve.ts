@@ -1,4 +1,6 @@
-import { pino } from 'pino';
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { RunningEmulator } from './emulator/index.js';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
 import type { Config } from './config.js';
@@ -14,6 +16,7 @@ import { WebhookDispatcher } from './workers/webhook-dispatcher.js';
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] });
   const master = loadMasterToken(config.masterToken, config.dataDir);
+  const sandbox = await startSandbox(config, logger);
   const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -31,6 +34,7 @@ export async function serve(config: Config): Promise<void> {
     console.log('Master token: taken from WUTS_MASTER_TOKEN');
   }
   const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
+  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
   console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
 
   let closing = false;
@@ -43,6 +47,7 @@ export async function serve(config: Config): Promise<void> {
     await app.close();
     await dispatcher.stop();
     await dispatcher.poster.close();
+    await sandbox?.close();
     await db.close();
     process.exit(0);
   };
@@ -65,4 +70,19 @@ export function createDispatcher(ctx: AppContext): WebhookDispatcher & { poster:
     eventRetentionDays: ctx.config.eventRetentionDays,
   });
   return Object.assign(dispatcher, { poster });
+}
+
+/** WUTS_EMULATOR=true: the WhatsApp emulator in this process, and WhatsApp connections pointed at it. */
+async function startSandbox(config: Config, logger: Logger): Promise<RunningEmulator | undefined> {
+  if (config.emulatorPort === undefined) return undefined;
+  const { startEmulator } = await import('./emulator/index.js');
+  const emulator = await startEmulator({
+    port: config.emulatorPort,
+    host: '127.0.0.1',
+    statePath: path.join(config.dataDir, 'emulator-state.json'),
+    logger: logger.child({ component: 'emulator' }),
+  });
+  if (config.waWsUrl && config.waWsUrl !== emulator.wsUrl) logger.warn({ ignored: config.waWsUrl }, 'WUTS_EMULATOR is on: WUTS_WA_WS_URL is replaced by the emulator');
+  config.waWsUrl = emulator.wsUrl;
+  return emulator;
 }

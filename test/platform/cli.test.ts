@@ -98,4 +98,22 @@ describe('the wuts command', () => {
       await server.stop();
     }
   });
+
+  it('serve runs the WhatsApp emulator in-process with WUTS_EMULATOR=true', async () => {
+    const server = await startServer({ ...baseEnv(), WUTS_EMULATOR: 'true', WUTS_EMULATOR_PORT: '0', WUTS_MASTER_TOKEN: 'env-master-token-0123456789abcdefghijklmnop' });
+    try {
+      const match = /WhatsApp emulator \(sandbox\) at (http:\/\/127\.0\.0\.1:\d+); WhatsApp connections go to (ws:\/\/127\.0\.0\.1:\d+\/ws\/chat)/.exec(server.output());
+      expect(match, server.output()).not.toBeNull();
+      const created = await fetch(`${match![1]}/admin/accounts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone: '15550009999', name: 'Sandbox' }),
+      });
+      expect(created.status).toBe(201);
+      const list = await (await fetch(`${match![1]}/admin/accounts`)).json();
+      expect(JSON.stringify(list)).toContain('15550009999');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
 });
