@@ -1,5 +1,7 @@
 import type { Generated } from 'kysely';
 
+
+
 /** Timestamps are RFC 3339 strings in TypeScript on both dialects (see connect.ts). */
 export type Timestamp = string;
 
@@ -13,6 +15,7 @@ export interface TenantsTable {
   name_key: string;
   active: boolean;
   staged_webhook_url: string | null;
+  staged_webhook_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -64,13 +67,40 @@ export interface LoginFailuresTable {
   window_ends_at: Timestamp;
 }
 
+export type DeviceStatus = 'created' | 'connecting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed';
+
 export interface DevicesTable {
   id: string;
   tenant_id: string;
   name: string;
-  status: string;
+  status: DeviceStatus;
+  reason: string | null;
+  phone: string | null;
+  jid: string | null;
+  lid: string | null;
+  auto_connect: Generated<boolean>;
+  qr: string | null;
+  qr_updated_at: Timestamp | null;
+  pairing_code: string | null;
+  connected_at: Timestamp | null;
+  disconnected_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface DeviceAuthCredsTable {
+  device_id: string;
+  tenant_id: string;
+  creds_json: string;
+  updated_at: Timestamp;
+}
+
+export interface DeviceAuthKeysTable {
+  device_id: string;
+  tenant_id: string;
+  type: string;
+  key_id: string;
+  value_json: string;
 }
 
 export interface EventsTable {
@@ -142,10 +172,10 @@ export interface Database {
   webhooks: WebhooksTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  device_auth_creds: DeviceAuthCredsTable;
+  device_auth_keys: DeviceAuthKeysTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled']);
+export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled', 'auto_connect']);
 
-// Generated is re-exported for later tables with database-side defaults.
-export type { Generated };

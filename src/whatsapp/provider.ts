@@ -1,0 +1,85 @@
+/**
+ * WUTS's own view of a WhatsApp connection. Everything outside src/whatsapp/baileys/ talks to
+ * WhatsApp through these types only, so the library behind them can change.
+ */
+
+/** Why a connection closed, in the terms the device supervisor acts on. */
+export type DisconnectKind =
+  /** 515: reconnect at once with the same session (after linking, for example). */
+  | 'restart_required'
+  /** 401: the device was unlinked; the session is void. */
+  | 'logged_out'
+  /** 403: WhatsApp refuses this account or device. */
+  | 'forbidden'
+  /** 440: another connection took the session; do not fight for it. */
+  | 'connection_replaced'
+  /** The QR codes ran out before anyone scanned one (a 408 while linking). */
+  | 'qr_expired'
+  /** 411: the session no longer matches; the device must be linked again. */
+  | 'bad_session'
+  /** 405: this client version is refused. */
+  | 'client_outdated'
+  /** We closed it (stop() or logout()). */
+  | 'closed_by_us'
+  /** 408, 428, 500, 503, network errors: reconnect with backoff. */
+  | 'transient';
+
+export interface LinkedAccount {
+  /** The device's own JID, e.g. `15550001111:3@s.whatsapp.net`. */
+  jid: string;
+  /** The account's phone number in digits. */
+  phone: string;
+  /** The account's LID (`123456789@lid`), when WhatsApp gave one. */
+  lid: string | null;
+  /** The account's display name, when known. */
+  name: string | null;
+}
+
+export interface SessionEvents {
+  /** A new QR code text to show (each one expires after a while and the next follows). */
+  onQr(qr: string): void;
+  /** The pairing code to type on the phone, when a phone number was given. */
+  onPairingCode(code: string): void;
+  /** The socket is open and logged in. */
+  onOpen(account: LinkedAccount): void;
+  /** The socket closed; the session object is finished (start a new one to reconnect). */
+  onClose(close: { kind: DisconnectKind; statusCode: number | null; message: string }): void;
+}
+
+/**
+ * Where a device's WhatsApp session (creds and Signal keys) lives: the database, per device.
+ * Values are opaque JSON strings; writes of one device are applied in order, each call in
+ * one transaction.
+ */
+export interface SessionStore {
+  readCreds(): Promise<string | null>;
+  writeCreds(json: string): Promise<void>;
+  readKeys(type: string, ids: string[]): Promise<Map<string, string>>;
+  /** `value: null` deletes the key. */
+  writeKeys(entries: { type: string; id: string; value: string | null }[]): Promise<void>;
+  /** Removes the whole session (after a logout). */
+  clear(): Promise<void>;
+}
+
+export interface StartOptions {
+  deviceId: string;
+  store: SessionStore;
+  events: SessionEvents;
+  /** Link by pairing code for this phone number (digits) instead of a QR code. */
+  pairingPhone?: string;
+}
+
+export interface DeviceSession {
+  readonly deviceId: string;
+  /** Closes the socket; the session stays valid for a later start. onClose fires with `closed_by_us`. */
+  stop(): Promise<void>;
+  /** Unlinks the device from the account, then closes; onClose fires with `logged_out`. */
+  logout(): Promise<void>;
+}
+
+export interface WhatsAppProvider {
+  /** Opens a connection for the device; events then flow through `events`. */
+  start(options: StartOptions): Promise<DeviceSession>;
+  /** Releases what the provider holds (for shutdown). */
+  close(): Promise<void>;
+}
