@@ -7,11 +7,11 @@ import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { uniqueViolation } from '../db/errors.js';
 import { withOutbox } from '../events/outbox.js';
-import { TENANT_EXISTS, conflict, notFound } from '../lib/errors.js';
+import { TENANT_EXISTS, badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { apiTime, nowIso } from '../lib/time.js';
-import { checkWebhookUrl } from '../lib/webhook-url.js';
+import { checkWebhookTarget } from '../webhooks/ssrf.js';
 import { insertUser } from '../users/repo.js';
 import { EMAIL_TAKEN } from '../users/service.js';
 import { normalizeEmail, toApiUser } from '../users/view.js';
@@ -50,7 +50,11 @@ export async function register(
   const name = input.tenant_name.trim();
   const nameKey = tenantNameKey(name);
   const email = normalizeEmail(input.email);
-  const webhookUrl = input.webhook_url === undefined ? null : checkWebhookUrl(input.webhook_url);
+  const webhookUrl = input.webhook_url === undefined ? null : input.webhook_url.trim();
+  if (webhookUrl !== null) {
+    const problem = await checkWebhookTarget(webhookUrl, ctx.config.allowPrivateWebhooks);
+    if (problem) throw badRequest(`webhook_url ${problem}`, 'invalid_webhook_url');
+  }
   const db = ctx.db.kysely;
 
   // Cheap checks first, so a duplicate does not cost an Argon2 hash; the constraints decide races.
@@ -59,7 +63,7 @@ export async function register(
   const passwordHash = await hashPassword(input.password);
 
   const now = nowIso();
-  const tenant = { id: newId(), name, name_key: nameKey, active: true, staged_webhook_url: webhookUrl, created_at: now, updated_at: now };
+  const tenant = { id: newId(), name, name_key: nameKey, active: true, staged_webhook_url: webhookUrl, staged_webhook_id: null, created_at: now, updated_at: now };
   const user = { id: newId(), tenant_id: tenant.id, email, role: 'admin' as const, active: true, created_at: now, updated_at: now };
   const token = generateToken();
   try {

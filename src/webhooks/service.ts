@@ -49,6 +49,27 @@ async function mustFind(ctx: AppContext, tenantId: string, id: string): Promise<
   return row;
 }
 
+/** A new webhook with a fresh secret (also used when the webhook staged at /register is activated). */
+export function newWebhookRow(o: { url: string; description: string | null; eventTypesJson: string | null; deviceId: string | null; enabled: boolean }): Omit<repo.WebhookRow, 'tenant_id'> {
+  const now = nowIso();
+  return {
+    id: newId(),
+    url: o.url,
+    description: o.description,
+    event_types_json: o.eventTypesJson,
+    device_id: o.deviceId,
+    enabled: o.enabled,
+    disabled_reason: null,
+    secret: generateSecret(),
+    previous_secret: null,
+    previous_secret_expires_at: null,
+    failing_since: null,
+    last_success_at: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export async function listWebhooks(ctx: AppContext, actor: Actor, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<ApiWebhook>> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.read');
@@ -69,23 +90,7 @@ export async function createWebhook(ctx: AppContext, actor: Actor, body: Static<
   const url = await checkUrl(ctx, body.url);
   const eventTypes = checkFilters(body.event_types) ?? null;
   await checkDevice(ctx, user.tenantId, body.device_id);
-  const now = nowIso();
-  const row: Omit<repo.WebhookRow, 'tenant_id'> = {
-    id: newId(),
-    url,
-    description: body.description ?? null,
-    event_types_json: eventTypes,
-    device_id: body.device_id ?? null,
-    enabled: body.enabled ?? true,
-    disabled_reason: null,
-    secret: generateSecret(),
-    previous_secret: null,
-    previous_secret_expires_at: null,
-    failing_since: null,
-    last_success_at: null,
-    created_at: now,
-    updated_at: now,
-  };
+  const row = newWebhookRow({ url, description: body.description ?? null, eventTypesJson: eventTypes, deviceId: body.device_id ?? null, enabled: body.enabled ?? true });
   const view = toApiWebhook({ ...row, tenant_id: user.tenantId });
   await ctx.db.kysely.transaction().execute(async (trx) => {
     if ((await repo.countWebhooks(trx, user.tenantId)) >= ctx.config.maxWebhooksPerTenant) {

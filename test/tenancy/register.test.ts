@@ -114,6 +114,8 @@ describe('POST /register', () => {
       { webhook_url: 'ftp://example.com/x' },
       { webhook_url: 'https://user:pw@example.com/x' },
       { webhook_url: 'not a url' },
+      { webhook_url: 'http://127.0.0.1:8080/hook' },
+      { webhook_url: 'http://169.254.169.254/latest' },
       { role: 'owner' },
       { extra: 1 },
       { password: 'short' },

@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { Database, DeviceStatus, DevicesTable } from '../db/schema.js';
+
+export type DeviceRow = Omit<DevicesTable, 'auto_connect'> & { auto_connect: boolean };
+
+export async function insertDevice(db: Kysely<Database>, tenantId: string, row: Omit<DeviceRow, 'tenant_id'>): Promise<void> {
+  await db.insertInto('devices').values({ ...row, tenant_id: tenantId }).execute();
+}
+
+export async function findDevice(db: Kysely<Database>, tenantId: string, id: string): Promise<DeviceRow | undefined> {
+  return db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function listDevices(
+  db: Kysely<Database>,
+  tenantId: string,
+  opts: { afterId?: string | undefined; limit: number; status?: DeviceStatus | undefined },
+): Promise<DeviceRow[]> {
+  let q = db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
+  if (opts.afterId) q = q.where('id', '>', opts.afterId);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  return q.orderBy('id').limit(opts.limit + 1).execute();
+}
+
+export async function countDevices(db: Kysely<Database>, tenantId: string): Promise<number> {
+  const row = await db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function updateDevice(db: Kysely<Database>, tenantId: string, id: string, set: Partial<Omit<DeviceRow, 'id' | 'tenant_id'>>): Promise<void> {
+  await db.updateTable('devices').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+export async function deleteDevice(db: Kysely<Database>, tenantId: string, id: string): Promise<void> {
+  await db.deleteFrom('devices').where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}
+
+export async function tenantDeviceIds(db: Kysely<Database>, tenantId: string): Promise<string[]> {
+  return (await db.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).execute()).map((r) => r.id);
+}
+
+/** Worker query across tenants: the devices that should be connected (for start-up). */
+export async function devicesToReconnect(db: Kysely<Database>): Promise<{ id: string; tenant_id: string }[]> {
+  return db
+    .selectFrom('devices as d')
+    .innerJoin('tenants as t', 't.id', 'd.tenant_id')
+    .select(['d.id', 'd.tenant_id'])
+    .where('d.auto_connect', '=', true)
+    .where('t.active', '=', true)
+    .orderBy('d.id')
+    .execute();
+}
+
+export async function hasSession(db: Kysely<Database>, tenantId: string, deviceId: string): Promise<boolean> {
+  const row = await db.selectFrom('device_auth_creds').select('device_id').where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,23 @@
+import type { Static } from 'typebox';
+import { apiTime } from '../lib/time.js';
+import type { DeviceRow } from './repo.js';
+import type { DeviceSchema } from './schemas.js';
+
+export type ApiDevice = Static<typeof DeviceSchema>;
+
+export function toApiDevice(row: DeviceRow): ApiDevice {
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    name: row.name,
+    status: row.status,
+    reason: row.reason,
+    phone: row.phone,
+    jid: row.jid,
+    lid: row.lid,
+    connected_at: apiTime(row.connected_at),
+    disconnected_at: apiTime(row.disconnected_at),
+    created_at: apiTime(row.created_at),
+    updated_at: apiTime(row.updated_at),
+  };
+}
