@@ -1,0 +1,115 @@
+import makeWASocket from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import type { DeviceSession, StartOptions, WhatsAppProvider } from '../provider.js';
+import { loadSessionAuth } from './auth-state.js';
+import { guardLibsignalConsole } from './log-guard.js';
+import { BaileysDeviceSession } from './session.js';
+
+export interface BaileysProviderOptions {
+  /** The WhatsApp Web socket URL (WUTS_WA_WS_URL); Baileys' default (WhatsApp itself) when absent. */
+  waWsUrl?: string | undefined;
+  logger: Logger;
+  /** How long an unanswered query waits (Baileys' default: 60 s). */
+  defaultQueryTimeoutMs?: number | undefined;
+  /** How long the first QR code lives; the following ones too (Baileys: 60 s, then 20 s each). */
+  qrTimeoutMs?: number | undefined;
+  /** How long the WebSocket handshake may take (Baileys' default: 20 s). */
+  connectTimeoutMs?: number | undefined;
+}
+
+export class DeviceAlreadyStartedError extends Error {
+  constructor(deviceId: string) {
+    super(`device ${deviceId} already has a WhatsApp session in this process`);
+    this.name = 'DeviceAlreadyStartedError';
+  }
+}
+
+export class ProviderClosedError extends Error {
+  constructor() {
+    super('the WhatsApp provider is closed');
+    this.name = 'ProviderClosedError';
+  }
+}
+
+/** Baileys is chatty: its logger is at most 'warn', quieter when WUTS's logger is. */
+function baileysLogger(parent: Logger, deviceId: string): Logger {
+  const warn = parent.levels.values.warn ?? 40;
+  const level = parent.levelVal > warn ? parent.level : 'warn';
+  return parent.child({ component: 'baileys', deviceId }, { level });
+}
+
+export interface BaileysProvider extends WhatsAppProvider {
+  start(options: StartOptions): Promise<BaileysDeviceSession>;
+  /** The live session of a device, if this process holds one. */
+  session(deviceId: string): BaileysDeviceSession | undefined;
+}
+
+/**
+ * WUTS's WhatsApp provider over Baileys 7.0.0-rc14: one socket per start(), its session
+ * (creds and Signal keys) in the given SessionStore. One process holds at most one live
+ * session per device: a second start() before the first one's onClose is refused.
+ */
+export function createBaileysProvider(options: BaileysProviderOptions): BaileysProvider {
+  guardLibsignalConsole();
+  const live = new Map<string, BaileysDeviceSession | 'starting'>();
+  const queryTimeoutMs = options.defaultQueryTimeoutMs ?? 60_000;
+  let closed = false;
+
+  async function start(opts: StartOptions): Promise<BaileysDeviceSession> {
+    if (closed) throw new ProviderClosedError();
+    if (live.has(opts.deviceId)) throw new DeviceAlreadyStartedError(opts.deviceId);
+    live.set(opts.deviceId, 'starting');
+    try {
+      const logger = baileysLogger(options.logger, opts.deviceId);
+      const auth = await loadSessionAuth(opts.store, logger);
+      if (closed) throw new ProviderClosedError();
+      const socket = makeWASocket({
+        ...(options.waWsUrl ? { waWebSocketUrl: options.waWsUrl } : {}),
+        auth: auth.state,
+        logger,
+        browser: ['WUTS', 'Chrome', '1.0'],
+        printQRInTerminal: false,
+        markOnlineOnConnect: false,
+        syncFullHistory: false,
+        shouldSyncHistoryMessage: () => false,
+        defaultQueryTimeoutMs: queryTimeoutMs,
+        ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
+        ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      });
+      const session = new BaileysDeviceSession({
+        deviceId: opts.deviceId,
+        socket,
+        auth,
+        events: opts.events,
+        logger,
+        pairingPhone: opts.pairingPhone,
+        queryTimeoutMs,
+        onFinished: (s) => {
+          if (live.get(s.deviceId) === s) live.delete(s.deviceId);
+        },
+      });
+      live.set(opts.deviceId, session);
+      return session;
+    } catch (err) {
+      live.delete(opts.deviceId);
+      throw err;
+    }
+  }
+
+  return {
+    start,
+    session(deviceId) {
+      const s = live.get(deviceId);
+      return s === 'starting' ? undefined : s;
+    },
+    async close() {
+      closed = true;
+      const sessions = [...live.values()].filter((s): s is BaileysDeviceSession => s !== 'starting');
+      await Promise.allSettled(sessions.map((s) => s.stop()));
+    },
+  };
+}
+
+export type { DeviceSession };
+export { BaileysDeviceSession, SessionClosedError } from './session.js';
+export { classifyDisconnect } from './disconnect.js';

@@ -1,0 +1,44 @@
+import type { CacheStore } from '@whiskeysockets/baileys';
+
+/**
+ * The in-memory cache in front of a session's Signal keys (makeCacheableSignalKeyStore).
+ * Baileys' default cache starts an interval per instance that is never stopped, which would
+ * keep every finished session's keys alive; this one is a plain bounded map (least recently
+ * used out first) that the session drops when it ends.
+ */
+export class BoundedKeyCache implements CacheStore {
+  private readonly entries = new Map<string, unknown>();
+
+  constructor(private readonly maxEntries = 2_000) {}
+
+  get<T>(key: string): T | undefined {
+    if (!this.entries.has(key)) return undefined;
+    const value = this.entries.get(key);
+    // refresh its place: Map keeps insertion order, the oldest goes first
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    return value as T;
+  }
+
+  set<T>(key: string, value: T): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  del(key: string): void {
+    this.entries.delete(key);
+  }
+
+  flushAll(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

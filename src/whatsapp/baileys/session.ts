@@ -1,0 +1,181 @@
+import { jidDecode, type ConnectionState, type WASocket } from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import type { DeviceSession, DisconnectKind, LinkedAccount, SessionEvents } from '../provider.js';
+import { isLinked, type SessionAuth } from './auth-state.js';
+import { classifyDisconnect, describeCloseError } from './disconnect.js';
+import { requestPairingCode } from './pairing.js';
+
+export type SessionPhase = 'connecting' | 'qr' | 'open' | 'closed';
+
+export class SessionClosedError extends Error {
+  constructor(deviceId: string) {
+    super(`the WhatsApp session of device ${deviceId} is already closed`);
+    this.name = 'SessionClosedError';
+  }
+}
+
+export interface SessionParts {
+  deviceId: string;
+  socket: WASocket;
+  auth: SessionAuth;
+  events: SessionEvents;
+  logger: Logger;
+  pairingPhone?: string | undefined;
+  queryTimeoutMs: number;
+  /** Called once, just before onClose: the provider forgets the session. */
+  onFinished: (session: BaileysDeviceSession) => void;
+}
+
+/** How long stop() and logout() wait for Baileys to report the close before closing the session themselves. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * One Baileys socket for one device, from start to its single onClose. The socket stays
+ * reachable (`socket`) so messaging can be built on the same session later.
+ */
+export class BaileysDeviceSession implements DeviceSession {
+  readonly deviceId: string;
+  readonly socket: WASocket;
+  private readonly auth: SessionAuth;
+  private readonly events: SessionEvents;
+  private readonly logger: Logger;
+  private readonly parts: SessionParts;
+  private phaseNow: SessionPhase = 'connecting';
+  private requested: 'closed_by_us' | 'logged_out' | null = null;
+  private qrShown = false;
+  private paired = false;
+  private pairingAsked = false;
+  private finishing = false;
+  private resolveClosed!: () => void;
+  /** Settles once onClose has fired. */
+  readonly closed: Promise<void>;
+
+  constructor(parts: SessionParts) {
+    this.parts = parts;
+    this.deviceId = parts.deviceId;
+    this.socket = parts.socket;
+    this.auth = parts.auth;
+    this.events = parts.events;
+    this.logger = parts.logger;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.socket.ev.on('creds.update', () => this.auth.saveCreds());
+    this.socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
+  }
+
+  get phase(): SessionPhase {
+    return this.phaseNow;
+  }
+
+  async stop(): Promise<void> {
+    if (this.finishing) return this.closed;
+    this.requested ??= 'closed_by_us';
+    await this.endSocket();
+  }
+
+  async logout(): Promise<void> {
+    if (this.finishing) throw new SessionClosedError(this.deviceId);
+    this.requested = 'logged_out';
+    if (this.phaseNow === 'open' || !isLinked(this.auth.creds)) {
+      try {
+        // tells WhatsApp to remove this companion (when linked), then closes with 401
+        await this.socket.logout();
+      } catch (err) {
+        this.logger.warn({ err }, 'logout: WhatsApp could not be told; closing locally');
+      }
+    } else {
+      this.logger.warn('logout while not connected: WhatsApp was not told; the session is dropped locally');
+    }
+    await this.endSocket();
+  }
+
+  private async endSocket(): Promise<void> {
+    await this.socket.end(undefined).catch((err: unknown) => this.logger.warn({ err }, 'ending the socket failed'));
+    // Baileys reports the close through connection.update; never wait on it forever
+    const grace = setTimeout(() => void this.finish(undefined), CLOSE_GRACE_MS);
+    await this.closed;
+    clearTimeout(grace);
+  }
+
+  private onConnectionUpdate(update: Partial<ConnectionState>): void {
+    if (this.finishing) return;
+    if (update.isNewLogin) this.paired = true;
+    if (update.qr) {
+      this.qrShown = true;
+      this.phaseNow = 'qr';
+      this.emit('onQr', () => this.events.onQr(update.qr as string));
+      if (this.parts.pairingPhone && !this.pairingAsked && !isLinked(this.auth.creds)) {
+        this.pairingAsked = true;
+        void this.askPairingCode(this.parts.pairingPhone);
+      }
+    }
+    if (update.connection === 'open') {
+      this.phaseNow = 'open';
+      const account = this.account();
+      if (account) this.emit('onOpen', () => this.events.onOpen(account));
+      else void this.failOpen();
+    }
+    if (update.connection === 'close') void this.finish(update.lastDisconnect?.error);
+  }
+
+  private async askPairingCode(phone: string): Promise<void> {
+    const result = await requestPairingCode(this.socket, phone, this.parts.queryTimeoutMs);
+    if (this.finishing) return;
+    if (result.ok) {
+      this.emit('onPairingCode', () => this.events.onPairingCode(result.code));
+      return;
+    }
+    this.logger.warn({ reason: result.reason }, 'pairing code refused; the QR code stays usable');
+    // requestPairingCode set creds.me to the phone number: undo it, or a later start would
+    // try to log in as a device that was never linked
+    if (!isLinked(this.auth.creds)) {
+      delete this.auth.creds.me;
+      delete this.auth.creds.pairingCode;
+      this.auth.saveCreds();
+    }
+  }
+
+  /** The linked account from Baileys' creds.me (`id` is this device's JID). */
+  account(): LinkedAccount | null {
+    const me = this.socket.user;
+    const decoded = me?.id ? jidDecode(me.id) : undefined;
+    if (!me || !decoded?.user) return null;
+    const lidUser = me.lid ? jidDecode(me.lid)?.user : undefined;
+    return {
+      jid: me.id,
+      phone: decoded.user,
+      lid: lidUser ? `${lidUser}@lid` : null,
+      name: me.name && me.name !== '~' ? me.name : me.notify ?? null,
+    };
+  }
+
+  private async failOpen(): Promise<void> {
+    this.logger.error('connection open without an account in creds.me; closing');
+    await this.socket.end(new Error('open without an account')).catch(() => undefined);
+  }
+
+  /** Ends the session once: waits for the writes it requested, seals the store, reports. */
+  private async finish(error: unknown): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    const { statusCode, message } = describeCloseError(error);
+    const kind: DisconnectKind = classifyDisconnect({ statusCode, message, linking: this.qrShown && !this.paired, requested: this.requested });
+    this.phaseNow = 'closed';
+    try {
+      await this.auth.flush();
+    } finally {
+      this.auth.seal();
+      this.parts.onFinished(this);
+      this.logger.debug({ kind, statusCode, message }, 'WhatsApp session closed');
+      this.emit('onClose', () => this.events.onClose({ kind, statusCode, message }));
+      this.resolveClosed();
+    }
+  }
+
+  private emit(name: keyof SessionEvents, call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.logger.error({ err, event: name }, 'a session event handler threw');
+    }
+  }
+}
