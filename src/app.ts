@@ -15,6 +15,7 @@ import { registerUserRoutes } from './users/routes.js';
 import { catalogComponents } from './events/catalog.js';
 import { registerEventStreamRoutes } from './events/stream-routes.js';
 import { registerWebhookRoutes } from './webhooks/routes.js';
+import { registerDeviceRoutes } from './devices/routes.js';
 
 const API_DESCRIPTION =
   'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
@@ -90,6 +91,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'auth', description: 'logging in, the calling user and its tokens' },
         { name: 'users', description: 'users and roles inside a tenant' },
         { name: 'audit', description: 'the audit log' },
+        { name: 'devices', description: 'WhatsApp numbers linked by QR code or pairing code' },
         { name: 'webhooks', description: 'webhooks, their secrets and deliveries (Standard Webhooks signatures)' },
         { name: 'events', description: 'the live event stream; the event catalog is in components.schemas (Event_*)' },
         { name: 'operations', description: 'health, readiness, documentation' },
@@ -102,6 +104,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerAuthRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerDeviceRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerEventStreamRoutes(app, ctx);
 

@@ -28,6 +28,9 @@ export interface Config {
   webhookSecretGraceMs: number;
   eventRetentionDays: number;
   maxStreamsPerTenant: number;
+  maxDevicesPerTenant: number;
+  connectAttemptsPerMinute: number;
+  qrRequestsPerMinute: number;
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
 }
@@ -64,6 +67,9 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_WEBHOOK_DISABLE_AFTER_HOURS', defaultText: '72', meaning: 'a webhook failing without a success for this long is disabled' },
   { name: 'WUTS_WEBHOOK_SECRET_GRACE_HOURS', defaultText: '24', meaning: 'after a secret rotation, how long the old secret also signs' },
   { name: 'WUTS_EVENT_RETENTION_DAYS', defaultText: '7', meaning: 'events (and their delivery records) kept after every delivery finished' },
+  { name: 'WUTS_MAX_DEVICES_PER_TENANT', defaultText: '10', meaning: 'WhatsApp devices a tenant may have' },
+  { name: 'WUTS_CONNECT_ATTEMPTS_PER_MINUTE', defaultText: '10', meaning: 'POST /devices/{id}/connect calls per device per minute (429 beyond)' },
+  { name: 'WUTS_QR_REQUESTS_PER_MINUTE', defaultText: '60', meaning: 'GET /devices/{id}/qr calls per device per minute (429 beyond)' },
   { name: 'WUTS_EMULATOR', defaultText: 'false', meaning: 'run the WhatsApp emulator in-process as a sandbox; WUTS_WA_WS_URL then points at it' },
   { name: 'WUTS_EMULATOR_PORT', defaultText: '7080', meaning: "the sandbox emulator's port (on 127.0.0.1), with WUTS_EMULATOR=true" },
   { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
@@ -145,6 +151,9 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecretGraceMs: intSetting(env, 'WUTS_WEBHOOK_SECRET_GRACE_HOURS', 24, 0, 24 * 30) * 3_600_000,
     eventRetentionDays: intSetting(env, 'WUTS_EVENT_RETENTION_DAYS', 7, 1, 3650),
     maxStreamsPerTenant: intSetting(env, 'WUTS_MAX_STREAMS_PER_TENANT', 10, 1, 1000),
+    maxDevicesPerTenant: intSetting(env, 'WUTS_MAX_DEVICES_PER_TENANT', 10, 1, 10_000),
+    connectAttemptsPerMinute: intSetting(env, 'WUTS_CONNECT_ATTEMPTS_PER_MINUTE', 10, 1, 1000),
+    qrRequestsPerMinute: intSetting(env, 'WUTS_QR_REQUESTS_PER_MINUTE', 60, 1, 10_000),
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
   };
 }

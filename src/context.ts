@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
-import type { EventBus } from './events/bus.js';
+import { EventBus } from './events/bus.js';
+import { DeviceSupervisor } from './workers/device-supervisor.js';
 
 /** What services need from the running process: settings, the database, the master token. */
 export interface AppContext {
@@ -10,4 +11,17 @@ export interface AppContext {
   masterToken: string;
   logger: Logger;
   bus: EventBus;
+  devices: DeviceSupervisor;
+}
+
+/** The context of a running WUTS: the event bus and the device supervisor around the database. */
+export function createAppContext(base: { config: Config; db: Db; masterToken: string; logger: Logger }): AppContext {
+  const ctx = { ...base, bus: new EventBus() } as AppContext;
+  ctx.devices = new DeviceSupervisor(ctx, {
+    provider: async () => {
+      const { createBaileysProvider } = await import('./whatsapp/baileys/index.js');
+      return createBaileysProvider({ waWsUrl: base.config.waWsUrl, logger: base.logger.child({ component: 'whatsapp' }) });
+    },
+  });
+  return ctx;
 }

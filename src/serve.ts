@@ -4,11 +4,10 @@ import type { RunningEmulator } from './emulator/index.js';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
 import type { Config } from './config.js';
-import type { AppContext } from './context.js';
+import { createAppContext, type AppContext } from './context.js';
 import type { WebhookPoster } from './webhooks/deliver.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { EventBus } from './events/bus.js';
 import { createWebhookPoster } from './webhooks/deliver.js';
 import { WebhookDispatcher } from './workers/webhook-dispatcher.js';
 
@@ -21,11 +20,11 @@ export async function serve(config: Config): Promise<void> {
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const bus = new EventBus();
-  const ctx = { config, db, masterToken: master.token, logger, bus };
+  const ctx = createAppContext({ config, db, masterToken: master.token, logger });
   const app = await buildApp(ctx);
   const dispatcher = createDispatcher(ctx);
   dispatcher.start();
+  await ctx.devices.start();
   const address = await app.listen({ port: config.port, host: config.host });
 
   if (master.filePath) {
@@ -45,6 +44,7 @@ export async function serve(config: Config): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await app.close();
+    await ctx.devices.stopAll();
     await dispatcher.stop();
     await dispatcher.poster.close();
     await sandbox?.close();

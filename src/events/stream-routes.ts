@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
-import type { UserActor } from '../auth/actor.js';
+import { tenantUserOf, type UserActor } from '../auth/actor.js';
 import { requireActor } from '../auth/authenticate.js';
 import { can } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import type { App } from '../http/app-types.js';
 import { USER_ONLY_SECURITY, errorResponses, uuid } from '../http/schemas.js';
-import { badRequest, forbidden, tooManyRequests } from '../lib/errors.js';
+import { badRequest, tooManyRequests } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { filterMatches, isKnownFilter } from './catalog.js';
 import { toEnvelope } from './envelope.js';
@@ -52,8 +52,7 @@ export function registerEventStreamRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const actor = await requireActor(ctx, req);
-      if (actor.type !== 'user') throw forbidden("the event stream belongs to a tenant: use a tenant user's token", 'tenant_user_required');
+      const actor = tenantUserOf(await requireActor(ctx, req), 'events');
       const filters = req.query.types ? req.query.types.split(',').map((t) => t.trim()).filter(Boolean) : null;
       const unknown = (filters ?? []).filter((f) => !isKnownFilter(f));
       if (unknown.length) throw badRequest(`unknown event types: ${unknown.join(', ')}`, 'invalid_event_types');

@@ -15,6 +15,7 @@ import { checkWebhookTarget } from '../webhooks/ssrf.js';
 import { insertUser } from '../users/repo.js';
 import { EMAIL_TAKEN } from '../users/service.js';
 import { normalizeEmail, toApiUser } from '../users/view.js';
+import { hasSession, tenantDeviceIds } from '../devices/repo.js';
 import * as repo from './repo.js';
 import type { RegisterResponse, TenantSchema } from './schemas.js';
 
@@ -163,11 +164,19 @@ export async function updateTenant(ctx: AppContext, id: string, change: { name?:
     if (uniqueViolation(err)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
     throw err;
   }
+  if (change.active === false) await ctx.devices.suspendTenant(id);
+  if (change.active === true) await ctx.devices.resumeTenant(id);
   return getTenant(ctx, id);
 }
 
-/** Removes the tenant and every row of it; the platform audit log keeps a record. */
+/** Logs out the tenant's devices, then removes the tenant and every row of it; the platform audit log keeps a record. */
 export async function deleteTenant(ctx: AppContext, id: string): Promise<void> {
+  if (!(await repo.findTenant(ctx.db.kysely, id))) throw notFound('tenant');
+  for (const deviceId of await tenantDeviceIds(ctx.db.kysely, id)) {
+    if (ctx.devices.isRunning(deviceId) || (await hasSession(ctx.db.kysely, id, deviceId))) {
+      await ctx.devices.logout(id, deviceId).catch((err) => ctx.logger.warn({ err, deviceId }, 'could not log out a device of a deleted tenant'));
+    }
+  }
   await ctx.db.kysely.transaction().execute(async (trx) => {
     const before = await repo.findTenant(trx, id);
     if (!before) throw notFound('tenant');

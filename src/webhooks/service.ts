@@ -1,11 +1,11 @@
 import type { Static } from 'typebox';
-import type { Actor, UserActor } from '../auth/actor.js';
+import { tenantUserOf, type Actor, type UserActor } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { isKnownFilter } from '../events/catalog.js';
 import { withOutbox } from '../events/outbox.js';
-import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js';
+import { badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { apiTime, nowIso } from '../lib/time.js';
@@ -18,11 +18,7 @@ import { toApiDelivery, toApiWebhook } from './view.js';
 type ApiWebhook = Static<typeof WebhookSchema>;
 type ApiDelivery = Static<typeof DeliverySchema>;
 
-/** Webhooks belong to a tenant: they are managed with a tenant user's token. */
-function tenantUser(actor: Actor): UserActor {
-  if (actor.type !== 'user') throw forbidden("webhooks belong to a tenant: use a tenant admin's token", 'tenant_user_required');
-  return actor;
-}
+const tenantUser = (actor: Actor): UserActor => tenantUserOf(actor, 'webhooks');
 
 async function checkUrl(ctx: AppContext, url: string): Promise<string> {
   const problem = await checkWebhookTarget(url.trim(), ctx.config.allowPrivateWebhooks);

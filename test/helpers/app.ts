@@ -3,8 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { AppContext } from '../../src/context.js';
-import { EventBus } from '../../src/events/bus.js';
+import { createAppContext, type AppContext } from '../../src/context.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestApp {
@@ -21,7 +20,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
   const database = await createTestDatabase();
   const masterToken = 'test_master_' + randomBytes(24).toString('hex');
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };
-  const ctx: AppContext = { config, db: database.db, masterToken, logger: pino({ level: 'silent' }), bus: new EventBus() };
+  const ctx: AppContext = createAppContext({ config, db: database.db, masterToken, logger: pino({ level: 'silent' }) });
   const app = await buildApp(ctx);
   return {
     app,
@@ -30,6 +29,7 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
     masterToken,
     close: async () => {
       await app.close();
+      await ctx.devices.stopAll();
       await database.drop();
     },
     call: (method, url, token, body, headers = {}) =>

@@ -1,0 +1,140 @@
+import type { Static } from 'typebox';
+import { tenantUserOf, type Actor, type UserActor } from '../auth/actor.js';
+import { authorize } from '../auth/policy.js';
+import { recordAudit } from '../audit/record.js';
+import type { AppContext } from '../context.js';
+import type { DeviceStatus } from '../db/schema.js';
+import { conflict, notFound, tooManyRequests } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { RateWindow } from '../lib/rate-window.js';
+import { apiTime, nowIso } from '../lib/time.js';
+import { qrDataUrl } from './qr.js';
+import * as repo from './repo.js';
+import type { QrSchema } from './schemas.js';
+import { toApiDevice, type ApiDevice } from './view.js';
+
+const tenantUser = (actor: Actor): UserActor => tenantUserOf(actor, 'devices');
+const CONNECT_WAIT_MS = 20_000;
+
+async function mustFind(ctx: AppContext, tenantId: string, id: string): Promise<repo.DeviceRow> {
+  const row = await repo.findDevice(ctx.db.kysely, tenantId, id);
+  if (!row) throw notFound('device');
+  return row;
+}
+
+export async function createDevice(ctx: AppContext, actor: Actor, body: { name: string }): Promise<ApiDevice> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.manage');
+  const now = nowIso();
+  const row: Omit<repo.DeviceRow, 'tenant_id'> = {
+    id: newId(), name: body.name.trim(), status: 'created', reason: null, phone: null, jid: null, lid: null, auto_connect: false,
+    qr: null, qr_updated_at: null, pairing_code: null, connected_at: null, disconnected_at: null, created_at: now, updated_at: now,
+  };
+  const view = toApiDevice({ ...row, tenant_id: user.tenantId });
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    if ((await repo.countDevices(trx, user.tenantId)) >= ctx.config.maxDevicesPerTenant) {
+      throw conflict(`this tenant already has the maximum of ${ctx.config.maxDevicesPerTenant} devices`, 'device_limit_reached');
+    }
+    await repo.insertDevice(trx, user.tenantId, row);
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.create', targetType: 'device', targetId: row.id, after: view });
+  });
+  return view;
+}
+
+export async function listDevices(
+  ctx: AppContext,
+  actor: Actor,
+  query: { limit?: number | undefined; cursor?: string | undefined; status?: DeviceStatus | undefined },
+): Promise<Page<ApiDevice>> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.read');
+  const limit = query.limit ?? 50;
+  const page = toPage(await repo.listDevices(ctx.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit, status: query.status }), limit);
+  return { items: page.items.map(toApiDevice), nextCursor: page.nextCursor };
+}
+
+export async function getDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.read');
+  return toApiDevice(await mustFind(ctx, user.tenantId, id));
+}
+
+async function qrOf(row: repo.DeviceRow): Promise<Static<typeof QrSchema> | null> {
+  if (row.status !== 'qr' || !row.qr || !row.qr_updated_at) return null;
+  return { text: row.qr, png_data_url: await qrDataUrl(row.qr), updated_at: apiTime(row.qr_updated_at) };
+}
+
+export class DeviceLimits {
+  readonly connects: RateWindow;
+  readonly qrReads: RateWindow;
+  constructor(ctx: AppContext) {
+    this.connects = new RateWindow(ctx.config.connectAttemptsPerMinute, 60_000);
+    this.qrReads = new RateWindow(ctx.config.qrRequestsPerMinute, 60_000);
+  }
+}
+
+/**
+ * Starts the device's connection (or keeps the one running) and answers how it stands: the QR
+ * code to scan, the pairing code, or the connected device. Waits up to 20 s for the first sign.
+ */
+export async function connectDevice(ctx: AppContext, limits: DeviceLimits, actor: Actor, id: string, body: { phone_number?: string | undefined }) {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.connect');
+  const before = await mustFind(ctx, user.tenantId, id);
+  const wait = limits.connects.take(id);
+  if (wait > 0) throw tooManyRequests(wait, 'too many connect attempts for this device; try again later');
+
+  if (!ctx.devices.isRunning(id)) {
+    await ctx.db.kysely.transaction().execute(async (trx) => {
+      await repo.updateDevice(trx, user.tenantId, id, { auto_connect: true, updated_at: nowIso() });
+      await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.connect', targetType: 'device', targetId: id, before: toApiDevice(before) });
+    });
+    await ctx.devices.connectAndWait(user.tenantId, id, { pairingPhone: body.phone_number }, CONNECT_WAIT_MS);
+  }
+  const row = await mustFind(ctx, user.tenantId, id);
+  return { device: toApiDevice(row), qr: await qrOf(row), pairing_code: row.status === 'qr' ? row.pairing_code : null };
+}
+
+export async function currentQr(ctx: AppContext, limits: DeviceLimits, actor: Actor, id: string): Promise<Static<typeof QrSchema>> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.connect');
+  const row = await mustFind(ctx, user.tenantId, id);
+  const wait = limits.qrReads.take(id);
+  if (wait > 0) throw tooManyRequests(wait, 'too many QR requests for this device; try again later');
+  const qr = await qrOf(row);
+  if (!qr) throw conflict(`the device has no QR code to show: it is ${row.status}`, 'no_qr');
+  return qr;
+}
+
+export async function disconnectDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.connect');
+  const before = await mustFind(ctx, user.tenantId, id);
+  await ctx.devices.disconnect(user.tenantId, id, 'disconnected by request');
+  const after = await mustFind(ctx, user.tenantId, id);
+  await recordAudit(ctx.db.kysely, user, { tenantId: user.tenantId, action: 'device.disconnect', targetType: 'device', targetId: id, before: toApiDevice(before), after: toApiDevice(after) });
+  return toApiDevice(after);
+}
+
+export async function logoutDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.manage');
+  const before = await mustFind(ctx, user.tenantId, id);
+  await ctx.devices.logout(user.tenantId, id);
+  const after = await mustFind(ctx, user.tenantId, id);
+  await recordAudit(ctx.db.kysely, user, { tenantId: user.tenantId, action: 'device.logout', targetType: 'device', targetId: id, before: toApiDevice(before), after: toApiDevice(after) });
+  return toApiDevice(after);
+}
+
+/** Unlinks the device from WhatsApp when it is linked, then removes it and its session. */
+export async function deleteDevice(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.manage');
+  const before = await mustFind(ctx, user.tenantId, id);
+  if (ctx.devices.isRunning(id) || (await repo.hasSession(ctx.db.kysely, user.tenantId, id))) await ctx.devices.logout(user.tenantId, id);
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await repo.deleteDevice(trx, user.tenantId, id);
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: toApiDevice(before) });
+  });
+}

@@ -1,0 +1,78 @@
+import type { AppContext } from '../context.js';
+import type { DeviceStatus } from '../db/schema.js';
+import { withOutbox } from '../events/outbox.js';
+import { nowIso } from '../lib/time.js';
+import type { LinkedAccount } from '../whatsapp/provider.js';
+import { findDevice, updateDevice } from './repo.js';
+import { activateStagedWebhook } from './staged-webhook.js';
+
+/**
+ * The device's state as the supervisor learns it from WhatsApp, written with the events it
+ * causes in one transaction (the outbox). A device deleted meanwhile is left alone.
+ */
+export async function recordConnecting(ctx: AppContext, tenantId: string, deviceId: string): Promise<void> {
+  const now = nowIso();
+  await updateDevice(ctx.db.kysely, tenantId, deviceId, { status: 'connecting', reason: null, updated_at: now });
+}
+
+export async function recordQr(ctx: AppContext, tenantId: string, deviceId: string, qr: string): Promise<void> {
+  await withOutbox(ctx, async (trx, emit) => {
+    if (!(await findDevice(trx, tenantId, deviceId))) return;
+    const now = nowIso();
+    await updateDevice(trx, tenantId, deviceId, { status: 'qr', reason: null, qr, qr_updated_at: now, updated_at: now });
+    await emit({ tenantId, deviceId, type: 'device.qr', data: { device_id: deviceId, qr } });
+  });
+}
+
+export async function recordPairingCode(ctx: AppContext, tenantId: string, deviceId: string, code: string): Promise<void> {
+  const now = nowIso();
+  await updateDevice(ctx.db.kysely, tenantId, deviceId, { status: 'qr', pairing_code: code, updated_at: now });
+}
+
+export async function recordOpen(ctx: AppContext, tenantId: string, deviceId: string, account: LinkedAccount): Promise<void> {
+  await withOutbox(ctx, async (trx, emit) => {
+    if (!(await findDevice(trx, tenantId, deviceId))) return;
+    const now = nowIso();
+    await updateDevice(trx, tenantId, deviceId, {
+      status: 'connected',
+      reason: null,
+      phone: account.phone,
+      jid: account.jid,
+      lid: account.lid,
+      qr: null,
+      qr_updated_at: null,
+      pairing_code: null,
+      connected_at: now,
+      updated_at: now,
+    });
+    await activateStagedWebhook(trx, ctx.db.dialect, tenantId);
+    await emit({ tenantId, deviceId, type: 'device.connected', data: { device_id: deviceId, phone: account.phone, jid: account.jid, lid: account.lid } });
+  });
+}
+
+export interface ClosedState {
+  status: Extract<DeviceStatus, 'disconnected' | 'logged_out' | 'failed' | 'connecting'>;
+  reason: string;
+  /** Whether WUTS keeps reconnecting it (and reconnects it at start). */
+  autoConnect: boolean;
+  event: 'device.disconnected' | 'device.logged_out' | null;
+}
+
+export async function recordClosed(ctx: AppContext, tenantId: string, deviceId: string, state: ClosedState): Promise<void> {
+  await withOutbox(ctx, async (trx, emit) => {
+    const before = await findDevice(trx, tenantId, deviceId);
+    if (!before) return;
+    const now = nowIso();
+    await updateDevice(trx, tenantId, deviceId, {
+      status: state.status,
+      reason: state.reason,
+      auto_connect: state.autoConnect,
+      qr: null,
+      qr_updated_at: null,
+      pairing_code: null,
+      disconnected_at: before.status === 'connected' ? now : before.disconnected_at,
+      updated_at: now,
+    });
+    if (state.event) await emit({ tenantId, deviceId, type: state.event, data: { device_id: deviceId, status: state.status, reason: state.reason } });
+  });
+}

@@ -1,0 +1,268 @@
+import type { AppContext } from '../context.js';
+import { createDbSessionStore } from '../devices/session-store.js';
+import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
+import { recordClosed, recordConnecting, recordOpen, recordPairingCode, recordQr, type ClosedState } from '../devices/state.js';
+import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
+
+/** What connect() waits for: the first sign of how the connection went. */
+export type SessionSignal = { kind: 'qr'; qr: string } | { kind: 'pairing_code'; code: string } | { kind: 'open' } | { kind: 'closed'; reason: string };
+
+interface Entry {
+  tenantId: string;
+  session: DeviceSession | null;
+  pairingPhone: string | undefined;
+  /** Set when WUTS itself ends the session, so the close is not treated as a fault. */
+  ending: 'stop' | 'logout' | null;
+  connected: boolean;
+  attempts: number;
+  retryTimer: NodeJS.Timeout | null;
+  /** Serialises this device's state writes, so its events keep their order. */
+  chain: Promise<void>;
+  waiters: Set<(signal: SessionSignal) => void>;
+}
+
+export interface SupervisorOptions {
+  /** Made on first use: loading the WhatsApp library costs time and memory. */
+  provider: () => Promise<WhatsAppProvider>;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+/** How each way a connection can end is recorded, and whether WUTS reconnects. */
+function closedState(kind: DisconnectKind, message: string, entry: Entry): (ClosedState & { retry: boolean; clearSession: boolean }) | null {
+  const lost = entry.connected ? 'device.disconnected' : null;
+  switch (kind) {
+    case 'closed_by_us':
+    case 'restart_required':
+      return null;
+    case 'logged_out':
+      return { status: 'logged_out', reason: entry.ending === 'logout' ? 'logged out by request' : 'unlinked from the phone', autoConnect: false, event: 'device.logged_out', retry: false, clearSession: true };
+    case 'bad_session':
+      return { status: 'logged_out', reason: 'the session is no longer valid: link the device again', autoConnect: false, event: 'device.logged_out', retry: false, clearSession: true };
+    case 'forbidden':
+      return { status: 'failed', reason: 'WhatsApp refused the connection (403)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
+    case 'client_outdated':
+      return { status: 'failed', reason: 'WhatsApp refused this client version (405)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
+    case 'connection_replaced':
+      return { status: 'disconnected', reason: 'connection replaced: another client took this session (440)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
+    case 'qr_expired':
+      return { status: 'disconnected', reason: 'qr_expired: no QR code was scanned in time; connect again for a new one', autoConnect: false, event: lost, retry: false, clearSession: false };
+    case 'transient':
+      return { status: 'disconnected', reason: `connection lost: ${message}`.slice(0, 300), autoConnect: true, event: lost, retry: true, clearSession: false };
+  }
+}
+
+/**
+ * Keeps each device's WhatsApp connection: starts it, follows it, reconnects it with backoff
+ * after faults, and never holds two sockets for one device in this process.
+ */
+export class DeviceSupervisor {
+  private readonly entries = new Map<string, Entry>();
+  private providerInstance: Promise<WhatsAppProvider> | undefined;
+  private stopped = false;
+
+  constructor(private readonly ctx: AppContext, private readonly options: SupervisorOptions) {}
+
+  private provider(): Promise<WhatsAppProvider> {
+    this.providerInstance ??= this.options.provider();
+    return this.providerInstance;
+  }
+
+  isRunning(deviceId: string): boolean {
+    return this.entries.has(deviceId);
+  }
+
+  /** At start: every device that should be connected reconnects from its stored session. */
+  async start(): Promise<void> {
+    for (const d of await devicesToReconnect(this.ctx.db.kysely)) this.connect(d.tenant_id, d.id);
+  }
+
+  /** Starts the device's connection unless it runs already. */
+  connect(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined } = {}): void {
+    if (this.stopped) return;
+    const existing = this.entries.get(deviceId);
+    if (existing) {
+      if (existing.retryTimer) {
+        clearTimeout(existing.retryTimer);
+        existing.retryTimer = null;
+        this.launch(deviceId, existing);
+      }
+      return;
+    }
+    const entry: Entry = {
+      tenantId,
+      session: null,
+      pairingPhone: opts.pairingPhone,
+      ending: null,
+      connected: false,
+      attempts: 0,
+      retryTimer: null,
+      chain: Promise.resolve(),
+      waiters: new Set(),
+    };
+    this.entries.set(deviceId, entry);
+    this.launch(deviceId, entry);
+  }
+
+  /** connect(), then the first thing the connection reports (or null after `timeoutMs`). */
+  connectAndWait(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined }, timeoutMs: number): Promise<SessionSignal | null> {
+    this.connect(tenantId, deviceId, opts);
+    return this.nextSignal(deviceId, timeoutMs);
+  }
+
+  /** Resolves with the next thing the device's connection reports, or null after `timeoutMs`. */
+  nextSignal(deviceId: string, timeoutMs: number): Promise<SessionSignal | null> {
+    const entry = this.entries.get(deviceId);
+    if (!entry) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const done = (s: SessionSignal | null) => {
+        clearTimeout(timer);
+        entry.waiters.delete(done);
+        resolve(s);
+      };
+      const timer = setTimeout(() => done(null), timeoutMs);
+      entry.waiters.add(done);
+    });
+  }
+
+  /** Ends the connection, keeping the session; the device stays disconnected until connected again. */
+  async disconnect(tenantId: string, deviceId: string, reason: string, keepAutoConnect = false): Promise<void> {
+    const entry = this.entries.get(deviceId);
+    if (entry) {
+      entry.ending = 'stop';
+      if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      this.entries.delete(deviceId);
+      await entry.session?.stop().catch(() => {});
+      await entry.chain;
+    }
+    await recordClosed(this.ctx, tenantId, deviceId, { status: 'disconnected', reason, autoConnect: keepAutoConnect, event: entry?.connected ? 'device.disconnected' : null });
+  }
+
+  /** Unlinks the device from its WhatsApp account and deletes its session. */
+  async logout(tenantId: string, deviceId: string): Promise<void> {
+    const entry = this.entries.get(deviceId);
+    if (entry?.session && entry.connected) {
+      entry.ending = 'logout';
+      if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      await entry.session.logout().catch((err) => this.ctx.logger.warn({ err, deviceId }, 'logout failed; removing the session anyway'));
+      await this.settle(deviceId, entry);
+      if (!this.entries.has(deviceId)) return;
+    }
+    if (entry) {
+      entry.ending = 'stop';
+      this.entries.delete(deviceId);
+      if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      await entry.session?.stop().catch(() => {});
+      await entry.chain;
+    }
+    await createDbSessionStore(this.ctx.db, tenantId, deviceId).clear();
+    await recordClosed(this.ctx, tenantId, deviceId, { status: 'logged_out', reason: 'logged out by request', autoConnect: false, event: 'device.logged_out' });
+  }
+
+  /** A suspended tenant's devices disconnect; they come back when it is reactivated. */
+  async suspendTenant(tenantId: string): Promise<void> {
+    for (const id of await tenantDeviceIds(this.ctx.db.kysely, tenantId)) {
+      if (this.entries.has(id)) await this.disconnect(tenantId, id, 'tenant suspended', true);
+    }
+  }
+
+  async resumeTenant(tenantId: string): Promise<void> {
+    const ids = new Set(await tenantDeviceIds(this.ctx.db.kysely, tenantId));
+    for (const d of await devicesToReconnect(this.ctx.db.kysely)) if (ids.has(d.id)) this.connect(tenantId, d.id);
+  }
+
+  /** Shutdown: closes every socket cleanly; sessions stay, so the next start reconnects them. */
+  async stopAll(): Promise<void> {
+    this.stopped = true;
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(
+      all.map(async (e) => {
+        e.ending = 'stop';
+        if (e.retryTimer) clearTimeout(e.retryTimer);
+        await e.session?.stop().catch(() => {});
+        await e.chain;
+      }),
+    );
+    await (await this.providerInstance)?.close();
+  }
+
+  private async settle(deviceId: string, entry: Entry): Promise<void> {
+    for (let i = 0; i < 100 && this.entries.get(deviceId) === entry && entry.session; i++) await new Promise((r) => setTimeout(r, 50));
+    await entry.chain;
+  }
+
+  private signal(entry: Entry, s: SessionSignal): void {
+    for (const w of [...entry.waiters]) w(s);
+  }
+
+  /** Runs `work` after the device's earlier state writes; a failure is logged, never thrown. */
+  private serial(deviceId: string, entry: Entry, work: () => Promise<void>): void {
+    entry.chain = entry.chain.then(work).catch((err) => this.ctx.logger.error({ err, deviceId }, 'device state update failed'));
+  }
+
+  private launch(deviceId: string, entry: Entry): void {
+    const { tenantId } = entry;
+    this.serial(deviceId, entry, async () => {
+      if (this.entries.get(deviceId) !== entry || entry.session) return;
+      await recordConnecting(this.ctx, tenantId, deviceId);
+      try {
+        entry.session = await (await this.provider()).start({
+          deviceId,
+          store: createDbSessionStore(this.ctx.db, tenantId, deviceId),
+          pairingPhone: entry.pairingPhone,
+          events: {
+            onQr: (qr) => {
+              this.signal(entry, { kind: 'qr', qr });
+              this.serial(deviceId, entry, () => recordQr(this.ctx, tenantId, deviceId, qr));
+            },
+            onPairingCode: (code) => {
+              this.signal(entry, { kind: 'pairing_code', code });
+              this.serial(deviceId, entry, () => recordPairingCode(this.ctx, tenantId, deviceId, code));
+            },
+            onOpen: (account) => {
+              entry.connected = true;
+              entry.attempts = 0;
+              this.serial(deviceId, entry, async () => {
+                await recordOpen(this.ctx, tenantId, deviceId, account);
+                this.signal(entry, { kind: 'open' });
+              });
+            },
+            onClose: (close) => this.onClose(deviceId, entry, close.kind, close.message),
+          },
+        });
+      } catch (err) {
+        this.onClose(deviceId, entry, 'transient', (err as Error).message);
+      }
+    });
+  }
+
+  private onClose(deviceId: string, entry: Entry, kind: DisconnectKind, message: string): void {
+    entry.session = null;
+    if (this.entries.get(deviceId) !== entry) return; // ended by disconnect(), logout() or stopAll()
+    if (kind === 'restart_required') return this.launch(deviceId, entry);
+    const state = closedState(kind, message, entry);
+    entry.connected = false;
+    if (!state) {
+      this.entries.delete(deviceId);
+      return;
+    }
+    if (!state.retry) this.entries.delete(deviceId);
+    this.serial(deviceId, entry, async () => {
+      if (state.clearSession) await createDbSessionStore(this.ctx.db, entry.tenantId, deviceId).clear();
+      await recordClosed(this.ctx, entry.tenantId, deviceId, state);
+      this.signal(entry, { kind: 'closed', reason: state.reason });
+    });
+    if (state.retry && !this.stopped) {
+      const base = this.options.backoffInitialMs ?? 1000;
+      const max = this.options.backoffMaxMs ?? 60_000;
+      const delay = Math.min(max, base * 2 ** entry.attempts) * (0.8 + 0.4 * Math.random());
+      entry.attempts++;
+      entry.retryTimer = setTimeout(() => {
+        entry.retryTimer = null;
+        this.launch(deviceId, entry);
+      }, delay);
+      entry.retryTimer.unref();
+    }
+  }
+}
