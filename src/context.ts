@@ -15,13 +15,17 @@ export interface AppContext {
 }
 
 /** The context of a running WUTS: the event bus and the device supervisor around the database. */
-export function createAppContext(base: { config: Config; db: Db; masterToken: string; logger: Logger }): AppContext {
+export function createAppContext(
+  base: { config: Config; db: Db; masterToken: string; logger: Logger },
+  whatsapp: { defaultQueryTimeoutMs?: number; connectTimeoutMs?: number; backoffInitialMs?: number } = {},
+): AppContext {
   const ctx = { ...base, bus: new EventBus() } as AppContext;
   ctx.devices = new DeviceSupervisor(ctx, {
     provider: async () => {
       const { createBaileysProvider } = await import('./whatsapp/baileys/index.js');
-      return createBaileysProvider({ waWsUrl: base.config.waWsUrl, logger: base.logger.child({ component: 'whatsapp' }) });
+      return createBaileysProvider({ waWsUrl: base.config.waWsUrl, logger: base.logger.child({ component: 'whatsapp' }), ...whatsapp });
     },
+    backoffInitialMs: whatsapp.backoffInitialMs,
   });
   return ctx;
 }

@@ -16,11 +16,14 @@ export interface TestApp {
   call(method: InjectOptions['method'], url: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
+/** WhatsApp timeouts for tests: a missing answer fails in seconds, not a minute. */
+export const TEST_WHATSAPP = { defaultQueryTimeoutMs: 5_000, connectTimeoutMs: 5_000, backoffInitialMs: 200 };
+
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const masterToken = 'test_master_' + randomBytes(24).toString('hex');
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };
-  const ctx: AppContext = createAppContext({ config, db: database.db, masterToken, logger: pino({ level: 'silent' }) });
+  const ctx: AppContext = createAppContext({ config, db: database.db, masterToken, logger: pino({ level: 'silent' }) }, TEST_WHATSAPP);
   const app = await buildApp(ctx);
   return {
     app,
