@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { classifyDisconnect, describeCloseError } from '../../src/whatsapp/baileys/disconnect.js';
+import { guardLibsignalConsole, isLibsignalSecretLog } from '../../src/whatsapp/baileys/log-guard.js';
+import { nextMessageTag } from '../../src/whatsapp/baileys/pairing.js';
+import { BoundedKeyCache } from '../../src/whatsapp/baileys/key-cache.js';
+
+const base = { message: 'x', linking: false, requested: null } as const;
+
+describe('disconnect reasons (docs/emulator.md table)', () => {
+  it.each([
+    [515, 'restart_required'],
+    [401, 'logged_out'],
+    [403, 'forbidden'],
+    [440, 'connection_replaced'],
+    [411, 'bad_session'],
+    [405, 'client_outdated'],
+    [408, 'transient'],
+    [428, 'transient'],
+    [500, 'transient'],
+    [503, 'transient'],
+    [null, 'transient'],
+    [999, 'transient'],
+  ] as const)('status %s → %s', (statusCode, kind) => {
+    expect(classifyDisconnect({ ...base, statusCode })).toBe(kind);
+  });
+
+  it('a 408 is qr_expired when the QR refs ran out or a QR was showing, transient otherwise', () => {
+    expect(classifyDisconnect({ ...base, statusCode: 408, message: 'QR refs attempts ended' })).toBe('qr_expired');
+    expect(classifyDisconnect({ ...base, statusCode: 408, linking: true })).toBe('qr_expired');
+    expect(classifyDisconnect({ ...base, statusCode: 408, message: 'WebSocket Error (connect ECONNREFUSED 127.0.0.1:1)' })).toBe('transient');
+    expect(classifyDisconnect({ ...base, statusCode: 500, linking: true })).toBe('transient');
+  });
+
+  it('what we asked for wins over the code the socket reports', () => {
+    expect(classifyDisconnect({ ...base, statusCode: 401, requested: 'closed_by_us' })).toBe('closed_by_us');
+    expect(classifyDisconnect({ ...base, statusCode: 428, requested: 'logged_out' })).toBe('logged_out');
+    expect(classifyDisconnect({ ...base, statusCode: null, requested: 'closed_by_us' })).toBe('closed_by_us');
+  });
+
+  it('reads status code and message from a Boom, and copes with nothing or a plain error', () => {
+    // Baileys closes with a Boom: an Error with output.statusCode
+    const boom = Object.assign(new Error('Stream Errored (restart required)'), { output: { statusCode: 515 } });
+    expect(describeCloseError(boom)).toEqual({ statusCode: 515, message: 'Stream Errored (restart required)' });
+    expect(describeCloseError(undefined)).toEqual({ statusCode: null, message: 'closed' });
+    expect(describeCloseError(new Error('boom'))).toEqual({ statusCode: null, message: 'boom' });
+  });
+});
+
+describe('pairing IQ id', () => {
+  it('is the tag after the one taken just before (Baileys: prefix + counter)', () => {
+    expect(nextMessageTag('12345.678-9')).toBe('12345.678-10');
+    expect(nextMessageTag('1.2-0')).toBe('1.2-1');
+    expect(nextMessageTag('no-counter-')).toBeNull();
+  });
+});
+
+describe('libsignal console guard', () => {
+  it('recognises libsignal\'s session dumps by message and by the session object itself', () => {
+    class SessionEntry {
+      privKey = 'secret';
+    }
+    expect(isLibsignalSecretLog(['Closing session:', { any: 1 }])).toBe(true);
+    expect(isLibsignalSecretLog(['Opening session:', {}])).toBe(true);
+    expect(isLibsignalSecretLog(['Removing old closed session:', {}])).toBe(true);
+    expect(isLibsignalSecretLog(['Closing open session in favor of incoming prekey bundle'])).toBe(true);
+    expect(isLibsignalSecretLog(['something else', new SessionEntry()])).toBe(true);
+    expect(isLibsignalSecretLog(['WUTS listening on 8080'])).toBe(false);
+    expect(isLibsignalSecretLog([{ closing: 'session' }])).toBe(false);
+  });
+
+  it('once installed, drops those console calls and lets others through', () => {
+    const seen: unknown[][] = [];
+    const saved = { info: console.info, log: console.log, warn: console.warn };
+    console.info = (...args: unknown[]) => void seen.push(args);
+    console.log = (...args: unknown[]) => void seen.push(args);
+    console.warn = (...args: unknown[]) => void seen.push(args);
+    try {
+      guardLibsignalConsole();
+      guardLibsignalConsole(); // idempotent: one wrapper only
+      console.info('Closing session:', { privKey: 'PRIVATE-KEY-BYTES' });
+      console.log('Opening session:', { privKey: 'PRIVATE-KEY-BYTES' });
+      console.warn('Session already closed', { privKey: 'PRIVATE-KEY-BYTES' });
+      console.info('an ordinary line');
+    } finally {
+      Object.assign(console, saved);
+    }
+    expect(seen).toEqual([['an ordinary line']]);
+  });
+});
+
+describe('bounded key cache', () => {
+  it('keeps the most recently used entries up to its bound, and forgets everything on flush', () => {
+    const cache = new BoundedKeyCache(3);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('c', 3);
+    expect(cache.get('a')).toBe(1); // a is now the most recent
+    cache.set('d', 4); // b goes
+    expect(cache.get('b')).toBeUndefined();
+    expect([cache.get('a'), cache.get('c'), cache.get('d')]).toEqual([1, 3, 4]);
+    cache.set('n', null);
+    expect(cache.get('n')).toBeNull(); // a deleted key is cached as null, as Baileys' own cache does
+    cache.del('n');
+    expect(cache.get('n')).toBeUndefined();
+    cache.flushAll();
+    expect(cache.size).toBe(0);
+  });
+});
