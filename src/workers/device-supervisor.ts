@@ -212,14 +212,17 @@ export class DeviceSupervisor {
           store: createDbSessionStore(this.ctx.db, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,
           events: {
-            onQr: (qr) => {
-              this.signal(entry, { kind: 'qr', qr });
-              this.serial(deviceId, entry, () => recordQr(this.ctx, tenantId, deviceId, qr));
-            },
-            onPairingCode: (code) => {
-              this.signal(entry, { kind: 'pairing_code', code });
-              this.serial(deviceId, entry, () => recordPairingCode(this.ctx, tenantId, deviceId, code));
-            },
+            // Signals go out after the state is written, so whoever waits reads it from the database.
+            onQr: (qr) =>
+              this.serial(deviceId, entry, async () => {
+                await recordQr(this.ctx, tenantId, deviceId, qr);
+                this.signal(entry, { kind: 'qr', qr });
+              }),
+            onPairingCode: (code) =>
+              this.serial(deviceId, entry, async () => {
+                await recordPairingCode(this.ctx, tenantId, deviceId, code);
+                this.signal(entry, { kind: 'pairing_code', code });
+              }),
             onOpen: (account) => {
               entry.connected = true;
               entry.attempts = 0;
