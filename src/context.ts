@@ -17,7 +17,7 @@ export interface AppContext {
 /** The context of a running WUTS: the event bus and the device supervisor around the database. */
 export function createAppContext(
   base: { config: Config; db: Db; masterToken: string; logger: Logger },
-  whatsapp: { defaultQueryTimeoutMs?: number; connectTimeoutMs?: number; backoffInitialMs?: number } = {},
+  whatsapp: { defaultQueryTimeoutMs?: number; connectTimeoutMs?: number; qrTimeoutMs?: number; backoffInitialMs?: number } = {},
 ): AppContext {
   const ctx = { ...base, bus: new EventBus() } as AppContext;
   ctx.devices = new DeviceSupervisor(ctx, {

@@ -29,7 +29,7 @@ export interface SupervisorOptions {
 }
 
 /** How each way a connection can end is recorded, and whether WUTS reconnects. */
-function closedState(kind: DisconnectKind, message: string, entry: Entry): (ClosedState & { retry: boolean; clearSession: boolean }) | null {
+export function closedState(kind: DisconnectKind, message: string, entry: Pick<Entry, 'connected' | 'ending'>): (ClosedState & { retry: boolean; clearSession: boolean }) | null {
   const lost = entry.connected ? 'device.disconnected' : null;
   switch (kind) {
     case 'closed_by_us':
