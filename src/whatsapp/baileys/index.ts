@@ -73,6 +73,9 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         syncFullHistory: false,
         shouldSyncHistoryMessage: () => false,
         defaultQueryTimeoutMs: queryTimeoutMs,
+        // Baileys retries a failed key commit 10 times, 3 s apart, while the socket waits;
+        // a database that fails three times in 1.5 s will not answer the seventh
+        transactionOpts: { maxCommitRetries: 3, delayBetweenTriesMs: 500 },
         ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
         ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       });
