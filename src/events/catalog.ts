@@ -19,6 +19,11 @@ const UserData = Type.Object(
   { additionalProperties: false },
 );
 
+const DeviceClosedData = Type.Object(
+  { device_id: Uuid, status: Type.String(), reason: Type.String() },
+  { additionalProperties: false },
+);
+
 const open = (description: string) => Type.Object({}, { additionalProperties: true, description });
 
 export const EVENT_TYPES: readonly EventTypeDoc[] = [
@@ -37,10 +42,23 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
     description: 'sent by POST /webhooks/{id}/test to that webhook only',
     data: Type.Object({ webhook_id: Uuid, message: Type.String() }, { additionalProperties: false }),
   },
-  { type: 'device.qr', version: 1, description: 'a device has a new QR code to scan', data: open('reserved for the devices issue'), reserved: true },
-  { type: 'device.connected', version: 1, description: 'a device is connected to WhatsApp', data: open('reserved for the devices issue'), reserved: true },
-  { type: 'device.disconnected', version: 1, description: 'a device lost its connection', data: open('reserved for the devices issue'), reserved: true },
-  { type: 'device.logged_out', version: 1, description: 'a device was unlinked', data: open('reserved for the devices issue'), reserved: true },
+  {
+    type: 'device.qr',
+    version: 1,
+    description: 'a device shows a new QR code to scan',
+    data: Type.Object({ device_id: Uuid, qr: Type.String() }, { additionalProperties: false }),
+  },
+  {
+    type: 'device.connected',
+    version: 1,
+    description: 'a device connected to WhatsApp',
+    data: Type.Object(
+      { device_id: Uuid, phone: Type.String(), jid: Type.String(), lid: Type.Union([Type.String(), Type.Null()]) },
+      { additionalProperties: false },
+    ),
+  },
+  { type: 'device.disconnected', version: 1, description: 'a connected device lost its connection, was disconnected, or failed', data: DeviceClosedData },
+  { type: 'device.logged_out', version: 1, description: 'a device was unlinked, from the phone or by logout; its session is deleted', data: DeviceClosedData },
   { type: 'message.received', version: 1, description: 'a device received a message', data: open('reserved for the messages issue'), reserved: true },
   { type: 'message.sent', version: 1, description: 'a queued message left for WhatsApp', data: open('reserved for the messages issue'), reserved: true },
   { type: 'message.status', version: 1, description: 'a sent message was delivered, read or failed', data: open('reserved for the messages issue'), reserved: true },

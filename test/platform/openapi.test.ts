@@ -37,6 +37,8 @@ describe('operations endpoints', () => {
       'get /webhooks', 'post /webhooks', 'get /webhooks/{id}', 'put /webhooks/{id}', 'delete /webhooks/{id}',
       'get /webhooks/{id}/secret', 'post /webhooks/{id}/rotate-secret', 'post /webhooks/{id}/test', 'get /webhooks/{id}/deliveries',
       'post /deliveries/{id}/retry', 'get /events/stream',
+      'post /devices', 'get /devices', 'get /devices/{id}', 'delete /devices/{id}', 'post /devices/{id}/connect',
+      'get /devices/{id}/qr', 'post /devices/{id}/disconnect', 'post /devices/{id}/logout',
     ];
     const documented: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Op>>)) {
