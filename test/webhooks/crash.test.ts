@@ -211,7 +211,10 @@ describe(`webhook deliveries survive SIGKILL (${DIALECT})`, () => {
       const list = await deliveries(first, f);
       return list.length === 20 && list.some((d) => d.attempt_count >= 2) ? list : undefined;
     });
-    expect(pending.map((d) => d.status)).toEqual(Array(20).fill('pending'));
+    // Nothing succeeded or failed; the head may be caught in flight (one order key: at most one).
+    const statuses = pending.map((d) => d.status);
+    expect(statuses.filter((s) => s !== 'pending' && s !== 'delivering')).toEqual([]);
+    expect(statuses.filter((s) => s === 'delivering').length).toBeLessThanOrEqual(1);
     const tried = pending.filter((d) => d.attempt_count > 0);
     expect(tried.length).toBeGreaterThanOrEqual(1);
     for (const d of tried) {
