@@ -7,6 +7,7 @@ import { createAppContext, type AppContext } from '../../src/context.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createDispatcher } from '../../src/serve.js';
 import { TEST_WHATSAPP, createTestApp, type TestApp } from '../helpers/app.js';
+import { until } from '../helpers/wait.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
 
 let emu: RunningEmulator;
@@ -42,16 +43,6 @@ afterAll(async () => {
 
 const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, body?: unknown, headers: Record<string, string> = {}) =>
   app.inject({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
-
-async function until<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function emulatorApi(method: string, path: string, body?: unknown) {
   const res = await fetch(`${emu.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });

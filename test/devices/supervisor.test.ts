@@ -8,6 +8,7 @@ import { createAppContext, type AppContext } from '../../src/context.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { closedState } from '../../src/workers/device-supervisor.js';
 import { TEST_WHATSAPP, createTestApp, type TestApp } from '../helpers/app.js';
+import { until } from '../helpers/wait.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
 
 let stateDir: string;
@@ -39,16 +40,6 @@ afterAll(async () => {
   await emu.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
 }, 60_000);
-
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const deviceOf = async (id: string) => (await call('GET', `/devices/${id}`, tenant.adminToken)).json().device;
 const eventsOf = async (id: string, type: string) =>

@@ -1,11 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../connect.js';
+import { columnTypes } from './column-types.js';
 
 export function tenancyMigration(dialect: DialectName) {
-  const pg = dialect === 'postgres';
-  const uuid = pg ? 'uuid' : 'text';
-  const ts = pg ? 'timestamptz' : 'text';
-  const bool = pg ? 'boolean' : 'integer';
+  const { uuid, ts, bool } = columnTypes(dialect);
 
   return {
     async up(db: Kysely<any>): Promise<void> {

@@ -1,11 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../connect.js';
+import { columnTypes } from './column-types.js';
 
 export function devicesMigration(dialect: DialectName) {
-  const pg = dialect === 'postgres';
-  const uuid = pg ? 'uuid' : 'text';
-  const ts = pg ? 'timestamptz' : 'text';
-  const bool = pg ? 'boolean' : 'integer';
+  const { pg, uuid, ts, bool } = columnTypes(dialect);
 
   return {
     async up(db: Kysely<any>): Promise<void> {
