@@ -20,7 +20,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(status).send({ success: false, error: err.message, code: err.code });
     }
     if (err instanceof LinkError) {
-      const status = err.code === 'qr_not_found' || err.code === 'account_not_found' ? 404 : err.code === 'pairing_failed' ? 409 : 400;
+      const notFound = err.code === 'qr_not_found' || err.code === 'account_not_found' || err.code === 'code_pairing_not_found';
+      const status = notFound ? 404 : err.code === 'pairing_failed' || err.code === 'pairing_busy' ? 409 : 400;
       return reply.status(status).send({ success: false, error: err.message, code: err.code });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -63,6 +64,25 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
     },
     async (req) => {
       const device = await service.link(req.body.qr, req.body.phone);
+      return ok({ device: service.deviceView(service.account(req.body.phone), device) });
+    },
+  );
+
+  app.post<{ Body: { phone: string; code: string } }>(
+    '/admin/pair',
+    {
+      schema: {
+        tags,
+        summary: 'Link the device that asked for this pairing code to an account, as its phone typing the code would',
+        description:
+          'The device asked for a code for this phone number (Baileys: requestPairingCode). Answers once the device confirmed the pairing; it then restarts (515) and logs in. ' +
+          '404 code_pairing_not_found: no device waits for a code for this number (none asked, expired after 3 minutes, or already linked); 400 wrong_code: the code does not match (after 5 wrong codes the request is dropped).',
+        body: S.PairBody,
+        response: { 200: Type.Object({ success: Type.Literal(true), device: S.Device }), ...errors },
+      },
+    },
+    async (req) => {
+      const device = await service.pair(req.body.phone, req.body.code);
       return ok({ device: service.deviceView(service.account(req.body.phone), device) });
     },
   );

@@ -62,6 +62,13 @@ export const LinkBody = Type.Object(
   { qr: Type.String({ minLength: 10, maxLength: 1000, description: 'the QR text the device shows (Baileys: connection.update qr)' }), phone: Phone },
   { additionalProperties: false },
 );
+export const PairBody = Type.Object(
+  {
+    phone: Phone,
+    code: Type.String({ pattern: '^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$', description: 'the 8-character pairing code the device shows (Baileys: requestPairingCode), with or without the dash; typed upper case' }),
+  },
+  { additionalProperties: false },
+);
 export const SendBody = Type.Object(
   {
     to: Type.String({ minLength: 6, maxLength: 100, description: 'recipient phone digits, or a jid (…@s.whatsapp.net or …@lid)' }),

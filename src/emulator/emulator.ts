@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { deviceJid, userJid } from './accounts.js';
 import type { Hub } from './hub.js';
 import { linkByQr } from './linking.js';
+import { linkByCode } from './pairing-code.js';
 import type { AccountRecord, DeviceRecord } from './model.js';
 import { AccountPhone } from './phone.js';
 
@@ -52,6 +53,11 @@ export class EmulatorService {
 
   link(qr: string, phone: string): Promise<DeviceRecord> {
     return linkByQr(this.hub, qr, phone);
+  }
+
+  /** The account's phone, its user typing the pairing code a device shows. */
+  pair(phone: string, code: string): Promise<DeviceRecord> {
+    return linkByCode(this.hub, phone, code);
   }
 
   async send(phone: string, to: string, text: string) {

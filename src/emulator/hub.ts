@@ -5,6 +5,7 @@ import { LIMITS, type AccountRecord, type EmulatorState } from './model.js';
 import type { StateSaver } from './store.js';
 import { SERVER_JID, type WireSession } from './session.js';
 import { TrafficLog } from './traffic.js';
+import { CodePairings } from './pairing-code.js';
 
 const unixNow = (): string => String(Math.floor(Date.now() / 1000));
 
@@ -17,6 +18,8 @@ export class Hub {
   readonly traffic = new TrafficLog(LIMITS.trafficEntries);
   /** QR ref -> the connection showing it */
   readonly pairings = new Map<string, WireSession>();
+  /** devices that asked for a pairing code, waiting for it to be typed on the phone */
+  readonly codePairings = new CodePairings();
   private readonly online = new Map<string, WireSession>();
   /** phone -> connections that fetched its device list (usync) and may cache it */
   private readonly deviceListReaders = new Map<string, Set<WireSession>>();
@@ -61,6 +64,7 @@ export class Hub {
     for (const ref of session.registration?.refs ?? []) {
       if (this.pairings.get(ref) === session) this.pairings.delete(ref);
     }
+    this.codePairings.dropSession(session);
     for (const watching of this.watchers.values()) watching.delete(session);
     for (const readers of this.deviceListReaders.values()) readers.delete(session);
     const { account, deviceId } = session;

@@ -4,6 +4,7 @@ import { iqError, iqResult } from './iq-util.js';
 import { digest, fetchBundles, preKeyCount, rotateSignedPreKey, storePreKeys } from './prekeys.js';
 import type { WireSession } from './session.js';
 import { answerUsync } from './usync.js';
+import { handleCompanionReg } from './pairing-code.js';
 
 type IqHandler = (hub: Hub, session: WireSession, iq: BinaryNode) => BinaryNode;
 
@@ -37,6 +38,8 @@ const handlers: Record<string, IqHandler> = {
   'w:stats set add': (_hub, _session, iq) => iqResult(iq),
   'w:stats - add': (_hub, _session, iq) => iqResult(iq),
   'urn:xmpp:whatsapp:dirty set clean': (_hub, _session, iq) => iqResult(iq),
+  // pairing by code: companion_hello and companion_finish, sent while the device shows a QR
+  'md set link_code_companion_reg': (hub, session, iq) => handleCompanionReg(hub, session, iq),
   'w:profile:picture get picture': (_hub, _session, iq) => iqError(iq, 404, 'item-not-found'),
   'md set remove-companion-device': (hub, session, iq) => {
     // the client logs itself out; it closes the socket on its own afterwards
@@ -51,7 +54,7 @@ const handlers: Record<string, IqHandler> = {
 };
 
 /** IQs a device may send before it is logged in (while showing a QR). */
-const beforeLogin = new Set(['w:p get ping']);
+const beforeLogin = new Set(['w:p get ping', 'md set link_code_companion_reg']);
 
 export function handleIq(hub: Hub, session: WireSession, iq: BinaryNode): void {
   const type = iq.attrs.type;

@@ -2,14 +2,23 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Curve, getBinaryNodeChild, hmacSign, proto, WA_ADV_ACCOUNT_SIG_PREFIX, type BinaryNode } from './baileys.js';
 import { deviceJid } from './accounts.js';
 import type { Hub } from './hub.js';
-import { LIMITS, type DeviceKind, type DeviceRecord } from './model.js';
+import { LIMITS, type AccountRecord, type DeviceKind, type DeviceRecord } from './model.js';
 import { SERVER_JID, type WireSession } from './session.js';
 
 const PAIR_REPLY_TIMEOUT_MS = 10_000;
 
 export class LinkError extends Error {
   constructor(
-    readonly code: 'invalid_qr' | 'qr_not_found' | 'qr_mismatch' | 'account_not_found' | 'pairing_failed',
+    readonly code:
+      | 'invalid_qr'
+      | 'qr_not_found'
+      | 'qr_mismatch'
+      | 'account_not_found'
+      | 'pairing_failed'
+      | 'invalid_code'
+      | 'code_pairing_not_found'
+      | 'wrong_code'
+      | 'pairing_busy',
     message: string,
   ) {
     super(message);
@@ -68,9 +77,8 @@ export function startPairing(hub: Hub, session: WireSession, payload: proto.Clie
 }
 
 /**
- * What the phone does when it scans a QR: signs the new device's identity with the
- * account's key (ADV), sends pair-success, waits for pair-device-sign, then asks the
- * client to restart (515) so it logs in as the new device.
+ * What the phone does when it scans a QR: reads the device's adv secret from it, then
+ * links it (completeLink).
  */
 export async function linkByQr(hub: Hub, qrText: string, phone: string, kind: DeviceKind = 'companion'): Promise<DeviceRecord> {
   const qr = parseQr(qrText);
@@ -82,13 +90,32 @@ export async function linkByQr(hub: Hub, qrText: string, phone: string, kind: De
   }
   const account = hub.registry.get(phone);
   if (!account) throw new LinkError('account_not_found', `no account ${phone}`);
+  return completeLink(hub, session, account, { noiseKey: qr.noiseKey, advSecret: qr.advSecret }, kind);
+}
+
+/**
+ * The steps QR and pairing-code linking share, once the phone knows the device's adv secret:
+ * sign the device's identity with the account's key (ADV), send pair-success, wait for
+ * pair-device-sign, record the device, then ask the client to restart (515).
+ */
+export async function completeLink(
+  hub: Hub,
+  session: WireSession,
+  account: AccountRecord,
+  secrets: { noiseKey: Buffer; advSecret: Buffer },
+  kind: DeviceKind = 'companion',
+): Promise<DeviceRecord> {
+  const registration = session.registration;
+  if (!registration || session.state !== 'pairing') throw new LinkError('pairing_failed', 'the device is no longer waiting to be linked');
+  // the device is being linked: neither its QR nor a pending pairing code may start another link
   for (const ref of registration.refs) hub.pairings.delete(ref);
+  hub.codePairings.dropSession(session);
 
   const { id, keyIndex } = hub.registry.allocateDevice(account, kind);
   const details = proto.ADVDeviceIdentity.encode({ rawId: randomInt(1, 2 ** 31), timestamp: Math.floor(Date.now() / 1000), keyIndex }).finish();
   const accountSignature = Curve.sign(account.identity.private, Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, details, registration.identityKey]));
   const signedIdentity = proto.ADVSignedDeviceIdentity.encode({ details, accountSignatureKey: account.identity.public, accountSignature }).finish();
-  const container = proto.ADVSignedDeviceIdentityHMAC.encode({ details: signedIdentity, hmac: hmacSign(signedIdentity, qr.advSecret) }).finish();
+  const container = proto.ADVSignedDeviceIdentityHMAC.encode({ details: signedIdentity, hmac: hmacSign(signedIdentity, secrets.advSecret) }).finish();
 
   let reply: BinaryNode;
   try {
@@ -124,7 +151,7 @@ export async function linkByQr(hub: Hub, qrText: string, phone: string, kind: De
     kind,
     keyIndex,
     platform: registration.platform,
-    noiseKey: qr.noiseKey,
+    noiseKey: secrets.noiseKey,
     identityKey: registration.identityKey,
     registrationId: registration.registrationId,
     signedPreKey: registration.signedPreKey,
@@ -136,6 +163,6 @@ export async function linkByQr(hub: Hub, qrText: string, phone: string, kind: De
   hub.saver.markDirty();
   hub.devicesChanged(account, 'update', [id]);
   session.streamError(515);
-  hub.logger.info({ phone, device: id, kind }, 'device linked');
+  hub.logger.info({ phone: account.phone, device: id, kind }, 'device linked');
   return device;
 }

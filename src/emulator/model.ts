@@ -98,6 +98,11 @@ export const LIMITS = {
   httpBodyBytes: 64 * 1024,
   textChars: 4_096,
   pairingRefs: 6,
+  /** devices waiting for a pairing code to be typed, per account (the oldest goes first) */
+  codePairingsPerAccount: 3,
+  codePairingTtlMs: 3 * 60_000,
+  /** wrong codes typed before the request is dropped */
+  codePairingAttempts: 5,
   usyncUsers: 500,
   keyFetchUsers: 500,
 } as const;

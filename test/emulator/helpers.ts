@@ -106,6 +106,16 @@ export class TestCompanion {
     await waitFor('connection open', () => this.isOpen, 10_000);
   }
 
+  /**
+   * Asks for a pairing code for `phone` once the socket shows a QR (it is then registered
+   * with the server), as a provider linking by code does. Answers the 8-character code.
+   */
+  async requestCode(phone: string): Promise<string> {
+    if (!this.sock) this.connect();
+    await waitFor('a QR (the socket is ready to pair)', () => this.qr, 10_000);
+    return this.sock!.requestPairingCode(phone);
+  }
+
   textsReceived(): string[] {
     return this.received.map((m) => m.message?.conversation ?? m.message?.extendedTextMessage?.text ?? '').filter(Boolean);
   }
