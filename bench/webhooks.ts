@@ -339,7 +339,7 @@ async function main(): Promise<void> {
   if (!PG_URL) console.log('PostgreSQL: skipped (set WUTS_BENCH_DATABASE_URL or WUTS_TEST_DATABASE_URL).');
   console.log('');
 
-  const widths = [10, 36, 4, 9, 9, 9, 9, 9, 8, 7, 7, 6];
+  const widths = [10, 40, 4, 9, 9, 9, 9, 9, 8, 7, 7, 6];
   console.log(row(['database', 'scenario', 'conc', 'written/s', 'delivered', 'WUTS ev/s', 'p50 ms', 'p99 ms', 'undici/s', 'p50 ms', 'p99 ms', 'ratio'], widths));
   console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)));
   const receiver = await startReceiver();
@@ -352,7 +352,7 @@ async function main(): Promise<void> {
         try {
           w = await runWuts(kind, receiver, s);
         } catch (err) {
-          console.log(row([label, s.name, `failed: ${(err as Error).message}`], [10, 36, 0]));
+          console.log(row([label, s.name, `failed: ${(err as Error).message}`], [10, 40, 0]));
           continue;
         }
         const b = await runBare(receiver, w.expected, s.concurrency, s.oneAtATime ?? false);
