@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { api, createAccount, EventLog, insertDevice, insertTenantAndDevice, quiet, startTestEmulator, testProvider, waitFor } from './helpers.js';
 
 const DAVE = '15550005001';
+const NOBODY = '15550005999';
 
 /** A pino logger whose lines (parsed) land in `lines`. */
 function capturingLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
@@ -21,7 +22,7 @@ function capturingLogger(): { logger: pino.Logger; lines: Array<Record<string, u
   return { logger: pino({ level: 'warn' }, stream), lines };
 }
 
-describe('Baileys provider: QR expiry, pairing code, replaced connections, unreachable server, early stop', () => {
+describe('Baileys provider: QR expiry, pairing codes, replaced connections, unreachable server, early stop', () => {
   let emu: RunningEmulator;
   let tdb: TestDatabase;
   let tenantId: string;
@@ -59,17 +60,38 @@ describe('Baileys provider: QR expiry, pairing code, replaced connections, unrea
     expect(p.session(deviceId)).toBeUndefined();
   });
 
-  it('a pairing code the server refuses is not reported; the QR still links and the creds are not left pointing at the phone', async () => {
+  it('links by pairing code: onPairingCode, the phone types it (POST /admin/pair), restart, open without asking again', async () => {
+    const p = track(testProvider(emu));
+    const { deviceId, store } = await newDevice();
+    const linking = new EventLog();
+    await p.start({ deviceId, store, events: linking, pairingPhone: `+${DAVE}` });
+    const code = await waitFor('a pairing code', () => linking.all.find((e) => e.type === 'pairing'));
+    expect(code.type === 'pairing' && code.code).toMatch(/^[1-9A-HJ-NP-TV-Z]{8}$/);
+    const paired = await api<{ device: { jid: string } }>(emu, 'POST', '/admin/pair', { phone: DAVE, code: code.type === 'pairing' ? code.code : '' });
+    expect(paired.status, JSON.stringify(paired.body)).toBe(200);
+    await waitFor('restart', () => linking.closes[0]);
+    // the QR comes first (the socket can ask for a code once it shows one), then the code
+    expect(linking.types().filter((t) => t !== 'qr')).toEqual(['pairing', 'close:restart_required']);
+    expect(linking.types()[0]).toBe('qr');
+
+    const events = new EventLog();
+    await p.start({ deviceId, store, events, pairingPhone: DAVE }); // linked now: no code asked
+    const account = await waitFor('open', () => events.opens[0]);
+    expect(account).toMatchObject({ jid: paired.body.device.jid, phone: DAVE });
+    expect(events.types()).toEqual(['open']);
+    await p.session(deviceId)!.stop();
+  });
+
+  it('a pairing code the server refuses is not reported; the QR still links and the creds are not left pointing at that number', async () => {
     const { logger, lines } = capturingLogger();
     const p = track(createBaileysProvider({ waWsUrl: emu.wsUrl, logger, defaultQueryTimeoutMs: 5_000 }));
     const { deviceId, store } = await newDevice();
     const linking = new EventLog();
-    await p.start({ deviceId, store, events: linking, pairingPhone: `+${DAVE}` });
+    // no account has this number: the emulator answers the code request with an IQ error (404)
+    await p.start({ deviceId, store, events: linking, pairingPhone: NOBODY });
     const refused = await waitFor('the refusal logged', () => lines.find((l) => l.msg === 'pairing code refused; the QR code stays usable'));
-    // the emulator answers link_code_companion_reg with an IQ error (pairing by code is not built there yet)
-    expect(String(refused.reason)).toMatch(/^WhatsApp answered \d{3}/);
-    expect(refused.deviceId).toBe(deviceId);
-    await waitFor('creds without the pairing phone', async () => {
+    expect(refused).toMatchObject({ reason: 'WhatsApp answered 404 item-not-found', deviceId });
+    await waitFor('creds without the number', async () => {
       const saved = await store.readCreds();
       return saved !== null && JSON.parse(saved).me === undefined;
     });
@@ -81,10 +103,8 @@ describe('Baileys provider: QR expiry, pairing code, replaced connections, unrea
     expect(linking.types()).toEqual(['qr', 'close:restart_required']);
 
     const events = new EventLog();
-    await p.start({ deviceId, store, events, pairingPhone: DAVE }); // linked now: no pairing code asked
-    const account = await waitFor('open', () => events.opens[0]);
-    expect(account.phone).toBe(DAVE);
-    expect(events.types()).toEqual(['open']);
+    await p.start({ deviceId, store, events });
+    expect((await waitFor('open', () => events.opens[0])).phone).toBe(DAVE);
     await p.session(deviceId)!.stop();
   });
 

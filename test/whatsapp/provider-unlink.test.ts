@@ -94,6 +94,7 @@ describe('Baileys provider: unlinked from the phone, logout from WUTS', () => {
     await waitFor('a QR', () => events.qrs[0]);
     await session.logout();
     expect(events.types()).toEqual(['qr', 'close:logged_out']);
+    expect(events.closes[0]).toMatchObject({ kind: 'logged_out', statusCode: null }); // nothing was sent: no 401 from anyone
   });
 
   it('after both, Carol has only her phone left', async () => {

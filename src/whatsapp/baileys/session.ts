@@ -75,16 +75,18 @@ export class BaileysDeviceSession implements DeviceSession {
   async logout(): Promise<void> {
     if (this.finishing) throw new SessionClosedError(this.deviceId);
     this.requested = 'logged_out';
-    if (this.phaseNow === 'open' || !isLinked(this.auth.creds)) {
+    if (this.phaseNow === 'open') {
       try {
-        // tells WhatsApp to remove this companion (when linked), then closes with 401
+        // tells WhatsApp to remove this companion, then closes (Baileys reports 401)
         await this.socket.logout();
       } catch (err) {
         this.logger.warn({ err }, 'logout: WhatsApp could not be told; closing locally');
       }
-    } else {
+    } else if (isLinked(this.auth.creds)) {
+      // not logged in on this socket yet: nothing can be sent; the companion stays listed on the phone
       this.logger.warn('logout while not connected: WhatsApp was not told; the session is dropped locally');
     }
+    // never linked (QR or pairing code showing): nothing to unlink
     await this.endSocket();
   }
 
