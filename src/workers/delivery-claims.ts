@@ -12,8 +12,10 @@ export interface ClaimedDelivery {
 
 /**
  * Claims due deliveries for this node: pending ones whose time has come, and claimed ones
- * whose lease ran out (their node died). A delivery waits while an earlier event of the same
- * webhook and order key is unfinished, so receivers see each device's events in order.
+ * whose lease ran out (their node died). Only the head of each webhook and order key (its
+ * oldest unfinished delivery) is a candidate, so receivers see each device's events in order
+ * and a later event waits while an earlier one is retried. The heads come from one pass over
+ * an index of the unfinished deliveries, whatever the number of finished ones.
  * PostgreSQL: `FOR UPDATE SKIP LOCKED` lets nodes claim side by side. SQLite: the single
  * connection makes the transaction exclusive.
  */
@@ -24,7 +26,18 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   return db.transaction().execute(async (trx) => {
     let q = trx
-      .selectFrom('deliveries as d')
+      .with('heads', (qb) =>
+        qb
+          .selectFrom('deliveries')
+          .select(['webhook_id', 'order_key'])
+          .select((eb) => eb.fn.min('event_id').as('event_id'))
+          .where('status', 'in', ['pending', 'delivering'])
+          .groupBy(['webhook_id', 'order_key']),
+      )
+      .selectFrom('heads as h')
+      .innerJoin('deliveries as d', (join) =>
+        join.onRef('d.webhook_id', '=', 'h.webhook_id').onRef('d.order_key', '=', 'h.order_key').onRef('d.event_id', '=', 'h.event_id'),
+      )
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
       .select(['d.id', 'd.tenant_id', 'd.webhook_id', 'd.event_id', 'd.attempt_count'])
       .where('w.enabled', '=', true)
@@ -33,18 +46,6 @@ export async function claimDueDeliveries(
           eb.and([eb('d.status', '=', 'pending'), eb('d.next_attempt_at', '<=', opts.now)]),
           eb.and([eb('d.status', '=', 'delivering'), eb('d.lease_until', '<', opts.now)]),
         ]),
-      )
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('deliveries as e')
-              .select('e.id')
-              .whereRef('e.webhook_id', '=', 'd.webhook_id')
-              .whereRef('e.order_key', '=', 'd.order_key')
-              .whereRef('e.event_id', '<', 'd.event_id')
-              .where('e.status', 'in', ['pending', 'delivering']),
-          ),
-        ),
       )
       .orderBy('d.next_attempt_at')
       .orderBy('d.event_id')

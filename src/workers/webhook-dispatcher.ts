@@ -29,6 +29,7 @@ export interface DispatcherOptions {
 }
 
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+const LEASE_MARGIN_MS = 10_000;
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 
 /** Claims due webhook deliveries and sends them, within the concurrency bounds. */
@@ -73,6 +74,7 @@ export class WebhookDispatcher {
     throw new Error('drain did not settle');
   }
 
+  /** One claim fills the free slots; each finished delivery pumps again, so one claim per wake-up. */
   private async pump(): Promise<void> {
     if (this.stopped) return;
     if (this.pumping) {
@@ -83,7 +85,7 @@ export class WebhookDispatcher {
     try {
       do {
         this.pumpAgain = false;
-        while (!this.stopped && (await this.claim()) > 0);
+        if (!this.stopped) await this.claim();
       } while (this.pumpAgain && !this.stopped);
       await this.housekeeping();
     } catch (err) {
@@ -99,7 +101,8 @@ export class WebhookDispatcher {
     const now = this.now();
     const claimed = await claimDueDeliveries(this.o.db.kysely, this.o.db.dialect, {
       now: now.toISOString(),
-      leaseUntil: new Date(now.getTime() + this.o.timeoutMs + 30_000).toISOString(),
+      // Longer than any request may take; after a crash, the delivery is sent again when it ends.
+      leaseUntil: new Date(now.getTime() + this.o.timeoutMs + LEASE_MARGIN_MS).toISOString(),
       limit: room,
       inFlightPerWebhook: this.inFlightPerWebhook,
       perWebhookLimit: this.o.perWebhookConcurrency,

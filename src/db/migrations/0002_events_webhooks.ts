@@ -60,6 +60,8 @@ export function eventsWebhooksMigration(dialect: DialectName) {
         .execute();
       await db.schema.createIndex('deliveries_due_idx').on('deliveries').columns(['status', 'next_attempt_at']).execute();
       await db.schema.createIndex('deliveries_order_idx').on('deliveries').columns(['webhook_id', 'order_key', 'event_id']).execute();
+      // Finds the head (oldest unfinished delivery) of every webhook and order key from the index alone.
+      await db.schema.createIndex('deliveries_unfinished_idx').on('deliveries').columns(['status', 'webhook_id', 'order_key', 'event_id']).execute();
       await db.schema.createIndex('deliveries_event_idx').on('deliveries').column('event_id').execute();
 
       await db.schema
