@@ -2,6 +2,39 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 
+const UNFINISHED = ['pending', 'delivering'] as const;
+
+/**
+ * The id of the oldest unfinished delivery of every webhook and order key. PostgreSQL has no
+ * min() over uuid, so it takes DISTINCT ON; SQLite groups and joins back.
+ */
+function headIds(db: Kysely<Database>, dialect: DialectName) {
+  if (dialect === 'postgres') {
+    return db
+      .selectFrom('deliveries')
+      .distinctOn(['webhook_id', 'order_key'])
+      .select('id')
+      .where('status', 'in', UNFINISHED)
+      .orderBy('webhook_id')
+      .orderBy('order_key')
+      .orderBy('event_id');
+  }
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('deliveries')
+        .select(['webhook_id', 'order_key'])
+        .select((e) => e.fn.min('event_id').as('event_id'))
+        .where('status', 'in', UNFINISHED)
+        .groupBy(['webhook_id', 'order_key'])
+        .as('h'),
+    )
+    .innerJoin('deliveries as hd', (join) =>
+      join.onRef('hd.webhook_id', '=', 'h.webhook_id').onRef('hd.order_key', '=', 'h.order_key').onRef('hd.event_id', '=', 'h.event_id'),
+    )
+    .select('hd.id');
+}
+
 export interface ClaimedDelivery {
   id: string;
   tenant_id: string;
@@ -26,20 +59,10 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   return db.transaction().execute(async (trx) => {
     let q = trx
-      .with('heads', (qb) =>
-        qb
-          .selectFrom('deliveries')
-          .select(['webhook_id', 'order_key'])
-          .select((eb) => eb.fn.min('event_id').as('event_id'))
-          .where('status', 'in', ['pending', 'delivering'])
-          .groupBy(['webhook_id', 'order_key']),
-      )
-      .selectFrom('heads as h')
-      .innerJoin('deliveries as d', (join) =>
-        join.onRef('d.webhook_id', '=', 'h.webhook_id').onRef('d.order_key', '=', 'h.order_key').onRef('d.event_id', '=', 'h.event_id'),
-      )
+      .selectFrom('deliveries as d')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
       .select(['d.id', 'd.tenant_id', 'd.webhook_id', 'd.event_id', 'd.attempt_count'])
+      .where('d.id', 'in', headIds(trx, dialect))
       .where('w.enabled', '=', true)
       .where((eb) =>
         eb.or([
