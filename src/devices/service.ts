@@ -93,7 +93,8 @@ export async function connectDevice(ctx: AppContext, limits: DeviceLimits, actor
     await ctx.devices.connectAndWait(user.tenantId, id, { pairingPhone: body.phone_number }, CONNECT_WAIT_MS);
   }
   const row = await mustFind(ctx, user.tenantId, id);
-  return { device: toApiDevice(row), qr: await qrOf(row), pairing_code: row.status === 'qr' ? row.pairing_code : null };
+  const pairingCode = row.status === 'qr' ? row.pairing_code : null;
+  return { device: toApiDevice(row), qr: pairingCode ? null : await qrOf(row), pairing_code: pairingCode };
 }
 
 export async function currentQr(ctx: AppContext, limits: DeviceLimits, actor: Actor, id: string): Promise<Static<typeof QrSchema>> {

@@ -104,10 +104,17 @@ export class DeviceSupervisor {
     this.launch(deviceId, entry);
   }
 
-  /** connect(), then the first thing the connection reports (or null after `timeoutMs`). */
-  connectAndWait(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined }, timeoutMs: number): Promise<SessionSignal | null> {
+  /**
+   * connect(), then the first thing the connection reports (or null after `timeoutMs`). When
+   * linking by pairing code, QR codes come first: it waits on for the code itself.
+   */
+  async connectAndWait(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined }, timeoutMs: number): Promise<SessionSignal | null> {
     this.connect(tenantId, deviceId, opts);
-    return this.nextSignal(deviceId, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const signal = await this.nextSignal(deviceId, Math.max(0, deadline - Date.now()));
+      if (!signal || !opts.pairingPhone || signal.kind !== 'qr') return signal;
+    }
   }
 
   /** Resolves with the next thing the device's connection reports, or null after `timeoutMs`. */
