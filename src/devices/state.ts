@@ -51,7 +51,7 @@ export async function recordOpen(ctx: AppContext, tenantId: string, deviceId: st
 }
 
 export interface ClosedState {
-  status: Extract<DeviceStatus, 'disconnected' | 'logged_out' | 'failed' | 'connecting'>;
+  status: Extract<DeviceStatus, 'disconnected' | 'logged_out' | 'failed'>;
   reason: string;
   /** Whether WUTS keeps reconnecting it (and reconnects it at start). */
   autoConnect: boolean;
@@ -75,4 +75,18 @@ export async function recordClosed(ctx: AppContext, tenantId: string, deviceId: 
     });
     if (state.event) await emit({ tenantId, deviceId, type: state.event, data: { device_id: deviceId, status: state.status, reason: state.reason } });
   });
+}
+
+/** A device that is not running here is asked to disconnect: it no longer reconnects; the states
+ * on the way to a connection become `disconnected`, the others (logged out, failed) stay. */
+export async function recordNotWanted(ctx: AppContext, tenantId: string, deviceId: string, reason: string): Promise<void> {
+  const now = nowIso();
+  await updateDevice(ctx.db.kysely, tenantId, deviceId, { auto_connect: false, updated_at: now });
+  await ctx.db.kysely
+    .updateTable('devices')
+    .set({ status: 'disconnected', reason, qr: null, qr_updated_at: null, pairing_code: null, updated_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', deviceId)
+    .where('status', 'in', ['connecting', 'qr', 'connected', 'disconnected'])
+    .execute();
 }

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.js';
 import { createDbSessionStore } from '../devices/session-store.js';
 import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
-import { recordClosed, recordConnecting, recordOpen, recordPairingCode, recordQr, type ClosedState } from '../devices/state.js';
+import { recordClosed, recordConnecting, recordNotWanted, recordOpen, recordPairingCode, recordQr, type ClosedState } from '../devices/state.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
 
 /** What connect() waits for: the first sign of how the connection went. */
@@ -15,11 +15,15 @@ interface Entry {
   ending: 'stop' | 'logout' | null;
   connected: boolean;
   attempts: number;
+  /** 515 restarts since the last open. */
+  restarts: number;
   retryTimer: NodeJS.Timeout | null;
   /** Serialises this device's state writes, so its events keep their order. */
   chain: Promise<void>;
   waiters: Set<(signal: SessionSignal) => void>;
 }
+
+const MAX_QUICK_RESTARTS = 3;
 
 export interface SupervisorOptions {
   /** Made on first use: loading the WhatsApp library costs time and memory. */
@@ -64,7 +68,10 @@ export class DeviceSupervisor {
   constructor(private readonly ctx: AppContext, private readonly options: SupervisorOptions) {}
 
   private provider(): Promise<WhatsAppProvider> {
-    this.providerInstance ??= this.options.provider();
+    this.providerInstance ??= this.options.provider().catch((err: unknown) => {
+      this.providerInstance = undefined; // try again at the next launch
+      throw err;
+    });
     return this.providerInstance;
   }
 
@@ -96,6 +103,7 @@ export class DeviceSupervisor {
       ending: null,
       connected: false,
       attempts: 0,
+      restarts: 0,
       retryTimer: null,
       chain: Promise.resolve(),
       waiters: new Set(),
@@ -142,7 +150,12 @@ export class DeviceSupervisor {
       await entry.session?.stop().catch(() => {});
       await entry.chain;
     }
-    await recordClosed(this.ctx, tenantId, deviceId, { status: 'disconnected', reason, autoConnect: keepAutoConnect, event: entry?.connected ? 'device.disconnected' : null });
+    if (entry) {
+      await recordClosed(this.ctx, tenantId, deviceId, { status: 'disconnected', reason, autoConnect: keepAutoConnect, event: entry.connected ? 'device.disconnected' : null });
+    } else {
+      // Not running here: only stop it from reconnecting; a logged-out or failed device keeps its state.
+      await recordNotWanted(this.ctx, tenantId, deviceId, reason);
+    }
   }
 
   /** Unlinks the device from its WhatsApp account and deletes its session. */
@@ -210,29 +223,34 @@ export class DeviceSupervisor {
 
   private launch(deviceId: string, entry: Entry): void {
     const { tenantId } = entry;
+    const current = () => this.entries.get(deviceId) === entry;
     this.serial(deviceId, entry, async () => {
-      if (this.entries.get(deviceId) !== entry || entry.session) return;
+      if (!current() || entry.session) return;
       await recordConnecting(this.ctx, tenantId, deviceId);
       try {
-        entry.session = await (await this.provider()).start({
+        const session = await (await this.provider()).start({
           deviceId,
           store: createDbSessionStore(this.ctx.db, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,
           events: {
             // Signals go out after the state is written, so whoever waits reads it from the database.
             onQr: (qr) =>
+              current() &&
               this.serial(deviceId, entry, async () => {
                 await recordQr(this.ctx, tenantId, deviceId, qr);
                 this.signal(entry, { kind: 'qr', qr });
               }),
             onPairingCode: (code) =>
+              current() &&
               this.serial(deviceId, entry, async () => {
                 await recordPairingCode(this.ctx, tenantId, deviceId, code);
                 this.signal(entry, { kind: 'pairing_code', code });
               }),
             onOpen: (account) => {
+              if (!current()) return;
               entry.connected = true;
               entry.attempts = 0;
+              entry.restarts = 0;
               this.serial(deviceId, entry, async () => {
                 await recordOpen(this.ctx, tenantId, deviceId, account);
                 this.signal(entry, { kind: 'open' });
@@ -241,6 +259,10 @@ export class DeviceSupervisor {
             onClose: (close) => this.onClose(deviceId, entry, close.kind, close.message),
           },
         });
+        // Disconnected, logged out or shut down while the socket was starting: close it now,
+        // before the caller (who waits for this chain) goes on.
+        if (!current()) await session.stop().catch(() => {});
+        else entry.session = session;
       } catch (err) {
         this.onClose(deviceId, entry, 'transient', (err as Error).message);
       }
@@ -250,7 +272,9 @@ export class DeviceSupervisor {
   private onClose(deviceId: string, entry: Entry, kind: DisconnectKind, message: string): void {
     entry.session = null;
     if (this.entries.get(deviceId) !== entry) return; // ended by disconnect(), logout() or stopAll()
-    if (kind === 'restart_required') return this.launch(deviceId, entry);
+    // A 515 restart is normal once after linking; a server that keeps asking gets backoff.
+    if (kind === 'restart_required' && entry.restarts++ < MAX_QUICK_RESTARTS) return this.launch(deviceId, entry);
+    if (kind === 'restart_required') kind = 'transient';
     const state = closedState(kind, message, entry);
     entry.connected = false;
     if (!state) {

@@ -124,9 +124,11 @@ describe('devices end to end, through the real Baileys provider and the emulator
     dispatcher = createDispatcher(ctx);
     dispatcher.start();
     await ctx.devices.start();
+    const connectedEvents = async () => (await ctx.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.connected').execute()).length;
+    expect(await connectedEvents()).toBe(1);
     const again = await until('reconnected after restart', async () => {
       const d = (await call('GET', `/devices/${id}`, tenant.token)).json().device;
-      return d.status === 'connected' && d.connected_at !== linked.device.connected_at ? d : null;
+      return d.status === 'connected' && (await connectedEvents()) === 2 ? d : null;
     });
     expect(again).toMatchObject({ phone, lid: linked.device.lid });
     const qrEventsAfter = await ctx.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.qr').execute();
