@@ -86,3 +86,12 @@ export async function requireUser(ctx: AppContext, request: FastifyRequest): Pro
   if (actor.type !== 'user') throw forbidden('this route is for tenant users; the master token has no user', 'user_required');
   return actor;
 }
+
+/**
+ * Identifies the caller of a long-lived request again (the live stream): the user actor while
+ * its token, user and tenant are still valid, with its current role; null once they are not.
+ */
+export async function reidentifyUser(ctx: AppContext, request: FastifyRequest): Promise<UserActor | null> {
+  const identity = await identify(ctx, request);
+  return identity.kind === 'user' && identity.tenantActive ? identity.actor : null;
+}

@@ -1,16 +1,14 @@
 import { Type } from 'typebox';
-import type { FastifyReply } from 'fastify';
-import { tenantUserOf, type UserActor } from '../auth/actor.js';
+import { tenantUserOf } from '../auth/actor.js';
 import { requireActor } from '../auth/authenticate.js';
-import { can } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import type { App } from '../http/app-types.js';
 import { USER_ONLY_SECURITY, errorResponses, uuid } from '../http/schemas.js';
 import { badRequest, tooManyRequests } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
-import { filterMatches, isKnownFilter } from './catalog.js';
-import { toEnvelope } from './envelope.js';
-import { latestEventId, listEventsAfter, type EventRow } from './repo.js';
+import { isKnownFilter } from './catalog.js';
+import { EventStream } from './event-stream.js';
+import { latestEventId } from './repo.js';
 
 const StreamQuery = Type.Object(
   {
@@ -20,22 +18,12 @@ const StreamQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const HEARTBEAT_MS = 15_000;
-const POLL_MS = 1000;
-const BATCH = 200;
-
-/** User and tenant events describe other users: only admins and supervisors see them. */
-function visibleTo(actor: UserActor, type: string): boolean {
-  if (type.startsWith('user.') || type.startsWith('tenant.')) return can(actor, 'users.read');
-  return true;
-}
-
 export function registerEventStreamRoutes(app: App, ctx: AppContext): void {
   const openPerTenant = new Map<string, number>();
-  const endAll = new Set<() => void>();
-  // Open streams would keep the server from closing: end them at shutdown.
-  app.addHook('onClose', async () => {
-    for (const end of [...endAll]) end();
+  const streams = new Set<EventStream>();
+  // Open streams would keep the server from closing: end them before it closes.
+  app.addHook('preClose', async () => {
+    for (const stream of [...streams]) stream.end();
   });
 
   app.get(
@@ -60,82 +48,17 @@ export function registerEventStreamRoutes(app: App, ctx: AppContext): void {
       const resumeFrom = req.query.after ?? (typeof lastEventId === 'string' && lastEventId ? lastEventId.trim().toLowerCase() : undefined);
       if (resumeFrom !== undefined && !isUuid(resumeFrom)) throw badRequest('Last-Event-ID is not an event id');
 
+      const start = resumeFrom ?? (await latestEventId(ctx.db.kysely, actor.tenantId));
       const open = openPerTenant.get(actor.tenantId) ?? 0;
       if (open >= ctx.config.maxStreamsPerTenant) throw tooManyRequests(5, 'too many open event streams for this tenant');
       openPerTenant.set(actor.tenantId, open + 1);
-
-      let cursor = resumeFrom ?? (await latestEventId(ctx.db.kysely, actor.tenantId));
-      const end = streamTo(reply, ctx, actor, filters, () => cursor, (id) => (cursor = id), () => {
+      const stream: EventStream = new EventStream(ctx, req, reply, actor, filters, start, () => {
         openPerTenant.set(actor.tenantId, (openPerTenant.get(actor.tenantId) ?? 1) - 1);
-        endAll.delete(end);
+        streams.delete(stream);
       });
-      endAll.add(end);
+      streams.add(stream);
+      stream.open();
       return reply;
     },
   );
-}
-
-function streamTo(
-  reply: FastifyReply,
-  ctx: AppContext,
-  actor: UserActor,
-  filters: string[] | null,
-  getCursor: () => string | undefined,
-  setCursor: (id: string) => void,
-  onClose: () => void,
-): () => void {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  raw.write(': connected\n\n');
-
-  let closed = false;
-  let busy = false;
-  let again = false;
-  const write = (e: EventRow) => raw.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toEnvelope(e))}\n\n`);
-
-  const flush = async (): Promise<void> => {
-    if (closed) return;
-    if (busy) {
-      again = true;
-      return;
-    }
-    busy = true;
-    try {
-      do {
-        again = false;
-        for (let round = 0; round < 50 && !closed; round++) {
-          const rows = await listEventsAfter(ctx.db.kysely, actor.tenantId, { afterId: getCursor(), limit: BATCH });
-          for (const row of rows) {
-            if (filterMatches(filters, row.type) && visibleTo(actor, row.type)) write(row);
-            setCursor(row.id);
-          }
-          if (rows.length < BATCH) break;
-        }
-      } while (again && !closed);
-    } catch (err) {
-      ctx.logger.warn({ err }, 'event stream: reading events failed');
-    } finally {
-      busy = false;
-    }
-  };
-
-  const unsubscribe = ctx.bus.subscribe(() => void flush());
-  const poll = setInterval(() => void flush(), POLL_MS);
-  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    clearInterval(poll);
-    clearInterval(heartbeat);
-    onClose();
-  };
-  raw.on('close', close);
-  raw.on('error', close);
-  void flush();
-  return () => {
-    close();
-    raw.end();
-  };
 }

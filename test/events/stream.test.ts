@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withOutbox } from '../../src/events/outbox.js';
+import { newId } from '../../src/lib/ids.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
 
@@ -24,6 +26,8 @@ async function openStream(token: string, query = '', headers: Record<string, str
   const res = await fetch(`${base}/events/stream${query}`, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
   let buffer = '';
+  let markEnded: () => void = () => {};
+  const ended = new Promise<void>((r) => (markEnded = r));
   const reading = (async () => {
     if (!res.body) return;
     const decoder = new TextDecoder();
@@ -41,10 +45,12 @@ async function openStream(token: string, query = '', headers: Record<string, str
     } catch {
       // aborted
     }
+    markEnded();
   })();
   return {
     res,
     events,
+    ended,
     async waitFor(count: number, timeoutMs = 5000) {
       const start = Date.now();
       while (events.length < count && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 20));
@@ -99,15 +105,63 @@ describe('GET /events/stream', () => {
     await byHeader.close();
   });
 
-  it('hides user events from agents', async () => {
+  it('hides user events and QR codes from agents, and shows them device events', async () => {
     const tenant = await createTenant(t);
     const agent = await createUser(t, tenant, 'agent');
     const stream = await openStream(agent.token);
     await new Promise((r) => setTimeout(r, 100));
     await addUser(tenant, 'hidden');
-    await new Promise((r) => setTimeout(r, 600));
-    expect(stream.events).toEqual([]);
+    const deviceId = newId();
+    await withOutbox(t.ctx, async (_trx, emit) => {
+      await emit({ tenantId: tenant.tenantId, deviceId, type: 'device.qr', data: { device_id: deviceId, qr: 'secret-qr' } });
+      await emit({ tenantId: tenant.tenantId, deviceId, type: 'device.connected', data: { device_id: deviceId, phone: '1555', jid: 'x', lid: null } });
+    });
+    const events = await stream.waitFor(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.map((e) => e.event)).toEqual(['device.connected']);
     await stream.close();
+  });
+
+  it('sends an event committed late with an earlier id (a slow transaction)', async () => {
+    const tenant = await createTenant(t);
+    const stream = await openStream(tenant.adminToken);
+    await new Promise((r) => setTimeout(r, 100));
+    await addUser(tenant, 'first');
+    await stream.waitFor(1);
+    // An id made two seconds ago, committed only now.
+    const lateId = newId(Date.now() - 2000);
+    await t.ctx.db.kysely.insertInto('events').values({
+      id: lateId, tenant_id: tenant.tenantId, device_id: null, type: 'tenant.updated', version: 1,
+      data_json: JSON.stringify({ id: tenant.tenantId, name: 'late', active: true, updated_at: new Date().toISOString() }), created_at: new Date().toISOString(),
+    }).execute();
+    t.ctx.bus.notify();
+    const events = await stream.waitFor(2);
+    expect(events.map((e) => e.id)).toContain(lateId);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(stream.events).toHaveLength(2); // sent once, not again at the next reads
+    await stream.close();
+  });
+
+  it('ends the stream of a user deactivated meanwhile', async () => {
+    const tenant = await createTenant(t);
+    const supervisor = await createUser(t, tenant, 'supervisor');
+    const stream = await openStream(supervisor.token);
+    await t.call('PUT', `/users/${supervisor.id}`, tenant.adminToken, { active: false });
+    const ended = await Promise.race([stream.ended.then(() => true), new Promise((r) => setTimeout(() => r(false), 9000))]);
+    expect(ended).toBe(true);
+    await stream.close();
+  }, 15_000);
+
+  it('does not keep the server from closing', async () => {
+    const other = await createTestApp();
+    const url = await other.app.listen({ port: 0, host: '127.0.0.1' });
+    const tenant = await createTenant(other);
+    const res = await fetch(`${url}/events/stream`, { headers: { authorization: `Bearer ${tenant.adminToken}` } });
+    expect(res.status).toBe(200);
+    const started = Date.now();
+    await other.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    await res.body?.cancel().catch(() => {});
   });
 
   it('refuses bad requests: no token 401, master 403, unknown type or id 400, too many streams 429', async () => {
