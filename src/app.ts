@@ -8,6 +8,7 @@ import type { AppContext } from './context.js';
 import type { App } from './http/app-types.js';
 import { handleError, handleNotFound } from './http/errors.js';
 import { makeValidatorCompiler } from './http/validation.js';
+import { badRequest } from './lib/errors.js';
 import { isUuid } from './lib/ids.js';
 import { registerPlatformRoutes } from './platform/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
@@ -22,13 +23,21 @@ const API_DESCRIPTION =
 
 const NO_QUERY = Type.Object({}, { additionalProperties: false });
 
-/** Lower-cases UUIDs in the path, the query and top-level body fields, so ids match however the client spelled them. */
-function lowerCaseIds(values: unknown): void {
+/** Lower-cases UUIDs in the path, the query and body id fields, so ids match however the client spelled them. */
+function lowerCaseIds(values: unknown, onlyIdFields: boolean): void {
   if (!values || typeof values !== 'object') return;
   const record = values as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
+    if (onlyIdFields && key !== 'id' && !key.endsWith('_id')) continue;
     if (typeof value === 'string' && isUuid(value)) record[key] = value.toLowerCase();
   }
+}
+
+/** True when a string anywhere in the value holds a NUL character (PostgreSQL text cannot). */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 20 || !value || typeof value !== 'object') return false;
+  return Object.values(value as Record<string, unknown>).some((v) => hasNul(v, depth + 1));
 }
 
 /** Builds the API without listening, so tests can `inject` and `serve` can listen. */
@@ -62,9 +71,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   app.addHook('preValidation', async (req) => {
-    lowerCaseIds(req.params);
-    lowerCaseIds(req.query);
-    lowerCaseIds(req.body);
+    if (hasNul(req.params) || hasNul(req.query) || hasNul(req.body)) throw badRequest('text must not contain NUL characters', 'invalid_characters');
+    lowerCaseIds(req.params, false);
+    lowerCaseIds(req.query, false);
+    lowerCaseIds(req.body, true);
   });
 
   await app.register(swagger, {

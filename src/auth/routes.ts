@@ -68,11 +68,11 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
     {
       schema: {
         summary: 'Change the calling user\'s password',
-        description: 'Needs the current password (403 when wrong). Ends the user\'s other login sessions; API tokens stay valid.',
+        description: 'Needs the current password (403 when wrong; wrong guesses count as failed logins of the account, 429). Ends the user\'s other login sessions; API tokens stay valid.',
         tags: ['auth'],
         security: USER_ONLY_SECURITY,
         body: ChangePasswordBody,
-        response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403) },
+        response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403, 429) },
       },
     },
     async (req) => {

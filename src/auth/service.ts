@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
+import { lockTenant } from '../tenants/repo.js';
 import type { Database, TokenKind } from '../db/schema.js';
 import { conflict, forbidden, notFound, tooManyRequests, unauthorized } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
@@ -113,8 +114,14 @@ export async function me(ctx: AppContext, actor: UserActor): Promise<ApiUser> {
 /** Changes the caller's password and ends its other login sessions (API tokens stay). */
 export async function changePassword(ctx: AppContext, actor: UserActor, input: { current_password: string; new_password: string }): Promise<void> {
   const db = ctx.db.kysely;
+  // Guessing the current password with a stolen token counts as failed logins of the account.
+  const accountKey = `account:${actor.email}`;
+  const now = new Date();
+  const wait = await secondsLockedOut(db, accountKey, ctx.config.loginMaxFailuresPerAccount, now);
+  if (wait > 0) throw tooManyRequests(wait, 'too many wrong passwords; try again later');
   const currentHash = await findPasswordHash(db, actor.tenantId, actor.userId);
   if (!currentHash || !(await verifyPassword(currentHash, input.current_password))) {
+    await recordFailure(db, accountKey, ctx.config.loginFailureWindowSeconds, now);
     throw forbidden('current_password is wrong', 'wrong_password');
   }
   const newHash = await hashPassword(input.new_password);
@@ -143,6 +150,7 @@ export async function createApiToken(
 ): Promise<{ token: string; info: TokenInfo }> {
   const expiresAt = input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null;
   const issued = await ctx.db.kysely.transaction().execute(async (trx) => {
+    await lockTenant(trx, ctx.db.dialect, actor.tenantId); // the count and the insert, atomically
     const live = await tokens.liveTokenIds(trx, actor.tenantId, actor.userId, 'api', nowIso());
     if (live.length >= ctx.config.maxTokensPerUser) {
       throw conflict(`you already hold the maximum of ${ctx.config.maxTokensPerUser} API tokens; revoke one first`, 'token_limit_reached');

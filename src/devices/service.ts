@@ -3,6 +3,7 @@ import { tenantUserOf, type Actor, type UserActor } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
+import { lockTenant } from '../tenants/repo.js';
 import type { DeviceStatus } from '../db/schema.js';
 import { conflict, notFound, tooManyRequests } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
@@ -33,6 +34,7 @@ export async function createDevice(ctx: AppContext, actor: Actor, body: { name: 
   };
   const view = toApiDevice({ ...row, tenant_id: user.tenantId });
   await ctx.db.kysely.transaction().execute(async (trx) => {
+    await lockTenant(trx, ctx.db.dialect, user.tenantId); // the count and the insert, atomically
     if ((await repo.countDevices(trx, user.tenantId)) >= ctx.config.maxDevicesPerTenant) {
       throw conflict(`this tenant already has the maximum of ${ctx.config.maxDevicesPerTenant} devices`, 'device_limit_reached');
     }

@@ -36,7 +36,8 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Pr
       break;
     }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // Stored as text: PostgreSQL refuses NUL characters.
+  return Buffer.concat(chunks).toString('utf8').replaceAll('\u0000', '');
 }
 
 /**
@@ -83,7 +84,7 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
         } else if (e.code && !(cause instanceof ForbiddenTargetError)) {
           message = `${e.code}: ${message}`;
         }
-        return done({ statusCode: null, error: message.slice(0, 500), responseBody: null, retryAfterSeconds: null });
+        return done({ statusCode: null, error: message.replaceAll('\u0000', '').slice(0, 500), responseBody: null, retryAfterSeconds: null });
       }
     },
     close: () => agent.close(),

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, DeliveriesTable, DeliveryAttemptsTable, WebhooksTable } from '../db/schema.js';
 
 export type WebhookRow = WebhooksTable;
@@ -79,26 +79,51 @@ export async function listDeliveries(
   return q.orderBy('d.id', 'desc').limit(opts.limit + 1).execute();
 }
 
-export async function attemptsOf(db: Kysely<Database>, tenantId: string, deliveryIds: string[], perDelivery: number): Promise<Map<string, AttemptRow[]>> {
-  const out = new Map<string, AttemptRow[]>();
+export type AttemptSummary = Pick<AttemptRow, 'delivery_id' | 'attempted_at' | 'status_code' | 'latency_ms' | 'error'>;
+
+/** The latest attempts of each delivery, newest first (response bodies stay in the database). */
+export async function attemptsOf(db: Kysely<Database>, tenantId: string, deliveryIds: string[], perDelivery: number): Promise<Map<string, AttemptSummary[]>> {
+  const out = new Map<string, AttemptSummary[]>();
   if (deliveryIds.length === 0) return out;
-  const rows = await db
+  const ranked = db
     .selectFrom('delivery_attempts')
-    .selectAll()
+    .select(['delivery_id', 'attempted_at', 'status_code', 'latency_ms', 'error', 'id'])
+    .select(sql<number>`row_number() over (partition by delivery_id order by id desc)`.as('n'))
     .where('tenant_id', '=', tenantId)
     .where('delivery_id', 'in', deliveryIds)
-    .orderBy('id', 'desc')
-    .execute();
+    .as('a');
+  const rows = await db.selectFrom(ranked).selectAll().where('a.n', '<=', perDelivery).orderBy('a.id', 'desc').execute();
   for (const r of rows) {
     const list = out.get(r.delivery_id) ?? [];
-    if (list.length < perDelivery) list.push(r);
+    list.push(r);
     out.set(r.delivery_id, list);
   }
   return out;
 }
 
-export async function updateDelivery(db: Kysely<Database>, tenantId: string, id: string, set: Partial<Omit<DeliveryRow, 'id' | 'tenant_id'>>): Promise<void> {
-  await db.updateTable('deliveries').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+/** Makes a delivery due again unless a dispatcher holds it right now. */
+export async function requeueDelivery(db: Kysely<Database>, tenantId: string, id: string, set: Partial<Omit<DeliveryRow, 'id' | 'tenant_id'>>): Promise<boolean> {
+  const res = await db.updateTable('deliveries').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', '!=', 'delivering').executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Writes a claimed delivery's outcome only while the claim still holds (its lease not taken over). */
+export async function finishClaimedDelivery(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+  leaseUntil: string,
+  set: Partial<Omit<DeliveryRow, 'id' | 'tenant_id'>>,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('deliveries')
+    .set(set)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('status', '=', 'delivering')
+    .where('lease_until', '=', leaseUntil)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 export async function insertAttempt(db: Kysely<Database>, tenantId: string, row: Omit<AttemptRow, 'tenant_id'>): Promise<void> {

@@ -3,6 +3,7 @@ import { tenantUserOf, type Actor, type UserActor } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
+import { lockTenant } from '../tenants/repo.js';
 import { isKnownFilter } from '../events/catalog.js';
 import { withOutbox } from '../events/outbox.js';
 import { badRequest, conflict, notFound } from '../lib/errors.js';
@@ -89,6 +90,7 @@ export async function createWebhook(ctx: AppContext, actor: Actor, body: Static<
   const row = newWebhookRow({ url, description: body.description ?? null, eventTypesJson: eventTypes, deviceId: body.device_id ?? null, enabled: body.enabled ?? true });
   const view = toApiWebhook({ ...row, tenant_id: user.tenantId });
   await ctx.db.kysely.transaction().execute(async (trx) => {
+    await lockTenant(trx, ctx.db.dialect, user.tenantId); // the count and the insert, atomically
     if ((await repo.countWebhooks(trx, user.tenantId)) >= ctx.config.maxWebhooksPerTenant) {
       throw conflict(`this tenant already has the maximum of ${ctx.config.maxWebhooksPerTenant} webhooks`, 'webhook_limit_reached');
     }
@@ -195,12 +197,13 @@ export async function retryDelivery(ctx: AppContext, actor: Actor, deliveryId: s
   if (row.status === 'delivering') throw conflict('this delivery is being sent right now', 'delivery_in_progress');
   const now = nowIso();
   await db.transaction().execute(async (trx) => {
-    await repo.updateDelivery(trx, user.tenantId, deliveryId, {
+    const requeued = await repo.requeueDelivery(trx, user.tenantId, deliveryId, {
       status: 'pending',
       next_attempt_at: now,
       attempt_count: row.status === 'pending' ? row.attempt_count : 0,
       updated_at: now,
     });
+    if (!requeued) throw conflict('this delivery is being sent right now', 'delivery_in_progress');
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'delivery.retry', targetType: 'delivery', targetId: deliveryId });
   });
   ctx.bus.notify();

@@ -12,6 +12,7 @@ const BLOCKED: [string, number, 'ipv4' | 'ipv6', string][] = [
   ['172.16.0.0', 12, 'ipv4', 'private'],
   ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
   ['192.0.2.0', 24, 'ipv4', 'documentation'],
+  ['192.88.99.0', 24, 'ipv4', '6to4 relay'],
   ['192.168.0.0', 16, 'ipv4', 'private'],
   ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
   ['198.51.100.0', 24, 'ipv4', 'documentation'],
@@ -23,11 +24,14 @@ const BLOCKED: [string, number, 'ipv4' | 'ipv6', string][] = [
   ['::ffff:0:0', 96, 'ipv6', 'IPv4-mapped'],
   ['::', 96, 'ipv6', 'IPv4-compatible'],
   ['64:ff9b::', 96, 'ipv6', 'NAT64'],
+  ['64:ff9b:1::', 48, 'ipv6', 'NAT64 (local)'],
   ['100::', 64, 'ipv6', 'discard'],
+  ['2001::', 32, 'ipv6', 'Teredo'],
   ['2001:db8::', 32, 'ipv6', 'documentation'],
   ['2002::', 16, 'ipv6', '6to4'],
   ['fc00::', 7, 'ipv6', 'unique local (private)'],
   ['fe80::', 10, 'ipv6', 'link-local'],
+  ['fec0::', 10, 'ipv6', 'site-local'],
   ['ff00::', 8, 'ipv6', 'multicast'],
 ];
 
@@ -87,7 +91,7 @@ export async function checkWebhookTarget(raw: string, allowPrivate: boolean): Pr
   const addresses = await resolveQuietly(host);
   for (const a of addresses) {
     const reason = forbiddenAddressReason(a);
-    if (reason) return `resolves to a ${reason} address (${a})`;
+    if (reason) return `resolves to a ${reason} address`;
   }
   return null;
 }
@@ -116,7 +120,7 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
       if (!allowPrivate) {
         for (const a of list) {
           const reason = forbiddenAddressReason(a.address);
-          if (reason) return callback(new ForbiddenTargetError(`refused: ${hostname} resolves to a ${reason} address (${a.address})`), '', 4);
+          if (reason) return callback(new ForbiddenTargetError(`refused: ${hostname} resolves to a ${reason} address`), '', 4);
         }
       }
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);

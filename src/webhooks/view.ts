@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
 import { apiTime } from '../lib/time.js';
-import type { AttemptRow, DeliveryWithType, WebhookRow } from './repo.js';
+import type { AttemptSummary, DeliveryWithType, WebhookRow } from './repo.js';
 import type { DeliverySchema, WebhookSchema } from './schemas.js';
 
 export function toApiWebhook(row: WebhookRow): Static<typeof WebhookSchema> {
@@ -19,7 +19,7 @@ export function toApiWebhook(row: WebhookRow): Static<typeof WebhookSchema> {
   };
 }
 
-export function toApiDelivery(row: DeliveryWithType, attempts: AttemptRow[]): Static<typeof DeliverySchema> {
+export function toApiDelivery(row: DeliveryWithType, attempts: AttemptSummary[]): Static<typeof DeliverySchema> {
   return {
     id: row.id,
     webhook_id: row.webhook_id,

@@ -36,6 +36,8 @@ function headIds(db: Kysely<Database>, dialect: DialectName) {
 }
 
 export interface ClaimedDelivery {
+  /** The lease this claim holds; the outcome is written only while it still does. */
+  lease_until: string;
   id: string;
   tenant_id: string;
   webhook_id: string;
@@ -83,7 +85,7 @@ export async function claimDueDeliveries(
       const n = counts.get(c.webhook_id) ?? 0;
       if (n >= opts.perWebhookLimit) continue;
       counts.set(c.webhook_id, n + 1);
-      chosen.push(c);
+      chosen.push({ ...c, lease_until: opts.leaseUntil });
     }
     if (chosen.length > 0) {
       await trx

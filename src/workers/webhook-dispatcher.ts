@@ -5,7 +5,7 @@ import { toEnvelope } from '../events/envelope.js';
 import { findEvent, pruneEvents } from '../events/repo.js';
 import { newId } from '../lib/ids.js';
 import type { WebhookPoster } from '../webhooks/deliver.js';
-import { findWebhook, insertAttempt, updateDelivery, updateWebhook, type WebhookRow } from '../webhooks/repo.js';
+import { finishClaimedDelivery, findWebhook, insertAttempt, updateWebhook, type WebhookRow } from '../webhooks/repo.js';
 import { signedHeaders } from '../webhooks/signing.js';
 import { claimDueDeliveries, type ClaimedDelivery } from './delivery-claims.js';
 
@@ -137,7 +137,24 @@ export class WebhookDispatcher {
     const gone = result.statusCode === 410;
     const error = ok ? null : (result.error ?? `receiver answered ${result.statusCode}`);
 
+    const failingSince = hook.failing_since ?? startedAt.toISOString();
+    let disable: string | null = null;
+    if (gone) disable = 'the receiver answered 410 Gone';
+    else if (!ok && finishedAt.getTime() - Date.parse(failingSince) >= this.o.disableAfterMs) {
+      disable = `no successful delivery since ${failingSince}; last error: ${error}`;
+    }
+    const base = { attempt_count: attemptNumber, last_status_code: result.statusCode, last_error: error, lease_until: null, updated_at: finishedAt.toISOString() };
+    const outcome = ok
+      ? { ...base, status: 'succeeded' as const }
+      : gone || attemptNumber >= this.o.scheduleMs.length
+        ? { ...base, status: 'failed' as const }
+        : { ...base, status: 'pending' as const, next_attempt_at: new Date(finishedAt.getTime() + this.retryDelay(attemptNumber, result.retryAfterSeconds)).toISOString() };
+
     await db.transaction().execute(async (trx) => {
+      if (!(await finishClaimedDelivery(trx, c.tenant_id, c.id, c.lease_until, outcome))) {
+        this.o.logger.warn({ delivery: c.id }, 'webhook delivery outlived its lease; another attempt owns it now');
+        return;
+      }
       await insertAttempt(trx, c.tenant_id, {
         id: newId(),
         delivery_id: c.id,
@@ -147,28 +164,14 @@ export class WebhookDispatcher {
         error,
         response_body: result.responseBody,
       });
-      const base = { attempt_count: attemptNumber, last_status_code: result.statusCode, last_error: error, lease_until: null, updated_at: finishedAt.toISOString() };
-      if (ok) {
-        await updateDelivery(trx, c.tenant_id, c.id, { ...base, status: 'succeeded' });
-        await updateWebhook(trx, c.tenant_id, hook.id, { last_success_at: finishedAt.toISOString(), failing_since: null });
-        return;
-      }
-      const failingSince = hook.failing_since ?? startedAt.toISOString();
-      let disable: string | null = null;
-      if (gone) disable = 'the receiver answered 410 Gone';
-      else if (finishedAt.getTime() - Date.parse(failingSince) >= this.o.disableAfterMs) {
-        disable = `no successful delivery since ${failingSince}; last error: ${error}`;
-      }
-      if (gone || attemptNumber >= this.o.scheduleMs.length) {
-        await updateDelivery(trx, c.tenant_id, c.id, { ...base, status: 'failed' });
-      } else {
-        const delay = this.retryDelay(attemptNumber, result.retryAfterSeconds);
-        await updateDelivery(trx, c.tenant_id, c.id, { ...base, status: 'pending', next_attempt_at: new Date(finishedAt.getTime() + delay).toISOString() });
-      }
-      await updateWebhook(trx, c.tenant_id, hook.id, {
-        failing_since: failingSince,
-        ...(disable ? { enabled: false, disabled_reason: disable, updated_at: finishedAt.toISOString() } : {}),
-      });
+      await updateWebhook(
+        trx,
+        c.tenant_id,
+        hook.id,
+        ok
+          ? { last_success_at: finishedAt.toISOString(), failing_since: null }
+          : { failing_since: failingSince, ...(disable ? { enabled: false, disabled_reason: disable, updated_at: finishedAt.toISOString() } : {}) },
+      );
     });
   }
 

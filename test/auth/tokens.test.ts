@@ -118,6 +118,24 @@ describe('PUT /me/password', () => {
   });
 });
 
+describe('PUT /me/password guesses', () => {
+  it('counts wrong current passwords as failed logins of the account (429)', async () => {
+    const limited = await createTestApp({ loginMaxFailuresPerAccount: 2 });
+    try {
+      const tenant = await createTenant(limited);
+      for (let i = 0; i < 2; i++) {
+        expect((await limited.call('PUT', '/me/password', tenant.adminToken, { current_password: `guess-${i}`, new_password: 'a-new-password' })).statusCode).toBe(403);
+      }
+      const blocked = await limited.call('PUT', '/me/password', tenant.adminToken, { current_password: PASSWORD, new_password: 'a-new-password' });
+      expect(blocked.statusCode).toBe(429);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await limited.call('POST', '/login', undefined, { email: tenant.adminEmail, password: PASSWORD })).statusCode).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('GET /me', () => {
   it('answers the caller without secrets', async () => {
     const tenant = await createTenant(t);
