@@ -5,7 +5,7 @@ import { requireActor } from '../auth/authenticate.js';
 import { authorize } from '../auth/policy.js';
 import { errorResponses, USER_SECURITY } from '../http/schemas.js';
 import { badRequest } from '../lib/errors.js';
-import { decodeCursor, toPage } from '../lib/pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage } from '../lib/pagination.js';
 import { apiTime } from '../lib/time.js';
 import { listAudit, type AuditRow } from './repo.js';
 import { AuditListResponse, AuditQuery, type AuditEntrySchema } from './schemas.js';
@@ -44,8 +44,8 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
       if (actor.type === 'user' && req.query.tenant_id !== undefined) {
         throw badRequest('tenant_id is a filter for the master token only');
       }
-      const tenantId = actor.type === 'user' ? actor.tenantId : req.query.tenant_id?.toLowerCase();
-      const limit = req.query.limit ?? 50;
+      const tenantId = actor.type === 'user' ? actor.tenantId : req.query.tenant_id;
+      const limit = req.query.limit ?? DEFAULT_PAGE_SIZE;
       const rows = await listAudit(ctx.db.kysely, tenantId, { beforeId: decodeCursor(req.query.cursor), limit, action: req.query.action });
       const page = toPage(rows, limit);
       return { success: true as const, entries: page.items.map(toApi), next_cursor: page.nextCursor };

@@ -8,9 +8,6 @@ export type Actor =
 
 export type UserActor = Extract<Actor, { type: 'user' }>;
 
-export function isMaster(actor: Actor): actor is { type: 'master' } {
-  return actor.type === 'master';
-}
 
 /** Tenant-owned resources (devices, webhooks, the event stream) are used with a tenant user's token. */
 export function tenantUserOf(actor: Actor, what: string): UserActor {

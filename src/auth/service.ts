@@ -6,7 +6,7 @@ import { lockTenant } from '../tenants/repo.js';
 import type { Database, TokenKind } from '../db/schema.js';
 import { conflict, forbidden, notFound, tooManyRequests, unauthorized } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { findPasswordHash, findUser, updateUser } from '../users/repo.js';
 import { normalizeEmail, toApiUser, type ApiUser } from '../users/view.js';
@@ -137,7 +137,7 @@ export async function listTokens(
   actor: UserActor,
   query: { limit?: number | undefined; cursor?: string | undefined },
 ): Promise<Page<TokenInfo>> {
-  const limit = query.limit ?? 50;
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await tokens.listUserTokens(ctx.db.kysely, actor.tenantId, actor.userId, { afterId: decodeCursor(query.cursor), limit, now: nowIso() });
   const page = toPage(rows, limit);
   return { items: page.items.map((r) => toTokenInfo(r, actor.tokenId)), nextCursor: page.nextCursor };

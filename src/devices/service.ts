@@ -4,10 +4,11 @@ import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { lockTenant } from '../tenants/repo.js';
+import { disableWebhooksOfDevice } from '../webhooks/repo.js';
 import type { DeviceStatus } from '../db/schema.js';
 import { conflict, notFound, tooManyRequests } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { RateWindow } from '../lib/rate-window.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { qrDataUrl } from './qr.js';
@@ -51,7 +52,7 @@ export async function listDevices(
 ): Promise<Page<ApiDevice>> {
   const user = tenantUser(actor);
   authorize(user, 'devices.read');
-  const limit = query.limit ?? 50;
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const page = toPage(await repo.listDevices(ctx.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit, status: query.status }), limit);
   return { items: page.items.map(toApiDevice), nextCursor: page.nextCursor };
 }
@@ -87,7 +88,9 @@ export async function connectDevice(ctx: AppContext, limits: DeviceLimits, actor
   const wait = limits.connects.take(id);
   if (wait > 0) throw tooManyRequests(wait, 'too many connect attempts for this device; try again later');
 
-  if (!ctx.devices.isRunning(id)) {
+  if (ctx.devices.isRunning(id)) {
+    ctx.devices.connect(user.tenantId, id); // a device waiting to retry tries now
+  } else {
     await ctx.db.kysely.transaction().execute(async (trx) => {
       await repo.updateDevice(trx, user.tenantId, id, { auto_connect: true, updated_at: nowIso() });
       await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.connect', targetType: 'device', targetId: id, before: toApiDevice(before) });
@@ -138,6 +141,7 @@ export async function deleteDevice(ctx: AppContext, actor: Actor, id: string): P
   if (ctx.devices.isRunning(id) || (await repo.hasSession(ctx.db.kysely, user.tenantId, id))) await ctx.devices.logout(user.tenantId, id);
   await ctx.db.kysely.transaction().execute(async (trx) => {
     await repo.deleteDevice(trx, user.tenantId, id);
+    await disableWebhooksOfDevice(trx, user.tenantId, id, nowIso());
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: toApiDevice(before) });
   });
 }

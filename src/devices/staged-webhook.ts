@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import { nowIso } from '../lib/time.js';
-import { lockTenant } from '../tenants/repo.js';
+import { findTenant, lockTenant, updateTenant } from '../tenants/repo.js';
 import { insertWebhook } from '../webhooks/repo.js';
 import { newWebhookRow } from '../webhooks/service.js';
 
@@ -16,10 +16,10 @@ export const STAGED_WEBHOOK_DESCRIPTION = 'staged at registration; activated whe
  */
 export async function activateStagedWebhook(trx: Kysely<Database>, dialect: DialectName, tenantId: string): Promise<string | null> {
   await lockTenant(trx, dialect, tenantId);
-  const tenant = await trx.selectFrom('tenants').select(['staged_webhook_url', 'staged_webhook_id']).where('id', '=', tenantId).executeTakeFirst();
+  const tenant = await findTenant(trx, tenantId);
   if (!tenant?.staged_webhook_url || tenant.staged_webhook_id) return null;
   const row = newWebhookRow({ url: tenant.staged_webhook_url, description: STAGED_WEBHOOK_DESCRIPTION, eventTypesJson: null, deviceId: null, enabled: true });
   await insertWebhook(trx, tenantId, row);
-  await trx.updateTable('tenants').set({ staged_webhook_id: row.id, staged_webhook_url: null, updated_at: nowIso() }).where('id', '=', tenantId).execute();
+  await updateTenant(trx, tenantId, { staged_webhook_id: row.id, staged_webhook_url: null, updated_at: nowIso() });
   return row.id;
 }

@@ -86,7 +86,7 @@ export async function listTenants(
 export async function updateTenant(
   db: Kysely<Database>,
   id: string,
-  change: { name?: string; name_key?: string; active?: boolean; staged_webhook_url?: string | null; updated_at: string },
+  change: { name?: string; name_key?: string; active?: boolean; staged_webhook_url?: string | null; staged_webhook_id?: string; updated_at: string },
 ): Promise<void> {
   await db.updateTable('tenants').set(change).where('id', '=', id).execute();
 }

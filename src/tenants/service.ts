@@ -9,7 +9,7 @@ import { uniqueViolation } from '../db/errors.js';
 import { withOutbox } from '../events/outbox.js';
 import { TENANT_EXISTS, badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { checkWebhookTarget } from '../webhooks/ssrf.js';
 import { insertUser } from '../users/repo.js';
@@ -115,7 +115,7 @@ export async function listTenants(
   ctx: AppContext,
   query: { limit?: number | undefined; cursor?: string | undefined; name_prefix?: string | undefined; active?: boolean | undefined },
 ): Promise<Page<ApiTenant>> {
-  const limit = query.limit ?? 50;
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await repo.listTenants(ctx.db.kysely, {
     afterId: decodeCursor(query.cursor),
     limit,

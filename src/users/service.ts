@@ -9,7 +9,7 @@ import { withOutbox } from '../events/outbox.js';
 import type { Database, Role } from '../db/schema.js';
 import { badRequest, conflict, notFound, unauthorized } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { nowIso } from '../lib/time.js';
 import { emailTaken, findTenant, findUserTenantId, lockTenant } from '../tenants/repo.js';
 import * as repo from './repo.js';
@@ -49,7 +49,7 @@ export async function createUser(
     tenantId = actor.tenantId;
   } else {
     if (!input.tenant_id) throw badRequest('tenant_id is required when the master token creates a user');
-    tenantId = input.tenant_id.toLowerCase();
+    tenantId = input.tenant_id;
     if (!(await findTenant(ctx.db.kysely, tenantId))) throw notFound('tenant');
   }
   const email = normalizeEmail(input.email);
@@ -90,7 +90,7 @@ export async function listUsers(
     if (!query.tenant_id) throw badRequest('tenant_id is required when the master token lists users');
     tenantId = query.tenant_id;
   }
-  const limit = query.limit ?? 50;
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await repo.listUsers(ctx.db.kysely, tenantId, { afterId: decodeCursor(query.cursor), limit, role: query.role, active: query.active });
   const page = toPage(rows, limit);
   return { items: page.items.map(toApiUser), nextCursor: page.nextCursor };

@@ -101,6 +101,27 @@ export async function attemptsOf(db: Kysely<Database>, tenantId: string, deliver
   return out;
 }
 
+export async function deliveryIdOfEvent(db: Kysely<Database>, tenantId: string, eventId: string, webhookId: string): Promise<string> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('event_id', '=', eventId)
+    .where('webhook_id', '=', webhookId)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Webhooks filtered on a deleted device would receive nothing again: they are disabled, saying why. */
+export async function disableWebhooksOfDevice(db: Kysely<Database>, tenantId: string, deviceId: string, now: string): Promise<void> {
+  await db
+    .updateTable('webhooks')
+    .set({ enabled: false, disabled_reason: 'its device was deleted', updated_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .execute();
+}
+
 /** Makes a delivery due again unless a dispatcher holds it right now. */
 export async function requeueDelivery(db: Kysely<Database>, tenantId: string, id: string, set: Partial<Omit<DeliveryRow, 'id' | 'tenant_id'>>): Promise<boolean> {
   const res = await db.updateTable('deliveries').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', '!=', 'delivering').executeTakeFirst();

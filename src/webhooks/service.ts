@@ -4,11 +4,12 @@ import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { AppContext } from '../context.js';
 import { lockTenant } from '../tenants/repo.js';
+import { findDevice } from '../devices/repo.js';
 import { isKnownFilter } from '../events/catalog.js';
 import { withOutbox } from '../events/outbox.js';
 import { badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { decodeCursor, toPage, type Page } from '../lib/pagination.js';
+import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import * as repo from './repo.js';
 import type { CreateWebhookBody, DeliverySchema, UpdateWebhookBody, WebhookSchema } from './schemas.js';
@@ -36,8 +37,7 @@ function checkFilters(types: string[] | null | undefined): string | null | undef
 
 async function checkDevice(ctx: AppContext, tenantId: string, deviceId: string | null | undefined): Promise<void> {
   if (!deviceId) return;
-  const found = await ctx.db.kysely.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).where('id', '=', deviceId).executeTakeFirst();
-  if (!found) throw badRequest('device_id is not a device of your tenant', 'unknown_device');
+  if (!(await findDevice(ctx.db.kysely, tenantId, deviceId))) throw badRequest('device_id is not a device of your tenant', 'unknown_device');
 }
 
 async function mustFind(ctx: AppContext, tenantId: string, id: string): Promise<repo.WebhookRow> {
@@ -70,7 +70,7 @@ export function newWebhookRow(o: { url: string; description: string | null; even
 export async function listWebhooks(ctx: AppContext, actor: Actor, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<ApiWebhook>> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.read');
-  const limit = query.limit ?? 50;
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const page = toPage(await repo.listWebhooks(ctx.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit }), limit);
   return { items: page.items.map(toApiWebhook), nextCursor: page.nextCursor };
 }
@@ -166,8 +166,7 @@ export async function sendTest(ctx: AppContext, actor: Actor, id: string): Promi
   await mustFind(ctx, user.tenantId, id);
   return withOutbox(ctx, async (trx, emit) => {
     const event = await emit({ tenantId: user.tenantId, type: 'webhook.test', data: { webhook_id: id, message: 'This is a test event from WUTS.' }, onlyWebhookId: id });
-    const delivery = await trx.selectFrom('deliveries').select('id').where('tenant_id', '=', user.tenantId).where('event_id', '=', event.id).executeTakeFirstOrThrow();
-    return { event_id: event.id, delivery_id: delivery.id };
+    return { event_id: event.id, delivery_id: await repo.deliveryIdOfEvent(trx, user.tenantId, event.id, id) };
   });
 }
 
@@ -180,7 +179,7 @@ export async function listDeliveries(
   const user = tenantUser(actor);
   authorize(user, 'webhooks.read');
   await mustFind(ctx, user.tenantId, webhookId);
-  const limit = query.limit ?? 50;
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await repo.listDeliveries(ctx.db.kysely, user.tenantId, webhookId, { beforeId: decodeCursor(query.cursor), limit, status: query.status });
   const page = toPage(rows, limit);
   const attempts = await repo.attemptsOf(ctx.db.kysely, user.tenantId, page.items.map((d) => d.id), 10);

@@ -112,6 +112,21 @@ describe('devices API', () => {
     await t.call('DELETE', `/devices/${device.id}`, tenant.adminToken);
   });
 
+  it('disables the webhooks filtered on a deleted device, saying why', async () => {
+    const local = await createTestApp({ allowPrivateWebhooks: true });
+    try {
+      const owner = await createTenant(local);
+      const id = (await local.call('POST', '/devices', owner.adminToken, { name: 'filtered' })).json().device.id;
+      const hook = (await local.call('POST', '/webhooks', owner.adminToken, { url: 'http://127.0.0.1:9/hook', device_id: id })).json().webhook;
+      const other = (await local.call('POST', '/webhooks', owner.adminToken, { url: 'http://127.0.0.1:9/all' })).json().webhook;
+      expect((await local.call('DELETE', `/devices/${id}`, owner.adminToken)).statusCode).toBe(200);
+      expect((await local.call('GET', `/webhooks/${hook.id}`, owner.adminToken)).json().webhook).toMatchObject({ enabled: false, disabled_reason: 'its device was deleted' });
+      expect((await local.call('GET', `/webhooks/${other.id}`, owner.adminToken)).json().webhook).toMatchObject({ enabled: true, disabled_reason: null });
+    } finally {
+      await local.close();
+    }
+  });
+
   it('validates input and enforces the limits', async () => {
     for (const body of [{}, { name: '' }, { name: 'x', extra: 1 }, { name: 5 }]) {
       expect((await t.call('POST', '/devices', tenant.adminToken, body)).statusCode, JSON.stringify(body)).toBe(400);

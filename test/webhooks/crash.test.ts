@@ -14,7 +14,7 @@ import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../he
 
 const MASTER = 'crash_test_master_' + randomBytes(24).toString('hex');
 const TIMEOUT_SECONDS = 2;
-/** The dispatcher leases a claimed delivery for the request timeout + 30 s (src/workers/webhook-dispatcher.ts). */
+/** The dispatcher leases a claimed delivery for the request timeout + 10 s (src/workers/webhook-dispatcher.ts). */
 const LEASE_MS = TIMEOUT_SECONDS * 1000 + 30_000;
 /** Immediately, then every second: 20 attempts, so no delivery runs out of attempts while the receiver is down. */
 const SCHEDULE = ['0', ...Array<string>(19).fill('1')].join(',');
