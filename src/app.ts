@@ -10,6 +10,7 @@ import { handleError, handleNotFound } from './http/errors.js';
 import { makeValidatorCompiler } from './http/validation.js';
 import { badRequest } from './lib/errors.js';
 import { isUuid } from './lib/ids.js';
+import { registerMetrics } from './metrics/routes.js';
 import { registerPlatformRoutes } from './platform/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
   });
 
+  registerMetrics(app, ctx);
   registerPlatformRoutes(app, ctx);
   registerTenantRoutes(app, ctx);
   registerAuthRoutes(app, ctx);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTenant } from '../helpers/factories.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -33,7 +34,7 @@ describe('operations endpoints', () => {
       'post /register', 'get /tenants', 'get /tenants/{id}', 'put /tenants/{id}', 'delete /tenants/{id}',
       'post /users', 'get /users', 'get /users/{id}', 'put /users/{id}', 'delete /users/{id}',
       'post /login', 'post /logout', 'get /me', 'put /me/password', 'get /me/tokens', 'post /me/tokens', 'delete /me/tokens/{id}',
-      'get /audit', 'get /health', 'get /ready',
+      'get /audit', 'get /health', 'get /ready', 'get /metrics',
       'get /webhooks', 'post /webhooks', 'get /webhooks/{id}', 'put /webhooks/{id}', 'delete /webhooks/{id}',
       'get /webhooks/{id}/secret', 'post /webhooks/{id}/rotate-secret', 'post /webhooks/{id}/test', 'get /webhooks/{id}/deliveries',
       'post /deliveries/{id}/retry', 'get /events/stream',
@@ -84,6 +85,18 @@ describe('operations endpoints', () => {
     for (const text of ['Register a new tenant', 'List all tenants', 'Update a user', '/openapi.json', 'masterToken']) {
       expect(res.body).toContain(text);
     }
+  });
+
+  it('GET /metrics answers Prometheus text to the master token only', async () => {
+    await t.call('GET', '/health');
+    const res = await t.call('GET', '/metrics', t.masterToken);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toMatch(/wuts_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+    expect(res.body).toContain('wuts_process_resident_memory_bytes');
+    expect((await t.call('GET', '/metrics')).statusCode).toBe(401);
+    const tenant = await createTenant(t);
+    expect((await t.call('GET', '/metrics', tenant.adminToken)).statusCode).toBe(403);
   });
 
   it('answers unknown routes with the error envelope', async () => {
