@@ -1,0 +1,519 @@
+// Benchmark of connected WhatsApp devices: memory (RSS and heap) per idle connected device and
+// the time from POST /devices/{id}/connect to `connected` in the API, for 1, 10 and 50 devices,
+// through the real Baileys provider against the emulator. Then WUTS restarts in the same
+// process on the same database and the devices reconnect from their stored sessions (no QR):
+// memory per device again, and the time until all are connected.
+//
+// Build and run: npx tsc -p tsconfig.json && node --expose-gc dist/bench/devices.js [sizes...]
+//   options: --reps R (default 3, at most 5), --idle S (seconds idle before measuring,
+//            default 5), --parallel K (devices linked at once, default 1)
+//        node --expose-gc dist/bench/devices.js --heap N: one run of N devices with four heap
+//            snapshots (none connected, N linked, all stopped, N reconnected), summarised per
+//            device by constructor (the memory figures of that run are not reported:
+//            writing a snapshot moves RSS)
+//
+// Each (size, repetition) runs in a fresh worker process (this file with --worker N), which
+// spawns its own emulator as a child process (`wuts emulator --port 0`): the emulator holds a
+// Baileys client per account (the "phone"), and it must not count in WUTS's memory. The worker
+// holds WUTS only: the app (buildApp), the device supervisor, SQLite, the Baileys sockets.
+// One emulator account per device (an account takes 8 companions at most), ceil(N/10) tenants
+// (WUTS_MAX_DEVICES_PER_TENANT's default). Bounded: sizes up to 200, each worker killed after
+// 200 s + 15 s per device. Figures, never pass/fail: the 5 MB goal is printed beside them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import os from 'node:os';
+import v8 from 'node:v8';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { createAppContext, type AppContext } from '../src/context.js';
+import type { Db } from '../src/db/connect.js';
+import { createTestDatabase } from '../test/helpers/database.js';
+import { heapDiffLines, summariseSnapshot } from './devices-heap.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const THIS_FILE = fileURLToPath(import.meta.url);
+/** dist/bench/devices.js -> dist/src/main.js */
+const MAIN_JS = path.resolve(HERE, '../src/main.js');
+const GOAL_MB = 5;
+const MB = 1024 * 1024;
+const TENANT_DEVICES = 10; // the default WUTS_MAX_DEVICES_PER_TENANT: N devices over ceil(N/10) tenants
+const gc = (globalThis as { gc?: () => void }).gc;
+
+// ---------------------------------------------------------------------------------------------
+// shared
+
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+interface LinkTiming {
+  /** POST /connect -> connected in GET /devices/{id}: the figure */
+  totalMs: number;
+  /** POST /connect answered with the QR */
+  qrMs: number;
+  /** emulator POST /admin/link (the phone scans, the pairing is confirmed) */
+  scanMs: number;
+  /** link confirmed -> connected in the API (Baileys restarts after 515 and logs in) */
+  loginMs: number;
+}
+
+interface WorkerResult {
+  devices: number;
+  tenants: number;
+  /** app built, tenants registered, devices created, 0 connected, Baileys not loaded yet */
+  base: Memory;
+  /** the same, with the Baileys provider module imported (a one-off cost of the first device) */
+  lib: Memory;
+  /** all connected, after `idleS` seconds idle, then settled (GC, at least 12 s) */
+  idle: Memory;
+  /** the same, 10 s later and settled again: the figure reported; the difference shows drift */
+  idleLater: Memory;
+  connectedAtEnd: number;
+  timings: LinkTiming[];
+  linkWallMs: number;
+  emulatorRssMb: number | null;
+  /** WUTS stopped (every socket closed) and started again in this process, 0 devices connected */
+  stopped: Memory;
+  /** all reconnected from their stored sessions, idle, settled */
+  restarted: Memory;
+  /** start() -> all connected again; null if some did not within the bound */
+  restartMs: number | null;
+  connectedAfterRestart: number;
+  /** with --heap: the snapshots at `lib`, `idleLater`, `stopped`, `restarted` */
+  snapshots?: string[];
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+};
+const median = (values: number[]) => quantile(values, 0.5);
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
+      timer.unref();
+    }),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// worker: one WUTS process with N devices
+
+const snapshot = (): Memory => {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+};
+
+/**
+ * Memory once the process is quiet: a full GC every second for at least 12 s (V8's memory
+ * reducer shrinks the heap some 8 s after the allocations stop, by 30 MB of RSS here), then
+ * until three samples in a row agree within 0.5 MB; 30 s at most.
+ */
+async function settledMemory(): Promise<Memory> {
+  const started = Date.now();
+  const samples: Memory[] = [];
+  for (;;) {
+    gc?.();
+    await sleep(100);
+    gc?.();
+    samples.push(snapshot());
+    const last = samples.slice(-3);
+    const steady = last.length === 3 && Math.max(...last.map((m) => m.rss)) - Math.min(...last.map((m) => m.rss)) < 0.5 * MB;
+    if ((Date.now() - started >= 12_000 && steady) || Date.now() - started >= 30_000) return samples.at(-1)!;
+    await sleep(900);
+  }
+}
+
+interface EmulatorChild {
+  url: string;
+  wsUrl: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+/** `wuts emulator --port 0` in a child process; resolves with the URLs it prints. */
+async function spawnEmulator(): Promise<EmulatorChild> {
+  const child: ChildProcess = spawn(process.execPath, [MAIN_JS, 'emulator', '--port', '0'], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  let out = '';
+  let err = '';
+  const tail = (s: string) => s.slice(-2000);
+  child.stderr?.on('data', (d: Buffer) => (err = tail(err + d.toString())));
+  const urls = await withTimeout(
+    new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
+      child.stdout?.on('data', (d: Buffer) => {
+        out = tail(out + d.toString());
+        const ws = /wire protocol:\s+(ws:\/\/\S+)/.exec(out)?.[1];
+        const admin = /admin API:\s+(http:\/\/\S+?)\/admin\/accounts/.exec(out)?.[1];
+        if (ws && admin) resolve({ url: admin, wsUrl: ws });
+      });
+      child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before it printed its URLs: ${out} ${err}`)));
+    }),
+    30_000,
+    'the emulator to start',
+  );
+  return {
+    ...urls,
+    pid: child.pid ?? -1,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await withTimeout(exited, 5_000, 'the emulator to stop').catch(() => child.kill('SIGKILL'));
+      process.off('exit', killOnExit);
+    },
+  };
+}
+
+async function admin(base: string, method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`emulator ${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function inBatches<T>(items: T[], size: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)));
+}
+
+function rssOfPid(pid: number): number | null {
+  try {
+    // Linux only; absent elsewhere
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Slot {
+  token: string;
+  deviceId: string;
+  phone: string;
+}
+
+/** One running WUTS in this process: its context and app, called through app.inject. */
+interface Wuts {
+  ctx: AppContext;
+  app: FastifyInstance;
+  call(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<LightMyRequestResponse>;
+}
+
+async function startWuts(base: { config: Config; db: Db; masterToken: string }): Promise<Wuts> {
+  // WUTS's production WhatsApp settings (no test timeouts); logs off
+  const ctx = createAppContext({ ...base, logger: pino({ level: 'silent' }) });
+  const app = await buildApp(ctx);
+  return {
+    ctx,
+    app,
+    call: (method, url, token, body) =>
+      app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}) }),
+  };
+}
+
+async function stopWuts(w: Wuts): Promise<void> {
+  await w.app.close();
+  await w.ctx.devices.stopAll();
+}
+
+async function linkOne(w: Wuts, emulatorUrl: string, slot: Slot): Promise<LinkTiming> {
+  const t0 = performance.now();
+  const res = await w.call('POST', `/devices/${slot.deviceId}/connect`, slot.token, {});
+  if (res.statusCode !== 200) throw new Error(`connect ${slot.deviceId}: ${res.statusCode} ${res.body}`);
+  const answer = res.json() as { device: { status: string; reason: string | null }; qr: { text: string } | null };
+  if (!answer.qr) throw new Error(`connect ${slot.deviceId}: no QR, the device is ${answer.device.status} (${answer.device.reason})`);
+  const tQr = performance.now();
+  await admin(emulatorUrl, 'POST', '/admin/link', { qr: answer.qr.text, phone: slot.phone });
+  const tScanned = performance.now();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const d = (await w.call('GET', `/devices/${slot.deviceId}`, slot.token)).json() as { device: { status: string; reason: string | null } };
+    if (d.device.status === 'connected') break;
+    if (Date.now() > deadline) throw new Error(`device ${slot.deviceId} not connected after 30 s: ${d.device.status} (${d.device.reason})`);
+    await sleep(20);
+  }
+  const t1 = performance.now();
+  return { totalMs: t1 - t0, qrMs: tQr - t0, scanMs: tScanned - tQr, loginMs: t1 - tScanned };
+}
+
+async function countConnected(w: Wuts, tokens: string[]): Promise<number> {
+  let n = 0;
+  for (const token of tokens) {
+    const res = (await w.call('GET', '/devices?limit=100', token)).json() as { devices: { status: string }[] };
+    n += res.devices.filter((d) => d.status === 'connected').length;
+  }
+  return n;
+}
+
+async function runWorker(devices: number, idleS: number, parallel: number, heap: boolean): Promise<WorkerResult> {
+  const emu = await spawnEmulator();
+  const database = await createTestDatabase();
+  const masterToken = 'bench_master_' + randomBytes(24).toString('hex');
+  const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', waWsUrl: emu.wsUrl };
+  let w: Wuts | undefined;
+  try {
+    w = await startWuts({ config, db: database.db, masterToken });
+    const first = w;
+    // Everything but the connections, before the baseline: tenants, devices, emulator accounts,
+    // and one round of each request kind (so their code paths and fetch are loaded).
+    const tenants = Math.ceil(devices / TENANT_DEVICES);
+    const tokens: string[] = [];
+    const slots: Slot[] = [];
+    for (let i = 0; i < tenants; i++) {
+      const res = await first.call('POST', '/register', masterToken, { tenant_name: `Bench ${i}`, email: `bench${i}@example.test`, password: 'password-123' });
+      if (res.statusCode !== 201) throw new Error(`register: ${res.statusCode} ${res.body}`);
+      tokens.push((res.json() as { token: string }).token);
+    }
+    for (let i = 0; i < devices; i++) {
+      const token = tokens[Math.floor(i / TENANT_DEVICES)]!;
+      const res = await first.call('POST', '/devices', token, { name: `bench ${i}` });
+      if (res.statusCode !== 201) throw new Error(`create device: ${res.statusCode} ${res.body}`);
+      slots.push({ token, deviceId: (res.json() as { device: { id: string } }).device.id, phone: String(15552000000 + i) });
+    }
+    await inBatches(slots, 10, async (slot) => void (await admin(emu.url, 'POST', '/admin/accounts', { phone: slot.phone })));
+    await countConnected(first, tokens);
+    await first.call('GET', `/devices/${slots[0]!.deviceId}`, slots[0]!.token);
+
+    const base = await settledMemory();
+    await import('../src/whatsapp/baileys/index.js');
+    const lib = await settledMemory();
+    const dir = heap ? fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-bench-heap-')) : '';
+    const snapshots: string[] = [];
+    if (heap) snapshots.push(v8.writeHeapSnapshot(path.join(dir, 'before.heapsnapshot')));
+
+    const timings: LinkTiming[] = [];
+    const wallStart = performance.now();
+    await inBatches(slots, parallel, async (slot) => void timings.push(await linkOne(first, emu.url, slot)));
+    const linkWallMs = performance.now() - wallStart;
+
+    await sleep(idleS * 1000);
+    const idle = await settledMemory();
+    await sleep(10_000);
+    const idleLater = await settledMemory();
+    if (heap) snapshots.push(v8.writeHeapSnapshot(path.join(dir, 'after.heapsnapshot')));
+    const connectedAtEnd = await countConnected(first, tokens);
+    const emulatorRssMb = rssOfPid(emu.pid);
+
+    // WUTS restarts on the same database, in this process: every device logs in again from its
+    // stored session (no QR, no pre-key upload), the steady state of a long-running WUTS.
+    await stopWuts(first);
+    w = undefined;
+    const second = await startWuts({ config, db: database.db, masterToken });
+    w = second;
+    const stopped = await settledMemory();
+    if (heap) snapshots.push(v8.writeHeapSnapshot(path.join(dir, 'stopped.heapsnapshot')));
+    const restartStart = performance.now();
+    await second.ctx.devices.start();
+    const deadline = Date.now() + 30_000 + devices * 1_000;
+    let reconnected = 0;
+    while ((reconnected = await countConnected(second, tokens)) < devices && Date.now() < deadline) await sleep(50);
+    const restartMs = performance.now() - restartStart;
+    await sleep(idleS * 1000);
+    const restarted = await settledMemory();
+    if (heap) snapshots.push(v8.writeHeapSnapshot(path.join(dir, 'restarted.heapsnapshot')));
+    const connectedAfterRestart = await countConnected(second, tokens);
+    return {
+      devices, tenants, base, lib, idle, idleLater, connectedAtEnd, timings, linkWallMs, emulatorRssMb,
+      stopped, restarted, restartMs: reconnected === devices ? restartMs : null, connectedAfterRestart,
+      ...(heap ? { snapshots } : {}),
+    };
+  } finally {
+    if (w) await stopWuts(w).catch((err: unknown) => console.error('stopping WUTS failed', err));
+    await database.drop().catch((err: unknown) => console.error('dropping the database failed', err));
+    await emu.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// parent: one worker per (size, repetition), then the table
+
+function runChild(devices: number, idleS: number, parallel: number, heap = false): Promise<WorkerResult> {
+  const timeoutMs = 200_000 + devices * 15_000 + idleS * 1000 + (heap ? 120_000 : 0);
+  return new Promise((resolve, reject) => {
+    const args = ['--expose-gc', THIS_FILE, '--worker', String(devices), '--idle', String(idleS), '--parallel', String(parallel), ...(heap ? ['--heap-worker'] : [])];
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      // SIGTERM first: the worker then stops its emulator child
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      reject(new Error(`worker for ${devices} devices took more than ${timeoutMs / 1000} s; killed`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as WorkerResult);
+      else reject(new Error(`worker for ${devices} devices exited ${code}: ${out.slice(-2000)}`));
+    });
+  });
+}
+
+const perDeviceMb = (r: WorkerResult, field: keyof Memory, from: 'base' | 'lib' = 'lib', at: 'idle' | 'idleLater' = 'idleLater') =>
+  (r[at][field] - r[from][field]) / r.devices / MB;
+const spread = (values: number[], digits = 1) =>
+  values.length > 1 ? `${fmt(median(values), digits)} [${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}]` : fmt(values[0] ?? NaN, digits);
+
+function pad(cells: string[][]): string {
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(cells[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+function report(results: Map<number, WorkerResult[]>): void {
+  const sizes = [...results.keys()].sort((a, b) => a - b);
+  const all = [...results.values()].flat();
+  console.log('\nWUTS process memory before any connection (median [min–max] over all runs):');
+  console.log(`  app built, tenants and devices created, 0 connected: RSS ${spread(all.map((r) => r.base.rss / MB))} MB, heap used ${spread(all.map((r) => r.base.heapUsed / MB))} MB`);
+  console.log(`  + Baileys provider module loaded (paid once, by the first device): RSS +${spread(all.map((r) => (r.lib.rss - r.base.rss) / MB))} MB, heap +${spread(all.map((r) => (r.lib.heapUsed - r.base.heapUsed) / MB))} MB`);
+
+  const rows: string[][] = [
+    ['devices', 'runs', 'RSS / device (MB)', `goal < ${GOAL_MB} MB`, 'heap used / device (MB)', 'external (incl. buffers) / device (MB)', 'RSS total (MB)', 'connect→connected p50 / p95 / max (ms)', 'still connected'],
+  ];
+  for (const n of sizes) {
+    const rs = results.get(n)!;
+    const rss = rs.map((r) => perDeviceMb(r, 'rss'));
+    const times = rs.flatMap((r) => r.timings.map((x) => x.totalMs));
+    rows.push([
+      String(n),
+      String(rs.length),
+      spread(rss, 2),
+      median(rss) < GOAL_MB ? 'met' : 'NOT met',
+      spread(rs.map((r) => perDeviceMb(r, 'heapUsed')), 2),
+      spread(rs.map((r) => perDeviceMb(r, 'external')), 2),
+      spread(rs.map((r) => r.idleLater.rss / MB), 0),
+      `${fmt(median(times), 0)} / ${fmt(quantile(times, 0.95), 0)} / ${fmt(Math.max(...times), 0)}`,
+      rs.map((r) => `${r.connectedAtEnd}/${r.devices}`).join(' '),
+    ]);
+  }
+  console.log('\nPer idle connected device: (RSS after linking, idle, GC) − (RSS with Baileys loaded, 0 devices), divided by N;');
+  console.log('median [min–max] over the runs. Timings pooled over the runs.\n');
+  console.log(pad(rows));
+
+  if (sizes.length >= 2) {
+    // the two largest sizes: the first device's warm-up (code compiled, caches filled) cancels
+    const lo = sizes.at(-2)!;
+    const hi = sizes.at(-1)!;
+    const m = (n: number, f: keyof Memory) => median(results.get(n)!.map((r) => r.idleLater[f]));
+    const slope = (f: keyof Memory) => (m(hi, f) - m(lo, f)) / (hi - lo) / MB;
+    console.log(`\nMarginal cost between ${lo} and ${hi} devices (median totals, fixed costs cancel): RSS ${fmt(slope('rss'), 2)} MB/device, heap used ${fmt(slope('heapUsed'), 2)} MB/device  (goal < ${GOAL_MB} MB)`);
+  }
+
+  console.log('\nconnect→connected, its parts (median over all devices of a size): POST /connect answers the QR | emulator /admin/link | link → connected in the API');
+  for (const n of sizes) {
+    const ts = results.get(n)!.flatMap((r) => r.timings);
+    const walls = results.get(n)!.map((r) => r.linkWallMs / 1000);
+    console.log(`  ${String(n).padStart(3)} devices: ${fmt(median(ts.map((x) => x.qrMs)), 0)} ms | ${fmt(median(ts.map((x) => x.scanMs)), 0)} ms | ${fmt(median(ts.map((x) => x.loginMs)), 0)} ms; all linked in ${spread(walls)} s`);
+  }
+  const restartRows: string[][] = [
+    ['devices', 'RSS / device (MB)', `goal < ${GOAL_MB} MB`, 'heap used / device (MB)', 'start() → all connected (s)', 'still connected', 'heap left by the stopped sessions / device (MB)'],
+  ];
+  for (const n of sizes) {
+    const rs = results.get(n)!;
+    const rss = rs.map((r) => (r.restarted.rss - r.stopped.rss) / r.devices / MB);
+    restartRows.push([
+      String(n),
+      spread(rss, 2),
+      median(rss) < GOAL_MB ? 'met' : 'NOT met',
+      spread(rs.map((r) => (r.restarted.heapUsed - r.stopped.heapUsed) / r.devices / MB), 2),
+      spread(rs.map((r) => (r.restartMs ?? NaN) / 1000)),
+      rs.map((r) => `${r.connectedAfterRestart}/${r.devices}`).join(' '),
+      spread(rs.map((r) => (r.stopped.heapUsed - r.lib.heapUsed) / r.devices / MB), 2),
+    ]);
+  }
+  console.log('\nAfter a restart of WUTS in the same process (stopAll, a new context and app on the same database, devices.start()):');
+  console.log('every device logs in from its stored session, no QR and no pre-key upload. Per device: (RSS reconnected, idle, GC) − (RSS stopped, 0 connected), / N.\n');
+  console.log(pad(restartRows));
+
+  console.log('\nIdle drift (RSS 10 s after the measurement above, minus it; MB per device):');
+  for (const n of sizes) {
+    const drift = results.get(n)!.map((r) => (r.idleLater.rss - r.idle.rss) / r.devices / MB);
+    const emu = results.get(n)!.map((r) => r.emulatorRssMb).filter((x): x is number => x !== null);
+    console.log(`  ${String(n).padStart(3)} devices: ${spread(drift, 2)}${emu.length ? `   (emulator child process, not counted: RSS ${spread(emu, 0)} MB)` : ''}`);
+  }
+}
+
+function option(args: string[], name: string, fallback: number, min: number, max: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  args.splice(i, 2);
+  if (!Number.isFinite(v) || v < min || v > max) throw new Error(`${name} must be a number from ${min} to ${max}`);
+  return v;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const workerN = option(args, '--worker', 0, 0, 200);
+  const idleS = option(args, '--idle', 5, 0, 120);
+  const parallel = Math.floor(option(args, '--parallel', 1, 1, 20));
+  const heapWorker = args.includes('--heap-worker');
+  if (workerN > 0) {
+    // exit handlers (which kill the emulator child) run on SIGTERM and SIGINT too
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(128 + (signal === 'SIGTERM' ? 15 : 2)));
+    if (!gc) console.error('warning: run with node --expose-gc; memory figures are unsteady without it');
+    const result = await withTimeout(runWorker(workerN, idleS, parallel, heapWorker), 180_000 + workerN * 15_000 + idleS * 1000 + (heapWorker ? 120_000 : 0), `worker with ${workerN} devices`);
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    return;
+  }
+  const heapN = Math.floor(option(args, '--heap', 0, 0, 200));
+  if (heapN > 0) {
+    console.log(`heap snapshots: ${heapN} devices, one run`);
+    const r = await runChild(heapN, idleS, parallel, true);
+    const [before, after, stopped, restarted] = r.snapshots!.map((f) => summariseSnapshot(f));
+    console.log(`\nlinked by QR (${r.connectedAtEnd}/${r.devices} connected; heap used ${fmt(perDeviceMb(r, 'heapUsed'), 2)} MB/device by process.memoryUsage):`);
+    for (const line of heapDiffLines(`heap snapshot, ${heapN} devices linked vs none`, before!, after!, heapN, 20)) console.log(line);
+    console.log(`\nreconnected from stored sessions after a restart (${r.connectedAfterRestart}/${r.devices} connected; heap used ${fmt((r.restarted.heapUsed - r.stopped.heapUsed) / r.devices / MB, 2)} MB/device):`);
+    for (const line of heapDiffLines(`heap snapshot, ${heapN} devices reconnected vs stopped`, stopped!, restarted!, heapN, 20)) console.log(line);
+    console.log(`\nleft behind by the ${heapN} stopped sessions (stopped, before the restart's connections, vs before any connection):`);
+    for (const line of heapDiffLines(`heap snapshot, ${heapN} sessions stopped vs none ever`, before!, stopped!, heapN, 10)) console.log(line);
+    fs.rmSync(path.dirname(r.snapshots![0]!), { recursive: true, force: true });
+    return;
+  }
+  const reps = Math.floor(option(args, '--reps', 3, 1, 5));
+  const sizes = args.map(Number).filter((n) => Number.isInteger(n) && n > 0 && n <= 200);
+  const list = sizes.length ? sizes.slice(0, 6) : [1, 10, 50];
+  console.log(`devices benchmark: sizes ${list.join(', ')}; ${reps} run(s) each, a fresh WUTS process and emulator per run; ${parallel} linked at a time; measured after ${idleS} s idle + settling (GC, >= 12 s), and again 10 s later`);
+  console.log(`node ${process.version}, SQLite, real Baileys (WUTS's provider) against the emulator in a child process`);
+  const results = new Map<number, WorkerResult[]>();
+  for (let rep = 0; rep < reps; rep++) {
+    // the sizes side by side in each round, so a noisy moment of the machine hits all of them
+    for (const n of list) {
+      const started = Date.now();
+      try {
+        const r = await runChild(n, idleS, parallel);
+        results.set(n, [...(results.get(n) ?? []), r]);
+        console.log(`  run ${rep + 1}, ${n} devices: ${fmt(perDeviceMb(r, 'rss'), 2)} MB RSS/device, connect→connected p50 ${fmt(median(r.timings.map((x) => x.totalMs)), 0)} ms (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      } catch (err) {
+        console.log(`  run ${rep + 1}, ${n} devices: FAILED: ${(err as Error).message}`);
+      }
+    }
+  }
+  if (results.size) report(results);
+}
+
+await main();
+// Baileys leaves ref'd timers behind: don't wait for them
+process.exit(0);
