@@ -89,6 +89,14 @@ describe('libsignal console guard', () => {
 });
 
 describe('bounded key cache', () => {
+  it('does not keep one-time pre-keys, which are read back at most once', () => {
+    const cache = new BoundedKeyCache(10);
+    cache.set('pre-key.7', { public: 1 });
+    cache.set('session.15550001111.0', { open: true });
+    expect(cache.get('pre-key.7')).toBeUndefined();
+    expect(cache.get('session.15550001111.0')).toEqual({ open: true });
+  });
+
   it('keeps the most recently used entries up to its bound, and forgets everything on flush', () => {
     const cache = new BoundedKeyCache(3);
     cache.set('a', 1);
