@@ -9,16 +9,9 @@ export async function startTestEmulator(statePath?: string): Promise<RunningEmul
   return startEmulator({ port: 0, logger: pino({ level: process.env.EMULATOR_TEST_LOG ?? 'silent' }), ...(statePath ? { statePath } : {}) });
 }
 
-/** Polls until `check` returns a value (not undefined/false), failing after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false && value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
+
+export { waitFor };
 
 export async function api<T = Record<string, unknown>>(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${emu.url}${path}`, {

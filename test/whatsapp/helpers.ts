@@ -18,25 +18,11 @@ export function testProvider(emu: RunningEmulator, extra: Partial<BaileysProvide
   return createBaileysProvider({ waWsUrl: emu.wsUrl, logger: quiet, defaultQueryTimeoutMs: 5_000, connectTimeoutMs: 5_000, ...extra });
 }
 
-/** Polls until `check` returns a value (not undefined/false/null), failing after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false && value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../helpers/wait.js';
 
-export async function api<T = Record<string, unknown>>(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${emu.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+import { api } from '../emulator/helpers.js';
+
+export { api };
 
 export async function createAccount(emu: RunningEmulator, phone: string, name?: string): Promise<{ jid: string; lid: string }> {
   const res = await api<{ account: { jid: string; lid: string } }>(emu, 'POST', '/admin/accounts', { phone, name });
