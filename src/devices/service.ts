@@ -113,24 +113,32 @@ export async function currentQr(ctx: AppContext, limits: DeviceLimits, actor: Ac
   return qr;
 }
 
-export async function disconnectDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
+/** Runs a change of the device's connection and audits the device before and after it. */
+async function changeConnection(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  change: { permission: 'devices.connect' | 'devices.manage'; action: string; run: (tenantId: string) => Promise<void> },
+): Promise<ApiDevice> {
   const user = tenantUser(actor);
-  authorize(user, 'devices.connect');
+  authorize(user, change.permission);
   const before = await mustFind(ctx, user.tenantId, id);
-  await ctx.devices.disconnect(user.tenantId, id, 'disconnected by request');
-  const after = await mustFind(ctx, user.tenantId, id);
-  await recordAudit(ctx.db.kysely, user, { tenantId: user.tenantId, action: 'device.disconnect', targetType: 'device', targetId: id, before: toApiDevice(before), after: toApiDevice(after) });
-  return toApiDevice(after);
+  await change.run(user.tenantId);
+  const after = toApiDevice(await mustFind(ctx, user.tenantId, id));
+  await recordAudit(ctx.db.kysely, user, { tenantId: user.tenantId, action: change.action, targetType: 'device', targetId: id, before: toApiDevice(before), after });
+  return after;
 }
 
-export async function logoutDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
-  const user = tenantUser(actor);
-  authorize(user, 'devices.manage');
-  const before = await mustFind(ctx, user.tenantId, id);
-  await ctx.devices.logout(user.tenantId, id);
-  const after = await mustFind(ctx, user.tenantId, id);
-  await recordAudit(ctx.db.kysely, user, { tenantId: user.tenantId, action: 'device.logout', targetType: 'device', targetId: id, before: toApiDevice(before), after: toApiDevice(after) });
-  return toApiDevice(after);
+export function disconnectDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
+  return changeConnection(ctx, actor, id, {
+    permission: 'devices.connect',
+    action: 'device.disconnect',
+    run: (tenantId) => ctx.devices.disconnect(tenantId, id, 'disconnected by request'),
+  });
+}
+
+export function logoutDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
+  return changeConnection(ctx, actor, id, { permission: 'devices.manage', action: 'device.logout', run: (tenantId) => ctx.devices.logout(tenantId, id) });
 }
 
 /** Unlinks the device from WhatsApp when it is linked, then removes it and its session. */
