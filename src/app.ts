@@ -18,6 +18,7 @@ import { catalogComponents } from './events/catalog.js';
 import { registerEventStreamRoutes } from './events/stream-routes.js';
 import { registerWebhookRoutes } from './webhooks/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
+import { registerMessageRoutes } from './messages/routes.js';
 
 const API_DESCRIPTION =
   'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
@@ -117,6 +118,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerUserRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
+  registerMessageRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerEventStreamRoutes(app, ctx);
 

@@ -31,6 +31,16 @@ export interface Config {
   maxDevicesPerTenant: number;
   connectAttemptsPerMinute: number;
   qrRequestsPerMinute: number;
+  /** Pause between two sends of one device, before jitter (a device may override it). */
+  sendIntervalMs: number;
+  /** The pause varies by up to this share, up or down, so sends do not look machine-timed. */
+  sendJitterPercent: number;
+  messageTtlSeconds: number;
+  sendMaxAttempts: number;
+  sendAckTimeoutMs: number;
+  maxQueuedPerDevice: number;
+  checkNumbersPerMinute: number;
+  idempotencyHours: number;
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
 }
@@ -70,6 +80,14 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_MAX_DEVICES_PER_TENANT', defaultText: '10', meaning: 'WhatsApp devices a tenant may have' },
   { name: 'WUTS_CONNECT_ATTEMPTS_PER_MINUTE', defaultText: '10', meaning: 'POST /devices/{id}/connect calls per device per minute (429 beyond)' },
   { name: 'WUTS_QR_REQUESTS_PER_MINUTE', defaultText: '60', meaning: 'GET /devices/{id}/qr calls per device per minute (429 beyond)' },
+  { name: 'WUTS_SEND_INTERVAL_MS', defaultText: '1000', meaning: 'pause between two messages sent by one device (a device may override it: PUT /devices/{id}/send-interval)' },
+  { name: 'WUTS_SEND_JITTER_PERCENT', defaultText: '30', meaning: 'the pause varies randomly by up to this percentage, up or down' },
+  { name: 'WUTS_MESSAGE_TTL_SECONDS', defaultText: '86400', meaning: 'a queued message not sent within this time fails as expired (per message: ttl_seconds)' },
+  { name: 'WUTS_SEND_MAX_ATTEMPTS', defaultText: '10', meaning: 'attempts to send a message after transient errors (with exponential backoff) before it fails' },
+  { name: 'WUTS_SEND_ACK_TIMEOUT_SECONDS', defaultText: '30', meaning: "time WhatsApp's server has to acknowledge a sent message before the attempt counts as failed" },
+  { name: 'WUTS_MAX_QUEUED_PER_DEVICE', defaultText: '10000', meaning: 'messages waiting in one device\'s queue; beyond, POST /devices/{id}/messages answers 429' },
+  { name: 'WUTS_CHECK_NUMBERS_PER_MINUTE', defaultText: '10', meaning: 'POST /devices/{id}/check-numbers calls per device per minute (429 beyond)' },
+  { name: 'WUTS_IDEMPOTENCY_HOURS', defaultText: '24', meaning: 'how long an Idempotency-Key and its answer are kept' },
   { name: 'WUTS_EMULATOR', defaultText: 'false', meaning: 'run the WhatsApp emulator in-process as a sandbox; WUTS_WA_WS_URL then points at it' },
   { name: 'WUTS_EMULATOR_PORT', defaultText: '7080', meaning: "the sandbox emulator's port (on 127.0.0.1), with WUTS_EMULATOR=true" },
   { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
@@ -154,6 +172,14 @@ export function loadConfig(env: Env = process.env): Config {
     maxDevicesPerTenant: intSetting(env, 'WUTS_MAX_DEVICES_PER_TENANT', 10, 1, 10_000),
     connectAttemptsPerMinute: intSetting(env, 'WUTS_CONNECT_ATTEMPTS_PER_MINUTE', 10, 1, 1000),
     qrRequestsPerMinute: intSetting(env, 'WUTS_QR_REQUESTS_PER_MINUTE', 60, 1, 10_000),
+    sendIntervalMs: intSetting(env, 'WUTS_SEND_INTERVAL_MS', 1000, 0, 600_000),
+    sendJitterPercent: intSetting(env, 'WUTS_SEND_JITTER_PERCENT', 30, 0, 100),
+    messageTtlSeconds: intSetting(env, 'WUTS_MESSAGE_TTL_SECONDS', 86_400, 10, 30 * 86_400),
+    sendMaxAttempts: intSetting(env, 'WUTS_SEND_MAX_ATTEMPTS', 10, 1, 100),
+    sendAckTimeoutMs: intSetting(env, 'WUTS_SEND_ACK_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+    maxQueuedPerDevice: intSetting(env, 'WUTS_MAX_QUEUED_PER_DEVICE', 10_000, 1, 10_000_000),
+    checkNumbersPerMinute: intSetting(env, 'WUTS_CHECK_NUMBERS_PER_MINUTE', 10, 1, 10_000),
+    idempotencyHours: intSetting(env, 'WUTS_IDEMPOTENCY_HOURS', 24, 24, 24 * 30),
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from './connect.js';
 import { tenancyMigration } from './migrations/0001_tenancy.js';
 import { eventsWebhooksMigration } from './migrations/0002_events_webhooks.js';
 import { devicesMigration } from './migrations/0003_devices.js';
+import { messagesMigration } from './migrations/0004_messages.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 function allMigrations(db: Db): Record<string, Migration> {
@@ -10,6 +11,7 @@ function allMigrations(db: Db): Record<string, Migration> {
     '0001_tenancy': tenancyMigration(db.dialect),
     '0002_events_webhooks': eventsWebhooksMigration(db.dialect),
     '0003_devices': devicesMigration(db.dialect),
+    '0004_messages': messagesMigration(db.dialect),
   };
 }
 

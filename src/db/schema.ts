@@ -84,6 +84,8 @@ export interface DevicesTable {
   pairing_code: string | null;
   connected_at: Timestamp | null;
   disconnected_at: Timestamp | null;
+  /** this device's pace of sending; null: the operator's setting */
+  send_interval_ms: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -161,6 +163,82 @@ export interface DeliveryAttemptsTable {
   response_body: string | null;
 }
 
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'cancelled' | 'received';
+
+export interface MessagesTable {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  chat_jid: string;
+  /** the WhatsApp message id (key.id); assigned at accept time for outbound messages */
+  wa_id: string;
+  from_me: boolean;
+  sender_jid: string | null;
+  type: string;
+  content_json: string;
+  quoted_wa_id: string | null;
+  /** the stored message a reply quotes, when WUTS has it */
+  quoted_message_id: string | null;
+  /** the message a reaction, edit, delete or poll vote applies to */
+  target_wa_id: string | null;
+  target_message_id: string | null;
+  status: MessageStatus;
+  reason: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  created_by: string | null;
+  wa_timestamp: Timestamp | null;
+  edited_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessageStatusesTable {
+  id: string;
+  tenant_id: string;
+  message_id: string;
+  status: MessageStatus;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
+export interface ChatsTable {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  jid: string;
+  name: string | null;
+  last_message_id: string;
+  last_message_at: Timestamp;
+  unread_count: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ContactsTable {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  jid: string;
+  phone: string | null;
+  name: string | null;
+  on_whatsapp: boolean | null;
+  checked_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response_json: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -174,8 +252,13 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   device_auth_creds: DeviceAuthCredsTable;
   device_auth_keys: DeviceAuthKeysTable;
+  messages: MessagesTable;
+  message_statuses: MessageStatusesTable;
+  chats: ChatsTable;
+  contacts: ContactsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled', 'auto_connect', 'user_active', 'tenant_active']);
+export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled', 'auto_connect', 'user_active', 'tenant_active', 'from_me', 'on_whatsapp']);
 

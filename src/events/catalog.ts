@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { RoleSchema, Timestamp, Uuid } from '../http/schemas.js';
+import { MessageSchema } from '../messages/schemas.js';
 
 /**
  * The event catalog: every type WUTS emits, the version of its `data` shape, and that shape.
@@ -24,7 +25,7 @@ const DeviceClosedData = Type.Object(
   { additionalProperties: false },
 );
 
-const open = (description: string) => Type.Object({}, { additionalProperties: true, description });
+const MessageData = Type.Object({ message: MessageSchema }, { additionalProperties: false });
 
 export const EVENT_TYPES: readonly EventTypeDoc[] = [
   { type: 'user.created', version: 1, description: 'a user was created in the tenant', data: UserData },
@@ -59,13 +60,58 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
   },
   { type: 'device.disconnected', version: 1, description: 'a connected device lost its connection, was disconnected, or failed', data: DeviceClosedData },
   { type: 'device.logged_out', version: 1, description: 'a device was unlinked, from the phone or by logout; its session is deleted', data: DeviceClosedData },
-  { type: 'message.received', version: 1, description: 'a device received a message', data: open('reserved for the messages issue'), reserved: true },
-  { type: 'message.sent', version: 1, description: 'a queued message left for WhatsApp', data: open('reserved for the messages issue'), reserved: true },
-  { type: 'message.status', version: 1, description: 'a sent message was delivered, read or failed', data: open('reserved for the messages issue'), reserved: true },
-  { type: 'message.edited', version: 1, description: 'a message was edited', data: open('reserved for the messages issue'), reserved: true },
-  { type: 'message.deleted', version: 1, description: 'a message was deleted for everyone', data: open('reserved for the messages issue'), reserved: true },
-  { type: 'message.reaction', version: 1, description: 'a reaction was added or removed', data: open('reserved for the messages issue'), reserved: true },
-  { type: 'chat.presence', version: 1, description: 'a contact is typing, recording or online', data: open('reserved for the messages issue'), reserved: true },
+  { type: 'message.received', version: 1, description: 'a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each', data: MessageData },
+  { type: 'message.sent', version: 1, description: "a queued message left: WhatsApp's server acknowledged it", data: MessageData },
+  {
+    type: 'message.status',
+    version: 1,
+    description: 'a sent message changed status: sent (server ack), delivered, read, or failed (with the reason)',
+    data: Type.Object(
+      {
+        message_id: Uuid,
+        wa_id: Type.String(),
+        chat_jid: Type.String(),
+        status: Type.Enum(['sent', 'delivered', 'read', 'failed', 'cancelled']),
+        previous_status: Type.String(),
+        reason: Type.Union([Type.String(), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    type: 'message.edited',
+    version: 1,
+    description: 'the sender edited a message this device received; `message` is the message after the edit',
+    data: Type.Object({ message: MessageSchema, previous_text: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+  },
+  {
+    type: 'message.deleted',
+    version: 1,
+    description: 'the sender deleted a message for everyone; its content is gone from WUTS too',
+    data: Type.Object({ message_id: Uuid, wa_id: Type.String(), chat_jid: Type.String(), sender_jid: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+  },
+  {
+    type: 'message.reaction',
+    version: 1,
+    description: 'a contact reacted to a message (an empty emoji: the reaction was removed)',
+    data: Type.Object(
+      {
+        message_id: Uuid,
+        target_message_id: Type.Union([Uuid, Type.Null()]),
+        target_wa_id: Type.String(),
+        chat_jid: Type.String(),
+        sender_jid: Type.Union([Type.String(), Type.Null()]),
+        emoji: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    type: 'chat.presence',
+    version: 1,
+    description: 'a contact is typing, recording, paused, online or offline',
+    data: Type.Object({ chat_jid: Type.String(), participant_jid: Type.String(), state: Type.Enum(['available', 'unavailable', 'typing', 'recording', 'paused']) }, { additionalProperties: false }),
+  },
 ];
 
 export type EventType = string;

@@ -3,6 +3,8 @@
  * WhatsApp through these types only, so the library behind them can change.
  */
 
+import type { InboundMessage, MessageContent, MessageRef, NumberCheck, OutboundMessage, PresenceState, StatusUpdate } from './messages.js';
+
 /** Why a connection closed, in the terms the device supervisor acts on. */
 export type DisconnectKind =
   /** 515: reconnect at once with the same session (after linking, for example). */
@@ -44,6 +46,17 @@ export interface SessionEvents {
   onOpen(account: LinkedAccount): void;
   /** The socket closed; the session object is finished (start a new one to reconnect). */
   onClose(close: { kind: DisconnectKind; statusCode: number | null; message: string }): void;
+  /**
+   * Messages received (or sent by the account from its other devices), in arrival order.
+   * The provider waits for the returned promise before it hands over the next batch.
+   */
+  onMessages?(messages: InboundMessage[]): Promise<void>;
+  /** Receipts: a sent message reached the server, the recipient's phone, or was read. */
+  onStatuses?(updates: StatusUpdate[]): void;
+  /** A contact is typing, recording or online. */
+  onPresence?(presence: { chatJid: string; participantJid: string; state: PresenceState }): void;
+  /** The stored content of a message (to answer a retry request or to read a poll's votes). */
+  lookupMessage?(ref: MessageRef): Promise<MessageContent | undefined>;
 }
 
 /**
@@ -75,6 +88,19 @@ export interface DeviceSession {
   stop(): Promise<void>;
   /** Unlinks the device from the account, then closes; onClose fires with `logged_out`. */
   logout(): Promise<void>;
+  /** Whether the session is logged in now (sending needs it). */
+  readonly isOpen: boolean;
+  /**
+   * Sends one message with the id it carries; resolves when the server acknowledged it.
+   * Throws SendError (permanent or not); a retry with the same id shows one message.
+   */
+  send(message: OutboundMessage): Promise<void>;
+  /** Sends read receipts for received messages. */
+  markRead(refs: MessageRef[]): Promise<void>;
+  /** Which phone numbers (digits) are on WhatsApp. */
+  checkNumbers(phones: string[]): Promise<NumberCheck[]>;
+  /** Typing, recording or paused to a chat; available or unavailable for the account. */
+  sendPresence(state: PresenceState, chatJid?: string): Promise<void>;
 }
 
 export interface WhatsAppProvider {

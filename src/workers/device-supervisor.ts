@@ -3,6 +3,7 @@ import { createDbSessionStore } from '../devices/session-store.js';
 import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
 import { recordClosed, recordConnecting, recordNotWanted, recordOpen, recordPairingCode, recordQr, type ClosedState } from '../devices/state.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
+import { deviceMessageEvents } from './device-message-events.js';
 
 /** What connect() waits for: the first sign of how the connection went. */
 export type SessionSignal = { kind: 'qr'; qr: string } | { kind: 'pairing_code'; code: string } | { kind: 'open' } | { kind: 'closed'; reason: string };
@@ -77,6 +78,12 @@ export class DeviceSupervisor {
 
   isRunning(deviceId: string): boolean {
     return this.entries.has(deviceId);
+  }
+
+  /** The device's session when this node holds it connected. */
+  live(deviceId: string): { tenantId: string; session: DeviceSession } | undefined {
+    const entry = this.entries.get(deviceId);
+    return entry?.session && entry.connected ? { tenantId: entry.tenantId, session: entry.session } : undefined;
   }
 
   /** At start: every device that should be connected reconnects from its stored session. */
@@ -194,6 +201,7 @@ export class DeviceSupervisor {
   /** Shutdown: closes every socket cleanly; sessions stay, so the next start reconnects them. */
   async stopAll(): Promise<void> {
     this.stopped = true;
+    await this.ctx.outbound.stop();
     const all = [...this.entries.values()];
     this.entries.clear();
     await Promise.all(
@@ -233,6 +241,7 @@ export class DeviceSupervisor {
           store: createDbSessionStore(this.ctx.db, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,
           events: {
+            ...deviceMessageEvents(this.ctx, tenantId, deviceId, (work) => this.serial(deviceId, entry, work)),
             // Signals go out after the state is written, so whoever waits reads it from the database.
             onQr: (qr) =>
               current() &&
@@ -254,6 +263,7 @@ export class DeviceSupervisor {
               this.serial(deviceId, entry, async () => {
                 await recordOpen(this.ctx, tenantId, deviceId, account);
                 this.signal(entry, { kind: 'open' });
+                this.ctx.outbound.wake(deviceId);
               });
             },
             onClose: (close) => this.onClose(deviceId, entry, close.kind, close.message),

@@ -23,10 +23,19 @@ class SlowProvider implements WhatsAppProvider {
       logout: async () => {
         options.events.onClose({ kind: 'logged_out', statusCode: 401, message: 'logged out' });
       },
+      isOpen: false,
+      send: notUsed,
+      markRead: notUsed,
+      checkNumbers: notUsed,
+      sendPresence: notUsed,
     };
   }
 
   async close(): Promise<void> {}
+}
+
+async function notUsed(): Promise<never> {
+  throw new Error('messaging is not part of these tests');
 }
 
 let t: TestApp;

@@ -15,6 +15,8 @@ export interface BaileysProviderOptions {
   qrTimeoutMs?: number | undefined;
   /** How long the WebSocket handshake may take (Baileys' default: 20 s). */
   connectTimeoutMs?: number | undefined;
+  /** How long a send waits for the server's ack (default 30 s). */
+  ackTimeoutMs?: number | undefined;
 }
 
 export class DeviceAlreadyStartedError extends Error {
@@ -63,6 +65,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
       const logger = baileysLogger(options.logger, opts.deviceId);
       const auth = await loadSessionAuth(opts.store, logger);
       if (closed) throw new ProviderClosedError();
+      let session: BaileysDeviceSession | undefined;
       const socket = makeWASocket({
         ...(options.waWsUrl ? { waWebSocketUrl: options.waWsUrl } : {}),
         auth: auth.state,
@@ -72,6 +75,9 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         markOnlineOnConnect: false,
         syncFullHistory: false,
         shouldSyncHistoryMessage: () => false,
+        // our own sends are tracked by the outbound queue, not echoed back as received
+        emitOwnEvents: false,
+        getMessage: async (key) => session?.messaging.getMessage(key),
         defaultQueryTimeoutMs: queryTimeoutMs,
         // Baileys retries a failed key commit 10 times, 3 s apart, while the socket waits;
         // a database that fails three times in 1.5 s will not answer the seventh
@@ -79,7 +85,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
         ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       });
-      const session = new BaileysDeviceSession({
+      session = new BaileysDeviceSession({
         deviceId: opts.deviceId,
         socket,
         auth,
@@ -87,6 +93,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         logger,
         pairingPhone: opts.pairingPhone,
         queryTimeoutMs,
+        ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
         onFinished: (s) => {
           if (live.get(s.deviceId) === s) live.delete(s.deviceId);
         },

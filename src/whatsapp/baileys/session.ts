@@ -1,8 +1,10 @@
 import { jidDecode, type ConnectionState, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import { SendError, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState } from '../messages.js';
 import type { DeviceSession, DisconnectKind, LinkedAccount, SessionEvents } from '../provider.js';
 import { isLinked, type SessionAuth } from './auth-state.js';
 import { classifyDisconnect, describeCloseError } from './disconnect.js';
+import { SessionMessaging } from './messaging.js';
 import { requestPairingCode } from './pairing.js';
 
 export type SessionPhase = 'connecting' | 'qr' | 'open' | 'closed';
@@ -22,6 +24,8 @@ export interface SessionParts {
   logger: Logger;
   pairingPhone?: string | undefined;
   queryTimeoutMs: number;
+  /** How long a send waits for the server's ack before it counts as failed (and is retried). */
+  ackTimeoutMs: number;
   /** Called once, just before onClose: the provider forgets the session. */
   onFinished: (session: BaileysDeviceSession) => void;
 }
@@ -29,13 +33,11 @@ export interface SessionParts {
 /** How long stop() and logout() wait for Baileys to report the close before closing the session themselves. */
 const CLOSE_GRACE_MS = 5_000;
 
-/**
- * One Baileys socket for one device, from start to its single onClose. The socket stays
- * reachable (`socket`) so messaging can be built on the same session later.
- */
+/** One Baileys socket for one device, from start to its single onClose. */
 export class BaileysDeviceSession implements DeviceSession {
   readonly deviceId: string;
   readonly socket: WASocket;
+  readonly messaging: SessionMessaging;
   private readonly auth: SessionAuth;
   private readonly events: SessionEvents;
   private readonly logger: Logger;
@@ -58,12 +60,41 @@ export class BaileysDeviceSession implements DeviceSession {
     this.events = parts.events;
     this.logger = parts.logger;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs);
     this.socket.ev.on('creds.update', () => this.auth.saveCreds());
     this.socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
   }
 
   get phase(): SessionPhase {
     return this.phaseNow;
+  }
+
+  get isOpen(): boolean {
+    return this.phaseNow === 'open' && !this.finishing;
+  }
+
+  async send(message: OutboundMessage): Promise<void> {
+    if (!this.isOpen) throw new SendError('the device is not connected', false);
+    await this.messaging.send(message);
+  }
+
+  async markRead(refs: MessageRef[]): Promise<void> {
+    this.requireOpen();
+    await this.messaging.markRead(refs);
+  }
+
+  async checkNumbers(phones: string[]): Promise<NumberCheck[]> {
+    this.requireOpen();
+    return this.messaging.checkNumbers(phones);
+  }
+
+  async sendPresence(state: PresenceState, chatJid?: string): Promise<void> {
+    this.requireOpen();
+    await this.messaging.sendPresence(state, chatJid);
+  }
+
+  private requireOpen(): void {
+    if (!this.isOpen) throw new SessionClosedError(this.deviceId);
   }
 
   async stop(): Promise<void> {
@@ -162,6 +193,7 @@ export class BaileysDeviceSession implements DeviceSession {
     const { statusCode, message } = describeCloseError(error);
     const kind: DisconnectKind = classifyDisconnect({ statusCode, message, linking: this.qrShown && !this.paired, requested: this.requested });
     this.phaseNow = 'closed';
+    this.messaging.close();
     try {
       await this.auth.flush();
     } finally {

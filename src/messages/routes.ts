@@ -1,0 +1,115 @@
+import type { AppContext } from '../context.js';
+import type { App } from '../http/app-types.js';
+import { requireActor } from '../auth/authenticate.js';
+import { BODY_ERRORS, IdParams, SuccessOnly, USER_ONLY_SECURITY, errorResponses } from '../http/schemas.js';
+import * as actions from './actions.js';
+import * as history from './history.js';
+import { readIdempotencyKey } from './idempotency.js';
+import { MESSAGE_LIMITS as L } from './limits.js';
+import * as S from './schemas.js';
+import * as messages from './service.js';
+
+const tags = ['messages'];
+const security = USER_ONLY_SECURITY;
+
+const SEND_DESCRIPTION = `Admins, supervisors and agents. Queues the message durably and answers 202 with it in status \`queued\`; the device's queue then sends it in order, paced (WUTS_SEND_INTERVAL_MS, or the device's own interval, with jitter), when the device is connected. Statuses then move queued → sent (server ack) → delivered → read, or failed with a \`reason\` (\`not_on_whatsapp\`, \`ttl_expired\`, \`device_logged_out\`, or the error after WUTS_SEND_MAX_ATTEMPTS transient failures); each change is a \`message.status\` event. The WhatsApp message id (\`wa_id\`) is fixed at once: a resend after a crash shows as one message.
+
+Types and their fields: \`text\` (to, text ≤ ${L.textChars}, link_preview, reply_to), \`location\` (to, location), \`contact\` (to, contact: name and phone, or a vCard ≤ ${L.vcardChars}), \`poll\` (to, poll: name, ${L.pollOptions.min}–${L.pollOptions.max} distinct options, selectable_count), \`reaction\` (message_id, emoji), \`edit\` (message_id of a text this device sent less than 15 minutes ago, text), \`delete\` (message_id of a message this device sent: deleted for everyone). \`reply_to\` quotes a stored message of the same chat. A field that is not part of the type is a 400.
+
+\`Idempotency-Key\` (≤ ${L.idempotencyKeyChars} visible ASCII characters): the same key and body within WUTS_IDEMPOTENCY_HOURS answer the first answer again (header \`Idempotent-Replayed: true\`) and create nothing; the same key with another body is a 409. 429 when WUTS_MAX_QUEUED_PER_DEVICE messages already wait.`;
+
+export function registerMessageRoutes(app: App, ctx: AppContext): void {
+  const checkLimit = new actions.CheckNumbersLimit(ctx);
+
+  app.post('/devices/:id/messages', {
+    schema: {
+      summary: 'Send a message', description: SEND_DESCRIPTION, tags, security, params: IdParams, body: S.SendMessageBody,
+      response: { 202: S.MessageResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
+    },
+  }, async (req, reply) => {
+    const key = readIdempotencyKey(req.headers['idempotency-key']);
+    const answer = await messages.acceptMessage(ctx, await requireActor(ctx, req), req.params.id, req.body, key);
+    if (answer.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(answer.statusCode as 202).send(answer.body as never);
+  });
+
+  app.get('/messages/:id', {
+    schema: {
+      summary: 'Get a message', description: 'Every role. With its status history (oldest first).', tags, security, params: IdParams,
+      response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (req) => ({ success: true as const, message: await messages.getMessage(ctx, await requireActor(ctx, req), req.params.id) }));
+
+  app.post('/messages/:id/cancel', {
+    schema: {
+      summary: 'Cancel a queued message', description: 'Admins, supervisors and agents. Only while it is `queued` (409 once it left); it ends `cancelled`.', tags, security, params: IdParams,
+      response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404, 409) },
+    },
+  }, async (req) => ({ success: true as const, message: await messages.cancelMessage(ctx, await requireActor(ctx, req), req.params.id) }));
+
+  app.get('/devices/:id/chats', {
+    schema: {
+      summary: "A device's chats", description: 'Every role. The most recently active first, each with its last message and unread count; keyset paginated.', tags, security,
+      params: IdParams, querystring: S.ChatListQuery, response: { 200: S.ChatListResponse, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (req) => {
+    const page = await history.listChats(ctx, await requireActor(ctx, req), req.params.id, req.query);
+    return { success: true as const, chats: page.items, next_cursor: page.nextCursor };
+  });
+
+  app.get('/devices/:id/chats/:chat/messages', {
+    schema: {
+      summary: "A chat's messages",
+      description: 'Every role. Newest first (`direction=older`, the default) or oldest first (`direction=newer`), keyset paginated on the message id: pages stay stable and fast at any depth. Edits and deletes are applied to the messages they change rather than listed.',
+      tags, security, params: S.ChatParams, querystring: S.HistoryQuery, response: { 200: S.MessageListResponse, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (req) => {
+    const page = await history.chatMessages(ctx, await requireActor(ctx, req), req.params.id, req.params.chat, req.query);
+    return { success: true as const, messages: page.items, next_cursor: page.nextCursor };
+  });
+
+  app.get('/devices/:id/contacts', {
+    schema: {
+      summary: "A device's contacts", description: 'Every role. People the device exchanged messages with or checked, with their profile names.', tags, security,
+      params: IdParams, querystring: S.ChatListQuery, response: { 200: S.ContactListResponse, ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (req) => {
+    const page = await history.listContacts(ctx, await requireActor(ctx, req), req.params.id, req.query);
+    return { success: true as const, contacts: page.items, next_cursor: page.nextCursor };
+  });
+
+  app.post('/devices/:id/read', {
+    schema: {
+      summary: 'Mark messages read', description: `Admins, supervisors and agents. Marks a chat's received messages read (all, or at most ${L.readIds} named) and sends read receipts. 409 when the device is not connected.`,
+      tags, security, params: IdParams, body: S.ReadBody, response: { 200: S.ReadResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
+    },
+  }, async (req) => ({ success: true as const, read: await actions.markRead(ctx, await requireActor(ctx, req), req.params.id, req.body) }));
+
+  app.post('/devices/:id/check-numbers', {
+    schema: {
+      summary: 'Which numbers are on WhatsApp',
+      description: `Admins, supervisors and agents. At most ${L.checkNumbers} numbers per call and WUTS_CHECK_NUMBERS_PER_MINUTE calls per device per minute (429). 409 when the device is not connected.`,
+      tags, security, params: IdParams, body: S.CheckNumbersBody, response: { 200: S.CheckNumbersResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
+    },
+  }, async (req) => {
+    const results = await actions.checkNumbers(ctx, checkLimit, await requireActor(ctx, req), req.params.id, req.body.numbers);
+    return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid })) };
+  });
+
+  app.post('/devices/:id/presence', {
+    schema: {
+      summary: 'Show typing, recording or online', description: 'Admins, supervisors and agents. typing, recording and paused to one chat; available and unavailable for the account. 409 when the device is not connected.',
+      tags, security, params: IdParams, body: S.PresenceBody, response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
+    },
+  }, async (req) => {
+    await actions.sendPresence(ctx, await requireActor(ctx, req), req.params.id, req.body);
+    return { success: true as const };
+  });
+
+  app.put('/devices/:id/send-interval', {
+    schema: {
+      summary: "Set a device's pace of sending", description: 'Admins. Milliseconds between two sends of this device (jittered by WUTS_SEND_JITTER_PERCENT); null returns to WUTS_SEND_INTERVAL_MS.',
+      tags: ['devices'], security, params: IdParams, body: S.SendIntervalBody, response: { 200: S.SendIntervalResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404) },
+    },
+  }, async (req) => ({ success: true as const, ...(await messages.setSendInterval(ctx, await requireActor(ctx, req), req.params.id, req.body.send_interval_ms)) }));
+}

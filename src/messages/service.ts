@@ -1,0 +1,132 @@
+import type { Static } from 'typebox';
+import type { Actor } from '../auth/actor.js';
+import { tenantUserOf } from '../auth/actor.js';
+import { authorize } from '../auth/policy.js';
+import type { AppContext } from '../context.js';
+import { findDevice, updateDevice, type DeviceRow } from '../devices/repo.js';
+import { AppError, badRequest, conflict, notFound } from '../lib/errors.js';
+import { newId } from '../lib/ids.js';
+import { nowIso } from '../lib/time.js';
+import { checkFields, checkTarget, contentOf, newWaId, type SendBody } from './compose.js';
+import { idempotent, requestHash, type StoredAnswer } from './idempotency.js';
+import { normalizeChatJid } from './jids.js';
+import * as repo from './repo.js';
+import type { MessageDetailResponse } from './schemas.js';
+import { cancelQueued } from './statuses.js';
+import { toApiMessage, type MessageRow } from './view.js';
+
+const tenantUser = (actor: Actor) => tenantUserOf(actor, 'messages');
+
+export async function deviceOf(ctx: AppContext, tenantId: string, deviceId: string): Promise<DeviceRow> {
+  const device = await findDevice(ctx.db.kysely, tenantId, deviceId);
+  if (!device) throw notFound('device');
+  return device;
+}
+
+/** Types that are messages of their own in a chat (the others apply to one). */
+const TIMELINE_TYPES = new Set(['text', 'location', 'contact', 'poll']);
+
+/**
+ * POST /devices/{id}/messages: checks the message, then queues it durably (202). The queue
+ * sends it when the device is connected; the WhatsApp id is fixed now, so a resend after a
+ * crash is the same message to the recipient.
+ */
+export async function acceptMessage(ctx: AppContext, actor: Actor, deviceId: string, body: SendBody, idempotencyKey: string | undefined): Promise<StoredAnswer> {
+  const user = tenantUser(actor);
+  authorize(user, 'messages.send');
+  const tenantId = user.tenantId;
+  const device = await deviceOf(ctx, tenantId, deviceId);
+  checkFields(body);
+  const hash = requestHash(`POST /devices/${deviceId}/messages`, body);
+  const answer = await idempotent(ctx.db.kysely, tenantId, idempotencyKey, hash, ctx.config.idempotencyHours, async (trx) => {
+    if (device.status === 'logged_out') throw conflict('the device is logged out: connect it again (a new QR scan) before sending', 'device_logged_out');
+    const content = contentOf(body);
+    const now = Date.now();
+    let chatJid: string;
+    let target: MessageRow | undefined;
+    if (body.message_id) {
+      target = await repo.findMessage(trx, tenantId, body.message_id);
+      if (!target || target.device_id !== deviceId) throw notFound('message');
+      checkTarget(body, target, now);
+      chatJid = target.chat_jid;
+    } else {
+      chatJid = normalizeChatJid(body.to!);
+    }
+    let quoted: MessageRow | undefined;
+    if (body.reply_to) {
+      quoted = await repo.findMessage(trx, tenantId, body.reply_to);
+      if (!quoted || quoted.device_id !== deviceId) throw notFound('message');
+      if (quoted.chat_jid !== chatJid) throw badRequest('reply_to is a message of another chat', 'chat_mismatch');
+      if (quoted.deleted_at) throw badRequest('that message was deleted', 'message_deleted');
+    }
+    if ((await repo.countQueued(trx, tenantId, deviceId)) >= ctx.config.maxQueuedPerDevice) {
+      throw new AppError(429, 'queue_full', `this device already has ${ctx.config.maxQueuedPerDevice} messages waiting to be sent`, { 'retry-after': '60' });
+    }
+    const at = nowIso(new Date(now));
+    const row: Omit<MessageRow, 'tenant_id'> = {
+      id: newId(now),
+      device_id: deviceId,
+      chat_jid: chatJid,
+      wa_id: newWaId(),
+      from_me: true,
+      sender_jid: null,
+      type: content.type,
+      content_json: JSON.stringify(content),
+      quoted_wa_id: quoted?.wa_id ?? null,
+      quoted_message_id: quoted?.id ?? null,
+      target_wa_id: target?.wa_id ?? null,
+      target_message_id: target?.id ?? null,
+      status: 'queued',
+      reason: null,
+      attempts: 0,
+      next_attempt_at: at,
+      expires_at: nowIso(new Date(now + (body.ttl_seconds ?? ctx.config.messageTtlSeconds) * 1000)),
+      created_by: user.userId,
+      wa_timestamp: null,
+      edited_at: null,
+      deleted_at: null,
+      created_at: at,
+      updated_at: at,
+    };
+    await repo.insertMessage(trx, tenantId, row);
+    await repo.addStatus(trx, tenantId, row.id, 'queued', null, at);
+    if (TIMELINE_TYPES.has(content.type)) await repo.touchChat(trx, tenantId, deviceId, { jid: chatJid, messageId: row.id, at, unread: false });
+    return { statusCode: 202, body: { success: true, message: toApiMessage({ ...row, tenant_id: tenantId }) } };
+  });
+  if (!answer.replayed) ctx.outbound.wake(deviceId);
+  return answer;
+}
+
+type Detail = Static<typeof MessageDetailResponse>['message'];
+
+async function detail(ctx: AppContext, row: MessageRow): Promise<Detail> {
+  const history = await repo.statusHistory(ctx.db.kysely, row.tenant_id, row.id);
+  return { ...toApiMessage(row), status_history: history.map((h) => ({ status: h.status, reason: h.reason, at: new Date(h.created_at).toISOString().replace(/\.\d{3}Z$/, 'Z') })) };
+}
+
+export async function getMessage(ctx: AppContext, actor: Actor, id: string): Promise<Detail> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.read');
+  const row = await repo.findMessage(ctx.db.kysely, user.tenantId, id);
+  if (!row) throw notFound('message');
+  return detail(ctx, row);
+}
+
+/** Cancels a message that is still queued (409 once it has left or finished). */
+export async function cancelMessage(ctx: AppContext, actor: Actor, id: string): Promise<Detail> {
+  const user = tenantUser(actor);
+  authorize(user, 'messages.send');
+  const row = await repo.findMessage(ctx.db.kysely, user.tenantId, id);
+  if (!row) throw notFound('message');
+  const cancelled = await cancelQueued(ctx, user.tenantId, id, 'cancelled by request');
+  if (!cancelled) throw conflict(`the message is ${row.status}: only a queued message can be cancelled`, 'not_queued');
+  return detail(ctx, cancelled);
+}
+
+export async function setSendInterval(ctx: AppContext, actor: Actor, deviceId: string, intervalMs: number | null): Promise<{ send_interval_ms: number | null; effective_ms: number }> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.manage');
+  await deviceOf(ctx, user.tenantId, deviceId);
+  await updateDevice(ctx.db.kysely, user.tenantId, deviceId, { send_interval_ms: intervalMs, updated_at: nowIso() });
+  return { send_interval_ms: intervalMs, effective_ms: intervalMs ?? ctx.config.sendIntervalMs };
+}

@@ -1,0 +1,109 @@
+import type { Transaction } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { Database, MessageStatus } from '../db/schema.js';
+import { withOutbox, type Emit } from '../events/outbox.js';
+import { nowIso } from '../lib/time.js';
+import type { DeliveryStatus, StatusUpdate } from '../whatsapp/messages.js';
+import * as repo from './repo.js';
+import { parseContent, toApiMessage, type MessageRow } from './view.js';
+
+const PROGRESS: MessageStatus[] = ['queued', 'sent', 'delivered', 'read'];
+
+/**
+ * Moves an outbound message forward to `target`, recording every step on the way (a read
+ * receipt for a message still queued records sent, delivered and read), each with its event.
+ */
+async function advance(trx: Transaction<Database>, emit: Emit, row: MessageRow, target: Exclude<DeliveryStatus, 'failed'>): Promise<void> {
+  // a receipt and the sender's ack can race: when the row moved meanwhile, read it again
+  for (let tries = 0; tries < 3; tries++) {
+    const from = PROGRESS.indexOf(row.status);
+    const to = PROGRESS.indexOf(target);
+    if (from < 0 || to <= from) return; // failed, cancelled, inbound, or not a step forward
+    const now = nowIso();
+    if (await repo.transitionMessage(trx, row.tenant_id, row.id, [row.status], { status: target, reason: null, next_attempt_at: null, updated_at: now })) {
+      await recordSteps(trx, emit, row, PROGRESS.slice(from + 1, to + 1), now);
+      return;
+    }
+    const fresh = await repo.findMessage(trx, row.tenant_id, row.id);
+    if (!fresh) return;
+    row = fresh;
+  }
+}
+
+async function recordSteps(trx: Transaction<Database>, emit: Emit, row: MessageRow, steps: MessageStatus[], now: string): Promise<void> {
+  let current = row;
+  for (const status of steps) {
+    await repo.addStatus(trx, row.tenant_id, row.id, status, null, now);
+    const previous = current.status;
+    current = { ...current, status, reason: null, next_attempt_at: null, updated_at: now };
+    if (status === 'sent') {
+      await applyOwnOperation(trx, current, now);
+      await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.sent', data: { message: toApiMessage(current) } });
+    }
+    await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.status', data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: previous, reason: null } });
+  }
+}
+
+/** Once an edit or a delete of ours has left, the stored target shows it. */
+async function applyOwnOperation(trx: Transaction<Database>, row: MessageRow, now: string): Promise<void> {
+  if (!row.target_message_id || (row.type !== 'edit' && row.type !== 'delete')) return;
+  const target = await repo.findMessage(trx, row.tenant_id, row.target_message_id);
+  if (!target) return;
+  if (row.type === 'delete') {
+    await repo.updateMessage(trx, row.tenant_id, target.id, { deleted_at: now, content_json: JSON.stringify({ type: target.type }), updated_at: now });
+    return;
+  }
+  const edit = parseContent(row);
+  const content = parseContent(target);
+  if (edit.type === 'edit' && content.type === 'text') {
+    await repo.updateMessage(trx, row.tenant_id, target.id, { content_json: JSON.stringify({ ...content, text: edit.text }), edited_at: now, updated_at: now });
+  }
+}
+
+/** WhatsApp's server acknowledged the message: it is sent. */
+export async function recordSent(ctx: AppContext, tenantId: string, messageId: string): Promise<void> {
+  await withOutbox(ctx, async (trx, emit) => {
+    const row = await repo.findMessage(trx, tenantId, messageId);
+    if (row) await advance(trx, emit, row, 'sent');
+  });
+}
+
+/** A receipt from WhatsApp about a message this device sent. */
+export async function recordReceipt(ctx: AppContext, tenantId: string, deviceId: string, update: StatusUpdate): Promise<void> {
+  await withOutbox(ctx, async (trx, emit) => {
+    const row = await repo.findByWaId(trx, tenantId, deviceId, update.chatJid, update.waId, true);
+    if (!row) return;
+    if (update.status === 'failed') await fail(trx, emit, row, ['queued', 'sent'], update.reason ?? 'WhatsApp reported an error for this message');
+    else await advance(trx, emit, row, update.status);
+  });
+}
+
+async function fail(trx: Transaction<Database>, emit: Emit, row: MessageRow, from: MessageStatus[], reason: string, status: 'failed' | 'cancelled' = 'failed'): Promise<boolean> {
+  const now = nowIso();
+  if (!(await repo.transitionMessage(trx, row.tenant_id, row.id, from, { status, reason, next_attempt_at: null, updated_at: now }))) return false;
+  await repo.addStatus(trx, row.tenant_id, row.id, status, reason, now);
+  await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.status', data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: row.status, reason } });
+  return true;
+}
+
+/** A queued message failed for good (not on WhatsApp, TTL expired, device logged out...). */
+export async function recordFailed(ctx: AppContext, tenantId: string, messageId: string, reason: string): Promise<void> {
+  await withOutbox(ctx, async (trx, emit) => {
+    const row = await repo.findMessage(trx, tenantId, messageId);
+    if (row) await fail(trx, emit, row, ['queued'], reason);
+  });
+}
+
+/** Cancels a message still queued; answers false when it already left or finished. */
+export async function cancelQueued(ctx: AppContext, tenantId: string, messageId: string, reason: string): Promise<MessageRow | undefined> {
+  return withOutbox(ctx, async (trx, emit) => {
+    const row = await repo.findMessage(trx, tenantId, messageId);
+    if (!row || !(await fail(trx, emit, row, ['queued'], reason, 'cancelled'))) return undefined;
+    return repo.findMessage(trx, tenantId, messageId);
+  });
+}
+
+/** A transient failure: try again at `nextAttemptAt`, keeping the queue's order. */
+export async function recordRetry(ctx: AppContext, tenantId: string, messageId: string, attempts: number, nextAttemptAt: string, reason: string): Promise<void> {
+  await repo.transitionMessage(ctx.db.kysely, tenantId, messageId, ['queued'], { attempts, next_attempt_at: nextAttemptAt, reason, updated_at: nowIso() });
+}

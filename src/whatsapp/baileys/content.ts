@@ -1,0 +1,71 @@
+import type { AnyMessageContent, proto, WAMessage, WAMessageKey } from '@whiskeysockets/baileys';
+import type { MessageContent, MessageRef, OutboundMessage } from '../messages.js';
+
+export function toKey(ref: MessageRef): WAMessageKey {
+  return { remoteJid: ref.chatJid, id: ref.waId, fromMe: ref.fromMe };
+}
+
+function needTarget(message: OutboundMessage): WAMessageKey {
+  if (!message.target) throw new Error(`a ${message.content.type} needs the message it applies to`);
+  return toKey(message.target);
+}
+
+/** What Baileys' sendMessage takes for one of WUTS's outbound messages. */
+export function toSendContent(message: OutboundMessage): AnyMessageContent {
+  const c = message.content;
+  switch (c.type) {
+    case 'text':
+      return {
+        text: c.text,
+        // null, not undefined: undefined makes Baileys fetch the URL itself
+        linkPreview: message.linkPreview
+          ? { 'canonical-url': message.linkPreview.url, 'matched-text': message.linkPreview.url, title: message.linkPreview.title, description: message.linkPreview.description ?? '' }
+          : null,
+      };
+    case 'location':
+      return { location: { degreesLatitude: c.latitude, degreesLongitude: c.longitude, ...(c.name ? { name: c.name } : {}), ...(c.address ? { address: c.address } : {}) } };
+    case 'contact':
+      return { contacts: { displayName: c.name, contacts: [{ displayName: c.name, vcard: c.vcard }] } };
+    case 'poll':
+      return { poll: { name: c.name, values: c.options, selectableCount: c.selectable_count, ...(c.secret ? { messageSecret: Buffer.from(c.secret, 'hex') } : {}) } };
+    case 'reaction':
+      return { react: { text: c.emoji, key: needTarget(message) } };
+    case 'edit':
+      return { text: c.text, edit: needTarget(message) };
+    case 'delete':
+      return { delete: needTarget(message) };
+  }
+}
+
+/** A stored message as WhatsApp's protobuf, to quote it or to send it again on a retry request. */
+export function toProtoMessage(content: MessageContent): proto.IMessage | undefined {
+  switch (content.type) {
+    case 'text':
+      return { conversation: content.text };
+    case 'location':
+      return { locationMessage: { degreesLatitude: content.latitude, degreesLongitude: content.longitude, name: content.name ?? null, address: content.address ?? null } };
+    case 'contact':
+      return { contactMessage: { displayName: content.name, vcard: content.vcard } };
+    case 'poll':
+      return {
+        pollCreationMessage: { name: content.name, options: content.options.map((optionName) => ({ optionName })), selectableOptionsCount: content.selectable_count },
+        ...(content.secret ? { messageContextInfo: { messageSecret: Buffer.from(content.secret, 'hex') } } : {}),
+      };
+    case 'image':
+    case 'video':
+    case 'document':
+      return { conversation: content.caption ?? content.file_name ?? `[${content.type}]` };
+    case 'audio':
+    case 'sticker':
+      return { conversation: `[${content.type}]` };
+    default:
+      return undefined;
+  }
+}
+
+/** The quoted message of a reply, as Baileys' `quoted` option wants it. */
+export function toQuoted(quoted: NonNullable<OutboundMessage['quoted']>): WAMessage | undefined {
+  const message = toProtoMessage(quoted.content);
+  if (!message) return undefined;
+  return { key: toKey(quoted.ref), message };
+}

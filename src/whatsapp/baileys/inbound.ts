@@ -1,0 +1,140 @@
+import { decryptPollVote, isPnUser, isLidUser, jidNormalizedUser, normalizeMessageContent, proto, sha256, type WAMessage } from '@whiskeysockets/baileys';
+import type { InboundMessage, MediaContent, MessageContent, MessageRef, PollContent } from '../messages.js';
+
+/** This device's account, in both addressings (votes are signed with one or the other). */
+export interface Me {
+  pn: string | null;
+  lid: string | null;
+}
+
+export type LookupMessage = (ref: MessageRef) => Promise<MessageContent | undefined>;
+
+const seconds = (value: WAMessage['messageTimestamp']): number => Number(value ?? 0) || Math.floor(Date.now() / 1000);
+
+/** The chat a one-to-one message belongs to, by phone number when WhatsApp told it. */
+export function chatJidOf(key: { remoteJid?: string | null; remoteJidAlt?: string | null }): string | null {
+  const remote = key.remoteJid;
+  if (!remote) return null;
+  if (isLidUser(remote) && key.remoteJidAlt && isPnUser(key.remoteJidAlt)) return jidNormalizedUser(key.remoteJidAlt);
+  if (isPnUser(remote) || isLidUser(remote)) return jidNormalizedUser(remote);
+  return null; // groups, broadcasts and newsletters come later
+}
+
+/**
+ * One received WhatsApp message in WUTS's terms; null for what WUTS does not keep (protocol
+ * messages other than edits and deletes, groups, status updates).
+ */
+export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | undefined, offline: boolean): Promise<InboundMessage | null> {
+  const chatJid = chatJidOf(msg.key);
+  const waId = msg.key.id;
+  const content = normalizeMessageContent(msg.message);
+  if (!chatJid || !waId || !content) return null;
+  const fromMe = !!msg.key.fromMe;
+  const base = {
+    chatJid,
+    waId,
+    fromMe,
+    senderJid: fromMe ? null : chatJid,
+    pushName: msg.pushName ?? null,
+    timestamp: new Date(seconds(msg.messageTimestamp) * 1000).toISOString(),
+    quotedWaId: null as string | null,
+    targetWaId: null as string | null,
+    offline,
+  };
+  const protocol = content.protocolMessage;
+  if (protocol) {
+    const target = protocol.key?.id;
+    if (!target) return null;
+    if (protocol.type === proto.Message.ProtocolMessage.Type.REVOKE) return { ...base, targetWaId: target, content: { type: 'delete' } };
+    if (protocol.type === proto.Message.ProtocolMessage.Type.MESSAGE_EDIT) {
+      const edited = normalizeMessageContent(protocol.editedMessage);
+      const text = edited?.conversation ?? edited?.extendedTextMessage?.text ?? edited?.imageMessage?.caption ?? edited?.videoMessage?.caption;
+      return typeof text === 'string' ? { ...base, targetWaId: target, content: { type: 'edit', text } } : null;
+    }
+    return null;
+  }
+  if (content.reactionMessage) {
+    const target = content.reactionMessage.key?.id;
+    return target ? { ...base, targetWaId: target, content: { type: 'reaction', emoji: content.reactionMessage.text ?? '' } } : null;
+  }
+  if (content.pollUpdateMessage) {
+    const pollKey = content.pollUpdateMessage.pollCreationMessageKey;
+    if (!pollKey?.id || !content.pollUpdateMessage.vote) return null;
+    const pollRef: MessageRef = { chatJid, waId: pollKey.id, fromMe: !!pollKey.fromMe, senderJid: pollKey.fromMe ? null : chatJid };
+    const poll = await lookup?.(pollRef);
+    if (!poll || poll.type !== 'poll' || !poll.secret) return null;
+    const options = readVote(content.pollUpdateMessage.vote, poll, { pollId: pollKey.id, creators: pollKey.fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid], voters: fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid] });
+    return options ? { ...base, targetWaId: pollKey.id, content: { type: 'poll_vote', options } } : null;
+  }
+  const parsed = readContent(content);
+  if (!parsed) return null;
+  return { ...base, quotedWaId: parsed.quotedWaId, content: parsed.content };
+}
+
+function readContent(c: proto.IMessage): { content: MessageContent; quotedWaId: string | null } | null {
+  if (typeof c.conversation === 'string') return { content: { type: 'text', text: c.conversation }, quotedWaId: null };
+  if (c.extendedTextMessage) return { content: { type: 'text', text: c.extendedTextMessage.text ?? '' }, quotedWaId: c.extendedTextMessage.contextInfo?.stanzaId ?? null };
+  if (c.locationMessage || c.liveLocationMessage) {
+    const l = (c.locationMessage ?? c.liveLocationMessage)!;
+    const loc = l as proto.Message.ILocationMessage;
+    return {
+      content: { type: 'location', latitude: l.degreesLatitude ?? 0, longitude: l.degreesLongitude ?? 0, ...(loc.name ? { name: loc.name } : {}), ...(loc.address ? { address: loc.address } : {}) },
+      quotedWaId: l.contextInfo?.stanzaId ?? null,
+    };
+  }
+  if (c.contactMessage) return { content: { type: 'contact', name: c.contactMessage.displayName ?? '', vcard: c.contactMessage.vcard ?? '' }, quotedWaId: c.contactMessage.contextInfo?.stanzaId ?? null };
+  if (c.contactsArrayMessage) {
+    const first = c.contactsArrayMessage.contacts?.[0];
+    return { content: { type: 'contact', name: c.contactsArrayMessage.displayName ?? first?.displayName ?? '', vcard: first?.vcard ?? '' }, quotedWaId: null };
+  }
+  const poll = c.pollCreationMessage ?? c.pollCreationMessageV2 ?? c.pollCreationMessageV3;
+  if (poll) {
+    const secret = c.messageContextInfo?.messageSecret;
+    const content: PollContent = {
+      type: 'poll',
+      name: poll.name ?? '',
+      options: (poll.options ?? []).map((o) => o.optionName ?? ''),
+      selectable_count: poll.selectableOptionsCount ?? 0,
+      ...(secret?.length ? { secret: Buffer.from(secret).toString('hex') } : {}),
+    };
+    return { content, quotedWaId: poll.contextInfo?.stanzaId ?? null };
+  }
+  const media = readMedia(c);
+  if (media) return media;
+  const waType = Object.keys(c).find((k) => k !== 'messageContextInfo' && k !== 'senderKeyDistributionMessage');
+  return waType ? { content: { type: 'unsupported', wa_type: waType }, quotedWaId: null } : null;
+}
+
+function readMedia(c: proto.IMessage): { content: MediaContent; quotedWaId: string | null } | null {
+  const size = (n: unknown) => (n === null || n === undefined ? undefined : Number(n));
+  if (c.imageMessage) return { content: { type: 'image', mimetype: c.imageMessage.mimetype ?? null, caption: c.imageMessage.caption ?? undefined, size: size(c.imageMessage.fileLength) }, quotedWaId: c.imageMessage.contextInfo?.stanzaId ?? null };
+  if (c.videoMessage) return { content: { type: 'video', mimetype: c.videoMessage.mimetype ?? null, caption: c.videoMessage.caption ?? undefined, size: size(c.videoMessage.fileLength), seconds: c.videoMessage.seconds ?? undefined }, quotedWaId: c.videoMessage.contextInfo?.stanzaId ?? null };
+  if (c.audioMessage) return { content: { type: 'audio', mimetype: c.audioMessage.mimetype ?? null, size: size(c.audioMessage.fileLength), seconds: c.audioMessage.seconds ?? undefined, voice_note: !!c.audioMessage.ptt }, quotedWaId: c.audioMessage.contextInfo?.stanzaId ?? null };
+  if (c.documentMessage) return { content: { type: 'document', mimetype: c.documentMessage.mimetype ?? null, caption: c.documentMessage.caption ?? undefined, file_name: c.documentMessage.fileName ?? undefined, size: size(c.documentMessage.fileLength) }, quotedWaId: c.documentMessage.contextInfo?.stanzaId ?? null };
+  if (c.stickerMessage) return { content: { type: 'sticker', mimetype: c.stickerMessage.mimetype ?? null, size: size(c.stickerMessage.fileLength) }, quotedWaId: null };
+  return null;
+}
+
+/**
+ * The option names a vote chose. Votes are encrypted with the poll's secret and bound to the
+ * creator's and voter's jids, in the addressing (phone number or LID) the voter used: try both.
+ */
+function readVote(vote: proto.Message.IPollEncValue, poll: PollContent, jids: { pollId: string; creators: Array<string | null | undefined>; voters: Array<string | null | undefined> }): string[] | null {
+  if (!vote.encPayload || !vote.encIv || !poll.secret) return null;
+  const pollEncKey = Buffer.from(poll.secret, 'hex');
+  const byHash = new Map(poll.options.map((name) => [Buffer.from(sha256(Buffer.from(name))).toString('hex'), name]));
+  const normalize = (j: string | null | undefined) => (j ? jidNormalizedUser(j) : null);
+  const creators = [...new Set(jids.creators.map(normalize).filter((j): j is string => !!j))];
+  const voters = [...new Set(jids.voters.map(normalize).filter((j): j is string => !!j))];
+  for (const pollCreatorJid of creators) {
+    for (const voterJid of voters) {
+      try {
+        const decoded = decryptPollVote({ encPayload: vote.encPayload, encIv: vote.encIv }, { pollCreatorJid, pollMsgId: jids.pollId, pollEncKey, voterJid });
+        return (decoded.selectedOptions ?? []).map((h) => byHash.get(Buffer.from(h).toString('hex'))).filter((n): n is string => n !== undefined);
+      } catch {
+        // wrong jid pair: the GCM tag does not match; try the next
+      }
+    }
+  }
+  return null;
+}

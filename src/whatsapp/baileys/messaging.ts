@@ -1,0 +1,181 @@
+import { jidNormalizedUser, type BinaryNode, type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
+import { proto } from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import { SendError, type DeliveryStatus, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState, type StatusUpdate } from '../messages.js';
+import type { SessionEvents } from '../provider.js';
+import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
+import { chatJidOf, toInbound, type Me } from './inbound.js';
+
+const STATUS: Partial<Record<number, DeliveryStatus>> = {
+  [proto.WebMessageInfo.Status.ERROR]: 'failed',
+  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
+  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
+  [proto.WebMessageInfo.Status.READ]: 'read',
+  [proto.WebMessageInfo.Status.PLAYED]: 'read',
+};
+
+/** Errors WhatsApp answers in a message ack that sending again will not cure. */
+const PERMANENT_ACK_ERRORS: Record<string, string> = {
+  '400': 'WhatsApp refused the message as malformed (400)',
+  '404': 'not on WhatsApp: the recipient does not exist (404)',
+  '463': 'WhatsApp refused the message: this account may not start new chats (463)',
+  '479': 'WhatsApp refused the message (479)',
+};
+
+interface PendingAck {
+  resolve: () => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The messaging half of one device session: sends and waits for the server's ack, turns
+ * Baileys' message and receipt events into WUTS's, and keeps their order.
+ */
+export class SessionMessaging {
+  private readonly pendingAcks = new Map<string, PendingAck>();
+  /** Inbound batches are handed over one after another, in arrival order. */
+  private inbound: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: WASocket,
+    private readonly events: SessionEvents,
+    private readonly logger: Logger,
+    private readonly ackTimeoutMs: number,
+  ) {
+    socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
+    socket.ev.on('messages.upsert', ({ messages, type }) => this.onUpsert(messages, type === 'append'));
+    socket.ev.on('messages.update', (updates) => this.onUpdates(updates));
+    socket.ev.on('presence.update', ({ id, presences }) => {
+      for (const [participant, p] of Object.entries(presences)) {
+        const state = p.lastKnownPresence === 'composing' ? 'typing' : p.lastKnownPresence;
+        if (['available', 'unavailable', 'typing', 'recording', 'paused'].includes(state)) {
+          this.events.onPresence?.({ chatJid: jidNormalizedUser(id), participantJid: jidNormalizedUser(participant), state: state as PresenceState });
+        }
+      }
+    });
+  }
+
+  private me(): Me {
+    const user = this.socket.user;
+    return { pn: user?.id ? jidNormalizedUser(user.id) : null, lid: user?.lid ? jidNormalizedUser(user.lid) : null };
+  }
+
+  async send(message: OutboundMessage): Promise<void> {
+    const acked = this.waitForAck(message.waId);
+    try {
+      const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
+      await this.socket.sendMessage(message.chatJid, toSendContent(message), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
+    } catch (err) {
+      this.dropAck(message.waId);
+      throw classifySendError(err);
+    }
+    await acked;
+  }
+
+  async markRead(refs: MessageRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    await this.socket.readMessages(refs.map((r) => ({ ...toKey(r), ...(r.senderJid && r.senderJid !== r.chatJid ? { participant: r.senderJid } : {}) })));
+  }
+
+  async checkNumbers(phones: string[]): Promise<NumberCheck[]> {
+    const results = (await this.socket.onWhatsApp(...phones)) ?? [];
+    const byPhone = new Map(results.map((r) => [r.jid.split('@')[0]!.split(':')[0]!, r]));
+    return phones.map((phone) => {
+      const found = byPhone.get(phone);
+      return { phone, on_whatsapp: !!found?.exists, jid: found?.exists ? jidNormalizedUser(found.jid) : null };
+    });
+  }
+
+  async sendPresence(state: PresenceState, chatJid?: string): Promise<void> {
+    const type = state === 'typing' ? 'composing' : state;
+    await this.socket.sendPresenceUpdate(type, chatJid);
+  }
+
+  /** The session closed: sends still waiting for an ack fail as transient (they are sent again). */
+  close(): void {
+    for (const [id, pending] of this.pendingAcks) {
+      clearTimeout(pending.timer);
+      pending.reject(new SendError('the connection closed before WhatsApp acknowledged the message', false));
+      this.pendingAcks.delete(id);
+    }
+  }
+
+  private waitForAck(waId: string): Promise<void> {
+    this.dropAck(waId);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingAcks.delete(waId);
+        reject(new SendError(`WhatsApp did not acknowledge the message within ${this.ackTimeoutMs} ms`, false));
+      }, this.ackTimeoutMs);
+      this.pendingAcks.set(waId, { resolve, reject, timer });
+    });
+  }
+
+  private dropAck(waId: string): void {
+    const pending = this.pendingAcks.get(waId);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pendingAcks.delete(waId);
+    pending.resolve();
+  }
+
+  private onAck(node: BinaryNode): void {
+    const id = node.attrs.id;
+    const pending = id ? this.pendingAcks.get(id) : undefined;
+    if (!id || !pending) return;
+    clearTimeout(pending.timer);
+    this.pendingAcks.delete(id);
+    const error = node.attrs.error;
+    if (!error) return pending.resolve();
+    const permanent = PERMANENT_ACK_ERRORS[error];
+    pending.reject(new SendError(permanent ?? `WhatsApp refused the message (${error})`, !!permanent));
+  }
+
+  private onUpsert(messages: WAMessage[], offline: boolean): void {
+    const handler = this.events.onMessages;
+    if (!handler) return;
+    const me = this.me();
+    this.inbound = this.inbound
+      .then(async () => {
+        const batch = [];
+        for (const m of messages) {
+          const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
+          const chatJid = chatJidOf(m.key);
+          if (status && chatJid && m.key.id) this.events.onStatuses?.([{ chatJid, waId: m.key.id, status }]);
+          const inbound = await toInbound(m, me, this.events.lookupMessage?.bind(this.events), offline);
+          if (inbound) batch.push(inbound);
+        }
+        if (batch.length) await handler.call(this.events, batch);
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'storing received messages failed'));
+  }
+
+  private onUpdates(updates: WAMessageUpdate[]): void {
+    const statuses: StatusUpdate[] = [];
+    for (const { key, update } of updates) {
+      const status = typeof update.status === 'number' ? STATUS[update.status] : undefined;
+      const chatJid = chatJidOf(key);
+      if (key.fromMe && status && chatJid && key.id) statuses.push({ chatJid, waId: key.id, status });
+    }
+    if (statuses.length) this.events.onStatuses?.(statuses);
+  }
+
+  /** Baileys asks for a message to send again (a recipient could not decrypt it). */
+  async getMessage(key: { remoteJid?: string | null; remoteJidAlt?: string | null; id?: string | null; fromMe?: boolean | null }): Promise<proto.IMessage | undefined> {
+    const chatJid = chatJidOf(key);
+    if (!chatJid || !key.id || !this.events.lookupMessage) return undefined;
+    const content = await this.events.lookupMessage({ chatJid, waId: key.id, fromMe: !!key.fromMe, senderJid: key.fromMe ? null : chatJid });
+    return content ? toProtoMessage(content) : undefined;
+  }
+}
+
+function classifySendError(err: unknown): SendError {
+  if (err instanceof SendError) return err;
+  const message = (err as Error)?.message ?? String(err);
+  const status = (err as { output?: { statusCode?: number } })?.output?.statusCode;
+  // Baileys throws this when no device of the recipient could be found or encrypted for
+  if (/no sessions|All encryptions failed/i.test(message)) return new SendError(`not on WhatsApp, or no device could be reached: ${message}`, false);
+  if (status === 400 || status === 404) return new SendError(message, true);
+  return new SendError(message, false);
+}

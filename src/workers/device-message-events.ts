@@ -1,0 +1,32 @@
+import type { AppContext } from '../context.js';
+import { withOutbox } from '../events/outbox.js';
+import { storeInbound } from '../messages/inbound-store.js';
+import * as repo from '../messages/repo.js';
+import { recordReceipt } from '../messages/statuses.js';
+import { parseContent } from '../messages/view.js';
+import type { SessionEvents } from '../whatsapp/provider.js';
+
+type MessageEvents = Required<Pick<SessionEvents, 'onMessages' | 'onStatuses' | 'onPresence' | 'lookupMessage'>>;
+
+/**
+ * What a device's session reports about messages, written to the database: received
+ * messages, receipts (in order, after the device's earlier writes) and presence.
+ */
+export function deviceMessageEvents(ctx: AppContext, tenantId: string, deviceId: string, serial: (work: () => Promise<void>) => void): MessageEvents {
+  return {
+    onMessages: (messages) => storeInbound(ctx, tenantId, deviceId, messages),
+    onStatuses: (updates) =>
+      serial(async () => {
+        for (const update of updates) await recordReceipt(ctx, tenantId, deviceId, update);
+      }),
+    onPresence: (presence) => {
+      void withOutbox(ctx, async (_trx, emit) => {
+        await emit({ tenantId, deviceId, type: 'chat.presence', data: { chat_jid: presence.chatJid, participant_jid: presence.participantJid, state: presence.state } });
+      }).catch((err: unknown) => ctx.logger.warn({ err, deviceId }, 'recording a presence failed'));
+    },
+    lookupMessage: async (ref) => {
+      const row = await repo.findByWaId(ctx.db.kysely, tenantId, deviceId, ref.chatJid, ref.waId, ref.fromMe);
+      return row && !row.deleted_at ? parseContent(row) : undefined;
+    },
+  };
+}

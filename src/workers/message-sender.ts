@@ -1,0 +1,191 @@
+import type { AppContext } from '../context.js';
+import { findDevice } from '../devices/repo.js';
+import { purgeIdempotencyKeys } from '../messages/idempotency.js';
+import { phoneOf } from '../messages/jids.js';
+import { fetchLinkPreview } from '../messages/link-preview.js';
+import * as repo from '../messages/repo.js';
+import { recordFailed, recordRetry, recordSent } from '../messages/statuses.js';
+import { parseContent, type MessageRow } from '../messages/view.js';
+import { nowIso } from '../lib/time.js';
+import { SendError, type MessageRef, type OutboundMessage } from '../whatsapp/messages.js';
+import type { DeviceSession } from '../whatsapp/provider.js';
+import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from './outbound-sweeps.js';
+
+/** A device's live session on this node, if it holds one. */
+export type LiveSessionLookup = (deviceId: string) => { tenantId: string; session: DeviceSession } | undefined;
+
+const SWEEP_MS = 5_000;
+/** A contact's "on WhatsApp" answer is trusted this long before it is checked again. */
+const NUMBER_CHECK_TTL_MS = 24 * 3600_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+interface DeviceLoop {
+  running: boolean;
+  /** Wakes the loop from a wait (a new message, a reconnect). */
+  poke: () => void;
+  lastSentAt: number;
+}
+
+const ref = (row: MessageRow): MessageRef => ({ chatJid: row.chat_jid, waId: row.wa_id, fromMe: row.from_me, senderJid: row.sender_jid });
+
+/**
+ * The outbound queue's worker: for each device this node holds, sends its queued messages
+ * one at a time in id order, paced, and records each outcome. A message stays `queued` until
+ * WhatsApp's server acknowledged it, so a crash mid-send sends it again with the same id.
+ */
+export class MessageSender {
+  private readonly loops = new Map<string, DeviceLoop>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private sessions: LiveSessionLookup = () => undefined;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  /** Starts the periodic sweep; `sessions` tells which devices this node holds. */
+  start(sessions: LiveSessionLookup): void {
+    this.sessions = sessions;
+    this.stopped = false;
+    const tick = () => {
+      this.sweepTimer = setTimeout(() => void this.sweep().finally(() => !this.stopped && tick()), SWEEP_MS);
+      this.sweepTimer.unref();
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    for (const loop of this.loops.values()) loop.poke();
+    for (let i = 0; i < 200 && [...this.loops.values()].some((l) => l.running); i++) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /** Something may be sendable for the device now: a message was queued, or it connected. */
+  wake(deviceId: string): void {
+    if (this.stopped) return;
+    let loop = this.loops.get(deviceId);
+    if (!loop) {
+      loop = { running: false, poke: () => {}, lastSentAt: 0 };
+      this.loops.set(deviceId, loop);
+    }
+    if (loop.running) return loop.poke();
+    void this.run(deviceId, loop);
+  }
+
+  private async run(deviceId: string, loop: DeviceLoop): Promise<void> {
+    loop.running = true;
+    try {
+      while (!this.stopped) {
+        const live = this.sessions(deviceId);
+        if (!live?.session.isOpen) return;
+        const head = await repo.nextQueued(this.ctx.db.kysely, live.tenantId, deviceId);
+        if (!head) return;
+        const now = Date.now();
+        if (head.expires_at && Date.parse(head.expires_at) <= now) {
+          await recordFailed(this.ctx, live.tenantId, head.id, 'ttl_expired: not sent before its time to live ran out');
+          continue;
+        }
+        const due = Math.max(head.next_attempt_at ? Date.parse(head.next_attempt_at) : now, loop.lastSentAt + (await this.pause(live.tenantId, deviceId)));
+        if (due > now) {
+          await this.sleep(loop, Math.min(due - now, SWEEP_MS));
+          if (Date.now() < due) continue; // poked early: look at the queue again
+        }
+        await this.attempt(live.tenantId, live.session, head);
+        loop.lastSentAt = Date.now();
+      }
+    } catch (err) {
+      this.ctx.logger.error({ err, deviceId }, 'outbound queue loop failed; the sweep restarts it');
+    } finally {
+      loop.running = false;
+      loop.poke = () => {};
+    }
+  }
+
+  /** The device's pause between sends, jittered. */
+  private async pause(tenantId: string, deviceId: string): Promise<number> {
+    const device = await findDevice(this.ctx.db.kysely, tenantId, deviceId);
+    const base = device?.send_interval_ms ?? this.ctx.config.sendIntervalMs;
+    const jitter = this.ctx.config.sendJitterPercent / 100;
+    return Math.max(0, base * (1 + (Math.random() * 2 - 1) * jitter));
+  }
+
+  private sleep(loop: DeviceLoop, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        loop.poke = () => {};
+        resolve();
+      }
+      loop.poke = done;
+    });
+  }
+
+  private async attempt(tenantId: string, session: DeviceSession, row: MessageRow): Promise<void> {
+    try {
+      const message = await this.outboundOf(tenantId, row);
+      const refusal = await this.recipientRefusal(tenantId, session, row);
+      if (refusal) return await recordFailed(this.ctx, tenantId, row.id, refusal);
+      await session.send(message);
+      await recordSent(this.ctx, tenantId, row.id);
+    } catch (err) {
+      const permanent = err instanceof SendError && err.permanent;
+      const reason = (err as Error).message.slice(0, 300);
+      const attempts = row.attempts + 1;
+      if (permanent) return recordFailed(this.ctx, tenantId, row.id, reason);
+      if (attempts >= this.ctx.config.sendMaxAttempts) return recordFailed(this.ctx, tenantId, row.id, `gave up after ${attempts} attempts: ${reason}`);
+      const backoff = Math.min(BACKOFF_MAX_MS, 1000 * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
+      this.ctx.logger.warn({ messageId: row.id, attempts, reason }, 'sending failed; trying again');
+      await recordRetry(this.ctx, tenantId, row.id, attempts, nowIso(new Date(Date.now() + backoff)), reason);
+    }
+  }
+
+  /** The message as the provider sends it: its content, what it quotes or applies to. */
+  private async outboundOf(tenantId: string, row: MessageRow): Promise<OutboundMessage> {
+    const db = this.ctx.db.kysely;
+    const content = parseContent(row) as OutboundMessage['content'];
+    const message: OutboundMessage = { chatJid: row.chat_jid, waId: row.wa_id, content };
+    if (row.quoted_message_id) {
+      const quoted = await repo.findMessage(db, tenantId, row.quoted_message_id);
+      if (quoted) message.quoted = { ref: ref(quoted), content: parseContent(quoted) };
+    }
+    if (row.target_message_id) {
+      const target = await repo.findMessage(db, tenantId, row.target_message_id);
+      if (!target) throw new SendError('the message it applies to no longer exists', true);
+      message.target = ref(target);
+    }
+    if (content.type === 'text' && content.link_preview) {
+      message.linkPreview = await fetchLinkPreview(content.text, this.ctx.config.allowPrivateWebhooks).catch(() => undefined);
+    }
+    return message;
+  }
+
+  /** Why WhatsApp would not deliver to this chat (not on WhatsApp), checked once a day per contact. */
+  private async recipientRefusal(tenantId: string, session: DeviceSession, row: MessageRow): Promise<string | null> {
+    const phone = phoneOf(row.chat_jid);
+    if (!phone || !['text', 'location', 'contact', 'poll'].includes(row.type)) return null;
+    const db = this.ctx.db.kysely;
+    const contact = await repo.findContact(db, tenantId, row.device_id, row.chat_jid);
+    const fresh = contact?.checked_at && Date.now() - Date.parse(contact.checked_at) < NUMBER_CHECK_TTL_MS;
+    let onWhatsApp = fresh ? contact.on_whatsapp : null;
+    if (onWhatsApp === null || onWhatsApp === undefined) {
+      const [result] = await session.checkNumbers([phone]);
+      onWhatsApp = !!result?.on_whatsapp;
+      await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: nowIso() });
+    }
+    return onWhatsApp ? null : `not_on_whatsapp: ${phone} is not on WhatsApp`;
+  }
+
+  /** Fails what can no longer be sent, wakes devices with due messages, forgets old idempotency keys. */
+  async sweep(): Promise<void> {
+    const db = this.ctx.db.kysely;
+    try {
+      const now = nowIso();
+      for (const m of await expiredQueued(db, now, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, 'ttl_expired: not sent before its time to live ran out');
+      for (const m of await queuedOfLoggedOutDevices(db, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, 'device_logged_out: the device was unlinked before the message could be sent');
+      for (const deviceId of await devicesWithDueMessages(db, now)) if (this.sessions(deviceId)) this.wake(deviceId);
+      await purgeIdempotencyKeys(db, nowIso(new Date(Date.now() - this.ctx.config.idempotencyHours * 3600_000)));
+    } catch (err) {
+      this.ctx.logger.error({ err }, 'outbound queue sweep failed');
+    }
+  }
+}
