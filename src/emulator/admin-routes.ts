@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AccountError } from './accounts.js';
 import * as S from './admin-schemas.js';
-import { BadRequestError, NotFoundError, type EmulatorService } from './emulator.js';
+import { messageRoutes } from './admin-message-routes.js';
+import { BadRequestError, NotFoundError, SendFailedError, type EmulatorService } from './emulator.js';
 import { LinkError } from './linking.js';
 
 const ok = <T extends Record<string, unknown>>(body: T) => ({ success: true as const, ...body });
@@ -13,6 +14,7 @@ const tags = ['emulator'];
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
     if (err.validation) return reply.status(400).send({ success: false, error: err.message, code: 'invalid_request' });
+    if (err instanceof SendFailedError) return reply.status(502).send({ success: false, error: err.message, code: err.code });
     if (err instanceof NotFoundError && !(err instanceof BadRequestError)) return reply.status(404).send({ success: false, error: err.message, code: err.code });
     if (err instanceof BadRequestError) return reply.status(400).send({ success: false, error: err.message, code: err.code });
     if (err instanceof AccountError) {
@@ -87,61 +89,7 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
     },
   );
 
-  app.post<{ Params: { phone: string }; Body: { to: string; text: string } }>(
-    '/admin/accounts/:phone/messages',
-    {
-      schema: {
-        tags,
-        summary: 'Send a text message from the account (end-to-end encrypted, by its phone client)',
-        params: S.PhoneParams,
-        body: S.SendBody,
-        response: { 201: Type.Object({ success: Type.Literal(true), message: S.Sent }), ...errors },
-      },
-    },
-    async (req, reply) => {
-      const sent = await service.send(req.params.phone, req.body.to, req.body.text);
-      return reply.status(201).send(ok({ message: sentView(sent) }));
-    },
-  );
-
-  app.get<{ Params: { phone: string }; Querystring: { limit?: number } }>(
-    '/admin/accounts/:phone/messages',
-    {
-      schema: {
-        tags,
-        summary: 'Messages the account received, and the status (receipts) of those it sent; newest last',
-        params: S.PhoneParams,
-        querystring: S.LimitQuery,
-        response: { 200: Type.Object({ success: Type.Literal(true), received: Type.Array(S.Received), sent: Type.Array(S.Sent) }), ...errors },
-      },
-    },
-    async (req) => {
-      const account = service.account(req.params.phone);
-      const limit = req.query.limit ?? 50;
-      return ok({
-        received: account.received.slice(-limit).map((m) => ({ id: m.id, from: m.from, from_jid: m.fromJid, text: m.text, type: m.type, timestamp: m.timestamp, read: m.read })),
-        sent: account.sent.slice(-limit).map(sentView),
-      });
-    },
-  );
-
-  app.post<{ Params: { phone: string }; Body: { ids?: string[] } }>(
-    '/admin/accounts/:phone/read',
-    {
-      // an empty body means "all unread"
-      preValidation: async (req) => {
-        if (req.body === undefined || req.body === null) req.body = {};
-      },
-      schema: {
-        tags,
-        summary: 'Mark received messages read: sends read receipts to their senders',
-        params: S.PhoneParams,
-        body: S.ReadBody,
-        response: { 200: Type.Object({ success: Type.Literal(true), read: Type.Array(Type.String()) }), ...errors },
-      },
-    },
-    async (req) => ok({ read: (await service.markRead(req.params.phone, req.body?.ids)).map((m) => m.id) }),
-  );
+  messageRoutes(app, service);
 
   app.get<{ Params: { phone: string } }>(
     '/admin/accounts/:phone/devices',
@@ -178,8 +126,4 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
     },
     async () => ok({ ws_url: service.wsUrl, cert_root_public_key: Buffer.from(service.hub.state.certRoot.public).toString('hex') }),
   );
-}
-
-function sentView(m: { id: string; to: string; toJid: string; text: string; status: string; timestamp: string; updatedAt: string; error?: string }) {
-  return { id: m.id, to: m.to, to_jid: m.toJid, text: m.text, status: m.status, timestamp: m.timestamp, updated_at: m.updatedAt, ...(m.error ? { error: m.error } : {}) };
 }

@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import { LIMITS } from './model.js';
 
 export const ErrorBody = Type.Object({ success: Type.Literal(false), error: Type.String(), code: Type.String() });
 
@@ -27,27 +26,6 @@ export const Device = Type.Object({
   pre_keys: Type.Integer(),
 });
 
-export const Received = Type.Object({
-  id: Type.String(),
-  from: Type.String({ description: 'sender phone number' }),
-  from_jid: Type.String(),
-  text: Type.Union([Type.String(), Type.Null()]),
-  type: Type.String({ description: 'WhatsApp message type, e.g. conversation, extendedTextMessage, reactionMessage' }),
-  timestamp: Type.String(),
-  read: Type.Boolean(),
-});
-
-export const Sent = Type.Object({
-  id: Type.String(),
-  to: Type.String(),
-  to_jid: Type.String(),
-  text: Type.String(),
-  status: Type.Union(['pending', 'sent', 'delivered', 'read', 'played', 'failed'].map((s) => Type.Literal(s))),
-  timestamp: Type.String(),
-  updated_at: Type.String(),
-  error: Type.Optional(Type.String()),
-});
-
 export const TrafficItem = Type.Object({
   at: Type.String(),
   direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
@@ -66,13 +44,6 @@ export const PairBody = Type.Object(
   {
     phone: Phone,
     code: Type.String({ pattern: '^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$', description: 'the 8-character pairing code the device shows (Baileys: requestPairingCode), with or without the dash; typed upper case' }),
-  },
-  { additionalProperties: false },
-);
-export const SendBody = Type.Object(
-  {
-    to: Type.String({ minLength: 6, maxLength: 100, description: 'recipient phone digits, or a jid (…@s.whatsapp.net or …@lid)' }),
-    text: Type.String({ minLength: 1, maxLength: LIMITS.textChars }),
   },
   { additionalProperties: false },
 );

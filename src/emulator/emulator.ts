@@ -3,19 +3,13 @@ import { deviceJid, userJid } from './accounts.js';
 import type { Hub } from './hub.js';
 import { linkByQr } from './linking.js';
 import { linkByCode } from './pairing-code.js';
-import type { AccountRecord, DeviceRecord } from './model.js';
+import type { AccountRecord, DeviceRecord, SentMessage } from './model.js';
 import { AccountPhone } from './phone.js';
+import type { ActionResult } from './phone-actions.js';
+import { outgoingContent, type SendRequest } from './send-request.js';
+import { BadRequestError, NotFoundError } from './errors.js';
 
-export class NotFoundError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export class BadRequestError extends NotFoundError {}
+export { NotFoundError, BadRequestError, SendFailedError } from './errors.js';
 
 /** What the admin API and the CLI can do with the emulator; the HTTP layer stays thin. */
 export class EmulatorService {
@@ -60,11 +54,29 @@ export class EmulatorService {
     return linkByCode(this.hub, phone, code);
   }
 
-  async send(phone: string, to: string, text: string) {
+  /** Sends a text, location, contact or poll from the account's phone, as a reply when `quoted_id` names a message. */
+  async send(phone: string, req: SendRequest): Promise<SentMessage> {
     const account = this.account(phone);
-    const target = to.includes('@') ? this.hub.registry.resolve(to) : this.hub.registry.get(to);
-    if (!target) throw new NotFoundError('recipient_not_found', `no account ${to} in this emulator`);
-    return this.phoneFor(account).send(to, text);
+    const content = outgoingContent(req);
+    const target = req.to.includes('@') ? this.hub.registry.resolve(req.to) : this.hub.registry.get(req.to);
+    if (!target) throw new NotFoundError('recipient_not_found', `no account ${req.to} in this emulator`);
+    return this.phoneFor(account).actions.send(req.to, content, req.quoted_id);
+  }
+
+  react(phone: string, id: string, emoji: string): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.react(id, emoji);
+  }
+
+  edit(phone: string, id: string, text: string): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.edit(id, text);
+  }
+
+  deleteMessage(phone: string, id: string): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.remove(id);
+  }
+
+  vote(phone: string, id: string, options: string[]): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.vote(id, options);
   }
 
   async markRead(phone: string, ids?: string[]) {

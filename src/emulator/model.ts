@@ -61,12 +61,67 @@ export interface SerializedAuth {
   keys: Record<string, Record<string, unknown>>;
 }
 
-export interface ReceivedMessage {
+export interface GeoLocation {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+}
+
+export interface ContactCard {
+  name: string;
+  vcard: string;
+}
+
+export interface PollSpec {
+  name: string;
+  options: string[];
+  /** 0 = any number of options */
+  selectableCount: number;
+}
+
+export interface Reaction {
+  /** phone number of who reacted */
+  from: string;
+  emoji: string;
+  at: string;
+}
+
+export interface PollVote {
+  /** phone number of the voter */
+  from: string;
+  /** option names; empty = the vote was withdrawn */
+  options: string[];
+  at: string;
+}
+
+/** What a stored message shows; received and sent records share it. */
+export interface MessageBody {
+  /** text, location, contact, poll, reaction, or the proto key name of anything else (imageMessage, ...) */
+  type: string;
+  /** the text, or the caption, or the emoji of a reaction; null when there is none */
+  text: string | null;
+  location?: GeoLocation;
+  contact?: ContactCard;
+  poll?: PollSpec;
+  /** id of the message this one replies to */
+  quotedId?: string;
+  /** id of the message a reaction points at, for a reaction whose target this account does not have */
+  targetId?: string;
+  edited?: boolean;
+  deleted?: boolean;
+  reactions?: Reaction[];
+  votes?: PollVote[];
+  /** the poll's messageContextInfo.messageSecret: the key of its votes */
+  pollSecret?: Uint8Array;
+  /** the whole proto.Message, base64: to quote it, and to answer retry receipts */
+  content?: string;
+}
+
+export interface ReceivedMessage extends MessageBody {
   id: string;
   from: string;
   fromJid: string;
-  text: string | null;
-  type: string;
   timestamp: string;
   read: boolean;
   /** the chat key as the phone's client knows it, to send the read receipt */
@@ -75,11 +130,10 @@ export interface ReceivedMessage {
 
 export type SentStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 
-export interface SentMessage {
+export interface SentMessage extends MessageBody {
   id: string;
   to: string;
   toJid: string;
-  text: string;
   status: SentStatus;
   timestamp: string;
   updatedAt: string;
@@ -97,6 +151,18 @@ export const LIMITS = {
   frameBytes: 4 * 1024 * 1024,
   httpBodyBytes: 64 * 1024,
   textChars: 4_096,
+  /** text kept of a received message (WhatsApp itself allows 65,536 characters) */
+  storedTextChars: 65_536,
+  /** proto content kept per stored message, encoded; larger content (media thumbnails) is not kept */
+  storedContentBytes: 64 * 1024,
+  pollOptions: 12,
+  pollOptionChars: 100,
+  pollNameChars: 255,
+  vcardChars: 8_192,
+  /** location names and addresses, contact names */
+  labelChars: 256,
+  reactionsPerMessage: 50,
+  votesPerPoll: 100,
   pairingRefs: 6,
   /** devices waiting for a pairing code to be typed, per account (the oldest goes first) */
   codePairingsPerAccount: 3,

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { AccountRecord, ReceivedMessage, SentMessage, SentStatus } from './model.js';
-import { LIMITS } from './model.js';
-import { generateMessageIDV2, jidDecode, makeWASocket, proto, type WAMessage, type WASocket } from './baileys.js';
+import { jidDecode, makeWASocket, proto, type WAMessage, type WASocket } from './baileys.js';
 import { makeMemoryAuthState } from './auth-state.js';
-import { PN_SERVER } from './accounts.js';
+import { PN_SERVER, userJid } from './accounts.js';
 import type { Hub } from './hub.js';
 import { linkByQr } from './linking.js';
+import { storedContent } from './message-content.js';
+import { MessageBook } from './phone-records.js';
+import { PhoneActions } from './phone-actions.js';
 
 const OPEN_TIMEOUT_MS = 20_000;
 const STATUS_RANK: Record<SentStatus, number> = { failed: -1, pending: 0, sent: 1, delivered: 2, read: 3, played: 4 };
@@ -17,11 +19,6 @@ const STATUS_FROM_PROTO: Record<number, SentStatus> = {
   [proto.WebMessageInfo.Status.PLAYED]: 'played',
 };
 
-/** Keeps the newest `max` entries. */
-function trim<T>(list: T[], max: number): void {
-  if (list.length > max) list.splice(0, list.length - max);
-}
-
 /**
  * The account's phone: a real Baileys client linked as device 0, so the account sends and
  * reads real end-to-end-encrypted messages without the emulator implementing Signal.
@@ -32,13 +29,20 @@ export class AccountPhone {
   private stopped = false;
   private retryDelayMs = 250;
   private waiters: Array<() => void> = [];
+  /** what the admin API and incoming messages read and change */
+  readonly book: MessageBook;
+  /** sending: messages, reactions, edits, deletes, votes */
+  readonly actions: PhoneActions;
 
   constructor(
     private readonly hub: Hub,
     readonly account: AccountRecord,
     private readonly wsUrl: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.book = new MessageBook(account, () => hub.saver.markDirty(), (phone) => this.jidsOf(phone));
+    this.actions = new PhoneActions(this);
+  }
 
   get isOpen(): boolean {
     return this.open;
@@ -61,30 +65,17 @@ export class AccountPhone {
     });
   }
 
+  /** The logged-in client, once it is. */
+  async socket(): Promise<WASocket> {
+    await this.ready();
+    return this.sock!;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     const sock = this.sock;
     this.sock = undefined;
     if (sock) await sock.end(undefined);
-  }
-
-  async send(to: string, text: string): Promise<SentMessage> {
-    await this.ready();
-    const sock = this.sock!;
-    const toJid = to.includes('@') ? to : `${to}@${PN_SERVER}`;
-    const now = new Date().toISOString();
-    const record: SentMessage = { id: generateMessageIDV2(sock.user?.id), to: this.phoneOf(toJid), toJid, text, status: 'pending', timestamp: now, updatedAt: now };
-    this.account.sent.push(record);
-    trim(this.account.sent, LIMITS.storedMessagesPerAccount);
-    try {
-      await sock.sendMessage(toJid, { text }, { messageId: record.id });
-      this.setStatus(record, 'sent');
-    } catch (err) {
-      record.status = 'failed';
-      record.error = (err as Error).message;
-    }
-    this.hub.saver.markDirty();
-    return record;
   }
 
   /** Sends read receipts for the received messages named (all unread when none are). */
@@ -96,6 +87,25 @@ export class AccountPhone {
     for (const m of unread) m.read = true;
     this.hub.saver.markDirty();
     return unread;
+  }
+
+  setStatus(record: SentMessage, status: SentStatus): void {
+    if (status !== 'failed' && STATUS_RANK[status] <= STATUS_RANK[record.status]) return;
+    record.status = status;
+    record.updatedAt = new Date().toISOString();
+    this.hub.saver.markDirty();
+  }
+
+  /** The phone number behind a PN or LID jid (LIDs resolve through the emulator's accounts). */
+  phoneOf(jid: string): string {
+    const resolved = this.hub.registry.resolve(jid);
+    return resolved ? resolved.account.phone : (jidDecode(jid)?.user ?? jid);
+  }
+
+  /** The user jids of a phone number: its PN jid, and its LID jid when it is an emulator account. */
+  jidsOf(phone: string): string[] {
+    const account = this.hub.registry.get(phone);
+    return account ? [userJid(account, 'pn'), userJid(account, 'lid')] : [`${phone}@${PN_SERVER}`];
   }
 
   private connect(): void {
@@ -112,9 +122,10 @@ export class AccountPhone {
       shouldSyncHistoryMessage: () => false,
       defaultQueryTimeoutMs: 10_000,
       connectTimeoutMs: 10_000,
+      // retry receipts: the recipient asks for the original content again
       getMessage: async (key) => {
-        const sent = this.account.sent.find((m) => m.id === key.id);
-        return sent ? { conversation: sent.text } : undefined;
+        const sent = key.id ? this.book.findSent(key.id) : undefined;
+        return sent ? storedContent(sent) : this.actions.sentAction(key.id);
       },
     });
     this.sock = sock;
@@ -130,11 +141,13 @@ export class AccountPhone {
       }
       if (update.connection === 'close') this.onClose(sock, update.lastDisconnect?.error);
     });
+    // Every message, edits, deletes, reactions and votes included, arrives here as it came;
+    // Baileys also reports edits and deletes as messages.update, which adds nothing.
     sock.ev.on('messages.upsert', ({ messages }) => this.recordReceived(messages));
     sock.ev.on('messages.update', (updates) => {
       for (const { key, update } of updates) {
         const status = update.status === undefined || update.status === null ? undefined : STATUS_FROM_PROTO[update.status];
-        const sent = key.fromMe && status ? this.account.sent.find((m) => m.id === key.id) : undefined;
+        const sent = key.fromMe && status && key.id ? this.book.findSent(key.id) : undefined;
         if (sent && status) this.setStatus(sent, status);
       }
     });
@@ -156,50 +169,28 @@ export class AccountPhone {
     setTimeout(() => this.connect(), delay).unref();
   }
 
-  private setStatus(record: SentMessage, status: SentStatus): void {
-    if (status !== 'failed' && STATUS_RANK[status] <= STATUS_RANK[record.status]) return;
-    record.status = status;
-    record.updatedAt = new Date().toISOString();
-    this.hub.saver.markDirty();
-  }
-
   private recordReceived(messages: WAMessage[]): void {
     for (const msg of messages) {
       const { key, message } = msg;
       const remoteJid = key.remoteJid;
+      if (!key.id || !remoteJid) continue;
       if (key.fromMe) {
         // Baileys' event buffer can fold a fast receipt into the upsert of our own message
         const status = typeof msg.status === 'number' ? STATUS_FROM_PROTO[msg.status] : undefined;
-        const sent = status ? this.account.sent.find((m) => m.id === key.id) : undefined;
+        const sent = status ? this.book.findSent(key.id) : undefined;
         if (sent && status) this.setStatus(sent, status);
-        continue;
       }
-      if (!message || !key.id || !remoteJid) continue;
+      if (!message) continue;
       if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid')) continue;
-      const type = Object.keys(message).find((k) => k !== 'messageContextInfo' && k !== 'senderKeyDistributionMessage') ?? 'unknown';
-      if (type === 'protocolMessage') continue;
-      const from = this.phoneOf(remoteJid);
-      // a phone keeps one message per key: a resend with the same id is stored once
-      if (this.account.received.some((m) => m.id === key.id && m.from === from)) continue;
       const seconds = Number(msg.messageTimestamp ?? 0) || Math.floor(Date.now() / 1000);
-      this.account.received.push({
+      this.book.receive({
         id: key.id,
-        from,
-        fromJid: `${from}@${PN_SERVER}`,
-        text: message.conversation ?? message.extendedTextMessage?.text ?? null,
-        type,
-        timestamp: new Date(seconds * 1000).toISOString(),
-        read: false,
+        peer: this.phoneOf(remoteJid),
+        fromMe: key.fromMe === true,
         remoteJid,
+        timestamp: new Date(seconds * 1000).toISOString(),
+        message,
       });
-      trim(this.account.received, LIMITS.storedMessagesPerAccount);
-      this.hub.saver.markDirty();
     }
-  }
-
-  /** The phone number behind a PN or LID jid (LIDs resolve through the emulator's accounts). */
-  private phoneOf(jid: string): string {
-    const resolved = this.hub.registry.resolve(jid);
-    return resolved ? resolved.account.phone : (jidDecode(jid)?.user ?? jid);
   }
 }

@@ -131,3 +131,44 @@ export class TestCompanion {
     if (sock) await sock.end(undefined);
   }
 }
+
+/** A received or sent record as GET /admin/accounts/:phone/messages shows it. */
+export interface ApiMessage {
+  id: string;
+  from?: string;
+  to?: string;
+  type: string;
+  text: string | null;
+  location?: { latitude: number; longitude: number; name?: string; address?: string };
+  contact?: { name: string; vcard: string };
+  poll?: { name: string; options: string[]; selectable_count: number };
+  quoted_id?: string;
+  target_id?: string;
+  edited: boolean;
+  deleted: boolean;
+  reactions: Array<{ from: string; emoji: string }>;
+  votes?: Array<{ from: string; options: string[] }>;
+  status?: string;
+}
+
+export interface MessagesBody {
+  received: ApiMessage[];
+  sent: ApiMessage[];
+}
+
+/** Polls the account's messages until `pick` finds something; fails with the last body seen. */
+export async function waitForMessages<T>(emu: RunningEmulator, phone: string, what: string, pick: (b: MessagesBody) => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+  let last: MessagesBody | undefined;
+  try {
+    return await waitFor(
+      what,
+      async () => {
+        last = (await api<MessagesBody>(emu, 'GET', `/admin/accounts/${phone}/messages?limit=500`)).body;
+        return pick(last);
+      },
+      timeoutMs,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; messages of ${phone}: ${JSON.stringify(last)}`);
+  }
+}
