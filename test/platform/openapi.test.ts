@@ -39,7 +39,10 @@ describe('operations endpoints', () => {
       'get /webhooks/{id}/secret', 'post /webhooks/{id}/rotate-secret', 'post /webhooks/{id}/test', 'get /webhooks/{id}/deliveries',
       'post /deliveries/{id}/retry', 'get /events/stream',
       'post /devices', 'get /devices', 'get /devices/{id}', 'delete /devices/{id}', 'post /devices/{id}/connect',
-      'get /devices/{id}/qr', 'post /devices/{id}/disconnect', 'post /devices/{id}/logout',
+      'get /devices/{id}/qr', 'post /devices/{id}/disconnect', 'post /devices/{id}/logout', 'put /devices/{id}/send-interval',
+      'post /devices/{id}/messages', 'get /messages/{id}', 'post /messages/{id}/cancel', 'get /devices/{id}/chats',
+      'get /devices/{id}/chats/{chat}/messages', 'get /devices/{id}/contacts', 'post /devices/{id}/read',
+      'post /devices/{id}/check-numbers', 'post /devices/{id}/presence',
     ];
     const documented: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Op>>)) {
