@@ -21,6 +21,8 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 
 interface DeviceLoop {
   running: boolean;
+  /** Set by wake(): the queue must be looked at again before the loop may stop. */
+  wanted: boolean;
   /** Wakes the loop from a wait (a new message, a reconnect). */
   poke: () => void;
   lastSentAt: number;
@@ -64,9 +66,10 @@ export class MessageSender {
     if (this.stopped) return;
     let loop = this.loops.get(deviceId);
     if (!loop) {
-      loop = { running: false, poke: () => {}, lastSentAt: 0 };
+      loop = { running: false, wanted: false, poke: () => {}, lastSentAt: 0 };
       this.loops.set(deviceId, loop);
     }
+    loop.wanted = true;
     if (loop.running) return loop.poke();
     void this.run(deviceId, loop);
   }
@@ -75,10 +78,14 @@ export class MessageSender {
     loop.running = true;
     try {
       while (!this.stopped) {
+        loop.wanted = false;
         const live = this.sessions(deviceId);
         if (!live?.session.isOpen) return;
         const head = await repo.nextQueued(this.ctx.db.kysely, live.tenantId, deviceId);
-        if (!head) return;
+        if (!head) {
+          if (loop.wanted) continue; // a message came in while the queue was being read
+          return;
+        }
         const now = Date.now();
         if (head.expires_at && Date.parse(head.expires_at) <= now) {
           await recordFailed(this.ctx, live.tenantId, head.id, 'ttl_expired: not sent before its time to live ran out');
