@@ -42,16 +42,13 @@ export async function fetchLinkPreview(text: string, allowPrivate: boolean): Pro
   const res = await request(url, { method: 'GET', dispatcher: agentFor(allowPrivate), headers: { accept: 'text/html', 'user-agent': 'WUTS link preview' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   const type = String(res.headers['content-type'] ?? '');
   if (res.statusCode !== 200 || !type.includes('text/html')) {
-    res.body.destroy();
+    await res.body.dump();
     return undefined;
   }
   let html = '';
   for await (const chunk of res.body) {
     html += (chunk as Buffer).toString('utf8');
-    if (html.length >= MAX_HTML_BYTES) {
-      res.body.destroy();
-      break;
-    }
+    if (html.length >= MAX_HTML_BYTES) break; // leaving the loop closes the body
   }
   const title = meta(html, 'og:title') ?? (/<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1] ? decode(/<title[^>]*>([^<]*)<\/title>/i.exec(html)![1]!) : undefined);
   if (!title) return undefined;
