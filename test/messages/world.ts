@@ -5,7 +5,7 @@ import type { Config } from '../../src/config.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createDispatcher } from '../../src/serve.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
+import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
 import { until } from '../helpers/wait.js';
 
 /**
@@ -101,4 +101,118 @@ export async function waitForStatus(w: MessagingWorld, token: string, id: string
     const m = await messageOf(w, token, id);
     return m.status === status ? m : null;
   }, timeoutMs);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Helpers for the end-to-end suites (e2e-*.test.ts).
+ * ---------------------------------------------------------------------------------------- */
+
+/** The phone-number JID WUTS uses for a one-to-one chat. */
+export const jidOf = (phone: string): string => `${phone}@s.whatsapp.net`;
+
+/** POST /devices/{id}/messages; expects 202 and answers the queued message. */
+export async function sendMessage(w: MessagingWorld, token: string, deviceId: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
+  const res = await w.t.call('POST', `/devices/${deviceId}/messages`, token, body, headers);
+  expect(res.statusCode, res.body).toBe(202);
+  const msg = res.json().message;
+  expect(msg.status).toBe('queued');
+  return msg;
+}
+
+/** A chat's stored messages, oldest first (edits and deletes are applied, not listed). */
+export async function chatHistory(w: MessagingWorld, token: string, deviceId: string, chat: string): Promise<any[]> {
+  const res = await w.t.call('GET', `/devices/${deviceId}/chats/${chat}/messages?direction=newer&limit=500`, token);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().messages;
+}
+
+/** Polls a chat's history until a message matches; answers it. */
+export async function waitForStored(w: MessagingWorld, token: string, deviceId: string, chat: string, what: string, match: (m: any) => boolean, timeoutMs = 15_000): Promise<any> {
+  return until(what, async () => (await chatHistory(w, token, deviceId, chat)).find(match), timeoutMs);
+}
+
+/** Sends from an emulator account's phone (POST /admin/accounts/:phone/messages); answers the sent record. */
+export async function phoneSend(w: MessagingWorld, phone: string, body: Record<string, unknown>): Promise<any> {
+  const res = await emulatorApi(w.emu, 'POST', `/admin/accounts/${phone}/messages`, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  expect(res.body.message.status, JSON.stringify(res.body.message)).not.toBe('failed');
+  return res.body.message;
+}
+
+/** POST /admin/accounts/:phone/messages/:id/(react|edit|delete|vote); answers {action_id, direction, message}. */
+export async function phoneAction(w: MessagingWorld, phone: string, waId: string, action: 'react' | 'edit' | 'delete' | 'vote', body?: Record<string, unknown>): Promise<any> {
+  const res = await emulatorApi(w.emu, 'POST', `/admin/accounts/${phone}/messages/${waId}/${action}`, body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+/** Waits until an emulator account's received record `waId` exists (and matches); answers it. */
+export async function waitForReceivedBy(w: MessagingWorld, phone: string, waId: string, match: (m: any) => boolean = () => true, timeoutMs = 15_000): Promise<any> {
+  return until(`${phone} received ${waId}`, async () => (await accountMessages(w, phone)).received.find((m) => m.id === waId && match(m)), timeoutMs);
+}
+
+/** Waits until an emulator account's sent record `waId` matches; answers it. */
+export async function waitForSentBy(w: MessagingWorld, phone: string, waId: string, match: (m: any) => boolean, timeoutMs = 15_000): Promise<any> {
+  return until(`${phone} sent record ${waId}`, async () => (await accountMessages(w, phone)).sent.find((m) => m.id === waId && match(m)), timeoutMs);
+}
+
+/** The receiver's requests of one event type (and matching `match`), one per distinct event id, in arrival order. */
+export function eventsOf(w: MessagingWorld, type: string, match: (data: any) => boolean = () => true): ReceivedRequest[] {
+  const seen = new Set<string>();
+  const out: ReceivedRequest[] = [];
+  for (const r of w.receiver.requests) {
+    if (r.payload?.type !== type || !match(r.payload.data)) continue;
+    const id = r.webhookId ?? String(r.seq);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(r);
+  }
+  return out;
+}
+
+/** Waits for a webhook of `type` whose data matches; checks it verified with standardwebhooks and answers its payload. */
+export async function waitForEvent(w: MessagingWorld, type: string, match: (data: any) => boolean, what = type, timeoutMs = 15_000): Promise<any> {
+  const req = await until(`webhook ${what}`, () => eventsOf(w, type, match)[0], timeoutMs);
+  expect(req.verified, `${type} webhook did not verify: ${req.verifyError}`).toBe(true);
+  expect(req.payload!.id).toBe(req.webhookId);
+  return req.payload;
+}
+
+/** The message's status changes as message.status webhooks told them, in arrival order. */
+export function statusEvents(w: MessagingWorld, messageId: string): any[] {
+  return eventsOf(w, 'message.status', (d) => d.message_id === messageId).map((r) => r.payload!.data);
+}
+
+export async function deviceStatus(w: MessagingWorld, token: string, deviceId: string): Promise<string> {
+  const res = await w.t.call('GET', `/devices/${deviceId}`, token);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().device.status;
+}
+
+/** POST /devices/{id}/disconnect and waits until the device shows disconnected. */
+export async function disconnectDevice(w: MessagingWorld, token: string, deviceId: string): Promise<void> {
+  const res = await w.t.call('POST', `/devices/${deviceId}/disconnect`, token, {});
+  expect(res.statusCode, res.body).toBe(200);
+  await until(`device ${deviceId} disconnected`, async () => (await deviceStatus(w, token, deviceId)) === 'disconnected');
+}
+
+/** POST /devices/{id}/connect on a linked device: it logs in from its stored session (no QR) and connects. */
+export async function reconnectDevice(w: MessagingWorld, token: string, deviceId: string): Promise<void> {
+  const res = await w.t.call('POST', `/devices/${deviceId}/connect`, token, {});
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.json().qr, 'a linked device must not ask for a QR again').toBeNull();
+  expect(res.json().pairing_code).toBeNull();
+  await until(`device ${deviceId} connected again`, async () => (await deviceStatus(w, token, deviceId)) === 'connected');
+}
+
+/** The rows behind a message's status_history, with the milliseconds the API's second-precision `at` drops. */
+export async function statusRows(w: MessagingWorld, tenantId: string, messageId: string): Promise<Array<{ status: string; at: number }>> {
+  const rows = await w.t.ctx.db.kysely
+    .selectFrom('message_statuses')
+    .select(['status', 'created_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('message_id', '=', messageId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ status: r.status, at: Date.parse(String(r.created_at)) }));
 }
