@@ -44,13 +44,13 @@ export const SendBody = Type.Object(
     location: Type.Optional(Location),
     contact: Type.Optional(Contact),
     poll: Type.Optional(PollInput),
-    quoted_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'WhatsApp id of a message this account received or sent in this chat: the new message replies to it' })),
+    quoted_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'WhatsApp id of a message this account received or sent in this chat: the new message replies to it' })),
   },
   { additionalProperties: false },
 );
 
-export const MessageIdParams = Type.Object({ phone: Phone, id: Type.String({ minLength: 1, maxLength: 128, description: 'WhatsApp message id' }) });
-export const ReactBody = Type.Object({ emoji: Type.String({ maxLength: 32, description: 'the reaction; an empty string removes this account’s reaction' }) }, { additionalProperties: false });
+export const MessageIdParams = Type.Object({ phone: Phone, id: Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'WhatsApp message id' }) });
+export const ReactBody = Type.Object({ emoji: Type.String({ maxLength: LIMITS.emojiChars, description: 'the reaction; an empty string removes this account’s reaction' }) }, { additionalProperties: false });
 export const EditBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: LIMITS.textChars, description: 'the new text' }) }, { additionalProperties: false });
 export const VoteBody = Type.Object(
   { options: Type.Array(PollOption, { maxItems: LIMITS.pollOptions, description: 'names of the options voted for; an empty list withdraws the vote' }) },

@@ -67,9 +67,9 @@ export function describeContent(message: proto.IMessage): ContentFields {
     const secret = message.messageContextInfo?.messageSecret ?? inner?.messageContextInfo?.messageSecret;
     if (secret?.length) fields.pollSecret = Buffer.from(secret);
   }
-  if (inner?.reactionMessage?.key?.id) fields.targetId = inner.reactionMessage.key.id;
+  if (inner?.reactionMessage?.key?.id) fields.targetId = clip(inner.reactionMessage.key.id, LIMITS.messageIdChars)!;
   const quotedId = key && contextInfoOf(inner?.[key])?.stanzaId;
-  if (quotedId) fields.quotedId = quotedId;
+  if (quotedId) fields.quotedId = clip(quotedId, LIMITS.messageIdChars)!;
   const encoded = proto.Message.encode(message).finish();
   if (encoded.length <= LIMITS.storedContentBytes) fields.content = Buffer.from(encoded).toString('base64');
   return fields;
@@ -89,7 +89,7 @@ export function textOf(m: proto.IMessage | undefined): string | null {
     m.imageMessage?.caption ??
     m.videoMessage?.caption ??
     m.documentMessage?.caption ??
-    m.reactionMessage?.text ??
+    (m.reactionMessage ? clip(m.reactionMessage.text ?? '', LIMITS.emojiChars) : undefined) ??
     null
   );
 }
@@ -99,6 +99,6 @@ function contextInfoOf(content: unknown): proto.IContextInfo | undefined {
   return (content as { contextInfo?: proto.IContextInfo | null }).contextInfo ?? undefined;
 }
 
-function clip(text: string | null, max: number): string | null {
+export function clip(text: string | null, max: number): string | null {
   return text !== null && text.length > max ? text.slice(0, max) : text;
 }

@@ -162,6 +162,9 @@ export const LIMITS = {
   /** location names and addresses, contact names */
   labelChars: 256,
   reactionsPerMessage: 50,
+  emojiChars: 32,
+  /** message ids (WhatsApp's are 16 to 32 characters) */
+  messageIdChars: 128,
   votesPerPoll: 100,
   pairingRefs: 6,
   /** devices waiting for a pairing code to be typed, per account (the oldest goes first) */

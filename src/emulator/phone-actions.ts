@@ -96,7 +96,7 @@ export class PhoneActions {
     if (max > 0 && chosen.length > max) throw new BadRequestError('too_many_options', `poll ${id} allows ${max} option(s), got ${chosen.length}`);
     const sock = await this.phone.socket();
     const chatJid = this.chatJidOf(target);
-    const addressing = chatJid.endsWith('@lid') ? 1 : 0 as const;
+    const addressing = chatJid.endsWith('@lid') ? 1 : 0;
     const me = this.phone.account.phone;
     const creator = target.direction === 'sent' ? me : target.record.from;
     const message = buildPollUpdateMessage(this.keyOf(target), chosen, {

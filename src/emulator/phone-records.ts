@@ -1,5 +1,5 @@
 import { proto } from './baileys.js';
-import { contentKind, describeContent, textOf } from './message-content.js';
+import { clip, contentKind, describeContent, textOf } from './message-content.js';
 import { LIMITS, type AccountRecord, type MessageBody, type ReceivedMessage, type SentMessage } from './model.js';
 import { decryptVoteOptions } from './poll-vote.js';
 
@@ -61,10 +61,7 @@ export class MessageBook {
    * delete, reaction, poll vote). A resend of a stored key changes nothing.
    */
   receive(msg: IncomingMessage): void {
-    if (this.applyAction(msg)) return;
-    const { key } = contentKind(msg.message);
-    if (msg.fromMe || key === 'protocolMessage' || key === 'pollUpdateMessage') return;
-    if (this.findReceived(msg.id, msg.peer)) return;
+    if (this.applyAction(msg) || msg.fromMe || this.findReceived(msg.id, msg.peer)) return;
     this.account.received.push({
       id: msg.id,
       from: msg.peer,
@@ -78,36 +75,40 @@ export class MessageBook {
     this.changed();
   }
 
-  /** Applies an edit, delete, reaction or vote to the message it names; false when `msg` is none or names nothing stored. */
+  /**
+   * Applies an edit, delete, reaction or vote to the message it names, when that one is stored.
+   * False for any other message, and for someone else's reaction to a message not stored
+   * (kept as a record of its own).
+   */
   applyAction(msg: IncomingMessage): boolean {
     const { inner } = contentKind(msg.message);
     const author = msg.fromMe ? this.account.phone : msg.peer;
     const protocol = inner?.protocolMessage;
-    if (protocol?.key?.id) {
+    if (protocol) {
       // only the author edits or deletes: the target is the author's own message in this chat
-      const target = msg.fromMe ? this.findSent(protocol.key.id, msg.peer) : this.findReceived(protocol.key.id, msg.peer);
-      if (!target) return protocol.type === proto.Message.ProtocolMessage.Type.REVOKE || protocol.type === proto.Message.ProtocolMessage.Type.MESSAGE_EDIT;
-      if (protocol.type === proto.Message.ProtocolMessage.Type.MESSAGE_EDIT && protocol.editedMessage) this.edit(target, protocol.editedMessage);
-      if (protocol.type === proto.Message.ProtocolMessage.Type.REVOKE) this.revoke(target);
+      const id = protocol.key?.id;
+      const target = !id ? undefined : msg.fromMe ? this.findSent(id, msg.peer) : this.findReceived(id, msg.peer);
+      if (target && protocol.type === proto.Message.ProtocolMessage.Type.MESSAGE_EDIT && protocol.editedMessage) this.edit(target, protocol.editedMessage);
+      if (target && protocol.type === proto.Message.ProtocolMessage.Type.REVOKE) this.revoke(target);
       return true;
     }
     const reaction = inner?.reactionMessage;
     if (reaction?.key?.id) {
       // Baileys turned the key to this account's side: fromMe = a message this account sent
       const target = this.targetOf(reaction.key, msg.peer);
-      if (!target) return msg.fromMe; // someone else's reaction to an unknown message is kept as a record of its own
+      if (!target) return msg.fromMe;
       this.react(target, author, reaction.text ?? '');
       return true;
     }
     const update = inner?.pollUpdateMessage;
-    if (update?.pollCreationMessageKey?.id && update.vote) {
+    if (update) {
       const key = update.pollCreationMessageKey;
-      const poll = this.targetOf(key, msg.peer);
-      if (!poll?.poll || !poll.pollSecret) return true;
+      const poll = key?.id ? this.targetOf(key, msg.peer) : undefined;
+      if (!key?.id || !update.vote || !poll?.poll || !poll.pollSecret) return true;
       const creator = key.fromMe ? this.account.phone : msg.peer;
       const options = decryptVoteOptions(
         update.vote,
-        { pollMsgId: key.id!, pollEncKey: poll.pollSecret, options: poll.poll.options },
+        { pollMsgId: key.id, pollEncKey: poll.pollSecret, options: poll.poll.options },
         this.jidsOf(creator),
         this.jidsOf(author),
       );
@@ -137,7 +138,7 @@ export class MessageBook {
   react(target: MessageBody, from: string, emoji: string): void {
     if (target.deleted) return;
     const reactions = (target.reactions ?? []).filter((r) => r.from !== from);
-    if (emoji) reactions.push({ from, emoji, at: new Date().toISOString() });
+    if (emoji) reactions.push({ from, emoji: clip(emoji, LIMITS.emojiChars)!, at: new Date().toISOString() });
     trim(reactions, LIMITS.reactionsPerMessage);
     target.reactions = reactions;
     this.changed();

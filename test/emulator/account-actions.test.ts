@@ -176,6 +176,12 @@ describe("an account's phone sends every kind of message and applies what others
     expect(body.received.find((m) => m.id === 'DUP-LOC-1')).toMatchObject({ type: 'location', location: { latitude: 1, longitude: 2 } });
   });
 
+  it('keeps a reaction to a message it does not have as a record of its own, pointing at it', async () => {
+    const reaction = await alice.sock!.sendMessage(jid(BOB), { react: { text: '😮', key: { remoteJid: jid(BOB), fromMe: true, id: 'NEVER-SEEN-BY-BOB' } } });
+    const kept = await waitForMessages(emu, BOB, 'the orphan reaction', (b) => b.received.find((m) => m.id === reaction!.key.id));
+    expect(kept).toMatchObject({ type: 'reaction', text: '😮', target_id: 'NEVER-SEEN-BY-BOB', from: ALICE });
+  });
+
   it('documents the routes and their bodies in the OpenAPI document', async () => {
     type Doc = { paths: Record<string, { post?: { summary?: string; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } } }> };
     const doc = await api<Doc>(emu, 'GET', '/openapi.json');
