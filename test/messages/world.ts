@@ -216,3 +216,10 @@ export async function statusRows(w: MessagingWorld, tenantId: string, messageId:
     .execute();
   return rows.map((r) => ({ status: r.status, at: Date.parse(String(r.created_at)) }));
 }
+
+/** The account's linked companion devices (the WUTS device among them) as the emulator sees them: online, stanzas queued. */
+export async function companions(w: MessagingWorld, phone: string): Promise<Array<{ id: number; online: boolean; queued: number }>> {
+  const res = await emulatorApi<{ devices: Array<{ id: number; kind: string; online: boolean; queued: number }> }>(w.emu, 'GET', `/admin/accounts/${phone}/devices`);
+  expect(res.status).toBe(200);
+  return res.body.devices.filter((d) => d.kind === 'companion');
+}
