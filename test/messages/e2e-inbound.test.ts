@@ -194,7 +194,7 @@ it('what B sends while the device is disconnected arrives after reconnect (no QR
     await waitForEvent(w, 'message.received', (d) => d.message?.wa_id === s.id);
     expect(eventsOf(w, 'message.received', (d) => d.message?.wa_id === s.id), s.id).toHaveLength(1);
   }
-  const received = eventsOf(w, 'message.received', (d) => sent.some((s) => s.id === d.message?.wa_id)).map((r) => r.payload!.data.message.wa_id);
+  const received = eventsOf(w, 'message.received', (d) => sent.some((s) => s.id === d.message?.wa_id)).map((r) => (r.payload!.data as any).message.wa_id);
   expect(received).toEqual(sent.map((s) => s.id));
   const chat = (await w.t.call('GET', `/devices/${a.deviceId}/chats`, a.token)).json().chats.find((c: any) => c.jid === jidOf(B));
   expect(chat.unread_count).toBe(sent.length);
