@@ -25,13 +25,18 @@ const API_DESCRIPTION =
 
 const NO_QUERY = Type.Object({}, { additionalProperties: false });
 
-/** Lower-cases UUIDs in the path, the query and body id fields, so ids match however the client spelled them. */
+/** Body fields that hold ids without an `_id` suffix. */
+const ID_FIELDS = new Set(['id', 'reply_to']);
+const lowerUuid = (value: unknown) => (typeof value === 'string' && isUuid(value) ? value.toLowerCase() : value);
+
+/** Lower-cases UUIDs in the path, the query and body id fields (and `*_ids` lists), so ids match however the client spelled them. */
 function lowerCaseIds(values: unknown, onlyIdFields: boolean): void {
   if (!values || typeof values !== 'object') return;
   const record = values as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
-    if (onlyIdFields && key !== 'id' && !key.endsWith('_id')) continue;
-    if (typeof value === 'string' && isUuid(value)) record[key] = value.toLowerCase();
+    if (onlyIdFields && key.endsWith('_ids') && Array.isArray(value)) record[key] = value.map(lowerUuid);
+    if (onlyIdFields && !ID_FIELDS.has(key) && !key.endsWith('_id')) continue;
+    record[key] = lowerUuid(value);
   }
 }
 

@@ -40,9 +40,15 @@ export function newWaId(): string {
   return '3EB0' + randomBytes(9).toString('hex').toUpperCase();
 }
 
+/** Pictographs, flags and keycaps, with their modifiers and joiners; nothing else. */
+const EMOJI_PARTS = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u200d|\ufe0f|\u20e3)+$/u;
+const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 function checkEmoji(emoji: string): void {
   if (emoji === '') return;
-  if (/\s/.test(emoji) || /^[\x00-\x7f]*$/.test(emoji) || [...emoji].length > 8) {
+  const one = [...graphemes.segment(emoji)].length === 1;
+  if (!one || !EMOJI_PARTS.test(emoji) || !EMOJI_CORE.test(emoji)) {
     throw badRequest('emoji must be one emoji (or empty to remove the reaction)', 'invalid_emoji');
   }
 }

@@ -62,8 +62,8 @@ export async function idempotent(
       const earlier = await storedAnswer(trx, tenantId, key, hash, keepSince);
       if (earlier) return earlier;
       const answer = await create(trx);
-      // an expired row of the same key makes room for the new one
-      await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).execute();
+      // an expired row of the same key makes room for the new one (a live one makes the insert fail: replay)
+      await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).where('created_at', '<', keepSince).execute();
       await trx.insertInto('idempotency_keys').values({ tenant_id: tenantId, key, request_hash: hash, status_code: answer.statusCode, response_json: JSON.stringify(answer.body), created_at: nowIso() }).execute();
       return { ...answer, replayed: false };
     });

@@ -47,6 +47,11 @@ export async function statusHistory(db: Db, tenantId: string, messageId: string)
   return db.selectFrom('message_statuses').select(['status', 'reason', 'created_at']).where('tenant_id', '=', tenantId).where('message_id', '=', messageId).orderBy('id').limit(100).execute();
 }
 
+/** Serialises accepts of one device (PostgreSQL row lock; SQLite writes are serial already). */
+export async function lockDeviceQueue(db: Db, dialect: 'sqlite' | 'postgres', tenantId: string, deviceId: string): Promise<void> {
+  if (dialect === 'postgres') await db.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).where('id', '=', deviceId).forUpdate().execute();
+}
+
 export async function countQueued(db: Db, tenantId: string, deviceId: string): Promise<number> {
   const row = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('status', '=', 'queued').executeTakeFirstOrThrow();
   return Number(row.n);
