@@ -15,6 +15,7 @@ export const DeviceSchema = Type.Object(
     lid: Type.Union([Type.String(), Type.Null()], { description: 'the account\'s LID' }),
     connected_at: NullableTimestamp,
     disconnected_at: NullableTimestamp,
+    send_interval_ms: Type.Union([Type.Integer(), Type.Null()], { description: "this device's pause between two sends (PUT /devices/{id}/send-interval); null: WUTS_SEND_INTERVAL_MS" }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
