@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accountMessages,
+  chatHistory,
   createAccount,
   emulatorApi,
   eventsOf,
@@ -37,7 +38,6 @@ beforeAll(async () => {
   await createAccount(w.emu, A, 'WUTS A');
   await createAccount(w.emu, B, 'Peer B');
   a = await tenantWithDevice(w, A);
-  w.receiver.setSecrets(a.webhookSecret);
 }, 60_000);
 afterAll(async () => w?.close(), 60_000);
 
@@ -183,6 +183,56 @@ describe('each type reaches B as sent', () => {
     const mine = await messageOf(w, a.token, original.id);
     expect(mine.deleted_at).not.toBeNull();
     expect(mine.content).toBeNull();
+  });
+});
+
+describe('more of the same, through the provider', () => {
+  it('a reaction to a message WUTS sent shows on B\'s received record; an empty emoji takes it back', async () => {
+    const mine = await send({ type: 'text', to: `${B}@s.whatsapp.net`, text: 'Sale starts Monday' }); // `to` as a JID: the same chat
+    expect(mine.chat_jid).toBe(jidOf(B));
+    await waitForReceivedBy(w, B, mine.wa_id);
+    const like = await send({ type: 'reaction', message_id: mine.id, emoji: '👍' });
+    expect(like).toMatchObject({ target_message_id: mine.id, target_wa_id: mine.wa_id });
+    await waitForReceivedBy(w, B, mine.wa_id, (m) => m.reactions.some((r: any) => r.from === A && r.emoji === '👍'));
+    await waitForStatus(w, a.token, like.id, 'sent');
+    const unlike = await send({ type: 'reaction', message_id: mine.id, emoji: '' });
+    const after = await waitForReceivedBy(w, B, mine.wa_id, (m) => m.reactions.length === 0);
+    expect(after.reactions).toEqual([]);
+    await waitForStatus(w, a.token, unlike.id, 'sent');
+  });
+
+  it('a delete of a poll clears it at B', async () => {
+    const poll = await send({ type: 'poll', to: B, poll: { name: 'Keep this?', options: ['Yes', 'No'] } });
+    await waitForReceivedBy(w, B, poll.wa_id, (m) => m.poll?.name === 'Keep this?');
+    await send({ type: 'delete', message_id: poll.id });
+    const got = await waitForReceivedBy(w, B, poll.wa_id, (m) => m.deleted === true);
+    expect(got.poll).toBeUndefined();
+    expect(got.text).toBeNull();
+    expect((await messageOf(w, a.token, poll.id)).content).toBeNull();
+  });
+
+  it('B reading the whole chat at once (one receipt for several ids) moves each of them to read', async () => {
+    const msgs = [];
+    for (const text of ['one of three', 'two of three', 'three of three']) msgs.push(await send({ type: 'text', to: B, text }));
+    for (const m of msgs) await waitForStatus(w, a.token, m.id, 'delivered');
+    for (const m of msgs) await waitForReceivedBy(w, B, m.wa_id);
+    const read = await emulatorApi(w.emu, 'POST', `/admin/accounts/${B}/read`, {});
+    expect(read.status, JSON.stringify(read.body)).toBe(200);
+    expect(read.body.read).toEqual(expect.arrayContaining(msgs.map((m) => m.wa_id)));
+    for (const m of msgs) {
+      const done = await waitForStatus(w, a.token, m.id, 'read');
+      expect(done.status_history.map((h: any) => h.status)).toEqual(['queued', 'sent', 'delivered', 'read']);
+    }
+  });
+
+  it('the chat list shows the chat with B, nothing unread from WUTS\'s own sends', async () => {
+    const res = await w.t.call('GET', `/devices/${a.deviceId}/chats`, a.token);
+    expect(res.statusCode, res.body).toBe(200);
+    const chats = res.json().chats;
+    expect(chats.map((c: any) => c.jid)).toContain(jidOf(B));
+    const history = await chatHistory(w, a.token, a.deviceId, B);
+    const unread = history.filter((m) => m.direction === 'inbound' && m.status === 'received' && !['reaction', 'poll_vote'].includes(m.type)).length;
+    expect(chats.find((c: any) => c.jid === jidOf(B)).unread_count).toBe(unread);
   });
 });
 

@@ -17,6 +17,8 @@ export interface MessagingWorld {
   t: TestApp;
   receiver: WebhookReceiver;
   dispatcher: ReturnType<typeof createDispatcher>;
+  /** the webhook secrets of the tenants tenantWithDevice made; the receiver verifies against all of them */
+  secrets: string[];
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startWorld(overrides: Partial<Config> = {}): Promise<Messa
     t,
     receiver,
     dispatcher,
+    secrets: [],
     async close() {
       await dispatcher.stop();
       await dispatcher.poster.close();
@@ -55,23 +58,31 @@ export interface TenantWithDevice {
   token: string;
   tenantId: string;
   deviceId: string;
-  /** the signing secret of the tenant's webhook (pointed at the world's receiver) */
+  /** the signing secret of the tenant's webhook (pointed at the world's receiver, which verifies with it) */
   webhookSecret: string;
 }
 
-/** Registers a tenant with a webhook to the receiver, creates a device and links it to `phone`. */
+/**
+ * Registers a tenant, gives it a webhook to the receiver (every event) whose secret the
+ * receiver verifies against from the first request on, creates a device and links it to `phone`.
+ */
 export async function tenantWithDevice(w: MessagingWorld, phone: string): Promise<TenantWithDevice> {
   const name = `Tenant ${randomBytes(4).toString('hex')}`;
-  const reg = await w.t.call('POST', '/register', w.t.masterToken, { tenant_name: name, email: `admin-${randomBytes(4).toString('hex')}@example.test`, password: 'password-123', webhook_url: w.receiver.url });
+  const reg = await w.t.call('POST', '/register', w.t.masterToken, { tenant_name: name, email: `admin-${randomBytes(4).toString('hex')}@example.test`, password: 'password-123' });
   expect(reg.statusCode, reg.body).toBe(201);
   const token = reg.json().token as string;
+  const hook = await w.t.call('POST', '/webhooks', token, { url: w.receiver.url, description: 'e2e receiver' });
+  expect(hook.statusCode, hook.body).toBe(201);
+  const secretRes = await w.t.call('GET', `/webhooks/${hook.json().webhook.id}/secret`, token);
+  expect(secretRes.statusCode, secretRes.body).toBe(200);
+  const secret = secretRes.json().secret as string;
+  // before anything of this tenant is delivered: every request verifies against the secrets of the world's tenants
+  w.secrets.push(secret);
+  w.receiver.setSecrets(...w.secrets);
   const created = await w.t.call('POST', '/devices', token, { name: `phone ${phone}` });
   expect(created.statusCode, created.body).toBe(201);
   const deviceId = created.json().device.id as string;
   await linkDevice(w, token, deviceId, phone);
-  const hooks = await w.t.call('GET', '/webhooks', token);
-  const hookId = hooks.json().webhooks[0].id as string;
-  const secret = (await w.t.call('GET', `/webhooks/${hookId}/secret`, token)).json().secret as string;
   return { token, tenantId: reg.json().tenant.id, deviceId, webhookSecret: secret };
 }
 
