@@ -43,9 +43,11 @@ beforeAll(async () => {
   await createAccount(w.emu, A, 'WUTS A');
   await createAccount(w.emu, B, B_NAME);
   a = await tenantWithDevice(w, A);
-  w.receiver.setSecrets(a.webhookSecret);
 }, 60_000);
 afterAll(async () => w?.close(), 60_000);
+
+/** Received timeline messages not read yet (reactions and votes are not counted as unread). */
+const unreadTimeline = (history: any[]) => history.filter((m) => m.direction === 'inbound' && m.status === 'received' && !['reaction', 'poll_vote'].includes(m.type));
 
 const stored = (waId: string, what = `B's ${waId} stored`) => waitForStored(w, a.token, a.deviceId, B, what, (m) => m.wa_id === waId);
 
@@ -108,6 +110,12 @@ it('a reaction from B to a WUTS message: message.reaction event and a stored row
   expect(row).toMatchObject({ direction: 'inbound', type: 'reaction', wa_id: action.action_id, target_message_id: ours.id, target_wa_id: ours.wa_id, content: { emoji: '🎉' } });
   const inHistory = (await chatHistory(w, a.token, a.deviceId, B)).find((m) => m.id === row.id);
   expect(inHistory).toMatchObject({ type: 'reaction', target_message_id: ours.id });
+
+  // taking it back: an empty emoji
+  const removal = await phoneAction(w, B, ours.wa_id, 'react', { emoji: '' });
+  const removed = await waitForEvent(w, 'message.reaction', (d) => d.target_wa_id === ours.wa_id && d.emoji === '');
+  expect(removed.data).toMatchObject({ target_message_id: ours.id, sender_jid: jidOf(B), emoji: '' });
+  expect(await messageOf(w, a.token, removed.data.message_id)).toMatchObject({ type: 'reaction', wa_id: removal.action_id, content: { emoji: '' } });
 });
 
 it('an edit from B changes the stored text, sets edited_at, and sends message.edited with the previous text', async () => {
@@ -129,6 +137,7 @@ it('an edit from B changes the stored text, sets edited_at, and sends message.ed
 it('a delete from B sets deleted_at, clears the content, and sends message.deleted', async () => {
   const { sent, msg } = await receiveFromB({ text: 'my card number is 4111...' }, { type: 'text', content: { text: 'my card number is 4111...' } });
   await phoneAction(w, B, sent.id, 'delete');
+  fromB.find((m) => m.waId === sent.id)!.type = 'deleted';
   const event = await waitForEvent(w, 'message.deleted', (d) => d.message_id === msg.id);
   expect(event.data).toEqual({ message_id: msg.id, wa_id: sent.id, chat_jid: jidOf(B), sender_jid: jidOf(B) });
   const now = await messageOf(w, a.token, msg.id);
@@ -152,15 +161,19 @@ it('a vote from B on a WUTS poll: message.received of type poll_vote with the op
 
 it('POST /devices/{id}/read marks the chat read and B sees its messages read', async () => {
   const before = (await w.t.call('GET', `/devices/${a.deviceId}/chats`, a.token)).json().chats.find((c: any) => c.jid === jidOf(B));
-  // text, location, contact, poll, the reply, the edited one and the deleted one
-  expect(before.unread_count).toBe(fromB.length);
+  // text, location, contact, poll, the reply and the edited one (reactions and votes are no unread messages)
+  const unread = unreadTimeline(await chatHistory(w, a.token, a.deviceId, B));
+  expect(before.unread_count).toBe(unread.length);
+  const live = fromB.filter((m) => m.type !== 'deleted');
+  expect(unread.map((m) => m.wa_id)).toEqual(expect.arrayContaining(live.map((m) => m.waId)));
   const res = await w.t.call('POST', `/devices/${a.deviceId}/read`, a.token, { chat: B });
   expect(res.statusCode, res.body).toBe(200);
-  expect(res.json().read).toBeGreaterThanOrEqual(fromB.length);
+  expect(res.json().read).toBeGreaterThanOrEqual(unread.length);
   const after = (await w.t.call('GET', `/devices/${a.deviceId}/chats`, a.token)).json().chats.find((c: any) => c.jid === jidOf(B));
   expect(after.unread_count).toBe(0);
   const history = await chatHistory(w, a.token, a.deviceId, B);
-  for (const { waId } of fromB) expect(history.find((m) => m.wa_id === waId)?.status, waId).toBe('read');
+  for (const { waId } of live) expect(history.find((m) => m.wa_id === waId)?.status, waId).toBe('read');
+  expect(unreadTimeline(history)).toEqual([]);
   // B's phone gets the read receipts: its sent records (still there, not deleted) move to read
   const deleted = new Set((await accountMessages(w, B)).sent.filter((m) => m.deleted).map((m) => m.id));
   for (const { waId } of fromB.filter((m) => !deleted.has(m.waId))) await waitForSentBy(w, B, waId, (m) => m.status === 'read');
@@ -174,8 +187,7 @@ it('what B sends while the device is disconnected arrives after reconnect (no QR
   const texts = ['offline 1: are you there?', 'offline 2: hello?', 'offline 3: call me back', 'offline 4: thanks'];
   const sent: any[] = [];
   for (const text of texts) sent.push(await phoneSend(w, B, { to: A, text }));
-  const location = await phoneSend(w, B, { to: A, type: 'location', location: { latitude: 1.5, longitude: 2.5 } });
-  sent.push(location);
+  sent.push(await phoneSend(w, B, { to: A, type: 'location', location: { latitude: 1.5, longitude: 2.5 } }));
   // the emulator holds them for the offline WUTS device; nothing arrived yet
   const [device] = await companions(w, A);
   expect(device).toMatchObject({ online: false });
@@ -210,6 +222,51 @@ it('what B sends while the device is disconnected arrives after reconnect (no QR
   const final = await chatHistory(w, a.token, a.deviceId, B);
   for (const s of sent) expect(final.filter((m) => m.wa_id === s.id), s.id).toHaveLength(1);
   for (const s of sent) expect(eventsOf(w, 'message.received', (d) => d.message?.wa_id === s.id), s.id).toHaveLength(1);
+});
+
+it('an edit B makes while the device is disconnected is applied after reconnect; the message is stored once, in order', async () => {
+  await disconnectDevice(w, a.token, a.deviceId);
+  const toEdit = await phoneSend(w, B, { to: A, text: 'offline: pick up at 5' });
+  await phoneAction(w, B, toEdit.id, 'edit', { text: 'offline: pick up at 6' });
+  const after = await phoneSend(w, B, { to: A, text: 'offline: after the edit' }); // after the edit in B's order
+  expect((await companions(w, A))[0]!.queued).toBeGreaterThanOrEqual(3);
+
+  await reconnectDevice(w, a.token, a.deviceId);
+  await stored(after.id, 'the last offline message stored');
+  const edited = await until('the offline edit applied', async () => {
+    const h = await chatHistory(w, a.token, a.deviceId, B);
+    return h.find((m) => m.wa_id === toEdit.id && m.edited_at);
+  }, 10_000);
+  expect(edited.content).toEqual({ text: 'offline: pick up at 6' });
+  const history = await chatHistory(w, a.token, a.deviceId, B);
+  expect(history.filter((m) => [toEdit.id, after.id].includes(m.wa_id)).map((m) => m.wa_id)).toEqual([toEdit.id, after.id]);
+  const editEvent = await waitForEvent(w, 'message.edited', (d) => d.message?.id === edited.id);
+  expect(editEvent.data.message.content).toEqual({ text: 'offline: pick up at 6' });
+  // the text before the edit (or null when WUTS cannot know it), never the new text
+  expect(['offline: pick up at 5', null], `previous_text ${JSON.stringify(editEvent.data.previous_text)}`).toContain(editEvent.data.previous_text);
+});
+
+it('a message B deletes while the device is disconnected is still stored after reconnect (once, in order), deleted, with message.deleted', async () => {
+  await disconnectDevice(w, a.token, a.deviceId);
+  const before = await phoneSend(w, B, { to: A, text: 'offline: before the mistake' });
+  const toDelete = await phoneSend(w, B, { to: A, text: 'offline: sent by mistake' });
+  await phoneAction(w, B, toDelete.id, 'delete');
+  const after = await phoneSend(w, B, { to: A, text: 'offline: after the delete' }); // after the delete in B's order
+  expect((await companions(w, A))[0]!.queued).toBeGreaterThanOrEqual(4);
+
+  await reconnectDevice(w, a.token, a.deviceId);
+  await stored(after.id, 'the last offline message stored');
+  // B's phone shows it delivered to A: it is a message B sent, and WUTS keeps it, without its content
+  await waitForSentBy(w, B, toDelete.id, (m) => m.deleted && (m.status === 'delivered' || m.status === 'read'));
+  const deleted = await until(`the message B deleted while the device was offline (${toDelete.id}) stored, marked deleted`, async () => {
+    const h = await chatHistory(w, a.token, a.deviceId, B);
+    return h.find((m) => m.wa_id === toDelete.id && m.deleted_at);
+  }, 5_000);
+  expect(deleted).toMatchObject({ direction: 'inbound', sender_jid: jidOf(B), content: null });
+  await waitForEvent(w, 'message.deleted', (d) => d.message_id === deleted.id);
+  const history = await chatHistory(w, a.token, a.deviceId, B);
+  const ids = [before.id, toDelete.id, after.id];
+  expect(history.filter((m) => ids.includes(m.wa_id)).map((m) => m.wa_id)).toEqual(ids);
 });
 
 it('every webhook the receiver got verifies with standardwebhooks', () => {
