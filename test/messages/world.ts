@@ -234,3 +234,13 @@ export async function companions(w: MessagingWorld, phone: string): Promise<Arra
   expect(res.status).toBe(200);
   return res.body.devices.filter((d) => d.kind === 'companion');
 }
+
+const PROGRESS = ['queued', 'sent', 'delivered', 'read'];
+
+/** Waits until an outbound message reached `status` or a later step (queued → sent → delivered → read); answers it. */
+export async function waitForAtLeast(w: MessagingWorld, token: string, id: string, status: 'sent' | 'delivered' | 'read', timeoutMs = 15_000): Promise<any> {
+  return until(`message ${id} at least ${status}`, async () => {
+    const m = await messageOf(w, token, id);
+    return PROGRESS.indexOf(m.status) >= PROGRESS.indexOf(status) ? m : null;
+  }, timeoutMs);
+}
