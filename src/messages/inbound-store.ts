@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { AppContext } from '../context.js';
+import type { Database } from '../db/schema.js';
 import { withOutbox } from '../events/outbox.js';
 import { newId } from '../lib/ids.js';
 import { nowIso } from '../lib/time.js';
@@ -6,6 +8,21 @@ import type { InboundMessage } from '../whatsapp/messages.js';
 import { phoneOf } from './jids.js';
 import * as repo from './repo.js';
 import { parseContent, toApiMessage, type MessageRow } from './view.js';
+
+/**
+ * A message deleted before WUTS saw it: Baileys' event buffer drops a message whose delete
+ * arrives in the same batch (an offline batch, typically). It is kept as deleted, without content.
+ */
+async function storeDeletedUnseen(trx: Transaction<Database>, tenantId: string, deviceId: string, del: InboundMessage, now: string): Promise<MessageRow> {
+  const row: MessageRow = {
+    id: newId(), tenant_id: tenantId, device_id: deviceId, chat_jid: del.chatJid, wa_id: del.targetWaId ?? '', from_me: del.fromMe, sender_jid: del.senderJid,
+    type: 'unsupported', content_json: JSON.stringify({ type: 'unsupported', wa_type: 'deleted_before_received' }), quoted_wa_id: null, quoted_message_id: null,
+    target_wa_id: null, target_message_id: null, status: del.fromMe ? 'sent' : 'received', reason: null, attempts: 0, next_attempt_at: null, expires_at: null,
+    created_by: null, wa_timestamp: del.timestamp, edited_at: null, deleted_at: now, created_at: now, updated_at: now,
+  };
+  await repo.insertMessageOnce(trx, tenantId, row);
+  return row;
+}
 
 /**
  * Stores what a device received, each message in its own transaction with its event. A
@@ -43,7 +60,7 @@ async function storeOne(ctx: AppContext, tenantId: string, deviceId: string, m: 
       expires_at: null,
       created_by: null,
       wa_timestamp: m.timestamp,
-      edited_at: null,
+      edited_at: m.editedBeforeReceived ? now : null,
       deleted_at: null,
       created_at: now,
       updated_at: now,
@@ -57,7 +74,9 @@ async function storeOne(ctx: AppContext, tenantId: string, deviceId: string, m: 
       case 'edit': {
         if (!target || target.deleted_at) return;
         const before = parseContent(target);
-        const previousText = before.type === 'text' ? before.text : 'caption' in before ? (before.caption ?? null) : null;
+        const beforeText = before.type === 'text' ? before.text : 'caption' in before ? (before.caption ?? null) : null;
+        // stored already edited (see editedBeforeReceived): the text before the edit never reached WUTS
+        const previousText = target.edited_at && beforeText === m.content.text ? null : beforeText;
         const after = before.type === 'text' ? { ...before, text: m.content.text } : 'caption' in before ? { ...before, caption: m.content.text } : before;
         await repo.updateMessage(trx, tenantId, target.id, { content_json: JSON.stringify(after), edited_at: now, updated_at: now });
         const edited = { ...target, content_json: JSON.stringify(after), edited_at: now, updated_at: now };
@@ -65,9 +84,10 @@ async function storeOne(ctx: AppContext, tenantId: string, deviceId: string, m: 
         return;
       }
       case 'delete': {
-        if (!target || target.deleted_at) return;
-        await repo.updateMessage(trx, tenantId, target.id, { deleted_at: now, content_json: JSON.stringify({ type: target.type }), updated_at: now });
-        await emit({ ...event, type: 'message.deleted', data: { message_id: target.id, wa_id: target.wa_id, chat_jid: target.chat_jid, sender_jid: target.sender_jid } });
+        if (target?.deleted_at) return;
+        const deleted = target ? { ...target, deleted_at: now } : await storeDeletedUnseen(trx, tenantId, deviceId, m, now);
+        if (target) await repo.updateMessage(trx, tenantId, target.id, { deleted_at: now, content_json: JSON.stringify({ type: target.type }), updated_at: now });
+        await emit({ ...event, type: 'message.deleted', data: { message_id: deleted.id, wa_id: deleted.wa_id, chat_jid: deleted.chat_jid, sender_jid: deleted.sender_jid } });
         return;
       }
       case 'reaction':

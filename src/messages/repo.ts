@@ -108,14 +108,17 @@ export async function chatHistory(db: Db, tenantId: string, deviceId: string, ch
   return q.orderBy('id', direction === 'older' ? 'desc' : 'asc').limit(limit + 1).execute();
 }
 
+/** Rows that are not messages of their own for unread counts and read receipts. */
+const NOT_UNREAD = ['reaction', 'poll_vote', 'edit', 'delete'];
+
 export async function unreadInbound(db: Db, tenantId: string, deviceId: string, chatJid: string, ids: string[] | undefined): Promise<MessageRow[]> {
-  let q = db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('from_me', '=', false).where('status', '=', 'received');
+  let q = db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('from_me', '=', false).where('status', '=', 'received').where('type', 'not in', NOT_UNREAD);
   if (ids) q = q.where('id', 'in', ids);
   return q.orderBy('id').limit(1000).execute();
 }
 
 export async function countUnread(db: Db, tenantId: string, deviceId: string, chatJid: string): Promise<number> {
-  const row = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('from_me', '=', false).where('status', '=', 'received').where('type', 'not in', ['reaction', 'poll_vote', 'edit', 'delete']).executeTakeFirstOrThrow();
+  const row = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('from_me', '=', false).where('status', '=', 'received').where('type', 'not in', NOT_UNREAD).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -134,6 +134,8 @@ export interface InboundMessage {
   targetWaId: string | null;
   /** whether it arrived while the device was offline (delivered at reconnect) */
   offline: boolean;
+  /** the message came already edited (its edit arrived in the same batch): `content` is the edited one */
+  editedBeforeReceived?: boolean | undefined;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';

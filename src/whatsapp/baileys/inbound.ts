@@ -68,7 +68,10 @@ export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | 
   }
   const parsed = readContent(content);
   if (!parsed) return null;
-  return { ...base, quotedWaId: parsed.quotedWaId, content: parsed.content };
+  // Baileys' event buffer folds an edit that arrives in the same batch into the original
+  // message (its `message` becomes `{editedMessage}`); the edit itself follows separately
+  const editedBeforeReceived = !!msg.message?.editedMessage;
+  return { ...base, quotedWaId: parsed.quotedWaId, content: parsed.content, ...(editedBeforeReceived ? { editedBeforeReceived } : {}) };
 }
 
 function readContent(c: proto.IMessage): { content: MessageContent; quotedWaId: string | null } | null {
