@@ -41,12 +41,13 @@ export function messagesMigration(dialect: DialectName) {
         .execute();
       // A phone keeps one message per key: the same WhatsApp id in a chat is stored once.
       await db.schema.createIndex('messages_wa_key').unique().on('messages').columns(['device_id', 'chat_jid', 'from_me', 'wa_id']).execute();
-      await db.schema.createIndex('messages_chat_history').on('messages').columns(['device_id', 'chat_jid', 'id']).execute();
-      await db.schema.createIndex('messages_tenant').on('messages').columns(['tenant_id', 'id']).execute();
+      // Every query names the tenant first: indexes lead with it, so the planner never prefers a
+      // tenant-wide walk (SQLite did, on an index of tenant and id), and queue counts stay index-only.
+      await db.schema.createIndex('messages_chat_history').on('messages').columns(['tenant_id', 'device_id', 'chat_jid', 'id']).execute();
       await db.schema
         .createIndex('messages_outbound_queue')
         .on('messages')
-        .columns(['device_id', 'id'])
+        .columns(['tenant_id', 'device_id', 'id'])
         .where(sql.ref('status'), '=', 'queued')
         .execute();
 
