@@ -86,6 +86,8 @@ export interface DevicesTable {
   disconnected_at: Timestamp | null;
   /** this device's pace of sending; null: the operator's setting */
   send_interval_ms: number | null;
+  /** messages of the device in status queued */
+  queued_count: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DeviceStatus, DevicesTable } from '../db/schema.js';
 
-export type DeviceRow = Omit<DevicesTable, 'auto_connect'> & { auto_connect: boolean };
+export type DeviceRow = Omit<DevicesTable, 'auto_connect' | 'queued_count'> & { auto_connect: boolean; queued_count: number };
 
 export async function insertDevice(db: Kysely<Database>, tenantId: string, row: Omit<DeviceRow, 'tenant_id'>): Promise<void> {
   await db.insertInto('devices').values({ ...row, tenant_id: tenantId }).execute();

@@ -16,6 +16,7 @@ export const DeviceSchema = Type.Object(
     connected_at: NullableTimestamp,
     disconnected_at: NullableTimestamp,
     send_interval_ms: Type.Union([Type.Integer(), Type.Null()], { description: "this device's pause between two sends (PUT /devices/{id}/send-interval); null: WUTS_SEND_INTERVAL_MS" }),
+    queued_messages: Type.Integer({ description: 'messages waiting in its outbound queue' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },

@@ -31,7 +31,7 @@ export async function createDevice(ctx: AppContext, actor: Actor, body: { name: 
   const now = nowIso();
   const row: Omit<repo.DeviceRow, 'tenant_id'> = {
     id: newId(), name: body.name.trim(), status: 'created', reason: null, phone: null, jid: null, lid: null, auto_connect: false,
-    qr: null, qr_updated_at: null, pairing_code: null, connected_at: null, disconnected_at: null, send_interval_ms: null, created_at: now, updated_at: now,
+    qr: null, qr_updated_at: null, pairing_code: null, connected_at: null, disconnected_at: null, send_interval_ms: null, queued_count: 0, created_at: now, updated_at: now,
   };
   const view = toApiDevice({ ...row, tenant_id: user.tenantId });
   await ctx.db.kysely.transaction().execute(async (trx) => {

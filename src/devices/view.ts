@@ -18,6 +18,7 @@ export function toApiDevice(row: DeviceRow): ApiDevice {
     connected_at: apiTime(row.connected_at),
     disconnected_at: apiTime(row.disconnected_at),
     send_interval_ms: row.send_interval_ms,
+    queued_messages: row.queued_count,
     created_at: apiTime(row.created_at),
     updated_at: apiTime(row.updated_at),
   };

@@ -47,14 +47,27 @@ export async function statusHistory(db: Db, tenantId: string, messageId: string)
   return db.selectFrom('message_statuses').select(['status', 'reason', 'created_at']).where('tenant_id', '=', tenantId).where('message_id', '=', messageId).orderBy('id').limit(100).execute();
 }
 
-/** Serialises accepts of one device (PostgreSQL row lock; SQLite writes are serial already). */
-export async function lockDeviceQueue(db: Db, dialect: 'sqlite' | 'postgres', tenantId: string, deviceId: string): Promise<void> {
-  if (dialect === 'postgres') await db.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).where('id', '=', deviceId).forUpdate().execute();
+/** Takes a place in the device's queue; false when it holds `limit` messages already (atomic on both databases). */
+export async function reserveQueueSlot(db: Db, tenantId: string, deviceId: string, limit: number): Promise<boolean> {
+  const result = await db
+    .updateTable('devices')
+    .set((eb) => ({ queued_count: eb('queued_count', '+', 1) }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', deviceId)
+    .where('queued_count', '<', limit)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
-export async function countQueued(db: Db, tenantId: string, deviceId: string): Promise<number> {
-  const row = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('status', '=', 'queued').executeTakeFirstOrThrow();
-  return Number(row.n);
+/** A message of the device left `queued`. */
+export async function releaseQueueSlot(db: Db, tenantId: string, deviceId: string): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set((eb) => ({ queued_count: eb('queued_count', '-', 1) }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', deviceId)
+    .where('queued_count', '>', 0)
+    .execute();
 }
 
 /** The head of a device's outbound queue: its oldest queued message. */

@@ -59,8 +59,7 @@ export async function acceptMessage(ctx: AppContext, actor: Actor, deviceId: str
       if (quoted.chat_jid !== chatJid) throw badRequest('reply_to is a message of another chat', 'chat_mismatch');
       if (quoted.deleted_at) throw badRequest('that message was deleted', 'message_deleted');
     }
-    await repo.lockDeviceQueue(trx, ctx.db.dialect, tenantId, deviceId); // the count and the insert, atomically
-    if ((await repo.countQueued(trx, tenantId, deviceId)) >= ctx.config.maxQueuedPerDevice) {
+    if (!(await repo.reserveQueueSlot(trx, tenantId, deviceId, ctx.config.maxQueuedPerDevice))) {
       throw new AppError(429, 'queue_full', `this device already has ${ctx.config.maxQueuedPerDevice} messages waiting to be sent`, { 'retry-after': '60' });
     }
     const at = nowIso(new Date(now));

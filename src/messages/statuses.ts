@@ -21,6 +21,7 @@ async function advance(trx: Transaction<Database>, emit: Emit, row: MessageRow, 
     if (from < 0 || to <= from) return; // failed, cancelled, inbound, or not a step forward
     const now = nowIso();
     if (await repo.transitionMessage(trx, row.tenant_id, row.id, [row.status], { status: target, reason: null, next_attempt_at: null, updated_at: now })) {
+      if (row.status === 'queued') await repo.releaseQueueSlot(trx, row.tenant_id, row.device_id);
       await recordSteps(trx, emit, row, PROGRESS.slice(from + 1, to + 1), now);
       return;
     }
@@ -80,9 +81,19 @@ export async function recordReceipt(ctx: AppContext, tenantId: string, deviceId:
 
 async function fail(trx: Transaction<Database>, emit: Emit, row: MessageRow, from: MessageStatus[], reason: string, status: 'failed' | 'cancelled' = 'failed'): Promise<boolean> {
   const now = nowIso();
-  if (!(await repo.transitionMessage(trx, row.tenant_id, row.id, from, { status, reason, next_attempt_at: null, updated_at: now }))) return false;
+  const set = { status, reason, next_attempt_at: null, updated_at: now };
+  // queued first, on its own: a message leaving the queue gives its place back
+  let previous: MessageStatus | undefined;
+  if (from.includes('queued') && (await repo.transitionMessage(trx, row.tenant_id, row.id, ['queued'], set))) {
+    previous = 'queued';
+    await repo.releaseQueueSlot(trx, row.tenant_id, row.device_id);
+  } else {
+    const others = from.filter((s) => s !== 'queued');
+    if (others.length && (await repo.transitionMessage(trx, row.tenant_id, row.id, others, set))) previous = row.status === 'queued' ? 'sent' : row.status;
+  }
+  if (!previous) return false;
   await repo.addStatus(trx, row.tenant_id, row.id, status, reason, now);
-  await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.status', data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: row.status, reason } });
+  await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.status', data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: previous, reason } });
   return true;
 }
 

@@ -44,7 +44,7 @@ describe('devices API', () => {
     const device = res.json().device;
     expect(device).toEqual({
       id: expect.any(String), tenant_id: tenant.tenantId, name: 'Support line', status: 'created', reason: null,
-      phone: null, jid: null, lid: null, connected_at: null, disconnected_at: null, send_interval_ms: null,
+      phone: null, jid: null, lid: null, connected_at: null, disconnected_at: null, send_interval_ms: null, queued_messages: 0,
       created_at: expect.stringMatching(/Z$/), updated_at: expect.stringMatching(/Z$/),
     });
     for (const u of [tenant.adminToken, users.supervisor.token, users.agent.token, users.viewer.token]) {

@@ -9,6 +9,9 @@ export function messagesMigration(dialect: DialectName) {
     async up(db: Kysely<any>): Promise<void> {
       // Per-device pace of the outbound queue; null takes the operator's WUTS_SEND_INTERVAL_MS.
       await db.schema.alterTable('devices').addColumn('send_interval_ms', 'integer').execute();
+      // How many of the device's messages are queued, kept with every change of a message to or
+      // from `queued`: the queue limit is checked without counting rows.
+      await db.schema.alterTable('devices').addColumn('queued_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 
       // Every message a device sent or received. Outbound rows are the durable queue as well:
       // `status = 'queued'` rows of a device go out in id order.
@@ -108,6 +111,7 @@ export function messagesMigration(dialect: DialectName) {
     },
     async down(db: Kysely<any>): Promise<void> {
       for (const t of ['idempotency_keys', 'contacts', 'chats', 'message_statuses', 'messages']) await db.schema.dropTable(t).execute();
+      await db.schema.alterTable('devices').dropColumn('queued_count').execute();
       await db.schema.alterTable('devices').dropColumn('send_interval_ms').execute();
     },
   };
