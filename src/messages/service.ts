@@ -6,7 +6,8 @@ import type { AppContext } from '../context.js';
 import { findDevice, updateDevice, type DeviceRow } from '../devices/repo.js';
 import { AppError, badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
-import { nowIso } from '../lib/time.js';
+import { apiTime, nowIso } from '../lib/time.js';
+import { recordAudit } from '../audit/record.js';
 import { checkFields, checkTarget, contentOf, newWaId, type SendBody } from './compose.js';
 import { idempotent, requestHash, type StoredAnswer } from './idempotency.js';
 import { normalizeChatJid } from './jids.js';
@@ -101,7 +102,7 @@ type Detail = Static<typeof MessageDetailResponse>['message'];
 
 async function detail(ctx: AppContext, row: MessageRow): Promise<Detail> {
   const history = await repo.statusHistory(ctx.db.kysely, row.tenant_id, row.id);
-  return { ...toApiMessage(row), status_history: history.map((h) => ({ status: h.status, reason: h.reason, at: new Date(h.created_at).toISOString().replace(/\.\d{3}Z$/, 'Z') })) };
+  return { ...toApiMessage(row), status_history: history.map((h) => ({ status: h.status, reason: h.reason, at: apiTime(h.created_at) })) };
 }
 
 export async function getMessage(ctx: AppContext, actor: Actor, id: string): Promise<Detail> {
@@ -126,7 +127,13 @@ export async function cancelMessage(ctx: AppContext, actor: Actor, id: string): 
 export async function setSendInterval(ctx: AppContext, actor: Actor, deviceId: string, intervalMs: number | null): Promise<{ send_interval_ms: number | null; effective_ms: number }> {
   const user = tenantUser(actor);
   authorize(user, 'devices.manage');
-  await deviceOf(ctx, user.tenantId, deviceId);
-  await updateDevice(ctx.db.kysely, user.tenantId, deviceId, { send_interval_ms: intervalMs, updated_at: nowIso() });
+  const before = await deviceOf(ctx, user.tenantId, deviceId);
+  await ctx.db.kysely.transaction().execute(async (trx) => {
+    await updateDevice(trx, user.tenantId, deviceId, { send_interval_ms: intervalMs, updated_at: nowIso() });
+    await recordAudit(trx, user, {
+      tenantId: user.tenantId, action: 'device.send_interval', targetType: 'device', targetId: deviceId,
+      before: { send_interval_ms: before.send_interval_ms }, after: { send_interval_ms: intervalMs },
+    });
+  });
   return { send_interval_ms: intervalMs, effective_ms: intervalMs ?? ctx.config.sendIntervalMs };
 }
