@@ -38,6 +38,7 @@ import { startServer, type RunningServer } from '../helpers/cli.js';
 import { createTestDatabase, DIALECT, type TestDatabase } from '../helpers/database.js';
 import { PASSWORD } from '../helpers/factories.js';
 import { startTcpProxy, type TcpProxy } from './crash-helpers.js';
+import { api, ok } from '../helpers/http.js';
 
 const MASTER = 'crash_test_master_' + randomBytes(24).toString('hex');
 const N = 30;
@@ -52,27 +53,6 @@ const B = '15557770002';
 
 // ---------------------------------------------------------------- plumbing
 
-interface ApiAnswer {
-  status: number;
-  body: any;
-}
-
-async function api(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer> {
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function ok(answer: Promise<ApiAnswer>, status: number): Promise<any> {
-  const a = await answer;
-  expect(a.status, JSON.stringify(a.body)).toBe(status);
-  return a.body;
-}
 
 /** Polls `probe` every `everyMs` until it returns a value; fails after `timeoutMs`. */
 async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {

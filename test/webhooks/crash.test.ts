@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../helpers/cli.js';
 import { createTestDatabase, DIALECT, type TestDatabase } from '../helpers/database.js';
 import { PASSWORD } from '../helpers/factories.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
+import { api, ok, type ApiAnswer } from '../helpers/http.js';
 
 const MASTER = 'crash_test_master_' + randomBytes(24).toString('hex');
 const TIMEOUT_SECONDS = 2;
@@ -57,27 +58,6 @@ async function kill(server: RunningServer): Promise<void> {
   expect(server.child.signalCode).toBe('SIGKILL');
 }
 
-interface ApiAnswer {
-  status: number;
-  body: any;
-}
-
-async function api(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer> {
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function ok(answer: Promise<ApiAnswer>, status: number): Promise<any> {
-  const a = await answer;
-  expect(a.status, JSON.stringify(a.body)).toBe(status);
-  return a.body;
-}
 
 /** Polls `probe` every 100 ms until it returns a value; fails after `timeoutMs`. */
 async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {

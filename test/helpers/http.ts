@@ -1,0 +1,25 @@
+import { expect } from 'vitest';
+
+/** For tests against a real `wuts serve` process over HTTP. */
+export interface ApiAnswer {
+  status: number;
+  body: any;
+}
+
+export async function api(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer> {
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The answer's body, after checking its status. */
+export async function ok(answer: Promise<ApiAnswer>, status: number): Promise<any> {
+  const a = await answer;
+  expect(a.status, JSON.stringify(a.body)).toBe(status);
+  return a.body;
+}
