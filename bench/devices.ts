@@ -19,7 +19,7 @@
 // One emulator account per device (an account takes 8 companions at most), ceil(N/10) tenants
 // (WUTS_MAX_DEVICES_PER_TENANT's default). Bounded: sizes up to 200, each worker killed after
 // 200 s + 15 s per device. Figures, never pass/fail: the 5 MB goal is printed beside them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,11 +35,9 @@ import { createAppContext, type AppContext } from '../src/context.js';
 import type { Db } from '../src/db/connect.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { heapDiffLines, summariseSnapshot } from './devices-heap.js';
+import { emulatorApi, spawnEmulator, withTimeout } from './emulator-child.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);
-/** dist/bench/devices.js -> dist/src/main.js */
-const MAIN_JS = path.resolve(HERE, '../src/main.js');
 const GOAL_MB = 5;
 const MB = 1024 * 1024;
 const TENANT_DEVICES = 10; // the default WUTS_MAX_DEVICES_PER_TENANT: N devices over ceil(N/10) tenants
@@ -100,16 +98,6 @@ const quantile = (values: number[], q: number) => {
 };
 const median = (values: number[]) => quantile(values, 0.5);
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-      timer.unref();
-    }),
-  ]);
-}
 
 // ---------------------------------------------------------------------------------------------
 // worker: one WUTS process with N devices
@@ -139,57 +127,7 @@ async function settledMemory(): Promise<Memory> {
   }
 }
 
-interface EmulatorChild {
-  url: string;
-  wsUrl: string;
-  pid: number;
-  close(): Promise<void>;
-}
 
-/** `wuts emulator --port 0` in a child process; resolves with the URLs it prints. */
-async function spawnEmulator(): Promise<EmulatorChild> {
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS, 'emulator', '--port', '0'], {
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  let out = '';
-  let err = '';
-  const tail = (s: string) => s.slice(-2000);
-  child.stderr?.on('data', (d: Buffer) => (err = tail(err + d.toString())));
-  const urls = await withTimeout(
-    new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
-      child.stdout?.on('data', (d: Buffer) => {
-        out = tail(out + d.toString());
-        const ws = /wire protocol:\s+(ws:\/\/\S+)/.exec(out)?.[1];
-        const admin = /admin API:\s+(http:\/\/\S+?)\/admin\/accounts/.exec(out)?.[1];
-        if (ws && admin) resolve({ url: admin, wsUrl: ws });
-      });
-      child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before it printed its URLs: ${out} ${err}`)));
-    }),
-    30_000,
-    'the emulator to start',
-  );
-  return {
-    ...urls,
-    pid: child.pid ?? -1,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await withTimeout(exited, 5_000, 'the emulator to stop').catch(() => child.kill('SIGKILL'));
-      process.off('exit', killOnExit);
-    },
-  };
-}
-
-async function admin(base: string, method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`emulator ${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function inBatches<T>(items: T[], size: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)));
@@ -243,7 +181,7 @@ async function linkOne(w: Wuts, emulatorUrl: string, slot: Slot): Promise<LinkTi
   const answer = res.json() as { device: { status: string; reason: string | null }; qr: { text: string } | null };
   if (!answer.qr) throw new Error(`connect ${slot.deviceId}: no QR, the device is ${answer.device.status} (${answer.device.reason})`);
   const tQr = performance.now();
-  await admin(emulatorUrl, 'POST', '/admin/link', { qr: answer.qr.text, phone: slot.phone });
+  await emulatorApi(emulatorUrl, 'POST', '/admin/link', { qr: answer.qr.text, phone: slot.phone });
   const tScanned = performance.now();
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -290,7 +228,7 @@ async function runWorker(devices: number, idleS: number, parallel: number, heap:
       if (res.statusCode !== 201) throw new Error(`create device: ${res.statusCode} ${res.body}`);
       slots.push({ token, deviceId: (res.json() as { device: { id: string } }).device.id, phone: String(15552000000 + i) });
     }
-    await inBatches(slots, 10, async (slot) => void (await admin(emu.url, 'POST', '/admin/accounts', { phone: slot.phone })));
+    await inBatches(slots, 10, async (slot) => void (await emulatorApi(emu.url, 'POST', '/admin/accounts', { phone: slot.phone })));
     await countConnected(first, tokens);
     await first.call('GET', `/devices/${slots[0]!.deviceId}`, slots[0]!.token);
 

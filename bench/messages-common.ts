@@ -120,13 +120,4 @@ export function table(rows: string[][], textColumns = 2): string {
   return rows.map((r) => r.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-      timer.unref();
-    }),
-  ]);
-}
+export { withTimeout } from './emulator-child.js';

@@ -38,6 +38,7 @@ import { pino } from 'pino';
 import { Pool } from 'undici';
 import makeWASocket, { proto, type WASocket } from '@whiskeysockets/baileys';
 import { makeMemoryAuthState } from '../src/emulator/index.js';
+import { emulatorApi, spawnEmulator, type EmulatorChild } from './emulator-child.js';
 import * as repo from '../src/messages/repo.js';
 import { encodeCursor } from '../src/lib/pagination.js';
 import { DEFAULT_PG_URL, LABEL, fmt, latency, openWuts, table, tenantWithDevices, withTimeout, type BenchWuts, type Kind } from './messages-common.js';
@@ -47,7 +48,6 @@ import type { ProfileSummary } from './messages-accept-server.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_JS = path.join(HERE, 'messages-accept-server.js');
 /** dist/bench/messages.js -> dist/src/main.js */
-const MAIN_JS = path.resolve(HERE, '../src/main.js');
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => {
@@ -282,51 +282,7 @@ async function acceptSection(): Promise<void> {
 // =============================================================================================
 // 2. end to end through the emulator
 
-interface EmulatorChild {
-  url: string;
-  wsUrl: string;
-  close(): Promise<void>;
-}
 
-/** `wuts emulator --port 0` in a child process; resolves with the URLs it prints. */
-async function spawnEmulator(): Promise<EmulatorChild> {
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS, 'emulator', '--port', '0'], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-  const urls = await withTimeout(
-    new Promise<{ url: string; wsUrl: string }>((resolve, reject) => {
-      child.stdout?.on('data', (d: Buffer) => {
-        out = (out + d.toString()).slice(-2000);
-        const ws = /wire protocol:\s+(ws:\/\/\S+)/.exec(out)?.[1];
-        const admin = /admin API:\s+(http:\/\/\S+?)\/admin\/accounts/.exec(out)?.[1];
-        if (ws && admin) resolve({ url: admin, wsUrl: ws });
-      });
-      child.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before it printed its URLs: ${out} ${err}`)));
-    }),
-    30_000,
-    'the emulator to start',
-  );
-  return {
-    ...urls,
-    close: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGTERM');
-      await withTimeout(exited, 5_000, 'the emulator to stop').catch(() => child.kill('SIGKILL'));
-      process.off('exit', killOnExit);
-    },
-  };
-}
-
-async function emulatorApi<T = Record<string, unknown>>(base: string, method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`emulator ${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | null | undefined | false>, everyMs = 20): Promise<T> {
   const deadline = Date.now() + ms;
