@@ -96,10 +96,6 @@ export async function setChatUnread(db: Db, tenantId: string, deviceId: string, 
   await db.updateTable('chats').set({ unread_count: unread, updated_at: at }).where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('jid', '=', jid).execute();
 }
 
-export async function findChat(db: Db, tenantId: string, deviceId: string, jid: string) {
-  return db.selectFrom('chats').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('jid', '=', jid).executeTakeFirst();
-}
-
 /** Chats, most recently active first; the cursor is the last message id of the previous page's last chat. */
 export async function listChats(db: Db, tenantId: string, deviceId: string, afterLastMessageId: string | undefined, limit: number) {
   let q = db.selectFrom('chats').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId);
