@@ -37,6 +37,22 @@ export function authorize(actor: Actor, action: Action): void {
   if (!can(actor, action)) throw forbidden(`your role may not ${action.replace('.', ': ')}`);
 }
 
+/**
+ * Which events a caller sees on the live stream, by type or family (`user.*`): the action it
+ * would need to read the same thing through the API. User and tenant events are for those who
+ * may read users, QR codes for those who may connect devices; the rest for every role.
+ */
+const EVENT_VISIBILITY: readonly { match: string; action: Action }[] = [
+  { match: 'user.*', action: 'users.read' },
+  { match: 'tenant.*', action: 'users.read' },
+  { match: 'device.qr', action: 'devices.connect' },
+];
+
+export function canSeeEvent(actor: Actor, type: string): boolean {
+  const rule = EVENT_VISIBILITY.find((r) => (r.match.endsWith('.*') ? type.startsWith(r.match.slice(0, -1)) : type === r.match));
+  return can(actor, rule?.action ?? 'devices.read');
+}
+
 /** Roles a caller may manage (update, deactivate, delete) in its tenant. */
 const MANAGES: Record<Role, readonly Role[]> = {
   admin: ['admin', 'supervisor', 'agent', 'viewer'],

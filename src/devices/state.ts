@@ -1,9 +1,9 @@
 import type { AppContext } from '../context.js';
-import type { DeviceStatus } from '../db/schema.js';
 import { withOutbox } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
 import type { LinkedAccount } from '../whatsapp/provider.js';
 import { findDevice, updateDevice } from './repo.js';
+import type { ClosedState } from './disconnect-table.js';
 import { activateStagedWebhook } from './staged-webhook.js';
 
 /**
@@ -50,13 +50,6 @@ export async function recordOpen(ctx: AppContext, tenantId: string, deviceId: st
   });
 }
 
-export interface ClosedState {
-  status: Extract<DeviceStatus, 'disconnected' | 'logged_out' | 'failed'>;
-  reason: string;
-  /** Whether WUTS keeps reconnecting it (and reconnects it at start). */
-  autoConnect: boolean;
-  event: 'device.disconnected' | 'device.logged_out' | null;
-}
 
 export async function recordClosed(ctx: AppContext, tenantId: string, deviceId: string, state: ClosedState): Promise<void> {
   await withOutbox(ctx, async (trx, emit) => {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserActor } from '../auth/actor.js';
 import { reidentifyUser } from '../auth/authenticate.js';
-import { can } from '../auth/policy.js';
+import { canSeeEvent } from '../auth/policy.js';
 import type { AppContext } from '../context.js';
 import { filterMatches } from './catalog.js';
 import { toEnvelope } from './envelope.js';
@@ -26,14 +26,6 @@ function uuidFloor(ms: number): string {
 
 function idTime(id: string): number {
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-}
-
-/** Which events a user sees: user and tenant events are for admins and supervisors, QR codes
- * for those who may connect devices. */
-function visibleTo(actor: UserActor, type: string): boolean {
-  if (type.startsWith('user.') || type.startsWith('tenant.')) return can(actor, 'users.read');
-  if (type === 'device.qr') return can(actor, 'devices.connect');
-  return true;
 }
 
 /** One open /events/stream connection: Server-Sent Events of one tenant, after a cursor. */
@@ -128,7 +120,7 @@ export class EventStream {
         if (this.sent.has(row.id)) continue;
         this.sent.set(row.id, idTime(row.id));
         if (!this.cursor || row.id > this.cursor) this.cursor = row.id;
-        if (filterMatches(this.filters, row.type) && visibleTo(this.actor, row.type)) await this.write(row);
+        if (filterMatches(this.filters, row.type) && canSeeEvent(this.actor, row.type)) await this.write(row);
       }
       this.forgetOld();
       if (rows.length < limit) break;

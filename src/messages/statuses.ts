@@ -5,9 +5,8 @@ import { withOutbox, type Emit } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
 import type { DeliveryStatus, StatusUpdate } from '../whatsapp/messages.js';
 import * as repo from './repo.js';
+import { stepsForward } from './status-machine.js';
 import { parseContent, toApiMessage, type MessageRow } from './view.js';
-
-const PROGRESS: MessageStatus[] = ['queued', 'sent', 'delivered', 'read'];
 
 /**
  * Moves an outbound message forward to `target`, recording every step on the way (a read
@@ -16,13 +15,12 @@ const PROGRESS: MessageStatus[] = ['queued', 'sent', 'delivered', 'read'];
 async function advance(trx: Transaction<Database>, emit: Emit, row: MessageRow, target: Exclude<DeliveryStatus, 'failed'>): Promise<void> {
   // a receipt and the sender's ack can race: when the row moved meanwhile, read it again
   for (let tries = 0; tries < 3; tries++) {
-    const from = PROGRESS.indexOf(row.status);
-    const to = PROGRESS.indexOf(target);
-    if (from < 0 || to <= from) return; // failed, cancelled, inbound, or not a step forward
+    const steps = stepsForward(row.status, target);
+    if (!steps.length) return;
     const now = nowIso();
     if (await repo.transitionMessage(trx, row.tenant_id, row.id, [row.status], { status: target, reason: null, next_attempt_at: null, updated_at: now })) {
       if (row.status === 'queued') await repo.releaseQueueSlot(trx, row.tenant_id, row.device_id);
-      await recordSteps(trx, emit, row, PROGRESS.slice(from + 1, to + 1), now);
+      await recordSteps(trx, emit, row, steps, now);
       return;
     }
     const fresh = await repo.findMessage(trx, row.tenant_id, row.id);

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context.js';
 import { createDbSessionStore } from '../devices/session-store.js';
 import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
-import { recordClosed, recordConnecting, recordNotWanted, recordOpen, recordPairingCode, recordQr, type ClosedState } from '../devices/state.js';
+import { closedState } from '../devices/disconnect-table.js';
+import { recordClosed, recordConnecting, recordNotWanted, recordOpen, recordPairingCode, recordQr } from '../devices/state.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
 import { deviceMessageEvents } from './device-message-events.js';
 
@@ -31,30 +32,6 @@ export interface SupervisorOptions {
   provider: () => Promise<WhatsAppProvider>;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
-}
-
-/** How each way a connection can end is recorded, and whether WUTS reconnects. */
-export function closedState(kind: DisconnectKind, message: string, entry: Pick<Entry, 'connected' | 'ending'>): (ClosedState & { retry: boolean; clearSession: boolean }) | null {
-  const lost = entry.connected ? 'device.disconnected' : null;
-  switch (kind) {
-    case 'closed_by_us':
-    case 'restart_required':
-      return null;
-    case 'logged_out':
-      return { status: 'logged_out', reason: entry.ending === 'logout' ? 'logged out by request' : 'unlinked from the phone', autoConnect: false, event: 'device.logged_out', retry: false, clearSession: true };
-    case 'bad_session':
-      return { status: 'logged_out', reason: 'the session is no longer valid: link the device again', autoConnect: false, event: 'device.logged_out', retry: false, clearSession: true };
-    case 'forbidden':
-      return { status: 'failed', reason: 'WhatsApp refused the connection (403)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
-    case 'client_outdated':
-      return { status: 'failed', reason: 'WhatsApp refused this client version (405)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
-    case 'connection_replaced':
-      return { status: 'disconnected', reason: 'connection replaced: another client took this session (440)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
-    case 'qr_expired':
-      return { status: 'disconnected', reason: 'qr_expired: no QR code was scanned in time; connect again for a new one', autoConnect: false, event: lost, retry: false, clearSession: false };
-    case 'transient':
-      return { status: 'disconnected', reason: `connection lost: ${message}`.slice(0, 300), autoConnect: true, event: lost, retry: true, clearSession: false };
-  }
 }
 
 /**

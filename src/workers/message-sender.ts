@@ -3,6 +3,7 @@ import { findDevice } from '../devices/repo.js';
 import { purgeIdempotencyKeys } from '../messages/idempotency.js';
 import { phoneOf } from '../messages/jids.js';
 import { fetchLinkPreview } from '../messages/link-preview.js';
+import { afterFailedAttempt, DEVICE_LOGGED_OUT, dueAt, isExpired, knownOnWhatsApp, needsRecipientCheck, notOnWhatsApp, sendPause, TTL_EXPIRED } from '../messages/queue-rules.js';
 import * as repo from '../messages/repo.js';
 import { recordFailed, recordRetry, recordSent } from '../messages/statuses.js';
 import { parseContent, type MessageRow } from '../messages/view.js';
@@ -15,9 +16,6 @@ import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from 
 export type LiveSessionLookup = (deviceId: string) => { tenantId: string; session: DeviceSession } | undefined;
 
 const SWEEP_MS = 5_000;
-/** A contact's "on WhatsApp" answer is trusted this long before it is checked again. */
-const NUMBER_CHECK_TTL_MS = 24 * 3600_000;
-const BACKOFF_MAX_MS = 5 * 60_000;
 
 interface DeviceLoop {
   running: boolean;
@@ -87,11 +85,11 @@ export class MessageSender {
           return;
         }
         const now = Date.now();
-        if (head.expires_at && Date.parse(head.expires_at) <= now) {
-          await recordFailed(this.ctx, live.tenantId, head.id, 'ttl_expired: not sent before its time to live ran out');
+        if (isExpired(head, now)) {
+          await recordFailed(this.ctx, live.tenantId, head.id, TTL_EXPIRED);
           continue;
         }
-        const due = Math.max(head.next_attempt_at ? Date.parse(head.next_attempt_at) : now, loop.lastSentAt + (await this.pause(live.tenantId, deviceId)));
+        const due = dueAt(head, loop.lastSentAt, await this.pause(live.tenantId, deviceId), now);
         if (due > now) {
           await this.sleep(loop, Math.min(due - now, SWEEP_MS));
           if (Date.now() < due) continue; // poked early: look at the queue again
@@ -110,9 +108,7 @@ export class MessageSender {
   /** The device's pause between sends, jittered. */
   private async pause(tenantId: string, deviceId: string): Promise<number> {
     const device = await findDevice(this.ctx.db.kysely, tenantId, deviceId);
-    const base = device?.send_interval_ms ?? this.ctx.config.sendIntervalMs;
-    const jitter = this.ctx.config.sendJitterPercent / 100;
-    return Math.max(0, base * (1 + (Math.random() * 2 - 1) * jitter));
+    return sendPause(device?.send_interval_ms ?? this.ctx.config.sendIntervalMs, this.ctx.config.sendJitterPercent);
   }
 
   private sleep(loop: DeviceLoop, ms: number): Promise<void> {
@@ -135,14 +131,11 @@ export class MessageSender {
       await session.send(message);
       await recordSent(this.ctx, tenantId, row.id);
     } catch (err) {
-      const permanent = err instanceof SendError && err.permanent;
-      const reason = (err as Error).message.slice(0, 300);
-      const attempts = row.attempts + 1;
-      if (permanent) return recordFailed(this.ctx, tenantId, row.id, reason);
-      if (attempts >= this.ctx.config.sendMaxAttempts) return recordFailed(this.ctx, tenantId, row.id, `gave up after ${attempts} attempts: ${reason}`);
-      const backoff = Math.min(BACKOFF_MAX_MS, 1000 * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
-      this.ctx.logger.warn({ messageId: row.id, attempts, reason }, 'sending failed; trying again');
-      await recordRetry(this.ctx, tenantId, row.id, attempts, nowIso(new Date(Date.now() + backoff)), reason);
+      const error = { message: (err as Error).message, permanent: err instanceof SendError && err.permanent };
+      const outcome = afterFailedAttempt(row.attempts, error, this.ctx.config.sendMaxAttempts, Date.now());
+      if (outcome.kind === 'fail') return recordFailed(this.ctx, tenantId, row.id, outcome.reason);
+      this.ctx.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
+      await recordRetry(this.ctx, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
     }
   }
 
@@ -169,17 +162,15 @@ export class MessageSender {
   /** Why WhatsApp would not deliver to this chat (not on WhatsApp), checked once a day per contact. */
   private async recipientRefusal(tenantId: string, session: DeviceSession, row: MessageRow): Promise<string | null> {
     const phone = phoneOf(row.chat_jid);
-    if (!phone || !['text', 'location', 'contact', 'poll'].includes(row.type)) return null;
+    if (!needsRecipientCheck(row.type, phone)) return null;
     const db = this.ctx.db.kysely;
-    const contact = await repo.findContact(db, tenantId, row.device_id, row.chat_jid);
-    const fresh = contact?.checked_at && Date.now() - Date.parse(contact.checked_at) < NUMBER_CHECK_TTL_MS;
-    let onWhatsApp = fresh ? contact.on_whatsapp : null;
-    if (onWhatsApp === null || onWhatsApp === undefined) {
+    let onWhatsApp = knownOnWhatsApp(await repo.findContact(db, tenantId, row.device_id, row.chat_jid), Date.now());
+    if (onWhatsApp === null) {
       const [result] = await session.checkNumbers([phone]);
       onWhatsApp = !!result?.on_whatsapp;
       await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: nowIso() });
     }
-    return onWhatsApp ? null : `not_on_whatsapp: ${phone} is not on WhatsApp`;
+    return onWhatsApp ? null : notOnWhatsApp(phone);
   }
 
   /** Fails what can no longer be sent, wakes devices with due messages, forgets old idempotency keys. */
@@ -187,8 +178,8 @@ export class MessageSender {
     const db = this.ctx.db.kysely;
     try {
       const now = nowIso();
-      for (const m of await expiredQueued(db, now, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, 'ttl_expired: not sent before its time to live ran out');
-      for (const m of await queuedOfLoggedOutDevices(db, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, 'device_logged_out: the device was unlinked before the message could be sent');
+      for (const m of await expiredQueued(db, now, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, TTL_EXPIRED);
+      for (const m of await queuedOfLoggedOutDevices(db, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, DEVICE_LOGGED_OUT);
       for (const deviceId of await devicesWithDueMessages(db, now)) if (this.sessions(deviceId)) this.wake(deviceId);
       await purgeIdempotencyKeys(db, nowIso(new Date(Date.now() - this.ctx.config.idempotencyHours * 3600_000)));
     } catch (err) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createAppContext, type AppContext } from '../../src/context.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { closedState } from '../../src/workers/device-supervisor.js';
+import { closedState } from '../../src/devices/disconnect-table.js';
 import { TEST_WHATSAPP, createTestApp, type TestApp } from '../helpers/app.js';
 import { until } from '../helpers/wait.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
