@@ -1,12 +1,47 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// Test layers (`vitest run --project <name>`; `npm test` runs all four):
+// - unit:     test/unit/ and test/lint/: pure functions only (no database, network or app).
+// - e2e:      the files listed in E2E_FILES below: they use WhatsApp (the emulator with the
+//             real Baileys provider) or spawn the built `wuts` command (run `npm run build` first).
+// - http:     every other file under test/: the app through inject or real HTTP, the database,
+//             local servers, but no WhatsApp.
+// - emulator: the WhatsApp emulator's own tests (packages/wa-emulator/test/; test/emulator/ until they move).
+// test/unit/test-layers.test.ts fails when a file that starts the emulator or spawns `wuts` is not in E2E_FILES.
+export const UNIT_FILES = ['test/unit/**/*.test.ts', 'test/lint/**/*.test.ts'];
+export const E2E_FILES = [
+  'test/devices/devices-e2e.test.ts',
+  'test/devices/pairing-e2e.test.ts',
+  'test/devices/supervisor.test.ts',
+  'test/messages/crash.test.ts',
+  'test/messages/e2e-inbound.test.ts',
+  'test/messages/e2e-isolation.test.ts',
+  'test/messages/e2e-outbound.test.ts',
+  'test/messages/e2e-queue.test.ts',
+  'test/messages/smoke.test.ts',
+  'test/platform/cli.test.ts',
+  'test/webhooks/crash.test.ts',
+  'test/whatsapp/provider-edges.test.ts',
+  'test/whatsapp/provider-lifecycle.test.ts',
+  'test/whatsapp/provider-unlink.test.ts',
+];
+export const EMULATOR_FILES = ['packages/wa-emulator/test/**/*.test.ts', 'test/emulator/**/*.test.ts'];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Test files run in parallel processes; each builds its own database.
     fileParallelism: true,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT_FILES } },
+      {
+        extends: true,
+        test: { name: 'http', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT_FILES, ...E2E_FILES, ...EMULATOR_FILES] },
+      },
+      { extends: true, test: { name: 'e2e', include: E2E_FILES } },
+      { extends: true, test: { name: 'emulator', include: EMULATOR_FILES } },
+    ],
   },
 });
