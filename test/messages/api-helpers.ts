@@ -6,14 +6,14 @@ import { nowIso } from '../../src/lib/time.js';
 import { insertMessage } from '../../src/messages/repo.js';
 import type { MessageRow } from '../../src/messages/view.js';
 import type { TestApp } from '../helpers/app.js';
-import { RFC3339, UUID_V7 } from '../helpers/roles.js';
+import { RFC3339, UUID_V7 } from '../helpers/assertions.js';
 
 /**
  * Helpers of the API-level messages tests (test/messages/api-*.test.ts): no WhatsApp, a device
  * that was created but never connected, which accepts messages and keeps them `queued`.
  */
 
-export { expectError, RFC3339, UUID_V7 } from '../helpers/roles.js';
+export { expectError, RFC3339, UUID_V7 } from '../helpers/assertions.js';
 
 /** WhatsApp Web's message id form, as WUTS assigns it at accept time. */
 export const WA_ID = /^3EB0[0-9A-F]{18}$/;

@@ -14,7 +14,7 @@ import {
   type TenantWithDevice,
 } from './world.js';
 import { createUser, type TenantFixture, type UserFixture } from '../helpers/factories.js';
-import { expectError } from '../helpers/roles.js';
+import { expectError } from '../helpers/assertions.js';
 
 /**
  * Roles and tenant isolation end to end: a viewer reads but cannot send (nothing reaches B),

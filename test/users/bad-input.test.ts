@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, createTenant, type TenantFixture } from '../helpers/factories.js';
-import { createTarget, expectClean, expectError, readUser, uniqueEmail } from '../helpers/roles.js';
+import { expectClean, expectError } from '../helpers/assertions.js';
+import { createTarget, readUser, uniqueEmail } from '../helpers/users.js';
 
 // Bad input anywhere on the /users routes answers 4xx in the error envelope, never 5xx, changes
 // nothing, and the process keeps serving (GET /health after every case).

@@ -4,7 +4,8 @@ import type { Role } from '../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECT } from '../helpers/database.js';
 import { createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
-import { expectClean, mayAssign, mayManage } from '../helpers/roles.js';
+import { expectClean } from '../helpers/assertions.js';
+import { mayAssign, mayManage } from '../helpers/roles.js';
 
 // "Every tenant keeps at least one active admin ... two admins demoting each other at the same
 // time cannot both succeed." Requests are fired together with Promise.all; the outcome must be

@@ -2,23 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
-import {
-  ACTORS,
-  RFC3339,
-  ROLES,
-  UUID_V7,
-  createTarget,
-  expectClean,
-  expectError,
-  masterUpdate,
-  mayAssign,
-  mayChangeRole,
-  mayManage,
-  mayRead,
-  readUser,
-  uniqueEmail,
-  type ActorKind,
-} from '../helpers/roles.js';
+import { RFC3339, UUID_V7, expectClean, expectError } from '../helpers/assertions.js';
+import { ACTORS, ROLES, mayAssign, mayChangeRole, mayManage, mayRead, type ActorKind } from '../helpers/roles.js';
+import { createTarget, masterUpdate, readUser, uniqueEmail } from '../helpers/users.js';
 
 // product.md section 1 as a table: actor × target role × action. Expected outcomes come from
 // test/helpers/roles.ts (an independent restatement of the rules), never from src/auth/policy.ts.

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, createTenant, createUser, login, type TenantFixture, type UserFixture } from '../helpers/factories.js';
-import { createTarget, masterUpdate, scanningCaller, uniqueEmail } from '../helpers/roles.js';
+import { scanningCaller } from '../helpers/assertions.js';
+import { createTarget, masterUpdate, uniqueEmail } from '../helpers/users.js';
 
 // Every /users route refuses a caller that is not (or no longer) a working tenant user:
 // no token, a wrong token, a revoked token (401), a deactivated user (401 on its very next

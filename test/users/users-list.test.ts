@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
-import { RFC3339, UUID_V7, createTarget, expectError, masterUpdate, scanningCaller } from '../helpers/roles.js';
+import { RFC3339, UUID_V7, expectError, scanningCaller } from '../helpers/assertions.js';
+import { createTarget, masterUpdate } from '../helpers/users.js';
 
 // GET /users: keyset pagination (limit + next_cursor) covering every user exactly once, in
 // creation order, with the role and active filters, and never another tenant's users.

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, createTenant, createUser, type TenantFixture, type UserFixture } from '../helpers/factories.js';
-import { ROLES, createTarget, expectError, masterUpdate, readUser, scanningCaller, uniqueEmail } from '../helpers/roles.js';
+import { expectError, scanningCaller } from '../helpers/assertions.js';
+import { ROLES } from '../helpers/roles.js';
+import { createTarget, masterUpdate, readUser, uniqueEmail } from '../helpers/users.js';
 
 // The negative cases of POST/GET /users and GET/PUT/DELETE /users/{id} that are about the
 // target: another tenant's user, a lower role, oneself, bad fields, the last admin, limits.
