@@ -31,7 +31,9 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { createAppContext, type AppContext } from '../src/context.js';
+import { systemClock, type Deps } from '../src/deps.js';
+import { EventBus } from '../src/events/bus.js';
+import { createWorkers, type Workers } from '../src/workers/index.js';
 import type { Db } from '../src/db/connect.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { heapDiffLines, summariseSnapshot } from './devices-heap.js';
@@ -150,19 +152,24 @@ interface Slot {
   phone: string;
 }
 
-/** One running WUTS in this process: its context and app, called through app.inject. */
+/** One WUTS in this process: its app and workers, called through app.inject. */
 interface Wuts {
-  ctx: AppContext;
+  deps: Deps;
+  workers: Workers;
   app: FastifyInstance;
   call(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<LightMyRequestResponse>;
 }
 
-async function startWuts(base: { config: Config; db: Db; masterToken: string }): Promise<Wuts> {
+/** The app and its workers; the workers start (and reconnect stored devices) unless `start` is false. */
+async function startWuts(base: { config: Config; db: Db; masterToken: string }, start = true): Promise<Wuts> {
   // WUTS's production WhatsApp settings (no test timeouts); logs off
-  const ctx = createAppContext({ ...base, logger: pino({ level: 'silent' }) });
-  const app = await buildApp(ctx);
+  const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const app = await buildApp(deps);
+  const workers = createWorkers(deps);
+  if (start) await workers.start({ dispatcher: false });
   return {
-    ctx,
+    deps,
+    workers,
     app,
     call: (method, url, token, body) =>
       app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}) }),
@@ -171,7 +178,7 @@ async function startWuts(base: { config: Config; db: Db; masterToken: string }):
 
 async function stopWuts(w: Wuts): Promise<void> {
   await w.app.close();
-  await w.ctx.devices.stopAll();
+  await w.workers.stop();
 }
 
 async function linkOne(w: Wuts, emulatorUrl: string, slot: Slot): Promise<LinkTiming> {
@@ -256,12 +263,12 @@ async function runWorker(devices: number, idleS: number, parallel: number, heap:
     // stored session (no QR, no pre-key upload), the steady state of a long-running WUTS.
     await stopWuts(first);
     w = undefined;
-    const second = await startWuts({ config, db: database.db, masterToken });
+    const second = await startWuts({ config, db: database.db, masterToken }, false);
     w = second;
     const stopped = await settledMemory();
     if (heap) snapshots.push(v8.writeHeapSnapshot(path.join(dir, 'stopped.heapsnapshot')));
     const restartStart = performance.now();
-    await second.ctx.devices.start();
+    await second.workers.start({ dispatcher: false });
     const deadline = Date.now() + 30_000 + devices * 1_000;
     let reconnected = 0;
     while ((reconnected = await countConnected(second, tokens)) < devices && Date.now() < deadline) await sleep(50);

@@ -10,7 +10,9 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { createAppContext, type AppContext } from '../src/context.js';
+import { systemClock, type Deps } from '../src/deps.js';
+import { EventBus } from '../src/events/bus.js';
+import { createWorkers, type WhatsAppTimeouts, type Workers } from '../src/workers/index.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 
@@ -23,7 +25,8 @@ export const BENCH_LIMITS: Partial<Config> = { maxQueuedPerDevice: 100_000_000, 
 
 export interface BenchWuts {
   kind: Kind;
-  ctx: AppContext;
+  deps: Deps;
+  workers: Workers;
   app: FastifyInstance;
   db: Db;
   dataDir: string;
@@ -34,7 +37,7 @@ export interface BenchWuts {
 }
 
 /** A scratch database (SQLite file in a temp dir, or `create database` on the server of `pgUrl`), migrated, with WUTS's context and app on it. */
-export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides: Partial<Config> = {}, whatsapp: Parameters<typeof createAppContext>[1] = {}): Promise<BenchWuts> {
+export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides: Partial<Config> = {}, whatsapp: WhatsAppTimeouts = {}): Promise<BenchWuts> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-bench-msg-'));
   let databaseUrl: string | undefined;
   let dropPg = async () => {};
@@ -59,12 +62,15 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
   const config: Config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true, ...BENCH_LIMITS, ...overrides };
   const db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const ctx = createAppContext({ config, db, masterToken, logger: pino({ level: 'silent' }) }, whatsapp);
-  const app = await buildApp(ctx);
+  const deps: Deps = { config, db, masterToken, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const app = await buildApp(deps);
+  const workers = createWorkers(deps, { whatsapp });
+  await workers.start({ dispatcher: false });
   let closed = false;
   return {
     kind,
-    ctx,
+    deps,
+    workers,
     app,
     db,
     dataDir,
@@ -74,7 +80,7 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
       if (closed) return;
       closed = true;
       await app.close();
-      await ctx.devices.stopAll();
+      await workers.stop();
       await db.close();
       await dropPg();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // Benchmark of webhook delivery: events written through the outbox (one per transaction) and
-// delivered by the real dispatcher (createDispatcher of src/serve.ts: undici, Standard Webhooks
+// delivered by the real dispatcher (createWebhookDispatcher of src/workers/index.ts: undici, Standard Webhooks
 // signing, claims and leases in the database) to a plain node:http receiver on 127.0.0.1
 // answering 204, beside a bare undici POST loop to the same receiver at the same concurrency.
 // Build and run: npx tsc -p tsconfig.json && node dist/bench/webhooks.js [events per run]
@@ -17,12 +17,13 @@ import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { createAppContext, type AppContext } from '../src/context.js';
+import { systemClock, type Deps } from '../src/deps.js';
+import { EventBus } from '../src/events/bus.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { withOutbox, type NewEvent } from '../src/events/outbox.js';
 import { newId } from '../src/lib/ids.js';
-import { createDispatcher } from '../src/serve.js';
+import { createWebhookDispatcher } from '../src/workers/index.js';
 
 const EVENTS = Math.min(20_000, Math.max(100, Number(process.argv[2]) || 2000));
 const UNLOADED = Math.min(200, EVENTS);
@@ -101,7 +102,7 @@ async function startReceiver(): Promise<Receiver> {
 // ---------------------------------------------------------------- databases
 
 interface BenchDb {
-  ctx: AppContext;
+  deps: Deps;
   drop(): Promise<void>;
 }
 
@@ -128,9 +129,9 @@ async function openBenchDb(kind: 'sqlite' | 'postgres'): Promise<BenchDb> {
   const config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true };
   const db: Db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const ctx: AppContext = createAppContext({ config, db, masterToken: MASTER, logger: pino({ level: 'silent' }) });
+  const deps: Deps = { config, db, masterToken: MASTER, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
   return {
-    ctx,
+    deps,
     drop: async () => {
       await db.close();
       await dropPg();
@@ -140,8 +141,8 @@ async function openBenchDb(kind: 'sqlite' | 'postgres'): Promise<BenchDb> {
 }
 
 /** A tenant with `hooks` webhooks on the receiver (paths /hook/0, /hook/1, ...), made through the HTTP API. */
-async function makeTenant(ctx: AppContext, receiver: Receiver, hooks: number): Promise<{ tenantId: string; secrets: Map<string, string> }> {
-  const app = await buildApp(ctx);
+async function makeTenant(deps: Deps, receiver: Receiver, hooks: number): Promise<{ tenantId: string; secrets: Map<string, string> }> {
+  const app = await buildApp(deps);
   try {
     const reg = await app.inject({
       method: 'POST',
@@ -221,11 +222,11 @@ async function runWuts(kind: 'sqlite' | 'postgres', receiver: Receiver, scenario
 }
 
 async function runWutsOn(bdb: BenchDb, receiver: Receiver, scenario: Scenario): Promise<Figures & { verified: boolean }> {
-  const { ctx } = bdb;
+  const { deps } = bdb;
   receiver.reset();
-  const { tenantId, secrets } = await makeTenant(ctx, receiver, scenario.hooks);
+  const { tenantId, secrets } = await makeTenant(deps, receiver, scenario.hooks);
   const devices = Array.from({ length: scenario.devices }, () => newId());
-  const dispatcher = createDispatcher(ctx);
+  const dispatcher = createWebhookDispatcher(deps);
   dispatcher.start();
   const committedAt = new Map<string, number>();
   const expected = scenario.events * scenario.hooks;
@@ -236,7 +237,7 @@ async function runWutsOn(bdb: BenchDb, receiver: Receiver, scenario: Scenario): 
   try {
     if (scenario.oneAtATime) {
       for (let i = 0; i < scenario.events && !timedOut; i++) {
-        const id = await withOutbox(ctx, async (_trx, emit) => (await emit(eventFor(tenantId, scenario, i, devices))).id);
+        const id = await withOutbox(deps, async (_trx, emit) => (await emit(eventFor(tenantId, scenario, i, devices))).id);
         committedAt.set(id, performance.now());
         timedOut = !(await receiver.waitFor((i + 1) * scenario.hooks, Math.max(1, deadline - performance.now())));
       }
@@ -245,7 +246,7 @@ async function runWutsOn(bdb: BenchDb, receiver: Receiver, scenario: Scenario): 
       const writer = async () => {
         while (next < scenario.events && performance.now() < deadline) {
           const i = next++;
-          const id = await withOutbox(ctx, async (_trx, emit) => (await emit(eventFor(tenantId, scenario, i, devices))).id);
+          const id = await withOutbox(deps, async (_trx, emit) => (await emit(eventFor(tenantId, scenario, i, devices))).id);
           committedAt.set(id, performance.now());
         }
       };

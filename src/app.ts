@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
-import type { AppContext } from './context.js';
+import type { Deps } from './deps.js';
 import type { App } from './http/app-types.js';
 import { handleError, handleNotFound } from './http/errors.js';
 import { makeValidatorCompiler } from './http/validation.js';
@@ -48,11 +48,11 @@ function hasNul(value: unknown, depth = 0): boolean {
 }
 
 /** Builds the API without listening, so tests can `inject` and `serve` can listen. */
-export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const fastify = Fastify({
-    loggerInstance: ctx.logger,
-    bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: ctx.config.trustProxy,
+    loggerInstance: deps.logger,
+    bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
     // Malformed URLs and over-long path parameters fail before routing: same envelope.
     frameworkErrors: (err, req, reply) => handleError(err, req, reply),
   });
@@ -116,16 +116,16 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
   });
 
-  registerMetrics(app, ctx);
-  registerPlatformRoutes(app, ctx);
-  registerTenantRoutes(app, ctx);
-  registerAuthRoutes(app, ctx);
-  registerUserRoutes(app, ctx);
-  registerAuditRoutes(app, ctx);
-  registerDeviceRoutes(app, ctx);
-  registerMessageRoutes(app, ctx);
-  registerWebhookRoutes(app, ctx);
-  registerEventStreamRoutes(app, ctx);
+  registerMetrics(app, deps);
+  registerPlatformRoutes(app, deps);
+  registerTenantRoutes(app, deps);
+  registerAuthRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  registerDeviceRoutes(app, deps);
+  registerMessageRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
+  registerEventStreamRoutes(app, deps);
 
   await app.ready();
   return app as unknown as FastifyInstance;

@@ -1,15 +1,13 @@
-import path from 'node:path';
-import { pino, type Logger } from 'pino';
-import type { RunningEmulator } from './emulator/index.js';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
 import type { Config } from './config.js';
-import { createAppContext, type AppContext } from './context.js';
-import type { WebhookPoster } from './webhooks/deliver.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { createWebhookPoster } from './webhooks/deliver.js';
-import { WebhookDispatcher } from './workers/webhook-dispatcher.js';
+import { systemClock, type Deps } from './deps.js';
+import { EventBus } from './events/bus.js';
+import { startSandbox } from './sandbox.js';
+import { createWorkers } from './workers/index.js';
 
 /** `wuts serve`: migrate, then serve the API until SIGINT or SIGTERM. */
 export async function serve(config: Config): Promise<void> {
@@ -20,11 +18,10 @@ export async function serve(config: Config): Promise<void> {
   const applied = await migrateToLatest(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const ctx = createAppContext({ config, db, masterToken: master.token, logger });
-  const app = await buildApp(ctx);
-  const dispatcher = createDispatcher(ctx);
-  dispatcher.start();
-  await ctx.devices.start();
+  const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock };
+  const app = await buildApp(deps);
+  const workers = createWorkers(deps);
+  await workers.start();
   const address = await app.listen({ port: config.port, host: config.host });
 
   if (master.filePath) {
@@ -44,45 +41,11 @@ export async function serve(config: Config): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await app.close();
-    await ctx.devices.stopAll();
-    await dispatcher.stop();
-    await dispatcher.poster.close();
+    await workers.stop();
     await sandbox?.close();
     await db.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-}
-
-export function createDispatcher(ctx: AppContext): WebhookDispatcher & { poster: WebhookPoster } {
-  const poster = createWebhookPoster({ timeoutMs: ctx.config.webhookTimeoutMs, allowPrivate: ctx.config.allowPrivateWebhooks });
-  const dispatcher = new WebhookDispatcher({
-    db: ctx.db,
-    bus: ctx.bus,
-    logger: ctx.logger,
-    poster,
-    scheduleMs: ctx.config.webhookRetryScheduleMs,
-    concurrency: ctx.config.webhookConcurrency,
-    perWebhookConcurrency: ctx.config.webhookConcurrencyPerWebhook,
-    timeoutMs: ctx.config.webhookTimeoutMs,
-    disableAfterMs: ctx.config.webhookDisableAfterMs,
-    eventRetentionDays: ctx.config.eventRetentionDays,
-  });
-  return Object.assign(dispatcher, { poster });
-}
-
-/** WUTS_EMULATOR=true: the WhatsApp emulator in this process, and WhatsApp connections pointed at it. */
-async function startSandbox(config: Config, logger: Logger): Promise<RunningEmulator | undefined> {
-  if (config.emulatorPort === undefined) return undefined;
-  const { startEmulator } = await import('./emulator/index.js');
-  const emulator = await startEmulator({
-    port: config.emulatorPort,
-    host: '127.0.0.1',
-    statePath: path.join(config.dataDir, 'emulator-state.json'),
-    logger: logger.child({ component: 'emulator' }),
-  });
-  if (config.waWsUrl && config.waWsUrl !== emulator.wsUrl) logger.warn({ ignored: config.waWsUrl }, 'WUTS_EMULATOR is on: WUTS_WA_WS_URL is replaced by the emulator');
-  config.waWsUrl = emulator.wsUrl;
-  return emulator;
 }

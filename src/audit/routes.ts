@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { requireActor } from '../auth/authenticate.js';
 import { authorize } from '../auth/policy.js';
@@ -24,7 +24,7 @@ function toApi(row: AuditRow): Static<typeof AuditEntrySchema> {
   };
 }
 
-export function registerAuditRoutes(app: App, ctx: AppContext): void {
+export function registerAuditRoutes(app: App, deps: Deps): void {
   app.get(
     '/audit',
     {
@@ -39,14 +39,14 @@ export function registerAuditRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const actor = await requireActor(ctx, req);
+      const actor = await requireActor(deps, req);
       authorize(actor, 'audit.read');
       if (actor.type === 'user' && req.query.tenant_id !== undefined) {
         throw badRequest('tenant_id is a filter for the master token only');
       }
       const tenantId = actor.type === 'user' ? actor.tenantId : req.query.tenant_id;
       const limit = req.query.limit ?? DEFAULT_PAGE_SIZE;
-      const rows = await listAudit(ctx.db.kysely, tenantId, { beforeId: decodeCursor(req.query.cursor), limit, action: req.query.action });
+      const rows = await listAudit(deps.db.kysely, tenantId, { beforeId: decodeCursor(req.query.cursor), limit, action: req.query.action });
       const page = toPage(rows, limit);
       return { success: true as const, entries: page.items.map(toApi), next_cursor: page.nextCursor };
     },

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { MASTER_TOKEN_REQUIRED, forbidden, unauthorized } from '../lib/errors.js';
 import { nowIso } from '../lib/time.js';
 import type { Actor, UserActor } from './actor.js';
@@ -23,18 +23,18 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-async function identify(ctx: AppContext, request: FastifyRequest): Promise<Identity> {
+async function identify(deps: Deps, request: FastifyRequest): Promise<Identity> {
   const token = bearer(request);
   if (!token) return { kind: request.headers.authorization ? 'invalid' : 'none' };
-  if (secretsEqual(token, ctx.masterToken)) return { kind: 'master' };
+  if (secretsEqual(token, deps.masterToken)) return { kind: 'master' };
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { kind: 'invalid' };
 
-  const row = await findTokenIdentity(ctx.db.kysely, hashToken(token));
+  const row = await findTokenIdentity(deps.db.kysely, hashToken(token));
   const now = Date.now();
   if (!row || (row.expires_at !== null && Date.parse(row.expires_at) <= now)) return { kind: 'invalid' };
   if (!row.user_active) return { kind: 'inactive_user' };
   if (row.last_used_at === null || now - Date.parse(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
-    await touchToken(ctx.db.kysely, row.tenant_id, row.token_id, nowIso(new Date(now)));
+    await touchToken(deps.db.kysely, row.tenant_id, row.token_id, nowIso(new Date(now)));
   }
   return {
     kind: 'user',
@@ -45,26 +45,26 @@ async function identify(ctx: AppContext, request: FastifyRequest): Promise<Ident
 
 /** Identifies the caller once per request; the database is read on every request, so a
  * deactivation or revocation takes effect on the very next one. */
-function identityOf(ctx: AppContext, request: FastifyRequest): Promise<Identity> {
+function identityOf(deps: Deps, request: FastifyRequest): Promise<Identity> {
   let found = identities.get(request);
   if (!found) {
-    found = identify(ctx, request);
+    found = identify(deps, request);
     identities.set(request, found);
   }
   return found;
 }
 
 /** Master-token-only routes: 401 without a valid token, 403 for a tenant user's valid token. */
-export async function requireMaster(ctx: AppContext, request: FastifyRequest): Promise<{ type: 'master' }> {
-  const identity = await identityOf(ctx, request);
+export async function requireMaster(deps: Deps, request: FastifyRequest): Promise<{ type: 'master' }> {
+  const identity = await identityOf(deps, request);
   if (identity.kind === 'master') return { type: 'master' };
   if (identity.kind === 'user') throw forbidden(MASTER_TOKEN_REQUIRED, 'master_token_required');
   throw unauthorized(MASTER_TOKEN_REQUIRED, 'master_token_required');
 }
 
 /** Routes for tenant users (and the master token): an active user of an active tenant. */
-export async function requireActor(ctx: AppContext, request: FastifyRequest): Promise<Actor> {
-  const identity = await identityOf(ctx, request);
+export async function requireActor(deps: Deps, request: FastifyRequest): Promise<Actor> {
+  const identity = await identityOf(deps, request);
   switch (identity.kind) {
     case 'master':
       return { type: 'master' };
@@ -81,8 +81,8 @@ export async function requireActor(ctx: AppContext, request: FastifyRequest): Pr
 }
 
 /** Routes about the caller itself (/me...): a tenant user, never the master token. */
-export async function requireUser(ctx: AppContext, request: FastifyRequest): Promise<UserActor> {
-  const actor = await requireActor(ctx, request);
+export async function requireUser(deps: Deps, request: FastifyRequest): Promise<UserActor> {
+  const actor = await requireActor(deps, request);
   if (actor.type !== 'user') throw forbidden('this route is for tenant users; the master token has no user', 'user_required');
   return actor;
 }
@@ -91,7 +91,7 @@ export async function requireUser(ctx: AppContext, request: FastifyRequest): Pro
  * Identifies the caller of a long-lived request again (the live stream): the user actor while
  * its token, user and tenant are still valid, with its current role; null once they are not.
  */
-export async function reidentifyUser(ctx: AppContext, request: FastifyRequest): Promise<UserActor | null> {
-  const identity = await identify(ctx, request);
+export async function reidentifyUser(deps: Deps, request: FastifyRequest): Promise<UserActor | null> {
+  const identity = await identify(deps, request);
   return identity.kind === 'user' && identity.tenantActive ? identity.actor : null;
 }

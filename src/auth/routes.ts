@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { BODY_ERRORS, IdParams, SuccessOnly, USER_ONLY_SECURITY, errorResponses } from '../http/schemas.js';
 import { requireUser } from './authenticate.js';
@@ -14,7 +14,7 @@ import {
 } from './schemas.js';
 import * as auth from './service.js';
 
-export function registerAuthRoutes(app: App, ctx: AppContext): void {
+export function registerAuthRoutes(app: App, deps: Deps): void {
   app.post(
     '/login',
     {
@@ -29,7 +29,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const result = await auth.login(ctx, req.body, req.ip);
+      const result = await auth.login(deps, req.body, req.ip);
       return { success: true as const, ...result };
     },
   );
@@ -45,7 +45,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      await auth.logout(ctx, await requireUser(ctx, req));
+      await auth.logout(deps, await requireUser(deps, req));
       return { success: true as const };
     },
   );
@@ -60,7 +60,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
         response: { 200: MeResponse, ...errorResponses(401, 403) },
       },
     },
-    async (req) => ({ success: true as const, user: await auth.me(ctx, await requireUser(ctx, req)) }),
+    async (req) => ({ success: true as const, user: await auth.me(deps, await requireUser(deps, req)) }),
   );
 
   app.put(
@@ -76,7 +76,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      await auth.changePassword(ctx, await requireUser(ctx, req), req.body);
+      await auth.changePassword(deps, await requireUser(deps, req), req.body);
       return { success: true as const };
     },
   );
@@ -94,7 +94,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const page = await auth.listTokens(ctx, await requireUser(ctx, req), req.query);
+      const page = await auth.listTokens(deps, await requireUser(deps, req), req.query);
       return { success: true as const, tokens: page.items, next_cursor: page.nextCursor };
     },
   );
@@ -112,7 +112,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const created = await auth.createApiToken(ctx, await requireUser(ctx, req), req.body);
+      const created = await auth.createApiToken(deps, await requireUser(deps, req), req.body);
       return reply.code(201).send({ success: true as const, token: created.token, api_token: created.info });
     },
   );
@@ -129,7 +129,7 @@ export function registerAuthRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      await auth.revokeToken(ctx, await requireUser(ctx, req), req.params.id);
+      await auth.revokeToken(deps, await requireUser(deps, req), req.params.id);
       return { success: true as const };
     },
   );

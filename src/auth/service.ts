@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
 import { recordAudit } from '../audit/record.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { lockTenant } from '../tenants/repo.js';
 import type { Database, TokenKind } from '../db/schema.js';
 import { conflict, forbidden, notFound, tooManyRequests, unauthorized } from '../lib/errors.js';
@@ -59,12 +59,12 @@ async function issueToken(
 }
 
 export async function login(
-  ctx: AppContext,
+  deps: Deps,
   input: { email: string; password: string },
   clientAddress: string,
 ): Promise<{ user: ApiUser; token: string; expires_at: string }> {
-  const db = ctx.db.kysely;
-  const { config } = ctx;
+  const db = deps.db.kysely;
+  const { config } = deps;
   const email = normalizeEmail(input.email);
   const accountKey = `account:${email}`;
   const addressKey = `address:${clientAddress}`;
@@ -101,27 +101,27 @@ export async function login(
   return { user: toApiUser(user!), token: issued.token, expires_at: apiTime(expiresAt.toISOString()) };
 }
 
-export async function logout(ctx: AppContext, actor: UserActor): Promise<void> {
-  await tokens.deleteToken(ctx.db.kysely, actor.tenantId, actor.tokenId);
+export async function logout(deps: Deps, actor: UserActor): Promise<void> {
+  await tokens.deleteToken(deps.db.kysely, actor.tenantId, actor.tokenId);
 }
 
-export async function me(ctx: AppContext, actor: UserActor): Promise<ApiUser> {
-  const user = await findUser(ctx.db.kysely, actor.tenantId, actor.userId);
+export async function me(deps: Deps, actor: UserActor): Promise<ApiUser> {
+  const user = await findUser(deps.db.kysely, actor.tenantId, actor.userId);
   if (!user) throw unauthorized('invalid or expired token', 'invalid_token');
   return toApiUser(user);
 }
 
 /** Changes the caller's password and ends its other login sessions (API tokens stay). */
-export async function changePassword(ctx: AppContext, actor: UserActor, input: { current_password: string; new_password: string }): Promise<void> {
-  const db = ctx.db.kysely;
+export async function changePassword(deps: Deps, actor: UserActor, input: { current_password: string; new_password: string }): Promise<void> {
+  const db = deps.db.kysely;
   // Guessing the current password with a stolen token counts as failed logins of the account.
   const accountKey = `account:${actor.email}`;
   const now = new Date();
-  const wait = await secondsLockedOut(db, accountKey, ctx.config.loginMaxFailuresPerAccount, now);
+  const wait = await secondsLockedOut(db, accountKey, deps.config.loginMaxFailuresPerAccount, now);
   if (wait > 0) throw tooManyRequests(wait, 'too many wrong passwords; try again later');
   const currentHash = await findPasswordHash(db, actor.tenantId, actor.userId);
   if (!currentHash || !(await verifyPassword(currentHash, input.current_password))) {
-    await recordFailure(db, accountKey, ctx.config.loginFailureWindowSeconds, now);
+    await recordFailure(db, accountKey, deps.config.loginFailureWindowSeconds, now);
     throw forbidden('current_password is wrong', 'wrong_password');
   }
   const newHash = await hashPassword(input.new_password);
@@ -133,27 +133,27 @@ export async function changePassword(ctx: AppContext, actor: UserActor, input: {
 }
 
 export async function listTokens(
-  ctx: AppContext,
+  deps: Deps,
   actor: UserActor,
   query: { limit?: number | undefined; cursor?: string | undefined },
 ): Promise<Page<TokenInfo>> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const rows = await tokens.listUserTokens(ctx.db.kysely, actor.tenantId, actor.userId, { afterId: decodeCursor(query.cursor), limit, now: nowIso() });
+  const rows = await tokens.listUserTokens(deps.db.kysely, actor.tenantId, actor.userId, { afterId: decodeCursor(query.cursor), limit, now: nowIso() });
   const page = toPage(rows, limit);
   return { items: page.items.map((r) => toTokenInfo(r, actor.tokenId)), nextCursor: page.nextCursor };
 }
 
 export async function createApiToken(
-  ctx: AppContext,
+  deps: Deps,
   actor: UserActor,
   input: { name: string; expires_in_days?: number | undefined },
 ): Promise<{ token: string; info: TokenInfo }> {
   const expiresAt = input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null;
-  const issued = await ctx.db.kysely.transaction().execute(async (trx) => {
-    await lockTenant(trx, ctx.db.dialect, actor.tenantId); // the count and the insert, atomically
+  const issued = await deps.db.kysely.transaction().execute(async (trx) => {
+    await lockTenant(trx, deps.db.dialect, actor.tenantId); // the count and the insert, atomically
     const live = await tokens.liveTokenIds(trx, actor.tenantId, actor.userId, 'api', nowIso());
-    if (live.length >= ctx.config.maxTokensPerUser) {
-      throw conflict(`you already hold the maximum of ${ctx.config.maxTokensPerUser} API tokens; revoke one first`, 'token_limit_reached');
+    if (live.length >= deps.config.maxTokensPerUser) {
+      throw conflict(`you already hold the maximum of ${deps.config.maxTokensPerUser} API tokens; revoke one first`, 'token_limit_reached');
     }
     const created = await issueToken(trx, actor.tenantId, actor.userId, 'api', input.name.trim(), expiresAt);
     await recordAudit(trx, actor, {
@@ -168,8 +168,8 @@ export async function createApiToken(
   return { token: issued.token, info: toTokenInfo(issued.row) };
 }
 
-export async function revokeToken(ctx: AppContext, actor: UserActor, tokenId: string): Promise<void> {
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+export async function revokeToken(deps: Deps, actor: UserActor, tokenId: string): Promise<void> {
+  await deps.db.kysely.transaction().execute(async (trx) => {
     const row = await tokens.findUserToken(trx, actor.tenantId, actor.userId, tokenId);
     if (!row) throw notFound('token');
     await tokens.deleteToken(trx, actor.tenantId, tokenId);

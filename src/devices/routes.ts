@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { requireActor } from '../auth/authenticate.js';
 import { BODY_ERRORS, IdParams, SuccessOnly, USER_ONLY_SECURITY, errorResponses } from '../http/schemas.js';
@@ -8,26 +8,26 @@ import * as devices from './service.js';
 const tags = ['devices'];
 const security = USER_ONLY_SECURITY;
 
-export function registerDeviceRoutes(app: App, ctx: AppContext): void {
-  const limits = new devices.DeviceLimits(ctx);
+export function registerDeviceRoutes(app: App, deps: Deps): void {
+  const limits = new devices.DeviceLimits(deps);
 
   app.post('/devices', {
     schema: {
       summary: 'Create a device', description: 'Admins. A device is one WhatsApp number, linked with POST /devices/{id}/connect. At most WUTS_MAX_DEVICES_PER_TENANT (409).',
       tags, security, body: CreateDeviceBody, response: { 201: DeviceResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 409) },
     },
-  }, async (req, reply) => reply.code(201).send({ success: true as const, device: await devices.createDevice(ctx, await requireActor(ctx, req), req.body) }));
+  }, async (req, reply) => reply.code(201).send({ success: true as const, device: await devices.createDevice(deps, await requireActor(deps, req), req.body) }));
 
   app.get('/devices', {
     schema: { summary: 'List devices', description: 'Every role.', tags, security, querystring: DeviceListQuery, response: { 200: DeviceListResponse, ...errorResponses(400, 401, 403) } },
   }, async (req) => {
-    const page = await devices.listDevices(ctx, await requireActor(ctx, req), req.query);
+    const page = await devices.listDevices(deps, await requireActor(deps, req), req.query);
     return { success: true as const, devices: page.items, next_cursor: page.nextCursor };
   });
 
   app.get('/devices/:id', {
     schema: { summary: 'Get a device', description: 'Every role.', tags, security, params: IdParams, response: { 200: DeviceResponse, ...errorResponses(400, 401, 403, 404) } },
-  }, async (req) => ({ success: true as const, device: await devices.getDevice(ctx, await requireActor(ctx, req), req.params.id) }));
+  }, async (req) => ({ success: true as const, device: await devices.getDevice(deps, await requireActor(deps, req), req.params.id) }));
 
   app.delete('/devices/:id', {
     schema: {
@@ -35,7 +35,7 @@ export function registerDeviceRoutes(app: App, ctx: AppContext): void {
       tags, security, params: IdParams, response: { 200: SuccessOnly, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (req) => {
-    await devices.deleteDevice(ctx, await requireActor(ctx, req), req.params.id);
+    await devices.deleteDevice(deps, await requireActor(deps, req), req.params.id);
     return { success: true as const };
   });
 
@@ -47,7 +47,7 @@ export function registerDeviceRoutes(app: App, ctx: AppContext): void {
       tags, security, params: IdParams, body: ConnectBody,
       response: { 200: ConnectResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 429) },
     },
-  }, async (req) => ({ success: true as const, ...(await devices.connectDevice(ctx, limits, await requireActor(ctx, req), req.params.id, req.body ?? {})) }));
+  }, async (req) => ({ success: true as const, ...(await devices.connectDevice(deps, limits, await requireActor(deps, req), req.params.id, req.body ?? {})) }));
 
   app.get('/devices/:id/qr', {
     schema: {
@@ -57,7 +57,7 @@ export function registerDeviceRoutes(app: App, ctx: AppContext): void {
       response: { 200: QrResponse, ...errorResponses(400, 401, 403, 404, 409, 429) },
     },
   }, async (req, reply) => {
-    const qr = await devices.currentQr(ctx, limits, await requireActor(ctx, req), req.params.id);
+    const qr = await devices.currentQr(deps, limits, await requireActor(deps, req), req.params.id);
     const accept = req.headers.accept ?? '';
     if (accept.includes('application/json') && !accept.includes('image/png')) return { success: true as const, qr };
     const png = Buffer.from(qr.png_data_url.slice('data:image/png;base64,'.length), 'base64');
@@ -69,12 +69,12 @@ export function registerDeviceRoutes(app: App, ctx: AppContext): void {
       summary: 'Disconnect a device', description: 'Admins and supervisors. Closes the connection and keeps the session: connect again without a new QR code.',
       tags, security, params: IdParams, response: { 200: DeviceResponse, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (req) => ({ success: true as const, device: await devices.disconnectDevice(ctx, await requireActor(ctx, req), req.params.id) }));
+  }, async (req) => ({ success: true as const, device: await devices.disconnectDevice(deps, await requireActor(deps, req), req.params.id) }));
 
   app.post('/devices/:id/logout', {
     schema: {
       summary: 'Log a device out', description: 'Admins. Unlinks the device from its WhatsApp account and deletes its session: linking again needs a new QR code.',
       tags, security, params: IdParams, response: { 200: DeviceResponse, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (req) => ({ success: true as const, device: await devices.logoutDevice(ctx, await requireActor(ctx, req), req.params.id) }));
+  }, async (req) => ({ success: true as const, device: await devices.logoutDevice(deps, await requireActor(deps, req), req.params.id) }));
 }

@@ -2,7 +2,7 @@ import type { Static } from 'typebox';
 import { tenantUserOf, type Actor, type UserActor } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { lockTenant } from '../tenants/repo.js';
 import { disableWebhooksOfDevice } from '../webhooks/repo.js';
 import type { DeviceStatus } from '../db/schema.js';
@@ -19,13 +19,13 @@ import { toApiDevice, type ApiDevice } from './view.js';
 const tenantUser = (actor: Actor): UserActor => tenantUserOf(actor, 'devices');
 const CONNECT_WAIT_MS = 20_000;
 
-async function mustFind(ctx: AppContext, tenantId: string, id: string): Promise<repo.DeviceRow> {
-  const row = await repo.findDevice(ctx.db.kysely, tenantId, id);
+async function mustFind(deps: Deps, tenantId: string, id: string): Promise<repo.DeviceRow> {
+  const row = await repo.findDevice(deps.db.kysely, tenantId, id);
   if (!row) throw notFound('device');
   return row;
 }
 
-export async function createDevice(ctx: AppContext, actor: Actor, body: { name: string }): Promise<ApiDevice> {
+export async function createDevice(deps: Deps, actor: Actor, body: { name: string }): Promise<ApiDevice> {
   const user = tenantUser(actor);
   authorize(user, 'devices.manage');
   const now = nowIso();
@@ -34,10 +34,10 @@ export async function createDevice(ctx: AppContext, actor: Actor, body: { name: 
     qr: null, qr_updated_at: null, pairing_code: null, connected_at: null, disconnected_at: null, send_interval_ms: null, queued_count: 0, created_at: now, updated_at: now,
   };
   const view = toApiDevice({ ...row, tenant_id: user.tenantId });
-  await ctx.db.kysely.transaction().execute(async (trx) => {
-    await lockTenant(trx, ctx.db.dialect, user.tenantId); // the count and the insert, atomically
-    if ((await repo.countDevices(trx, user.tenantId)) >= ctx.config.maxDevicesPerTenant) {
-      throw conflict(`this tenant already has the maximum of ${ctx.config.maxDevicesPerTenant} devices`, 'device_limit_reached');
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await lockTenant(trx, deps.db.dialect, user.tenantId); // the count and the insert, atomically
+    if ((await repo.countDevices(trx, user.tenantId)) >= deps.config.maxDevicesPerTenant) {
+      throw conflict(`this tenant already has the maximum of ${deps.config.maxDevicesPerTenant} devices`, 'device_limit_reached');
     }
     await repo.insertDevice(trx, user.tenantId, row);
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.create', targetType: 'device', targetId: row.id, after: view });
@@ -46,21 +46,21 @@ export async function createDevice(ctx: AppContext, actor: Actor, body: { name: 
 }
 
 export async function listDevices(
-  ctx: AppContext,
+  deps: Deps,
   actor: Actor,
   query: { limit?: number | undefined; cursor?: string | undefined; status?: DeviceStatus | undefined },
 ): Promise<Page<ApiDevice>> {
   const user = tenantUser(actor);
   authorize(user, 'devices.read');
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const page = toPage(await repo.listDevices(ctx.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit, status: query.status }), limit);
+  const page = toPage(await repo.listDevices(deps.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit, status: query.status }), limit);
   return { items: page.items.map(toApiDevice), nextCursor: page.nextCursor };
 }
 
-export async function getDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
+export async function getDevice(deps: Deps, actor: Actor, id: string): Promise<ApiDevice> {
   const user = tenantUser(actor);
   authorize(user, 'devices.read');
-  return toApiDevice(await mustFind(ctx, user.tenantId, id));
+  return toApiDevice(await mustFind(deps, user.tenantId, id));
 }
 
 async function qrOf(row: repo.DeviceRow): Promise<Static<typeof QrSchema> | null> {
@@ -71,9 +71,9 @@ async function qrOf(row: repo.DeviceRow): Promise<Static<typeof QrSchema> | null
 export class DeviceLimits {
   readonly connects: RateWindow;
   readonly qrReads: RateWindow;
-  constructor(ctx: AppContext) {
-    this.connects = new RateWindow(ctx.config.connectAttemptsPerMinute, 60_000);
-    this.qrReads = new RateWindow(ctx.config.qrRequestsPerMinute, 60_000);
+  constructor(deps: Deps) {
+    this.connects = new RateWindow(deps.config.connectAttemptsPerMinute, 60_000);
+    this.qrReads = new RateWindow(deps.config.qrRequestsPerMinute, 60_000);
   }
 }
 
@@ -81,31 +81,32 @@ export class DeviceLimits {
  * Starts the device's connection (or keeps the one running) and answers how it stands: the QR
  * code to scan, the pairing code, or the connected device. Waits up to 20 s for the first sign.
  */
-export async function connectDevice(ctx: AppContext, limits: DeviceLimits, actor: Actor, id: string, body: { phone_number?: string | undefined }) {
+export async function connectDevice(deps: Deps, limits: DeviceLimits, actor: Actor, id: string, body: { phone_number?: string | undefined }) {
   const user = tenantUser(actor);
   authorize(user, 'devices.connect');
-  const before = await mustFind(ctx, user.tenantId, id);
+  const before = await mustFind(deps, user.tenantId, id);
   const wait = limits.connects.take(id);
   if (wait > 0) throw tooManyRequests(wait, 'too many connect attempts for this device; try again later');
 
-  if (ctx.devices.isRunning(id)) {
-    ctx.devices.connect(user.tenantId, id); // a device waiting to retry tries now
+  const devices = deps.bus.devices();
+  if (devices.isRunning(id)) {
+    await devices.connect(user.tenantId, id, {}); // a device waiting to retry tries now
   } else {
-    await ctx.db.kysely.transaction().execute(async (trx) => {
+    await deps.db.kysely.transaction().execute(async (trx) => {
       await repo.updateDevice(trx, user.tenantId, id, { auto_connect: true, updated_at: nowIso() });
       await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.connect', targetType: 'device', targetId: id, before: toApiDevice(before) });
     });
-    await ctx.devices.connectAndWait(user.tenantId, id, { pairingPhone: body.phone_number }, CONNECT_WAIT_MS);
+    await devices.connect(user.tenantId, id, { pairingPhone: body.phone_number, waitMs: CONNECT_WAIT_MS });
   }
-  const row = await mustFind(ctx, user.tenantId, id);
+  const row = await mustFind(deps, user.tenantId, id);
   const pairingCode = row.status === 'qr' ? row.pairing_code : null;
   return { device: toApiDevice(row), qr: pairingCode ? null : await qrOf(row), pairing_code: pairingCode };
 }
 
-export async function currentQr(ctx: AppContext, limits: DeviceLimits, actor: Actor, id: string): Promise<Static<typeof QrSchema>> {
+export async function currentQr(deps: Deps, limits: DeviceLimits, actor: Actor, id: string): Promise<Static<typeof QrSchema>> {
   const user = tenantUser(actor);
   authorize(user, 'devices.connect');
-  const row = await mustFind(ctx, user.tenantId, id);
+  const row = await mustFind(deps, user.tenantId, id);
   const wait = limits.qrReads.take(id);
   if (wait > 0) throw tooManyRequests(wait, 'too many QR requests for this device; try again later');
   const qr = await qrOf(row);
@@ -115,39 +116,40 @@ export async function currentQr(ctx: AppContext, limits: DeviceLimits, actor: Ac
 
 /** Runs a change of the device's connection and audits the device before and after it. */
 async function changeConnection(
-  ctx: AppContext,
+  deps: Deps,
   actor: Actor,
   id: string,
   change: { permission: 'devices.connect' | 'devices.manage'; action: string; run: (tenantId: string) => Promise<void> },
 ): Promise<ApiDevice> {
   const user = tenantUser(actor);
   authorize(user, change.permission);
-  const before = await mustFind(ctx, user.tenantId, id);
+  const before = await mustFind(deps, user.tenantId, id);
   await change.run(user.tenantId);
-  const after = toApiDevice(await mustFind(ctx, user.tenantId, id));
-  await recordAudit(ctx.db.kysely, user, { tenantId: user.tenantId, action: change.action, targetType: 'device', targetId: id, before: toApiDevice(before), after });
+  const after = toApiDevice(await mustFind(deps, user.tenantId, id));
+  await recordAudit(deps.db.kysely, user, { tenantId: user.tenantId, action: change.action, targetType: 'device', targetId: id, before: toApiDevice(before), after });
   return after;
 }
 
-export function disconnectDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
-  return changeConnection(ctx, actor, id, {
+export function disconnectDevice(deps: Deps, actor: Actor, id: string): Promise<ApiDevice> {
+  return changeConnection(deps, actor, id, {
     permission: 'devices.connect',
     action: 'device.disconnect',
-    run: (tenantId) => ctx.devices.disconnect(tenantId, id, 'disconnected by request'),
+    run: (tenantId) => deps.bus.devices().disconnect(tenantId, id, 'disconnected by request'),
   });
 }
 
-export function logoutDevice(ctx: AppContext, actor: Actor, id: string): Promise<ApiDevice> {
-  return changeConnection(ctx, actor, id, { permission: 'devices.manage', action: 'device.logout', run: (tenantId) => ctx.devices.logout(tenantId, id) });
+export function logoutDevice(deps: Deps, actor: Actor, id: string): Promise<ApiDevice> {
+  return changeConnection(deps, actor, id, { permission: 'devices.manage', action: 'device.logout', run: (tenantId) => deps.bus.devices().logout(tenantId, id) });
 }
 
 /** Unlinks the device from WhatsApp when it is linked, then removes it and its session. */
-export async function deleteDevice(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+export async function deleteDevice(deps: Deps, actor: Actor, id: string): Promise<void> {
   const user = tenantUser(actor);
   authorize(user, 'devices.manage');
-  const before = await mustFind(ctx, user.tenantId, id);
-  if (ctx.devices.isRunning(id) || (await repo.hasSession(ctx.db.kysely, user.tenantId, id))) await ctx.devices.logout(user.tenantId, id);
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  const before = await mustFind(deps, user.tenantId, id);
+  const devices = deps.bus.devices();
+  if (devices.isRunning(id) || (await repo.hasSession(deps.db.kysely, user.tenantId, id))) await devices.logout(user.tenantId, id);
+  await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.deleteDevice(trx, user.tenantId, id);
     await disableWebhooksOfDevice(trx, user.tenantId, id, nowIso());
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: toApiDevice(before) });

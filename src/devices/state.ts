@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { withOutbox } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
 import type { LinkedAccount } from '../whatsapp/provider.js';
@@ -10,13 +10,13 @@ import { activateStagedWebhook } from './staged-webhook.js';
  * The device's state as the supervisor learns it from WhatsApp, written with the events it
  * causes in one transaction (the outbox). A device deleted meanwhile is left alone.
  */
-export async function recordConnecting(ctx: AppContext, tenantId: string, deviceId: string): Promise<void> {
+export async function recordConnecting(deps: Deps, tenantId: string, deviceId: string): Promise<void> {
   const now = nowIso();
-  await updateDevice(ctx.db.kysely, tenantId, deviceId, { status: 'connecting', reason: null, updated_at: now });
+  await updateDevice(deps.db.kysely, tenantId, deviceId, { status: 'connecting', reason: null, updated_at: now });
 }
 
-export async function recordQr(ctx: AppContext, tenantId: string, deviceId: string, qr: string): Promise<void> {
-  await withOutbox(ctx, async (trx, emit) => {
+export async function recordQr(deps: Deps, tenantId: string, deviceId: string, qr: string): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
     if (!(await findDevice(trx, tenantId, deviceId))) return;
     const now = nowIso();
     await updateDevice(trx, tenantId, deviceId, { status: 'qr', reason: null, qr, qr_updated_at: now, updated_at: now });
@@ -24,13 +24,13 @@ export async function recordQr(ctx: AppContext, tenantId: string, deviceId: stri
   });
 }
 
-export async function recordPairingCode(ctx: AppContext, tenantId: string, deviceId: string, code: string): Promise<void> {
+export async function recordPairingCode(deps: Deps, tenantId: string, deviceId: string, code: string): Promise<void> {
   const now = nowIso();
-  await updateDevice(ctx.db.kysely, tenantId, deviceId, { status: 'qr', pairing_code: code, updated_at: now });
+  await updateDevice(deps.db.kysely, tenantId, deviceId, { status: 'qr', pairing_code: code, updated_at: now });
 }
 
-export async function recordOpen(ctx: AppContext, tenantId: string, deviceId: string, account: LinkedAccount): Promise<void> {
-  await withOutbox(ctx, async (trx, emit) => {
+export async function recordOpen(deps: Deps, tenantId: string, deviceId: string, account: LinkedAccount): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
     if (!(await findDevice(trx, tenantId, deviceId))) return;
     const now = nowIso();
     await updateDevice(trx, tenantId, deviceId, {
@@ -45,14 +45,14 @@ export async function recordOpen(ctx: AppContext, tenantId: string, deviceId: st
       connected_at: now,
       updated_at: now,
     });
-    await activateStagedWebhook(trx, ctx.db.dialect, tenantId);
+    await activateStagedWebhook(trx, deps.db.dialect, tenantId);
     await emit({ tenantId, deviceId, type: 'device.connected', data: { device_id: deviceId, phone: account.phone, jid: account.jid, lid: account.lid } });
   });
 }
 
 
-export async function recordClosed(ctx: AppContext, tenantId: string, deviceId: string, state: ClosedState): Promise<void> {
-  await withOutbox(ctx, async (trx, emit) => {
+export async function recordClosed(deps: Deps, tenantId: string, deviceId: string, state: ClosedState): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
     const before = await findDevice(trx, tenantId, deviceId);
     if (!before) return;
     const now = nowIso();
@@ -72,10 +72,10 @@ export async function recordClosed(ctx: AppContext, tenantId: string, deviceId: 
 
 /** A device that is not running here is asked to disconnect: it no longer reconnects; the states
  * on the way to a connection become `disconnected`, the others (logged out, failed) stay. */
-export async function recordNotWanted(ctx: AppContext, tenantId: string, deviceId: string, reason: string): Promise<void> {
+export async function recordNotWanted(deps: Deps, tenantId: string, deviceId: string, reason: string): Promise<void> {
   const now = nowIso();
-  await updateDevice(ctx.db.kysely, tenantId, deviceId, { auto_connect: false, updated_at: now });
-  await ctx.db.kysely
+  await updateDevice(deps.db.kysely, tenantId, deviceId, { auto_connect: false, updated_at: now });
+  await deps.db.kysely
     .updateTable('devices')
     .set({ status: 'disconnected', reason, qr: null, qr_updated_at: null, pairing_code: null, updated_at: now })
     .where('tenant_id', '=', tenantId)

@@ -1,16 +1,21 @@
 import { EventEmitter } from 'node:events';
+import type { DeviceCommands } from '../devices/commands.js';
+import { AppError } from '../lib/errors.js';
 
 /**
- * Wakes this process's workers (webhook dispatcher, live streams) when events were committed.
- * Other nodes find the same rows by polling; the bus only removes the wait.
+ * The seam between services and this process's workers. Services announce what they committed
+ * (events, a queued message) and ask the device worker for what needs a live WhatsApp connection;
+ * they never hold a worker. Other nodes find the same rows by polling: a wake only removes the wait.
  */
 export class EventBus {
   private readonly emitter = new EventEmitter();
+  private deviceWorker: DeviceCommands | undefined;
 
   constructor() {
     this.emitter.setMaxListeners(0);
   }
 
+  /** Events were committed: the webhook dispatcher and live streams look for them now. */
   notify(): void {
     this.emitter.emit('committed');
   }
@@ -18,5 +23,29 @@ export class EventBus {
   subscribe(listener: () => void): () => void {
     this.emitter.on('committed', listener);
     return () => this.emitter.off('committed', listener);
+  }
+
+  /** A message was queued for the device, or it can send again: the outbound sender looks at its queue. */
+  wakeSender(deviceId: string): void {
+    this.emitter.emit('outbound', deviceId);
+  }
+
+  onSenderWake(listener: (deviceId: string) => void): () => void {
+    this.emitter.on('outbound', listener);
+    return () => this.emitter.off('outbound', listener);
+  }
+
+  /** The device worker answers device commands from now on (until the returned function is called). */
+  serveDevices(worker: DeviceCommands): () => void {
+    this.deviceWorker = worker;
+    return () => {
+      if (this.deviceWorker === worker) this.deviceWorker = undefined;
+    };
+  }
+
+  /** The device worker of this node; 503 when this node runs none (starting or shutting down). */
+  devices(): DeviceCommands {
+    if (!this.deviceWorker) throw new AppError(503, 'devices_unavailable', 'this node holds no WhatsApp connections right now: try again shortly');
+    return this.deviceWorker;
   }
 }

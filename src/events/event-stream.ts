@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UserActor } from '../auth/actor.js';
 import { reidentifyUser } from '../auth/authenticate.js';
 import { canSeeEvent } from '../auth/policy.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { filterMatches } from './catalog.js';
 import { toEnvelope } from './envelope.js';
 import { listEventsAfter, type EventRow } from './repo.js';
@@ -39,7 +39,7 @@ export class EventStream {
   private unsubscribe: () => void = () => {};
 
   constructor(
-    private readonly ctx: AppContext,
+    private readonly deps: Deps,
     private readonly request: FastifyRequest,
     private readonly reply: FastifyReply,
     private actor: UserActor,
@@ -58,7 +58,7 @@ export class EventStream {
     const raw = this.reply.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     raw.write(': connected\n\n');
-    this.unsubscribe = this.ctx.bus.subscribe(() => void this.flush());
+    this.unsubscribe = this.deps.bus.subscribe(() => void this.flush());
     this.timers = [setInterval(() => void this.flush(), POLL_MS), setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)];
     raw.on('close', () => this.close());
     raw.on('error', () => this.close());
@@ -93,7 +93,7 @@ export class EventStream {
         await this.sendNew();
       } while (this.again && !this.closed);
     } catch (err) {
-      this.ctx.logger.warn({ err }, 'event stream: reading events failed');
+      this.deps.logger.warn({ err }, 'event stream: reading events failed');
     } finally {
       this.busy = false;
     }
@@ -103,7 +103,7 @@ export class EventStream {
   private async stillAllowed(): Promise<boolean> {
     if (Date.now() - this.lastAuth < REAUTH_MS) return true;
     this.lastAuth = Date.now();
-    const actor = await reidentifyUser(this.ctx, this.request);
+    const actor = await reidentifyUser(this.deps, this.request);
     if (!actor) return false;
     this.actor = actor;
     return true;
@@ -115,7 +115,7 @@ export class EventStream {
       const lagged = this.cursor ? uuidFloor(idTime(this.cursor) - LAG_MS) : undefined;
       const floor = this.start && (!lagged || this.start > lagged) ? this.start : lagged;
       const limit = BATCH + this.sent.size;
-      const rows = await listEventsAfter(this.ctx.db.kysely, this.actor.tenantId, { afterId: floor, limit });
+      const rows = await listEventsAfter(this.deps.db.kysely, this.actor.tenantId, { afterId: floor, limit });
       for (const row of rows) {
         if (this.sent.has(row.id)) continue;
         this.sent.set(row.id, idTime(row.id));

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { Database } from '../db/schema.js';
 import { newId } from '../lib/ids.js';
 import { nowIso } from '../lib/time.js';
@@ -38,14 +38,14 @@ export async function emitEvent(db: Kysely<Database>, event: NewEvent): Promise<
 }
 
 /** Runs `work` in a transaction that may emit events; after the commit, wakes the workers. */
-export async function withOutbox<T>(ctx: AppContext, work: (trx: Transaction<Database>, emit: Emit) => Promise<T>): Promise<T> {
+export async function withOutbox<T>(deps: Deps, work: (trx: Transaction<Database>, emit: Emit) => Promise<T>): Promise<T> {
   let emitted = 0;
-  const result = await ctx.db.kysely.transaction().execute((trx) =>
+  const result = await deps.db.kysely.transaction().execute((trx) =>
     work(trx, async (event) => {
       emitted++;
       return emitEvent(trx, event);
     }),
   );
-  if (emitted > 0) ctx.bus.notify();
+  if (emitted > 0) deps.bus.notify();
   return result;
 }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { tenantUserOf } from '../auth/actor.js';
 import { requireActor } from '../auth/authenticate.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { USER_ONLY_SECURITY, errorResponses, uuid } from '../http/schemas.js';
 import { badRequest, tooManyRequests } from '../lib/errors.js';
@@ -18,7 +18,7 @@ const StreamQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerEventStreamRoutes(app: App, ctx: AppContext): void {
+export function registerEventStreamRoutes(app: App, deps: Deps): void {
   const openPerTenant = new Map<string, number>();
   const streams = new Set<EventStream>();
   // Open streams would keep the server from closing: end them before it closes.
@@ -40,7 +40,7 @@ export function registerEventStreamRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const actor = tenantUserOf(await requireActor(ctx, req), 'events');
+      const actor = tenantUserOf(await requireActor(deps, req), 'events');
       const filters = req.query.types ? req.query.types.split(',').map((t) => t.trim()).filter(Boolean) : null;
       const unknown = (filters ?? []).filter((f) => !isKnownFilter(f));
       if (unknown.length) throw badRequest(`unknown event types: ${unknown.join(', ')}`, 'invalid_event_types');
@@ -48,11 +48,11 @@ export function registerEventStreamRoutes(app: App, ctx: AppContext): void {
       const resumeFrom = req.query.after ?? (typeof lastEventId === 'string' && lastEventId ? lastEventId.trim().toLowerCase() : undefined);
       if (resumeFrom !== undefined && !isUuid(resumeFrom)) throw badRequest('Last-Event-ID is not an event id');
 
-      const start = resumeFrom ?? (await latestEventId(ctx.db.kysely, actor.tenantId));
+      const start = resumeFrom ?? (await latestEventId(deps.db.kysely, actor.tenantId));
       const open = openPerTenant.get(actor.tenantId) ?? 0;
-      if (open >= ctx.config.maxStreamsPerTenant) throw tooManyRequests(5, 'too many open event streams for this tenant');
+      if (open >= deps.config.maxStreamsPerTenant) throw tooManyRequests(5, 'too many open event streams for this tenant');
       openPerTenant.set(actor.tenantId, open + 1);
-      const stream: EventStream = new EventStream(ctx, req, reply, actor, filters, start, () => {
+      const stream: EventStream = new EventStream(deps, req, reply, actor, filters, start, () => {
         openPerTenant.set(actor.tenantId, (openPerTenant.get(actor.tenantId) ?? 1) - 1);
         streams.delete(stream);
       });

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { Database } from '../db/schema.js';
 import { withOutbox } from '../events/outbox.js';
 import { newId } from '../lib/ids.js';
@@ -29,12 +29,12 @@ async function storeDeletedUnseen(trx: Transaction<Database>, tenantId: string, 
  * message WhatsApp hands over twice (a redelivery after a reconnect) is stored once: the
  * WhatsApp key is unique per device and chat.
  */
-export async function storeInbound(ctx: AppContext, tenantId: string, deviceId: string, messages: InboundMessage[]): Promise<void> {
-  for (const m of messages) await storeOne(ctx, tenantId, deviceId, m);
+export async function storeInbound(deps: Deps, tenantId: string, deviceId: string, messages: InboundMessage[]): Promise<void> {
+  for (const m of messages) await storeOne(deps, tenantId, deviceId, m);
 }
 
-async function storeOne(ctx: AppContext, tenantId: string, deviceId: string, m: InboundMessage): Promise<void> {
-  await withOutbox(ctx, async (trx, emit) => {
+async function storeOne(deps: Deps, tenantId: string, deviceId: string, m: InboundMessage): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
     const now = nowIso();
     const related = async (waId: string | null, fromMe?: boolean) => (waId ? repo.findByWaId(trx, tenantId, deviceId, m.chatJid, waId, fromMe) : undefined);
     // an edit or a delete applies to a message of the same sender

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { requireActor } from '../auth/authenticate.js';
 import { BODY_ERRORS, IdParams, SuccessOnly, USER_ONLY_SECURITY, errorResponses } from '../http/schemas.js';
@@ -18,8 +18,8 @@ Types and their fields: \`text\` (to, text ≤ ${L.textChars}, link_preview, rep
 
 \`Idempotency-Key\` (≤ ${L.idempotencyKeyChars} visible ASCII characters): the same key and body within WUTS_IDEMPOTENCY_HOURS answer the first answer again (header \`Idempotent-Replayed: true\`) and create nothing; the same key with another body is a 409. 429 when WUTS_MAX_QUEUED_PER_DEVICE messages already wait.`;
 
-export function registerMessageRoutes(app: App, ctx: AppContext): void {
-  const checkLimit = new actions.CheckNumbersLimit(ctx);
+export function registerMessageRoutes(app: App, deps: Deps): void {
+  const checkLimit = new actions.CheckNumbersLimit(deps);
 
   app.post('/devices/:id/messages', {
     schema: {
@@ -28,7 +28,7 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
     },
   }, async (req, reply) => {
     const key = readIdempotencyKey(req.headers['idempotency-key']);
-    const answer = await messages.acceptMessage(ctx, await requireActor(ctx, req), req.params.id, req.body, key);
+    const answer = await messages.acceptMessage(deps, await requireActor(deps, req), req.params.id, req.body, key);
     if (answer.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(answer.statusCode as 202).send(answer.body as never);
   });
@@ -38,14 +38,14 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       summary: 'Get a message', description: 'Every role. With its status history (oldest first).', tags, security, params: IdParams,
       response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (req) => ({ success: true as const, message: await messages.getMessage(ctx, await requireActor(ctx, req), req.params.id) }));
+  }, async (req) => ({ success: true as const, message: await messages.getMessage(deps, await requireActor(deps, req), req.params.id) }));
 
   app.post('/messages/:id/cancel', {
     schema: {
       summary: 'Cancel a queued message', description: 'Admins, supervisors and agents. Only while it is `queued` (409 once it left); it ends `cancelled`.', tags, security, params: IdParams,
       response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (req) => ({ success: true as const, message: await messages.cancelMessage(ctx, await requireActor(ctx, req), req.params.id) }));
+  }, async (req) => ({ success: true as const, message: await messages.cancelMessage(deps, await requireActor(deps, req), req.params.id) }));
 
   app.get('/devices/:id/chats', {
     schema: {
@@ -53,7 +53,7 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       params: IdParams, querystring: S.ChatListQuery, response: { 200: S.ChatListResponse, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (req) => {
-    const page = await history.listChats(ctx, await requireActor(ctx, req), req.params.id, req.query);
+    const page = await history.listChats(deps, await requireActor(deps, req), req.params.id, req.query);
     return { success: true as const, chats: page.items, next_cursor: page.nextCursor };
   });
 
@@ -64,7 +64,7 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       tags, security, params: S.ChatParams, querystring: S.HistoryQuery, response: { 200: S.MessageListResponse, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (req) => {
-    const page = await history.chatMessages(ctx, await requireActor(ctx, req), req.params.id, req.params.chat, req.query);
+    const page = await history.chatMessages(deps, await requireActor(deps, req), req.params.id, req.params.chat, req.query);
     return { success: true as const, messages: page.items, next_cursor: page.nextCursor };
   });
 
@@ -74,7 +74,7 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       params: IdParams, querystring: S.ChatListQuery, response: { 200: S.ContactListResponse, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (req) => {
-    const page = await history.listContacts(ctx, await requireActor(ctx, req), req.params.id, req.query);
+    const page = await history.listContacts(deps, await requireActor(deps, req), req.params.id, req.query);
     return { success: true as const, contacts: page.items, next_cursor: page.nextCursor };
   });
 
@@ -83,7 +83,7 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       summary: 'Mark messages read', description: `Admins, supervisors and agents. Marks a chat's received messages read (all, or at most ${L.readIds} named) and sends read receipts. 409 when the device is not connected.`,
       tags, security, params: IdParams, body: S.ReadBody, response: { 200: S.ReadResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
     },
-  }, async (req) => ({ success: true as const, read: await actions.markRead(ctx, await requireActor(ctx, req), req.params.id, req.body) }));
+  }, async (req) => ({ success: true as const, read: await actions.markRead(deps, await requireActor(deps, req), req.params.id, req.body) }));
 
   app.post('/devices/:id/check-numbers', {
     schema: {
@@ -92,7 +92,7 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       tags, security, params: IdParams, body: S.CheckNumbersBody, response: { 200: S.CheckNumbersResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
     },
   }, async (req) => {
-    const results = await actions.checkNumbers(ctx, checkLimit, await requireActor(ctx, req), req.params.id, req.body.numbers);
+    const results = await actions.checkNumbers(deps, checkLimit, await requireActor(deps, req), req.params.id, req.body.numbers);
     return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid })) };
   });
 
@@ -102,7 +102,7 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       tags, security, params: IdParams, body: S.PresenceBody, response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
     },
   }, async (req) => {
-    await actions.sendPresence(ctx, await requireActor(ctx, req), req.params.id, req.body);
+    await actions.sendPresence(deps, await requireActor(deps, req), req.params.id, req.body);
     return { success: true as const };
   });
 
@@ -111,5 +111,5 @@ export function registerMessageRoutes(app: App, ctx: AppContext): void {
       summary: "Set a device's pace of sending", description: 'Admins. Milliseconds between two sends of this device (jittered by WUTS_SEND_JITTER_PERCENT); null returns to WUTS_SEND_INTERVAL_MS.',
       tags: ['devices'], security, params: IdParams, body: S.SendIntervalBody, response: { 200: S.SendIntervalResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404) },
     },
-  }, async (req) => ({ success: true as const, ...(await messages.setSendInterval(ctx, await requireActor(ctx, req), req.params.id, req.body.send_interval_ms)) }));
+  }, async (req) => ({ success: true as const, ...(await messages.setSendInterval(deps, await requireActor(deps, req), req.params.id, req.body.send_interval_ms)) }));
 }

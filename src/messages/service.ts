@@ -2,7 +2,7 @@ import type { Static } from 'typebox';
 import type { Actor } from '../auth/actor.js';
 import { tenantUserOf } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { findDevice, updateDevice, type DeviceRow } from '../devices/repo.js';
 import { AppError, badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
@@ -18,8 +18,8 @@ import { toApiMessage, type MessageRow } from './view.js';
 
 const tenantUser = (actor: Actor) => tenantUserOf(actor, 'messages');
 
-export async function deviceOf(ctx: AppContext, tenantId: string, deviceId: string): Promise<DeviceRow> {
-  const device = await findDevice(ctx.db.kysely, tenantId, deviceId);
+export async function deviceOf(deps: Deps, tenantId: string, deviceId: string): Promise<DeviceRow> {
+  const device = await findDevice(deps.db.kysely, tenantId, deviceId);
   if (!device) throw notFound('device');
   return device;
 }
@@ -32,14 +32,14 @@ const TIMELINE_TYPES = new Set(['text', 'location', 'contact', 'poll']);
  * sends it when the device is connected; the WhatsApp id is fixed now, so a resend after a
  * crash is the same message to the recipient.
  */
-export async function acceptMessage(ctx: AppContext, actor: Actor, deviceId: string, body: SendBody, idempotencyKey: string | undefined): Promise<StoredAnswer> {
+export async function acceptMessage(deps: Deps, actor: Actor, deviceId: string, body: SendBody, idempotencyKey: string | undefined): Promise<StoredAnswer> {
   const user = tenantUser(actor);
   authorize(user, 'messages.send');
   const tenantId = user.tenantId;
-  const device = await deviceOf(ctx, tenantId, deviceId);
+  const device = await deviceOf(deps, tenantId, deviceId);
   checkFields(body);
   const hash = requestHash(`POST /devices/${deviceId}/messages`, body);
-  const answer = await idempotent(ctx.db.kysely, tenantId, idempotencyKey, hash, ctx.config.idempotencyHours, async (trx) => {
+  const answer = await idempotent(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours, async (trx) => {
     if (device.status === 'logged_out') throw conflict('the device is logged out: connect it again (a new QR scan) before sending', 'device_logged_out');
     const content = contentOf(body);
     const now = Date.now();
@@ -60,8 +60,8 @@ export async function acceptMessage(ctx: AppContext, actor: Actor, deviceId: str
       if (quoted.chat_jid !== chatJid) throw badRequest('reply_to is a message of another chat', 'chat_mismatch');
       if (quoted.deleted_at) throw badRequest('that message was deleted', 'message_deleted');
     }
-    if (!(await repo.reserveQueueSlot(trx, tenantId, deviceId, ctx.config.maxQueuedPerDevice))) {
-      throw new AppError(429, 'queue_full', `this device already has ${ctx.config.maxQueuedPerDevice} messages waiting to be sent`, { 'retry-after': '60' });
+    if (!(await repo.reserveQueueSlot(trx, tenantId, deviceId, deps.config.maxQueuedPerDevice))) {
+      throw new AppError(429, 'queue_full', `this device already has ${deps.config.maxQueuedPerDevice} messages waiting to be sent`, { 'retry-after': '60' });
     }
     const at = nowIso(new Date(now));
     const row: Omit<MessageRow, 'tenant_id'> = {
@@ -81,7 +81,7 @@ export async function acceptMessage(ctx: AppContext, actor: Actor, deviceId: str
       reason: null,
       attempts: 0,
       next_attempt_at: at,
-      expires_at: nowIso(new Date(now + (body.ttl_seconds ?? ctx.config.messageTtlSeconds) * 1000)),
+      expires_at: nowIso(new Date(now + (body.ttl_seconds ?? deps.config.messageTtlSeconds) * 1000)),
       created_by: user.userId,
       wa_timestamp: null,
       edited_at: null,
@@ -94,46 +94,46 @@ export async function acceptMessage(ctx: AppContext, actor: Actor, deviceId: str
     if (TIMELINE_TYPES.has(content.type)) await repo.touchChat(trx, tenantId, deviceId, { jid: chatJid, messageId: row.id, at, unread: false });
     return { statusCode: 202, body: { success: true, message: toApiMessage({ ...row, tenant_id: tenantId }) } };
   });
-  if (!answer.replayed) ctx.outbound.wake(deviceId);
+  if (!answer.replayed) deps.bus.wakeSender(deviceId);
   return answer;
 }
 
 type Detail = Static<typeof MessageDetailResponse>['message'];
 
-async function detail(ctx: AppContext, row: MessageRow): Promise<Detail> {
-  const history = await repo.statusHistory(ctx.db.kysely, row.tenant_id, row.id);
+async function detail(deps: Deps, row: MessageRow): Promise<Detail> {
+  const history = await repo.statusHistory(deps.db.kysely, row.tenant_id, row.id);
   return { ...toApiMessage(row), status_history: history.map((h) => ({ status: h.status, reason: h.reason, at: apiTime(h.created_at) })) };
 }
 
-export async function getMessage(ctx: AppContext, actor: Actor, id: string): Promise<Detail> {
+export async function getMessage(deps: Deps, actor: Actor, id: string): Promise<Detail> {
   const user = tenantUser(actor);
   authorize(user, 'devices.read');
-  const row = await repo.findMessage(ctx.db.kysely, user.tenantId, id);
+  const row = await repo.findMessage(deps.db.kysely, user.tenantId, id);
   if (!row) throw notFound('message');
-  return detail(ctx, row);
+  return detail(deps, row);
 }
 
 /** Cancels a message that is still queued (409 once it has left or finished). */
-export async function cancelMessage(ctx: AppContext, actor: Actor, id: string): Promise<Detail> {
+export async function cancelMessage(deps: Deps, actor: Actor, id: string): Promise<Detail> {
   const user = tenantUser(actor);
   authorize(user, 'messages.send');
-  const row = await repo.findMessage(ctx.db.kysely, user.tenantId, id);
+  const row = await repo.findMessage(deps.db.kysely, user.tenantId, id);
   if (!row) throw notFound('message');
-  const cancelled = await cancelQueued(ctx, user.tenantId, id, 'cancelled by request');
+  const cancelled = await cancelQueued(deps, user.tenantId, id, 'cancelled by request');
   if (!cancelled) throw conflict(`the message is ${row.status}: only a queued message can be cancelled`, 'not_queued');
-  return detail(ctx, cancelled);
+  return detail(deps, cancelled);
 }
 
-export async function setSendInterval(ctx: AppContext, actor: Actor, deviceId: string, intervalMs: number | null): Promise<{ send_interval_ms: number | null; effective_ms: number }> {
+export async function setSendInterval(deps: Deps, actor: Actor, deviceId: string, intervalMs: number | null): Promise<{ send_interval_ms: number | null; effective_ms: number }> {
   const user = tenantUser(actor);
   authorize(user, 'devices.manage');
-  const before = await deviceOf(ctx, user.tenantId, deviceId);
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  const before = await deviceOf(deps, user.tenantId, deviceId);
+  await deps.db.kysely.transaction().execute(async (trx) => {
     await updateDevice(trx, user.tenantId, deviceId, { send_interval_ms: intervalMs, updated_at: nowIso() });
     await recordAudit(trx, user, {
       tenantId: user.tenantId, action: 'device.send_interval', targetType: 'device', targetId: deviceId,
       before: { send_interval_ms: before.send_interval_ms }, after: { send_interval_ms: intervalMs },
     });
   });
-  return { send_interval_ms: intervalMs, effective_ms: intervalMs ?? ctx.config.sendIntervalMs };
+  return { send_interval_ms: intervalMs, effective_ms: intervalMs ?? deps.config.sendIntervalMs };
 }

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { Database, MessageStatus } from '../db/schema.js';
 import { withOutbox, type Emit } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
@@ -60,16 +60,16 @@ async function applyOwnOperation(trx: Transaction<Database>, row: MessageRow, no
 }
 
 /** WhatsApp's server acknowledged the message: it is sent. */
-export async function recordSent(ctx: AppContext, tenantId: string, messageId: string): Promise<void> {
-  await withOutbox(ctx, async (trx, emit) => {
+export async function recordSent(deps: Deps, tenantId: string, messageId: string): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
     const row = await repo.findMessage(trx, tenantId, messageId);
     if (row) await advance(trx, emit, row, 'sent');
   });
 }
 
 /** A receipt from WhatsApp about a message this device sent. */
-export async function recordReceipt(ctx: AppContext, tenantId: string, deviceId: string, update: StatusUpdate): Promise<void> {
-  await withOutbox(ctx, async (trx, emit) => {
+export async function recordReceipt(deps: Deps, tenantId: string, deviceId: string, update: StatusUpdate): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
     const row = await repo.findByWaId(trx, tenantId, deviceId, update.chatJid, update.waId, true);
     if (!row) return;
     if (update.status === 'failed') await fail(trx, emit, row, ['queued', 'sent'], update.reason ?? 'WhatsApp reported an error for this message');
@@ -96,16 +96,16 @@ async function fail(trx: Transaction<Database>, emit: Emit, row: MessageRow, fro
 }
 
 /** A queued message failed for good (not on WhatsApp, TTL expired, device logged out...). */
-export async function recordFailed(ctx: AppContext, tenantId: string, messageId: string, reason: string): Promise<void> {
-  await withOutbox(ctx, async (trx, emit) => {
+export async function recordFailed(deps: Deps, tenantId: string, messageId: string, reason: string): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
     const row = await repo.findMessage(trx, tenantId, messageId);
     if (row) await fail(trx, emit, row, ['queued'], reason);
   });
 }
 
 /** Cancels a message still queued; answers false when it already left or finished. */
-export async function cancelQueued(ctx: AppContext, tenantId: string, messageId: string, reason: string): Promise<MessageRow | undefined> {
-  return withOutbox(ctx, async (trx, emit) => {
+export async function cancelQueued(deps: Deps, tenantId: string, messageId: string, reason: string): Promise<MessageRow | undefined> {
+  return withOutbox(deps, async (trx, emit) => {
     const row = await repo.findMessage(trx, tenantId, messageId);
     if (!row || !(await fail(trx, emit, row, ['queued'], reason, 'cancelled'))) return undefined;
     return repo.findMessage(trx, tenantId, messageId);
@@ -113,6 +113,6 @@ export async function cancelQueued(ctx: AppContext, tenantId: string, messageId:
 }
 
 /** A transient failure: try again at `nextAttemptAt`, keeping the queue's order. */
-export async function recordRetry(ctx: AppContext, tenantId: string, messageId: string, attempts: number, nextAttemptAt: string, reason: string): Promise<void> {
-  await repo.transitionMessage(ctx.db.kysely, tenantId, messageId, ['queued'], { attempts, next_attempt_at: nextAttemptAt, reason, updated_at: nowIso() });
+export async function recordRetry(deps: Deps, tenantId: string, messageId: string, attempts: number, nextAttemptAt: string, reason: string): Promise<void> {
+  await repo.transitionMessage(deps.db.kysely, tenantId, messageId, ['queued'], { attempts, next_attempt_at: nextAttemptAt, reason, updated_at: nowIso() });
 }

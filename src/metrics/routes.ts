@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import { requireMaster } from '../auth/authenticate.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { MASTER_SECURITY, errorResponses } from '../http/schemas.js';
 import { createMetrics } from './registry.js';
 
 /** GET /metrics (Prometheus text format, master token) and the request counters behind it. */
-export function registerMetrics(app: App, ctx: AppContext): void {
+export function registerMetrics(app: App, deps: Deps): void {
   const metrics = createMetrics();
   app.addHook('onResponse', async (req, reply) => {
     // The route pattern, never the raw URL: ids would make a series per resource.
@@ -27,7 +27,7 @@ export function registerMetrics(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      await requireMaster(ctx, req);
+      await requireMaster(deps, req);
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     },
   );

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { pendingMigrations } from '../db/migrate.js';
 import type { App } from '../http/app-types.js';
 import { errorResponses } from '../http/schemas.js';
@@ -9,7 +9,7 @@ import { renderDocsPage } from './docs-page.js';
 const Status = (value: string) =>
   Type.Object({ success: Type.Literal(true), status: Type.Literal(value) }, { additionalProperties: false });
 
-export function registerPlatformRoutes(app: App, ctx: AppContext): void {
+export function registerPlatformRoutes(app: App, deps: Deps): void {
   app.get(
     '/health',
     { schema: { summary: 'Liveness', description: 'The process is up and serving.', tags: ['operations'], security: [], response: { 200: Status('ok') } } },
@@ -29,8 +29,8 @@ export function registerPlatformRoutes(app: App, ctx: AppContext): void {
     },
     async (_req, reply) => {
       try {
-        await sql`select 1`.execute(ctx.db.kysely);
-        const pending = await pendingMigrations(ctx.db);
+        await sql`select 1`.execute(deps.db.kysely);
+        const pending = await pendingMigrations(deps.db);
         if (pending.length > 0) {
           return reply.code(503).send({ success: false, error: `migrations not applied: ${pending.join(', ')}`, code: 'not_ready' });
         }

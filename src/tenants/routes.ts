@@ -1,11 +1,11 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { requireMaster } from '../auth/authenticate.js';
 import { BODY_ERRORS, IdParams, MASTER_SECURITY, SuccessOnly, errorResponses } from '../http/schemas.js';
 import { ListTenantsQuery, RegisterBody, RegisterResponse, TenantListResponse, TenantResponse, UpdateTenantBody } from './schemas.js';
 import * as tenants from './service.js';
 
-export function registerTenantRoutes(app: App, ctx: AppContext): void {
+export function registerTenantRoutes(app: App, deps: Deps): void {
   app.post(
     '/register',
     {
@@ -20,8 +20,8 @@ export function registerTenantRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      await requireMaster(ctx, req);
-      return reply.code(201).send(await tenants.register(ctx, req.body));
+      await requireMaster(deps, req);
+      return reply.code(201).send(await tenants.register(deps, req.body));
     },
   );
 
@@ -39,8 +39,8 @@ export function registerTenantRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      await requireMaster(ctx, req);
-      const page = await tenants.listTenants(ctx, req.query);
+      await requireMaster(deps, req);
+      const page = await tenants.listTenants(deps, req.query);
       return { success: true as const, tenants: page.items, next_cursor: page.nextCursor };
     },
   );
@@ -57,8 +57,8 @@ export function registerTenantRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      await requireMaster(ctx, req);
-      return { success: true as const, tenant: await tenants.getTenant(ctx, req.params.id) };
+      await requireMaster(deps, req);
+      return { success: true as const, tenant: await tenants.getTenant(deps, req.params.id) };
     },
   );
 
@@ -76,8 +76,8 @@ export function registerTenantRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      await requireMaster(ctx, req);
-      return { success: true as const, tenant: await tenants.updateTenant(ctx, req.params.id, req.body) };
+      await requireMaster(deps, req);
+      return { success: true as const, tenant: await tenants.updateTenant(deps, req.params.id, req.body) };
     },
   );
 
@@ -94,8 +94,8 @@ export function registerTenantRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      await requireMaster(ctx, req);
-      await tenants.deleteTenant(ctx, req.params.id);
+      await requireMaster(deps, req);
+      await tenants.deleteTenant(deps, req.params.id);
       return { success: true as const };
     },
   );

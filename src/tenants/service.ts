@@ -4,7 +4,7 @@ import { hashPassword } from '../auth/passwords.js';
 import { insertToken } from '../auth/token-repo.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import { recordAudit } from '../audit/record.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { uniqueViolation } from '../db/errors.js';
 import { withOutbox } from '../events/outbox.js';
 import { TENANT_EXISTS, badRequest, conflict, notFound } from '../lib/errors.js';
@@ -45,7 +45,7 @@ function toApiTenant(row: repo.TenantWithCounts): ApiTenant {
 const MASTER: Actor = { type: 'master' };
 
 export async function register(
-  ctx: AppContext,
+  deps: Deps,
   input: { tenant_name: string; email: string; password: string; role?: string | undefined; webhook_url?: string | undefined },
 ): Promise<Static<typeof RegisterResponse>> {
   const name = input.tenant_name.trim();
@@ -53,10 +53,10 @@ export async function register(
   const email = normalizeEmail(input.email);
   const webhookUrl = input.webhook_url === undefined ? null : input.webhook_url.trim();
   if (webhookUrl !== null) {
-    const problem = await checkWebhookTarget(webhookUrl, ctx.config.allowPrivateWebhooks);
+    const problem = await checkWebhookTarget(webhookUrl, deps.config.allowPrivateWebhooks);
     if (problem) throw badRequest(`webhook_url ${problem}`, 'invalid_webhook_url');
   }
-  const db = ctx.db.kysely;
+  const db = deps.db.kysely;
 
   // Cheap checks first, so a duplicate does not cost an Argon2 hash; the constraints decide races.
   if (await repo.tenantNameTaken(db, nameKey)) throw conflict(TENANT_EXISTS, 'tenant_exists');
@@ -68,7 +68,7 @@ export async function register(
   const user = { id: newId(), tenant_id: tenant.id, email, role: 'admin' as const, active: true, created_at: now, updated_at: now };
   const token = generateToken();
   try {
-    await withOutbox(ctx, async (trx, emit) => {
+    await withOutbox(deps, async (trx, emit) => {
       if (await repo.tenantNameTaken(trx, nameKey)) throw conflict(TENANT_EXISTS, 'tenant_exists');
       if (await repo.emailTaken(trx, email)) throw conflict(EMAIL_TAKEN, 'email_taken');
       await repo.insertTenant(trx, tenant);
@@ -112,11 +112,11 @@ export async function register(
 }
 
 export async function listTenants(
-  ctx: AppContext,
+  deps: Deps,
   query: { limit?: number | undefined; cursor?: string | undefined; name_prefix?: string | undefined; active?: boolean | undefined },
 ): Promise<Page<ApiTenant>> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const rows = await repo.listTenants(ctx.db.kysely, {
+  const rows = await repo.listTenants(deps.db.kysely, {
     afterId: decodeCursor(query.cursor),
     limit,
     namePrefix: query.name_prefix === undefined ? undefined : tenantNameKey(query.name_prefix),
@@ -126,16 +126,16 @@ export async function listTenants(
   return { items: page.items.map(toApiTenant), nextCursor: page.nextCursor };
 }
 
-export async function getTenant(ctx: AppContext, id: string): Promise<ApiTenant> {
-  const row = await repo.findTenantWithCounts(ctx.db.kysely, id);
+export async function getTenant(deps: Deps, id: string): Promise<ApiTenant> {
+  const row = await repo.findTenantWithCounts(deps.db.kysely, id);
   if (!row) throw notFound('tenant');
   return toApiTenant(row);
 }
 
-export async function updateTenant(ctx: AppContext, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
-  const db = ctx.db.kysely;
+export async function updateTenant(deps: Deps, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
+  const db = deps.db.kysely;
   try {
-    await withOutbox(ctx, async (trx, emit) => {
+    await withOutbox(deps, async (trx, emit) => {
       const before = await repo.findTenant(trx, id);
       if (!before) throw notFound('tenant');
       const set: Parameters<typeof repo.updateTenant>[2] = { updated_at: nowIso() };
@@ -164,20 +164,21 @@ export async function updateTenant(ctx: AppContext, id: string, change: { name?:
     if (uniqueViolation(err)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
     throw err;
   }
-  if (change.active === false) await ctx.devices.suspendTenant(id);
-  if (change.active === true) await ctx.devices.resumeTenant(id);
-  return getTenant(ctx, id);
+  if (change.active === false) await deps.bus.devices().suspendTenant(id);
+  if (change.active === true) await deps.bus.devices().resumeTenant(id);
+  return getTenant(deps, id);
 }
 
 /** Logs out the tenant's devices, then removes the tenant and every row of it; the platform audit log keeps a record. */
-export async function deleteTenant(ctx: AppContext, id: string): Promise<void> {
-  if (!(await repo.findTenant(ctx.db.kysely, id))) throw notFound('tenant');
-  for (const deviceId of await tenantDeviceIds(ctx.db.kysely, id)) {
-    if (ctx.devices.isRunning(deviceId) || (await hasSession(ctx.db.kysely, id, deviceId))) {
-      await ctx.devices.logout(id, deviceId).catch((err) => ctx.logger.warn({ err, deviceId }, 'could not log out a device of a deleted tenant'));
+export async function deleteTenant(deps: Deps, id: string): Promise<void> {
+  if (!(await repo.findTenant(deps.db.kysely, id))) throw notFound('tenant');
+  for (const deviceId of await tenantDeviceIds(deps.db.kysely, id)) {
+    const devices = deps.bus.devices();
+    if (devices.isRunning(deviceId) || (await hasSession(deps.db.kysely, id, deviceId))) {
+      await devices.logout(id, deviceId).catch((err: unknown) => deps.logger.warn({ err, deviceId }, 'could not log out a device of a deleted tenant'));
     }
   }
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await deps.db.kysely.transaction().execute(async (trx) => {
     const before = await repo.findTenant(trx, id);
     if (!before) throw notFound('tenant');
     await repo.deleteTenant(trx, id);

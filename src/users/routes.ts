@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { requireActor } from '../auth/authenticate.js';
 import { authorize } from '../auth/policy.js';
@@ -9,7 +9,7 @@ import * as users from './service.js';
 const ROLE_RULES =
   'Admins manage every other user of their tenant; supervisors manage agents and viewers only. A change of role also needs permission to assign the new role (admin: any; supervisor: agent or viewer). Nobody changes their own role or deactivates or deletes themselves (403). A tenant keeps at least one active admin (409). Another tenant\'s user answers 404.';
 
-export function registerUserRoutes(app: App, ctx: AppContext): void {
+export function registerUserRoutes(app: App, deps: Deps): void {
   app.post(
     '/users',
     {
@@ -23,8 +23,8 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req, reply) => {
-      const actor = await requireActor(ctx, req);
-      const user = await users.createUser(ctx, actor, req.body);
+      const actor = await requireActor(deps, req);
+      const user = await users.createUser(deps, actor, req.body);
       return reply.code(201).send({ success: true as const, user });
     },
   );
@@ -42,9 +42,9 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const actor = await requireActor(ctx, req);
+      const actor = await requireActor(deps, req);
       authorize(actor, 'users.read');
-      const page = await users.listUsers(ctx, actor, req.query);
+      const page = await users.listUsers(deps, actor, req.query);
       return { success: true as const, users: page.items, next_cursor: page.nextCursor };
     },
   );
@@ -62,8 +62,8 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const actor = await requireActor(ctx, req);
-      return { success: true as const, user: await users.getUser(ctx, actor, req.params.id) };
+      const actor = await requireActor(deps, req);
+      return { success: true as const, user: await users.getUser(deps, actor, req.params.id) };
     },
   );
 
@@ -81,8 +81,8 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const actor = await requireActor(ctx, req);
-      return { success: true as const, user: await users.updateUser(ctx, actor, req.params.id, req.body) };
+      const actor = await requireActor(deps, req);
+      return { success: true as const, user: await users.updateUser(deps, actor, req.params.id, req.body) };
     },
   );
 
@@ -99,8 +99,8 @@ export function registerUserRoutes(app: App, ctx: AppContext): void {
       },
     },
     async (req) => {
-      const actor = await requireActor(ctx, req);
-      await users.deleteUser(ctx, actor, req.params.id);
+      const actor = await requireActor(deps, req);
+      await users.deleteUser(deps, actor, req.params.id);
       return { success: true as const };
     },
   );

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor.js';
 import { hashPassword } from '../auth/passwords.js';
 import { authorizeUserChange, authorizeUserCreate, authorizeUserRead } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { uniqueViolation } from '../db/errors.js';
 import { withOutbox } from '../events/outbox.js';
 import type { Database, Role } from '../db/schema.js';
@@ -18,9 +18,9 @@ import { normalizeEmail, toApiUser, type ApiUser } from './view.js';
 export const EMAIL_TAKEN = 'email already registered';
 
 /** The tenant an action on `userId` happens in: the caller's own, or for the master token the user's. */
-async function targetTenantId(ctx: AppContext, actor: Actor, userId: string): Promise<string> {
+async function targetTenantId(deps: Deps, actor: Actor, userId: string): Promise<string> {
   if (actor.type === 'user') return actor.tenantId;
-  const tenantId = await findUserTenantId(ctx.db.kysely, userId);
+  const tenantId = await findUserTenantId(deps.db.kysely, userId);
   if (!tenantId) throw notFound('user');
   return tenantId;
 }
@@ -38,7 +38,7 @@ function isActiveAdmin(u: { role: Role; active: boolean }): boolean {
 }
 
 export async function createUser(
-  ctx: AppContext,
+  deps: Deps,
   actor: Actor,
   input: { email: string; password: string; role: Role; tenant_id?: string | undefined },
 ): Promise<ApiUser> {
@@ -50,19 +50,19 @@ export async function createUser(
   } else {
     if (!input.tenant_id) throw badRequest('tenant_id is required when the master token creates a user');
     tenantId = input.tenant_id;
-    if (!(await findTenant(ctx.db.kysely, tenantId))) throw notFound('tenant');
+    if (!(await findTenant(deps.db.kysely, tenantId))) throw notFound('tenant');
   }
   const email = normalizeEmail(input.email);
   const passwordHash = await hashPassword(input.password);
   const now = nowIso();
   const row = { id: newId(), email, password_hash: passwordHash, role: input.role, active: true, created_at: now, updated_at: now };
   try {
-    await withOutbox(ctx, async (trx, emit) => {
-      if (!(await lockTenant(trx, ctx.db.dialect, tenantId))) throw notFound('tenant');
+    await withOutbox(deps, async (trx, emit) => {
+      if (!(await lockTenant(trx, deps.db.dialect, tenantId))) throw notFound('tenant');
       const caller = await freshActor(trx, actor);
       authorizeUserCreate(caller, input.role);
-      if ((await repo.countUsers(trx, tenantId)) >= ctx.config.maxUsersPerTenant) {
-        throw conflict(`this tenant already has the maximum of ${ctx.config.maxUsersPerTenant} users`, 'user_limit_reached');
+      if ((await repo.countUsers(trx, tenantId)) >= deps.config.maxUsersPerTenant) {
+        throw conflict(`this tenant already has the maximum of ${deps.config.maxUsersPerTenant} users`, 'user_limit_reached');
       }
       if (await emailTaken(trx, email)) throw conflict(EMAIL_TAKEN, 'email_taken');
       await repo.insertUser(trx, tenantId, row);
@@ -78,7 +78,7 @@ export async function createUser(
 }
 
 export async function listUsers(
-  ctx: AppContext,
+  deps: Deps,
   actor: Actor,
   query: { limit?: number | undefined; cursor?: string | undefined; role?: Role | undefined; active?: boolean | undefined; tenant_id?: string | undefined },
 ): Promise<Page<ApiUser>> {
@@ -91,14 +91,14 @@ export async function listUsers(
     tenantId = query.tenant_id;
   }
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const rows = await repo.listUsers(ctx.db.kysely, tenantId, { afterId: decodeCursor(query.cursor), limit, role: query.role, active: query.active });
+  const rows = await repo.listUsers(deps.db.kysely, tenantId, { afterId: decodeCursor(query.cursor), limit, role: query.role, active: query.active });
   const page = toPage(rows, limit);
   return { items: page.items.map(toApiUser), nextCursor: page.nextCursor };
 }
 
-export async function getUser(ctx: AppContext, actor: Actor, userId: string): Promise<ApiUser> {
-  const tenantId = await targetTenantId(ctx, actor, userId);
-  const user = await repo.findUser(ctx.db.kysely, tenantId, userId);
+export async function getUser(deps: Deps, actor: Actor, userId: string): Promise<ApiUser> {
+  const tenantId = await targetTenantId(deps, actor, userId);
+  const user = await repo.findUser(deps.db.kysely, tenantId, userId);
   if (!user) throw notFound('user');
   authorizeUserRead(actor, user);
   return toApiUser(user);
@@ -106,14 +106,14 @@ export async function getUser(ctx: AppContext, actor: Actor, userId: string): Pr
 
 /** `change` undefined deletes the user. */
 async function changeUser(
-  ctx: AppContext,
+  deps: Deps,
   actor: Actor,
   userId: string,
   change: { role?: Role | undefined; active?: boolean | undefined } | undefined,
 ): Promise<ApiUser | undefined> {
-  const tenantId = await targetTenantId(ctx, actor, userId);
-  return withOutbox(ctx, async (trx, emit) => {
-    await lockTenant(trx, ctx.db.dialect, tenantId);
+  const tenantId = await targetTenantId(deps, actor, userId);
+  return withOutbox(deps, async (trx, emit) => {
+    await lockTenant(trx, deps.db.dialect, tenantId);
     const before = await repo.findUser(trx, tenantId, userId);
     if (!before) throw notFound('user');
     const caller = await freshActor(trx, actor);
@@ -143,11 +143,11 @@ async function changeUser(
   });
 }
 
-export async function updateUser(ctx: AppContext, actor: Actor, userId: string, change: { role?: Role | undefined; active?: boolean | undefined }): Promise<ApiUser> {
+export async function updateUser(deps: Deps, actor: Actor, userId: string, change: { role?: Role | undefined; active?: boolean | undefined }): Promise<ApiUser> {
   if (change.role === undefined && change.active === undefined) throw badRequest('give active and/or role');
-  return (await changeUser(ctx, actor, userId, change))!;
+  return (await changeUser(deps, actor, userId, change))!;
 }
 
-export async function deleteUser(ctx: AppContext, actor: Actor, userId: string): Promise<void> {
-  await changeUser(ctx, actor, userId, undefined);
+export async function deleteUser(deps: Deps, actor: Actor, userId: string): Promise<void> {
+  await changeUser(deps, actor, userId, undefined);
 }

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { requireActor } from '../auth/authenticate.js';
 import { BODY_ERRORS, IdParams, SuccessOnly, USER_ONLY_SECURITY, errorResponses } from '../http/schemas.js';
@@ -21,11 +21,11 @@ const security = USER_ONLY_SECURITY;
 const ADMINS = 'Admins only.';
 const READERS = 'Admins and supervisors.';
 
-export function registerWebhookRoutes(app: App, ctx: AppContext): void {
+export function registerWebhookRoutes(app: App, deps: Deps): void {
   app.get('/webhooks', {
     schema: { summary: 'List webhooks', description: READERS, tags, security, querystring: WebhookListQuery, response: { 200: WebhookListResponse, ...errorResponses(400, 401, 403) } },
   }, async (req) => {
-    const page = await webhooks.listWebhooks(ctx, await requireActor(ctx, req), req.query);
+    const page = await webhooks.listWebhooks(deps, await requireActor(deps, req), req.query);
     return { success: true as const, webhooks: page.items, next_cursor: page.nextCursor };
   });
 
@@ -37,31 +37,31 @@ export function registerWebhookRoutes(app: App, ctx: AppContext): void {
       response: { 201: WebhookResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 409) },
     },
   }, async (req, reply) => {
-    const webhook = await webhooks.createWebhook(ctx, await requireActor(ctx, req), req.body);
+    const webhook = await webhooks.createWebhook(deps, await requireActor(deps, req), req.body);
     return reply.code(201).send({ success: true as const, webhook });
   });
 
   app.get('/webhooks/:id', {
     schema: { summary: 'Get a webhook', description: READERS, tags, security, params: IdParams, response: { 200: WebhookResponse, ...errorResponses(400, 401, 403, 404) } },
-  }, async (req) => ({ success: true as const, webhook: await webhooks.getWebhook(ctx, await requireActor(ctx, req), req.params.id) }));
+  }, async (req) => ({ success: true as const, webhook: await webhooks.getWebhook(deps, await requireActor(deps, req), req.params.id) }));
 
   app.put('/webhooks/:id', {
     schema: {
       summary: 'Update a webhook', description: `${ADMINS} \`enabled: true\` re-enables a webhook WUTS disabled.`, tags, security, params: IdParams, body: UpdateWebhookBody,
       response: { 200: WebhookResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404) },
     },
-  }, async (req) => ({ success: true as const, webhook: await webhooks.updateWebhook(ctx, await requireActor(ctx, req), req.params.id, req.body) }));
+  }, async (req) => ({ success: true as const, webhook: await webhooks.updateWebhook(deps, await requireActor(deps, req), req.params.id, req.body) }));
 
   app.delete('/webhooks/:id', {
     schema: { summary: 'Delete a webhook', description: `${ADMINS} Its pending deliveries are dropped.`, tags, security, params: IdParams, response: { 200: SuccessOnly, ...errorResponses(400, 401, 403, 404) } },
   }, async (req) => {
-    await webhooks.deleteWebhook(ctx, await requireActor(ctx, req), req.params.id);
+    await webhooks.deleteWebhook(deps, await requireActor(deps, req), req.params.id);
     return { success: true as const };
   });
 
   app.get('/webhooks/:id/secret', {
     schema: { summary: "The webhook's signing secret", description: ADMINS, tags, security, params: IdParams, response: { 200: SecretResponse, ...errorResponses(400, 401, 403, 404) } },
-  }, async (req) => ({ success: true as const, ...(await webhooks.getSecret(ctx, await requireActor(ctx, req), req.params.id)) }));
+  }, async (req) => ({ success: true as const, ...(await webhooks.getSecret(deps, await requireActor(deps, req), req.params.id)) }));
 
   app.post('/webhooks/:id/rotate-secret', {
     schema: {
@@ -69,14 +69,14 @@ export function registerWebhookRoutes(app: App, ctx: AppContext): void {
       description: `${ADMINS} A new secret signs from now on; the old one signs too (two signatures in webhook-signature) for WUTS_WEBHOOK_SECRET_GRACE_HOURS.`,
       tags, security, params: IdParams, response: { 200: SecretResponse, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (req) => ({ success: true as const, ...(await webhooks.rotateSecret(ctx, await requireActor(ctx, req), req.params.id)) }));
+  }, async (req) => ({ success: true as const, ...(await webhooks.rotateSecret(deps, await requireActor(deps, req), req.params.id)) }));
 
   app.post('/webhooks/:id/test', {
     schema: {
       summary: 'Send a test event', description: `${ADMINS} Queues a \`webhook.test\` event for this webhook only, whatever its filters.`, tags, security, params: IdParams,
       response: { 202: TestResponse, ...errorResponses(400, 401, 403, 404) },
     },
-  }, async (req, reply) => reply.code(202).send({ success: true as const, ...(await webhooks.sendTest(ctx, await requireActor(ctx, req), req.params.id)) }));
+  }, async (req, reply) => reply.code(202).send({ success: true as const, ...(await webhooks.sendTest(deps, await requireActor(deps, req), req.params.id)) }));
 
   app.get('/webhooks/:id/deliveries', {
     schema: {
@@ -84,7 +84,7 @@ export function registerWebhookRoutes(app: App, ctx: AppContext): void {
       params: IdParams, querystring: DeliveryListQuery, response: { 200: DeliveryListResponse, ...errorResponses(400, 401, 403, 404) },
     },
   }, async (req) => {
-    const page = await webhooks.listDeliveries(ctx, await requireActor(ctx, req), req.params.id, req.query);
+    const page = await webhooks.listDeliveries(deps, await requireActor(deps, req), req.params.id, req.query);
     return { success: true as const, deliveries: page.items, next_cursor: page.nextCursor };
   });
 
@@ -93,6 +93,6 @@ export function registerWebhookRoutes(app: App, ctx: AppContext): void {
       summary: 'Deliver again', description: `${ADMINS} Sends the delivery again now, with the same webhook-id. 409 while it is being sent.`, tags, security, params: IdParams,
       response: { 202: DeliveryResponse, ...errorResponses(400, 401, 403, 404, 409) },
     },
-  }, async (req, reply) => reply.code(202).send({ success: true as const, delivery: await webhooks.retryDelivery(ctx, await requireActor(ctx, req), req.params.id) }));
+  }, async (req, reply) => reply.code(202).send({ success: true as const, delivery: await webhooks.retryDelivery(deps, await requireActor(deps, req), req.params.id) }));
 }
 

@@ -2,7 +2,7 @@ import type { Static } from 'typebox';
 import { tenantUserOf, type Actor, type UserActor } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { lockTenant } from '../tenants/repo.js';
 import { findDevice } from '../devices/repo.js';
 import { isKnownFilter } from '../events/catalog.js';
@@ -22,8 +22,8 @@ type ApiDelivery = Static<typeof DeliverySchema>;
 
 const tenantUser = (actor: Actor): UserActor => tenantUserOf(actor, 'webhooks');
 
-async function checkUrl(ctx: AppContext, url: string): Promise<string> {
-  const problem = await checkWebhookTarget(url.trim(), ctx.config.allowPrivateWebhooks);
+async function checkUrl(deps: Deps, url: string): Promise<string> {
+  const problem = await checkWebhookTarget(url.trim(), deps.config.allowPrivateWebhooks);
   if (problem) throw badRequest(`url ${problem}`, 'invalid_webhook_url');
   return url.trim();
 }
@@ -35,13 +35,13 @@ function checkFilters(types: string[] | null | undefined): string | null | undef
   return JSON.stringify(types);
 }
 
-async function checkDevice(ctx: AppContext, tenantId: string, deviceId: string | null | undefined): Promise<void> {
+async function checkDevice(deps: Deps, tenantId: string, deviceId: string | null | undefined): Promise<void> {
   if (!deviceId) return;
-  if (!(await findDevice(ctx.db.kysely, tenantId, deviceId))) throw badRequest('device_id is not a device of your tenant', 'unknown_device');
+  if (!(await findDevice(deps.db.kysely, tenantId, deviceId))) throw badRequest('device_id is not a device of your tenant', 'unknown_device');
 }
 
-async function mustFind(ctx: AppContext, tenantId: string, id: string): Promise<repo.WebhookRow> {
-  const row = await repo.findWebhook(ctx.db.kysely, tenantId, id);
+async function mustFind(deps: Deps, tenantId: string, id: string): Promise<repo.WebhookRow> {
+  const row = await repo.findWebhook(deps.db.kysely, tenantId, id);
   if (!row) throw notFound('webhook');
   return row;
 }
@@ -67,32 +67,32 @@ export function newWebhookRow(o: { url: string; description: string | null; even
   };
 }
 
-export async function listWebhooks(ctx: AppContext, actor: Actor, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<ApiWebhook>> {
+export async function listWebhooks(deps: Deps, actor: Actor, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<ApiWebhook>> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.read');
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const page = toPage(await repo.listWebhooks(ctx.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit }), limit);
+  const page = toPage(await repo.listWebhooks(deps.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit }), limit);
   return { items: page.items.map(toApiWebhook), nextCursor: page.nextCursor };
 }
 
-export async function getWebhook(ctx: AppContext, actor: Actor, id: string): Promise<ApiWebhook> {
+export async function getWebhook(deps: Deps, actor: Actor, id: string): Promise<ApiWebhook> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.read');
-  return toApiWebhook(await mustFind(ctx, user.tenantId, id));
+  return toApiWebhook(await mustFind(deps, user.tenantId, id));
 }
 
-export async function createWebhook(ctx: AppContext, actor: Actor, body: Static<typeof CreateWebhookBody>): Promise<ApiWebhook> {
+export async function createWebhook(deps: Deps, actor: Actor, body: Static<typeof CreateWebhookBody>): Promise<ApiWebhook> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
-  const url = await checkUrl(ctx, body.url);
+  const url = await checkUrl(deps, body.url);
   const eventTypes = checkFilters(body.event_types) ?? null;
-  await checkDevice(ctx, user.tenantId, body.device_id);
+  await checkDevice(deps, user.tenantId, body.device_id);
   const row = newWebhookRow({ url, description: body.description ?? null, eventTypesJson: eventTypes, deviceId: body.device_id ?? null, enabled: body.enabled ?? true });
   const view = toApiWebhook({ ...row, tenant_id: user.tenantId });
-  await ctx.db.kysely.transaction().execute(async (trx) => {
-    await lockTenant(trx, ctx.db.dialect, user.tenantId); // the count and the insert, atomically
-    if ((await repo.countWebhooks(trx, user.tenantId)) >= ctx.config.maxWebhooksPerTenant) {
-      throw conflict(`this tenant already has the maximum of ${ctx.config.maxWebhooksPerTenant} webhooks`, 'webhook_limit_reached');
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await lockTenant(trx, deps.db.dialect, user.tenantId); // the count and the insert, atomically
+    if ((await repo.countWebhooks(trx, user.tenantId)) >= deps.config.maxWebhooksPerTenant) {
+      throw conflict(`this tenant already has the maximum of ${deps.config.maxWebhooksPerTenant} webhooks`, 'webhook_limit_reached');
     }
     await repo.insertWebhook(trx, user.tenantId, row);
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.create', targetType: 'webhook', targetId: row.id, after: view });
@@ -100,16 +100,16 @@ export async function createWebhook(ctx: AppContext, actor: Actor, body: Static<
   return view;
 }
 
-export async function updateWebhook(ctx: AppContext, actor: Actor, id: string, body: Static<typeof UpdateWebhookBody>): Promise<ApiWebhook> {
+export async function updateWebhook(deps: Deps, actor: Actor, id: string, body: Static<typeof UpdateWebhookBody>): Promise<ApiWebhook> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
-  const before = await mustFind(ctx, user.tenantId, id);
+  const before = await mustFind(deps, user.tenantId, id);
   const set: Partial<repo.WebhookRow> = { updated_at: nowIso() };
-  if (body.url !== undefined) set.url = await checkUrl(ctx, body.url);
+  if (body.url !== undefined) set.url = await checkUrl(deps, body.url);
   if (body.description !== undefined) set.description = body.description;
   if (body.event_types !== undefined) set.event_types_json = checkFilters(body.event_types) ?? null;
   if (body.device_id !== undefined) {
-    await checkDevice(ctx, user.tenantId, body.device_id);
+    await checkDevice(deps, user.tenantId, body.device_id);
     set.device_id = body.device_id;
   }
   if (body.enabled !== undefined) {
@@ -117,28 +117,28 @@ export async function updateWebhook(ctx: AppContext, actor: Actor, id: string, b
     if (body.enabled) Object.assign(set, { disabled_reason: null, failing_since: null });
   }
   const after = { ...before, ...set };
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.updateWebhook(trx, user.tenantId, id, set);
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.update', targetType: 'webhook', targetId: id, before: toApiWebhook(before), after: toApiWebhook(after) });
   });
-  if (body.enabled) ctx.bus.notify();
+  if (body.enabled) deps.bus.notify();
   return toApiWebhook(after);
 }
 
-export async function deleteWebhook(ctx: AppContext, actor: Actor, id: string): Promise<void> {
+export async function deleteWebhook(deps: Deps, actor: Actor, id: string): Promise<void> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
-  const before = await mustFind(ctx, user.tenantId, id);
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  const before = await mustFind(deps, user.tenantId, id);
+  await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.deleteWebhook(trx, user.tenantId, id);
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.delete', targetType: 'webhook', targetId: id, before: toApiWebhook(before) });
   });
 }
 
-export async function getSecret(ctx: AppContext, actor: Actor, id: string) {
+export async function getSecret(deps: Deps, actor: Actor, id: string) {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
-  const row = await mustFind(ctx, user.tenantId, id);
+  const row = await mustFind(deps, user.tenantId, id);
   const previousLive = row.previous_secret && row.previous_secret_expires_at && Date.parse(row.previous_secret_expires_at) > Date.now();
   return {
     secret: row.secret,
@@ -148,49 +148,49 @@ export async function getSecret(ctx: AppContext, actor: Actor, id: string) {
 }
 
 /** A new secret signs from now on; the old one also signs until the grace period ends. */
-export async function rotateSecret(ctx: AppContext, actor: Actor, id: string) {
+export async function rotateSecret(deps: Deps, actor: Actor, id: string) {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
-  const row = await mustFind(ctx, user.tenantId, id);
-  const expires = new Date(Date.now() + ctx.config.webhookSecretGraceMs).toISOString();
-  await ctx.db.kysely.transaction().execute(async (trx) => {
+  const row = await mustFind(deps, user.tenantId, id);
+  const expires = new Date(Date.now() + deps.config.webhookSecretGraceMs).toISOString();
+  await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.updateWebhook(trx, user.tenantId, id, { secret: generateSecret(), previous_secret: row.secret, previous_secret_expires_at: expires, updated_at: nowIso() });
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.rotate_secret', targetType: 'webhook', targetId: id, after: { previous_secret_expires_at: apiTime(expires) } });
   });
-  return getSecret(ctx, actor, id);
+  return getSecret(deps, actor, id);
 }
 
-export async function sendTest(ctx: AppContext, actor: Actor, id: string): Promise<{ event_id: string; delivery_id: string }> {
+export async function sendTest(deps: Deps, actor: Actor, id: string): Promise<{ event_id: string; delivery_id: string }> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
-  await mustFind(ctx, user.tenantId, id);
-  return withOutbox(ctx, async (trx, emit) => {
+  await mustFind(deps, user.tenantId, id);
+  return withOutbox(deps, async (trx, emit) => {
     const event = await emit({ tenantId: user.tenantId, type: 'webhook.test', data: { webhook_id: id, message: 'This is a test event from WUTS.' }, onlyWebhookId: id });
     return { event_id: event.id, delivery_id: await repo.deliveryIdOfEvent(trx, user.tenantId, event.id, id) };
   });
 }
 
 export async function listDeliveries(
-  ctx: AppContext,
+  deps: Deps,
   actor: Actor,
   webhookId: string,
   query: { limit?: number | undefined; cursor?: string | undefined; status?: string | undefined },
 ): Promise<Page<ApiDelivery>> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.read');
-  await mustFind(ctx, user.tenantId, webhookId);
+  await mustFind(deps, user.tenantId, webhookId);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const rows = await repo.listDeliveries(ctx.db.kysely, user.tenantId, webhookId, { beforeId: decodeCursor(query.cursor), limit, status: query.status });
+  const rows = await repo.listDeliveries(deps.db.kysely, user.tenantId, webhookId, { beforeId: decodeCursor(query.cursor), limit, status: query.status });
   const page = toPage(rows, limit);
-  const attempts = await repo.attemptsOf(ctx.db.kysely, user.tenantId, page.items.map((d) => d.id), 10);
+  const attempts = await repo.attemptsOf(deps.db.kysely, user.tenantId, page.items.map((d) => d.id), 10);
   return { items: page.items.map((d) => toApiDelivery(d, attempts.get(d.id) ?? [])), nextCursor: page.nextCursor };
 }
 
 /** Sends a delivery again now, with the same webhook-id; a finished one starts a fresh schedule. */
-export async function retryDelivery(ctx: AppContext, actor: Actor, deliveryId: string): Promise<ApiDelivery> {
+export async function retryDelivery(deps: Deps, actor: Actor, deliveryId: string): Promise<ApiDelivery> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
-  const db = ctx.db.kysely;
+  const db = deps.db.kysely;
   const row = await repo.findDelivery(db, user.tenantId, deliveryId);
   if (!row) throw notFound('delivery');
   if (row.status === 'delivering') throw conflict('this delivery is being sent right now', 'delivery_in_progress');
@@ -205,7 +205,7 @@ export async function retryDelivery(ctx: AppContext, actor: Actor, deliveryId: s
     if (!requeued) throw conflict('this delivery is being sent right now', 'delivery_in_progress');
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'delivery.retry', targetType: 'delivery', targetId: deliveryId });
   });
-  ctx.bus.notify();
+  deps.bus.notify();
   const fresh = await repo.findDeliveryWithType(db, user.tenantId, deliveryId);
   const attempts = await repo.attemptsOf(db, user.tenantId, [deliveryId], 10);
   return toApiDelivery(fresh!, attempts.get(deliveryId) ?? []);

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { withOutbox } from '../events/outbox.js';
 import { storeInbound } from '../messages/inbound-store.js';
 import * as repo from '../messages/repo.js';
@@ -12,20 +12,20 @@ type MessageEvents = Required<Pick<SessionEvents, 'onMessages' | 'onStatuses' | 
  * What a device's session reports about messages, written to the database: received
  * messages, receipts (in order, after the device's earlier writes) and presence.
  */
-export function deviceMessageEvents(ctx: AppContext, tenantId: string, deviceId: string, serial: (work: () => Promise<void>) => void): MessageEvents {
+export function deviceMessageEvents(deps: Deps, tenantId: string, deviceId: string, serial: (work: () => Promise<void>) => void): MessageEvents {
   return {
-    onMessages: (messages) => storeInbound(ctx, tenantId, deviceId, messages),
+    onMessages: (messages) => storeInbound(deps, tenantId, deviceId, messages),
     onStatuses: (updates) =>
       serial(async () => {
-        for (const update of updates) await recordReceipt(ctx, tenantId, deviceId, update);
+        for (const update of updates) await recordReceipt(deps, tenantId, deviceId, update);
       }),
     onPresence: (presence) => {
-      void withOutbox(ctx, async (_trx, emit) => {
+      void withOutbox(deps, async (_trx, emit) => {
         await emit({ tenantId, deviceId, type: 'chat.presence', data: { chat_jid: presence.chatJid, participant_jid: presence.participantJid, state: presence.state } });
-      }).catch((err: unknown) => ctx.logger.warn({ err, deviceId }, 'recording a presence failed'));
+      }).catch((err: unknown) => deps.logger.warn({ err, deviceId }, 'recording a presence failed'));
     },
     lookupMessage: async (ref) => {
-      const row = await repo.findByWaId(ctx.db.kysely, tenantId, deviceId, ref.chatJid, ref.waId, ref.fromMe);
+      const row = await repo.findByWaId(deps.db.kysely, tenantId, deviceId, ref.chatJid, ref.waId, ref.fromMe);
       return row && !row.deleted_at ? parseContent(row) : undefined;
     },
   };

@@ -1,13 +1,14 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { createDbSessionStore } from '../devices/session-store.js';
 import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
 import { closedState } from '../devices/disconnect-table.js';
 import { recordClosed, recordConnecting, recordNotWanted, recordOpen, recordPairingCode, recordQr } from '../devices/state.js';
+import type { DeviceCommands, SessionSignal } from '../devices/commands.js';
+import { conflict } from '../lib/errors.js';
+import type { MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
 import { deviceMessageEvents } from './device-message-events.js';
 
-/** What connect() waits for: the first sign of how the connection went. */
-export type SessionSignal = { kind: 'qr'; qr: string } | { kind: 'pairing_code'; code: string } | { kind: 'open' } | { kind: 'closed'; reason: string };
 
 interface Entry {
   tenantId: string;
@@ -38,12 +39,12 @@ export interface SupervisorOptions {
  * Keeps each device's WhatsApp connection: starts it, follows it, reconnects it with backoff
  * after faults, and never holds two sockets for one device in this process.
  */
-export class DeviceSupervisor {
+export class DeviceSupervisor implements DeviceCommands {
   private readonly entries = new Map<string, Entry>();
   private providerInstance: Promise<WhatsAppProvider> | undefined;
   private stopped = false;
 
-  constructor(private readonly ctx: AppContext, private readonly options: SupervisorOptions) {}
+  constructor(private readonly deps: Deps, private readonly options: SupervisorOptions) {}
 
   private provider(): Promise<WhatsAppProvider> {
     this.providerInstance ??= this.options.provider().catch((err: unknown) => {
@@ -63,13 +64,17 @@ export class DeviceSupervisor {
     return entry?.session && entry.connected ? { tenantId: entry.tenantId, session: entry.session } : undefined;
   }
 
-  /** At start: every device that should be connected reconnects from its stored session. */
-  async start(): Promise<void> {
-    for (const d of await devicesToReconnect(this.ctx.db.kysely)) this.connect(d.tenant_id, d.id);
+  isConnected(deviceId: string): boolean {
+    return !!this.live(deviceId)?.session.isOpen;
   }
 
-  /** Starts the device's connection unless it runs already. */
-  connect(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined } = {}): void {
+  /** At start: every device that should be connected reconnects from its stored session. */
+  async reconnectAll(): Promise<void> {
+    for (const d of await devicesToReconnect(this.deps.db.kysely)) this.run(d.tenant_id, d.id);
+  }
+
+  /** Starts the device's connection unless it runs already (one waiting to retry tries now). */
+  private run(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined } = {}): void {
     if (this.stopped) return;
     const existing = this.entries.get(deviceId);
     if (existing) {
@@ -97,12 +102,13 @@ export class DeviceSupervisor {
   }
 
   /**
-   * connect(), then the first thing the connection reports (or null after `timeoutMs`). When
-   * linking by pairing code, QR codes come first: it waits on for the code itself.
+   * Starts the connection, then answers the first thing it reports (or null after `waitMs`; at
+   * once without it). When linking by pairing code, QR codes come first: it waits on for the code.
    */
-  async connectAndWait(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined }, timeoutMs: number): Promise<SessionSignal | null> {
-    this.connect(tenantId, deviceId, opts);
-    const deadline = Date.now() + timeoutMs;
+  async connect(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined; waitMs?: number }): Promise<SessionSignal | null> {
+    this.run(tenantId, deviceId, opts);
+    if (!opts.waitMs) return null;
+    const deadline = Date.now() + opts.waitMs;
     for (;;) {
       const signal = await this.nextSignal(deviceId, Math.max(0, deadline - Date.now()));
       if (!signal || !opts.pairingPhone || signal.kind !== 'qr') return signal;
@@ -110,7 +116,7 @@ export class DeviceSupervisor {
   }
 
   /** Resolves with the next thing the device's connection reports, or null after `timeoutMs`. */
-  nextSignal(deviceId: string, timeoutMs: number): Promise<SessionSignal | null> {
+  private nextSignal(deviceId: string, timeoutMs: number): Promise<SessionSignal | null> {
     const entry = this.entries.get(deviceId);
     if (!entry) return Promise.resolve(null);
     return new Promise((resolve) => {
@@ -135,10 +141,10 @@ export class DeviceSupervisor {
       await entry.chain;
     }
     if (entry) {
-      await recordClosed(this.ctx, tenantId, deviceId, { status: 'disconnected', reason, autoConnect: keepAutoConnect, event: entry.connected ? 'device.disconnected' : null });
+      await recordClosed(this.deps, tenantId, deviceId, { status: 'disconnected', reason, autoConnect: keepAutoConnect, event: entry.connected ? 'device.disconnected' : null });
     } else {
       // Not running here: only stop it from reconnecting; a logged-out or failed device keeps its state.
-      await recordNotWanted(this.ctx, tenantId, deviceId, reason);
+      await recordNotWanted(this.deps, tenantId, deviceId, reason);
     }
   }
 
@@ -148,7 +154,7 @@ export class DeviceSupervisor {
     if (entry?.session && entry.connected) {
       entry.ending = 'logout';
       if (entry.retryTimer) clearTimeout(entry.retryTimer);
-      await entry.session.logout().catch((err) => this.ctx.logger.warn({ err, deviceId }, 'logout failed; removing the session anyway'));
+      await entry.session.logout().catch((err) => this.deps.logger.warn({ err, deviceId }, 'logout failed; removing the session anyway'));
       await this.settle(deviceId, entry);
       if (!this.entries.has(deviceId)) return;
     }
@@ -159,26 +165,25 @@ export class DeviceSupervisor {
       await entry.session?.stop().catch(() => {});
       await entry.chain;
     }
-    await createDbSessionStore(this.ctx.db, tenantId, deviceId).clear();
-    await recordClosed(this.ctx, tenantId, deviceId, { status: 'logged_out', reason: 'logged out by request', autoConnect: false, event: 'device.logged_out' });
+    await createDbSessionStore(this.deps.db, tenantId, deviceId).clear();
+    await recordClosed(this.deps, tenantId, deviceId, { status: 'logged_out', reason: 'logged out by request', autoConnect: false, event: 'device.logged_out' });
   }
 
   /** A suspended tenant's devices disconnect; they come back when it is reactivated. */
   async suspendTenant(tenantId: string): Promise<void> {
-    for (const id of await tenantDeviceIds(this.ctx.db.kysely, tenantId)) {
+    for (const id of await tenantDeviceIds(this.deps.db.kysely, tenantId)) {
       if (this.entries.has(id)) await this.disconnect(tenantId, id, 'tenant suspended', true);
     }
   }
 
   async resumeTenant(tenantId: string): Promise<void> {
-    const ids = new Set(await tenantDeviceIds(this.ctx.db.kysely, tenantId));
-    for (const d of await devicesToReconnect(this.ctx.db.kysely)) if (ids.has(d.id)) this.connect(tenantId, d.id);
+    const ids = new Set(await tenantDeviceIds(this.deps.db.kysely, tenantId));
+    for (const d of await devicesToReconnect(this.deps.db.kysely)) if (ids.has(d.id)) this.run(tenantId, d.id);
   }
 
   /** Shutdown: closes every socket cleanly; sessions stay, so the next start reconnects them. */
   async stopAll(): Promise<void> {
     this.stopped = true;
-    await this.ctx.outbound.stop();
     const all = [...this.entries.values()];
     this.entries.clear();
     await Promise.all(
@@ -192,6 +197,24 @@ export class DeviceSupervisor {
     await (await this.providerInstance)?.close();
   }
 
+  async markRead(deviceId: string, refs: MessageRef[]): Promise<void> {
+    await this.connected(deviceId).markRead(refs);
+  }
+
+  checkNumbers(deviceId: string, phones: string[]): Promise<NumberCheck[]> {
+    return this.connected(deviceId).checkNumbers(phones);
+  }
+
+  async sendPresence(deviceId: string, state: PresenceState, chatJid?: string): Promise<void> {
+    await this.connected(deviceId).sendPresence(state, chatJid);
+  }
+
+  private connected(deviceId: string): DeviceSession {
+    const live = this.live(deviceId);
+    if (!live?.session.isOpen) throw conflict('the device is not connected', 'device_not_connected');
+    return live.session;
+  }
+
   private async settle(deviceId: string, entry: Entry): Promise<void> {
     for (let i = 0; i < 100 && this.entries.get(deviceId) === entry && entry.session; i++) await new Promise((r) => setTimeout(r, 50));
     await entry.chain;
@@ -203,7 +226,7 @@ export class DeviceSupervisor {
 
   /** Runs `work` after the device's earlier state writes; a failure is logged, never thrown. */
   private serial(deviceId: string, entry: Entry, work: () => Promise<void>): void {
-    entry.chain = entry.chain.then(work).catch((err) => this.ctx.logger.error({ err, deviceId }, 'device state update failed'));
+    entry.chain = entry.chain.then(work).catch((err) => this.deps.logger.error({ err, deviceId }, 'device state update failed'));
   }
 
   private launch(deviceId: string, entry: Entry): void {
@@ -211,25 +234,25 @@ export class DeviceSupervisor {
     const current = () => this.entries.get(deviceId) === entry;
     this.serial(deviceId, entry, async () => {
       if (!current() || entry.session) return;
-      await recordConnecting(this.ctx, tenantId, deviceId);
+      await recordConnecting(this.deps, tenantId, deviceId);
       try {
         const session = await (await this.provider()).start({
           deviceId,
-          store: createDbSessionStore(this.ctx.db, tenantId, deviceId),
+          store: createDbSessionStore(this.deps.db, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,
           events: {
-            ...deviceMessageEvents(this.ctx, tenantId, deviceId, (work) => this.serial(deviceId, entry, work)),
+            ...deviceMessageEvents(this.deps, tenantId, deviceId, (work) => this.serial(deviceId, entry, work)),
             // Signals go out after the state is written, so whoever waits reads it from the database.
             onQr: (qr) =>
               current() &&
               this.serial(deviceId, entry, async () => {
-                await recordQr(this.ctx, tenantId, deviceId, qr);
+                await recordQr(this.deps, tenantId, deviceId, qr);
                 this.signal(entry, { kind: 'qr', qr });
               }),
             onPairingCode: (code) =>
               current() &&
               this.serial(deviceId, entry, async () => {
-                await recordPairingCode(this.ctx, tenantId, deviceId, code);
+                await recordPairingCode(this.deps, tenantId, deviceId, code);
                 this.signal(entry, { kind: 'pairing_code', code });
               }),
             onOpen: (account) => {
@@ -238,9 +261,9 @@ export class DeviceSupervisor {
               entry.attempts = 0;
               entry.restarts = 0;
               this.serial(deviceId, entry, async () => {
-                await recordOpen(this.ctx, tenantId, deviceId, account);
+                await recordOpen(this.deps, tenantId, deviceId, account);
                 this.signal(entry, { kind: 'open' });
-                this.ctx.outbound.wake(deviceId);
+                this.deps.bus.wakeSender(deviceId);
               });
             },
             onClose: (close) => this.onClose(deviceId, entry, close.kind, close.message),
@@ -270,8 +293,8 @@ export class DeviceSupervisor {
     }
     if (!state.retry) this.entries.delete(deviceId);
     this.serial(deviceId, entry, async () => {
-      if (state.clearSession) await createDbSessionStore(this.ctx.db, entry.tenantId, deviceId).clear();
-      await recordClosed(this.ctx, entry.tenantId, deviceId, state);
+      if (state.clearSession) await createDbSessionStore(this.deps.db, entry.tenantId, deviceId).clear();
+      await recordClosed(this.deps, entry.tenantId, deviceId, state);
       this.signal(entry, { kind: 'closed', reason: state.reason });
     });
     if (state.retry && !this.stopped) {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../context.js';
+import type { Deps } from '../deps.js';
 import { findDevice } from '../devices/repo.js';
 import { purgeIdempotencyKeys } from '../messages/idempotency.js';
 import { phoneOf } from '../messages/jids.js';
@@ -38,13 +38,15 @@ export class MessageSender {
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private sessions: LiveSessionLookup = () => undefined;
+  private unsubscribe: () => void = () => {};
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly deps: Deps) {}
 
-  /** Starts the periodic sweep; `sessions` tells which devices this node holds. */
+  /** Starts the periodic sweep and listens for wakes; `sessions` tells which devices this node holds. */
   start(sessions: LiveSessionLookup): void {
     this.sessions = sessions;
     this.stopped = false;
+    this.unsubscribe = this.deps.bus.onSenderWake((deviceId) => this.wake(deviceId));
     const tick = () => {
       this.sweepTimer = setTimeout(() => void this.sweep().finally(() => !this.stopped && tick()), SWEEP_MS);
       this.sweepTimer.unref();
@@ -54,6 +56,7 @@ export class MessageSender {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe();
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     for (const loop of this.loops.values()) loop.poke();
     for (let i = 0; i < 200 && [...this.loops.values()].some((l) => l.running); i++) await new Promise((r) => setTimeout(r, 25));
@@ -79,14 +82,14 @@ export class MessageSender {
         loop.wanted = false;
         const live = this.sessions(deviceId);
         if (!live?.session.isOpen) return;
-        const head = await repo.nextQueued(this.ctx.db.kysely, live.tenantId, deviceId);
+        const head = await repo.nextQueued(this.deps.db.kysely, live.tenantId, deviceId);
         if (!head) {
           if (loop.wanted) continue; // a message came in while the queue was being read
           return;
         }
         const now = Date.now();
         if (isExpired(head, now)) {
-          await recordFailed(this.ctx, live.tenantId, head.id, TTL_EXPIRED);
+          await recordFailed(this.deps, live.tenantId, head.id, TTL_EXPIRED);
           continue;
         }
         const due = dueAt(head, loop.lastSentAt, await this.pause(live.tenantId, deviceId), now);
@@ -98,7 +101,7 @@ export class MessageSender {
         loop.lastSentAt = Date.now();
       }
     } catch (err) {
-      this.ctx.logger.error({ err, deviceId }, 'outbound queue loop failed; the sweep restarts it');
+      this.deps.logger.error({ err, deviceId }, 'outbound queue loop failed; the sweep restarts it');
     } finally {
       loop.running = false;
       loop.poke = () => {};
@@ -107,8 +110,8 @@ export class MessageSender {
 
   /** The device's pause between sends, jittered. */
   private async pause(tenantId: string, deviceId: string): Promise<number> {
-    const device = await findDevice(this.ctx.db.kysely, tenantId, deviceId);
-    return sendPause(device?.send_interval_ms ?? this.ctx.config.sendIntervalMs, this.ctx.config.sendJitterPercent);
+    const device = await findDevice(this.deps.db.kysely, tenantId, deviceId);
+    return sendPause(device?.send_interval_ms ?? this.deps.config.sendIntervalMs, this.deps.config.sendJitterPercent);
   }
 
   private sleep(loop: DeviceLoop, ms: number): Promise<void> {
@@ -127,21 +130,21 @@ export class MessageSender {
     try {
       const message = await this.outboundOf(tenantId, row);
       const refusal = await this.recipientRefusal(tenantId, session, row);
-      if (refusal) return await recordFailed(this.ctx, tenantId, row.id, refusal);
+      if (refusal) return await recordFailed(this.deps, tenantId, row.id, refusal);
       await session.send(message);
-      await recordSent(this.ctx, tenantId, row.id);
+      await recordSent(this.deps, tenantId, row.id);
     } catch (err) {
       const error = { message: (err as Error).message, permanent: err instanceof SendError && err.permanent };
-      const outcome = afterFailedAttempt(row.attempts, error, this.ctx.config.sendMaxAttempts, Date.now());
-      if (outcome.kind === 'fail') return recordFailed(this.ctx, tenantId, row.id, outcome.reason);
-      this.ctx.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
-      await recordRetry(this.ctx, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
+      const outcome = afterFailedAttempt(row.attempts, error, this.deps.config.sendMaxAttempts, Date.now());
+      if (outcome.kind === 'fail') return recordFailed(this.deps, tenantId, row.id, outcome.reason);
+      this.deps.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
+      await recordRetry(this.deps, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
     }
   }
 
   /** The message as the provider sends it: its content, what it quotes or applies to. */
   private async outboundOf(tenantId: string, row: MessageRow): Promise<OutboundMessage> {
-    const db = this.ctx.db.kysely;
+    const db = this.deps.db.kysely;
     const content = parseContent(row) as OutboundMessage['content'];
     const message: OutboundMessage = { chatJid: row.chat_jid, waId: row.wa_id, content };
     if (row.quoted_message_id) {
@@ -154,7 +157,7 @@ export class MessageSender {
       message.target = ref(target);
     }
     if (content.type === 'text' && content.link_preview) {
-      message.linkPreview = await fetchLinkPreview(content.text, this.ctx.config.allowPrivateWebhooks).catch(() => undefined);
+      message.linkPreview = await fetchLinkPreview(content.text, this.deps.config.allowPrivateWebhooks).catch(() => undefined);
     }
     return message;
   }
@@ -163,7 +166,7 @@ export class MessageSender {
   private async recipientRefusal(tenantId: string, session: DeviceSession, row: MessageRow): Promise<string | null> {
     const phone = phoneOf(row.chat_jid);
     if (!needsRecipientCheck(row.type, phone)) return null;
-    const db = this.ctx.db.kysely;
+    const db = this.deps.db.kysely;
     let onWhatsApp = knownOnWhatsApp(await repo.findContact(db, tenantId, row.device_id, row.chat_jid), Date.now());
     if (onWhatsApp === null) {
       const [result] = await session.checkNumbers([phone]);
@@ -175,15 +178,15 @@ export class MessageSender {
 
   /** Fails what can no longer be sent, wakes devices with due messages, forgets old idempotency keys. */
   async sweep(): Promise<void> {
-    const db = this.ctx.db.kysely;
+    const db = this.deps.db.kysely;
     try {
       const now = nowIso();
-      for (const m of await expiredQueued(db, now, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, TTL_EXPIRED);
-      for (const m of await queuedOfLoggedOutDevices(db, 500)) await recordFailed(this.ctx, m.tenant_id, m.id, DEVICE_LOGGED_OUT);
+      for (const m of await expiredQueued(db, now, 500)) await recordFailed(this.deps, m.tenant_id, m.id, TTL_EXPIRED);
+      for (const m of await queuedOfLoggedOutDevices(db, 500)) await recordFailed(this.deps, m.tenant_id, m.id, DEVICE_LOGGED_OUT);
       for (const deviceId of await devicesWithDueMessages(db, now)) if (this.sessions(deviceId)) this.wake(deviceId);
-      await purgeIdempotencyKeys(db, nowIso(new Date(Date.now() - this.ctx.config.idempotencyHours * 3600_000)));
+      await purgeIdempotencyKeys(db, nowIso(new Date(Date.now() - this.deps.config.idempotencyHours * 3600_000)));
     } catch (err) {
-      this.ctx.logger.error({ err }, 'outbound queue sweep failed');
+      this.deps.logger.error({ err }, 'outbound queue sweep failed');
     }
   }
 }

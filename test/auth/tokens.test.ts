@@ -37,7 +37,7 @@ describe('/me/tokens', () => {
     expect(list.json().tokens.filter((x: { current: boolean }) => x.current)).toHaveLength(1);
 
     // Only a hash is stored.
-    const rows = await t.ctx.db.kysely.selectFrom('api_tokens').selectAll().execute();
+    const rows = await t.deps.db.kysely.selectFrom('api_tokens').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(body.token);
     expect(JSON.stringify(rows)).not.toContain(tenant.adminToken);
   });
@@ -65,7 +65,7 @@ describe('/me/tokens', () => {
   it('stops working when expired', async () => {
     const tenant = await createTenant(t);
     const { token, api_token } = (await t.call('POST', '/me/tokens', tenant.adminToken, { name: 'short', expires_in_days: 1 })).json();
-    await t.ctx.db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', api_token.id).execute();
+    await t.deps.db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', api_token.id).execute();
     expect((await t.call('GET', '/me', token)).statusCode).toBe(401);
   });
 

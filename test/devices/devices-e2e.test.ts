@@ -1,12 +1,8 @@
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { createAppContext, type AppContext } from '../../src/context.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { createDispatcher } from '../../src/serve.js';
-import { TEST_WHATSAPP, createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestApp, startNode, type TestApp, type TestNode } from '../helpers/app.js';
 import { until } from '../helpers/wait.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
 
@@ -15,34 +11,25 @@ let t: TestApp;
 let receiver: WebhookReceiver;
 let receiverB: WebhookReceiver;
 /** The running WUTS: replaced when the test restarts it on the same database. */
-let ctx: AppContext;
-let app: FastifyInstance;
-let dispatcher: ReturnType<typeof createDispatcher>;
+let node: TestNode;
 
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, logger: pino({ level: 'silent' }) });
   receiver = await startReceiver();
   receiverB = await startReceiver();
-  t = await createTestApp({ waWsUrl: emu.wsUrl, allowPrivateWebhooks: true });
-  ctx = t.ctx;
-  app = t.app;
-  dispatcher = createDispatcher(ctx);
-  dispatcher.start();
+  t = await createTestApp({ waWsUrl: emu.wsUrl, allowPrivateWebhooks: true }, {}, { dispatcher: true });
+  node = t;
 }, 60_000);
 
 afterAll(async () => {
-  await dispatcher.stop();
-  await dispatcher.poster.close();
-  await app.close();
-  await ctx.devices.stopAll();
+  if (node !== t) await node.close();
   await t.close();
   await receiver.close();
   await receiverB.close();
   await emu.close();
 }, 60_000);
 
-const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, body?: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
+const call: TestNode['call'] = (...args) => node.call(...args);
 
 async function emulatorApi(method: string, path: string, body?: unknown) {
   const res = await fetch(`${emu.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
@@ -111,27 +98,21 @@ describe('devices end to end, through the real Baileys provider and the emulator
     expect(connectedEvent.payload).toMatchObject({ tenant_id: tenant.tenant.id, data: { device_id: id, phone, lid: linked.device.lid } });
     const tenantView = (await call('GET', `/tenants/${tenant.tenant.id}`, t.masterToken)).json().tenant;
     expect(tenantView).toMatchObject({ staged_webhook_url: null, device_count: 1, connected_device_count: 1 });
-    const sessionRows = await ctx.db.kysely.selectFrom('device_auth_creds').select('device_id').where('device_id', '=', id).execute();
+    const sessionRows = await t.deps.db.kysely.selectFrom('device_auth_creds').select('device_id').where('device_id', '=', id).execute();
     expect(sessionRows).toHaveLength(1);
 
     // Restart WUTS on the same database: the device reconnects from its stored session, no QR.
-    const qrEventsBefore = await ctx.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.qr').execute();
-    await dispatcher.stop();
-    await app.close();
-    await ctx.devices.stopAll();
-    ctx = createAppContext({ config: t.ctx.config, db: t.ctx.db, masterToken: t.masterToken, logger: pino({ level: 'silent' }) }, TEST_WHATSAPP);
-    app = await buildApp(ctx);
-    dispatcher = createDispatcher(ctx);
-    dispatcher.start();
-    await ctx.devices.start();
-    const connectedEvents = async () => (await ctx.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.connected').execute()).length;
+    const qrEventsBefore = await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.qr').execute();
+    await node.close();
+    node = await startNode(t.deps, {}, { dispatcher: true });
+    const connectedEvents = async () => (await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.connected').execute()).length;
     expect(await connectedEvents()).toBe(1);
     const again = await until('reconnected after restart', async () => {
       const d = (await call('GET', `/devices/${id}`, tenant.token)).json().device;
       return d.status === 'connected' && (await connectedEvents()) === 2 ? d : null;
     });
     expect(again).toMatchObject({ phone, lid: linked.device.lid });
-    const qrEventsAfter = await ctx.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.qr').execute();
+    const qrEventsAfter = await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.qr').execute();
     expect(qrEventsAfter).toHaveLength(qrEventsBefore.length);
 
     // Unlinked from the phone (the emulator's admin API): logged_out, the session rows gone.
@@ -144,8 +125,8 @@ describe('devices end to end, through the real Baileys provider and the emulator
       return d.status === 'logged_out' ? d : null;
     });
     expect(out.reason).toBe('unlinked from the phone');
-    expect(await ctx.db.kysely.selectFrom('device_auth_creds').select('device_id').where('device_id', '=', id).execute()).toHaveLength(0);
-    expect(await ctx.db.kysely.selectFrom('device_auth_keys').select('device_id').where('device_id', '=', id).execute()).toHaveLength(0);
+    expect(await t.deps.db.kysely.selectFrom('device_auth_creds').select('device_id').where('device_id', '=', id).execute()).toHaveLength(0);
+    expect(await t.deps.db.kysely.selectFrom('device_auth_keys').select('device_id').where('device_id', '=', id).execute()).toHaveLength(0);
     await until('device.logged_out delivered', async () => receiver.requests.find((r) => r.payload?.type === 'device.logged_out' && r.payload.device_id === id));
 
     // Linking again (a second first-connect) does not create the staged webhook twice.
@@ -180,6 +161,6 @@ describe('devices end to end, through the real Baileys provider and the emulator
     for (const [token, id] of [[a.token, da.id], [b.token, db.id]] as const) {
       expect((await call('DELETE', `/devices/${id}`, token)).statusCode).toBe(200);
     }
-    expect(await ctx.db.kysely.selectFrom('device_auth_keys').select('device_id').where('device_id', 'in', [da.id, db.id]).execute()).toHaveLength(0);
+    expect(await t.deps.db.kysely.selectFrom('device_auth_keys').select('device_id').where('device_id', 'in', [da.id, db.id]).execute()).toHaveLength(0);
   }, 120_000);
 });

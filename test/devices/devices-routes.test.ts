@@ -83,7 +83,7 @@ describe('devices API', () => {
     const disconnected = await t.call('POST', `/devices/${device.id}/disconnect`, users.supervisor.token);
     expect(disconnected.statusCode).toBe(200);
     expect(disconnected.json().device).toMatchObject({ status: 'disconnected', reason: 'disconnected by request' });
-    expect(t.ctx.devices.isRunning(device.id)).toBe(false);
+    expect(t.workers.devices.isRunning(device.id)).toBe(false);
     const noQr = await t.call('GET', `/devices/${device.id}/qr`, users.supervisor.token);
     expect(noQr.statusCode).toBe(409);
     expect(noQr.json()).toEqual({ success: false, error: 'the device has no QR code to show: it is disconnected', code: 'no_qr' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
-import { DeviceSupervisor } from '../../src/workers/device-supervisor.js';
+import { createWorkers } from '../../src/workers/index.js';
 import type { DeviceSession, SessionEvents, StartOptions, WhatsAppProvider } from '../../src/whatsapp/provider.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
@@ -51,7 +51,7 @@ afterAll(async () => {
 async function device(): Promise<string> {
   const id = newId();
   const now = new Date().toISOString();
-  await t.ctx.db.kysely.insertInto('devices').values({ id, tenant_id: tenant.tenantId, name: 'race', status: 'created', created_at: now, updated_at: now }).execute();
+  await t.deps.db.kysely.insertInto('devices').values({ id, tenant_id: tenant.tenantId, name: 'race', status: 'created', created_at: now, updated_at: now }).execute();
   return id;
 }
 
@@ -63,9 +63,9 @@ const waitForStart = async (p: SlowProvider, n: number) => {
 describe('the device supervisor under races', () => {
   it('closes a socket that finishes starting after the device was disconnected, and ignores its events', async () => {
     const provider = new SlowProvider();
-    const supervisor = new DeviceSupervisor(t.ctx, { provider: async () => provider });
+    const supervisor = createWorkers(t.deps, { provider: async () => provider }).devices;
     const id = await device();
-    supervisor.connect(tenant.tenantId, id);
+    void supervisor.connect(tenant.tenantId, id, {});
     await waitForStart(provider, 1);
     const disconnecting = supervisor.disconnect(tenant.tenantId, id, 'disconnected by request');
     provider.starts[0]!.finish();
@@ -74,15 +74,15 @@ describe('the device supervisor under races', () => {
     expect(supervisor.isRunning(id)).toBe(false);
     provider.starts[0]!.options.events.onQr('late-qr');
     await new Promise((r) => setTimeout(r, 100));
-    const row = await t.ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await t.deps.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'disconnected', reason: 'disconnected by request', qr: null, auto_connect: false });
   });
 
   it('closes a socket that finishes starting during shutdown', async () => {
     const provider = new SlowProvider();
-    const supervisor = new DeviceSupervisor(t.ctx, { provider: async () => provider });
+    const supervisor = createWorkers(t.deps, { provider: async () => provider }).devices;
     const id = await device();
-    supervisor.connect(tenant.tenantId, id);
+    void supervisor.connect(tenant.tenantId, id, {});
     await waitForStart(provider, 1);
     const stopping = supervisor.stopAll();
     provider.starts[0]!.finish();
@@ -91,11 +91,11 @@ describe('the device supervisor under races', () => {
   });
 
   it('leaves a logged-out device logged out when asked to disconnect', async () => {
-    const supervisor = new DeviceSupervisor(t.ctx, { provider: async () => new SlowProvider() });
+    const supervisor = createWorkers(t.deps, { provider: async () => new SlowProvider() }).devices;
     const id = await device();
-    await t.ctx.db.kysely.updateTable('devices').set({ status: 'logged_out', reason: 'unlinked from the phone' }).where('id', '=', id).execute();
+    await t.deps.db.kysely.updateTable('devices').set({ status: 'logged_out', reason: 'unlinked from the phone' }).where('id', '=', id).execute();
     await supervisor.disconnect(tenant.tenantId, id, 'disconnected by request');
-    const row = await t.ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await t.deps.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'logged_out', reason: 'unlinked from the phone' });
   });
 });

@@ -91,7 +91,7 @@ describe('GET /events/stream', () => {
     const first = await addUser(tenant, 'a');
     await t.call('PUT', `/users/${first.id}`, tenant.adminToken, { role: 'viewer' });
     await addUser(tenant, 'b');
-    const all = (await t.ctx.db.kysely.selectFrom('events').select(['id', 'type']).where('tenant_id', '=', tenant.tenantId).orderBy('id').execute());
+    const all = (await t.deps.db.kysely.selectFrom('events').select(['id', 'type']).where('tenant_id', '=', tenant.tenantId).orderBy('id').execute());
     // register's user.created, a created, a updated, b created
     expect(all.map((e) => e.type)).toEqual(['user.created', 'user.created', 'user.updated', 'user.created']);
 
@@ -112,7 +112,7 @@ describe('GET /events/stream', () => {
     await new Promise((r) => setTimeout(r, 100));
     await addUser(tenant, 'hidden');
     const deviceId = newId();
-    await withOutbox(t.ctx, async (_trx, emit) => {
+    await withOutbox(t.deps, async (_trx, emit) => {
       await emit({ tenantId: tenant.tenantId, deviceId, type: 'device.qr', data: { device_id: deviceId, qr: 'secret-qr' } });
       await emit({ tenantId: tenant.tenantId, deviceId, type: 'device.connected', data: { device_id: deviceId, phone: '1555', jid: 'x', lid: null } });
     });
@@ -130,11 +130,11 @@ describe('GET /events/stream', () => {
     await stream.waitFor(1);
     // An id made two seconds ago, committed only now.
     const lateId = newId(Date.now() - 2000);
-    await t.ctx.db.kysely.insertInto('events').values({
+    await t.deps.db.kysely.insertInto('events').values({
       id: lateId, tenant_id: tenant.tenantId, device_id: null, type: 'tenant.updated', version: 1,
       data_json: JSON.stringify({ id: tenant.tenantId, name: 'late', active: true, updated_at: new Date().toISOString() }), created_at: new Date().toISOString(),
     }).execute();
-    t.ctx.bus.notify();
+    t.deps.bus.notify();
     const events = await stream.waitFor(2);
     expect(events.map((e) => e.id)).toContain(lateId);
     await new Promise((r) => setTimeout(r, 1200));

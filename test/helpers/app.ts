@@ -3,44 +3,75 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createAppContext, type AppContext } from '../../src/context.js';
+import { systemClock, type Deps } from '../../src/deps.js';
+import { EventBus } from '../../src/events/bus.js';
+import { createWorkers, type WhatsAppTimeouts, type WorkerOptions, type Workers } from '../../src/workers/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
-export interface TestApp {
+type Call = (method: InjectOptions['method'], url: string, token?: string, body?: unknown, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+
+/** One WUTS node in this process: the API and its workers, as `wuts serve` builds them. */
+export interface TestNode {
   app: FastifyInstance;
-  ctx: AppContext;
+  deps: Deps;
+  /** The node's workers; the webhook dispatcher runs only when the node was started with it. */
+  workers: Workers;
+  /** app.inject with a bearer token. */
+  call: Call;
+  /** Closes the API, then the workers (WhatsApp sessions stay stored). */
+  close(): Promise<void>;
+}
+
+export interface TestApp extends TestNode {
   database: TestDatabase;
   masterToken: string;
+  /** Closes the node and drops its database. */
   close(): Promise<void>;
-  /** app.inject with a bearer token. */
-  call(method: InjectOptions['method'], url: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
 /** WhatsApp timeouts for tests: a missing answer fails in seconds, not a minute. */
-export const TEST_WHATSAPP = { defaultQueryTimeoutMs: 5_000, connectTimeoutMs: 5_000, backoffInitialMs: 200 };
+export const TEST_WHATSAPP: WhatsAppTimeouts = { defaultQueryTimeoutMs: 5_000, connectTimeoutMs: 5_000, backoffInitialMs: 200 };
 
-export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+/**
+ * A node on an existing database and settings (a restart, or a second node): the API, and the
+ * workers started (devices that should be connected reconnect; webhooks only with `dispatcher`).
+ */
+export async function startNode(base: Pick<Deps, 'config' | 'db' | 'masterToken'>, workerOptions: WorkerOptions = {}, options: { dispatcher?: boolean } = {}): Promise<TestNode> {
+  const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const app = await buildApp(deps);
+  const workers = createWorkers(deps, { ...workerOptions, whatsapp: { ...TEST_WHATSAPP, ...workerOptions.whatsapp } });
+  await workers.start({ dispatcher: options.dispatcher ?? false });
+  const call: Call = (method, url, token, body, headers = {}) =>
+    app.inject({
+      method,
+      url,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}),
+    });
+  return {
+    app,
+    deps,
+    workers,
+    call,
+    close: async () => {
+      await app.close();
+      await workers.stop();
+    },
+  };
+}
+
+export async function createTestApp(overrides: Partial<Config> = {}, workerOptions: WorkerOptions = {}, options: { dispatcher?: boolean } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const masterToken = 'test_master_' + randomBytes(24).toString('hex');
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };
-  const ctx: AppContext = createAppContext({ config, db: database.db, masterToken, logger: pino({ level: 'silent' }) }, TEST_WHATSAPP);
-  const app = await buildApp(ctx);
+  const node = await startNode({ config, db: database.db, masterToken }, workerOptions, options);
   return {
-    app,
-    ctx,
+    ...node,
     database,
     masterToken,
     close: async () => {
-      await app.close();
-      await ctx.devices.stopAll();
+      await node.close();
       await database.drop();
     },
-    call: (method, url, token, body, headers = {}) =>
-      app.inject({
-        method,
-        url,
-        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-        ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}),
-      }),
   };
 }

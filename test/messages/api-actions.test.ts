@@ -21,7 +21,7 @@ beforeAll(async () => {
   tenant = await createTenant(t);
   agent = await createUser(t, tenant, 'agent');
   deviceId = await createDevice(t, tenant.adminToken);
-  await storeInbound(t.ctx, tenant.tenantId, deviceId, [1, 2].map((n) => ({
+  await storeInbound(t.deps, tenant.tenantId, deviceId, [1, 2].map((n) => ({
     chatJid: PEER_JID, waId: `UNREAD${n}`, fromMe: false, senderJid: PEER_JID, pushName: 'Peer', timestamp: new Date().toISOString(),
     content: { type: 'text' as const, text: `unread ${n}` }, quotedWaId: null, targetWaId: null, offline: false,
   })));
@@ -51,7 +51,7 @@ describe('on a device that is not connected: 409 device_not_connected', () => {
     for (const status of ['disconnected', 'logged_out', 'connected'] as const) {
       // the database may say anything: what counts is a live session on this node
       const dev = await createDevice(t, tenant.adminToken);
-      await t.ctx.db.kysely.updateTable('devices').set({ status }).where('id', '=', dev).execute();
+      await t.deps.db.kysely.updateTable('devices').set({ status }).where('id', '=', dev).execute();
       expectError(await t.call('POST', `/devices/${dev}/read`, agent.token, { chat: PEER }), 409, 'device_not_connected');
       expectError(await t.call('POST', `/devices/${dev}/presence`, agent.token, { state: 'available' }), 409, 'device_not_connected');
       expectError(await t.call('POST', `/devices/${dev}/check-numbers`, agent.token, { numbers: [PEER] }), 409, 'device_not_connected');

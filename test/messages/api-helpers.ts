@@ -129,7 +129,7 @@ export async function insertRow(
     updated_at: at,
     ...fields,
   };
-  await insertMessage(t.ctx.db.kysely, tenantId, row);
+  await insertMessage(t.deps.db.kysely, tenantId, row);
   return row;
 }
 
@@ -155,10 +155,10 @@ export async function chatHistory(t: TestApp, token: string, deviceId: string, c
 
 /** The `message.status` events stored for a message, oldest first. */
 export async function statusEvents(t: TestApp, tenantId: string, messageId: string): Promise<{ device_id: string | null; data: Record<string, unknown> }[]> {
-  const rows = await t.ctx.db.kysely.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('type', '=', 'message.status').orderBy('id').execute();
+  const rows = await t.deps.db.kysely.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('type', '=', 'message.status').orderBy('id').execute();
   return rows.map((r) => ({ device_id: r.device_id, data: JSON.parse(r.data_json) as Record<string, unknown> })).filter((e) => e.data.message_id === messageId);
 }
 
 export async function setDeviceStatus(t: TestApp, deviceId: string, status: 'logged_out' | 'disconnected' | 'created'): Promise<void> {
-  await t.ctx.db.kysely.updateTable('devices').set({ status }).where('id', '=', deviceId).execute();
+  await t.deps.db.kysely.updateTable('devices').set({ status }).where('id', '=', deviceId).execute();
 }

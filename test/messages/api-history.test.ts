@@ -177,9 +177,9 @@ describe('chats and contacts', () => {
 
   it('ordered by last activity, each with its last message and unread count', async () => {
     const toX = await sendOk(t, tenant.adminToken, dev, { type: 'text', to: X, text: 'hello X' });
-    await storeInbound(t.ctx, tenant.tenantId, dev, [inbound(Y, 'Y1', 'hi from Y', 'Yvonne')]);
+    await storeInbound(t.deps, tenant.tenantId, dev, [inbound(Y, 'Y1', 'hi from Y', 'Yvonne')]);
     const toZ = await sendOk(t, tenant.adminToken, dev, { type: 'text', to: Z, text: 'hello Z' });
-    await storeInbound(t.ctx, tenant.tenantId, dev, [inbound(X, 'X1', 'first from X', 'Xavier'), inbound(X, 'X2', 'second from X', 'Xavier')]);
+    await storeInbound(t.deps, tenant.tenantId, dev, [inbound(X, 'X1', 'first from X', 'Xavier'), inbound(X, 'X2', 'second from X', 'Xavier')]);
 
     let list = await chatsOf();
     expect(list.next_cursor).toBeNull();

@@ -173,7 +173,7 @@ describe('Idempotency-Key', () => {
     expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(7);
     const stored = await chatHistory(t, agent.token, deviceA, to);
     expect(stored.map((m) => m.id)).toEqual([...ids]);
-    const statuses = await t.ctx.db.kysely.selectFrom('message_statuses').select('status').where('message_id', '=', [...ids][0]!).execute();
+    const statuses = await t.deps.db.kysely.selectFrom('message_statuses').select('status').where('message_id', '=', [...ids][0]!).execute();
     expect(statuses).toEqual([{ status: 'queued' }]);
   });
 

@@ -27,7 +27,7 @@ afterAll(async () => {
 const text = (to = phone(), extra: Record<string, unknown> = {}) => ({ type: 'text', to, text: 'queued text', ...extra });
 
 async function storedRow(id: string) {
-  return t.ctx.db.kysely.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return t.deps.db.kysely.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 describe('status and cancel', () => {
@@ -78,7 +78,7 @@ describe('status and cancel', () => {
     const dev = await createDevice(t, tenant.adminToken);
     const sent = await sendOk(t, agent.token, dev, text());
     // the row turns into what a received message looks like
-    await t.ctx.db.kysely.updateTable('messages').set({ from_me: false, status: 'received' }).where('id', '=', sent.id).execute();
+    await t.deps.db.kysely.updateTable('messages').set({ from_me: false, status: 'received' }).where('id', '=', sent.id).execute();
     expectError(await t.call('POST', `/messages/${sent.id}/cancel`, agent.token), 409, 'not_queued');
   });
 
@@ -162,7 +162,7 @@ describe('a logged-out device', () => {
     const m2 = await sendOk(t, agent.token, dev, text());
     const kept = await sendOk(t, agent.token, stays, text());
     await setDeviceStatus(t, dev, 'logged_out');
-    await t.ctx.outbound.sweep();
+    await t.workers.sender.sweep();
     for (const m of [m1, m2]) {
       const got = await getMessage(t, agent.token, m.id);
       expect(got.status).toBe('failed');
@@ -188,13 +188,13 @@ describe('time to live', () => {
     expect(Date.parse(short.expires_at) - Date.parse(short.created_at)).toBe(10_000);
 
     // before it expires the sweep leaves it queued
-    await t.ctx.outbound.sweep();
+    await t.workers.sender.sweep();
     expect((await getMessage(t, agent.token, short.id)).status).toBe('queued');
 
     const expiresAt = Date.parse((await storedRow(short.id)).expires_at!);
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(10_000);
     await until('the ttl to pass', () => Date.now() > expiresAt + 50, 12_000);
-    await t.ctx.outbound.sweep();
+    await t.workers.sender.sweep();
 
     const failed = await getMessage(t, agent.token, short.id);
     expect(failed.status).toBe('failed');
@@ -215,12 +215,12 @@ describe('PUT /devices/{id}/send-interval', () => {
     const set = await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, { send_interval_ms: 2500 });
     expect(set.statusCode, set.body).toBe(200);
     expect(set.json()).toEqual({ success: true, send_interval_ms: 2500, effective_ms: 2500 });
-    expect((await t.ctx.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(2500);
+    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(2500);
 
     const reset = await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, { send_interval_ms: null });
     expect(reset.statusCode, reset.body).toBe(200);
     expect(reset.json()).toEqual({ success: true, send_interval_ms: null, effective_ms: SEND_INTERVAL_MS });
-    expect((await t.ctx.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBeNull();
+    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBeNull();
   });
 
   it('the bounds 0 and 600000 are accepted', async () => {
@@ -242,7 +242,7 @@ describe('PUT /devices/{id}/send-interval', () => {
     const dev = await createDevice(t, tenant.adminToken);
     await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, { send_interval_ms: 4321 });
     expectError(await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, body), 400, 'invalid_request');
-    expect((await t.ctx.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(4321);
+    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(4321);
   });
 
   it('an unknown device: 404', async () => {

@@ -30,7 +30,7 @@ beforeAll(async () => {
   deviceB = await createDevice(t, b.adminToken);
   messageA = await sendOk(t, a.adminToken, deviceA, { type: 'text', to: PEER, text: 'secret of tenant A' });
   // an inbound message too (as the device would store it): a chat with a contact and unread
-  await storeInbound(t.ctx, a.tenantId, deviceA, [
+  await storeInbound(t.deps, a.tenantId, deviceA, [
     { chatJid: PEER_JID, waId: 'INBOUND0001', fromMe: false, senderJid: PEER_JID, pushName: 'Peer of A', timestamp: new Date().toISOString(), content: { type: 'text', text: 'hi A' }, quotedWaId: null, targetWaId: null, offline: false },
   ]);
 });
@@ -66,8 +66,8 @@ function callRoute(name: RouteName, token: string | undefined, ids = { device: d
 /** Tenant A's state the other calls must not change. */
 async function snapshotA() {
   const msg = await getMessage(t, a.adminToken, messageA.id);
-  const device = await t.ctx.db.kysely.selectFrom('devices').select(['send_interval_ms', 'status']).where('id', '=', deviceA).executeTakeFirstOrThrow();
-  const rows = await t.ctx.db.kysely.selectFrom('messages').select(['id', 'status']).where('device_id', '=', deviceA).orderBy('id').execute();
+  const device = await t.deps.db.kysely.selectFrom('devices').select(['send_interval_ms', 'status']).where('id', '=', deviceA).executeTakeFirstOrThrow();
+  const rows = await t.deps.db.kysely.selectFrom('messages').select(['id', 'status']).where('device_id', '=', deviceA).orderBy('id').execute();
   return { msg, device, rows };
 }
 
@@ -187,7 +187,7 @@ describe('tenant isolation', () => {
     ];
     for (const body of bodies) expectHidden(await send(t, b.adminToken, deviceB, body), `${body.type} from B's device`);
     // B's device got nothing queued from these
-    const rowsB = await t.ctx.db.kysely.selectFrom('messages').select('id').where('device_id', '=', deviceB).execute();
+    const rowsB = await t.deps.db.kysely.selectFrom('messages').select('id').where('device_id', '=', deviceB).execute();
     expect(rowsB).toEqual([]);
     expect(await snapshotA()).toEqual(before);
   });

@@ -37,7 +37,7 @@ async function expect400(body: unknown, code: string) {
 
 /** How many messages the device has stored: a refused request stores none. */
 async function rowCount(): Promise<number> {
-  const row = await t.ctx.db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('device_id', '=', deviceId).executeTakeFirstOrThrow();
+  const row = await t.deps.db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('device_id', '=', deviceId).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -249,7 +249,7 @@ describe('poll', () => {
     const m = await sendOk(t, agent.token, deviceId, { type: 'poll', to: p, poll: { name: 'Lunch?', options: [' pizza', 'sushi '] } });
     expectQueuedView(m, { deviceId, chatJid: jidOf(p), type: 'poll', content: { name: 'Lunch?', options: ['pizza', 'sushi'], selectable_count: 1 } });
     // the secret exists (stored for decrypting votes) ...
-    const row = await t.ctx.db.kysely.selectFrom('messages').select('content_json').where('id', '=', m.id).executeTakeFirstOrThrow();
+    const row = await t.deps.db.kysely.selectFrom('messages').select('content_json').where('id', '=', m.id).executeTakeFirstOrThrow();
     const secret = JSON.parse(row.content_json).secret as string;
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     // ... and no answer shows it

@@ -33,8 +33,8 @@ it("the device's queued_messages follows every message into and out of the queue
   expect(await queuedOf(deviceId)).toBe(3);
 
   // a logged-out device's queued messages fail on the sweep and give their places back
-  await t.ctx.db.kysely.updateTable('devices').set({ status: 'logged_out' }).where('id', '=', deviceId).execute();
-  await t.ctx.outbound.sweep();
+  await t.deps.db.kysely.updateTable('devices').set({ status: 'logged_out' }).where('id', '=', deviceId).execute();
+  await t.workers.sender.sweep();
   expect(await queuedOf(deviceId)).toBe(0);
   const failed = await Promise.all(ids.slice(1).map(async (id) => (await t.call('GET', `/messages/${id}`, tenant.adminToken)).json().message));
   expect(failed.map((m) => [m.status, m.reason.split(':')[0]])).toEqual([['failed', 'device_logged_out'], ['failed', 'device_logged_out']]);

@@ -3,7 +3,6 @@ import { pino } from 'pino';
 import { expect } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { createDispatcher } from '../../src/serve.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
 import { until } from '../helpers/wait.js';
@@ -16,7 +15,6 @@ export interface MessagingWorld {
   emu: RunningEmulator;
   t: TestApp;
   receiver: WebhookReceiver;
-  dispatcher: ReturnType<typeof createDispatcher>;
   /** the webhook secrets of the tenants tenantWithDevice made; the receiver verifies against all of them */
   secrets: string[];
   close(): Promise<void>;
@@ -25,18 +23,13 @@ export interface MessagingWorld {
 export async function startWorld(overrides: Partial<Config> = {}): Promise<MessagingWorld> {
   const emu = await startEmulator({ port: 0, logger: pino({ level: process.env.EMULATOR_TEST_LOG ?? 'silent' }) });
   const receiver = await startReceiver();
-  const t = await createTestApp({ waWsUrl: emu.wsUrl, allowPrivateWebhooks: true, sendIntervalMs: 0, sendJitterPercent: 0, ...overrides });
-  const dispatcher = createDispatcher(t.ctx);
-  dispatcher.start();
+  const t = await createTestApp({ waWsUrl: emu.wsUrl, allowPrivateWebhooks: true, sendIntervalMs: 0, sendJitterPercent: 0, ...overrides }, {}, { dispatcher: true });
   return {
     emu,
     t,
     receiver,
-    dispatcher,
     secrets: [],
     async close() {
-      await dispatcher.stop();
-      await dispatcher.poster.close();
       await t.close();
       await receiver.close();
       await emu.close();
@@ -218,7 +211,7 @@ export async function reconnectDevice(w: MessagingWorld, token: string, deviceId
 
 /** The rows behind a message's status_history, with the milliseconds the API's second-precision `at` drops. */
 export async function statusRows(w: MessagingWorld, tenantId: string, messageId: string): Promise<Array<{ status: string; at: number }>> {
-  const rows = await w.t.ctx.db.kysely
+  const rows = await w.t.deps.db.kysely
     .selectFrom('message_statuses')
     .select(['status', 'created_at'])
     .where('tenant_id', '=', tenantId)

@@ -16,7 +16,7 @@ describe('GET /tenants', () => {
     const created = [];
     for (let i = 0; i < 7; i++) created.push(await createTenant(t, `Paged ${i}`));
     await createUser(t, created[0]!, 'agent');
-    await t.ctx.db.kysely
+    await t.deps.db.kysely
       .insertInto('devices')
       .values([
         { id: newId(), tenant_id: created[0]!.tenantId, name: 'a', status: 'connected', created_at: new Date().toISOString(), updated_at: new Date().toISOString() },
@@ -105,7 +105,7 @@ describe('GET/PUT/DELETE /tenants/{id}', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ success: true });
 
-    const db = t.ctx.db.kysely;
+    const db = t.deps.db.kysely;
     for (const table of ['users', 'api_tokens', 'devices', 'audit_log'] as const) {
       const rows = await db.selectFrom(table).select('tenant_id').where('tenant_id', '=', doomed.tenantId).execute();
       expect(rows, table).toHaveLength(0);

@@ -35,7 +35,7 @@ async function addUser(tag: string): Promise<string> {
 }
 
 async function eventIdsOf(type: string): Promise<string[]> {
-  const rows = await t.ctx.db.kysely.selectFrom('events').select('id').where('tenant_id', '=', tenant.tenantId).where('type', '=', type).orderBy('id').execute();
+  const rows = await t.deps.db.kysely.selectFrom('events').select('id').where('tenant_id', '=', tenant.tenantId).where('type', '=', type).orderBy('id').execute();
   return rows.map((r) => r.id);
 }
 
@@ -226,7 +226,7 @@ describe('webhook delivery', () => {
     await d.dispatcher.drain();
     expect(receiver.requests[0]!.verifiedWith.sort()).toEqual([hook.secret, rotated.secret].sort());
 
-    await t.ctx.db.kysely.updateTable('webhooks').set({ previous_secret_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', hook.id).execute();
+    await t.deps.db.kysely.updateTable('webhooks').set({ previous_secret_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', hook.id).execute();
     clock.ms = Date.now(); // the grace period is judged on the dispatcher's clock
     await addUser('after-grace');
     clock.advance(1000);
@@ -247,7 +247,7 @@ describe('webhook delivery', () => {
     clock.advance(SCHEDULE[1]!);
     await d.dispatcher.drain();
     const [row] = await deliveryRows(t, hook.id);
-    const attempt = await t.ctx.db.kysely.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', row!.id).where('status_code', '=', 200).executeTakeFirstOrThrow();
+    const attempt = await t.deps.db.kysely.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', row!.id).where('status_code', '=', 200).executeTakeFirstOrThrow();
     expect(attempt.response_body).toHaveLength(64 * 1024);
   });
 
@@ -260,7 +260,7 @@ describe('webhook delivery', () => {
       ['01890000-0000-7000-8000-000000000003', `http://[::ffff:127.0.0.1]:${receiver.port}/hook`],
     ] as const) {
       // Written directly, as a URL that passed the save-time check and later resolved elsewhere would be.
-      await t.ctx.db.kysely.insertInto('webhooks').values({
+      await t.deps.db.kysely.insertInto('webhooks').values({
         id, tenant_id: tenant.tenantId, url, description: null, event_types_json: null, device_id: null, enabled: true, disabled_reason: null,
         secret: 'whsec_' + Buffer.alloc(32).toString('base64'), previous_secret: null, previous_secret_expires_at: null,
         failing_since: null, last_success_at: null, created_at: now, updated_at: now,
@@ -269,7 +269,7 @@ describe('webhook delivery', () => {
     await addUser('ssrf');
     await guarded.dispatcher.drain();
     expect(receiver.requests).toEqual([]);
-    const rows = await t.ctx.db.kysely.selectFrom('deliveries').select(['webhook_id', 'last_error']).where('tenant_id', '=', tenant.tenantId).execute();
+    const rows = await t.deps.db.kysely.selectFrom('deliveries').select(['webhook_id', 'last_error']).where('tenant_id', '=', tenant.tenantId).execute();
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(r.last_error).toMatch(/^refused: .*(loopback|IPv4-mapped) address$/);
     await guarded.close();

@@ -1,8 +1,6 @@
-import { pino } from 'pino';
 import { withOutbox } from '../../src/events/outbox.js';
 import { newId } from '../../src/lib/ids.js';
-import { createWebhookPoster } from '../../src/webhooks/deliver.js';
-import { WebhookDispatcher, type DispatcherOptions } from '../../src/workers/webhook-dispatcher.js';
+import { createWebhookDispatcher } from '../../src/workers/index.js';
 import type { TestApp } from '../helpers/app.js';
 import type { TenantFixture } from '../helpers/factories.js';
 
@@ -18,26 +16,21 @@ export class TestClock {
 }
 
 /** A dispatcher on the test's database, driven by drain() rather than its background loop. */
-export function makeDispatcher(t: TestApp, clock: TestClock, overrides: Partial<DispatcherOptions> & { allowPrivate?: boolean } = {}) {
-  const timeoutMs = overrides.timeoutMs ?? 1000;
-  const poster = createWebhookPoster({ timeoutMs, allowPrivate: overrides.allowPrivate ?? true });
-  const dispatcher = new WebhookDispatcher({
-    db: t.ctx.db,
-    bus: t.ctx.bus,
-    logger: pino({ level: 'silent' }),
-    poster,
+export function makeDispatcher(t: TestApp, clock: TestClock, overrides: Parameters<typeof createWebhookDispatcher>[1] = {}) {
+  const dispatcher = createWebhookDispatcher(t.deps, {
+    allowPrivate: true,
+    timeoutMs: 1000,
     now: clock.now,
     scheduleMs: SCHEDULE,
     jitter: 0.1,
     random: () => 0.5, // the middle of the jitter band: planned delays exactly
     concurrency: 8,
     perWebhookConcurrency: 4,
-    timeoutMs,
     disableAfterMs: 72 * 3_600_000,
     eventRetentionDays: 7,
     ...overrides,
   });
-  return { dispatcher, close: () => poster.close() };
+  return { dispatcher, close: () => dispatcher.poster.close() };
 }
 
 export async function createWebhook(t: TestApp, tenant: TenantFixture, body: object): Promise<{ id: string; secret: string }> {
@@ -51,15 +44,15 @@ export async function createWebhook(t: TestApp, tenant: TenantFixture, body: obj
 export async function createDevice(t: TestApp, tenant: TenantFixture): Promise<string> {
   const id = newId();
   const now = new Date().toISOString();
-  await t.ctx.db.kysely.insertInto('devices').values({ id, tenant_id: tenant.tenantId, name: 'test device', status: 'connected', created_at: now, updated_at: now }).execute();
+  await t.deps.db.kysely.insertInto('devices').values({ id, tenant_id: tenant.tenantId, name: 'test device', status: 'connected', created_at: now, updated_at: now }).execute();
   return id;
 }
 
 /** Emits a device event through the outbox, as the devices module will. */
 export async function emitDeviceEvent(t: TestApp, tenant: TenantFixture, deviceId: string, n: number): Promise<string> {
-  return withOutbox(t.ctx, async (_trx, emit) => (await emit({ tenantId: tenant.tenantId, deviceId, type: 'device.connected', data: { n } })).id);
+  return withOutbox(t.deps, async (_trx, emit) => (await emit({ tenantId: tenant.tenantId, deviceId, type: 'device.connected', data: { n } })).id);
 }
 
 export async function deliveryRows(t: TestApp, webhookId: string) {
-  return t.ctx.db.kysely.selectFrom('deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('event_id').execute();
+  return t.deps.db.kysely.selectFrom('deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('event_id').execute();
 }

@@ -131,7 +131,7 @@ describe('webhooks API', () => {
 
   it('validates input: unknown event types, foreign devices, bad URLs, unknown fields', async () => {
     const foreignDevice = newId();
-    await t.ctx.db.kysely
+    await t.deps.db.kysely
       .insertInto('devices')
       .values({ id: foreignDevice, tenant_id: other.tenantId, name: 'x', status: 'created', created_at: new Date().toISOString(), updated_at: new Date().toISOString() })
       .execute();

@@ -1,0 +1,32 @@
+import type { MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
+
+/** What connecting reports first: the QR code, the pairing code, the open connection, or why it closed. */
+export type SessionSignal = { kind: 'qr'; qr: string } | { kind: 'pairing_code'; code: string } | { kind: 'open' } | { kind: 'closed'; reason: string };
+
+/**
+ * What services ask of the worker that holds devices' WhatsApp connections. Services reach it
+ * through the bus (`bus.devices()`), never by importing the worker, so the node that answers
+ * can change (an API-only node, a cluster) without touching a service.
+ */
+export interface DeviceCommands {
+  /** Whether this node runs a connection (or a retry) for the device. */
+  isRunning(deviceId: string): boolean;
+  /**
+   * Starts the device's connection, or makes a connection waiting to retry try now. When it
+   * was not running, waits up to `waitMs` for its first sign (with a pairing phone, for the code).
+   */
+  connect(tenantId: string, deviceId: string, options: { pairingPhone?: string | undefined; waitMs?: number }): Promise<SessionSignal | null>;
+  /** Ends the connection and keeps the session; the device stays disconnected until connected again. */
+  disconnect(tenantId: string, deviceId: string, reason: string): Promise<void>;
+  /** Unlinks the device from its WhatsApp account and deletes its session. */
+  logout(tenantId: string, deviceId: string): Promise<void>;
+  /** A suspended tenant's devices disconnect, and come back when it is reactivated. */
+  suspendTenant(tenantId: string): Promise<void>;
+  resumeTenant(tenantId: string): Promise<void>;
+  /** Whether the device is connected here now (the actions below need it). */
+  isConnected(deviceId: string): boolean;
+  /** Read receipts, number checks and presence through the device's live connection; 409 when it is not connected. */
+  markRead(deviceId: string, refs: MessageRef[]): Promise<void>;
+  checkNumbers(deviceId: string, phones: string[]): Promise<NumberCheck[]>;
+  sendPresence(deviceId: string, state: PresenceState, chatJid?: string): Promise<void>;
+}

@@ -1,0 +1,115 @@
+import type { Deps } from '../deps.js';
+import { createWebhookPoster, type WebhookPoster } from '../webhooks/deliver.js';
+import type { WhatsAppProvider } from '../whatsapp/provider.js';
+import { DeviceSupervisor } from './device-supervisor.js';
+import { MessageSender } from './message-sender.js';
+import { WebhookDispatcher, type DispatcherOptions } from './webhook-dispatcher.js';
+
+export type { DeviceSupervisor, MessageSender, WebhookDispatcher };
+
+/** WhatsApp timeouts (tests shorten them so a missing answer fails in seconds). */
+export interface WhatsAppTimeouts {
+  defaultQueryTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  qrTimeoutMs?: number;
+  backoffInitialMs?: number;
+  /** How long a send waits for the server's ack; WUTS_SEND_ACK_TIMEOUT_SECONDS when absent. */
+  ackTimeoutMs?: number;
+}
+
+export interface WorkerOptions {
+  whatsapp?: WhatsAppTimeouts;
+  /** The WhatsApp provider; the Baileys provider on WUTS_WA_WS_URL when absent. */
+  provider?: () => Promise<WhatsAppProvider>;
+}
+
+/** The loops of one node: built here, woken through the bus, started and stopped together. */
+export interface Workers {
+  /** Holds devices' WhatsApp connections and answers the bus's device commands. */
+  readonly devices: DeviceSupervisor;
+  /** Sends each held device's outbound queue. */
+  readonly sender: MessageSender;
+  /** Delivers webhooks (its own poster, closed by stop()). */
+  readonly dispatcher: WebhookDispatcher;
+  /**
+   * Starts the loops: answers device commands, runs the sender, reconnects the devices that
+   * should be connected and, unless `dispatcher: false`, delivers webhooks.
+   */
+  start(options?: { dispatcher?: boolean }): Promise<void>;
+  /** Stops sending first, then closes every WhatsApp connection (sessions stay), then the dispatcher; once. */
+  stop(): Promise<void>;
+}
+
+/** The Baileys provider, loaded on first use: the WhatsApp library costs time and memory. */
+function baileysProvider(deps: Deps, timeouts: WhatsAppTimeouts): () => Promise<WhatsAppProvider> {
+  return async () => {
+    const { createBaileysProvider } = await import('../whatsapp/baileys/index.js');
+    return createBaileysProvider({
+      waWsUrl: deps.config.waWsUrl,
+      logger: deps.logger.child({ component: 'whatsapp' }),
+      ackTimeoutMs: deps.config.sendAckTimeoutMs,
+      ...timeouts,
+    });
+  };
+}
+
+export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers {
+  const timeouts = options.whatsapp ?? {};
+  const devices = new DeviceSupervisor(deps, {
+    provider: options.provider ?? baileysProvider(deps, timeouts),
+    backoffInitialMs: timeouts.backoffInitialMs,
+  });
+  const sender = new MessageSender(deps);
+  const dispatcher = createWebhookDispatcher(deps);
+  let stopServing: () => void = () => {};
+  let stopping: Promise<void> | undefined;
+  return {
+    devices,
+    sender,
+    dispatcher,
+    async start(opts = {}) {
+      stopServing = deps.bus.serveDevices(devices);
+      sender.start((deviceId) => devices.live(deviceId));
+      await devices.reconnectAll();
+      if (opts.dispatcher !== false) dispatcher.start();
+    },
+    stop() {
+      stopping ??= (async () => {
+        stopServing();
+        await sender.stop();
+        await devices.stopAll();
+        await dispatcher.stop();
+        await dispatcher.poster.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * A webhook dispatcher on the settings; tests pass a clock, a schedule and a jitter of their
+ * own. Its poster is closed by `dispatcher.poster.close()`.
+ */
+export function createWebhookDispatcher(
+  deps: Deps,
+  overrides: Partial<Omit<DispatcherOptions, 'db' | 'bus' | 'logger' | 'poster'>> & { allowPrivate?: boolean } = {},
+): WebhookDispatcher & { poster: WebhookPoster } {
+  const { allowPrivate, ...options } = overrides;
+  const timeoutMs = options.timeoutMs ?? deps.config.webhookTimeoutMs;
+  const poster = createWebhookPoster({ timeoutMs, allowPrivate: allowPrivate ?? deps.config.allowPrivateWebhooks });
+  const dispatcher = new WebhookDispatcher({
+    db: deps.db,
+    bus: deps.bus,
+    logger: deps.logger,
+    poster,
+    now: () => deps.clock.now(),
+    scheduleMs: deps.config.webhookRetryScheduleMs,
+    concurrency: deps.config.webhookConcurrency,
+    perWebhookConcurrency: deps.config.webhookConcurrencyPerWebhook,
+    timeoutMs,
+    disableAfterMs: deps.config.webhookDisableAfterMs,
+    eventRetentionDays: deps.config.eventRetentionDays,
+    ...options,
+  });
+  return Object.assign(dispatcher, { poster });
+}
