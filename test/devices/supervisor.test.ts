@@ -3,10 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { createAppContext, type AppContext } from '../../src/context.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { TEST_WHATSAPP, createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
 import { until } from '../helpers/wait.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
 
@@ -14,7 +12,6 @@ let stateDir: string;
 let emu: RunningEmulator;
 let emuPort: number;
 let t: TestApp;
-let ctx: AppContext;
 let call: TestApp['call'];
 let tenant: TenantFixture;
 
@@ -24,17 +21,13 @@ beforeAll(async () => {
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-sup-'));
   emu = await startEmu();
   emuPort = Number(new URL(emu.url).port);
-  t = await createTestApp({ waWsUrl: emu.wsUrl });
-  // A context with short QR codes, so that expiry shows in seconds.
-  ctx = createAppContext({ config: t.ctx.config, db: t.ctx.db, masterToken: t.masterToken, logger: pino({ level: 'silent' }) }, { ...TEST_WHATSAPP, qrTimeoutMs: 400 });
-  const app = await buildApp(ctx);
-  call = (method, url, token, body, headers = {}) =>
-    app.inject({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, ...(body !== undefined ? { payload: body as object } : {}) });
+  // Short QR codes, so that expiry shows in seconds.
+  t = await createTestApp({ waWsUrl: emu.wsUrl }, { whatsapp: { qrTimeoutMs: 400 } });
+  call = t.call;
   tenant = await createTenant(t);
 }, 60_000);
 
 afterAll(async () => {
-  await ctx.devices.stopAll();
   await t.close();
   await emu.close();
   fs.rmSync(stateDir, { recursive: true, force: true });
@@ -42,7 +35,7 @@ afterAll(async () => {
 
 const deviceOf = async (id: string) => (await call('GET', `/devices/${id}`, tenant.adminToken)).json().device;
 const eventsOf = async (id: string, type: string) =>
-  (await ctx.db.kysely.selectFrom('events').select('data_json').where('device_id', '=', id).where('type', '=', type).execute()).map((e) => JSON.parse(e.data_json));
+  (await t.deps.db.kysely.selectFrom('events').select('data_json').where('device_id', '=', id).where('type', '=', type).execute()).map((e) => JSON.parse(e.data_json));
 
 describe('the device supervisor', () => {
   it('reports an expired QR code once instead of looping', async () => {
@@ -53,7 +46,7 @@ describe('the device supervisor', () => {
       return d.status === 'disconnected' ? d : null;
     });
     expect(expired.reason).toMatch(/^qr_expired: /);
-    expect(ctx.devices.isRunning(id)).toBe(false);
+    expect(t.workers.devices.isRunning(id)).toBe(false);
     const shown = (await eventsOf(id, 'device.qr')).length;
     expect(shown).toBeGreaterThan(0);
     expect(shown).toBeLessThan(10);
@@ -83,7 +76,7 @@ describe('the device supervisor', () => {
       return events.length === 1 ? events : null;
     });
     expect(disconnected).toMatchObject({ device_id: id, status: 'disconnected', reason: expect.stringMatching(/^connection lost: /) });
-    expect(ctx.devices.isRunning(id)).toBe(true);
+    expect(t.workers.devices.isRunning(id)).toBe(true);
     emu = await startEmu(emuPort);
     const back = await until('reconnected', async () => {
       const d = await deviceOf(id);
@@ -96,9 +89,9 @@ describe('the device supervisor', () => {
     // A suspended tenant's devices disconnect, and reconnect when it is reactivated.
     await call('PUT', `/tenants/${tenant.tenantId}`, t.masterToken, { active: false });
     expect((await call('GET', `/devices/${id}`, tenant.adminToken)).statusCode).toBe(403);
-    const suspended = (await ctx.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    const suspended = (await t.deps.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     expect(suspended).toMatchObject({ status: 'disconnected', reason: 'tenant suspended' });
-    expect(ctx.devices.isRunning(id)).toBe(false);
+    expect(t.workers.devices.isRunning(id)).toBe(false);
     await call('PUT', `/tenants/${tenant.tenantId}`, t.masterToken, { active: true });
     await until('reconnected after reactivation', async () => (await deviceOf(id)).status === 'connected');
   }, 90_000);
