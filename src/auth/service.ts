@@ -11,7 +11,7 @@ import { apiTime, nowIso } from '../lib/time.js';
 import { findPasswordHash, findUser, updateUser } from '../users/repo.js';
 import { normalizeEmail, toApiUser, type ApiUser } from '../users/view.js';
 import type { UserActor } from './actor.js';
-import { clearFailures, pruneFailures, recordFailure, secondsLockedOut } from './login-limiter.js';
+import { clearFailures, pruneFailures, recordFailure, secondsLockedOut } from './login-failures-repo.js';
 import { findLoginCandidate } from './login-repo.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 import type { TokenInfoSchema } from './schemas.js';

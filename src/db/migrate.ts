@@ -1,9 +1,10 @@
-import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
 import type { Db } from './connect.js';
 import { tenancyMigration } from './migrations/0001_tenancy.js';
 import { eventsWebhooksMigration } from './migrations/0002_events_webhooks.js';
 import { devicesMigration } from './migrations/0003_devices.js';
 import { messagesMigration } from './migrations/0004_messages.js';
+import { idempotencyResultsMigration } from './migrations/0005_idempotency_results.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 function allMigrations(db: Db): Record<string, Migration> {
@@ -12,6 +13,7 @@ function allMigrations(db: Db): Record<string, Migration> {
     '0002_events_webhooks': eventsWebhooksMigration(db.dialect),
     '0003_devices': devicesMigration(db.dialect),
     '0004_messages': messagesMigration(db.dialect),
+    '0005_idempotency_results': idempotencyResultsMigration(db.dialect),
   };
 }
 
@@ -37,8 +39,19 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Migrates up or down to the named migration (tests of a migration start from the one before it). */
+export async function migrateTo(db: Db, name: string): Promise<void> {
+  const result = await migrator(db).migrateTo(name);
+  if (result.error) throw new MigrationError(`migrating to ${name} failed: ${result.error instanceof Error ? result.error.message : String(result.error)}`);
+}
+
 /** Names of migrations not yet applied (empty when the schema is current). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
   const infos = await migrator(db).getMigrations();
   return infos.filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+/** Throws unless the database answers a trivial query. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
 }

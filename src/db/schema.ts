@@ -236,8 +236,8 @@ export interface IdempotencyKeysTable {
   tenant_id: string;
   key: string;
   request_hash: string;
-  status_code: number;
-  response_json: string;
+  /** The result of the work the key guarded (the accepted message), as JSON. */
+  result_json: string;
   created_at: Timestamp;
 }
 

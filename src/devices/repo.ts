@@ -55,3 +55,15 @@ export async function hasSession(db: Kysely<Database>, tenantId: string, deviceI
   const row = await db.selectFrom('device_auth_creds').select('device_id').where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).executeTakeFirst();
   return row !== undefined;
 }
+
+/** The device no longer reconnects; the states on the way to a connection become `disconnected`, the others (logged out, failed) stay. */
+export async function markNotWanted(db: Kysely<Database>, tenantId: string, deviceId: string, reason: string, now: string): Promise<void> {
+  await updateDevice(db, tenantId, deviceId, { auto_connect: false, updated_at: now });
+  await db
+    .updateTable('devices')
+    .set({ status: 'disconnected', reason, qr: null, qr_updated_at: null, pairing_code: null, updated_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', deviceId)
+    .where('status', 'in', ['connecting', 'qr', 'connected', 'disconnected'])
+    .execute();
+}

@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { withOutbox } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
 import type { LinkedAccount } from '../whatsapp/provider.js';
-import { findDevice, updateDevice } from './repo.js';
+import { findDevice, markNotWanted, updateDevice } from './repo.js';
 import type { ClosedState } from './disconnect-table.js';
 import { activateStagedWebhook } from './staged-webhook.js';
 
@@ -73,13 +73,5 @@ export async function recordClosed(deps: Deps, tenantId: string, deviceId: strin
 /** A device that is not running here is asked to disconnect: it no longer reconnects; the states
  * on the way to a connection become `disconnected`, the others (logged out, failed) stay. */
 export async function recordNotWanted(deps: Deps, tenantId: string, deviceId: string, reason: string): Promise<void> {
-  const now = nowIso();
-  await updateDevice(deps.db.kysely, tenantId, deviceId, { auto_connect: false, updated_at: now });
-  await deps.db.kysely
-    .updateTable('devices')
-    .set({ status: 'disconnected', reason, qr: null, qr_updated_at: null, pairing_code: null, updated_at: now })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', deviceId)
-    .where('status', 'in', ['connecting', 'qr', 'connected', 'disconnected'])
-    .execute();
+  await markNotWanted(deps.db.kysely, tenantId, deviceId, reason, nowIso());
 }

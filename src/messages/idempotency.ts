@@ -4,12 +4,12 @@ import type { Database } from '../db/schema.js';
 import { uniqueViolation } from '../db/errors.js';
 import { badRequest, conflict } from '../lib/errors.js';
 import { nowIso } from '../lib/time.js';
+import * as repo from './idempotency-repo.js';
 import { MESSAGE_LIMITS } from './limits.js';
 
-export interface StoredAnswer {
-  statusCode: number;
-  body: unknown;
-  /** true when this is the replay of an earlier request's answer */
+export interface Idempotent<T> {
+  result: T;
+  /** true when this is the replay of an earlier request's result */
   replayed: boolean;
 }
 
@@ -36,47 +36,40 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-async function storedAnswer(db: Kysely<Database>, tenantId: string, key: string, hash: string, keepSince: string): Promise<StoredAnswer | undefined> {
-  const row = await db.selectFrom('idempotency_keys').selectAll().where('tenant_id', '=', tenantId).where('key', '=', key).where('created_at', '>=', keepSince).executeTakeFirst();
+async function storedResult<T>(db: Kysely<Database>, tenantId: string, key: string, hash: string, keepSince: string): Promise<Idempotent<T> | undefined> {
+  const row = await repo.findIdempotencyKey(db, tenantId, key, keepSince);
   if (!row) return undefined;
   if (row.request_hash !== hash) throw conflict('this Idempotency-Key was used with a different request', 'idempotency_key_reused');
-  return { statusCode: row.status_code, body: JSON.parse(row.response_json), replayed: true };
+  return { result: JSON.parse(row.result_json) as T, replayed: true };
 }
 
 /**
- * Runs `create` once per key: the answer is stored in the same transaction as the work, so a
- * replay returns exactly the first answer; the same key with another request is a 409.
+ * Runs `create` once per key: its result is stored in the same transaction as the work, so a
+ * replay returns exactly the first result; the same key with another request is a 409.
  */
-export async function idempotent(
+export async function idempotent<T>(
   db: Kysely<Database>,
   tenantId: string,
   key: string | undefined,
   hash: string,
   retentionHours: number,
-  create: (trx: Transaction<Database>) => Promise<{ statusCode: number; body: unknown }>,
-): Promise<StoredAnswer> {
-  if (!key) return { ...(await db.transaction().execute(create)), replayed: false };
+  create: (trx: Transaction<Database>) => Promise<T>,
+): Promise<Idempotent<T>> {
+  if (!key) return { result: await db.transaction().execute(create), replayed: false };
   const keepSince = new Date(Date.now() - retentionHours * 3600_000).toISOString();
   try {
     return await db.transaction().execute(async (trx) => {
-      const earlier = await storedAnswer(trx, tenantId, key, hash, keepSince);
+      const earlier = await storedResult<T>(trx, tenantId, key, hash, keepSince);
       if (earlier) return earlier;
-      const answer = await create(trx);
-      // an expired row of the same key makes room for the new one (a live one makes the insert fail: replay)
-      await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).where('created_at', '<', keepSince).execute();
-      await trx.insertInto('idempotency_keys').values({ tenant_id: tenantId, key, request_hash: hash, status_code: answer.statusCode, response_json: JSON.stringify(answer.body), created_at: nowIso() }).execute();
-      return { ...answer, replayed: false };
+      const result = await create(trx);
+      await repo.insertIdempotencyKey(trx, tenantId, { key, request_hash: hash, result_json: JSON.stringify(result), created_at: nowIso() }, keepSince);
+      return { result, replayed: false };
     });
   } catch (err) {
     // a concurrent request with the same key committed first: answer as it did
     if (!uniqueViolation(err)) throw err;
-    const earlier = await storedAnswer(db, tenantId, key, hash, keepSince);
+    const earlier = await storedResult<T>(db, tenantId, key, hash, keepSince);
     if (!earlier) throw err;
     return earlier;
   }
-}
-
-export async function purgeIdempotencyKeys(db: Kysely<Database>, olderThan: string): Promise<number> {
-  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', olderThan).executeTakeFirst();
-  return Number(result.numDeletedRows);
 }

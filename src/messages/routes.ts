@@ -30,7 +30,7 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
     const key = readIdempotencyKey(req.headers['idempotency-key']);
     const answer = await messages.acceptMessage(deps, await requireActor(deps, req), req.params.id, req.body, key);
     if (answer.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(answer.statusCode as 202).send(answer.body as never);
+    return reply.code(202).send({ success: true, message: answer.result });
   });
 
   app.get('/messages/:id', {

@@ -9,12 +9,12 @@ import { newId } from '../lib/ids.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { recordAudit } from '../audit/record.js';
 import { checkFields, checkTarget, contentOf, newWaId, type SendBody } from './compose.js';
-import { idempotent, requestHash, type StoredAnswer } from './idempotency.js';
+import { idempotent, requestHash, type Idempotent } from './idempotency.js';
 import { normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
 import type { MessageDetailResponse } from './schemas.js';
 import { cancelQueued } from './statuses.js';
-import { toApiMessage, type MessageRow } from './view.js';
+import { toApiMessage, type ApiMessage, type MessageRow } from './view.js';
 
 const tenantUser = (actor: Actor) => tenantUserOf(actor, 'messages');
 
@@ -32,7 +32,7 @@ const TIMELINE_TYPES = new Set(['text', 'location', 'contact', 'poll']);
  * sends it when the device is connected; the WhatsApp id is fixed now, so a resend after a
  * crash is the same message to the recipient.
  */
-export async function acceptMessage(deps: Deps, actor: Actor, deviceId: string, body: SendBody, idempotencyKey: string | undefined): Promise<StoredAnswer> {
+export async function acceptMessage(deps: Deps, actor: Actor, deviceId: string, body: SendBody, idempotencyKey: string | undefined): Promise<Idempotent<ApiMessage>> {
   const user = tenantUser(actor);
   authorize(user, 'messages.send');
   const tenantId = user.tenantId;
@@ -92,7 +92,7 @@ export async function acceptMessage(deps: Deps, actor: Actor, deviceId: string, 
     await repo.insertMessage(trx, tenantId, row);
     await repo.addStatus(trx, tenantId, row.id, 'queued', null, at);
     if (TIMELINE_TYPES.has(content.type)) await repo.touchChat(trx, tenantId, deviceId, { jid: chatJid, messageId: row.id, at, unread: false });
-    return { statusCode: 202, body: { success: true, message: toApiMessage({ ...row, tenant_id: tenantId }) } };
+    return toApiMessage({ ...row, tenant_id: tenantId });
   });
   if (!answer.replayed) deps.bus.wakeSender(deviceId);
   return answer;

@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Deps } from '../deps.js';
-import { pendingMigrations } from '../db/migrate.js';
 import type { App } from '../http/app-types.js';
 import { errorResponses } from '../http/schemas.js';
 import { renderDocsPage } from './docs-page.js';
+import { readiness } from './service.js';
 
 const Status = (value: string) =>
   Type.Object({ success: Type.Literal(true), status: Type.Literal(value) }, { additionalProperties: false });
@@ -28,15 +27,8 @@ export function registerPlatformRoutes(app: App, deps: Deps): void {
       },
     },
     async (_req, reply) => {
-      try {
-        await sql`select 1`.execute(deps.db.kysely);
-        const pending = await pendingMigrations(deps.db);
-        if (pending.length > 0) {
-          return reply.code(503).send({ success: false, error: `migrations not applied: ${pending.join(', ')}`, code: 'not_ready' });
-        }
-      } catch {
-        return reply.code(503).send({ success: false, error: 'database unreachable', code: 'not_ready' });
-      }
+      const state = await readiness(deps);
+      if (!state.ready) return reply.code(503).send({ success: false, error: state.reason, code: 'not_ready' });
       return { success: true as const, status: 'ready' as const };
     },
   );

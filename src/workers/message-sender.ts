@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { findDevice } from '../devices/repo.js';
-import { purgeIdempotencyKeys } from '../messages/idempotency.js';
+import { purgeIdempotencyKeys } from '../messages/idempotency-repo.js';
 import { phoneOf } from '../messages/jids.js';
 import { fetchLinkPreview } from '../messages/link-preview.js';
 import { afterFailedAttempt, DEVICE_LOGGED_OUT, dueAt, isExpired, knownOnWhatsApp, needsRecipientCheck, notOnWhatsApp, sendPause, TTL_EXPIRED } from '../messages/queue-rules.js';
@@ -10,7 +10,7 @@ import { parseContent, type MessageRow } from '../messages/view.js';
 import { nowIso } from '../lib/time.js';
 import { SendError, type MessageRef, type OutboundMessage } from '../whatsapp/messages.js';
 import type { DeviceSession } from '../whatsapp/provider.js';
-import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from './outbound-sweeps.js';
+import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from '../messages/sweep-repo.js';
 
 /** A device's live session on this node, if it holds one. */
 export type LiveSessionLookup = (deviceId: string) => { tenantId: string; session: DeviceSession } | undefined;

@@ -7,7 +7,7 @@ import { newId } from '../lib/ids.js';
 import type { WebhookPoster } from '../webhooks/deliver.js';
 import { finishClaimedDelivery, findWebhook, insertAttempt, updateWebhook, type WebhookRow } from '../webhooks/repo.js';
 import { signedHeaders } from '../webhooks/signing.js';
-import { claimDueDeliveries, type ClaimedDelivery } from './delivery-claims.js';
+import { claimDueDeliveries, type ClaimedDelivery } from '../webhooks/claims-repo.js';
 
 export interface DispatcherOptions {
   db: Db;

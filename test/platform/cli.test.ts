@@ -45,13 +45,13 @@ describe('the wuts command', () => {
   it('migrate builds the schema from empty and records what ran', async () => {
     const first = await runCli(['migrate'], baseEnv());
     expect(first.stderr).toBe('');
-    expect(first.stdout.trim()).toBe('applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages');
+    expect(first.stdout.trim()).toBe('applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages, 0005_idempotency_results');
     const second = await runCli(['migrate'], baseEnv());
     expect(second.stdout.trim()).toBe('the database is up to date');
     const db = database.reopen();
     const rows = await db.kysely.selectFrom('wuts_migrations' as never).selectAll().execute();
     await db.close();
-    expect(rows.map((r) => (r as { name: string }).name)).toEqual(['0001_tenancy', '0002_events_webhooks', '0003_devices', '0004_messages']);
+    expect(rows.map((r) => (r as { name: string }).name)).toEqual(['0001_tenancy', '0002_events_webhooks', '0003_devices', '0004_messages', '0005_idempotency_results']);
   });
 
   it('serve generates the master token into the data directory (0600), prints where, never the token', async () => {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 /**
- * Queue queries across tenants, for the sender's periodic sweep only (like the webhook
+ * Queue queries across tenants, for the outbound sender's periodic sweep only (like the webhook
  * dispatcher's claims): everything they find is then handled through tenant-scoped calls.
  */
 export async function expiredQueued(db: Kysely<Database>, now: string, limit: number): Promise<{ id: string; tenant_id: string }[]> {

@@ -1,0 +1,38 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+export interface IdempotencyRow {
+  request_hash: string;
+  result_json: string;
+}
+
+/** The key's record if it was made at or after `keepSince` (older ones count as gone). */
+export async function findIdempotencyKey(db: Kysely<Database>, tenantId: string, key: string, keepSince: string): Promise<IdempotencyRow | undefined> {
+  return db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'result_json'])
+    .where('tenant_id', '=', tenantId)
+    .where('key', '=', key)
+    .where('created_at', '>=', keepSince)
+    .executeTakeFirst();
+}
+
+/**
+ * Records the key with its result. An expired record of the same key makes room first; a live
+ * one makes the insert fail with a unique violation (a concurrent request won: replay it).
+ */
+export async function insertIdempotencyKey(
+  trx: Transaction<Database>,
+  tenantId: string,
+  row: { key: string; request_hash: string; result_json: string; created_at: string },
+  keepSince: string,
+): Promise<void> {
+  await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', row.key).where('created_at', '<', keepSince).execute();
+  await trx.insertInto('idempotency_keys').values({ tenant_id: tenantId, ...row }).execute();
+}
+
+/** Forgets keys of every tenant made before `olderThan` (the sender's sweep). */
+export async function purgeIdempotencyKeys(db: Kysely<Database>, olderThan: string): Promise<number> {
+  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', olderThan).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
