@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EmulatorAdminClient } from '@wuts/wa-emulator';
 
 const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/main.js');
 
@@ -57,10 +58,7 @@ export async function spawnEmulator(): Promise<EmulatorChild> {
   };
 }
 
-/** One call to the emulator's admin API; throws on a non-2xx answer. */
-export async function emulatorApi<T = Record<string, unknown>>(base: string, method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${url}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`emulator ${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+/** One call to the emulator's admin API (the package's client); throws on a non-2xx answer. */
+export function emulatorApi<T = Record<string, unknown>>(base: string, method: string, url: string, body?: unknown): Promise<T> {
+  return new EmulatorAdminClient(base).call<T>(method, url, body);
 }

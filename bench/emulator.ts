@@ -1,12 +1,11 @@
 // Benchmark of the WhatsApp emulator with real, unmodified Baileys clients on 127.0.0.1.
-// Build and run: npx tsc -p tsconfig.json && node --expose-gc dist/bench/emulator.js [counts...]
+// Build and run: npm run build && node --expose-gc dist/bench/emulator.js [counts...]
 // Prints connect-to-open times (link by QR, and login from stored credentials), message
 // round trips (send -> delivery receipt back; companion ping -> companion pong), and memory
 // per linked companion. Figures, not pass/fail.
 import { pino } from 'pino';
 import makeWASocket, { proto, type WASocket } from '@whiskeysockets/baileys';
-import { cloneAuth, makeMemoryAuthState, startEmulator } from '../src/emulator/index.js';
-import type { SerializedAuth } from '../src/emulator/model.js';
+import { cloneAuth, EmulatorAdminClient, makeMemoryAuthState, startEmulator, type SerializedAuth } from '@wuts/wa-emulator';
 
 const silent = pino({ level: 'silent' });
 const jid = (phone: string) => `${phone}@s.whatsapp.net`;
@@ -57,12 +56,8 @@ function connect(wsUrl: string, saved?: SerializedAuth, auth = makeMemoryAuthSta
   return client;
 }
 
-async function admin(url: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+/** One admin call through the package's client; throws on a non-2xx answer. */
+const admin = (url: string, method: string, path: string, body?: unknown) => new EmulatorAdminClient(url).call<Record<string, unknown>>(method, path, body);
 
 async function inBatches<T>(items: T[], size: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)));

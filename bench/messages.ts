@@ -37,7 +37,7 @@ import { CompiledQuery } from 'kysely';
 import { pino } from 'pino';
 import { Pool } from 'undici';
 import makeWASocket, { proto, type WASocket } from '@whiskeysockets/baileys';
-import { makeMemoryAuthState } from '../src/emulator/index.js';
+import { makeMemoryAuthState } from '@wuts/wa-emulator';
 import { emulatorApi, spawnEmulator, type EmulatorChild } from './emulator-child.js';
 import * as repo from '../src/messages/repo.js';
 import { encodeCursor } from '../src/lib/pagination.js';

@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'emulator') {
-    const { runEmulatorCli } = await import('./emulator/cli.js');
+    const { runEmulatorCli } = await import('@wuts/wa-emulator');
     await runEmulatorCli(rest);
     return;
   }

@@ -1,7 +1,6 @@
-import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { EmulatorAdminClient, startTestEmulator, type RunningEmulator } from '@wuts/wa-emulator';
 import { createTestApp, startNode, type TestApp, type TestNode } from '../helpers/app.js';
 import { until } from '../helpers/wait.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
@@ -14,7 +13,7 @@ let receiverB: WebhookReceiver;
 let node: TestNode;
 
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0, logger: pino({ level: 'silent' }) });
+  emu = await startTestEmulator();
   receiver = await startReceiver();
   receiverB = await startReceiver();
   t = await createTestApp({ waWsUrl: emu.wsUrl, allowPrivateWebhooks: true }, {}, { dispatcher: true });
@@ -31,10 +30,7 @@ afterAll(async () => {
 
 const call: TestNode['call'] = (...args) => node.call(...args);
 
-async function emulatorApi(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${emu.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const emulatorApi = (method: string, path: string, body?: unknown) => new EmulatorAdminClient(emu).request<Record<string, any>>(method, path, body);
 
 async function register(name: string, webhookUrl: string) {
   const res = await call('POST', '/register', t.masterToken, { tenant_name: name, email: `${name.replace(/\W/g, '')}@example.test`, password: 'password-123', webhook_url: webhookUrl });

@@ -1,13 +1,12 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { EmulatorAdminClient, startTestEmulator, type RunningEmulator } from '@wuts/wa-emulator';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 let emu: RunningEmulator;
 let t: TestApp;
 
 beforeAll(async () => {
-  emu = await startEmulator({ port: 0, logger: pino({ level: 'silent' }) });
+  emu = await startTestEmulator();
   t = await createTestApp({ waWsUrl: emu.wsUrl });
 }, 60_000);
 
@@ -26,10 +25,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined | null 
   }
 }
 
-async function emulatorApi(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${emu.url}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const emulatorApi = (method: string, path: string, body?: unknown) => new EmulatorAdminClient(emu).request<Record<string, any>>(method, path, body);
 
 describe('devices end to end by pairing code, through the real Baileys provider and the emulator', () => {
   it('connect with a phone number answers a pairing code; typed on the phone, the device ends connected with that phone and a LID', async () => {

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { EmulatorAdminClient, startTestEmulator, type RunningEmulator } from '@wuts/wa-emulator';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { until } from '../helpers/wait.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
@@ -15,7 +14,7 @@ let t: TestApp;
 let call: TestApp['call'];
 let tenant: TenantFixture;
 
-const startEmu = (port = 0) => startEmulator({ port, statePath: path.join(stateDir, 'emu.json'), logger: pino({ level: 'silent' }) });
+const startEmu = (port = 0) => startTestEmulator({ port, statePath: path.join(stateDir, 'emu.json') });
 
 beforeAll(async () => {
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-sup-'));
@@ -57,10 +56,10 @@ describe('the device supervisor', () => {
 
   it('reconnects by itself after the connection is lost, and follows a tenant suspension', async () => {
     const phone = '15550003001';
-    await fetch(`${emu.url}/admin/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
+    await new EmulatorAdminClient(emu).createAccount(phone);
     const id = (await call('POST', '/devices', tenant.adminToken, { name: 'resilient' })).json().device.id;
     const qr = (await call('POST', `/devices/${id}/connect`, tenant.adminToken, {})).json().qr.text;
-    await fetch(`${emu.url}/admin/link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr, phone }) });
+    await new EmulatorAdminClient(emu).link(qr, phone);
     await until('connected', async () => (await deviceOf(id)).status === 'connected');
 
     // WhatsApp goes away: the device is disconnected with the reason, and comes back with the server.

@@ -1,5 +1,5 @@
 // Crash test of the durable outbound message queue: the real `wuts serve` process (real Baileys
-// provider, the WhatsApp emulator of src/emulator/ in this process) sends bursts of 30 texts from
+// provider, the WhatsApp emulator of @wuts/wa-emulator in this process) sends bursts of 30 texts from
 // account A to account B and is killed with SIGKILL halfway through a burst; after a restart on
 // the same data dir / database the device reconnects from its stored session (no QR, nobody calls
 // connect), the queue resumes, and B's phone ends up with each message exactly once, in queue
@@ -20,7 +20,7 @@
 //     from B's delivery receipt, which the emulator keeps queued for WUTS's device until the device
 //     acknowledges it and hands over at the next login, before the connection opens; so in practice
 //     it is not sent again. Were it sent again, it would carry the same id and the phone keeps one
-//     record per id (a resend of a stored key changes nothing: src/emulator/phone-records.ts). Either
+//     record per id (a resend of a stored key changes nothing: packages/wa-emulator/src/phone/phone-records.ts). Either
 //     way the test requires one copy on the phone, and counts, in the emulator's traffic log, the
 //     times WUTS sent that id after the restart (at most once).
 //  3. "in flight, never received": the proxy stops passing WUTS's bytes to the emulator instead. The
@@ -30,10 +30,9 @@
 // What no test here can force: a message the phone stored whose receipt WUTS never gets, sent again
 // and stored once by the phone's dedup; the emulator always queues the receipt (case 2).
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/connect.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { EmulatorAdminClient, startTestEmulator, type RunningEmulator } from '@wuts/wa-emulator';
 import { startServer, type RunningServer } from '../helpers/cli.js';
 import { createTestDatabase, DIALECT, type TestDatabase } from '../helpers/database.js';
 import { PASSWORD } from '../helpers/factories.js';
@@ -93,7 +92,7 @@ interface Queued {
 
 const emu = () => w.emu!;
 const server = () => w.server!;
-const admin = (method: string, path: string, body?: unknown) => api(emu().url, method, path, undefined, body);
+const admin = (method: string, path: string, body?: unknown) => new EmulatorAdminClient(emu()).request<any>(method, path, body);
 
 function serverEnv(waWsUrl: string): Record<string, string | undefined> {
   return {
@@ -261,7 +260,7 @@ const describeRecovery = (r: Recovery) => `restarted in ${r.bootMs} ms, reconnec
 // ---------------------------------------------------------------- the tests
 
 beforeAll(async () => {
-  w.emu = await startEmulator({ port: 0, logger: pino({ level: process.env.EMULATOR_TEST_LOG ?? 'silent' }) });
+  w.emu = await startTestEmulator();
   const created = await Promise.all([admin('POST', '/admin/accounts', { phone: A, name: 'WUTS number' }), admin('POST', '/admin/accounts', { phone: B, name: 'Recipient' })]);
   for (const c of created) expect(c.status, JSON.stringify(c.body)).toBe(201);
   w.proxy = await startTcpProxy(Number(new URL(emu().url).port));

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
 import { expect } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { EmulatorAdminClient, startTestEmulator, type RunningEmulator } from '@wuts/wa-emulator';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
 import { until } from '../helpers/wait.js';
@@ -21,7 +20,7 @@ export interface MessagingWorld {
 }
 
 export async function startWorld(overrides: Partial<Config> = {}): Promise<MessagingWorld> {
-  const emu = await startEmulator({ port: 0, logger: pino({ level: process.env.EMULATOR_TEST_LOG ?? 'silent' }) });
+  const emu = await startTestEmulator();
   const receiver = await startReceiver();
   const t = await createTestApp({ waWsUrl: emu.wsUrl, allowPrivateWebhooks: true, sendIntervalMs: 0, sendJitterPercent: 0, ...overrides }, {}, { dispatcher: true });
   return {
@@ -37,14 +36,13 @@ export async function startWorld(overrides: Partial<Config> = {}): Promise<Messa
   };
 }
 
-export async function emulatorApi<T = Record<string, any>>(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${emu.url}${path}`, { method, headers: body !== undefined ? { 'content-type': 'application/json' } : {}, body: body !== undefined ? JSON.stringify(body) : undefined });
-  return { status: res.status, body: (await res.json()) as T };
+/** Any emulator admin call, answered as it came (status and body), through the package's admin client. */
+export function emulatorApi<T = Record<string, any>>(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  return new EmulatorAdminClient(emu).request<T>(method, path, body);
 }
 
 export async function createAccount(emu: RunningEmulator, phone: string, name?: string): Promise<void> {
-  const res = await emulatorApi(emu, 'POST', '/admin/accounts', { phone, name });
-  if (res.status !== 201) throw new Error(`create account ${phone}: ${res.status} ${JSON.stringify(res.body)}`);
+  await new EmulatorAdminClient(emu).createAccount(phone, name);
 }
 
 export interface TenantWithDevice {

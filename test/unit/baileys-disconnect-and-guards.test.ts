@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyDisconnect, describeCloseError } from '../../src/whatsapp/baileys/disconnect.js';
-import { guardLibsignalConsole, isLibsignalSecretLog } from '../../src/whatsapp/baileys/log-guard.js';
+import { guardLibsignalConsole, isLibsignalSecretLog } from '@wuts/wa-emulator/libsignal-log-guard';
 import { nextMessageTag } from '../../src/whatsapp/baileys/pairing.js';
 import { BoundedKeyCache } from '../../src/whatsapp/baileys/key-cache.js';
 

@@ -3,15 +3,13 @@ import { pino } from 'pino';
 import type { Db } from '../../src/db/connect.js';
 import { newId } from '../../src/lib/ids.js';
 import { nowIso } from '../../src/lib/time.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { EmulatorAdminClient, type AdminAnswer, type EmulatorAccount, type EmulatorDevice, type RunningEmulator } from '@wuts/wa-emulator';
 import type { DisconnectKind, LinkedAccount, SessionEvents } from '../../src/whatsapp/provider.js';
 import { createBaileysProvider, type BaileysProvider, type BaileysProviderOptions } from '../../src/whatsapp/baileys/index.js';
 
 export const quiet = pino({ level: process.env.WUTS_TEST_LOG ?? 'silent' });
 
-export async function startTestEmulator(): Promise<RunningEmulator> {
-  return startEmulator({ port: 0, logger: pino({ level: process.env.EMULATOR_TEST_LOG ?? 'silent' }) });
-}
+export { startTestEmulator } from '@wuts/wa-emulator';
 
 /** A provider pointed at the emulator, with short timeouts so nothing waits 60 s. */
 export function testProvider(emu: RunningEmulator, extra: Partial<BaileysProviderOptions> = {}): BaileysProvider {
@@ -20,27 +18,19 @@ export function testProvider(emu: RunningEmulator, extra: Partial<BaileysProvide
 
 export { waitFor } from '../helpers/wait.js';
 
-import { api } from '../emulator/helpers.js';
-
-export { api };
-
-export async function createAccount(emu: RunningEmulator, phone: string, name?: string): Promise<{ jid: string; lid: string }> {
-  const res = await api<{ account: { jid: string; lid: string } }>(emu, 'POST', '/admin/accounts', { phone, name });
-  if (res.status !== 201) throw new Error(`create account ${phone}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.account;
+/** Any emulator admin call, answered as it came (status and body), through the package's admin client. */
+export function api<T = Record<string, unknown>>(emu: RunningEmulator, method: string, path: string, body?: unknown): Promise<AdminAnswer<T>> {
+  return new EmulatorAdminClient(emu).request<T>(method, path, body);
 }
 
-export interface EmulatorDevice {
-  id: number;
-  kind: string;
-  online: boolean;
-  jid: string;
+export function createAccount(emu: RunningEmulator, phone: string, name?: string): Promise<EmulatorAccount> {
+  return new EmulatorAdminClient(emu).createAccount(phone, name);
 }
 
-export async function accountDevices(emu: RunningEmulator, phone: string): Promise<EmulatorDevice[]> {
-  const res = await api<{ devices: EmulatorDevice[] }>(emu, 'GET', `/admin/accounts/${phone}/devices`);
-  if (res.status !== 200) throw new Error(`devices of ${phone}: ${res.status}`);
-  return res.body.devices;
+export type { EmulatorDevice };
+
+export function accountDevices(emu: RunningEmulator, phone: string): Promise<EmulatorDevice[]> {
+  return new EmulatorAdminClient(emu).devices(phone);
 }
 
 /** A tenant and a device row, inserted directly (the devices module is not under test here). */

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import type { RunningEmulator } from '@wuts/wa-emulator';
 import { createDbSessionStore } from '../../src/devices/session-store.js';
 import { createBaileysProvider, type BaileysProvider } from '../../src/whatsapp/baileys/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WAMessage } from '@whiskeysockets/baileys';
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import type { RunningEmulator } from '@wuts/wa-emulator';
 import { createDbSessionStore } from '../../src/devices/session-store.js';
 import type { BaileysProvider } from '../../src/whatsapp/baileys/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';

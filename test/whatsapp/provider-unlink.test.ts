@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import type { RunningEmulator } from '@wuts/wa-emulator';
 import { createDbSessionStore } from '../../src/devices/session-store.js';
 import type { BaileysProvider } from '../../src/whatsapp/baileys/index.js';
 import { SessionClosedError } from '../../src/whatsapp/baileys/index.js';

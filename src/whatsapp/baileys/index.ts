@@ -2,7 +2,7 @@ import makeWASocket from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { DeviceSession, StartOptions, WhatsAppProvider } from '../provider.js';
 import { loadSessionAuth } from './auth-state.js';
-import { guardLibsignalConsole } from './log-guard.js';
+import { guardLibsignalConsole } from '@wuts/wa-emulator/libsignal-log-guard';
 import { BaileysDeviceSession } from './session.js';
 
 export interface BaileysProviderOptions {

@@ -1,0 +1,34 @@
+import type { MessageBody, ReceivedMessage, SentMessage } from '../model.js';
+import type { ActionResult } from '../phone/phone-actions.js';
+
+/** `{success: true, ...body}`: every admin answer that is not an error. */
+export const ok = <T extends Record<string, unknown>>(body: T) => ({ success: true as const, ...body });
+
+/** How the admin API shows stored messages (snake_case, as in the schemas of message-schemas.ts). */
+function bodyView(m: MessageBody) {
+  return {
+    type: m.type ?? 'text',
+    text: m.text,
+    ...(m.location ? { location: m.location } : {}),
+    ...(m.contact ? { contact: m.contact } : {}),
+    ...(m.poll ? { poll: { name: m.poll.name, options: m.poll.options, selectable_count: m.poll.selectableCount } } : {}),
+    ...(m.quotedId ? { quoted_id: m.quotedId } : {}),
+    ...(m.targetId ? { target_id: m.targetId } : {}),
+    edited: m.edited === true,
+    deleted: m.deleted === true,
+    reactions: m.reactions ?? [],
+    ...(m.poll ? { votes: m.votes ?? [] } : {}),
+  };
+}
+
+export function receivedView(m: ReceivedMessage) {
+  return { id: m.id, from: m.from, from_jid: m.fromJid, ...bodyView(m), timestamp: m.timestamp, read: m.read };
+}
+
+export function sentView(m: SentMessage) {
+  return { id: m.id, to: m.to, to_jid: m.toJid, ...bodyView(m), status: m.status, timestamp: m.timestamp, updated_at: m.updatedAt, ...(m.error ? { error: m.error } : {}) };
+}
+
+export function actionView({ actionId, target }: ActionResult) {
+  return ok({ action_id: actionId, direction: target.direction, message: target.direction === 'sent' ? sentView(target.record) : receivedView(target.record) });
+}

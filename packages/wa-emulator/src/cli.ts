@@ -1,0 +1,88 @@
+import { pino } from 'pino';
+import { startEmulator } from './emulator.js';
+
+const USAGE = `wuts emulator: a local WhatsApp Web server for unmodified Baileys clients (a sandbox; no phone needed)
+
+Usage: wuts emulator [--port N] [--host ADDR] [--state FILE]
+
+  --port N       port of the wire protocol (/ws/chat) and the admin API (default 7080; 0 = random)
+  --host ADDR    address to listen on (default 127.0.0.1)
+  --state FILE   keep accounts, devices, keys and queued messages in FILE (default: in memory)
+  --help         this text
+
+Point Baileys at it with waWebSocketUrl (WUTS: WUTS_WA_WS_URL) = the printed ws:// URL.
+Admin API: see the printed /openapi.json and docs/emulator.md.
+`;
+
+interface CliOptions {
+  port: number;
+  host: string;
+  statePath: string | undefined;
+}
+
+export function parseEmulatorArgs(argv: string[]): CliOptions | 'help' {
+  const options: CliOptions = { port: 7080, host: '127.0.0.1', statePath: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--port': {
+        const port = Number(value());
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be an integer from 0 to 65535');
+        options.port = port;
+        break;
+      }
+      case '--host':
+        options.host = value();
+        break;
+      case '--state':
+        options.statePath = value();
+        break;
+      default:
+        throw new Error(`unknown option ${arg}`);
+    }
+  }
+  return options;
+}
+
+/** `wuts emulator`: starts the emulator, prints its URLs, closes cleanly on SIGINT/SIGTERM. */
+export async function runEmulatorCli(argv: string[]): Promise<void> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseEmulatorArgs(argv);
+  } catch (err) {
+    process.stderr.write(`wuts emulator: ${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const emulator = await startEmulator({ port: options.port, host: options.host, statePath: options.statePath, logger });
+  process.stdout.write(
+    `WhatsApp emulator running\n  wire protocol: ${emulator.wsUrl}\n  admin API:     ${emulator.url}/admin/accounts\n  OpenAPI:       ${emulator.url}/openapi.json\n  state:         ${options.statePath ?? 'in memory'}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      logger.info({ signal }, 'stopping the emulator');
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await emulator.close();
+  // Baileys leaves ref'd timers behind (a 30 s pre-key upload guard): don't wait for them
+  setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
+}

@@ -1,0 +1,76 @@
+import { pino, type Logger } from 'pino';
+import { buildAdminApp } from './admin/app.js';
+import { guardLibsignalConsole } from './libsignal-log-guard.js';
+import { onClientPayload } from './linking/login.js';
+import { pairingCodeIqRoutes } from './linking/pairing-code.js';
+import { PendingLinks } from './linking/pending-links.js';
+import { EmulatorService } from './service.js';
+import { loadState, StateSaver } from './store.js';
+import { buildCertChain } from './wire/certificate.js';
+import { dispatchNode } from './wire/dispatch.js';
+import { Hub } from './wire/hub.js';
+import type { SessionHooks } from './wire/session.js';
+import { serveWireProtocol } from './wire/socket-server.js';
+
+export interface EmulatorOptions {
+  /** 0 = a random free port */
+  port?: number;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** persist accounts, devices, keys and queues to this JSON file; absent = in memory */
+  statePath?: string;
+  logger?: Logger;
+}
+
+export interface RunningEmulator {
+  /** http://host:port: the admin API, /openapi.json */
+  url: string;
+  /** ws://host:port/ws/chat: give it to Baileys as waWebSocketUrl */
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts the WhatsApp emulator: the wire protocol at /ws/chat and the admin API, on one port. */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<RunningEmulator> {
+  guardLibsignalConsole();
+  const logger = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const host = opts.host ?? '127.0.0.1';
+  const state = await loadState(opts.statePath);
+  const saver = new StateSaver(opts.statePath, state, logger);
+  const hub = new Hub(state, saver, logger);
+  const links = new PendingLinks(hub);
+  const service = new EmulatorService(hub, links, '', logger);
+  const app = await buildAdminApp(service, logger);
+
+  const iqRoutes = pairingCodeIqRoutes(links);
+  const hooks: SessionHooks = {
+    onClientPayload: async (session, payload) => onClientPayload(links, session, payload),
+    onNode: async (session, node) => dispatchNode(hub, iqRoutes, session, node),
+    onClose: (session) => hub.detach(session),
+  };
+  const wire = serveWireProtocol(app.server, { serverStatic: state.serverStatic, certChain: buildCertChain(state.certRoot, state.serverStatic), traffic: hub.traffic, hooks, logger });
+
+  await app.listen({ port: opts.port ?? 0, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${hostPart}:${port}`;
+  const wsUrl = `ws://${hostPart}:${port}/ws/chat`;
+
+  service.wsUrl = wsUrl;
+  await service.startPhones();
+  logger.info({ url, wsUrl, accounts: hub.registry.list().length }, 'WhatsApp emulator listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    wsUrl,
+    close: () =>
+      (closing ??= (async () => {
+        await service.stop();
+        wire.close();
+        await app.close();
+        await saver.flush();
+      })()),
+  };
+}

@@ -1,0 +1,25 @@
+// @wuts/wa-emulator: a WhatsApp Web server emulator for unmodified Baileys clients.
+// The public API; everything else in the package is internal. The libsignal console guard
+// is also on its own subpath, @wuts/wa-emulator/libsignal-log-guard, which loads nothing else.
+
+export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator.js';
+export { parseEmulatorArgs, runEmulatorCli } from './cli.js';
+export { startTestEmulator, type TestEmulator } from './testing.js';
+export {
+  EmulatorAdminClient,
+  EmulatorAdminError,
+  type AccountMessages,
+  type ActionAnswer,
+  type AdminAnswer,
+  type EmulatorAccount,
+  type EmulatorAdminClientOptions,
+  type EmulatorDevice,
+  type EmulatorInfo,
+  type ReceivedRecord,
+  type SendMessageBody,
+  type SentRecord,
+  type TrafficRecord,
+} from './admin/client.js';
+export { guardLibsignalConsole, isLibsignalSecretLog } from './libsignal-log-guard.js';
+export { makeMemoryAuthState, cloneAuth, type MemoryAuthState } from './phone/auth-state.js';
+export type { SerializedAuth } from './model.js';

@@ -1,0 +1,182 @@
+import type { BinaryNode } from './baileys.js';
+
+/** A Curve25519 key pair, as Baileys' Curve makes them. */
+export interface KeyPair {
+  public: Uint8Array;
+  private: Uint8Array;
+}
+
+/** Everything the emulator persists. Buffers survive JSON through Baileys' BufferJSON. */
+export interface EmulatorState {
+  version: 1;
+  serverStatic: KeyPair;
+  certRoot: KeyPair;
+  accounts: Record<string, AccountRecord>;
+}
+
+export interface AccountRecord {
+  phone: string;
+  lid: string;
+  name: string;
+  /** the account's identity: signs the ADV identity of every linked device */
+  identity: KeyPair;
+  createdAt: string;
+  nextDeviceId: number;
+  nextKeyIndex: number;
+  devices: Record<string, DeviceRecord>;
+  /** auth state (creds and Signal keys) of the internal Baileys client acting as the phone */
+  phoneAuth?: SerializedAuth;
+  received: ReceivedMessage[];
+  sent: SentMessage[];
+}
+
+export type DeviceKind = 'phone' | 'companion';
+
+export interface DeviceRecord {
+  id: number;
+  kind: DeviceKind;
+  keyIndex: number;
+  platform: string;
+  noiseKey: Uint8Array;
+  identityKey: Uint8Array;
+  registrationId: number;
+  signedPreKey?: SignedPreKey;
+  /** one-time pre-keys by id (public halves); consumed by bundle fetches */
+  preKeys: Record<string, Uint8Array>;
+  linkedAt: string;
+  /** stanzas waiting for this device's ack; sent again at its next login */
+  queue: QueuedStanza[];
+}
+
+export interface SignedPreKey {
+  id: number;
+  public: Uint8Array;
+  signature: Uint8Array;
+}
+
+export interface QueuedStanza {
+  /** `${tag}|${id}|${from}`: what the client's <ack> names */
+  key: string;
+  node: BinaryNode;
+  at: number;
+}
+
+export interface SerializedAuth {
+  creds: unknown;
+  keys: Record<string, Record<string, unknown>>;
+}
+
+export interface GeoLocation {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+}
+
+export interface ContactCard {
+  name: string;
+  vcard: string;
+}
+
+export interface PollSpec {
+  name: string;
+  options: string[];
+  /** 0 = any number of options */
+  selectableCount: number;
+}
+
+export interface Reaction {
+  /** phone number of who reacted */
+  from: string;
+  emoji: string;
+  at: string;
+}
+
+export interface PollVote {
+  /** phone number of the voter */
+  from: string;
+  /** option names; empty = the vote was withdrawn */
+  options: string[];
+  at: string;
+}
+
+/** What a stored message shows; received and sent records share it. */
+export interface MessageBody {
+  /** text, location, contact, poll, reaction, or the proto key name of anything else (imageMessage, ...) */
+  type: string;
+  /** the text, or the caption, or the emoji of a reaction; null when there is none */
+  text: string | null;
+  location?: GeoLocation;
+  contact?: ContactCard;
+  poll?: PollSpec;
+  /** id of the message this one replies to */
+  quotedId?: string;
+  /** id of the message a reaction points at, for a reaction whose target this account does not have */
+  targetId?: string;
+  edited?: boolean;
+  deleted?: boolean;
+  reactions?: Reaction[];
+  votes?: PollVote[];
+  /** the poll's messageContextInfo.messageSecret: the key of its votes */
+  pollSecret?: Uint8Array;
+  /** the whole proto.Message, base64: to quote it, and to answer retry receipts */
+  content?: string;
+}
+
+export interface ReceivedMessage extends MessageBody {
+  id: string;
+  from: string;
+  fromJid: string;
+  timestamp: string;
+  read: boolean;
+  /** the chat key as the phone's client knows it, to send the read receipt */
+  remoteJid: string;
+}
+
+export type SentStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
+
+export interface SentMessage extends MessageBody {
+  id: string;
+  to: string;
+  toJid: string;
+  status: SentStatus;
+  timestamp: string;
+  updatedAt: string;
+  error?: string;
+}
+
+/** Bounds on everything a client or an admin caller can make grow. */
+export const LIMITS = {
+  accounts: 10_000,
+  devicesPerAccount: 8,
+  queuePerDevice: 1_000,
+  preKeysPerDevice: 2_000,
+  storedMessagesPerAccount: 1_000,
+  trafficEntries: 500,
+  frameBytes: 4 * 1024 * 1024,
+  httpBodyBytes: 64 * 1024,
+  textChars: 4_096,
+  /** text kept of a received message (WhatsApp itself allows 65,536 characters) */
+  storedTextChars: 65_536,
+  /** proto content kept per stored message, encoded; larger content (media thumbnails) is not kept */
+  storedContentBytes: 64 * 1024,
+  pollOptions: 12,
+  pollOptionChars: 100,
+  pollNameChars: 255,
+  vcardChars: 8_192,
+  /** location names and addresses, contact names */
+  labelChars: 256,
+  reactionsPerMessage: 50,
+  emojiChars: 32,
+  /** message ids (WhatsApp's are 16 to 32 characters) */
+  messageIdChars: 128,
+  votesPerPoll: 100,
+  pairingRefs: 6,
+  /** devices waiting for a pairing code to be typed, per account (the oldest goes first) */
+  codePairingsPerAccount: 3,
+  codePairingTtlMs: 3 * 60_000,
+  /** wrong codes typed before the request is dropped */
+  codePairingAttempts: 5,
+  usyncUsers: 500,
+  keyFetchUsers: 500,
+} as const;

@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import { deviceJid, userJid } from './accounts.js';
+import { BadRequestError, NotFoundError } from './errors.js';
+import { linkByCode } from './linking/pairing-code.js';
+import type { PendingLinks } from './linking/pending-links.js';
+import { linkByQr } from './linking/qr-linking.js';
+import type { AccountRecord, DeviceRecord, SentMessage } from './model.js';
+import { AccountPhone } from './phone/phone.js';
+import type { ActionResult } from './phone/phone-actions.js';
+import { outgoingContent, type SendRequest } from './phone/send-request.js';
+import type { Hub } from './wire/hub.js';
+
+/** What the admin API and the CLI can do with the emulator; the HTTP layer stays thin. */
+export class EmulatorService {
+  private readonly phones = new Map<string, AccountPhone>();
+
+  constructor(
+    readonly hub: Hub,
+    private readonly links: PendingLinks,
+    /** set once the server listens and its port is known */
+    public wsUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects the phones of accounts loaded from a state file. */
+  async startPhones(): Promise<void> {
+    await Promise.all(this.hub.registry.list().map((account) => this.phoneFor(account).start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.phones.values()].map((phone) => phone.stop()));
+    this.phones.clear();
+  }
+
+  async createAccount(phone: string, name?: string): Promise<ReturnType<EmulatorService['accountView']>> {
+    const account = this.hub.registry.create(phone, name);
+    this.hub.saver.markDirty();
+    await this.phoneFor(account).start();
+    return this.accountView(account);
+  }
+
+  account(phone: string): AccountRecord {
+    const account = this.hub.registry.get(phone);
+    if (!account) throw new NotFoundError('account_not_found', `no account ${phone}`);
+    return account;
+  }
+
+  link(qr: string, phone: string): Promise<DeviceRecord> {
+    return linkByQr(this.links, qr, phone);
+  }
+
+  /** The account's phone, its user typing the pairing code a device shows. */
+  pair(phone: string, code: string): Promise<DeviceRecord> {
+    return linkByCode(this.links, phone, code);
+  }
+
+  /** Sends a text, location, contact or poll from the account's phone, as a reply when `quoted_id` names a message. */
+  async send(phone: string, req: SendRequest): Promise<SentMessage> {
+    const account = this.account(phone);
+    const content = outgoingContent(req);
+    const target = req.to.includes('@') ? this.hub.registry.resolve(req.to) : this.hub.registry.get(req.to);
+    if (!target) throw new NotFoundError('recipient_not_found', `no account ${req.to} in this emulator`);
+    return this.phoneFor(account).actions.send(req.to, content, req.quoted_id);
+  }
+
+  react(phone: string, id: string, emoji: string): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.react(id, emoji);
+  }
+
+  edit(phone: string, id: string, text: string): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.edit(id, text);
+  }
+
+  deleteMessage(phone: string, id: string): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.remove(id);
+  }
+
+  vote(phone: string, id: string, options: string[]): Promise<ActionResult> {
+    return this.phoneFor(this.account(phone)).actions.vote(id, options);
+  }
+
+  async markRead(phone: string, ids?: string[]) {
+    return this.phoneFor(this.account(phone)).markRead(ids);
+  }
+
+  unlink(phone: string, deviceId: number): void {
+    const account = this.account(phone);
+    if (deviceId === 0) throw new BadRequestError('cannot_unlink_phone', 'device 0 is the account phone itself');
+    if (!this.hub.logout(account, deviceId)) throw new NotFoundError('device_not_found', `account ${phone} has no device ${deviceId}`);
+  }
+
+  accountView(account: AccountRecord) {
+    return {
+      phone: account.phone,
+      name: account.name,
+      jid: userJid(account, 'pn'),
+      lid: userJid(account, 'lid'),
+      created_at: account.createdAt,
+      linked_devices: Object.values(account.devices).filter((d) => d.kind === 'companion').length,
+      phone_online: this.phones.get(account.phone)?.isOpen ?? false,
+    };
+  }
+
+  deviceView(account: AccountRecord, device: DeviceRecord) {
+    return {
+      id: device.id,
+      kind: device.kind,
+      jid: deviceJid(account, device.id, 'pn'),
+      lid: deviceJid(account, device.id, 'lid'),
+      platform: device.platform,
+      linked_at: device.linkedAt,
+      online: this.hub.sessionOf(account, device.id) !== undefined,
+      queued: device.queue.length,
+      pre_keys: Object.keys(device.preKeys).length,
+    };
+  }
+
+  private phoneFor(account: AccountRecord): AccountPhone {
+    let phone = this.phones.get(account.phone);
+    if (!phone) {
+      // Baileys logs routine events (the 515 restart after linking) as errors: phones stay quiet unless debugging
+      const verbose = this.logger.level === 'debug' || this.logger.level === 'trace';
+      const logger = this.logger.child({ phone: account.phone }, { level: verbose ? 'warn' : quieter(this.logger.level, 'fatal') });
+      phone = new AccountPhone(this.hub, account, this.wsUrl, logger, (qr) => linkByQr(this.links, qr, account.phone, 'phone'));
+      this.phones.set(account.phone, phone);
+    }
+    return phone;
+  }
+}
+
+/** The less verbose of two pino levels: Baileys is chatty, the phones log errors only. */
+function quieter(a: string, b: string): string {
+  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  return order.indexOf(a) > order.indexOf(b) ? a : b;
+}

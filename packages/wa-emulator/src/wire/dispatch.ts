@@ -1,0 +1,32 @@
+import type { BinaryNode } from '../baileys.js';
+import type { Hub } from './hub.js';
+import { handleIq, type IqRoutes } from './iq-handlers.js';
+import { forwardChatState, handlePresence } from './presence.js';
+import { routeMessage, routeReceipt } from './routing.js';
+import type { WireSession } from './session.js';
+
+/** Routes one stanza from a client to what handles it; `iqRoutes` are the IQs other layers answer (linking). */
+export function dispatchNode(hub: Hub, iqRoutes: IqRoutes, session: WireSession, node: BinaryNode): void {
+  if (node.tag === 'iq') return handleIq(hub, iqRoutes, session, node);
+  if (session.state !== 'online') return; // while pairing, only iqs matter
+  switch (node.tag) {
+    case 'message':
+      return routeMessage(hub, session, node);
+    case 'receipt':
+      return routeReceipt(hub, session, node);
+    case 'ack':
+      return hub.settled(session, node.attrs.class ?? '', node.attrs.id, node.attrs.to);
+    case 'presence':
+      return handlePresence(hub, session, node);
+    case 'chatstate':
+      return forwardChatState(hub, session, node);
+    case 'ib':
+    case 'notification':
+      return; // telemetry (unified_session) and client notifications need no answer
+    case 'call':
+      session.send({ tag: 'ack', attrs: { class: 'call', id: node.attrs.id ?? '', from: node.attrs.to ?? '' } });
+      return;
+    default:
+      hub.logger.warn({ tag: node.tag, attrs: node.attrs, conn: session.label }, 'unknown stanza ignored');
+  }
+}

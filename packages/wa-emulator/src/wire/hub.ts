@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import { AccountRegistry, deviceJid, userJid, type Addressing } from '../accounts.js';
+import type { BinaryNode } from '../baileys.js';
+import { LIMITS, type AccountRecord, type EmulatorState } from '../model.js';
+import type { StateSaver } from '../store.js';
+import { SERVER_JID, unixNow } from './nodes.js';
+import type { WireSession } from './session.js';
+import { TrafficLog } from './traffic.js';
+
+/**
+ * The emulator's server-side state shared by all connections: who is online, what waits
+ * for which device, who watches whose presence. What waits to be linked is linking's
+ * (linking/pending-links.ts), told through onDetach when a connection goes.
+ */
+export class Hub {
+  readonly registry: AccountRegistry;
+  readonly traffic = new TrafficLog(LIMITS.trafficEntries);
+  private readonly online = new Map<string, WireSession>();
+  private readonly detachListeners: Array<(session: WireSession) => void> = [];
+  /** phone -> connections that fetched its device list (usync) and may cache it */
+  private readonly deviceListReaders = new Map<string, Set<WireSession>>();
+  /** watched phone -> watching connection -> how it addressed the watched user */
+  private readonly watchers = new Map<string, Map<WireSession, Addressing>>();
+
+  constructor(
+    readonly state: EmulatorState,
+    readonly saver: StateSaver,
+    readonly logger: Logger,
+  ) {
+    this.registry = new AccountRegistry(state);
+  }
+
+  private key(phone: string, deviceId: number): string {
+    return `${phone}:${deviceId}`;
+  }
+
+  sessionOf(account: AccountRecord, deviceId: number): WireSession | undefined {
+    return this.online.get(this.key(account.phone, deviceId));
+  }
+
+  onlineSessions(account: AccountRecord): WireSession[] {
+    return Object.values(account.devices)
+      .map((d) => this.sessionOf(account, d.id))
+      .filter((s): s is WireSession => s !== undefined);
+  }
+
+  /** Marks a logged-in connection as the device's one session; an older one is replaced (440). */
+  attach(session: WireSession, account: AccountRecord, deviceId: number): void {
+    const key = this.key(account.phone, deviceId);
+    const previous = this.online.get(key);
+    session.account = account;
+    session.deviceId = deviceId;
+    session.state = 'online';
+    session.label = deviceJid(account, deviceId, 'pn');
+    this.online.set(key, session);
+    if (previous && previous !== session) previous.streamError(undefined, { tag: 'conflict', attrs: { type: 'replaced' } });
+  }
+
+  /** Calls `listener` for every connection that closes, before the hub forgets it. */
+  onDetach(listener: (session: WireSession) => void): void {
+    this.detachListeners.push(listener);
+  }
+
+  detach(session: WireSession): void {
+    for (const listener of this.detachListeners) listener(session);
+    for (const watching of this.watchers.values()) watching.delete(session);
+    for (const readers of this.deviceListReaders.values()) readers.delete(session);
+    const { account, deviceId } = session;
+    if (!account || deviceId === undefined) return;
+    const key = this.key(account.phone, deviceId);
+    if (this.online.get(key) !== session) return;
+    this.online.delete(key);
+    if (session.available) this.broadcastPresence(account);
+  }
+
+  /**
+   * Hands a stanza to a device: kept in its queue until the device acks it, so a device
+   * that is offline (or drops before acking) gets it at its next login.
+   */
+  deliver(account: AccountRecord, deviceId: number, node: BinaryNode): void {
+    const device = account.devices[String(deviceId)];
+    if (!device) return;
+    const key = `${node.tag}|${node.attrs.id ?? ''}|${node.attrs.from ?? ''}`;
+    device.queue = device.queue.filter((q) => q.key !== key);
+    device.queue.push({ key, node, at: Date.now() });
+    if (device.queue.length > LIMITS.queuePerDevice) {
+      const dropped = device.queue.splice(0, device.queue.length - LIMITS.queuePerDevice);
+      this.logger.warn({ device: deviceJid(account, deviceId, 'pn'), dropped: dropped.length }, 'offline queue full: dropped the oldest stanzas');
+    }
+    this.saver.markDirty();
+    this.sessionOf(account, deviceId)?.send(node);
+  }
+
+  /**
+   * The client took a stanza we delivered (an <ack>, or for a message its <receipt>,
+   * which Baileys 7 sends instead of an ack): it no longer waits in the queue.
+   */
+  settled(session: WireSession, tag: string, id: string | undefined, from: string | undefined): void {
+    const device = session.account?.devices[String(session.deviceId)];
+    if (!device) return;
+    const key = `${tag}|${id ?? ''}|${from ?? ''}`;
+    const before = device.queue.length;
+    device.queue = device.queue.filter((q) => q.key !== key);
+    if (device.queue.length !== before) this.saver.markDirty();
+  }
+
+  /** At login: everything still queued (marked offline), then the end-of-offline marker. */
+  flushQueue(session: WireSession): void {
+    const device = session.account?.devices[String(session.deviceId)];
+    const queued = device?.queue ?? [];
+    for (const { node } of queued) session.send({ ...node, attrs: { ...node.attrs, offline: '1' } });
+    session.send({ tag: 'ib', attrs: { from: SERVER_JID }, content: [{ tag: 'offline', attrs: { count: String(queued.length) } }] });
+  }
+
+  /** Remembers that a connection read an account's device list (it caches it for minutes). */
+  readDeviceList(session: WireSession, account: AccountRecord): void {
+    let readers = this.deviceListReaders.get(account.phone);
+    if (!readers) this.deviceListReaders.set(account.phone, (readers = new Set()));
+    readers.add(session);
+  }
+
+  /** Tells the clients that read an account's device list that it changed, so they drop their copy. */
+  devicesChanged(account: AccountRecord, change: 'update' | 'remove', deviceIds: number[]): void {
+    const readers = [...(this.deviceListReaders.get(account.phone) ?? [])];
+    for (const addressing of ['pn', 'lid'] as const) {
+      const node = (session: WireSession): BinaryNode => ({
+        tag: 'notification',
+        attrs: { from: userJid(account, addressing), type: 'devices', id: session.nextId(), t: unixNow() },
+        content: [{ tag: change, attrs: {}, content: deviceIds.map((id) => ({ tag: 'device', attrs: { jid: deviceJid(account, id, addressing) } })) }],
+      });
+      for (const session of readers) session.send(node(session));
+    }
+  }
+
+  /** Unlinks a device: its connection closes as logged out (401) and its queue is dropped. */
+  logout(account: AccountRecord, deviceId: number): boolean {
+    const removed = this.registry.removeDevice(account, deviceId);
+    if (!removed) return false;
+    const session = this.sessionOf(account, deviceId);
+    if (session) {
+      this.online.delete(this.key(account.phone, deviceId));
+      session.fail(401);
+    }
+    this.saver.markDirty();
+    this.devicesChanged(account, 'remove', [deviceId]);
+    return true;
+  }
+
+  isAvailable(account: AccountRecord): boolean {
+    return this.onlineSessions(account).some((s) => s.available);
+  }
+
+  watch(watcher: WireSession, target: AccountRecord, addressing: Addressing): void {
+    let watching = this.watchers.get(target.phone);
+    if (!watching) this.watchers.set(target.phone, (watching = new Map()));
+    watching.set(watcher, addressing);
+    watcher.send(this.presenceNode(target, addressing));
+  }
+
+  broadcastPresence(account: AccountRecord): void {
+    for (const [watcher, addressing] of this.watchers.get(account.phone) ?? []) watcher.send(this.presenceNode(account, addressing));
+  }
+
+  private presenceNode(account: AccountRecord, addressing: Addressing): BinaryNode {
+    const attrs: Record<string, string> = { from: userJid(account, addressing) };
+    if (!this.isAvailable(account)) {
+      attrs.type = 'unavailable';
+      attrs.last = unixNow();
+    }
+    return { tag: 'presence', attrs };
+  }
+}
+

@@ -1,0 +1,94 @@
+import { getBinaryNodeChild, type BinaryNode } from '../baileys.js';
+import { deviceJid, userJid, type ResolvedJid } from '../accounts.js';
+import type { Hub } from './hub.js';
+import { children, unixNow } from './nodes.js';
+import type { WireSession } from './session.js';
+
+/** Attributes of an outgoing message the receiving client reads and the emulator passes on. */
+const PASSED_MESSAGE_ATTRS = ['type', 'edit', 'category', 'verified_name'];
+
+interface Target {
+  jid: string;
+  encs: BinaryNode[];
+}
+
+/**
+ * `<message to=USER><participants><to jid=DEVICE><enc/></to>...` (or a direct `<enc>` to one
+ * device, as in retries): ack the sender, hand each device its own `<enc>`. Never decrypts.
+ */
+export function routeMessage(hub: Hub, session: WireSession, node: BinaryNode): void {
+  const sender = session.account!;
+  const senderDevice = session.deviceId!;
+  const { id, to } = node.attrs;
+  const ack = (extra: Record<string, string> = {}): void =>
+    session.send({ tag: 'ack', attrs: { class: 'message', id: id ?? '', from: to ?? '', t: unixNow(), ...extra } });
+  if (!id || !to) return ack({ error: '400' });
+  const destination = hub.registry.resolve(to);
+  if (!destination) {
+    hub.logger.info({ to, id }, 'message to an unknown or unsupported jid (groups, newsletters come later)');
+    return ack({ error: '404' });
+  }
+  const participants = getBinaryNodeChild(node, 'participants');
+  const targets: Target[] = participants
+    ? children(participants, 'to').map((t) => ({ jid: t.attrs.jid ?? '', encs: children(t, 'enc') }))
+    : [{ jid: to, encs: children(node, 'enc') }];
+  const deviceIdentity = getBinaryNodeChild(node, 'device-identity');
+  const t = unixNow();
+  let delivered = 0;
+  for (const target of targets) {
+    const resolved = hub.registry.resolve(target.jid);
+    if (!resolved || target.encs.length === 0) continue;
+    const deviceId = resolved.device ?? 0;
+    if (!resolved.account.devices[String(deviceId)]) continue; // a stale device list; the client refreshes on our notification
+    const isSelf = resolved.account === sender;
+    if (isSelf && deviceId === senderDevice) continue;
+    const attrs = senderAttrs(sender, senderDevice, destination, { id, t, notify: sender.name });
+    for (const name of PASSED_MESSAGE_ATTRS) if (node.attrs[name]) attrs[name] = node.attrs[name];
+    if (node.attrs.recipient) attrs.recipient = node.attrs.recipient;
+    else if (isSelf && !participants) attrs.recipient = to;
+    else if (isSelf) attrs.recipient = userJid(destination.account, destination.addressing);
+    hub.deliver(resolved.account, deviceId, { tag: 'message', attrs, content: deviceIdentity ? [...target.encs, deviceIdentity] : target.encs });
+    delivered++;
+  }
+  hub.logger.debug({ id, to, devices: delivered }, 'message routed');
+  ack();
+}
+
+/** `from` is the sender device in the chat's addressing; the other form rides along, as WhatsApp does. */
+function senderAttrs(sender: ResolvedJid['account'], deviceId: number, chat: ResolvedJid, base: Record<string, string>): Record<string, string> {
+  if (chat.addressing === 'lid') return { ...base, from: deviceJid(sender, deviceId, 'lid'), sender_pn: deviceJid(sender, deviceId, 'pn') };
+  return { ...base, from: deviceJid(sender, deviceId, 'pn'), sender_lid: deviceJid(sender, deviceId, 'lid') };
+}
+
+/** Receipt types that concern only the receiving account's own devices or the server. */
+const LOCAL_RECEIPTS = new Set(['sender', 'peer_msg', 'hist_sync', 'server-error', 'read-self']);
+
+/**
+ * Delivery and read receipts go back to every device of the sender (`from` = the reader);
+ * retry receipts go to the exact device that sent the message, with their key bundle intact.
+ */
+export function routeReceipt(hub: Hub, session: WireSession, node: BinaryNode): void {
+  const reader = session.account!;
+  const readerDevice = session.deviceId!;
+  const { id, to, type } = node.attrs;
+  session.send({ tag: 'ack', attrs: { class: 'receipt', id: id ?? '', from: to ?? '', ...(type ? { type } : {}) } });
+  hub.settled(session, 'message', id, to);
+  for (const item of children(getBinaryNodeChild(node, 'list'), 'item')) hub.settled(session, 'message', item.attrs.id, to);
+  if (!id || !to || (type && LOCAL_RECEIPTS.has(type))) return;
+  const target = hub.registry.resolve(to);
+  if (!target) return;
+  if (type === 'retry') {
+    const attrs: Record<string, string> = { ...node.attrs, from: deviceJid(reader, readerDevice, target.addressing), t: node.attrs.t ?? unixNow() };
+    delete attrs.to;
+    hub.deliver(target.account, target.device ?? 0, { tag: 'receipt', attrs, content: node.content });
+    return;
+  }
+  const attrs: Record<string, string> = { id, from: userJid(reader, target.addressing), t: node.attrs.t ?? unixNow() };
+  // 'inactive' is what a client not marked online sends: for the sender it is a delivery
+  if (type && type !== 'inactive') attrs.type = type;
+  if (node.attrs.participant) attrs.participant = node.attrs.participant;
+  for (const device of Object.values(target.account.devices)) {
+    if (target.account === reader && device.id === readerDevice) continue;
+    hub.deliver(target.account, device.id, { tag: 'receipt', attrs: { ...attrs }, ...(node.content ? { content: node.content } : {}) });
+  }
+}
