@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Deps } from '../deps.js';
 import { MASTER_TOKEN_REQUIRED, forbidden, unauthorized } from '../lib/errors.js';
 import { nowIso } from '../lib/time.js';
@@ -14,16 +14,21 @@ type Identity =
   | { kind: 'user'; actor: UserActor; tenantActive: boolean };
 
 const LAST_USED_RESOLUTION_MS = 60_000;
-const identities = new WeakMap<FastifyRequest, Promise<Identity>>();
+/** A request as authentication reads it: its headers (the request object also keys the per-request cache). */
+export interface CallerRequest {
+  headers: IncomingHttpHeaders;
+}
 
-function bearer(request: FastifyRequest): string | undefined {
+const identities = new WeakMap<CallerRequest, Promise<Identity>>();
+
+function bearer(request: CallerRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
 }
 
-async function identify(deps: Deps, request: FastifyRequest): Promise<Identity> {
+async function identify(deps: Deps, request: CallerRequest): Promise<Identity> {
   const token = bearer(request);
   if (!token) return { kind: request.headers.authorization ? 'invalid' : 'none' };
   if (secretsEqual(token, deps.masterToken)) return { kind: 'master' };
@@ -45,7 +50,7 @@ async function identify(deps: Deps, request: FastifyRequest): Promise<Identity> 
 
 /** Identifies the caller once per request; the database is read on every request, so a
  * deactivation or revocation takes effect on the very next one. */
-function identityOf(deps: Deps, request: FastifyRequest): Promise<Identity> {
+function identityOf(deps: Deps, request: CallerRequest): Promise<Identity> {
   let found = identities.get(request);
   if (!found) {
     found = identify(deps, request);
@@ -55,7 +60,7 @@ function identityOf(deps: Deps, request: FastifyRequest): Promise<Identity> {
 }
 
 /** Master-token-only routes: 401 without a valid token, 403 for a tenant user's valid token. */
-export async function requireMaster(deps: Deps, request: FastifyRequest): Promise<{ type: 'master' }> {
+export async function requireMaster(deps: Deps, request: CallerRequest): Promise<{ type: 'master' }> {
   const identity = await identityOf(deps, request);
   if (identity.kind === 'master') return { type: 'master' };
   if (identity.kind === 'user') throw forbidden(MASTER_TOKEN_REQUIRED, 'master_token_required');
@@ -63,7 +68,7 @@ export async function requireMaster(deps: Deps, request: FastifyRequest): Promis
 }
 
 /** Routes for tenant users (and the master token): an active user of an active tenant. */
-export async function requireActor(deps: Deps, request: FastifyRequest): Promise<Actor> {
+export async function requireActor(deps: Deps, request: CallerRequest): Promise<Actor> {
   const identity = await identityOf(deps, request);
   switch (identity.kind) {
     case 'master':
@@ -81,7 +86,7 @@ export async function requireActor(deps: Deps, request: FastifyRequest): Promise
 }
 
 /** Routes about the caller itself (/me...): a tenant user, never the master token. */
-export async function requireUser(deps: Deps, request: FastifyRequest): Promise<UserActor> {
+export async function requireUser(deps: Deps, request: CallerRequest): Promise<UserActor> {
   const actor = await requireActor(deps, request);
   if (actor.type !== 'user') throw forbidden('this route is for tenant users; the master token has no user', 'user_required');
   return actor;
@@ -91,7 +96,7 @@ export async function requireUser(deps: Deps, request: FastifyRequest): Promise<
  * Identifies the caller of a long-lived request again (the live stream): the user actor while
  * its token, user and tenant are still valid, with its current role; null once they are not.
  */
-export async function reidentifyUser(deps: Deps, request: FastifyRequest): Promise<UserActor | null> {
+export async function reidentifyUser(deps: Deps, request: CallerRequest): Promise<UserActor | null> {
   const identity = await identify(deps, request);
   return identity.kind === 'user' && identity.tenantActive ? identity.actor : null;
 }

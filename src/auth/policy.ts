@@ -7,6 +7,7 @@ import type { Actor } from './actor.js';
  * not listed for a role is refused. The master token may do everything.
  */
 export type Action =
+  | 'tenants.manage'
   | 'users.read'
   | 'users.create'
   | 'audit.read'
@@ -18,6 +19,7 @@ export type Action =
   | 'webhooks.manage';
 
 const ALLOWED: Record<Action, readonly Role[]> = {
+  'tenants.manage': [], // the platform operator's (master token) only
   'users.read': ['admin', 'supervisor'],
   'users.create': ['admin', 'supervisor'],
   'audit.read': ['admin'],

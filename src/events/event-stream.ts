@@ -1,11 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { UserActor } from '../auth/actor.js';
-import { reidentifyUser } from '../auth/authenticate.js';
+import type { ServerResponse } from 'node:http';
+import { tenantUserOf, type Actor, type UserActor } from '../auth/actor.js';
 import { canSeeEvent } from '../auth/policy.js';
 import type { Deps } from '../deps.js';
-import { filterMatches } from './catalog.js';
+import { badRequest } from '../lib/errors.js';
+import { isUuid } from '../lib/ids.js';
+import { filterMatches, isKnownFilter } from './catalog.js';
 import { toEnvelope } from './envelope.js';
-import { listEventsAfter, type EventRow } from './repo.js';
+import { latestEventId, listEventsAfter, type EventRow } from './repo.js';
 
 const HEARTBEAT_MS = 15_000;
 const POLL_MS = 1000;
@@ -28,6 +29,27 @@ function idTime(id: string): number {
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
 
+export interface StreamPlan {
+  actor: UserActor;
+  /** Event types and families asked for; null for all. */
+  filters: string[] | null;
+  /** Nothing at or before this id is sent. */
+  start: string | undefined;
+}
+
+/**
+ * Checks a request for a live stream: a tenant user, known event types (comma-separated), a
+ * resume point that is an event id; without one, the stream starts after the newest event.
+ */
+export async function planStream(deps: Deps, actor: Actor, query: { types?: string | undefined; resumeFrom?: string | undefined }): Promise<StreamPlan> {
+  const user = tenantUserOf(actor, 'events');
+  const filters = query.types ? query.types.split(',').map((t) => t.trim()).filter(Boolean) : null;
+  const unknown = (filters ?? []).filter((f) => !isKnownFilter(f));
+  if (unknown.length) throw badRequest(`unknown event types: ${unknown.join(', ')}`, 'invalid_event_types');
+  if (query.resumeFrom !== undefined && !isUuid(query.resumeFrom)) throw badRequest('Last-Event-ID is not an event id');
+  return { actor: user, filters, start: query.resumeFrom ?? (await latestEventId(deps.db.kysely, user.tenantId)) };
+}
+
 /** One open /events/stream connection: Server-Sent Events of one tenant, after a cursor. */
 export class EventStream {
   private closed = false;
@@ -40,8 +62,9 @@ export class EventStream {
 
   constructor(
     private readonly deps: Deps,
-    private readonly request: FastifyRequest,
-    private readonly reply: FastifyReply,
+    private readonly raw: ServerResponse,
+    /** The caller as its credentials stand now: null once its token, user or tenant is no longer valid. */
+    private readonly reidentify: () => Promise<UserActor | null>,
     private actor: UserActor,
     private readonly filters: string[] | null,
     /** Nothing at or before this id is sent: the resume point, or the newest event at opening. */
@@ -53,9 +76,9 @@ export class EventStream {
 
   private cursor: string | undefined;
 
+  /** Starts writing to the response, which the caller has taken over from the framework. */
   open(): void {
-    this.reply.hijack();
-    const raw = this.reply.raw;
+    const raw = this.raw;
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     raw.write(': connected\n\n');
     this.unsubscribe = this.deps.bus.subscribe(() => void this.flush());
@@ -68,7 +91,7 @@ export class EventStream {
   /** Ends the stream (server shutdown, or the caller lost its access). */
   end(): void {
     this.close();
-    this.reply.raw.end();
+    this.raw.end();
   }
 
   private close(): void {
@@ -103,7 +126,7 @@ export class EventStream {
   private async stillAllowed(): Promise<boolean> {
     if (Date.now() - this.lastAuth < REAUTH_MS) return true;
     this.lastAuth = Date.now();
-    const actor = await reidentifyUser(this.deps, this.request);
+    const actor = await this.reidentify();
     if (!actor) return false;
     this.actor = actor;
     return true;
@@ -135,7 +158,7 @@ export class EventStream {
   }
 
   private async write(row: EventRow): Promise<void> {
-    const raw = this.reply.raw;
+    const raw = this.raw;
     if (!raw.write(`id: ${row.id}\nevent: ${row.type}\ndata: ${JSON.stringify(toEnvelope(row))}\n\n`)) {
       await new Promise<void>((resolve) => {
         raw.once('drain', resolve);

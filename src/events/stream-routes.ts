@@ -1,14 +1,10 @@
 import { Type } from 'typebox';
-import { tenantUserOf } from '../auth/actor.js';
-import { requireActor } from '../auth/authenticate.js';
+import { reidentifyUser, requireActor } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { USER_ONLY_SECURITY, errorResponses, uuid } from '../http/schemas.js';
-import { badRequest, tooManyRequests } from '../lib/errors.js';
-import { isUuid } from '../lib/ids.js';
-import { isKnownFilter } from './catalog.js';
-import { EventStream } from './event-stream.js';
-import { latestEventId } from './repo.js';
+import { tooManyRequests } from '../lib/errors.js';
+import { EventStream, planStream } from './event-stream.js';
 
 const StreamQuery = Type.Object(
   {
@@ -40,19 +36,15 @@ export function registerEventStreamRoutes(app: App, deps: Deps): void {
       },
     },
     async (req, reply) => {
-      const actor = tenantUserOf(await requireActor(deps, req), 'events');
-      const filters = req.query.types ? req.query.types.split(',').map((t) => t.trim()).filter(Boolean) : null;
-      const unknown = (filters ?? []).filter((f) => !isKnownFilter(f));
-      if (unknown.length) throw badRequest(`unknown event types: ${unknown.join(', ')}`, 'invalid_event_types');
       const lastEventId = req.headers['last-event-id'];
       const resumeFrom = req.query.after ?? (typeof lastEventId === 'string' && lastEventId ? lastEventId.trim().toLowerCase() : undefined);
-      if (resumeFrom !== undefined && !isUuid(resumeFrom)) throw badRequest('Last-Event-ID is not an event id');
-
-      const start = resumeFrom ?? (await latestEventId(deps.db.kysely, actor.tenantId));
+      const plan = await planStream(deps, await requireActor(deps, req), { types: req.query.types, resumeFrom });
+      const { actor } = plan;
       const open = openPerTenant.get(actor.tenantId) ?? 0;
       if (open >= deps.config.maxStreamsPerTenant) throw tooManyRequests(5, 'too many open event streams for this tenant');
       openPerTenant.set(actor.tenantId, open + 1);
-      const stream: EventStream = new EventStream(deps, req, reply, actor, filters, start, () => {
+      reply.hijack();
+      const stream: EventStream = new EventStream(deps, reply.raw, () => reidentifyUser(deps, req), actor, plan.filters, plan.start, () => {
         openPerTenant.set(actor.tenantId, (openPerTenant.get(actor.tenantId) ?? 1) - 1);
         streams.delete(stream);
       });

@@ -20,8 +20,8 @@ export function registerTenantRoutes(app: App, deps: Deps): void {
       },
     },
     async (req, reply) => {
-      await requireMaster(deps, req);
-      return reply.code(201).send(await tenants.register(deps, req.body));
+      const registration = await tenants.register(deps, await requireMaster(deps, req), req.body);
+      return reply.code(201).send({ success: true as const, ...registration });
     },
   );
 
@@ -39,8 +39,7 @@ export function registerTenantRoutes(app: App, deps: Deps): void {
       },
     },
     async (req) => {
-      await requireMaster(deps, req);
-      const page = await tenants.listTenants(deps, req.query);
+      const page = await tenants.listTenants(deps, await requireMaster(deps, req), req.query);
       return { success: true as const, tenants: page.items, next_cursor: page.nextCursor };
     },
   );
@@ -57,8 +56,7 @@ export function registerTenantRoutes(app: App, deps: Deps): void {
       },
     },
     async (req) => {
-      await requireMaster(deps, req);
-      return { success: true as const, tenant: await tenants.getTenant(deps, req.params.id) };
+      return { success: true as const, tenant: await tenants.getTenant(deps, await requireMaster(deps, req), req.params.id) };
     },
   );
 
@@ -76,8 +74,7 @@ export function registerTenantRoutes(app: App, deps: Deps): void {
       },
     },
     async (req) => {
-      await requireMaster(deps, req);
-      return { success: true as const, tenant: await tenants.updateTenant(deps, req.params.id, req.body) };
+      return { success: true as const, tenant: await tenants.updateTenant(deps, await requireMaster(deps, req), req.params.id, req.body) };
     },
   );
 
@@ -94,8 +91,7 @@ export function registerTenantRoutes(app: App, deps: Deps): void {
       },
     },
     async (req) => {
-      await requireMaster(deps, req);
-      await tenants.deleteTenant(deps, req.params.id);
+      await tenants.deleteTenant(deps, await requireMaster(deps, req), req.params.id);
       return { success: true as const };
     },
   );

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type { Actor } from '../auth/actor.js';
+import { authorize } from '../auth/policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import { insertToken } from '../auth/token-repo.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
@@ -27,6 +28,8 @@ export function tenantNameKey(name: string): string {
 }
 
 export type ApiTenant = Static<typeof TenantSchema>;
+/** What /register creates: the tenant, its first admin with a token, and the staged webhook. */
+export type Registration = Omit<Static<typeof RegisterResponse>, 'success'>;
 
 function toApiTenant(row: repo.TenantWithCounts): ApiTenant {
   return {
@@ -42,12 +45,12 @@ function toApiTenant(row: repo.TenantWithCounts): ApiTenant {
   };
 }
 
-const MASTER: Actor = { type: 'master' };
-
 export async function register(
   deps: Deps,
+  actor: Actor,
   input: { tenant_name: string; email: string; password: string; role?: string | undefined; webhook_url?: string | undefined },
-): Promise<Static<typeof RegisterResponse>> {
+): Promise<Registration> {
+  authorize(actor, 'tenants.manage');
   const name = input.tenant_name.trim();
   const nameKey = tenantNameKey(name);
   const email = normalizeEmail(input.email);
@@ -84,7 +87,7 @@ export async function register(
         last_used_at: null,
         expires_at: null,
       });
-      await recordAudit(trx, MASTER, {
+      await recordAudit(trx, actor, {
         tenantId: tenant.id,
         action: 'tenant.register',
         targetType: 'tenant',
@@ -101,7 +104,6 @@ export async function register(
 
   const apiUser = toApiUser(user);
   return {
-    success: true,
     user: { ...apiUser, token },
     tenant: { id: tenant.id, name, created_at: apiTime(now), updated_at: apiTime(now) },
     token,
@@ -113,8 +115,10 @@ export async function register(
 
 export async function listTenants(
   deps: Deps,
+  actor: Actor,
   query: { limit?: number | undefined; cursor?: string | undefined; name_prefix?: string | undefined; active?: boolean | undefined },
 ): Promise<Page<ApiTenant>> {
+  authorize(actor, 'tenants.manage');
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await repo.listTenants(deps.db.kysely, {
     afterId: decodeCursor(query.cursor),
@@ -126,13 +130,15 @@ export async function listTenants(
   return { items: page.items.map(toApiTenant), nextCursor: page.nextCursor };
 }
 
-export async function getTenant(deps: Deps, id: string): Promise<ApiTenant> {
+export async function getTenant(deps: Deps, actor: Actor, id: string): Promise<ApiTenant> {
+  authorize(actor, 'tenants.manage');
   const row = await repo.findTenantWithCounts(deps.db.kysely, id);
   if (!row) throw notFound('tenant');
   return toApiTenant(row);
 }
 
-export async function updateTenant(deps: Deps, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
+export async function updateTenant(deps: Deps, actor: Actor, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
+  authorize(actor, 'tenants.manage');
   const db = deps.db.kysely;
   try {
     await withOutbox(deps, async (trx, emit) => {
@@ -146,7 +152,7 @@ export async function updateTenant(deps: Deps, id: string, change: { name?: stri
       }
       if (change.active !== undefined) set.active = change.active;
       await repo.updateTenant(trx, id, set);
-      await recordAudit(trx, MASTER, {
+      await recordAudit(trx, actor, {
         tenantId: id,
         action: 'tenant.update',
         targetType: 'tenant',
@@ -166,11 +172,12 @@ export async function updateTenant(deps: Deps, id: string, change: { name?: stri
   }
   if (change.active === false) await deps.bus.devices().suspendTenant(id);
   if (change.active === true) await deps.bus.devices().resumeTenant(id);
-  return getTenant(deps, id);
+  return getTenant(deps, actor, id);
 }
 
 /** Logs out the tenant's devices, then removes the tenant and every row of it; the platform audit log keeps a record. */
-export async function deleteTenant(deps: Deps, id: string): Promise<void> {
+export async function deleteTenant(deps: Deps, actor: Actor, id: string): Promise<void> {
+  authorize(actor, 'tenants.manage');
   if (!(await repo.findTenant(deps.db.kysely, id))) throw notFound('tenant');
   for (const deviceId of await tenantDeviceIds(deps.db.kysely, id)) {
     const devices = deps.bus.devices();
@@ -182,7 +189,7 @@ export async function deleteTenant(deps: Deps, id: string): Promise<void> {
     const before = await repo.findTenant(trx, id);
     if (!before) throw notFound('tenant');
     await repo.deleteTenant(trx, id);
-    await recordAudit(trx, MASTER, {
+    await recordAudit(trx, actor, {
       tenantId: null,
       action: 'tenant.delete',
       targetType: 'tenant',

@@ -1,7 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { requireActor } from '../auth/authenticate.js';
-import { authorize } from '../auth/policy.js';
 import { BODY_ERRORS, IdParams, SuccessOnly, USER_SECURITY, errorResponses } from '../http/schemas.js';
 import { CreateUserBody, ListUsersQuery, UpdateUserBody, UserListResponse, UserResponse } from './schemas.js';
 import * as users from './service.js';
@@ -42,9 +41,7 @@ export function registerUserRoutes(app: App, deps: Deps): void {
       },
     },
     async (req) => {
-      const actor = await requireActor(deps, req);
-      authorize(actor, 'users.read');
-      const page = await users.listUsers(deps, actor, req.query);
+      const page = await users.listUsers(deps, await requireActor(deps, req), req.query);
       return { success: true as const, users: page.items, next_cursor: page.nextCursor };
     },
   );

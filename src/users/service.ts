@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Actor } from '../auth/actor.js';
 import { hashPassword } from '../auth/passwords.js';
-import { authorizeUserChange, authorizeUserCreate, authorizeUserRead } from '../auth/policy.js';
+import { authorize, authorizeUserChange, authorizeUserCreate, authorizeUserRead } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { Deps } from '../deps.js';
 import { uniqueViolation } from '../db/errors.js';
@@ -82,6 +82,7 @@ export async function listUsers(
   actor: Actor,
   query: { limit?: number | undefined; cursor?: string | undefined; role?: Role | undefined; active?: boolean | undefined; tenant_id?: string | undefined },
 ): Promise<Page<ApiUser>> {
+  authorize(actor, 'users.read');
   let tenantId: string;
   if (actor.type === 'user') {
     if (query.tenant_id !== undefined) throw badRequest('tenant_id is a filter for the master token only');
