@@ -7,7 +7,7 @@ import type { DeviceCommands, SessionSignal } from '../devices/commands.js';
 import { conflict } from '../lib/errors.js';
 import type { MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
-import { deviceMessageEvents } from './device-message-events.js';
+import { deviceMessageEvents } from '../messages/session-events.js';
 
 
 interface Entry {

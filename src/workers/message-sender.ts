@@ -1,16 +1,7 @@
 import type { Deps } from '../deps.js';
-import { findDevice } from '../devices/repo.js';
-import { purgeIdempotencyKeys } from '../messages/idempotency-repo.js';
-import { phoneOf } from '../messages/jids.js';
-import { fetchLinkPreview } from '../messages/link-preview.js';
-import { afterFailedAttempt, DEVICE_LOGGED_OUT, dueAt, isExpired, knownOnWhatsApp, needsRecipientCheck, notOnWhatsApp, sendPause, TTL_EXPIRED } from '../messages/queue-rules.js';
-import * as repo from '../messages/repo.js';
-import { recordFailed, recordRetry, recordSent } from '../messages/statuses.js';
-import { parseContent, type MessageRow } from '../messages/view.js';
-import { nowIso } from '../lib/time.js';
-import { SendError, type MessageRef, type OutboundMessage } from '../whatsapp/messages.js';
+import { attemptSend, nextToSend, pauseOf, sweepQueues } from '../messages/outbound-queue.js';
+import { dueAt } from '../messages/queue-rules.js';
 import type { DeviceSession } from '../whatsapp/provider.js';
-import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from '../messages/sweep-repo.js';
 
 /** A device's live session on this node, if it holds one. */
 export type LiveSessionLookup = (deviceId: string) => { tenantId: string; session: DeviceSession } | undefined;
@@ -25,8 +16,6 @@ interface DeviceLoop {
   poke: () => void;
   lastSentAt: number;
 }
-
-const ref = (row: MessageRow): MessageRef => ({ chatJid: row.chat_jid, waId: row.wa_id, fromMe: row.from_me, senderJid: row.sender_jid });
 
 /**
  * The outbound queue's worker: for each device this node holds, sends its queued messages
@@ -82,22 +71,18 @@ export class MessageSender {
         loop.wanted = false;
         const live = this.sessions(deviceId);
         if (!live?.session.isOpen) return;
-        const head = await repo.nextQueued(this.deps.db.kysely, live.tenantId, deviceId);
+        const now = Date.now();
+        const head = await nextToSend(this.deps, live.tenantId, deviceId, now);
         if (!head) {
           if (loop.wanted) continue; // a message came in while the queue was being read
           return;
         }
-        const now = Date.now();
-        if (isExpired(head, now)) {
-          await recordFailed(this.deps, live.tenantId, head.id, TTL_EXPIRED);
-          continue;
-        }
-        const due = dueAt(head, loop.lastSentAt, await this.pause(live.tenantId, deviceId), now);
+        const due = dueAt(head, loop.lastSentAt, await pauseOf(this.deps, live.tenantId, deviceId), now);
         if (due > now) {
           await this.sleep(loop, Math.min(due - now, SWEEP_MS));
           if (Date.now() < due) continue; // poked early: look at the queue again
         }
-        await this.attempt(live.tenantId, live.session, head);
+        await attemptSend(this.deps, live.tenantId, live.session, head);
         loop.lastSentAt = Date.now();
       }
     } catch (err) {
@@ -106,12 +91,6 @@ export class MessageSender {
       loop.running = false;
       loop.poke = () => {};
     }
-  }
-
-  /** The device's pause between sends, jittered. */
-  private async pause(tenantId: string, deviceId: string): Promise<number> {
-    const device = await findDevice(this.deps.db.kysely, tenantId, deviceId);
-    return sendPause(device?.send_interval_ms ?? this.deps.config.sendIntervalMs, this.deps.config.sendJitterPercent);
   }
 
   private sleep(loop: DeviceLoop, ms: number): Promise<void> {
@@ -126,65 +105,10 @@ export class MessageSender {
     });
   }
 
-  private async attempt(tenantId: string, session: DeviceSession, row: MessageRow): Promise<void> {
-    try {
-      const message = await this.outboundOf(tenantId, row);
-      const refusal = await this.recipientRefusal(tenantId, session, row);
-      if (refusal) return await recordFailed(this.deps, tenantId, row.id, refusal);
-      await session.send(message);
-      await recordSent(this.deps, tenantId, row.id);
-    } catch (err) {
-      const error = { message: (err as Error).message, permanent: err instanceof SendError && err.permanent };
-      const outcome = afterFailedAttempt(row.attempts, error, this.deps.config.sendMaxAttempts, Date.now());
-      if (outcome.kind === 'fail') return recordFailed(this.deps, tenantId, row.id, outcome.reason);
-      this.deps.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
-      await recordRetry(this.deps, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
-    }
-  }
-
-  /** The message as the provider sends it: its content, what it quotes or applies to. */
-  private async outboundOf(tenantId: string, row: MessageRow): Promise<OutboundMessage> {
-    const db = this.deps.db.kysely;
-    const content = parseContent(row) as OutboundMessage['content'];
-    const message: OutboundMessage = { chatJid: row.chat_jid, waId: row.wa_id, content };
-    if (row.quoted_message_id) {
-      const quoted = await repo.findMessage(db, tenantId, row.quoted_message_id);
-      if (quoted) message.quoted = { ref: ref(quoted), content: parseContent(quoted) };
-    }
-    if (row.target_message_id) {
-      const target = await repo.findMessage(db, tenantId, row.target_message_id);
-      if (!target) throw new SendError('the message it applies to no longer exists', true);
-      message.target = ref(target);
-    }
-    if (content.type === 'text' && content.link_preview) {
-      message.linkPreview = await fetchLinkPreview(content.text, this.deps.config.allowPrivateWebhooks).catch(() => undefined);
-    }
-    return message;
-  }
-
-  /** Why WhatsApp would not deliver to this chat (not on WhatsApp), checked once a day per contact. */
-  private async recipientRefusal(tenantId: string, session: DeviceSession, row: MessageRow): Promise<string | null> {
-    const phone = phoneOf(row.chat_jid);
-    if (!needsRecipientCheck(row.type, phone)) return null;
-    const db = this.deps.db.kysely;
-    let onWhatsApp = knownOnWhatsApp(await repo.findContact(db, tenantId, row.device_id, row.chat_jid), Date.now());
-    if (onWhatsApp === null) {
-      const [result] = await session.checkNumbers([phone]);
-      onWhatsApp = !!result?.on_whatsapp;
-      await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: nowIso() });
-    }
-    return onWhatsApp ? null : notOnWhatsApp(phone);
-  }
-
-  /** Fails what can no longer be sent, wakes devices with due messages, forgets old idempotency keys. */
+  /** The queues' sweep (expired and orphaned messages, old keys); wakes the held devices with a message due. */
   async sweep(): Promise<void> {
-    const db = this.deps.db.kysely;
     try {
-      const now = nowIso();
-      for (const m of await expiredQueued(db, now, 500)) await recordFailed(this.deps, m.tenant_id, m.id, TTL_EXPIRED);
-      for (const m of await queuedOfLoggedOutDevices(db, 500)) await recordFailed(this.deps, m.tenant_id, m.id, DEVICE_LOGGED_OUT);
-      for (const deviceId of await devicesWithDueMessages(db, now)) if (this.sessions(deviceId)) this.wake(deviceId);
-      await purgeIdempotencyKeys(db, nowIso(new Date(Date.now() - this.deps.config.idempotencyHours * 3600_000)));
+      for (const deviceId of await sweepQueues(this.deps)) if (this.sessions(deviceId)) this.wake(deviceId);
     } catch (err) {
       this.deps.logger.error({ err }, 'outbound queue sweep failed');
     }

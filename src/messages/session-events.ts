@@ -1,9 +1,9 @@
 import type { Deps } from '../deps.js';
 import { withOutbox } from '../events/outbox.js';
-import { storeInbound } from '../messages/inbound-store.js';
-import * as repo from '../messages/repo.js';
-import { recordReceipt } from '../messages/statuses.js';
-import { parseContent } from '../messages/view.js';
+import { storeInbound } from './inbound-store.js';
+import * as repo from './repo.js';
+import { recordReceipt } from './statuses.js';
+import { parseContent } from './view.js';
 import type { SessionEvents } from '../whatsapp/provider.js';
 
 type MessageEvents = Required<Pick<SessionEvents, 'onMessages' | 'onStatuses' | 'onPresence' | 'lookupMessage'>>;

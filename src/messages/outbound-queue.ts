@@ -1,0 +1,107 @@
+import type { Deps } from '../deps.js';
+import { findDevice } from '../devices/repo.js';
+import { nowIso } from '../lib/time.js';
+import { SendError, type MessageRef, type OutboundMessage } from '../whatsapp/messages.js';
+import { purgeIdempotencyKeys } from './idempotency-repo.js';
+import { phoneOf } from './jids.js';
+import { fetchLinkPreview } from './link-preview.js';
+import { afterFailedAttempt, DEVICE_LOGGED_OUT, isExpired, knownOnWhatsApp, needsRecipientCheck, notOnWhatsApp, sendPause, TTL_EXPIRED } from './queue-rules.js';
+import * as repo from './repo.js';
+import { recordFailed, recordRetry, recordSent } from './statuses.js';
+import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from './sweep-repo.js';
+import { parseContent, type MessageRow } from './view.js';
+
+/**
+ * The outbound queue's steps, for the sender worker that loops over them: what is next, how
+ * long to pause, one attempt and its outcome, and the periodic sweep.
+ */
+
+/** What sending needs from the device's live connection. */
+export interface SendingSession {
+  send(message: OutboundMessage): Promise<void>;
+  checkNumbers(phones: string[]): Promise<{ on_whatsapp: boolean }[]>;
+}
+
+const ref = (row: MessageRow): MessageRef => ({ chatJid: row.chat_jid, waId: row.wa_id, fromMe: row.from_me, senderJid: row.sender_jid });
+
+/** The head of the device's queue, after failing the ones whose time to live ran out. */
+export async function nextToSend(deps: Deps, tenantId: string, deviceId: string, now: number): Promise<MessageRow | undefined> {
+  for (;;) {
+    const head = await repo.nextQueued(deps.db.kysely, tenantId, deviceId);
+    if (!head || !isExpired(head, now)) return head;
+    await recordFailed(deps, tenantId, head.id, TTL_EXPIRED);
+  }
+}
+
+/** The device's pause between sends (its own interval or the default), jittered; read each time so a change applies at once. */
+export async function pauseOf(deps: Deps, tenantId: string, deviceId: string): Promise<number> {
+  const device = await findDevice(deps.db.kysely, tenantId, deviceId);
+  return sendPause(device?.send_interval_ms ?? deps.config.sendIntervalMs, deps.config.sendJitterPercent);
+}
+
+/**
+ * Sends one message and records the outcome: sent on the server's ack; failed for good (a
+ * permanent error, the recipient not on WhatsApp, the last attempt); otherwise retried later.
+ */
+export async function attemptSend(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow): Promise<void> {
+  try {
+    const message = await outboundOf(deps, tenantId, row);
+    const refusal = await recipientRefusal(deps, tenantId, session, row);
+    if (refusal) return await recordFailed(deps, tenantId, row.id, refusal);
+    await session.send(message);
+    await recordSent(deps, tenantId, row.id);
+  } catch (err) {
+    const error = { message: (err as Error).message, permanent: err instanceof SendError && err.permanent };
+    const outcome = afterFailedAttempt(row.attempts, error, deps.config.sendMaxAttempts, Date.now());
+    if (outcome.kind === 'fail') return recordFailed(deps, tenantId, row.id, outcome.reason);
+    deps.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
+    await recordRetry(deps, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
+  }
+}
+
+/** The message as the provider sends it: its content, what it quotes or applies to. */
+async function outboundOf(deps: Deps, tenantId: string, row: MessageRow): Promise<OutboundMessage> {
+  const db = deps.db.kysely;
+  const content = parseContent(row) as OutboundMessage['content'];
+  const message: OutboundMessage = { chatJid: row.chat_jid, waId: row.wa_id, content };
+  if (row.quoted_message_id) {
+    const quoted = await repo.findMessage(db, tenantId, row.quoted_message_id);
+    if (quoted) message.quoted = { ref: ref(quoted), content: parseContent(quoted) };
+  }
+  if (row.target_message_id) {
+    const target = await repo.findMessage(db, tenantId, row.target_message_id);
+    if (!target) throw new SendError('the message it applies to no longer exists', true);
+    message.target = ref(target);
+  }
+  if (content.type === 'text' && content.link_preview) {
+    message.linkPreview = await fetchLinkPreview(content.text, deps.config.allowPrivateWebhooks).catch(() => undefined);
+  }
+  return message;
+}
+
+/** Why WhatsApp would not deliver to this chat (not on WhatsApp), asked once a day per contact. */
+async function recipientRefusal(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow): Promise<string | null> {
+  const phone = phoneOf(row.chat_jid);
+  if (!needsRecipientCheck(row.type, phone)) return null;
+  const db = deps.db.kysely;
+  let onWhatsApp = knownOnWhatsApp(await repo.findContact(db, tenantId, row.device_id, row.chat_jid), Date.now());
+  if (onWhatsApp === null) {
+    const [result] = await session.checkNumbers([phone]);
+    onWhatsApp = !!result?.on_whatsapp;
+    await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: nowIso() });
+  }
+  return onWhatsApp ? null : notOnWhatsApp(phone);
+}
+
+/**
+ * Fails what can no longer be sent (time to live over, device logged out), forgets old
+ * Idempotency-Keys, and answers the devices with a message due now.
+ */
+export async function sweepQueues(deps: Deps, batch = 500): Promise<string[]> {
+  const db = deps.db.kysely;
+  const now = nowIso();
+  for (const m of await expiredQueued(db, now, batch)) await recordFailed(deps, m.tenant_id, m.id, TTL_EXPIRED);
+  for (const m of await queuedOfLoggedOutDevices(db, batch)) await recordFailed(deps, m.tenant_id, m.id, DEVICE_LOGGED_OUT);
+  await purgeIdempotencyKeys(db, nowIso(new Date(Date.now() - deps.config.idempotencyHours * 3600_000)));
+  return devicesWithDueMessages(db, now);
+}
