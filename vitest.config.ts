@@ -6,7 +6,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 //             real Baileys provider) or spawn the built `wuts` command (run `npm run build` first).
 // - http:     every other file under test/: the app through inject or real HTTP, the database,
 //             local servers, but no WhatsApp.
-// - emulator: the WhatsApp emulator's own tests (packages/wa-emulator/test/; test/emulator/ until they move).
+// - emulator: the WhatsApp emulator package's own tests (packages/wa-emulator/test/).
 // test/unit/test-layers.test.ts fails when a file that starts the emulator or spawns `wuts` is not in E2E_FILES.
 export const UNIT_FILES = ['test/unit/**/*.test.ts', 'test/lint/**/*.test.ts'];
 export const E2E_FILES = [
@@ -25,7 +25,7 @@ export const E2E_FILES = [
   'test/whatsapp/provider-lifecycle.test.ts',
   'test/whatsapp/provider-unlink.test.ts',
 ];
-export const EMULATOR_FILES = ['packages/wa-emulator/test/**/*.test.ts', 'test/emulator/**/*.test.ts'];
+export const EMULATOR_FILES = ['packages/wa-emulator/test/**/*.test.ts'];
 
 export default defineConfig({
   test: {

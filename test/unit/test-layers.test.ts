@@ -21,7 +21,7 @@ function testFiles(dir: string): string[] {
 }
 
 const all = testFiles('test');
-const layered = all.filter((f) => !f.startsWith('test/unit/') && !f.startsWith('test/lint/') && !f.startsWith('test/emulator/'));
+const layered = all.filter((f) => !f.startsWith('test/unit/') && !f.startsWith('test/lint/'));
 
 describe('test layers', () => {
   it('lists e2e files by their exact paths, each of which exists', () => {
@@ -42,5 +42,10 @@ describe('test layers', () => {
     expect(unit.length).toBeGreaterThan(5);
     const offenders = unit.filter((f) => NOT_UNIT.test(fs.readFileSync(f, 'utf8')));
     expect(offenders).toEqual([]);
+  });
+
+  it('keeps unit tests off the emulator package, so that they run without building it', () => {
+    const unit = all.filter((f) => f.startsWith('test/unit/'));
+    expect(unit.filter((f) => /from '@wuts\/wa-emulator/.test(fs.readFileSync(f, 'utf8')))).toEqual([]);
   });
 });

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { classifyDisconnect, describeCloseError } from '../../src/whatsapp/baileys/disconnect.js';
-import { guardLibsignalConsole, isLibsignalSecretLog } from '@wuts/wa-emulator/libsignal-log-guard';
 import { nextMessageTag } from '../../src/whatsapp/baileys/pairing.js';
 import { BoundedKeyCache } from '../../src/whatsapp/baileys/key-cache.js';
+
+// The pure parts of the Baileys provider (src/whatsapp/baileys): how a close is classified, the
+// pairing IQ tag, the bounded key cache. The libsignal console guard is tested with its package
+// (packages/wa-emulator/test/libsignal-log-guard.test.ts).
 
 const base = { message: 'x', linking: false, requested: null } as const;
 
@@ -51,40 +54,6 @@ describe('pairing IQ id', () => {
     expect(nextMessageTag('12345.678-9')).toBe('12345.678-10');
     expect(nextMessageTag('1.2-0')).toBe('1.2-1');
     expect(nextMessageTag('no-counter-')).toBeNull();
-  });
-});
-
-describe('libsignal console guard', () => {
-  it('recognises libsignal\'s session dumps by message and by the session object itself', () => {
-    class SessionEntry {
-      privKey = 'secret';
-    }
-    expect(isLibsignalSecretLog(['Closing session:', { any: 1 }])).toBe(true);
-    expect(isLibsignalSecretLog(['Opening session:', {}])).toBe(true);
-    expect(isLibsignalSecretLog(['Removing old closed session:', {}])).toBe(true);
-    expect(isLibsignalSecretLog(['Closing open session in favor of incoming prekey bundle'])).toBe(true);
-    expect(isLibsignalSecretLog(['something else', new SessionEntry()])).toBe(true);
-    expect(isLibsignalSecretLog(['WUTS listening on 8080'])).toBe(false);
-    expect(isLibsignalSecretLog([{ closing: 'session' }])).toBe(false);
-  });
-
-  it('once installed, drops those console calls and lets others through', () => {
-    const seen: unknown[][] = [];
-    const saved = { info: console.info, log: console.log, warn: console.warn };
-    console.info = (...args: unknown[]) => void seen.push(args);
-    console.log = (...args: unknown[]) => void seen.push(args);
-    console.warn = (...args: unknown[]) => void seen.push(args);
-    try {
-      guardLibsignalConsole();
-      guardLibsignalConsole(); // idempotent: one wrapper only
-      console.info('Closing session:', { privKey: 'PRIVATE-KEY-BYTES' });
-      console.log('Opening session:', { privKey: 'PRIVATE-KEY-BYTES' });
-      console.warn('Session already closed', { privKey: 'PRIVATE-KEY-BYTES' });
-      console.info('an ordinary line');
-    } finally {
-      Object.assign(console, saved);
-    }
-    expect(seen).toEqual([['an ordinary line']]);
   });
 });
 
