@@ -55,14 +55,22 @@ const bodyWith = (type: SendType, fields: readonly Field[]): SendBody => {
 
 describe('checkFields', () => {
   it('knows every field of the send body schema', () => {
-    expect(Object.keys(SendMessageBody.properties).filter((k) => k !== 'type').sort()).toEqual([...ALL_FIELDS].sort());
+    expect(
+      Object.keys(SendMessageBody.properties)
+        .filter((k) => k !== 'type')
+        .sort(),
+    ).toEqual([...ALL_FIELDS].sort());
   });
 
   it.each(TYPES)('a %s message with its required fields only, or with every optional one too, passes', (type) => {
     const { required, optional } = FIELDS[type];
     expect(errorOf(() => checkFields(bodyWith(type, required)))).toBe('no error');
     expect(errorOf(() => checkFields(bodyWith(type, [...required, ...optional])))).toBe('no error');
-    for (const extra of optional) expect(errorOf(() => checkFields(bodyWith(type, [...required, extra]))), extra).toBe('no error');
+    for (const extra of optional)
+      expect(
+        errorOf(() => checkFields(bodyWith(type, [...required, extra]))),
+        extra,
+      ).toBe('no error');
   });
 
   const missing = TYPES.flatMap((type) => FIELDS[type].required.map((field) => ({ type, field })));
@@ -77,6 +85,7 @@ describe('checkFields', () => {
   );
   it('refuses 42 foreign fields in all', () => {
     // text 5, location 6, contact 6, poll 6, reaction 6, edit 6, delete 7 (of the 10 fields, less each type's own)
+    // prettier-ignore
     expect(foreign.map((r) => `${r.type}.${r.field}`)).toEqual([
       'text.message_id', 'text.emoji', 'text.location', 'text.contact', 'text.poll',
       'location.text', 'location.link_preview', 'location.message_id', 'location.emoji', 'location.contact', 'location.poll',
@@ -85,7 +94,7 @@ describe('checkFields', () => {
       'reaction.text', 'reaction.link_preview', 'reaction.reply_to', 'reaction.location', 'reaction.contact', 'reaction.poll',
       'edit.link_preview', 'edit.reply_to', 'edit.emoji', 'edit.location', 'edit.contact', 'edit.poll',
       'delete.text', 'delete.link_preview', 'delete.reply_to', 'delete.emoji', 'delete.location', 'delete.contact', 'delete.poll',
-    ]); // prettier-ignore
+    ]);
   });
   it.each(foreign.map((r) => [`a ${r.type} with ${r.field}: field_not_allowed`, r] as const))('%s', (_name, { type, field }) => {
     expect(errorOf(() => checkFields(bodyWith(type, [...FIELDS[type].required, field])))).toEqual(
@@ -115,7 +124,11 @@ describe('contentOf', () => {
   });
 
   it('location: coordinates, with name and address only when non-empty', () => {
-    expect(contentOf({ type: 'location', to: '1', location: { latitude: 1.5, longitude: -2.25 } })).toEqual({ type: 'location', latitude: 1.5, longitude: -2.25 });
+    expect(contentOf({ type: 'location', to: '1', location: { latitude: 1.5, longitude: -2.25 } })).toEqual({
+      type: 'location',
+      latitude: 1.5,
+      longitude: -2.25,
+    });
     expect(contentOf({ type: 'location', to: '1', location: { latitude: 0, longitude: 0, name: 'Office', address: '1 Main St' } })).toEqual({
       type: 'location',
       latitude: 0,
@@ -123,7 +136,11 @@ describe('contentOf', () => {
       name: 'Office',
       address: '1 Main St',
     });
-    expect(contentOf({ type: 'location', to: '1', location: { latitude: 0, longitude: 0, name: '', address: '' } })).toEqual({ type: 'location', latitude: 0, longitude: 0 });
+    expect(contentOf({ type: 'location', to: '1', location: { latitude: 0, longitude: 0, name: '', address: '' } })).toEqual({
+      type: 'location',
+      latitude: 0,
+      longitude: 0,
+    });
   });
 
   it('contact from a phone number: a vCard 3.0 WUTS writes, the name kept as given', () => {
@@ -172,7 +189,9 @@ describe('contentOf', () => {
     [2, 2],
     [3, 3],
   ])('poll: selectable_count %i is kept', (selectable, expected) => {
-    expect(contentOf({ type: 'poll', to: '1', poll: { name: 'Q', options: ['a', 'b', 'c'], selectable_count: selectable } })).toMatchObject({ selectable_count: expected });
+    expect(contentOf({ type: 'poll', to: '1', poll: { name: 'Q', options: ['a', 'b', 'c'], selectable_count: selectable } })).toMatchObject({
+      selectable_count: expected,
+    });
   });
 
   it.each([
@@ -205,7 +224,9 @@ describe('contentOf', () => {
     ['a word', 'ok'],
     ['a ZWJ alone', '\u200d'],
   ])('reaction: %s is invalid_emoji', (_what, emoji) => {
-    expect(errorOf(() => contentOf({ type: 'reaction', message_id: ID, emoji }))).toEqual(bad('invalid_emoji', 'emoji must be one emoji (or empty to remove the reaction)'));
+    expect(errorOf(() => contentOf({ type: 'reaction', message_id: ID, emoji }))).toEqual(
+      bad('invalid_emoji', 'emoji must be one emoji (or empty to remove the reaction)'),
+    );
   });
 
   it('edit: the new text; delete: nothing else', () => {

@@ -43,7 +43,14 @@ function expected(kind: Kind, end: ConnectionEnd): ClosedOutcome | null {
         clearSession: true,
       };
     case 'bad_session':
-      return { status: 'logged_out', reason: 'the session is no longer valid: link the device again', event: 'device.logged_out', autoConnect: false, retry: false, clearSession: true };
+      return {
+        status: 'logged_out',
+        reason: 'the session is no longer valid: link the device again',
+        event: 'device.logged_out',
+        autoConnect: false,
+        retry: false,
+        clearSession: true,
+      };
     case 'forbidden':
       return { status: 'failed', reason: 'WhatsApp refused the connection (403)', event: 'device.disconnected', ...keep };
     case 'client_outdated':
@@ -64,9 +71,12 @@ describe('closedState: every disconnect kind × connected or not × how WUTS end
     expect(rows).toHaveLength(54);
   });
 
-  it.each(rows.map((r) => [`${r.kind}, ${r.end.connected ? 'connected' : 'never opened'}, ending ${r.end.ending}`, r] as const))('%s', (_name, { kind, end }) => {
-    expect(closedState(kind, MESSAGE, end)).toEqual(expected(kind, end));
-  });
+  it.each(rows.map((r) => [`${r.kind}, ${r.end.connected ? 'connected' : 'never opened'}, ending ${r.end.ending}`, r] as const))(
+    '%s',
+    (_name, { kind, end }) => {
+      expect(closedState(kind, MESSAGE, end)).toEqual(expected(kind, end));
+    },
+  );
 
   it('the table in short: which kinds retry, forget the session, or record nothing', () => {
     const end = { connected: true, ending: null };
@@ -77,7 +87,7 @@ describe('closedState: every disconnect kind × connected or not × how WUTS end
     expect(KINDS.filter((k) => closedState(k, MESSAGE, end)?.status === 'failed')).toEqual(['forbidden', 'client_outdated']);
   });
 
-  it('keeps a lost connection\'s reason to 300 characters', () => {
+  it("keeps a lost connection's reason to 300 characters", () => {
     const outcome = closedState('transient', 'y'.repeat(400), { connected: true, ending: null });
     expect(outcome?.reason).toBe(`connection lost: ${'y'.repeat(283)}`);
     expect(outcome?.reason).toHaveLength(300);

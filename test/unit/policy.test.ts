@@ -106,10 +106,13 @@ const TARGET_ROLES: readonly Role[] = ['admin', 'supervisor', 'agent', 'viewer']
 const manageRows = WHO.flatMap((who) => TARGET_ROLES.map((target, i) => ({ who, target, allowed: MANAGE_TABLE[who][i]! })));
 
 describe('canManageRole and canAssignRole', () => {
-  it.each(manageRows.map((r) => [`${r.who} ${r.allowed ? 'manages and assigns' : 'neither manages nor assigns'} ${r.target}`, r] as const))('%s', (_name, row) => {
-    expect(canManageRole(actorOf(row.who), row.target)).toBe(row.allowed);
-    expect(canAssignRole(actorOf(row.who), row.target)).toBe(row.allowed);
-  });
+  it.each(manageRows.map((r) => [`${r.who} ${r.allowed ? 'manages and assigns' : 'neither manages nor assigns'} ${r.target}`, r] as const))(
+    '%s',
+    (_name, row) => {
+      expect(canManageRole(actorOf(row.who), row.target)).toBe(row.allowed);
+      expect(canAssignRole(actorOf(row.who), row.target)).toBe(row.allowed);
+    },
+  );
 });
 
 describe('authorizeUserCreate', () => {
@@ -206,12 +209,15 @@ describe('authorizeUserChange', () => {
   });
 
   it.each(
-    TARGET_ROLES.flatMap((role) => [
-      [role, 'deletes itself', undefined],
-      [role, 'deactivates itself', {}],
-      [role, 'changes its own role to admin', { role: 'admin' as const }],
-      [role, 'keeps its own role', { role }],
-    ] as const),
+    TARGET_ROLES.flatMap(
+      (role) =>
+        [
+          [role, 'deletes itself', undefined],
+          [role, 'deactivates itself', {}],
+          [role, 'changes its own role to admin', { role: 'admin' as const }],
+          [role, 'keeps its own role', { role }],
+        ] as const,
+    ),
   )('a %s that %s: 403 self_change', (role, _what, change) => {
     const me = userActor(role, 'me');
     expect(errorOf(() => authorizeUserChange(me, { id: 'me', role }, change))).toEqual(forbidden('you may not change or delete your own user', 'self_change'));

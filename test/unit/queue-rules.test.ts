@@ -145,8 +145,16 @@ describe('afterFailedAttempt', () => {
   it('keeps the first 300 characters of the error message', () => {
     const long = 'x'.repeat(500);
     expect(afterFailedAttempt(0, { message: long, permanent: true }, 5, NOW)).toEqual({ kind: 'fail', reason: 'x'.repeat(300) });
-    expect(afterFailedAttempt(4, { message: long, permanent: false }, 5, NOW)).toEqual({ kind: 'fail', reason: `gave up after 5 attempts: ${'x'.repeat(300)}` });
-    expect(afterFailedAttempt(0, { message: long, permanent: false }, 5, NOW, fixed(0.5))).toEqual({ kind: 'retry', attempts: 1, retryAt: NOW + 1000, reason: 'x'.repeat(300) });
+    expect(afterFailedAttempt(4, { message: long, permanent: false }, 5, NOW)).toEqual({
+      kind: 'fail',
+      reason: `gave up after 5 attempts: ${'x'.repeat(300)}`,
+    });
+    expect(afterFailedAttempt(0, { message: long, permanent: false }, 5, NOW, fixed(0.5))).toEqual({
+      kind: 'retry',
+      attempts: 1,
+      retryAt: NOW + 1000,
+      reason: 'x'.repeat(300),
+    });
   });
 });
 
