@@ -99,7 +99,7 @@ describe('devices end to end, through the real Baileys provider and the emulator
 
     // Restart WUTS on the same database: the device reconnects from its stored session, no QR.
     const qrEventsBefore = await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.qr').execute();
-    await node.close();
+    await t.closeNode();
     node = await startNode(t.deps, {}, { dispatcher: true });
     const connectedEvents = async () => (await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.connected').execute()).length;
     expect(await connectedEvents()).toBe(1);

@@ -25,6 +25,8 @@ export interface TestNode {
 export interface TestApp extends TestNode {
   database: TestDatabase;
   masterToken: string;
+  /** Closes the node's API and workers but keeps the database (a restart follows with startNode). */
+  closeNode(): Promise<void>;
   /** Closes the node and drops its database. */
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function createTestApp(overrides: Partial<Config> = {}, workerOptio
     ...node,
     database,
     masterToken,
+    closeNode: node.close,
     close: async () => {
       await node.close();
       await database.drop();
