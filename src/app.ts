@@ -54,7 +54,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     // Malformed URLs and over-long path parameters fail before routing: same envelope.
-    frameworkErrors: (err, req, reply) => handleError(err, req, reply),
+    frameworkErrors: (err, req, reply) => {
+      handleError(err, req, reply);
+    },
   });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 

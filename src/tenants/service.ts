@@ -139,7 +139,6 @@ export async function getTenant(deps: Deps, actor: Actor, id: string): Promise<A
 
 export async function updateTenant(deps: Deps, actor: Actor, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
   authorize(actor, 'tenants.manage');
-  const db = deps.db.kysely;
   try {
     await withOutbox(deps, async (trx, emit) => {
       const before = await repo.findTenant(trx, id);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
 import { createWorkers } from '../../src/workers/index.js';
-import type { DeviceSession, SessionEvents, StartOptions, WhatsAppProvider } from '../../src/whatsapp/provider.js';
+import type { DeviceSession, StartOptions, WhatsAppProvider } from '../../src/whatsapp/provider.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
 

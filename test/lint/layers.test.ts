@@ -192,7 +192,13 @@ describe('layer rules', () => {
       /services never know HTTP/,
     );
     await expectNoLayerError('src/http/errors.ts', "import type { FastifyReply } from 'fastify';\nexport type R = FastifyReply;\n");
-    await expectNoLayerError('src/events/event-stream.ts', "import type { FastifyReply } from 'fastify';\nexport type R = FastifyReply;\n");
+    await expectLayerError(
+      'src/events/event-stream.ts',
+      "import type { FastifyReply } from 'fastify';\nexport type R = FastifyReply;\n",
+      'layers/no-fastify',
+      /services never know HTTP/,
+    );
+    await expectNoLayerError('src/events/stream-routes.ts', "import type { FastifyReply } from 'fastify';\nexport type R = FastifyReply;\n");
     await expectLayerError(
       'src/users/service.ts',
       "import * as r from '../devices/routes.js';\nexport const x = r;\n",

@@ -20,7 +20,7 @@ const PEER = phone();
 const PEER_JID = jidOf(PEER);
 const TOTAL = 120;
 /** ids of the chat's timeline, oldest first */
-let timeline: string[] = [];
+const timeline: string[] = [];
 
 beforeAll(async () => {
   t = await createTestApp();

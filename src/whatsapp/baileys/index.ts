@@ -65,6 +65,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
       const logger = baileysLogger(options.logger, opts.deviceId);
       const auth = await loadSessionAuth(opts.store, logger);
       if (closed) throw new ProviderClosedError();
+      // eslint-disable-next-line prefer-const -- the socket's getMessage reads the session made after the socket
       let session: BaileysDeviceSession | undefined;
       const socket = makeWASocket({
         ...(options.waWsUrl ? { waWebSocketUrl: options.waWsUrl } : {}),
