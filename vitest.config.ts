@@ -35,7 +35,8 @@ export default defineConfig({
     // Test files run in parallel processes; each builds its own database.
     fileParallelism: true,
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT_FILES } },
+      // Pure tests keep no state worth isolating: files share their worker's modules (3 s less on 2 cores).
+      { extends: true, test: { name: 'unit', include: UNIT_FILES, isolate: false } },
       {
         extends: true,
         test: { name: 'http', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT_FILES, ...E2E_FILES, ...EMULATOR_FILES] },
