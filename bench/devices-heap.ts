@@ -47,7 +47,7 @@ export function summariseSnapshot(file: string): Map<string, Bucket> {
       const to = edges[e + edgeToAt]!;
       if (retainer.has(to)) continue;
       const nameOrIndex = edges[e + edgeNameAt]!;
-      retainer.set(to, [i, type === 'element' || type === 'hidden' ? '[]' : strings[nameOrIndex] ?? '?']);
+      retainer.set(to, [i, type === 'element' || type === 'hidden' ? '[]' : (strings[nameOrIndex] ?? '?')]);
     }
   }
   const label = (i: number) => {

@@ -100,7 +100,6 @@ const quantile = (values: number[], q: number) => {
 };
 const median = (values: number[]) => quantile(values, 0.5);
 
-
 // ---------------------------------------------------------------------------------------------
 // worker: one WUTS process with N devices
 
@@ -128,8 +127,6 @@ async function settledMemory(): Promise<Memory> {
     await sleep(900);
   }
 }
-
-
 
 async function inBatches<T>(items: T[], size: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)));
@@ -278,8 +275,20 @@ async function runWorker(devices: number, idleS: number, parallel: number, heap:
     if (heap) snapshots.push(v8.writeHeapSnapshot(path.join(dir, 'restarted.heapsnapshot')));
     const connectedAfterRestart = await countConnected(second, tokens);
     return {
-      devices, tenants, base, lib, idle, idleLater, connectedAtEnd, timings, linkWallMs, emulatorRssMb,
-      stopped, restarted, restartMs: reconnected === devices ? restartMs : null, connectedAfterRestart,
+      devices,
+      tenants,
+      base,
+      lib,
+      idle,
+      idleLater,
+      connectedAtEnd,
+      timings,
+      linkWallMs,
+      emulatorRssMb,
+      stopped,
+      restarted,
+      restartMs: reconnected === devices ? restartMs : null,
+      connectedAfterRestart,
       ...(heap ? { snapshots } : {}),
     };
   } finally {
@@ -295,7 +304,17 @@ async function runWorker(devices: number, idleS: number, parallel: number, heap:
 function runChild(devices: number, idleS: number, parallel: number, heap = false): Promise<WorkerResult> {
   const timeoutMs = 200_000 + devices * 15_000 + idleS * 1000 + (heap ? 120_000 : 0);
   return new Promise((resolve, reject) => {
-    const args = ['--expose-gc', THIS_FILE, '--worker', String(devices), '--idle', String(idleS), '--parallel', String(parallel), ...(heap ? ['--heap-worker'] : [])];
+    const args = [
+      '--expose-gc',
+      THIS_FILE,
+      '--worker',
+      String(devices),
+      '--idle',
+      String(idleS),
+      '--parallel',
+      String(parallel),
+      ...(heap ? ['--heap-worker'] : []),
+    ];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -319,7 +338,9 @@ function runChild(devices: number, idleS: number, parallel: number, heap = false
 const perDeviceMb = (r: WorkerResult, field: keyof Memory, from: 'base' | 'lib' = 'lib', at: 'idle' | 'idleLater' = 'idleLater') =>
   (r[at][field] - r[from][field]) / r.devices / MB;
 const spread = (values: number[], digits = 1) =>
-  values.length > 1 ? `${fmt(median(values), digits)} [${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}]` : fmt(values[0] ?? NaN, digits);
+  values.length > 1
+    ? `${fmt(median(values), digits)} [${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}]`
+    : fmt(values[0] ?? NaN, digits);
 
 function pad(cells: string[][]): string {
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
@@ -331,11 +352,25 @@ function report(results: Map<number, WorkerResult[]>): void {
   const sizes = [...results.keys()].sort((a, b) => a - b);
   const all = [...results.values()].flat();
   console.log('\nWUTS process memory before any connection (median [min–max] over all runs):');
-  console.log(`  app built, tenants and devices created, 0 connected: RSS ${spread(all.map((r) => r.base.rss / MB))} MB, heap used ${spread(all.map((r) => r.base.heapUsed / MB))} MB`);
-  console.log(`  + Baileys provider module loaded (paid once, by the first device): RSS +${spread(all.map((r) => (r.lib.rss - r.base.rss) / MB))} MB, heap +${spread(all.map((r) => (r.lib.heapUsed - r.base.heapUsed) / MB))} MB`);
+  console.log(
+    `  app built, tenants and devices created, 0 connected: RSS ${spread(all.map((r) => r.base.rss / MB))} MB, heap used ${spread(all.map((r) => r.base.heapUsed / MB))} MB`,
+  );
+  console.log(
+    `  + Baileys provider module loaded (paid once, by the first device): RSS +${spread(all.map((r) => (r.lib.rss - r.base.rss) / MB))} MB, heap +${spread(all.map((r) => (r.lib.heapUsed - r.base.heapUsed) / MB))} MB`,
+  );
 
   const rows: string[][] = [
-    ['devices', 'runs', 'RSS / device (MB)', `goal < ${GOAL_MB} MB`, 'heap used / device (MB)', 'external (incl. buffers) / device (MB)', 'RSS total (MB)', 'connect→connected p50 / p95 / max (ms)', 'still connected'],
+    [
+      'devices',
+      'runs',
+      'RSS / device (MB)',
+      `goal < ${GOAL_MB} MB`,
+      'heap used / device (MB)',
+      'external (incl. buffers) / device (MB)',
+      'RSS total (MB)',
+      'connect→connected p50 / p95 / max (ms)',
+      'still connected',
+    ],
   ];
   for (const n of sizes) {
     const rs = results.get(n)!;
@@ -346,9 +381,18 @@ function report(results: Map<number, WorkerResult[]>): void {
       String(rs.length),
       spread(rss, 2),
       median(rss) < GOAL_MB ? 'met' : 'NOT met',
-      spread(rs.map((r) => perDeviceMb(r, 'heapUsed')), 2),
-      spread(rs.map((r) => perDeviceMb(r, 'external')), 2),
-      spread(rs.map((r) => r.idleLater.rss / MB), 0),
+      spread(
+        rs.map((r) => perDeviceMb(r, 'heapUsed')),
+        2,
+      ),
+      spread(
+        rs.map((r) => perDeviceMb(r, 'external')),
+        2,
+      ),
+      spread(
+        rs.map((r) => r.idleLater.rss / MB),
+        0,
+      ),
       `${fmt(median(times), 0)} / ${fmt(quantile(times, 0.95), 0)} / ${fmt(Math.max(...times), 0)}`,
       rs.map((r) => `${r.connectedAtEnd}/${r.devices}`).join(' '),
     ]);
@@ -363,17 +407,31 @@ function report(results: Map<number, WorkerResult[]>): void {
     const hi = sizes.at(-1)!;
     const m = (n: number, f: keyof Memory) => median(results.get(n)!.map((r) => r.idleLater[f]));
     const slope = (f: keyof Memory) => (m(hi, f) - m(lo, f)) / (hi - lo) / MB;
-    console.log(`\nMarginal cost between ${lo} and ${hi} devices (median totals, fixed costs cancel): RSS ${fmt(slope('rss'), 2)} MB/device, heap used ${fmt(slope('heapUsed'), 2)} MB/device  (goal < ${GOAL_MB} MB)`);
+    console.log(
+      `\nMarginal cost between ${lo} and ${hi} devices (median totals, fixed costs cancel): RSS ${fmt(slope('rss'), 2)} MB/device, heap used ${fmt(slope('heapUsed'), 2)} MB/device  (goal < ${GOAL_MB} MB)`,
+    );
   }
 
-  console.log('\nconnect→connected, its parts (median over all devices of a size): POST /connect answers the QR | emulator /admin/link | link → connected in the API');
+  console.log(
+    '\nconnect→connected, its parts (median over all devices of a size): POST /connect answers the QR | emulator /admin/link | link → connected in the API',
+  );
   for (const n of sizes) {
     const ts = results.get(n)!.flatMap((r) => r.timings);
     const walls = results.get(n)!.map((r) => r.linkWallMs / 1000);
-    console.log(`  ${String(n).padStart(3)} devices: ${fmt(median(ts.map((x) => x.qrMs)), 0)} ms | ${fmt(median(ts.map((x) => x.scanMs)), 0)} ms | ${fmt(median(ts.map((x) => x.loginMs)), 0)} ms; all linked in ${spread(walls)} s`);
+    console.log(
+      `  ${String(n).padStart(3)} devices: ${fmt(median(ts.map((x) => x.qrMs)), 0)} ms | ${fmt(median(ts.map((x) => x.scanMs)), 0)} ms | ${fmt(median(ts.map((x) => x.loginMs)), 0)} ms; all linked in ${spread(walls)} s`,
+    );
   }
   const restartRows: string[][] = [
-    ['devices', 'RSS / device (MB)', `goal < ${GOAL_MB} MB`, 'heap used / device (MB)', 'start() → all connected (s)', 'still connected', 'heap left by the stopped sessions / device (MB)'],
+    [
+      'devices',
+      'RSS / device (MB)',
+      `goal < ${GOAL_MB} MB`,
+      'heap used / device (MB)',
+      'start() → all connected (s)',
+      'still connected',
+      'heap left by the stopped sessions / device (MB)',
+    ],
   ];
   for (const n of sizes) {
     const rs = results.get(n)!;
@@ -382,21 +440,34 @@ function report(results: Map<number, WorkerResult[]>): void {
       String(n),
       spread(rss, 2),
       median(rss) < GOAL_MB ? 'met' : 'NOT met',
-      spread(rs.map((r) => (r.restarted.heapUsed - r.stopped.heapUsed) / r.devices / MB), 2),
+      spread(
+        rs.map((r) => (r.restarted.heapUsed - r.stopped.heapUsed) / r.devices / MB),
+        2,
+      ),
       spread(rs.map((r) => (r.restartMs ?? NaN) / 1000)),
       rs.map((r) => `${r.connectedAfterRestart}/${r.devices}`).join(' '),
-      spread(rs.map((r) => (r.stopped.heapUsed - r.lib.heapUsed) / r.devices / MB), 2),
+      spread(
+        rs.map((r) => (r.stopped.heapUsed - r.lib.heapUsed) / r.devices / MB),
+        2,
+      ),
     ]);
   }
   console.log('\nAfter a restart of WUTS in the same process (stopAll, a new context and app on the same database, devices.start()):');
-  console.log('every device logs in from its stored session, no QR and no pre-key upload. Per device: (RSS reconnected, idle, GC) − (RSS stopped, 0 connected), / N.\n');
+  console.log(
+    'every device logs in from its stored session, no QR and no pre-key upload. Per device: (RSS reconnected, idle, GC) − (RSS stopped, 0 connected), / N.\n',
+  );
   console.log(pad(restartRows));
 
   console.log('\nIdle drift (RSS 10 s after the measurement above, minus it; MB per device):');
   for (const n of sizes) {
     const drift = results.get(n)!.map((r) => (r.idleLater.rss - r.idle.rss) / r.devices / MB);
-    const emu = results.get(n)!.map((r) => r.emulatorRssMb).filter((x): x is number => x !== null);
-    console.log(`  ${String(n).padStart(3)} devices: ${spread(drift, 2)}${emu.length ? `   (emulator child process, not counted: RSS ${spread(emu, 0)} MB)` : ''}`);
+    const emu = results
+      .get(n)!
+      .map((r) => r.emulatorRssMb)
+      .filter((x): x is number => x !== null);
+    console.log(
+      `  ${String(n).padStart(3)} devices: ${spread(drift, 2)}${emu.length ? `   (emulator child process, not counted: RSS ${spread(emu, 0)} MB)` : ''}`,
+    );
   }
 }
 
@@ -419,7 +490,11 @@ async function main(): Promise<void> {
     // exit handlers (which kill the emulator child) run on SIGTERM and SIGINT too
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(128 + (signal === 'SIGTERM' ? 15 : 2)));
     if (!gc) console.error('warning: run with node --expose-gc; memory figures are unsteady without it');
-    const result = await withTimeout(runWorker(workerN, idleS, parallel, heapWorker), 180_000 + workerN * 15_000 + idleS * 1000 + (heapWorker ? 120_000 : 0), `worker with ${workerN} devices`);
+    const result = await withTimeout(
+      runWorker(workerN, idleS, parallel, heapWorker),
+      180_000 + workerN * 15_000 + idleS * 1000 + (heapWorker ? 120_000 : 0),
+      `worker with ${workerN} devices`,
+    );
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
     return;
   }
@@ -428,9 +503,13 @@ async function main(): Promise<void> {
     console.log(`heap snapshots: ${heapN} devices, one run`);
     const r = await runChild(heapN, idleS, parallel, true);
     const [before, after, stopped, restarted] = r.snapshots!.map((f) => summariseSnapshot(f));
-    console.log(`\nlinked by QR (${r.connectedAtEnd}/${r.devices} connected; heap used ${fmt(perDeviceMb(r, 'heapUsed'), 2)} MB/device by process.memoryUsage):`);
+    console.log(
+      `\nlinked by QR (${r.connectedAtEnd}/${r.devices} connected; heap used ${fmt(perDeviceMb(r, 'heapUsed'), 2)} MB/device by process.memoryUsage):`,
+    );
     for (const line of heapDiffLines(`heap snapshot, ${heapN} devices linked vs none`, before!, after!, heapN, 20)) console.log(line);
-    console.log(`\nreconnected from stored sessions after a restart (${r.connectedAfterRestart}/${r.devices} connected; heap used ${fmt((r.restarted.heapUsed - r.stopped.heapUsed) / r.devices / MB, 2)} MB/device):`);
+    console.log(
+      `\nreconnected from stored sessions after a restart (${r.connectedAfterRestart}/${r.devices} connected; heap used ${fmt((r.restarted.heapUsed - r.stopped.heapUsed) / r.devices / MB, 2)} MB/device):`,
+    );
     for (const line of heapDiffLines(`heap snapshot, ${heapN} devices reconnected vs stopped`, stopped!, restarted!, heapN, 20)) console.log(line);
     console.log(`\nleft behind by the ${heapN} stopped sessions (stopped, before the restart's connections, vs before any connection):`);
     for (const line of heapDiffLines(`heap snapshot, ${heapN} sessions stopped vs none ever`, before!, stopped!, heapN, 10)) console.log(line);
@@ -440,7 +519,9 @@ async function main(): Promise<void> {
   const reps = Math.floor(option(args, '--reps', 3, 1, 5));
   const sizes = args.map(Number).filter((n) => Number.isInteger(n) && n > 0 && n <= 200);
   const list = sizes.length ? sizes.slice(0, 6) : [1, 10, 50];
-  console.log(`devices benchmark: sizes ${list.join(', ')}; ${reps} run(s) each, a fresh WUTS process and emulator per run; ${parallel} linked at a time; measured after ${idleS} s idle + settling (GC, >= 12 s), and again 10 s later`);
+  console.log(
+    `devices benchmark: sizes ${list.join(', ')}; ${reps} run(s) each, a fresh WUTS process and emulator per run; ${parallel} linked at a time; measured after ${idleS} s idle + settling (GC, >= 12 s), and again 10 s later`,
+  );
   console.log(`node ${process.version}, SQLite, real Baileys (WUTS's provider) against the emulator in a child process`);
   const results = new Map<number, WorkerResult[]>();
   for (let rep = 0; rep < reps; rep++) {
@@ -450,7 +531,9 @@ async function main(): Promise<void> {
       try {
         const r = await runChild(n, idleS, parallel);
         results.set(n, [...(results.get(n) ?? []), r]);
-        console.log(`  run ${rep + 1}, ${n} devices: ${fmt(perDeviceMb(r, 'rss'), 2)} MB RSS/device, connect→connected p50 ${fmt(median(r.timings.map((x) => x.totalMs)), 0)} ms (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        console.log(
+          `  run ${rep + 1}, ${n} devices: ${fmt(perDeviceMb(r, 'rss'), 2)} MB RSS/device, connect→connected p50 ${fmt(median(r.timings.map((x) => x.totalMs)), 0)} ms (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+        );
       } catch (err) {
         console.log(`  run ${rep + 1}, ${n} devices: FAILED: ${(err as Error).message}`);
       }

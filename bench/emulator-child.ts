@@ -25,7 +25,10 @@ export interface EmulatorChild {
 
 /** `wuts emulator --port 0` in a child process (so its CPU and memory stay apart); resolves with the URLs it prints. */
 export async function spawnEmulator(): Promise<EmulatorChild> {
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS, 'emulator', '--port', '0'], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [MAIN_JS, 'emulator', '--port', '0'], {
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const killOnExit = () => child.kill('SIGKILL');
   process.on('exit', killOnExit);
   let out = '';

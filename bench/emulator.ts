@@ -32,7 +32,15 @@ function connect(wsUrl: string, saved?: SerializedAuth, auth = makeMemoryAuthSta
     statusWaiters: new Map(),
   };
   const start = (): void => {
-    const sock = makeWASocket({ auth: auth.state, waWebSocketUrl: wsUrl, logger: silent, defaultQueryTimeoutMs: 10_000, shouldSyncHistoryMessage: () => false, syncFullHistory: false, browser: ['Bench', 'Chrome', '1.0'] });
+    const sock = makeWASocket({
+      auth: auth.state,
+      waWebSocketUrl: wsUrl,
+      logger: silent,
+      defaultQueryTimeoutMs: 10_000,
+      shouldSyncHistoryMessage: () => false,
+      syncFullHistory: false,
+      browser: ['Bench', 'Chrome', '1.0'],
+    });
     client.sock = sock;
     sock.ev.on('connection.update', (u) => {
       if (u.qr) qrResolve(u.qr);
@@ -135,7 +143,8 @@ async function run(count: number): Promise<void> {
     // ping-pong between companions (a message each way, both end-to-end encrypted)
     const pingPongMs: number[] = [];
     if (count >= 2) {
-      for (const client of clients) client.onText = (text, from) => void (text.startsWith('ping') && client.sock.sendMessage(from, { text: `pong${text.slice(4)}` }));
+      for (const client of clients)
+        client.onText = (text, from) => void (text.startsWith('ping') && client.sock.sendMessage(from, { text: `pong${text.slice(4)}` }));
       for (let i = 0; i < Math.min(count, 20); i++) {
         const a = clients[i]!;
         const b = phones[(i + 1) % count]!;
@@ -159,13 +168,18 @@ async function run(count: number): Promise<void> {
     console.log(`all ${count} logging in at once: all open after ${burstMs.toFixed(0)} ms`);
     console.log(`round trip, send -> delivery receipt: ${stats(receiptMs)}`);
     if (pingPongMs.length) console.log(`round trip, companion ping -> companion pong: ${stats(pingPongMs)}`);
-    console.log(`memory per linked companion (client + its server side): rss ${perCompanionMb.toFixed(1)} MB, heap ${heapPerCompanionMb.toFixed(1)} MB${gc ? '' : ' (run with --expose-gc for steadier figures)'}`);
+    console.log(
+      `memory per linked companion (client + its server side): rss ${perCompanionMb.toFixed(1)} MB, heap ${heapPerCompanionMb.toFixed(1)} MB${gc ? '' : ' (run with --expose-gc for steadier figures)'}`,
+    );
     for (const client of clients) await client.sock.end(undefined);
   } finally {
     await emu.close();
   }
 }
 
-const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const counts = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 for (const count of counts.length ? counts : [1, 10, 50]) await run(count);
 process.exit(0);

@@ -22,41 +22,72 @@ const arg = (name: string) => {
 async function bareApp() {
   const app = Fastify({ logger: false });
   const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
-  app.post('/devices/:id/messages', {
-    schema: {
-      params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } }, required: ['id'], additionalProperties: false },
-      body: {
-        type: 'object',
-        properties: { type: { type: 'string', enum: ['text', 'location', 'contact', 'poll', 'reaction', 'edit', 'delete'] }, to: str(128), text: str(4096), link_preview: { type: 'boolean' } },
-        required: ['type'],
-        additionalProperties: false,
-      },
-      response: {
-        202: {
+  app.post(
+    '/devices/:id/messages',
+    {
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } }, required: ['id'], additionalProperties: false },
+        body: {
           type: 'object',
           properties: {
-            success: { type: 'boolean' },
-            message: {
-              type: 'object',
-              properties: {
-                id: { type: 'string' }, device_id: { type: 'string' }, chat_jid: { type: 'string' }, wa_id: { type: 'string' }, direction: { type: 'string' }, type: { type: 'string' },
-                content: { type: 'object', properties: { text: { type: 'string' } } }, status: { type: 'string' }, attempts: { type: 'integer' }, expires_at: { type: 'string' },
-                created_at: { type: 'string' }, updated_at: { type: 'string' },
+            type: { type: 'string', enum: ['text', 'location', 'contact', 'poll', 'reaction', 'edit', 'delete'] },
+            to: str(128),
+            text: str(4096),
+            link_preview: { type: 'boolean' },
+          },
+          required: ['type'],
+          additionalProperties: false,
+        },
+        response: {
+          202: {
+            type: 'object',
+            properties: {
+              success: { type: 'boolean' },
+              message: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  device_id: { type: 'string' },
+                  chat_jid: { type: 'string' },
+                  wa_id: { type: 'string' },
+                  direction: { type: 'string' },
+                  type: { type: 'string' },
+                  content: { type: 'object', properties: { text: { type: 'string' } } },
+                  status: { type: 'string' },
+                  attempts: { type: 'integer' },
+                  expires_at: { type: 'string' },
+                  created_at: { type: 'string' },
+                  updated_at: { type: 'string' },
+                },
               },
             },
           },
         },
       },
     },
-  }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const body = req.body as { to: string; text: string; type: string };
-    const now = new Date().toISOString();
-    return reply.code(202).send({
-      success: true,
-      message: { id: newId(), device_id: id, chat_jid: `${body.to}@s.whatsapp.net`, wa_id: '3EB0' + id.slice(0, 16), direction: 'outbound', type: body.type, content: { text: body.text }, status: 'queued', attempts: 0, expires_at: now, created_at: now, updated_at: now },
-    });
-  });
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as { to: string; text: string; type: string };
+      const now = new Date().toISOString();
+      return reply.code(202).send({
+        success: true,
+        message: {
+          id: newId(),
+          device_id: id,
+          chat_jid: `${body.to}@s.whatsapp.net`,
+          wa_id: '3EB0' + id.slice(0, 16),
+          direction: 'outbound',
+          type: body.type,
+          content: { text: body.text },
+          status: 'queued',
+          attempts: 0,
+          expires_at: now,
+          created_at: now,
+          updated_at: now,
+        },
+      });
+    },
+  );
   return app;
 }
 
@@ -118,7 +149,11 @@ function summarise(profile: Profile): ProfileSummary {
     const fn = `${node.callFrame.functionName || '(anonymous)'} ${file ? `${file}:${node.callFrame.lineNumber + 1}` : ''}`.trim();
     fns.set(fn, (fns.get(fn) ?? 0) + us);
   }
-  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: us / 1000 }));
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, ms: us / 1000 }));
   return { busyMs: busy / 1000, wallMs: (profile.endTime - profile.startTime) / 1000, categories: top(cats, 14), functions: top(fns, 14) };
 }
 
@@ -148,13 +183,24 @@ async function main(): Promise<void> {
     if (prefill) {
       const rand = prng(7);
       const start = Date.now();
-      const rows = Array.from({ length: prefill }, (_, i) => messageRow({ tenantId: t.tenantId, deviceId, chatJid: `1555${String(i % 50).padStart(7, '0')}@s.whatsapp.net`, at: start + Math.floor(i / 1000) }, rand, 'queued'));
+      const rows = Array.from({ length: prefill }, (_, i) =>
+        messageRow(
+          { tenantId: t.tenantId, deviceId, chatJid: `1555${String(i % 50).padStart(7, '0')}@s.whatsapp.net`, at: start + Math.floor(i / 1000) },
+          rand,
+          'queued',
+        ),
+      );
       await insertRowsKysely(w.db.kysely, rows);
     }
     await w.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(w.app.server.address() as AddressInfo).port}`;
     stats = async () => {
-      const rows = await w.db.kysely.selectFrom('messages').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('device_id', '=', deviceId).groupBy('status').execute();
+      const rows = await w.db.kysely
+        .selectFrom('messages')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('device_id', '=', deviceId)
+        .groupBy('status')
+        .execute();
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     };
     close = () => w.close();

@@ -123,7 +123,14 @@ export const fmt = (n: number | null | undefined, digits = 0) => (n === null || 
 /** Left-aligns the first `textColumns` cells, right-aligns the others, to the widest cell of each column. */
 export function table(rows: string[][], textColumns = 2): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export { withTimeout } from './emulator-child.js';

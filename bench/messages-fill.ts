@@ -13,15 +13,57 @@ import type { Kind } from './messages-common.js';
 type Row = Omit<MessagesTable, 'attempts'> & { attempts: number };
 
 const COLUMNS = [
-  'id', 'tenant_id', 'device_id', 'chat_jid', 'wa_id', 'from_me', 'sender_jid', 'type', 'content_json', 'quoted_wa_id', 'quoted_message_id', 'target_wa_id',
-  'target_message_id', 'status', 'reason', 'attempts', 'next_attempt_at', 'expires_at', 'created_by', 'wa_timestamp', 'edited_at', 'deleted_at', 'created_at', 'updated_at',
+  'id',
+  'tenant_id',
+  'device_id',
+  'chat_jid',
+  'wa_id',
+  'from_me',
+  'sender_jid',
+  'type',
+  'content_json',
+  'quoted_wa_id',
+  'quoted_message_id',
+  'target_wa_id',
+  'target_message_id',
+  'status',
+  'reason',
+  'attempts',
+  'next_attempt_at',
+  'expires_at',
+  'created_by',
+  'wa_timestamp',
+  'edited_at',
+  'deleted_at',
+  'created_at',
+  'updated_at',
 ] as const satisfies readonly (keyof Row)[];
 
 const PG_TYPES: Record<(typeof COLUMNS)[number], string> = {
-  id: 'uuid', tenant_id: 'uuid', device_id: 'uuid', chat_jid: 'text', wa_id: 'text', from_me: 'boolean', sender_jid: 'text', type: 'text', content_json: 'text',
-  quoted_wa_id: 'text', quoted_message_id: 'uuid', target_wa_id: 'text', target_message_id: 'uuid', status: 'text', reason: 'text', attempts: 'integer',
-  next_attempt_at: 'timestamptz', expires_at: 'timestamptz', created_by: 'uuid', wa_timestamp: 'timestamptz', edited_at: 'timestamptz', deleted_at: 'timestamptz',
-  created_at: 'timestamptz', updated_at: 'timestamptz',
+  id: 'uuid',
+  tenant_id: 'uuid',
+  device_id: 'uuid',
+  chat_jid: 'text',
+  wa_id: 'text',
+  from_me: 'boolean',
+  sender_jid: 'text',
+  type: 'text',
+  content_json: 'text',
+  quoted_wa_id: 'text',
+  quoted_message_id: 'uuid',
+  target_wa_id: 'text',
+  target_message_id: 'uuid',
+  status: 'text',
+  reason: 'text',
+  attempts: 'integer',
+  next_attempt_at: 'timestamptz',
+  expires_at: 'timestamptz',
+  created_by: 'uuid',
+  wa_timestamp: 'timestamptz',
+  edited_at: 'timestamptz',
+  deleted_at: 'timestamptz',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
 };
 
 /** A small deterministic PRNG (mulberry32), so that every run stores the same mix. */
@@ -37,7 +79,13 @@ export function prng(seed: number): () => number {
 }
 
 /** 16 hex digits from the PRNG (crypto's randomBytes costs ~10 µs a call, too slow for a million rows). */
-const hex16 = (rand: () => number) => Math.floor(rand() * 2 ** 32).toString(16).padStart(8, '0') + Math.floor(rand() * 2 ** 32).toString(16).padStart(8, '0');
+const hex16 = (rand: () => number) =>
+  Math.floor(rand() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0') +
+  Math.floor(rand() * 2 ** 32)
+    .toString(16)
+    .padStart(8, '0');
 
 const WORDS = ['hello', 'order', 'tomorrow', 'thanks', 'delivery', 'price', 'ok', 'see you', 'invoice', 'photo', 'address', 'when', 'great', 'call me'];
 
@@ -92,7 +140,11 @@ export function messageRow(spec: RowSpec, rand: () => number, status?: Row['stat
 /** A few thousand rows through Kysely (a queue prefill), 400 rows a statement in one transaction. */
 export async function insertRowsKysely(db: Kysely<Database>, rows: Row[]): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < rows.length; i += 400) await trx.insertInto('messages').values(rows.slice(i, i + 400)).execute();
+    for (let i = 0; i < rows.length; i += 400)
+      await trx
+        .insertInto('messages')
+        .values(rows.slice(i, i + 400))
+        .execute();
   });
 }
 
@@ -149,7 +201,10 @@ export async function bulkWriter(kind: Kind, target: { dataDir: string; database
     if (!buffer.length) return;
     const rows = buffer;
     buffer = [];
-    await client.query(text, COLUMNS.map((c) => rows.map((r) => r[c])));
+    await client.query(
+      text,
+      COLUMNS.map((c) => rows.map((r) => r[c])),
+    );
   };
   return {
     add: async (row) => {

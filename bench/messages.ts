@@ -140,7 +140,13 @@ interface Request {
 }
 
 /** `clients` loops on one keep-alive pool; counts what completes between warm-up's end and the deadline. */
-async function load(url: string, clients: number, expect: number, make: (i: number) => Request, hooks: { afterWarmup?: () => Promise<void> } = {}): Promise<Load> {
+async function load(
+  url: string,
+  clients: number,
+  expect: number,
+  make: (i: number) => Request,
+  hooks: { afterWarmup?: () => Promise<void> } = {},
+): Promise<Load> {
   const pool = new Pool(url, { connections: clients, pipelining: 1 });
   const out: Load = { completed: 0, ms: 0, latencies: [], other: new Map() };
   let i = 0;
@@ -188,7 +194,12 @@ const VARIANTS: { id: Variant; name: string }[] = [
 const RECIPIENTS = 1000;
 const PREFILL = 10_000;
 
-async function acceptRun(kind: Kind, variant: Variant, clients: number, profile = false): Promise<Load & { counts: Record<string, number>; profile?: ProfileSummary }> {
+async function acceptRun(
+  kind: Kind,
+  variant: Variant,
+  clients: number,
+  profile = false,
+): Promise<Load & { counts: Record<string, number>; profile?: ProfileSummary }> {
   const server = await startServer(variant === 'bare' ? 'bare' : 'wuts', kind, variant === 'wuts-queued' ? PREFILL : 0);
   let result: Load;
   try {
@@ -205,7 +216,11 @@ async function acceptRun(kind: Kind, variant: Variant, clients: number, profile 
               method: 'POST',
               path: `/devices/${server.deviceId}/messages`,
               headers: { 'content-type': 'application/json', ...auth, ...(variant === 'wuts-idem' ? { 'idempotency-key': `bench-${run}-${i}` } : {}) },
-              body: JSON.stringify({ type: 'text', to: variant === 'wuts-one-chat' ? '15550001111' : String(15550000000 + (i % RECIPIENTS)), text: `hello from the benchmark, message ${i}` }),
+              body: JSON.stringify({
+                type: 'text',
+                to: variant === 'wuts-one-chat' ? '15550001111' : String(15550000000 + (i % RECIPIENTS)),
+                text: `hello from the benchmark, message ${i}`,
+              }),
             },
       profile ? { afterWarmup: () => server.profileStart() } : {},
     );
@@ -219,9 +234,13 @@ async function acceptRun(kind: Kind, variant: Variant, clients: number, profile 
 
 async function acceptSection(): Promise<void> {
   console.log(`\n== 1. Accepting sends: POST /devices/{id}/messages (a text) against a bare Fastify route`);
-  console.log(`undici Pool on 127.0.0.1 with keep-alive, one connection per client; each run: a fresh server child process (own database), ${WARMUP_MS / 1000} s warm-up, ${SECONDS} s measured;`);
+  console.log(
+    `undici Pool on 127.0.0.1 with keep-alive, one connection per client; each run: a fresh server child process (own database), ${WARMUP_MS / 1000} s warm-up, ${SECONDS} s measured;`,
+  );
   console.log(`${ROUNDS} run(s) per row, the rows alternated; req/s = answers in the measured seconds; latency per request as the client sees it.`);
-  console.log(`Texts of ~40 characters to ${RECIPIENTS.toLocaleString('en-US')} recipients in turn (one chat each), unless the row says otherwise. The device is never connected (messages stay queued);`);
+  console.log(
+    `Texts of ~40 characters to ${RECIPIENTS.toLocaleString('en-US')} recipients in turn (one chat each), unless the row says otherwise. The device is never connected (messages stay queued);`,
+  );
   console.log(`WUTS_MAX_QUEUED_PER_DEVICE raised to 100,000,000. The bare route has no auth and no database.`);
   const rows: string[][] = [['database', 'run', 'clients', 'req/s', 'p50 ms', 'p99 ms', 'not 2xx', 'vs bare', 'queued at end']];
   const goals: string[] = [];
@@ -247,11 +266,23 @@ async function acceptSection(): Promise<void> {
         const p = pooled.get(v.id)!;
         const rate = p.completed / (p.ms / 1000);
         const l = latency(p.latencies);
-        rows.push([label, v.name, String(clients), fmt(rate), fmt(l.p50, 2), fmt(l.p99, 2), String(p.other), v.id === 'bare' ? '-' : `${fmt((100 * rate) / bareRate, 1)}%`, p.queued.length ? p.queued.map((q) => q.toLocaleString('en-US')).join(' / ') : '-']);
+        rows.push([
+          label,
+          v.name,
+          String(clients),
+          fmt(rate),
+          fmt(l.p50, 2),
+          fmt(l.p99, 2),
+          String(p.other),
+          v.id === 'bare' ? '-' : `${fmt((100 * rate) / bareRate, 1)}%`,
+          p.queued.length ? p.queued.map((q) => q.toLocaleString('en-US')).join(' / ') : '-',
+        ]);
         if (p.sample) goals.push(`${label} ${v.name}, ${clients} clients: unexpected answers, e.g. ${p.sample}`);
         if (v.id === 'wuts') {
           const share = rate / bareRate;
-          goals.push(`${label}, ${clients} client${clients === 1 ? '' : 's'}: WUTS accepts ${fmt(rate)}/s = ${fmt(100 * share, 1)}% of the bare route's ${fmt(bareRate)}/s (goal >= 50%: ${share >= 0.5 ? 'met' : `missed, ${fmt(0.5 / share, 2)}x short`})`);
+          goals.push(
+            `${label}, ${clients} client${clients === 1 ? '' : 's'}: WUTS accepts ${fmt(rate)}/s = ${fmt(100 * share, 1)}% of the bare route's ${fmt(bareRate)}/s (goal >= 50%: ${share >= 0.5 ? 'met' : `missed, ${fmt(0.5 / share, 2)}x short`})`,
+          );
         }
       }
     }
@@ -261,7 +292,9 @@ async function acceptSection(): Promise<void> {
       const p = res.profile;
       if (p) {
         const rate = res.completed / (res.ms / 1000);
-        profiles.push(`${label}, WUTS POST at ${clients} clients (${fmt(rate)} req/s in this run): server CPU busy ${fmt(p.busyMs)} ms of ${fmt(p.wallMs)} ms profiled (${fmt((100 * p.busyMs) / p.wallMs, 0)}%), ${fmt((1000 * p.busyMs) / Math.max(1, res.completed), 0)} µs of CPU per accepted message`);
+        profiles.push(
+          `${label}, WUTS POST at ${clients} clients (${fmt(rate)} req/s in this run): server CPU busy ${fmt(p.busyMs)} ms of ${fmt(p.wallMs)} ms profiled (${fmt((100 * p.busyMs) / p.wallMs, 0)}%), ${fmt((1000 * p.busyMs) / Math.max(1, res.completed), 0)} µs of CPU per accepted message`,
+        );
         profiles.push('  self time by where the code lives:');
         for (const c of p.categories) profiles.push(`    ${fmt((100 * c.ms) / p.busyMs, 1).padStart(5)}%  ${c.name}`);
         profiles.push('  hottest functions (self time):');
@@ -281,8 +314,6 @@ async function acceptSection(): Promise<void> {
 
 // =============================================================================================
 // 2. end to end through the emulator
-
-
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | null | undefined | false>, everyMs = 20): Promise<T> {
   const deadline = Date.now() + ms;
@@ -315,7 +346,11 @@ async function wutsEndToEnd(w: BenchWuts, emu: EmulatorChild, phone: string, pee
   const connect = await call('POST', `/devices/${deviceId}/connect`, {});
   if (connect.statusCode !== 200) throw new Error(`connect: ${connect.statusCode} ${connect.body}`);
   await emulatorApi(emu.url, 'POST', '/admin/link', { qr: (connect.json() as { qr: { text: string } }).qr.text, phone });
-  await until('device connected', 30_000, async () => ((await call('GET', `/devices/${deviceId}`)).json() as { device: { status: string } }).device.status === 'connected');
+  await until(
+    'device connected',
+    30_000,
+    async () => ((await call('GET', `/devices/${deviceId}`)).json() as { device: { status: string } }).device.status === 'connected',
+  );
   await w.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(w.app.server.address() as AddressInfo).port}`;
   const db = w.db.kysely;
@@ -337,7 +372,13 @@ async function wutsEndToEnd(w: BenchWuts, emu: EmulatorChild, phone: string, pee
     Array.from({ length: 8 }, async () => {
       while (next < MESSAGES) {
         const i = next++;
-        const res = await pool.request({ origin: url, method: 'POST', path: `/devices/${deviceId}/messages`, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ type: 'text', to: peer, text: `bench ${i}` }) });
+        const res = await pool.request({
+          origin: url,
+          method: 'POST',
+          path: `/devices/${deviceId}/messages`,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ type: 'text', to: peer, text: `bench ${i}` }),
+        });
         const body = (await res.body.json()) as { message?: { id: string; wa_id: string } };
         if (res.statusCode !== 202 || !body.message) throw new Error(`send ${i}: ${res.statusCode} ${JSON.stringify(body)}`);
         ids.push(body.message.id);
@@ -349,7 +390,17 @@ async function wutsEndToEnd(w: BenchWuts, emu: EmulatorChild, phone: string, pee
   await pool.close();
   const firstId = [...ids].sort()[0]!;
   const count = async () =>
-    Number((await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('device_id', '=', deviceId).where('id', '>=', firstId).where('status', 'in', ['delivered', 'read']).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('device_id', '=', deviceId)
+          .where('id', '>=', firstId)
+          .where('status', 'in', ['delivered', 'read'])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   let delivered = 0;
   let note: string | undefined;
   const deadline = performance.now() + 120_000;
@@ -367,7 +418,11 @@ async function wutsEndToEnd(w: BenchWuts, emu: EmulatorChild, phone: string, pee
   const toDelivered: number[] = [];
   let lastSent = 0;
   for (let i = 0; i < ids.length; i += 500) {
-    const history = await db.selectFrom('message_statuses').select(['message_id', 'status', 'created_at']).where('message_id', 'in', ids.slice(i, i + 500)).execute();
+    const history = await db
+      .selectFrom('message_statuses')
+      .select(['message_id', 'status', 'created_at'])
+      .where('message_id', 'in', ids.slice(i, i + 500))
+      .execute();
     const by = new Map<string, Record<string, number>>();
     for (const h of history) {
       const m = by.get(h.message_id) ?? {};
@@ -402,7 +457,15 @@ async function baileysClient(emu: EmulatorChild, phone: string) {
   const onAck = new Map<string, () => void>();
   const onDelivered = new Map<string, () => void>();
   const start = (): void => {
-    sock = makeWASocket({ auth: auth.state, waWebSocketUrl: emu.wsUrl, logger: silent, defaultQueryTimeoutMs: 10_000, shouldSyncHistoryMessage: () => false, syncFullHistory: false, browser: ['Bench', 'Chrome', '1.0'] });
+    sock = makeWASocket({
+      auth: auth.state,
+      waWebSocketUrl: emu.wsUrl,
+      logger: silent,
+      defaultQueryTimeoutMs: 10_000,
+      shouldSyncHistoryMessage: () => false,
+      syncFullHistory: false,
+      browser: ['Bench', 'Chrome', '1.0'],
+    });
     sock.ev.on('connection.update', (u) => {
       if (u.qr) qrResolve(u.qr);
       if (u.connection === 'open') openResolve();
@@ -455,16 +518,45 @@ async function directEndToEnd(client: Awaited<ReturnType<typeof baileysClient>>,
   let note: string | undefined;
   await withTimeout(Promise.all(deliveredAll), 120_000, 'direct deliveries').catch((err: Error) => (note = err.message));
   const deliveredAllMs = performance.now() - t0;
-  return { accepted: MESSAGES, delivered: toDelivered.length, acceptAllMs, sentAllMs: lastAck, deliveredAllMs, toSent, toDelivered, atPeer: '-', ...(note ? { note } : {}) };
+  return {
+    accepted: MESSAGES,
+    delivered: toDelivered.length,
+    acceptAllMs,
+    sentAllMs: lastAck,
+    deliveredAllMs,
+    toSent,
+    toDelivered,
+    atPeer: '-',
+    ...(note ? { note } : {}),
+  };
 }
 
 async function e2eSection(): Promise<void> {
   console.log(`\n== 2. End to end through the emulator: ${MESSAGES} texts, sendIntervalMs 0, jitter 0`);
   console.log(`WUTS (this process, real Baileys provider) -> emulator (child process) -> the peer account's phone, whose delivery receipt comes back.`);
-  console.log(`WUTS: ${MESSAGES} POSTs over HTTP by 8 clients, after one warm-up message; time from the first POST until the database shows all delivered (polled every 10 ms);`);
+  console.log(
+    `WUTS: ${MESSAGES} POSTs over HTTP by 8 clients, after one warm-up message; time from the first POST until the database shows all delivered (polled every 10 ms);`,
+  );
   console.log(`per message from its accept (the 'queued' status row) to 'sent' and 'delivered' (status rows). No webhook is configured.`);
-  console.log(`Bare Baileys: a client linked to another account of the same emulator sends the same ${MESSAGES} texts to the same peer; latencies from the start of the batch.`);
-  const rows: string[][] = [['database', 'sender', 'delivered', 'at peer', 'all accepted ms', 'all sent ms', 'all delivered ms', 'msgs/s', '->sent p50', 'p99', '->delivered p50', 'p99']];
+  console.log(
+    `Bare Baileys: a client linked to another account of the same emulator sends the same ${MESSAGES} texts to the same peer; latencies from the start of the batch.`,
+  );
+  const rows: string[][] = [
+    [
+      'database',
+      'sender',
+      'delivered',
+      'at peer',
+      'all accepted ms',
+      'all sent ms',
+      'all delivered ms',
+      'msgs/s',
+      '->sent p50',
+      'p99',
+      '->delivered p50',
+      'p99',
+    ],
+  ];
   const notes: string[] = [];
   const emu = await spawnEmulator();
   try {
@@ -474,13 +566,31 @@ async function e2eSection(): Promise<void> {
       const peer = String(15552220002 + 10 * n);
       const direct = String(15552220003 + 10 * n);
       n++;
-      for (const [p, name] of [[phone, 'WUTS'], [peer, 'Peer'], [direct, 'Direct']] as const) await emulatorApi(emu.url, 'POST', '/admin/accounts', { phone: p, name });
+      for (const [p, name] of [
+        [phone, 'WUTS'],
+        [peer, 'Peer'],
+        [direct, 'Direct'],
+      ] as const)
+        await emulatorApi(emu.url, 'POST', '/admin/accounts', { phone: p, name });
       const w = await openWuts(kind, PG_URL, { waWsUrl: emu.wsUrl, sendIntervalMs: 0, sendJitterPercent: 0 });
       try {
         const f = await wutsEndToEnd(w, emu, phone, peer);
         const s = latency(f.toSent);
         const d = latency(f.toDelivered);
-        rows.push([label, 'WUTS (HTTP accept, queue, Baileys)', `${f.delivered}/${MESSAGES}`, f.atPeer, fmt(f.acceptAllMs), fmt(f.sentAllMs), fmt(f.deliveredAllMs), fmt((1000 * f.delivered) / f.deliveredAllMs, 1), fmt(s.p50), fmt(s.p99), fmt(d.p50), fmt(d.p99)]);
+        rows.push([
+          label,
+          'WUTS (HTTP accept, queue, Baileys)',
+          `${f.delivered}/${MESSAGES}`,
+          f.atPeer,
+          fmt(f.acceptAllMs),
+          fmt(f.sentAllMs),
+          fmt(f.deliveredAllMs),
+          fmt((1000 * f.delivered) / f.deliveredAllMs, 1),
+          fmt(s.p50),
+          fmt(s.p99),
+          fmt(d.p50),
+          fmt(d.p99),
+        ]);
         if (f.note) notes.push(`${label} WUTS: ${f.note}`);
       } finally {
         await w.close();
@@ -492,7 +602,20 @@ async function e2eSection(): Promise<void> {
             const f = await directEndToEnd(client, peer, waitAck);
             const s = latency(f.toSent);
             const d = latency(f.toDelivered);
-            rows.push(['-', `bare Baileys, ${waitAck ? 'one at a time, awaiting each ack' : 'await sendMessage only'}`, `${f.delivered}/${MESSAGES}`, '-', fmt(f.acceptAllMs), fmt(f.sentAllMs), fmt(f.deliveredAllMs), fmt((1000 * f.delivered) / f.deliveredAllMs, 1), fmt(s.p50), fmt(s.p99), fmt(d.p50), fmt(d.p99)]);
+            rows.push([
+              '-',
+              `bare Baileys, ${waitAck ? 'one at a time, awaiting each ack' : 'await sendMessage only'}`,
+              `${f.delivered}/${MESSAGES}`,
+              '-',
+              fmt(f.acceptAllMs),
+              fmt(f.sentAllMs),
+              fmt(f.deliveredAllMs),
+              fmt((1000 * f.delivered) / f.deliveredAllMs, 1),
+              fmt(s.p50),
+              fmt(s.p99),
+              fmt(d.p50),
+              fmt(d.p99),
+            ]);
             if (f.note) notes.push(`bare Baileys: ${f.note}`);
           }
         } finally {
@@ -505,7 +628,9 @@ async function e2eSection(): Promise<void> {
   }
   console.log('');
   console.log(table(rows));
-  console.log(`(all ... ms: from the first POST, or the batch's start, until the last message was accepted / acknowledged by the server / delivered; latencies in ms)`);
+  console.log(
+    `(all ... ms: from the first POST, or the batch's start, until the last message was accepted / acknowledged by the server / delivered; latencies in ms)`,
+  );
   for (const note of notes) console.log(`note: ${note}`);
 }
 
@@ -531,7 +656,11 @@ const CHAT_B = '155500000001@s.whatsapp.net';
 const CHAT_C = '155500000002@s.whatsapp.net';
 
 /** A database of `total` messages: the measured chats and the rest spread over devices x 100 chats, interleaved in time. */
-async function fillHistory(kind: Kind, total: number, devices: number): Promise<{ w: BenchWuts; tenantId: string; token: string; deviceIds: string[]; fillMs: number; counts: Map<string, number> }> {
+async function fillHistory(
+  kind: Kind,
+  total: number,
+  devices: number,
+): Promise<{ w: BenchWuts; tenantId: string; token: string; deviceIds: string[]; fillMs: number; counts: Map<string, number> }> {
   const w = await openWuts(kind, PG_URL);
   const { token, tenantId, deviceIds } = await tenantWithDevices(w, devices);
   const rand = prng(42);
@@ -543,7 +672,8 @@ async function fillHistory(kind: Kind, total: number, devices: number): Promise<
   for (let i = 0; i < total; i++) {
     let device = 0;
     let chat: string;
-    if (devices === 1) chat = CHAT_A(0); // the small case: one chat holds every message
+    if (devices === 1)
+      chat = CHAT_A(0); // the small case: one chat holds every message
     else if (i % 10 === 5) chat = 'B';
     else if (i % 1000 === 7) chat = 'C';
     else if (i % stepA === 0) chat = 'A';
@@ -567,13 +697,26 @@ const chatName = (chatJid: string) => (chatJid === CHAT_A(0) ? 'A' : chatJid ===
 
 async function pagesOf(c: Omit<HistoryCase, 'pages' | 'chatRows'>): Promise<{ chatRows: number; pages: HistoryCase['pages'] }> {
   const db = c.w.db.kysely;
-  const base = () => db.selectFrom('messages').where('tenant_id', '=', c.tenantId).where('device_id', '=', c.deviceId).where('chat_jid', '=', c.chatJid).where('type', 'not in', ['edit', 'delete']);
-  const chatRows = Number((await base().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const base = () =>
+    db
+      .selectFrom('messages')
+      .where('tenant_id', '=', c.tenantId)
+      .where('device_id', '=', c.deviceId)
+      .where('chat_jid', '=', c.chatJid)
+      .where('type', 'not in', ['edit', 'delete']);
+  const chatRows = Number(
+    (
+      await base()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   const at = async (offset: number) => (await base().select('id').orderBy('id', 'desc').limit(1).offset(offset).executeTakeFirstOrThrow()).id;
   const middle = await at(Math.floor(chatRows / 2));
   const oldestPage = await at(chatRows - PAGE - 1);
   const phone = c.chatJid.split('@')[0]!;
-  const q = (cursor: string | undefined, direction: 'older' | 'newer') => `/devices/${c.deviceId}/chats/${phone}/messages?limit=${PAGE}${cursor ? `&cursor=${encodeCursor(cursor)}` : ''}${direction === 'newer' ? '&direction=newer' : ''}`;
+  const q = (cursor: string | undefined, direction: 'older' | 'newer') =>
+    `/devices/${c.deviceId}/chats/${phone}/messages?limit=${PAGE}${cursor ? `&cursor=${encodeCursor(cursor)}` : ''}${direction === 'newer' ? '&direction=newer' : ''}`;
   return {
     chatRows,
     pages: [
@@ -587,12 +730,22 @@ async function pagesOf(c: Omit<HistoryCase, 'pages' | 'chatRows'>): Promise<{ ch
 }
 
 async function historySection(): Promise<void> {
-  console.log(`\n== 3. Chat history: GET /devices/{id}/chats/{chat}/messages?limit=${PAGE} (app.inject, auth included) at 10 thousand and ${ROWS.toLocaleString('en-US')} stored messages`);
-  console.log(`10k: one device, one chat holding all 10,000. ${ROWS.toLocaleString('en-US')}: 10 devices; of device 0, chat A holds every ${Math.floor(ROWS / 10_000)}th message (~10,000), chat B every 10th (~${(ROWS / 10).toLocaleString('en-US')}),`);
-  console.log(`chat C every 1,000th (~${(ROWS / 1000).toLocaleString('en-US')}); the rest spread at random over 97 other chats of each device; all interleaved in time (ids from newId(), increasing).`);
+  console.log(
+    `\n== 3. Chat history: GET /devices/{id}/chats/{chat}/messages?limit=${PAGE} (app.inject, auth included) at 10 thousand and ${ROWS.toLocaleString('en-US')} stored messages`,
+  );
+  console.log(
+    `10k: one device, one chat holding all 10,000. ${ROWS.toLocaleString('en-US')}: 10 devices; of device 0, chat A holds every ${Math.floor(ROWS / 10_000)}th message (~10,000), chat B every 10th (~${(ROWS / 10).toLocaleString('en-US')}),`,
+  );
+  console.log(
+    `chat C every 1,000th (~${(ROWS / 1000).toLocaleString('en-US')}); the rest spread at random over 97 other chats of each device; all interleaved in time (ids from newId(), increasing).`,
+  );
   console.log(`Mix: 60% sent texts, 35% received, 4% reactions, 1% edits`);
-  console.log(`(reactions and edits are not listed, so a page reads a few more index entries). Bulk fill on a second connection; PostgreSQL: ANALYZE after the fill, SQLite: none (WUTS runs none).`);
-  console.log(`${SAMPLES} requests per page kind and case, in 5 rounds alternating the cases, after 20 unmeasured; "query" = the repository call alone (repo.chatHistory), same arguments.`);
+  console.log(
+    `(reactions and edits are not listed, so a page reads a few more index entries). Bulk fill on a second connection; PostgreSQL: ANALYZE after the fill, SQLite: none (WUTS runs none).`,
+  );
+  console.log(
+    `${SAMPLES} requests per page kind and case, in 5 rounds alternating the cases, after 20 unmeasured; "query" = the repository call alone (repo.chatHistory), same arguments.`,
+  );
   const rows: string[][] = [['database', 'stored', 'chat', 'fill s', 'rows/s', 'page', 'HTTP p50 ms', 'p99 ms', 'query p50 ms', 'p99 ms']];
   const summary: string[] = [];
   const plans: string[] = [];
@@ -633,7 +786,8 @@ async function historySection(): Promise<void> {
         }
       }
       for (let round = 0; round < 5; round++) {
-        for (const [ci, c] of cases.entries()) for (const [pi, p] of c.pages.entries()) for (let i = 0; i < SAMPLES / 5; i++) await one(c, p, key(ci, pi), true);
+        for (const [ci, c] of cases.entries())
+          for (const [pi, p] of c.pages.entries()) for (let i = 0; i < SAMPLES / 5; i++) await one(c, p, key(ci, pi), true);
       }
       const pooled = (ci: number, from: Map<string, number[]>) => cases[ci]!.pages.flatMap((_, pi) => from.get(key(ci, pi))!);
       for (const [ci, c] of cases.entries()) {
@@ -641,7 +795,18 @@ async function historySection(): Promise<void> {
         for (const [pi, p] of c.pages.entries()) {
           const h = latency(http.get(key(ci, pi))!);
           const qy = latency(query.get(key(ci, pi))!);
-          rows.push([pi === 0 ? label : '', pi === 0 ? c.stored.toLocaleString('en-US') : '', pi === 0 ? chat : '', pi === 0 && ci < 2 ? fmt(c.fillMs / 1000, 1) : '', pi === 0 && ci < 2 ? fmt(c.stored / (c.fillMs / 1000)) : '', p.name, fmt(h.p50, 2), fmt(h.p99, 2), fmt(qy.p50, 2), fmt(qy.p99, 2)]);
+          rows.push([
+            pi === 0 ? label : '',
+            pi === 0 ? c.stored.toLocaleString('en-US') : '',
+            pi === 0 ? chat : '',
+            pi === 0 && ci < 2 ? fmt(c.fillMs / 1000, 1) : '',
+            pi === 0 && ci < 2 ? fmt(c.stored / (c.fillMs / 1000)) : '',
+            p.name,
+            fmt(h.p50, 2),
+            fmt(h.p99, 2),
+            fmt(qy.p50, 2),
+            fmt(qy.p99, 2),
+          ]);
         }
         const h = latency(pooled(ci, http));
         const qy = latency(pooled(ci, query));
@@ -663,9 +828,18 @@ async function historySection(): Promise<void> {
       // the plans of the newest-page and middle-page queries (chat A) on the large database
       const big0 = cases[1]!;
       for (const page of [big0.pages[0]!, big0.pages[1]!]) {
-        let q = big0.w.db.kysely.selectFrom('messages').selectAll().where('tenant_id', '=', big0.tenantId).where('device_id', '=', big0.deviceId).where('chat_jid', '=', big0.chatJid).where('type', 'not in', ['edit', 'delete']);
+        let q = big0.w.db.kysely
+          .selectFrom('messages')
+          .selectAll()
+          .where('tenant_id', '=', big0.tenantId)
+          .where('device_id', '=', big0.deviceId)
+          .where('chat_jid', '=', big0.chatJid)
+          .where('type', 'not in', ['edit', 'delete']);
         if (page.cursor) q = q.where('id', '<', page.cursor);
-        const compiled = q.orderBy('id', 'desc').limit(PAGE + 1).compile();
+        const compiled = q
+          .orderBy('id', 'desc')
+          .limit(PAGE + 1)
+          .compile();
         const explain = kind === 'sqlite' ? 'explain query plan ' : 'explain (analyze, buffers, costs off) ';
         const plan = await big0.w.db.kysely.executeQuery(CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]));
         plans.push(`${label}, ${page.name} of chat A, ${ROWS.toLocaleString('en-US')} stored (repo.chatHistory's query):`);
@@ -686,14 +860,26 @@ async function historySection(): Promise<void> {
 // =============================================================================================
 
 async function main(): Promise<void> {
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`WUTS messages benchmark, ${new Date().toISOString()}; Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load}`);
-  console.log(`databases: SQLite (temporary directory)${PG_URL ? `, PostgreSQL (a scratch database on ${new URL(PG_URL).host}, dropped after each use)` : ' only (PostgreSQL: --pg or WUTS_BENCH_DATABASE_URL)'}`);
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  console.log(
+    `WUTS messages benchmark, ${new Date().toISOString()}; Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load}`,
+  );
+  console.log(
+    `databases: SQLite (temporary directory)${PG_URL ? `, PostgreSQL (a scratch database on ${new URL(PG_URL).host}, dropped after each use)` : ' only (PostgreSQL: --pg or WUTS_BENCH_DATABASE_URL)'}`,
+  );
   const started = performance.now();
   if (ONLY.has('accept')) await acceptSection();
   if (ONLY.has('e2e')) await e2eSection();
   if (ONLY.has('history')) await historySection();
-  console.log(`\ndone in ${fmt((performance.now() - started) / 1000)} s; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\ndone in ${fmt((performance.now() - started) / 1000)} s; load average now ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

@@ -61,7 +61,8 @@ async function startReceiver(): Promise<Receiver> {
       const id = String(req.headers['webhook-id'] ?? '');
       const key = `${req.url}|${id}`;
       if (!firstReceipt.has(key)) firstReceipt.set(key, at);
-      if (samples.length < 8) samples.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers as Record<string, string> });
+      if (samples.length < 8)
+        samples.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers as Record<string, string> });
       res.writeHead(204).end();
       waiter?.();
     });
@@ -91,10 +92,11 @@ async function startReceiver(): Promise<Receiver> {
       samples.length = 0;
       r.requests = 0;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return r;
 }
@@ -148,13 +150,22 @@ async function makeTenant(deps: Deps, receiver: Receiver, hooks: number): Promis
       method: 'POST',
       url: '/register',
       headers: { authorization: `Bearer ${MASTER}` },
-      payload: { tenant_name: `Bench ${randomBytes(4).toString('hex')}`, email: `bench-${randomBytes(4).toString('hex')}@example.test`, password: 'correct-horse-battery' },
+      payload: {
+        tenant_name: `Bench ${randomBytes(4).toString('hex')}`,
+        email: `bench-${randomBytes(4).toString('hex')}@example.test`,
+        password: 'correct-horse-battery',
+      },
     });
     if (reg.statusCode !== 201) throw new Error(`register: ${reg.statusCode} ${reg.body}`);
     const { token, tenant } = reg.json() as { token: string; tenant: { id: string } };
     const secrets = new Map<string, string>();
     for (let i = 0; i < hooks; i++) {
-      const created = await app.inject({ method: 'POST', url: '/webhooks', headers: { authorization: `Bearer ${token}` }, payload: { url: receiver.url(`/hook/${i}`) } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/webhooks',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { url: receiver.url(`/hook/${i}`) },
+      });
       if (created.statusCode !== 201) throw new Error(`create webhook: ${created.statusCode} ${created.body}`);
       const id = (created.json() as { webhook: { id: string } }).webhook.id;
       const secret = await app.inject({ method: 'GET', url: `/webhooks/${id}/secret`, headers: { authorization: `Bearer ${token}` } });
@@ -205,10 +216,19 @@ function eventFor(tenantId: string, scenario: Scenario, i: number, devices: stri
   if (scenario.devices === 0) {
     // A tenant-level event: they all share one order key, so one webhook gets them one by one.
     const now = new Date().toISOString();
-    return { tenantId, type: 'user.updated', data: { id: newId(), tenant_id: tenantId, email: `user${i}@example.test`, role: 'agent', active: true, created_at: now, updated_at: now } };
+    return {
+      tenantId,
+      type: 'user.updated',
+      data: { id: newId(), tenant_id: tenantId, email: `user${i}@example.test`, role: 'agent', active: true, created_at: now, updated_at: now },
+    };
   }
   // Device events (a reserved type, the shape messages will have): each device is its own order key.
-  return { tenantId, deviceId: devices[i % devices.length]!, type: 'message.received', data: { message_id: `BENCH${i}`, from: '15550001111@s.whatsapp.net', text: 'hello from the benchmark' } };
+  return {
+    tenantId,
+    deviceId: devices[i % devices.length]!,
+    type: 'message.received',
+    data: { message_id: `BENCH${i}`, from: '15550001111@s.whatsapp.net', text: 'hello from the benchmark' },
+  };
 }
 
 /** One run on a database of its own, so that no run inherits another's backlog. */
@@ -293,8 +313,20 @@ async function runWutsOn(bdb: BenchDb, receiver: Receiver, scenario: Scenario): 
 async function runBare(receiver: Receiver, requests: number, concurrency: number, oneAtATime: boolean): Promise<Figures> {
   receiver.reset();
   const agent = new Agent({ connections: 64 });
-  const body = JSON.stringify({ id: newId(), type: 'message.received', version: 1, tenant_id: newId(), device_id: newId(), timestamp: new Date().toISOString(), data: { message_id: 'BENCH0', from: '15550001111@s.whatsapp.net', text: 'hello from the benchmark' } });
-  const headers = { 'content-type': 'application/json', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,' + randomBytes(32).toString('base64') };
+  const body = JSON.stringify({
+    id: newId(),
+    type: 'message.received',
+    version: 1,
+    tenant_id: newId(),
+    device_id: newId(),
+    timestamp: new Date().toISOString(),
+    data: { message_id: 'BENCH0', from: '15550001111@s.whatsapp.net', text: 'hello from the benchmark' },
+  });
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    'webhook-signature': 'v1,' + randomBytes(32).toString('base64'),
+  };
   const latencies: number[] = [];
   let next = 0;
   const deadline = performance.now() + RUN_BOUND_MS;
@@ -327,7 +359,13 @@ async function main(): Promise<void> {
     { name: `tenant events, 1 webhook, burst of ${small}`, concurrency: 1, hooks: 1, devices: 0, events: small },
     { name: `tenant events, 1 webhook, burst of ${EVENTS}`, concurrency: 1, hooks: 1, devices: 0, events: EVENTS },
     { name: `16 devices, 1 webhook, burst of ${EVENTS}`, concurrency: perHook, hooks: 1, devices: 16, events: EVENTS },
-    { name: `16 devices, 8 webhooks, ${Math.ceil(EVENTS / 8)} x 8`, concurrency: Math.min(config.webhookConcurrency, 8 * perHook), hooks: 8, devices: 16, events: Math.ceil(EVENTS / 8) },
+    {
+      name: `16 devices, 8 webhooks, ${Math.ceil(EVENTS / 8)} x 8`,
+      concurrency: Math.min(config.webhookConcurrency, 8 * perHook),
+      hooks: 8,
+      devices: 16,
+      events: Math.ceil(EVENTS / 8),
+    },
     { name: `tenant events, one at a time, ${UNLOADED}`, concurrency: 1, hooks: 1, devices: 0, events: UNLOADED, oneAtATime: true },
   ];
   const kinds: ('sqlite' | 'postgres')[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -336,12 +374,16 @@ async function main(): Promise<void> {
   console.log(`to node:http on 127.0.0.1 answering 204; beside it, bare undici POSTs to the same receiver at the same concurrency.`);
   console.log(`Bursts: ${WRITERS} writers side by side (WUTS_BENCH_WRITERS); WUTS ev/s counts from the first write to the last receipt.`);
   console.log(`Latency: event committed -> request received. Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}).`);
-  console.log(`Settings: WUTS_WEBHOOK_CONCURRENCY=${config.webhookConcurrency}, WUTS_WEBHOOK_CONCURRENCY_PER_WEBHOOK=${config.webhookConcurrencyPerWebhook} (defaults).`);
+  console.log(
+    `Settings: WUTS_WEBHOOK_CONCURRENCY=${config.webhookConcurrency}, WUTS_WEBHOOK_CONCURRENCY_PER_WEBHOOK=${config.webhookConcurrencyPerWebhook} (defaults).`,
+  );
   if (!PG_URL) console.log('PostgreSQL: skipped (set WUTS_BENCH_DATABASE_URL or WUTS_TEST_DATABASE_URL).');
   console.log('');
 
   const widths = [10, 40, 4, 9, 9, 9, 9, 9, 8, 7, 7, 6];
-  console.log(row(['database', 'scenario', 'conc', 'written/s', 'delivered', 'WUTS ev/s', 'p50 ms', 'p99 ms', 'undici/s', 'p50 ms', 'p99 ms', 'ratio'], widths));
+  console.log(
+    row(['database', 'scenario', 'conc', 'written/s', 'delivered', 'WUTS ev/s', 'p50 ms', 'p99 ms', 'undici/s', 'p50 ms', 'p99 ms', 'ratio'], widths),
+  );
   console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)));
   const receiver = await startReceiver();
   const notes: string[] = [];
@@ -357,8 +399,27 @@ async function main(): Promise<void> {
           continue;
         }
         const b = await runBare(receiver, w.expected, s.concurrency, s.oneAtATime ?? false);
-        const ratio = w.perSecond !== null && b.perSecond ? `${fmt((100 * w.perSecond) / b.perSecond, 1)}%` : w.p50 && b.p50 ? `${fmt(w.p50 / b.p50, 0)}x` : '-';
-        console.log(row([label, s.name, String(s.concurrency), fmt(w.writtenPerSecond ?? null), `${w.delivered}/${w.expected}`, fmt(w.perSecond), fmt(w.p50, 1), fmt(w.p99, 1), fmt(b.perSecond), fmt(b.p50, 2), fmt(b.p99, 2), ratio], widths));
+        const ratio =
+          w.perSecond !== null && b.perSecond ? `${fmt((100 * w.perSecond) / b.perSecond, 1)}%` : w.p50 && b.p50 ? `${fmt(w.p50 / b.p50, 0)}x` : '-';
+        console.log(
+          row(
+            [
+              label,
+              s.name,
+              String(s.concurrency),
+              fmt(w.writtenPerSecond ?? null),
+              `${w.delivered}/${w.expected}`,
+              fmt(w.perSecond),
+              fmt(w.p50, 1),
+              fmt(w.p99, 1),
+              fmt(b.perSecond),
+              fmt(b.p50, 2),
+              fmt(b.p99, 2),
+              ratio,
+            ],
+            widths,
+          ),
+        );
         if (!w.verified) notes.push(`${label} / ${s.name}: a sampled request did NOT verify with standardwebhooks`);
         if (w.note) notes.push(`${label} / ${s.name}: ${w.note}`);
       }

@@ -101,12 +101,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
           userToken: {
             type: 'http',
             scheme: 'bearer',
-            description: 'A tenant user\'s API token sent as Authorization: Bearer wuts_tok_... (from /register, POST /login or POST /me/tokens).',
+            description: "A tenant user's API token sent as Authorization: Bearer wuts_tok_... (from /register, POST /login or POST /me/tokens).",
           },
         },
       },
       tags: [
-        { name: 'platform', description: 'the platform operator\'s endpoints (master token)' },
+        { name: 'platform', description: "the platform operator's endpoints (master token)" },
         { name: 'auth', description: 'logging in, the calling user and its tokens' },
         { name: 'users', description: 'users and roles inside a tenant' },
         { name: 'audit', description: 'the audit log' },

@@ -13,7 +13,8 @@ export async function startSandbox(config: Config, logger: Logger): Promise<Runn
     statePath: path.join(config.dataDir, 'emulator-state.json'),
     logger: logger.child({ component: 'emulator' }),
   });
-  if (config.waWsUrl && config.waWsUrl !== emulator.wsUrl) logger.warn({ ignored: config.waWsUrl }, 'WUTS_EMULATOR is on: WUTS_WA_WS_URL is replaced by the emulator');
+  if (config.waWsUrl && config.waWsUrl !== emulator.wsUrl)
+    logger.warn({ ignored: config.waWsUrl }, 'WUTS_EMULATOR is on: WUTS_WA_WS_URL is replaced by the emulator');
   config.waWsUrl = emulator.wsUrl;
   return emulator;
 }

@@ -7,11 +7,7 @@ import { findTokenIdentity, touchToken } from './token-repo.js';
 import { TOKEN_PREFIX, hashToken, secretsEqual } from './tokens.js';
 
 type Identity =
-  | { kind: 'none' }
-  | { kind: 'invalid' }
-  | { kind: 'master' }
-  | { kind: 'inactive_user' }
-  | { kind: 'user'; actor: UserActor; tenantActive: boolean };
+  { kind: 'none' } | { kind: 'invalid' } | { kind: 'master' } | { kind: 'inactive_user' } | { kind: 'user'; actor: UserActor; tenantActive: boolean };
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 /** A request as authentication reads it: its headers (the request object also keys the per-request cache). */

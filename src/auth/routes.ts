@@ -67,8 +67,9 @@ export function registerAuthRoutes(app: App, deps: Deps): void {
     '/me/password',
     {
       schema: {
-        summary: 'Change the calling user\'s password',
-        description: 'Needs the current password (403 when wrong; wrong guesses count as failed logins of the account, 429). Ends the user\'s other login sessions; API tokens stay valid.',
+        summary: "Change the calling user's password",
+        description:
+          "Needs the current password (403 when wrong; wrong guesses count as failed logins of the account, 429). Ends the user's other login sessions; API tokens stay valid.",
         tags: ['auth'],
         security: USER_ONLY_SECURITY,
         body: ChangePasswordBody,
@@ -85,7 +86,7 @@ export function registerAuthRoutes(app: App, deps: Deps): void {
     '/me/tokens',
     {
       schema: {
-        summary: 'List the calling user\'s live tokens',
+        summary: "List the calling user's live tokens",
         description: 'Name, kind, last 4 characters, created, last used and expiry; never the token itself.',
         tags: ['auth'],
         security: USER_ONLY_SECURITY,
@@ -121,7 +122,7 @@ export function registerAuthRoutes(app: App, deps: Deps): void {
     '/me/tokens/:id',
     {
       schema: {
-        summary: 'Revoke one of the calling user\'s tokens',
+        summary: "Revoke one of the calling user's tokens",
         tags: ['auth'],
         security: USER_ONLY_SECURITY,
         params: IdParams,

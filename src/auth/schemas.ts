@@ -2,10 +2,7 @@ import { Type } from 'typebox';
 import { NextCursor, NullableTimestamp, PageQuery, Timestamp, Uuid } from '../http/schemas.js';
 import { EmailSchema, PasswordSchema, UserSchema } from '../users/schemas.js';
 
-export const LoginBody = Type.Object(
-  { email: EmailSchema, password: Type.String({ minLength: 1, maxLength: 256 }) },
-  { additionalProperties: false },
-);
+export const LoginBody = Type.Object({ email: EmailSchema, password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
 export const LoginResponse = Type.Object(
   {

@@ -132,11 +132,7 @@ export async function changePassword(deps: Deps, actor: UserActor, input: { curr
   });
 }
 
-export async function listTokens(
-  deps: Deps,
-  actor: UserActor,
-  query: { limit?: number | undefined; cursor?: string | undefined },
-): Promise<Page<TokenInfo>> {
+export async function listTokens(deps: Deps, actor: UserActor, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<TokenInfo>> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await tokens.listUserTokens(deps.db.kysely, actor.tenantId, actor.userId, { afterId: decodeCursor(query.cursor), limit, now: nowIso() });
   const page = toPage(rows, limit);

@@ -39,7 +39,10 @@ export async function touchToken(db: Kysely<Database>, tenantId: string, tokenId
 }
 
 export async function insertToken(db: Kysely<Database>, tenantId: string, row: Omit<ApiTokensTable, 'tenant_id'>): Promise<void> {
-  await db.insertInto('api_tokens').values({ ...row, tenant_id: tenantId }).execute();
+  await db
+    .insertInto('api_tokens')
+    .values({ ...row, tenant_id: tenantId })
+    .execute();
 }
 
 export type TokenRow = Omit<ApiTokensTable, 'token_hash'>;
@@ -59,7 +62,10 @@ export async function listUserTokens(
     .where('user_id', '=', userId)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', opts.now)]));
   if (opts.afterId) q = q.where('id', '>', opts.afterId);
-  return q.orderBy('id').limit(opts.limit + 1).execute();
+  return q
+    .orderBy('id')
+    .limit(opts.limit + 1)
+    .execute();
 }
 
 export async function findUserToken(db: Kysely<Database>, tenantId: string, userId: string, tokenId: string): Promise<TokenRow | undefined> {
@@ -97,12 +103,7 @@ export async function deleteTokens(db: Kysely<Database>, tenantId: string, token
 }
 
 export async function deleteExpiredTokens(db: Kysely<Database>, tenantId: string, userId: string, now: string): Promise<void> {
-  await db
-    .deleteFrom('api_tokens')
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
-    .where('expires_at', '<=', now)
-    .execute();
+  await db.deleteFrom('api_tokens').where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('expires_at', '<=', now).execute();
 }
 
 export async function deleteSessionsExcept(db: Kysely<Database>, tenantId: string, userId: string, keepTokenId: string | null): Promise<void> {

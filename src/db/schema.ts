@@ -1,7 +1,5 @@
 import type { Generated } from 'kysely';
 
-
-
 /** Timestamps are RFC 3339 strings in TypeScript on both dialects (see connect.ts). */
 export type Timestamp = string;
 
@@ -263,4 +261,3 @@ export interface Database {
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */
 export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled', 'auto_connect', 'user_active', 'tenant_active', 'from_me', 'on_whatsapp']);
-

@@ -28,17 +28,59 @@ export function closedState(kind: DisconnectKind, message: string, entry: Connec
     case 'restart_required':
       return null;
     case 'logged_out':
-      return { status: 'logged_out', reason: entry.ending === 'logout' ? 'logged out by request' : 'unlinked from the phone', autoConnect: false, event: 'device.logged_out', retry: false, clearSession: true };
+      return {
+        status: 'logged_out',
+        reason: entry.ending === 'logout' ? 'logged out by request' : 'unlinked from the phone',
+        autoConnect: false,
+        event: 'device.logged_out',
+        retry: false,
+        clearSession: true,
+      };
     case 'bad_session':
-      return { status: 'logged_out', reason: 'the session is no longer valid: link the device again', autoConnect: false, event: 'device.logged_out', retry: false, clearSession: true };
+      return {
+        status: 'logged_out',
+        reason: 'the session is no longer valid: link the device again',
+        autoConnect: false,
+        event: 'device.logged_out',
+        retry: false,
+        clearSession: true,
+      };
     case 'forbidden':
-      return { status: 'failed', reason: 'WhatsApp refused the connection (403)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
+      return {
+        status: 'failed',
+        reason: 'WhatsApp refused the connection (403)',
+        autoConnect: false,
+        event: 'device.disconnected',
+        retry: false,
+        clearSession: false,
+      };
     case 'client_outdated':
-      return { status: 'failed', reason: 'WhatsApp refused this client version (405)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
+      return {
+        status: 'failed',
+        reason: 'WhatsApp refused this client version (405)',
+        autoConnect: false,
+        event: 'device.disconnected',
+        retry: false,
+        clearSession: false,
+      };
     case 'connection_replaced':
-      return { status: 'disconnected', reason: 'connection replaced: another client took this session (440)', autoConnect: false, event: 'device.disconnected', retry: false, clearSession: false };
+      return {
+        status: 'disconnected',
+        reason: 'connection replaced: another client took this session (440)',
+        autoConnect: false,
+        event: 'device.disconnected',
+        retry: false,
+        clearSession: false,
+      };
     case 'qr_expired':
-      return { status: 'disconnected', reason: 'qr_expired: no QR code was scanned in time; connect again for a new one', autoConnect: false, event: lost, retry: false, clearSession: false };
+      return {
+        status: 'disconnected',
+        reason: 'qr_expired: no QR code was scanned in time; connect again for a new one',
+        autoConnect: false,
+        event: lost,
+        retry: false,
+        clearSession: false,
+      };
     case 'transient':
       return { status: 'disconnected', reason: `connection lost: ${message}`.slice(0, 300), autoConnect: true, event: lost, retry: true, clearSession: false };
   }

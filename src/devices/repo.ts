@@ -4,7 +4,10 @@ import type { Database, DeviceStatus, DevicesTable } from '../db/schema.js';
 export type DeviceRow = Omit<DevicesTable, 'auto_connect' | 'queued_count'> & { auto_connect: boolean; queued_count: number };
 
 export async function insertDevice(db: Kysely<Database>, tenantId: string, row: Omit<DeviceRow, 'tenant_id'>): Promise<void> {
-  await db.insertInto('devices').values({ ...row, tenant_id: tenantId }).execute();
+  await db
+    .insertInto('devices')
+    .values({ ...row, tenant_id: tenantId })
+    .execute();
 }
 
 export async function findDevice(db: Kysely<Database>, tenantId: string, id: string): Promise<DeviceRow | undefined> {
@@ -19,11 +22,18 @@ export async function listDevices(
   let q = db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId);
   if (opts.afterId) q = q.where('id', '>', opts.afterId);
   if (opts.status) q = q.where('status', '=', opts.status);
-  return q.orderBy('id').limit(opts.limit + 1).execute();
+  return q
+    .orderBy('id')
+    .limit(opts.limit + 1)
+    .execute();
 }
 
 export async function countDevices(db: Kysely<Database>, tenantId: string): Promise<number> {
-  const row = await db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('devices')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -52,7 +62,12 @@ export async function devicesToReconnect(db: Kysely<Database>): Promise<{ id: st
 }
 
 export async function hasSession(db: Kysely<Database>, tenantId: string, deviceId: string): Promise<boolean> {
-  const row = await db.selectFrom('device_auth_creds').select('device_id').where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('device_auth_creds')
+    .select('device_id')
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
   return row !== undefined;
 }
 

@@ -10,12 +10,14 @@ export const DeviceSchema = Type.Object(
     name: Type.String(),
     status: DeviceStatusSchema,
     reason: Type.Union([Type.String(), Type.Null()], { description: 'why the device is disconnected, logged out or failed' }),
-    phone: Type.Union([Type.String(), Type.Null()], { description: 'the linked account\'s phone number, in digits' }),
-    jid: Type.Union([Type.String(), Type.Null()], { description: 'the device\'s WhatsApp JID' }),
-    lid: Type.Union([Type.String(), Type.Null()], { description: 'the account\'s LID' }),
+    phone: Type.Union([Type.String(), Type.Null()], { description: "the linked account's phone number, in digits" }),
+    jid: Type.Union([Type.String(), Type.Null()], { description: "the device's WhatsApp JID" }),
+    lid: Type.Union([Type.String(), Type.Null()], { description: "the account's LID" }),
     connected_at: NullableTimestamp,
     disconnected_at: NullableTimestamp,
-    send_interval_ms: Type.Union([Type.Integer(), Type.Null()], { description: "this device's pause between two sends (PUT /devices/{id}/send-interval); null: WUTS_SEND_INTERVAL_MS" }),
+    send_interval_ms: Type.Union([Type.Integer(), Type.Null()], {
+      description: "this device's pause between two sends (PUT /devices/{id}/send-interval); null: WUTS_SEND_INTERVAL_MS",
+    }),
     queued_messages: Type.Integer({ description: 'messages waiting in its outbound queue' }),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -32,10 +34,7 @@ export const DeviceListResponse = Type.Object(
 
 export const DeviceListQuery = Type.Object({ ...PageQuery, status: Type.Optional(DeviceStatusSchema) }, { additionalProperties: false });
 
-export const CreateDeviceBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) },
-  { additionalProperties: false },
-);
+export const CreateDeviceBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }, { additionalProperties: false });
 
 export const ConnectBody = Type.Object(
   {
@@ -48,7 +47,7 @@ export const ConnectBody = Type.Object(
 
 export const QrSchema = Type.Object(
   {
-    text: Type.String({ description: 'the QR code\'s content' }),
+    text: Type.String({ description: "the QR code's content" }),
     png_data_url: Type.String({ description: 'data:image/png;base64,...' }),
     updated_at: Timestamp,
   },

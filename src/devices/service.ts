@@ -30,8 +30,23 @@ export async function createDevice(deps: Deps, actor: Actor, body: { name: strin
   authorize(user, 'devices.manage');
   const now = nowIso();
   const row: Omit<repo.DeviceRow, 'tenant_id'> = {
-    id: newId(), name: body.name.trim(), status: 'created', reason: null, phone: null, jid: null, lid: null, auto_connect: false,
-    qr: null, qr_updated_at: null, pairing_code: null, connected_at: null, disconnected_at: null, send_interval_ms: null, queued_count: 0, created_at: now, updated_at: now,
+    id: newId(),
+    name: body.name.trim(),
+    status: 'created',
+    reason: null,
+    phone: null,
+    jid: null,
+    lid: null,
+    auto_connect: false,
+    qr: null,
+    qr_updated_at: null,
+    pairing_code: null,
+    connected_at: null,
+    disconnected_at: null,
+    send_interval_ms: null,
+    queued_count: 0,
+    created_at: now,
+    updated_at: now,
   };
   const view = toApiDevice({ ...row, tenant_id: user.tenantId });
   await deps.db.kysely.transaction().execute(async (trx) => {
@@ -126,7 +141,14 @@ async function changeConnection(
   const before = await mustFind(deps, user.tenantId, id);
   await change.run(user.tenantId);
   const after = toApiDevice(await mustFind(deps, user.tenantId, id));
-  await recordAudit(deps.db.kysely, user, { tenantId: user.tenantId, action: change.action, targetType: 'device', targetId: id, before: toApiDevice(before), after });
+  await recordAudit(deps.db.kysely, user, {
+    tenantId: user.tenantId,
+    action: change.action,
+    targetType: 'device',
+    targetId: id,
+    before: toApiDevice(before),
+    after,
+  });
   return after;
 }
 
@@ -139,7 +161,11 @@ export function disconnectDevice(deps: Deps, actor: Actor, id: string): Promise<
 }
 
 export function logoutDevice(deps: Deps, actor: Actor, id: string): Promise<ApiDevice> {
-  return changeConnection(deps, actor, id, { permission: 'devices.manage', action: 'device.logout', run: (tenantId) => deps.bus.devices().logout(tenantId, id) });
+  return changeConnection(deps, actor, id, {
+    permission: 'devices.manage',
+    action: 'device.logout',
+    run: (tenantId) => deps.bus.devices().logout(tenantId, id),
+  });
 }
 
 /** Unlinks the device from WhatsApp when it is linked, then removes it and its session. */

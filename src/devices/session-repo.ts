@@ -23,7 +23,12 @@ export async function deviceExists(trx: Transaction<Database>, tenantId: string,
 }
 
 export async function readCreds(db: Kysely<Database>, tenantId: string, deviceId: string): Promise<string | null> {
-  const row = await db.selectFrom('device_auth_creds').select('creds_json').where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('device_auth_creds')
+    .select('creds_json')
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
   return row?.creds_json ?? null;
 }
 
@@ -36,7 +41,13 @@ export async function upsertCreds(trx: Transaction<Database>, tenantId: string, 
 }
 
 /** Keys of one type by id (at most IDS_PER_STATEMENT ids). */
-export async function readKeys(db: Kysely<Database>, tenantId: string, deviceId: string, type: string, ids: string[]): Promise<{ key_id: string; value_json: string }[]> {
+export async function readKeys(
+  db: Kysely<Database>,
+  tenantId: string,
+  deviceId: string,
+  type: string,
+  ids: string[],
+): Promise<{ key_id: string; value_json: string }[]> {
   return db
     .selectFrom('device_auth_keys')
     .select(['key_id', 'value_json'])

@@ -62,7 +62,8 @@ export function createDbSessionStore(db: Db, tenantId: string, deviceId: string)
         const found = new Map<string, string>();
         const unique = [...new Set(ids)];
         for (let i = 0; i < unique.length; i += repo.IDS_PER_STATEMENT) {
-          for (const row of await repo.readKeys(k, tenantId, deviceId, type, unique.slice(i, i + repo.IDS_PER_STATEMENT))) found.set(row.key_id, row.value_json);
+          for (const row of await repo.readKeys(k, tenantId, deviceId, type, unique.slice(i, i + repo.IDS_PER_STATEMENT)))
+            found.set(row.key_id, row.value_json);
         }
         return found;
       }),
@@ -85,9 +86,11 @@ export function createDbSessionStore(db: Db, tenantId: string, deviceId: string)
         k.transaction().execute(async (trx) => {
           await assertDevice(trx);
           for (const [type, ids] of deletes) {
-            for (let i = 0; i < ids.length; i += repo.IDS_PER_STATEMENT) await repo.deleteKeys(trx, tenantId, deviceId, type, ids.slice(i, i + repo.IDS_PER_STATEMENT));
+            for (let i = 0; i < ids.length; i += repo.IDS_PER_STATEMENT)
+              await repo.deleteKeys(trx, tenantId, deviceId, type, ids.slice(i, i + repo.IDS_PER_STATEMENT));
           }
-          for (let i = 0; i < upserts.length; i += repo.KEYS_PER_UPSERT) await repo.upsertKeys(trx, tenantId, deviceId, upserts.slice(i, i + repo.KEYS_PER_UPSERT));
+          for (let i = 0; i < upserts.length; i += repo.KEYS_PER_UPSERT)
+            await repo.upsertKeys(trx, tenantId, deviceId, upserts.slice(i, i + repo.KEYS_PER_UPSERT));
         }),
       );
     },

@@ -50,7 +50,6 @@ export async function recordOpen(deps: Deps, tenantId: string, deviceId: string,
   });
 }
 
-
 export async function recordClosed(deps: Deps, tenantId: string, deviceId: string, state: ClosedState): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
     const before = await findDevice(trx, tenantId, deviceId);

@@ -20,16 +20,13 @@ const UserData = Type.Object(
   { additionalProperties: false },
 );
 
-const DeviceClosedData = Type.Object(
-  { device_id: Uuid, status: Type.String(), reason: Type.String() },
-  { additionalProperties: false },
-);
+const DeviceClosedData = Type.Object({ device_id: Uuid, status: Type.String(), reason: Type.String() }, { additionalProperties: false });
 
 const MessageData = Type.Object({ message: MessageSchema }, { additionalProperties: false });
 
 export const EVENT_TYPES: readonly EventTypeDoc[] = [
   { type: 'user.created', version: 1, description: 'a user was created in the tenant', data: UserData },
-  { type: 'user.updated', version: 1, description: 'a user\'s role or active flag changed; `data` is the user after the change', data: UserData },
+  { type: 'user.updated', version: 1, description: "a user's role or active flag changed; `data` is the user after the change", data: UserData },
   { type: 'user.deleted', version: 1, description: 'a user was deleted; `data` is the user as it was', data: UserData },
   {
     type: 'tenant.updated',
@@ -60,7 +57,12 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
   },
   { type: 'device.disconnected', version: 1, description: 'a connected device lost its connection, was disconnected, or failed', data: DeviceClosedData },
   { type: 'device.logged_out', version: 1, description: 'a device was unlinked, from the phone or by logout; its session is deleted', data: DeviceClosedData },
-  { type: 'message.received', version: 1, description: 'a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each', data: MessageData },
+  {
+    type: 'message.received',
+    version: 1,
+    description: 'a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each',
+    data: MessageData,
+  },
   { type: 'message.sent', version: 1, description: "a queued message left: WhatsApp's server acknowledged it", data: MessageData },
   {
     type: 'message.status',
@@ -88,7 +90,10 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
     type: 'message.deleted',
     version: 1,
     description: 'the sender deleted a message for everyone; its content is gone from WUTS too',
-    data: Type.Object({ message_id: Uuid, wa_id: Type.String(), chat_jid: Type.String(), sender_jid: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+    data: Type.Object(
+      { message_id: Uuid, wa_id: Type.String(), chat_jid: Type.String(), sender_jid: Type.Union([Type.String(), Type.Null()]) },
+      { additionalProperties: false },
+    ),
   },
   {
     type: 'message.reaction',
@@ -110,7 +115,10 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
     type: 'chat.presence',
     version: 1,
     description: 'a contact is typing, recording, paused, online or offline',
-    data: Type.Object({ chat_jid: Type.String(), participant_jid: Type.String(), state: Type.Enum(['available', 'unavailable', 'typing', 'recording', 'paused']) }, { additionalProperties: false }),
+    data: Type.Object(
+      { chat_jid: Type.String(), participant_jid: Type.String(), state: Type.Enum(['available', 'unavailable', 'typing', 'recording', 'paused']) },
+      { additionalProperties: false },
+    ),
   },
 ];
 
@@ -142,8 +150,8 @@ export function filterMatches(filters: string[] | null, type: string): boolean {
 export const EventEnvelope = Type.Object(
   {
     id: Uuid,
-    type: Type.String({ description: 'one of the catalog\'s types' }),
-    version: Type.Integer({ description: 'the version of this type\'s data shape' }),
+    type: Type.String({ description: "one of the catalog's types" }),
+    version: Type.Integer({ description: "the version of this type's data shape" }),
     tenant_id: Uuid,
     device_id: Type.Union([Uuid, Type.Null()]),
     timestamp: Timestamp,

@@ -43,7 +43,12 @@ export interface StreamPlan {
  */
 export async function planStream(deps: Deps, actor: Actor, query: { types?: string | undefined; resumeFrom?: string | undefined }): Promise<StreamPlan> {
   const user = tenantUserOf(actor, 'events');
-  const filters = query.types ? query.types.split(',').map((t) => t.trim()).filter(Boolean) : null;
+  const filters = query.types
+    ? query.types
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+    : null;
   const unknown = (filters ?? []).filter((f) => !isKnownFilter(f));
   if (unknown.length) throw badRequest(`unknown event types: ${unknown.join(', ')}`, 'invalid_event_types');
   if (query.resumeFrom !== undefined && !isUuid(query.resumeFrom)) throw badRequest('Last-Event-ID is not an event id');
@@ -79,7 +84,12 @@ export class EventStream {
   /** Starts writing to the response, which the caller has taken over from the framework. */
   open(): void {
     const raw = this.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     raw.write(': connected\n\n');
     this.unsubscribe = this.deps.bus.subscribe(() => void this.flush());
     this.timers = [setInterval(() => void this.flush(), POLL_MS), setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS)];

@@ -4,7 +4,10 @@ import type { Database, EventsTable } from '../db/schema.js';
 export type EventRow = EventsTable;
 
 export async function insertEvent(db: Kysely<Database>, tenantId: string, row: Omit<EventRow, 'tenant_id'>): Promise<void> {
-  await db.insertInto('events').values({ ...row, tenant_id: tenantId }).execute();
+  await db
+    .insertInto('events')
+    .values({ ...row, tenant_id: tenantId })
+    .execute();
 }
 
 export async function findEvent(db: Kysely<Database>, tenantId: string, id: string): Promise<EventRow | undefined> {
@@ -12,11 +15,7 @@ export async function findEvent(db: Kysely<Database>, tenantId: string, id: stri
 }
 
 /** Events after `afterId`, oldest first, for the live stream. */
-export async function listEventsAfter(
-  db: Kysely<Database>,
-  tenantId: string,
-  opts: { afterId?: string | undefined; limit: number },
-): Promise<EventRow[]> {
+export async function listEventsAfter(db: Kysely<Database>, tenantId: string, opts: { afterId?: string | undefined; limit: number }): Promise<EventRow[]> {
   let q = db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
   if (opts.afterId) q = q.where('id', '>', opts.afterId);
   return q.orderBy('id').limit(opts.limit).execute();
@@ -39,6 +38,13 @@ export async function pruneEvents(db: Kysely<Database>, olderThan: string, limit
     .limit(limit)
     .execute();
   if (ids.length === 0) return 0;
-  await db.deleteFrom('events').where('id', 'in', ids.map((r) => r.id)).execute();
+  await db
+    .deleteFrom('events')
+    .where(
+      'id',
+      'in',
+      ids.map((r) => r.id),
+    )
+    .execute();
   return ids.length;
 }

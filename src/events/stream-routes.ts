@@ -28,7 +28,7 @@ export function registerEventStreamRoutes(app: App, deps: Deps): void {
       schema: {
         summary: 'Live event stream (Server-Sent Events)',
         description:
-          'The events of the caller\'s tenant as `text/event-stream`: each message has `id` (the event id), `event` (its type) and `data` (the event JSON, as delivered to webhooks). Resume with `after` or the Last-Event-ID header; without either, the stream starts with the next event. User and tenant events are shown to admins and supervisors only. At most WUTS_MAX_STREAMS_PER_TENANT open streams per tenant per node (429).',
+          "The events of the caller's tenant as `text/event-stream`: each message has `id` (the event id), `event` (its type) and `data` (the event JSON, as delivered to webhooks). Resume with `after` or the Last-Event-ID header; without either, the stream starts with the next event. User and tenant events are shown to admins and supervisors only. At most WUTS_MAX_STREAMS_PER_TENANT open streams per tenant per node (429).",
         tags: ['events'],
         security: USER_ONLY_SECURITY,
         querystring: StreamQuery,
@@ -44,10 +44,18 @@ export function registerEventStreamRoutes(app: App, deps: Deps): void {
       if (open >= deps.config.maxStreamsPerTenant) throw tooManyRequests(5, 'too many open event streams for this tenant');
       openPerTenant.set(actor.tenantId, open + 1);
       reply.hijack();
-      const stream: EventStream = new EventStream(deps, reply.raw, () => reidentifyUser(deps, req), actor, plan.filters, plan.start, () => {
-        openPerTenant.set(actor.tenantId, (openPerTenant.get(actor.tenantId) ?? 1) - 1);
-        streams.delete(stream);
-      });
+      const stream: EventStream = new EventStream(
+        deps,
+        reply.raw,
+        () => reidentifyUser(deps, req),
+        actor,
+        plan.filters,
+        plan.start,
+        () => {
+          openPerTenant.set(actor.tenantId, (openPerTenant.get(actor.tenantId) ?? 1) - 1);
+          streams.delete(stream);
+        },
+      );
       streams.add(stream);
       stream.open();
       return reply;

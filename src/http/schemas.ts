@@ -22,7 +22,14 @@ export const ErrorResponse = Type.Object(
 export const SuccessOnly = Type.Object({ success: Type.Literal(true) }, { additionalProperties: false });
 
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, description: `page size (default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE})` })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_PAGE_SIZE,
+      default: DEFAULT_PAGE_SIZE,
+      description: `page size (default ${DEFAULT_PAGE_SIZE}, max ${MAX_PAGE_SIZE})`,
+    }),
+  ),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page' })),
 };
 

@@ -11,12 +11,10 @@ export class AppError extends Error {
 }
 
 export const MASTER_TOKEN_REQUIRED = 'master token required';
-export const TENANT_EXISTS =
-  'tenant already exists - please contact your administrator to create an account';
+export const TENANT_EXISTS = 'tenant already exists - please contact your administrator to create an account';
 
 export const badRequest = (message: string, code = 'invalid_request') => new AppError(400, code, message);
-export const unauthorized = (message = 'authentication required', code = 'unauthorized') =>
-  new AppError(401, code, message);
+export const unauthorized = (message = 'authentication required', code = 'unauthorized') => new AppError(401, code, message);
 export const forbidden = (message = 'not allowed', code = 'forbidden') => new AppError(403, code, message);
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
 export const conflict = (message: string, code = 'conflict') => new AppError(409, code, message);

@@ -5,7 +5,10 @@
 export class RateWindow {
   private readonly hits = new Map<string, number[]>();
 
-  constructor(private readonly max: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
 
   /** Records a hit and answers 0, or answers the seconds to wait when the key is over its limit. */
   take(key: string, now = Date.now()): number {

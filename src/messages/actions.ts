@@ -28,9 +28,17 @@ export async function markRead(deps: Deps, actor: Actor, deviceId: string, body:
   const db = deps.db.kysely;
   const unread = await repo.unreadInbound(db, tenantId, deviceId, chatJid, body.message_ids);
   if (unread.length > 0) {
-    await devices.markRead(deviceId, unread.map((m) => ({ chatJid: m.chat_jid, waId: m.wa_id, fromMe: false, senderJid: m.sender_jid })));
+    await devices.markRead(
+      deviceId,
+      unread.map((m) => ({ chatJid: m.chat_jid, waId: m.wa_id, fromMe: false, senderJid: m.sender_jid })),
+    );
     const now = nowIso();
-    await repo.markInboundRead(db, tenantId, unread.map((m) => m.id), now);
+    await repo.markInboundRead(
+      db,
+      tenantId,
+      unread.map((m) => m.id),
+      now,
+    );
     await repo.setChatUnread(db, tenantId, deviceId, chatJid, await repo.countUnread(db, tenantId, deviceId, chatJid), now);
   }
   return unread.length;
@@ -55,7 +63,12 @@ export async function checkNumbers(deps: Deps, limit: CheckNumbersLimit, actor: 
   const results = await devices.checkNumbers(deviceId, phones);
   const now = nowIso();
   for (const r of results) {
-    await repo.upsertContact(deps.db.kysely, tenantId, deviceId, { jid: r.jid ?? `${r.phone}@s.whatsapp.net`, phone: r.phone, onWhatsApp: r.on_whatsapp, at: now });
+    await repo.upsertContact(deps.db.kysely, tenantId, deviceId, {
+      jid: r.jid ?? `${r.phone}@s.whatsapp.net`,
+      phone: r.phone,
+      onWhatsApp: r.on_whatsapp,
+      at: now,
+    });
   }
   return results;
 }

@@ -57,7 +57,8 @@ function vcardFor(contact: NonNullable<SendBody['contact']>): string {
   if ((contact.phone === undefined) === (contact.vcard === undefined)) throw badRequest('contact needs exactly one of `phone` or `vcard`', 'invalid_contact');
   if (contact.vcard !== undefined) {
     const v = contact.vcard.trim();
-    if (!/^BEGIN:VCARD\r?\n/i.test(v) || !/\r?\nEND:VCARD$/i.test(v)) throw badRequest('contact.vcard must be a vCard: BEGIN:VCARD ... END:VCARD', 'invalid_contact');
+    if (!/^BEGIN:VCARD\r?\n/i.test(v) || !/\r?\nEND:VCARD$/i.test(v))
+      throw badRequest('contact.vcard must be a vCard: BEGIN:VCARD ... END:VCARD', 'invalid_contact');
     return v;
   }
   const name = contact.name.replace(/[\r\n;]/g, ' ');
@@ -72,7 +73,13 @@ export function contentOf(body: SendBody): OutboundMessage['content'] {
       return { type: 'text', text: body.text!, ...(body.link_preview ? { link_preview: true } : {}) };
     case 'location': {
       const l = body.location!;
-      return { type: 'location', latitude: l.latitude, longitude: l.longitude, ...(l.name ? { name: l.name } : {}), ...(l.address ? { address: l.address } : {}) };
+      return {
+        type: 'location',
+        latitude: l.latitude,
+        longitude: l.longitude,
+        ...(l.name ? { name: l.name } : {}),
+        ...(l.address ? { address: l.address } : {}),
+      };
     }
     case 'contact':
       return { type: 'contact', name: body.contact!.name, vcard: vcardFor(body.contact!) };
@@ -100,9 +107,14 @@ export function contentOf(body: SendBody): OutboundMessage['content'] {
 export function checkTarget(body: SendBody, target: MessageRow, now: number): void {
   if (target.deleted_at) throw badRequest('that message was deleted', 'message_deleted');
   if (body.to !== undefined && normalizeChatJid(body.to) !== target.chat_jid) throw badRequest('`to` is not the chat of message_id', 'chat_mismatch');
-  if (['reaction', 'edit', 'delete', 'poll_vote'].includes(target.type)) throw badRequest(`a ${target.type} cannot be the target of a ${body.type}`, 'invalid_target');
+  if (['reaction', 'edit', 'delete', 'poll_vote'].includes(target.type))
+    throw badRequest(`a ${target.type} cannot be the target of a ${body.type}`, 'invalid_target');
   if (body.type === 'reaction') return;
-  if (!target.from_me) throw badRequest(`only messages this device sent can be ${body.type === 'edit' ? 'edited' : 'deleted'}`, body.type === 'edit' ? 'not_editable' : 'not_deletable');
+  if (!target.from_me)
+    throw badRequest(
+      `only messages this device sent can be ${body.type === 'edit' ? 'edited' : 'deleted'}`,
+      body.type === 'edit' ? 'not_editable' : 'not_deletable',
+    );
   if (body.type === 'edit') {
     if (target.type !== 'text') throw badRequest('only text messages can be edited', 'not_editable');
     if (now - Date.parse(target.created_at) > EDIT_WINDOW_MS) throw badRequest('WhatsApp allows edits within 15 minutes of sending', 'edit_window_passed');

@@ -17,19 +17,39 @@ async function readableDevice(deps: Deps, actor: Actor, deviceId: string): Promi
 }
 
 /** A device's chats, the most recently active first, each with its last message. */
-export async function listChats(deps: Deps, actor: Actor, deviceId: string, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<ApiChat>> {
+export async function listChats(
+  deps: Deps,
+  actor: Actor,
+  deviceId: string,
+  query: { limit?: number | undefined; cursor?: string | undefined },
+): Promise<Page<ApiChat>> {
   const tenantId = await readableDevice(deps, actor, deviceId);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await repo.listChats(deps.db.kysely, tenantId, deviceId, decodeCursor(query.cursor), limit);
   const page = rows.slice(0, limit);
-  const last = new Map((await repo.messagesByIds(deps.db.kysely, tenantId, page.map((c) => c.last_message_id))).map((m) => [m.id, m]));
+  const last = new Map(
+    (
+      await repo.messagesByIds(
+        deps.db.kysely,
+        tenantId,
+        page.map((c) => c.last_message_id),
+      )
+    ).map((m) => [m.id, m]),
+  );
   const chats: ApiChat[] = [];
   for (const c of page) {
     const message = last.get(c.last_message_id);
     if (!message) continue;
     chats.push({
-      id: c.id, device_id: c.device_id, jid: c.jid, name: c.name, unread_count: c.unread_count, last_message: toApiMessage(message),
-      last_message_at: apiTime(c.last_message_at), created_at: apiTime(c.created_at), updated_at: apiTime(c.updated_at),
+      id: c.id,
+      device_id: c.device_id,
+      jid: c.jid,
+      name: c.name,
+      unread_count: c.unread_count,
+      last_message: toApiMessage(message),
+      last_message_at: apiTime(c.last_message_at),
+      created_at: apiTime(c.created_at),
+      updated_at: apiTime(c.updated_at),
     });
   }
   return { items: chats, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.last_message_id) : null };
@@ -45,17 +65,37 @@ export async function chatMessages(
 ): Promise<Page<ApiMessage>> {
   const tenantId = await readableDevice(deps, actor, deviceId);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const rows = await repo.chatHistory(deps.db.kysely, tenantId, deviceId, normalizeChatJid(chat, 'chat'), decodeCursor(query.cursor), limit, query.direction ?? 'older');
+  const rows = await repo.chatHistory(
+    deps.db.kysely,
+    tenantId,
+    deviceId,
+    normalizeChatJid(chat, 'chat'),
+    decodeCursor(query.cursor),
+    limit,
+    query.direction ?? 'older',
+  );
   const page = toPage(rows, limit);
   return { items: page.items.map(toApiMessage), nextCursor: page.nextCursor };
 }
 
-export async function listContacts(deps: Deps, actor: Actor, deviceId: string, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<ApiContact>> {
+export async function listContacts(
+  deps: Deps,
+  actor: Actor,
+  deviceId: string,
+  query: { limit?: number | undefined; cursor?: string | undefined },
+): Promise<Page<ApiContact>> {
   const tenantId = await readableDevice(deps, actor, deviceId);
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const page = toPage(await repo.listContacts(deps.db.kysely, tenantId, deviceId, decodeCursor(query.cursor), limit), limit);
   return {
-    items: page.items.map((c) => ({ jid: c.jid, phone: c.phone, name: c.name, on_whatsapp: c.on_whatsapp, checked_at: apiTime(c.checked_at), updated_at: apiTime(c.updated_at) })),
+    items: page.items.map((c) => ({
+      jid: c.jid,
+      phone: c.phone,
+      name: c.name,
+      on_whatsapp: c.on_whatsapp,
+      checked_at: apiTime(c.checked_at),
+      updated_at: apiTime(c.updated_at),
+    })),
     nextCursor: page.nextCursor,
   };
 }

@@ -28,7 +28,10 @@ export async function insertIdempotencyKey(
   keepSince: string,
 ): Promise<void> {
   await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', row.key).where('created_at', '<', keepSince).execute();
-  await trx.insertInto('idempotency_keys').values({ tenant_id: tenantId, ...row }).execute();
+  await trx
+    .insertInto('idempotency_keys')
+    .values({ tenant_id: tenantId, ...row })
+    .execute();
 }
 
 /** Forgets keys of every tenant made before `olderThan` (the sender's sweep). */

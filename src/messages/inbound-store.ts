@@ -15,10 +15,30 @@ import { parseContent, toApiMessage, type MessageRow } from './view.js';
  */
 async function storeDeletedUnseen(trx: Transaction<Database>, tenantId: string, deviceId: string, del: InboundMessage, now: string): Promise<MessageRow> {
   const row: MessageRow = {
-    id: newId(), tenant_id: tenantId, device_id: deviceId, chat_jid: del.chatJid, wa_id: del.targetWaId ?? '', from_me: del.fromMe, sender_jid: del.senderJid,
-    type: 'unsupported', content_json: JSON.stringify({ type: 'unsupported', wa_type: 'deleted_before_received' }), quoted_wa_id: null, quoted_message_id: null,
-    target_wa_id: null, target_message_id: null, status: del.fromMe ? 'sent' : 'received', reason: null, attempts: 0, next_attempt_at: null, expires_at: null,
-    created_by: null, wa_timestamp: del.timestamp, edited_at: null, deleted_at: now, created_at: now, updated_at: now,
+    id: newId(),
+    tenant_id: tenantId,
+    device_id: deviceId,
+    chat_jid: del.chatJid,
+    wa_id: del.targetWaId ?? '',
+    from_me: del.fromMe,
+    sender_jid: del.senderJid,
+    type: 'unsupported',
+    content_json: JSON.stringify({ type: 'unsupported', wa_type: 'deleted_before_received' }),
+    quoted_wa_id: null,
+    quoted_message_id: null,
+    target_wa_id: null,
+    target_message_id: null,
+    status: del.fromMe ? 'sent' : 'received',
+    reason: null,
+    attempts: 0,
+    next_attempt_at: null,
+    expires_at: null,
+    created_by: null,
+    wa_timestamp: del.timestamp,
+    edited_at: null,
+    deleted_at: now,
+    created_at: now,
+    updated_at: now,
   };
   await repo.insertMessageOnce(trx, tenantId, row);
   return row;
@@ -86,15 +106,27 @@ async function storeOne(deps: Deps, tenantId: string, deviceId: string, m: Inbou
       case 'delete': {
         if (target?.deleted_at) return;
         const deleted = target ? { ...target, deleted_at: now } : await storeDeletedUnseen(trx, tenantId, deviceId, m, now);
-        if (target) await repo.updateMessage(trx, tenantId, target.id, { deleted_at: now, content_json: JSON.stringify({ type: target.type }), updated_at: now });
-        await emit({ ...event, type: 'message.deleted', data: { message_id: deleted.id, wa_id: deleted.wa_id, chat_jid: deleted.chat_jid, sender_jid: deleted.sender_jid } });
+        if (target)
+          await repo.updateMessage(trx, tenantId, target.id, { deleted_at: now, content_json: JSON.stringify({ type: target.type }), updated_at: now });
+        await emit({
+          ...event,
+          type: 'message.deleted',
+          data: { message_id: deleted.id, wa_id: deleted.wa_id, chat_jid: deleted.chat_jid, sender_jid: deleted.sender_jid },
+        });
         return;
       }
       case 'reaction':
         await emit({
           ...event,
           type: 'message.reaction',
-          data: { message_id: row.id, target_message_id: target?.id ?? null, target_wa_id: m.targetWaId ?? '', chat_jid: m.chatJid, sender_jid: m.senderJid, emoji: m.content.emoji },
+          data: {
+            message_id: row.id,
+            target_message_id: target?.id ?? null,
+            target_wa_id: m.targetWaId ?? '',
+            chat_jid: m.chatJid,
+            sender_jid: m.senderJid,
+            emoji: m.content.emoji,
+          },
         });
         return;
       case 'poll_vote':

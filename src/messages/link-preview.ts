@@ -20,7 +20,14 @@ export function firstUrl(text: string): string | undefined {
 }
 
 const decode = (s: string) =>
-  s.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/\s+/g, ' ').trim();
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
 
 function meta(html: string, name: string): string | undefined {
   const re = new RegExp(`<meta[^>]+(?:property|name)=["']${name}["'][^>]*>`, 'i');
@@ -39,7 +46,12 @@ export async function fetchLinkPreview(text: string, allowPrivate: boolean): Pro
   const parsed = new URL(url);
   const literal = literalAddress(parsed);
   if (!allowPrivate && literal && forbiddenAddressReason(literal)) return undefined;
-  const res = await request(url, { method: 'GET', dispatcher: agentFor(allowPrivate), headers: { accept: 'text/html', 'user-agent': 'WUTS link preview' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const res = await request(url, {
+    method: 'GET',
+    dispatcher: agentFor(allowPrivate),
+    headers: { accept: 'text/html', 'user-agent': 'WUTS link preview' },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
   const type = String(res.headers['content-type'] ?? '');
   if (res.statusCode !== 200 || !type.includes('text/html')) {
     await res.body.dump();
@@ -50,7 +62,8 @@ export async function fetchLinkPreview(text: string, allowPrivate: boolean): Pro
     html += (chunk as Buffer).toString('utf8');
     if (html.length >= MAX_HTML_BYTES) break; // leaving the loop closes the body
   }
-  const title = meta(html, 'og:title') ?? (/<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1] ? decode(/<title[^>]*>([^<]*)<\/title>/i.exec(html)![1]!) : undefined);
+  const title =
+    meta(html, 'og:title') ?? (/<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1] ? decode(/<title[^>]*>([^<]*)<\/title>/i.exec(html)![1]!) : undefined);
   if (!title) return undefined;
   const description = meta(html, 'og:description') ?? meta(html, 'description');
   return { url, title: title.slice(0, 300), ...(description ? { description: description.slice(0, 500) } : {}) };

@@ -5,7 +5,16 @@ import { SendError, type MessageRef, type OutboundMessage } from '../whatsapp/me
 import { purgeIdempotencyKeys } from './idempotency-repo.js';
 import { phoneOf } from './jids.js';
 import { fetchLinkPreview } from './link-preview.js';
-import { afterFailedAttempt, DEVICE_LOGGED_OUT, isExpired, knownOnWhatsApp, needsRecipientCheck, notOnWhatsApp, sendPause, TTL_EXPIRED } from './queue-rules.js';
+import {
+  afterFailedAttempt,
+  DEVICE_LOGGED_OUT,
+  isExpired,
+  knownOnWhatsApp,
+  needsRecipientCheck,
+  notOnWhatsApp,
+  sendPause,
+  TTL_EXPIRED,
+} from './queue-rules.js';
 import * as repo from './repo.js';
 import { recordFailed, recordRetry, recordSent } from './statuses.js';
 import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from './sweep-repo.js';

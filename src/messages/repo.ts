@@ -6,7 +6,10 @@ import type { MessageRow } from './view.js';
 type Db = Kysely<Database>;
 
 export async function insertMessage(db: Db, tenantId: string, row: Omit<MessageRow, 'tenant_id'>): Promise<void> {
-  await db.insertInto('messages').values({ ...row, tenant_id: tenantId }).execute();
+  await db
+    .insertInto('messages')
+    .values({ ...row, tenant_id: tenantId })
+    .execute();
 }
 
 /** Inserts unless the same WhatsApp key is stored already; answers whether it inserted. */
@@ -24,7 +27,13 @@ export async function findMessage(db: Db, tenantId: string, id: string): Promise
 }
 
 export async function findByWaId(db: Db, tenantId: string, deviceId: string, chatJid: string, waId: string, fromMe?: boolean): Promise<MessageRow | undefined> {
-  let q = db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('wa_id', '=', waId);
+  let q = db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('chat_jid', '=', chatJid)
+    .where('wa_id', '=', waId);
   if (fromMe !== undefined) q = q.where('from_me', '=', fromMe);
   return q.orderBy('id').executeTakeFirst();
 }
@@ -34,8 +43,20 @@ export async function updateMessage(db: Db, tenantId: string, id: string, set: P
 }
 
 /** Moves a message from one status to another only if it is still in `from` (answers whether it did). */
-export async function transitionMessage(db: Db, tenantId: string, id: string, from: MessageStatus[], set: Partial<Omit<MessageRow, 'id' | 'tenant_id'>>): Promise<boolean> {
-  const result = await db.updateTable('messages').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', 'in', from).executeTakeFirst();
+export async function transitionMessage(
+  db: Db,
+  tenantId: string,
+  id: string,
+  from: MessageStatus[],
+  set: Partial<Omit<MessageRow, 'id' | 'tenant_id'>>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set(set)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
@@ -44,7 +65,14 @@ export async function addStatus(db: Db, tenantId: string, messageId: string, sta
 }
 
 export async function statusHistory(db: Db, tenantId: string, messageId: string) {
-  return db.selectFrom('message_statuses').select(['status', 'reason', 'created_at']).where('tenant_id', '=', tenantId).where('message_id', '=', messageId).orderBy('id').limit(100).execute();
+  return db
+    .selectFrom('message_statuses')
+    .select(['status', 'reason', 'created_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('message_id', '=', messageId)
+    .orderBy('id')
+    .limit(100)
+    .execute();
 }
 
 /** Takes a place in the device's queue; false when it holds `limit` messages already (atomic on both databases). */
@@ -72,14 +100,38 @@ export async function releaseQueueSlot(db: Db, tenantId: string, deviceId: strin
 
 /** The head of a device's outbound queue: its oldest queued message. */
 export async function nextQueued(db: Db, tenantId: string, deviceId: string): Promise<MessageRow | undefined> {
-  return db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('status', '=', 'queued').orderBy('id').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('status', '=', 'queued')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** Records a message as the chat's latest; creates the chat on its first message. */
-export async function touchChat(db: Db, tenantId: string, deviceId: string, chat: { jid: string; messageId: string; at: string; unread: boolean; name?: string | null | undefined }): Promise<void> {
+export async function touchChat(
+  db: Db,
+  tenantId: string,
+  deviceId: string,
+  chat: { jid: string; messageId: string; at: string; unread: boolean; name?: string | null | undefined },
+): Promise<void> {
   await db
     .insertInto('chats')
-    .values({ id: newId(), tenant_id: tenantId, device_id: deviceId, jid: chat.jid, name: chat.name ?? null, last_message_id: chat.messageId, last_message_at: chat.at, unread_count: chat.unread ? 1 : 0, created_at: chat.at, updated_at: chat.at })
+    .values({
+      id: newId(),
+      tenant_id: tenantId,
+      device_id: deviceId,
+      jid: chat.jid,
+      name: chat.name ?? null,
+      last_message_id: chat.messageId,
+      last_message_at: chat.at,
+      unread_count: chat.unread ? 1 : 0,
+      created_at: chat.at,
+      updated_at: chat.at,
+    })
     .onConflict((oc) =>
       oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
         last_message_id: eb.ref('excluded.last_message_id'),
@@ -93,14 +145,23 @@ export async function touchChat(db: Db, tenantId: string, deviceId: string, chat
 }
 
 export async function setChatUnread(db: Db, tenantId: string, deviceId: string, jid: string, unread: number, at: string): Promise<void> {
-  await db.updateTable('chats').set({ unread_count: unread, updated_at: at }).where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('jid', '=', jid).execute();
+  await db
+    .updateTable('chats')
+    .set({ unread_count: unread, updated_at: at })
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('jid', '=', jid)
+    .execute();
 }
 
 /** Chats, most recently active first; the cursor is the last message id of the previous page's last chat. */
 export async function listChats(db: Db, tenantId: string, deviceId: string, afterLastMessageId: string | undefined, limit: number) {
   let q = db.selectFrom('chats').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId);
   if (afterLastMessageId) q = q.where('last_message_id', '<', afterLastMessageId);
-  return q.orderBy('last_message_id', 'desc').limit(limit + 1).execute();
+  return q
+    .orderBy('last_message_id', 'desc')
+    .limit(limit + 1)
+    .execute();
 }
 
 export async function messagesByIds(db: Db, tenantId: string, ids: string[]): Promise<MessageRow[]> {
@@ -111,38 +172,91 @@ export async function messagesByIds(db: Db, tenantId: string, ids: string[]): Pr
 /** Operations applied to other messages (edits, deletes) are not part of a chat's timeline. */
 const NOT_IN_TIMELINE = ['edit', 'delete'];
 
-export async function chatHistory(db: Db, tenantId: string, deviceId: string, chatJid: string, cursor: string | undefined, limit: number, direction: 'older' | 'newer'): Promise<MessageRow[]> {
-  let q = db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('type', 'not in', NOT_IN_TIMELINE);
+export async function chatHistory(
+  db: Db,
+  tenantId: string,
+  deviceId: string,
+  chatJid: string,
+  cursor: string | undefined,
+  limit: number,
+  direction: 'older' | 'newer',
+): Promise<MessageRow[]> {
+  let q = db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('chat_jid', '=', chatJid)
+    .where('type', 'not in', NOT_IN_TIMELINE);
   if (cursor) q = q.where('id', direction === 'older' ? '<' : '>', cursor);
-  return q.orderBy('id', direction === 'older' ? 'desc' : 'asc').limit(limit + 1).execute();
+  return q
+    .orderBy('id', direction === 'older' ? 'desc' : 'asc')
+    .limit(limit + 1)
+    .execute();
 }
 
 /** Rows that are not messages of their own for unread counts and read receipts. */
 const NOT_UNREAD = ['reaction', 'poll_vote', 'edit', 'delete'];
 
 export async function unreadInbound(db: Db, tenantId: string, deviceId: string, chatJid: string, ids: string[] | undefined): Promise<MessageRow[]> {
-  let q = db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('from_me', '=', false).where('status', '=', 'received').where('type', 'not in', NOT_UNREAD);
+  let q = db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('chat_jid', '=', chatJid)
+    .where('from_me', '=', false)
+    .where('status', '=', 'received')
+    .where('type', 'not in', NOT_UNREAD);
   if (ids) q = q.where('id', 'in', ids);
   return q.orderBy('id').limit(1000).execute();
 }
 
 export async function countUnread(db: Db, tenantId: string, deviceId: string, chatJid: string): Promise<number> {
-  const row = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).where('chat_jid', '=', chatJid).where('from_me', '=', false).where('status', '=', 'received').where('type', 'not in', NOT_UNREAD).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('chat_jid', '=', chatJid)
+    .where('from_me', '=', false)
+    .where('status', '=', 'received')
+    .where('type', 'not in', NOT_UNREAD)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 export async function markInboundRead(db: Db, tenantId: string, ids: string[], at: string): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('messages').set({ status: 'read', updated_at: at }).where('tenant_id', '=', tenantId).where('id', 'in', ids).where('status', '=', 'received').execute();
+  await db
+    .updateTable('messages')
+    .set({ status: 'read', updated_at: at })
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', ids)
+    .where('status', '=', 'received')
+    .execute();
 }
 
-export async function upsertContact(db: Db, tenantId: string, deviceId: string, contact: { jid: string; phone: string | null; name?: string | null; onWhatsApp?: boolean; at: string }): Promise<void> {
+export async function upsertContact(
+  db: Db,
+  tenantId: string,
+  deviceId: string,
+  contact: { jid: string; phone: string | null; name?: string | null; onWhatsApp?: boolean; at: string },
+): Promise<void> {
   const checked = contact.onWhatsApp !== undefined;
   await db
     .insertInto('contacts')
     .values({
-      id: newId(), tenant_id: tenantId, device_id: deviceId, jid: contact.jid, phone: contact.phone, name: contact.name ?? null,
-      on_whatsapp: checked ? contact.onWhatsApp! : null, checked_at: checked ? contact.at : null, created_at: contact.at, updated_at: contact.at,
+      id: newId(),
+      tenant_id: tenantId,
+      device_id: deviceId,
+      jid: contact.jid,
+      phone: contact.phone,
+      name: contact.name ?? null,
+      on_whatsapp: checked ? contact.onWhatsApp! : null,
+      checked_at: checked ? contact.at : null,
+      created_at: contact.at,
+      updated_at: contact.at,
     })
     .onConflict((oc) =>
       oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
@@ -162,5 +276,8 @@ export async function findContact(db: Db, tenantId: string, deviceId: string, ji
 export async function listContacts(db: Db, tenantId: string, deviceId: string, afterId: string | undefined, limit: number): Promise<ContactsTable[]> {
   let q = db.selectFrom('contacts').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId);
   if (afterId) q = q.where('id', '>', afterId);
-  return q.orderBy('id').limit(limit + 1).execute();
+  return q
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
 }

@@ -21,95 +21,186 @@ Types and their fields: \`text\` (to, text ≤ ${L.textChars}, link_preview, rep
 export function registerMessageRoutes(app: App, deps: Deps): void {
   const checkLimit = new actions.CheckNumbersLimit(deps);
 
-  app.post('/devices/:id/messages', {
-    schema: {
-      summary: 'Send a message', description: SEND_DESCRIPTION, tags, security, params: IdParams, body: S.SendMessageBody,
-      response: { 202: S.MessageResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
+  app.post(
+    '/devices/:id/messages',
+    {
+      schema: {
+        summary: 'Send a message',
+        description: SEND_DESCRIPTION,
+        tags,
+        security,
+        params: IdParams,
+        body: S.SendMessageBody,
+        response: { 202: S.MessageResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
+      },
     },
-  }, async (req, reply) => {
-    const key = readIdempotencyKey(req.headers['idempotency-key']);
-    const answer = await messages.acceptMessage(deps, await requireActor(deps, req), req.params.id, req.body, key);
-    if (answer.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(202).send({ success: true, message: answer.result });
-  });
+    async (req, reply) => {
+      const key = readIdempotencyKey(req.headers['idempotency-key']);
+      const answer = await messages.acceptMessage(deps, await requireActor(deps, req), req.params.id, req.body, key);
+      if (answer.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(202).send({ success: true, message: answer.result });
+    },
+  );
 
-  app.get('/messages/:id', {
-    schema: {
-      summary: 'Get a message', description: 'Every role. With its status history (oldest first).', tags, security, params: IdParams,
-      response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404) },
+  app.get(
+    '/messages/:id',
+    {
+      schema: {
+        summary: 'Get a message',
+        description: 'Every role. With its status history (oldest first).',
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404) },
+      },
     },
-  }, async (req) => ({ success: true as const, message: await messages.getMessage(deps, await requireActor(deps, req), req.params.id) }));
+    async (req) => ({ success: true as const, message: await messages.getMessage(deps, await requireActor(deps, req), req.params.id) }),
+  );
 
-  app.post('/messages/:id/cancel', {
-    schema: {
-      summary: 'Cancel a queued message', description: 'Admins, supervisors and agents. Only while it is `queued` (409 once it left); it ends `cancelled`.', tags, security, params: IdParams,
-      response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404, 409) },
+  app.post(
+    '/messages/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a queued message',
+        description: 'Admins, supervisors and agents. Only while it is `queued` (409 once it left); it ends `cancelled`.',
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: S.MessageDetailResponse, ...errorResponses(400, 401, 403, 404, 409) },
+      },
     },
-  }, async (req) => ({ success: true as const, message: await messages.cancelMessage(deps, await requireActor(deps, req), req.params.id) }));
+    async (req) => ({ success: true as const, message: await messages.cancelMessage(deps, await requireActor(deps, req), req.params.id) }),
+  );
 
-  app.get('/devices/:id/chats', {
-    schema: {
-      summary: "A device's chats", description: 'Every role. The most recently active first, each with its last message and unread count; keyset paginated.', tags, security,
-      params: IdParams, querystring: S.ChatListQuery, response: { 200: S.ChatListResponse, ...errorResponses(400, 401, 403, 404) },
+  app.get(
+    '/devices/:id/chats',
+    {
+      schema: {
+        summary: "A device's chats",
+        description: 'Every role. The most recently active first, each with its last message and unread count; keyset paginated.',
+        tags,
+        security,
+        params: IdParams,
+        querystring: S.ChatListQuery,
+        response: { 200: S.ChatListResponse, ...errorResponses(400, 401, 403, 404) },
+      },
     },
-  }, async (req) => {
-    const page = await history.listChats(deps, await requireActor(deps, req), req.params.id, req.query);
-    return { success: true as const, chats: page.items, next_cursor: page.nextCursor };
-  });
+    async (req) => {
+      const page = await history.listChats(deps, await requireActor(deps, req), req.params.id, req.query);
+      return { success: true as const, chats: page.items, next_cursor: page.nextCursor };
+    },
+  );
 
-  app.get('/devices/:id/chats/:chat/messages', {
-    schema: {
-      summary: "A chat's messages",
-      description: 'Every role. Newest first (`direction=older`, the default) or oldest first (`direction=newer`), keyset paginated on the message id: pages stay stable and fast at any depth. Edits and deletes are applied to the messages they change rather than listed.',
-      tags, security, params: S.ChatParams, querystring: S.HistoryQuery, response: { 200: S.MessageListResponse, ...errorResponses(400, 401, 403, 404) },
+  app.get(
+    '/devices/:id/chats/:chat/messages',
+    {
+      schema: {
+        summary: "A chat's messages",
+        description:
+          'Every role. Newest first (`direction=older`, the default) or oldest first (`direction=newer`), keyset paginated on the message id: pages stay stable and fast at any depth. Edits and deletes are applied to the messages they change rather than listed.',
+        tags,
+        security,
+        params: S.ChatParams,
+        querystring: S.HistoryQuery,
+        response: { 200: S.MessageListResponse, ...errorResponses(400, 401, 403, 404) },
+      },
     },
-  }, async (req) => {
-    const page = await history.chatMessages(deps, await requireActor(deps, req), req.params.id, req.params.chat, req.query);
-    return { success: true as const, messages: page.items, next_cursor: page.nextCursor };
-  });
+    async (req) => {
+      const page = await history.chatMessages(deps, await requireActor(deps, req), req.params.id, req.params.chat, req.query);
+      return { success: true as const, messages: page.items, next_cursor: page.nextCursor };
+    },
+  );
 
-  app.get('/devices/:id/contacts', {
-    schema: {
-      summary: "A device's contacts", description: 'Every role. People the device exchanged messages with or checked, with their profile names.', tags, security,
-      params: IdParams, querystring: S.ChatListQuery, response: { 200: S.ContactListResponse, ...errorResponses(400, 401, 403, 404) },
+  app.get(
+    '/devices/:id/contacts',
+    {
+      schema: {
+        summary: "A device's contacts",
+        description: 'Every role. People the device exchanged messages with or checked, with their profile names.',
+        tags,
+        security,
+        params: IdParams,
+        querystring: S.ChatListQuery,
+        response: { 200: S.ContactListResponse, ...errorResponses(400, 401, 403, 404) },
+      },
     },
-  }, async (req) => {
-    const page = await history.listContacts(deps, await requireActor(deps, req), req.params.id, req.query);
-    return { success: true as const, contacts: page.items, next_cursor: page.nextCursor };
-  });
+    async (req) => {
+      const page = await history.listContacts(deps, await requireActor(deps, req), req.params.id, req.query);
+      return { success: true as const, contacts: page.items, next_cursor: page.nextCursor };
+    },
+  );
 
-  app.post('/devices/:id/read', {
-    schema: {
-      summary: 'Mark messages read', description: `Admins, supervisors and agents. Marks a chat's received messages read (all, or at most ${L.readIds} named) and sends read receipts. 409 when the device is not connected.`,
-      tags, security, params: IdParams, body: S.ReadBody, response: { 200: S.ReadResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
+  app.post(
+    '/devices/:id/read',
+    {
+      schema: {
+        summary: 'Mark messages read',
+        description: `Admins, supervisors and agents. Marks a chat's received messages read (all, or at most ${L.readIds} named) and sends read receipts. 409 when the device is not connected.`,
+        tags,
+        security,
+        params: IdParams,
+        body: S.ReadBody,
+        response: { 200: S.ReadResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
+      },
     },
-  }, async (req) => ({ success: true as const, read: await actions.markRead(deps, await requireActor(deps, req), req.params.id, req.body) }));
+    async (req) => ({ success: true as const, read: await actions.markRead(deps, await requireActor(deps, req), req.params.id, req.body) }),
+  );
 
-  app.post('/devices/:id/check-numbers', {
-    schema: {
-      summary: 'Which numbers are on WhatsApp',
-      description: `Admins, supervisors and agents. At most ${L.checkNumbers} numbers per call and WUTS_CHECK_NUMBERS_PER_MINUTE calls per device per minute (429). 409 when the device is not connected.`,
-      tags, security, params: IdParams, body: S.CheckNumbersBody, response: { 200: S.CheckNumbersResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
+  app.post(
+    '/devices/:id/check-numbers',
+    {
+      schema: {
+        summary: 'Which numbers are on WhatsApp',
+        description: `Admins, supervisors and agents. At most ${L.checkNumbers} numbers per call and WUTS_CHECK_NUMBERS_PER_MINUTE calls per device per minute (429). 409 when the device is not connected.`,
+        tags,
+        security,
+        params: IdParams,
+        body: S.CheckNumbersBody,
+        response: { 200: S.CheckNumbersResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
+      },
     },
-  }, async (req) => {
-    const results = await actions.checkNumbers(deps, checkLimit, await requireActor(deps, req), req.params.id, req.body.numbers);
-    return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid })) };
-  });
+    async (req) => {
+      const results = await actions.checkNumbers(deps, checkLimit, await requireActor(deps, req), req.params.id, req.body.numbers);
+      return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid })) };
+    },
+  );
 
-  app.post('/devices/:id/presence', {
-    schema: {
-      summary: 'Show typing, recording or online', description: 'Admins, supervisors and agents. typing, recording and paused to one chat; available and unavailable for the account. 409 when the device is not connected.',
-      tags, security, params: IdParams, body: S.PresenceBody, response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
+  app.post(
+    '/devices/:id/presence',
+    {
+      schema: {
+        summary: 'Show typing, recording or online',
+        description:
+          'Admins, supervisors and agents. typing, recording and paused to one chat; available and unavailable for the account. 409 when the device is not connected.',
+        tags,
+        security,
+        params: IdParams,
+        body: S.PresenceBody,
+        response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409) },
+      },
     },
-  }, async (req) => {
-    await actions.sendPresence(deps, await requireActor(deps, req), req.params.id, req.body);
-    return { success: true as const };
-  });
+    async (req) => {
+      await actions.sendPresence(deps, await requireActor(deps, req), req.params.id, req.body);
+      return { success: true as const };
+    },
+  );
 
-  app.put('/devices/:id/send-interval', {
-    schema: {
-      summary: "Set a device's pace of sending", description: 'Admins. Milliseconds between two sends of this device (jittered by WUTS_SEND_JITTER_PERCENT); null returns to WUTS_SEND_INTERVAL_MS.',
-      tags: ['devices'], security, params: IdParams, body: S.SendIntervalBody, response: { 200: S.SendIntervalResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404) },
+  app.put(
+    '/devices/:id/send-interval',
+    {
+      schema: {
+        summary: "Set a device's pace of sending",
+        description: 'Admins. Milliseconds between two sends of this device (jittered by WUTS_SEND_JITTER_PERCENT); null returns to WUTS_SEND_INTERVAL_MS.',
+        tags: ['devices'],
+        security,
+        params: IdParams,
+        body: S.SendIntervalBody,
+        response: { 200: S.SendIntervalResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404) },
+      },
     },
-  }, async (req) => ({ success: true as const, ...(await messages.setSendInterval(deps, await requireActor(deps, req), req.params.id, req.body.send_interval_ms)) }));
+    async (req) => ({
+      success: true as const,
+      ...(await messages.setSendInterval(deps, await requireActor(deps, req), req.params.id, req.body.send_interval_ms)),
+    }),
+  );
 }

@@ -9,9 +9,16 @@ export const SEND_TYPES = ['text', 'location', 'contact', 'poll', 'reaction', 'e
 export const SendMessageBody = Type.Object(
   {
     type: Type.Enum([...SEND_TYPES], { description: 'what to send; each type takes its own fields below' }),
-    to: Type.Optional(str(128, 'the recipient: a phone number in digits (country code first, no +) or a JID (`15550001111@s.whatsapp.net`). Required except for reaction, edit and delete, which go to the chat of their message')),
+    to: Type.Optional(
+      str(
+        128,
+        'the recipient: a phone number in digits (country code first, no +) or a JID (`15550001111@s.whatsapp.net`). Required except for reaction, edit and delete, which go to the chat of their message',
+      ),
+    ),
     text: Type.Optional(Type.String({ minLength: 1, maxLength: L.textChars, description: `text and edit: the text (at most ${L.textChars} characters)` })),
-    link_preview: Type.Optional(Type.Boolean({ description: 'text: show a preview of the first URL in the text (fetched by WUTS at send time, public addresses only); default false' })),
+    link_preview: Type.Optional(
+      Type.Boolean({ description: 'text: show a preview of the first URL in the text (fetched by WUTS at send time, public addresses only); default false' }),
+    ),
     reply_to: Type.Optional(uuid('text, location, contact, poll: the id of a stored message of the same chat to quote (a reply)')),
     message_id: Type.Optional(uuid('reaction, edit, delete: the id of the stored message it applies to (edit and delete: a message this device sent)')),
     emoji: Type.Optional(Type.String({ maxLength: 16, description: 'reaction: one emoji; an empty string removes the reaction' })),
@@ -40,13 +47,25 @@ export const SendMessageBody = Type.Object(
       Type.Object(
         {
           name: str(L.pollNameChars, 'the question'),
-          options: Type.Array(str(L.pollOptionChars, 'an option'), { minItems: L.pollOptions.min, maxItems: L.pollOptions.max, description: `${L.pollOptions.min} to ${L.pollOptions.max} distinct options` }),
-          selectable_count: Type.Optional(Type.Integer({ minimum: 0, maximum: L.pollOptions.max, description: 'how many options a voter may pick; 0 means any number; default 1' })),
+          options: Type.Array(str(L.pollOptionChars, 'an option'), {
+            minItems: L.pollOptions.min,
+            maxItems: L.pollOptions.max,
+            description: `${L.pollOptions.min} to ${L.pollOptions.max} distinct options`,
+          }),
+          selectable_count: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: L.pollOptions.max, description: 'how many options a voter may pick; 0 means any number; default 1' }),
+          ),
         },
         { additionalProperties: false },
       ),
     ),
-    ttl_seconds: Type.Optional(Type.Integer({ minimum: L.ttlSeconds.min, maximum: L.ttlSeconds.max, description: 'fail the message if it could not be sent within this time (default WUTS_MESSAGE_TTL_SECONDS)' })),
+    ttl_seconds: Type.Optional(
+      Type.Integer({
+        minimum: L.ttlSeconds.min,
+        maximum: L.ttlSeconds.max,
+        description: 'fail the message if it could not be sent within this time (default WUTS_MESSAGE_TTL_SECONDS)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -59,12 +78,14 @@ export const MessageSchema = Type.Object(
   {
     id: Uuid,
     device_id: Uuid,
-    chat_jid: Type.String({ description: 'the chat: the other party\'s JID' }),
+    chat_jid: Type.String({ description: "the chat: the other party's JID" }),
     wa_id: Type.String({ description: 'the WhatsApp message id' }),
     direction: Type.Enum(['outbound', 'inbound']),
     sender_jid: Type.Union([Type.String(), Type.Null()], { description: 'inbound: who sent it' }),
-    type: Type.String({ description: 'text, location, contact, poll, reaction, edit, delete, poll_vote, image, video, audio, document, sticker or unsupported' }),
-    content: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'the type\'s fields; null once deleted for everyone' }),
+    type: Type.String({
+      description: 'text, location, contact, poll, reaction, edit, delete, poll_vote, image, video, audio, document, sticker or unsupported',
+    }),
+    content: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: "the type's fields; null once deleted for everyone" }),
     quoted_message_id: Type.Union([Uuid, Type.Null()], { description: 'a reply: the stored message it quotes' }),
     quoted_wa_id: Type.Union([Type.String(), Type.Null()]),
     target_message_id: Type.Union([Uuid, Type.Null()], { description: 'reaction, edit, delete, poll_vote: the stored message it applies to' }),
@@ -91,7 +112,10 @@ export const MessageDetailResponse = Type.Object(
   { success: Type.Literal(true), message: Type.Object({ ...MessageSchema.properties, status_history: StatusHistorySchema }, { additionalProperties: false }) },
   { additionalProperties: false },
 );
-export const MessageListResponse = Type.Object({ success: Type.Literal(true), messages: Type.Array(MessageSchema), next_cursor: NextCursor }, { additionalProperties: false });
+export const MessageListResponse = Type.Object(
+  { success: Type.Literal(true), messages: Type.Array(MessageSchema), next_cursor: NextCursor },
+  { additionalProperties: false },
+);
 
 export const ChatSchema = Type.Object(
   {
@@ -107,7 +131,10 @@ export const ChatSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ChatListResponse = Type.Object({ success: Type.Literal(true), chats: Type.Array(ChatSchema), next_cursor: NextCursor }, { additionalProperties: false });
+export const ChatListResponse = Type.Object(
+  { success: Type.Literal(true), chats: Type.Array(ChatSchema), next_cursor: NextCursor },
+  { additionalProperties: false },
+);
 
 export const ContactSchema = Type.Object(
   {
@@ -120,15 +147,25 @@ export const ContactSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ContactListResponse = Type.Object({ success: Type.Literal(true), contacts: Type.Array(ContactSchema), next_cursor: NextCursor }, { additionalProperties: false });
+export const ContactListResponse = Type.Object(
+  { success: Type.Literal(true), contacts: Type.Array(ContactSchema), next_cursor: NextCursor },
+  { additionalProperties: false },
+);
 
 export const DeviceIdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
-export const ChatParams = Type.Object({ id: Uuid, chat: Type.String({ minLength: 1, maxLength: 128, description: 'the chat\'s JID, or a phone number in digits' }) }, { additionalProperties: false });
+export const ChatParams = Type.Object(
+  { id: Uuid, chat: Type.String({ minLength: 1, maxLength: 128, description: "the chat's JID, or a phone number in digits" }) },
+  { additionalProperties: false },
+);
 
 export const HistoryQuery = Type.Object(
   {
     ...PageQuery,
-    direction: Type.Optional(Type.Enum(['older', 'newer'], { description: 'older (default): newest first, each page older than the cursor; newer: oldest first, each page newer than the cursor' })),
+    direction: Type.Optional(
+      Type.Enum(['older', 'newer'], {
+        description: 'older (default): newest first, each page older than the cursor; newer: oldest first, each page newer than the cursor',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -137,38 +174,61 @@ export const ChatListQuery = Type.Object({ ...PageQuery }, { additionalPropertie
 export const ReadBody = Type.Object(
   {
     chat: str(128, 'the chat to mark read (every unread message in it), a JID or phone digits'),
-    message_ids: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: L.readIds, description: `only these received messages of the chat (at most ${L.readIds})` })),
+    message_ids: Type.Optional(
+      Type.Array(Uuid, { minItems: 1, maxItems: L.readIds, description: `only these received messages of the chat (at most ${L.readIds})` }),
+    ),
   },
   { additionalProperties: false },
 );
-export const ReadResponse = Type.Object({ success: Type.Literal(true), read: Type.Integer({ description: 'how many messages were marked read' }) }, { additionalProperties: false });
+export const ReadResponse = Type.Object(
+  { success: Type.Literal(true), read: Type.Integer({ description: 'how many messages were marked read' }) },
+  { additionalProperties: false },
+);
 
 export const CheckNumbersBody = Type.Object(
-  { numbers: Type.Array(Type.String({ pattern: '^\\+?[1-9][0-9]{5,14}$' }), { minItems: 1, maxItems: L.checkNumbers, description: `phone numbers, digits with the country code (at most ${L.checkNumbers})` }) },
+  {
+    numbers: Type.Array(Type.String({ pattern: '^\\+?[1-9][0-9]{5,14}$' }), {
+      minItems: 1,
+      maxItems: L.checkNumbers,
+      description: `phone numbers, digits with the country code (at most ${L.checkNumbers})`,
+    }),
+  },
   { additionalProperties: false },
 );
 export const CheckNumbersResponse = Type.Object(
   {
     success: Type.Literal(true),
-    numbers: Type.Array(Type.Object({ number: Type.String(), on_whatsapp: Type.Boolean(), jid: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })),
+    numbers: Type.Array(
+      Type.Object({ number: Type.String(), on_whatsapp: Type.Boolean(), jid: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const PresenceBody = Type.Object(
   {
-    state: Type.Enum(['typing', 'recording', 'paused', 'available', 'unavailable'], { description: 'typing, recording and paused go to one chat; available and unavailable are the account\'s own' }),
+    state: Type.Enum(['typing', 'recording', 'paused', 'available', 'unavailable'], {
+      description: "typing, recording and paused go to one chat; available and unavailable are the account's own",
+    }),
     chat: Type.Optional(str(128, 'the chat (JID or phone digits); required for typing, recording and paused')),
   },
   { additionalProperties: false },
 );
 
 export const SendIntervalBody = Type.Object(
-  { send_interval_ms: Type.Union([Type.Integer({ minimum: 0, maximum: 600_000 }), Type.Null()], { description: 'milliseconds between two sends of this device (jittered); null: the operator\'s WUTS_SEND_INTERVAL_MS' }) },
+  {
+    send_interval_ms: Type.Union([Type.Integer({ minimum: 0, maximum: 600_000 }), Type.Null()], {
+      description: "milliseconds between two sends of this device (jittered); null: the operator's WUTS_SEND_INTERVAL_MS",
+    }),
+  },
   { additionalProperties: false },
 );
 
 export const SendIntervalResponse = Type.Object(
-  { success: Type.Literal(true), send_interval_ms: Type.Union([Type.Integer(), Type.Null()]), effective_ms: Type.Integer({ description: 'the interval in force' }) },
+  {
+    success: Type.Literal(true),
+    send_interval_ms: Type.Union([Type.Integer(), Type.Null()]),
+    effective_ms: Type.Integer({ description: 'the interval in force' }),
+  },
   { additionalProperties: false },
 );

@@ -32,7 +32,13 @@ const TIMELINE_TYPES = new Set(['text', 'location', 'contact', 'poll']);
  * sends it when the device is connected; the WhatsApp id is fixed now, so a resend after a
  * crash is the same message to the recipient.
  */
-export async function acceptMessage(deps: Deps, actor: Actor, deviceId: string, body: SendBody, idempotencyKey: string | undefined): Promise<Idempotent<ApiMessage>> {
+export async function acceptMessage(
+  deps: Deps,
+  actor: Actor,
+  deviceId: string,
+  body: SendBody,
+  idempotencyKey: string | undefined,
+): Promise<Idempotent<ApiMessage>> {
   const user = tenantUser(actor);
   authorize(user, 'messages.send');
   const tenantId = user.tenantId;
@@ -124,15 +130,24 @@ export async function cancelMessage(deps: Deps, actor: Actor, id: string): Promi
   return detail(deps, cancelled);
 }
 
-export async function setSendInterval(deps: Deps, actor: Actor, deviceId: string, intervalMs: number | null): Promise<{ send_interval_ms: number | null; effective_ms: number }> {
+export async function setSendInterval(
+  deps: Deps,
+  actor: Actor,
+  deviceId: string,
+  intervalMs: number | null,
+): Promise<{ send_interval_ms: number | null; effective_ms: number }> {
   const user = tenantUser(actor);
   authorize(user, 'devices.manage');
   const before = await deviceOf(deps, user.tenantId, deviceId);
   await deps.db.kysely.transaction().execute(async (trx) => {
     await updateDevice(trx, user.tenantId, deviceId, { send_interval_ms: intervalMs, updated_at: nowIso() });
     await recordAudit(trx, user, {
-      tenantId: user.tenantId, action: 'device.send_interval', targetType: 'device', targetId: deviceId,
-      before: { send_interval_ms: before.send_interval_ms }, after: { send_interval_ms: intervalMs },
+      tenantId: user.tenantId,
+      action: 'device.send_interval',
+      targetType: 'device',
+      targetId: deviceId,
+      before: { send_interval_ms: before.send_interval_ms },
+      after: { send_interval_ms: intervalMs },
     });
   });
   return { send_interval_ms: intervalMs, effective_ms: intervalMs ?? deps.config.sendIntervalMs };

@@ -21,7 +21,12 @@ export function deviceMessageEvents(deps: Deps, tenantId: string, deviceId: stri
       }),
     onPresence: (presence) => {
       void withOutbox(deps, async (_trx, emit) => {
-        await emit({ tenantId, deviceId, type: 'chat.presence', data: { chat_jid: presence.chatJid, participant_jid: presence.participantJid, state: presence.state } });
+        await emit({
+          tenantId,
+          deviceId,
+          type: 'chat.presence',
+          data: { chat_jid: presence.chatJid, participant_jid: presence.participantJid, state: presence.state },
+        });
       }).catch((err: unknown) => deps.logger.warn({ err, deviceId }, 'recording a presence failed'));
     },
     lookupMessage: async (ref) => {

@@ -14,4 +14,3 @@ export function stepsForward(from: MessageStatus, to: MessageStatus): MessageSta
   if (a < 0 || b <= a) return [];
   return PROGRESS.slice(a + 1, b + 1);
 }
-

@@ -39,7 +39,12 @@ async function recordSteps(trx: Transaction<Database>, emit: Emit, row: MessageR
       await applyOwnOperation(trx, current, now);
       await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.sent', data: { message: toApiMessage(current) } });
     }
-    await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.status', data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: previous, reason: null } });
+    await emit({
+      tenantId: row.tenant_id,
+      deviceId: row.device_id,
+      type: 'message.status',
+      data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: previous, reason: null },
+    });
   }
 }
 
@@ -77,7 +82,14 @@ export async function recordReceipt(deps: Deps, tenantId: string, deviceId: stri
   });
 }
 
-async function fail(trx: Transaction<Database>, emit: Emit, row: MessageRow, from: MessageStatus[], reason: string, status: 'failed' | 'cancelled' = 'failed'): Promise<boolean> {
+async function fail(
+  trx: Transaction<Database>,
+  emit: Emit,
+  row: MessageRow,
+  from: MessageStatus[],
+  reason: string,
+  status: 'failed' | 'cancelled' = 'failed',
+): Promise<boolean> {
   const now = nowIso();
   const set = { status, reason, next_attempt_at: null, updated_at: now };
   // queued first, on its own: a message leaving the queue gives its place back
@@ -91,7 +103,12 @@ async function fail(trx: Transaction<Database>, emit: Emit, row: MessageRow, fro
   }
   if (!previous) return false;
   await repo.addStatus(trx, row.tenant_id, row.id, status, reason, now);
-  await emit({ tenantId: row.tenant_id, deviceId: row.device_id, type: 'message.status', data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: previous, reason } });
+  await emit({
+    tenantId: row.tenant_id,
+    deviceId: row.device_id,
+    type: 'message.status',
+    data: { message_id: row.id, wa_id: row.wa_id, chat_jid: row.chat_jid, status, previous_status: previous, reason },
+  });
   return true;
 }
 

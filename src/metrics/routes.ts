@@ -20,7 +20,8 @@ export function registerMetrics(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Prometheus metrics',
-        description: 'Process metrics and HTTP request counts and durations per route, in the Prometheus text format. Master token (Prometheus sends it as a bearer token).',
+        description:
+          'Process metrics and HTTP request counts and durations per route, in the Prometheus text format. Master token (Prometheus sends it as a bearer token).',
         tags: ['operations'],
         security: MASTER_SECURITY,
         response: { 200: Type.String({ description: 'text/plain; version=0.0.4' }), ...errorResponses(401, 403) },

@@ -52,7 +52,9 @@ export function renderDocsPage(doc: OpenApiDoc): string {
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) ops.push({ method, path, op });
   }
-  const toc = ops.map(({ method, path, op }) => `<li><a href="#${anchor(method, path)}">${method.toUpperCase()} ${escape(path)}</a> ${escape(op.summary ?? '')}</li>`);
+  const toc = ops.map(
+    ({ method, path, op }) => `<li><a href="#${anchor(method, path)}">${method.toUpperCase()} ${escape(path)}</a> ${escape(op.summary ?? '')}</li>`,
+  );
   const schemes = Object.entries(doc.components?.securitySchemes ?? {}).map(([n, s]) => `<li><code>${escape(n)}</code>: ${escape(s.description ?? '')}</li>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)} API reference</title>

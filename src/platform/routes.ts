@@ -5,8 +5,7 @@ import { errorResponses } from '../http/schemas.js';
 import { renderDocsPage } from './docs-page.js';
 import { readiness } from './service.js';
 
-const Status = (value: string) =>
-  Type.Object({ success: Type.Literal(true), status: Type.Literal(value) }, { additionalProperties: false });
+const Status = (value: string) => Type.Object({ success: Type.Literal(true), status: Type.Literal(value) }, { additionalProperties: false });
 
 export function registerPlatformRoutes(app: App, deps: Deps): void {
   app.get(

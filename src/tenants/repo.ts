@@ -79,7 +79,10 @@ export async function listTenants(
   if (opts.afterId) q = q.where('t.id', '>', opts.afterId);
   if (opts.namePrefix) q = q.where(sql<boolean>`t.name_key like ${escapeLike(opts.namePrefix) + '%'} escape '\\'`);
   if (opts.active !== undefined) q = q.where('t.active', '=', opts.active);
-  const rows = await q.orderBy('t.id').limit(opts.limit + 1).execute();
+  const rows = await q
+    .orderBy('t.id')
+    .limit(opts.limit + 1)
+    .execute();
   return rows.map(normalizeCounts);
 }
 

@@ -65,7 +65,7 @@ export function registerTenantRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Rename, suspend or reactivate a tenant',
-        description: 'A suspended tenant (`active: false`) keeps its data; its users\' tokens answer 403 until it is reactivated.',
+        description: "A suspended tenant (`active: false`) keeps its data; its users' tokens answer 403 until it is reactivated.",
         tags: ['platform'],
         security: MASTER_SECURITY,
         params: IdParams,

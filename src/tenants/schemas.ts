@@ -2,7 +2,12 @@ import { Type } from 'typebox';
 import { NextCursor, PageQuery, Timestamp, Uuid } from '../http/schemas.js';
 import { EmailSchema, PasswordSchema, UserSchema } from '../users/schemas.js';
 
-export const TenantName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: '1 to 100 characters; unique, compared trimmed and case-insensitively' });
+export const TenantName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '\\S',
+  description: '1 to 100 characters; unique, compared trimmed and case-insensitively',
+});
 export const WebhookUrl = Type.String({ minLength: 1, maxLength: 2048, description: 'an http(s) URL without credentials' });
 
 const SEED_REQUEST = {
@@ -61,7 +66,7 @@ export const RegisterResponse = Type.Object(
       { additionalProperties: false },
     ),
     tenant: Type.Object({ id: Uuid, name: Type.String(), created_at: Timestamp, updated_at: Timestamp }, { additionalProperties: false }),
-    token: Type.String({ description: 'the admin\'s API token (wuts_tok_...), shown only here' }),
+    token: Type.String({ description: "the admin's API token (wuts_tok_...), shown only here" }),
     webhook_configured: Type.Boolean({ description: 'true when a webhook URL was staged' }),
     webhook_url: Type.Union([Type.String(), Type.Null()]),
     note: Type.Optional(Type.String()),

@@ -67,7 +67,16 @@ export async function register(
   const passwordHash = await hashPassword(input.password);
 
   const now = nowIso();
-  const tenant = { id: newId(), name, name_key: nameKey, active: true, staged_webhook_url: webhookUrl, staged_webhook_id: null, created_at: now, updated_at: now };
+  const tenant = {
+    id: newId(),
+    name,
+    name_key: nameKey,
+    active: true,
+    staged_webhook_url: webhookUrl,
+    staged_webhook_id: null,
+    created_at: now,
+    updated_at: now,
+  };
   const user = { id: newId(), tenant_id: tenant.id, email, role: 'admin' as const, active: true, created_at: now, updated_at: now };
   const token = generateToken();
   try {
@@ -137,7 +146,12 @@ export async function getTenant(deps: Deps, actor: Actor, id: string): Promise<A
   return toApiTenant(row);
 }
 
-export async function updateTenant(deps: Deps, actor: Actor, id: string, change: { name?: string | undefined; active?: boolean | undefined }): Promise<ApiTenant> {
+export async function updateTenant(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  change: { name?: string | undefined; active?: boolean | undefined },
+): Promise<ApiTenant> {
   authorize(actor, 'tenants.manage');
   try {
     await withOutbox(deps, async (trx, emit) => {

@@ -7,7 +7,10 @@ export type PublicUserRow = Omit<UsersTable, 'password_hash'>;
 const PUBLIC_COLUMNS = ['id', 'tenant_id', 'email', 'role', 'active', 'created_at', 'updated_at'] as const;
 
 export async function insertUser(db: Kysely<Database>, tenantId: string, row: Omit<UserRow, 'tenant_id'>): Promise<void> {
-  await db.insertInto('users').values({ ...row, tenant_id: tenantId }).execute();
+  await db
+    .insertInto('users')
+    .values({ ...row, tenant_id: tenantId })
+    .execute();
 }
 
 export async function findUser(db: Kysely<Database>, tenantId: string, id: string): Promise<PublicUserRow | undefined> {
@@ -28,7 +31,10 @@ export async function listUsers(
   if (opts.afterId) q = q.where('id', '>', opts.afterId);
   if (opts.role) q = q.where('role', '=', opts.role);
   if (opts.active !== undefined) q = q.where('active', '=', opts.active);
-  return q.orderBy('id').limit(opts.limit + 1).execute();
+  return q
+    .orderBy('id')
+    .limit(opts.limit + 1)
+    .execute();
 }
 
 export async function updateUser(
@@ -49,7 +55,11 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
 }
 
 export async function countUsers(db: Kysely<Database>, tenantId: string): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -6,7 +6,7 @@ import { CreateUserBody, ListUsersQuery, UpdateUserBody, UserListResponse, UserR
 import * as users from './service.js';
 
 const ROLE_RULES =
-  'Admins manage every other user of their tenant; supervisors manage agents and viewers only. A change of role also needs permission to assign the new role (admin: any; supervisor: agent or viewer). Nobody changes their own role or deactivates or deletes themselves (403). A tenant keeps at least one active admin (409). Another tenant\'s user answers 404.';
+  "Admins manage every other user of their tenant; supervisors manage agents and viewers only. A change of role also needs permission to assign the new role (admin: any; supervisor: agent or viewer). Nobody changes their own role or deactivates or deletes themselves (403). A tenant keeps at least one active admin (409). Another tenant's user answers 404.";
 
 export function registerUserRoutes(app: App, deps: Deps): void {
   app.post(
@@ -33,7 +33,8 @@ export function registerUserRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'List users',
-        description: 'The users of the caller\'s tenant (admins and supervisors), oldest first, keyset paginated. The master token names the tenant with `tenant_id`.',
+        description:
+          "The users of the caller's tenant (admins and supervisors), oldest first, keyset paginated. The master token names the tenant with `tenant_id`.",
         tags: ['users'],
         security: USER_SECURITY,
         querystring: ListUsersQuery,

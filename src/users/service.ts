@@ -120,9 +120,7 @@ async function changeUser(
     const caller = await freshActor(trx, actor);
     authorizeUserChange(caller, before, change);
 
-    const after = change
-      ? { ...before, role: change.role ?? before.role, active: change.active ?? before.active, updated_at: nowIso() }
-      : undefined;
+    const after = change ? { ...before, role: change.role ?? before.role, active: change.active ?? before.active, updated_at: nowIso() } : undefined;
     if (isActiveAdmin(before) && !(after && isActiveAdmin(after)) && (await repo.countActiveAdmins(trx, tenantId)) <= 1) {
       throw conflict('a tenant must keep at least one active admin', 'last_admin');
     }
@@ -144,7 +142,12 @@ async function changeUser(
   });
 }
 
-export async function updateUser(deps: Deps, actor: Actor, userId: string, change: { role?: Role | undefined; active?: boolean | undefined }): Promise<ApiUser> {
+export async function updateUser(
+  deps: Deps,
+  actor: Actor,
+  userId: string,
+  change: { role?: Role | undefined; active?: boolean | undefined },
+): Promise<ApiUser> {
   if (change.role === undefined && change.active === undefined) throw badRequest('give active and/or role');
   return (await changeUser(deps, actor, userId, change))!;
 }

@@ -91,7 +91,11 @@ export async function claimDueDeliveries(
       await trx
         .updateTable('deliveries')
         .set({ status: 'delivering', lease_until: opts.leaseUntil, updated_at: opts.now })
-        .where('id', 'in', chosen.map((c) => c.id))
+        .where(
+          'id',
+          'in',
+          chosen.map((c) => c.id),
+        )
         .execute();
     }
     return chosen;

@@ -6,7 +6,10 @@ export type DeliveryRow = DeliveriesTable;
 export type AttemptRow = DeliveryAttemptsTable;
 
 export async function insertWebhook(db: Kysely<Database>, tenantId: string, row: Omit<WebhookRow, 'tenant_id'>): Promise<void> {
-  await db.insertInto('webhooks').values({ ...row, tenant_id: tenantId }).execute();
+  await db
+    .insertInto('webhooks')
+    .values({ ...row, tenant_id: tenantId })
+    .execute();
 }
 
 export async function findWebhook(db: Kysely<Database>, tenantId: string, id: string): Promise<WebhookRow | undefined> {
@@ -16,7 +19,10 @@ export async function findWebhook(db: Kysely<Database>, tenantId: string, id: st
 export async function listWebhooks(db: Kysely<Database>, tenantId: string, opts: { afterId?: string | undefined; limit: number }): Promise<WebhookRow[]> {
   let q = db.selectFrom('webhooks').selectAll().where('tenant_id', '=', tenantId);
   if (opts.afterId) q = q.where('id', '>', opts.afterId);
-  return q.orderBy('id').limit(opts.limit + 1).execute();
+  return q
+    .orderBy('id')
+    .limit(opts.limit + 1)
+    .execute();
 }
 
 export async function enabledWebhooks(db: Kysely<Database>, tenantId: string): Promise<Pick<WebhookRow, 'id' | 'event_types_json' | 'device_id'>[]> {
@@ -24,7 +30,11 @@ export async function enabledWebhooks(db: Kysely<Database>, tenantId: string): P
 }
 
 export async function countWebhooks(db: Kysely<Database>, tenantId: string): Promise<number> {
-  const row = await db.selectFrom('webhooks').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -38,7 +48,10 @@ export async function deleteWebhook(db: Kysely<Database>, tenantId: string, id: 
 
 export async function insertDeliveries(db: Kysely<Database>, tenantId: string, rows: Omit<DeliveryRow, 'tenant_id'>[]): Promise<void> {
   if (rows.length === 0) return;
-  await db.insertInto('deliveries').values(rows.map((r) => ({ ...r, tenant_id: tenantId }))).execute();
+  await db
+    .insertInto('deliveries')
+    .values(rows.map((r) => ({ ...r, tenant_id: tenantId })))
+    .execute();
 }
 
 export async function findDelivery(db: Kysely<Database>, tenantId: string, id: string): Promise<DeliveryRow | undefined> {
@@ -76,7 +89,10 @@ export async function listDeliveries(
     .where('d.webhook_id', '=', webhookId);
   if (opts.beforeId) q = q.where('d.id', '<', opts.beforeId);
   if (opts.status) q = q.where('d.status', '=', opts.status as DeliveryRow['status']);
-  return q.orderBy('d.id', 'desc').limit(opts.limit + 1).execute();
+  return q
+    .orderBy('d.id', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
 }
 
 export type AttemptSummary = Pick<AttemptRow, 'delivery_id' | 'attempted_at' | 'status_code' | 'latency_ms' | 'error'>;
@@ -123,8 +139,19 @@ export async function disableWebhooksOfDevice(db: Kysely<Database>, tenantId: st
 }
 
 /** Makes a delivery due again unless a dispatcher holds it right now. */
-export async function requeueDelivery(db: Kysely<Database>, tenantId: string, id: string, set: Partial<Omit<DeliveryRow, 'id' | 'tenant_id'>>): Promise<boolean> {
-  const res = await db.updateTable('deliveries').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', '!=', 'delivering').executeTakeFirst();
+export async function requeueDelivery(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+  set: Partial<Omit<DeliveryRow, 'id' | 'tenant_id'>>,
+): Promise<boolean> {
+  const res = await db
+    .updateTable('deliveries')
+    .set(set)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('status', '!=', 'delivering')
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
 
@@ -148,5 +175,8 @@ export async function finishClaimedDelivery(
 }
 
 export async function insertAttempt(db: Kysely<Database>, tenantId: string, row: Omit<AttemptRow, 'tenant_id'>): Promise<void> {
-  await db.insertInto('delivery_attempts').values({ ...row, tenant_id: tenantId }).execute();
+  await db
+    .insertInto('delivery_attempts')
+    .values({ ...row, tenant_id: tenantId })
+    .execute();
 }

@@ -54,16 +54,15 @@ export const SecretResponse = Type.Object(
   {
     success: Type.Literal(true),
     secret: Type.String({ description: 'whsec_...: the Standard Webhooks signing secret' }),
-    previous_secret: Type.Union([Type.String(), Type.Null()], { description: 'after a rotation: the old secret, which also signs until previous_secret_expires_at' }),
+    previous_secret: Type.Union([Type.String(), Type.Null()], {
+      description: 'after a rotation: the old secret, which also signs until previous_secret_expires_at',
+    }),
     previous_secret_expires_at: NullableTimestamp,
   },
   { additionalProperties: false },
 );
 
-export const TestResponse = Type.Object(
-  { success: Type.Literal(true), event_id: Uuid, delivery_id: Uuid },
-  { additionalProperties: false },
-);
+export const TestResponse = Type.Object({ success: Type.Literal(true), event_id: Uuid, delivery_id: Uuid }, { additionalProperties: false });
 
 const AttemptSchema = Type.Object(
   {

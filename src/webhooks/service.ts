@@ -47,7 +47,13 @@ async function mustFind(deps: Deps, tenantId: string, id: string): Promise<repo.
 }
 
 /** A new webhook with a fresh secret (also used when the webhook staged at /register is activated). */
-export function newWebhookRow(o: { url: string; description: string | null; eventTypesJson: string | null; deviceId: string | null; enabled: boolean }): Omit<repo.WebhookRow, 'tenant_id'> {
+export function newWebhookRow(o: {
+  url: string;
+  description: string | null;
+  eventTypesJson: string | null;
+  deviceId: string | null;
+  enabled: boolean;
+}): Omit<repo.WebhookRow, 'tenant_id'> {
   const now = nowIso();
   return {
     id: newId(),
@@ -87,7 +93,13 @@ export async function createWebhook(deps: Deps, actor: Actor, body: Static<typeo
   const url = await checkUrl(deps, body.url);
   const eventTypes = checkFilters(body.event_types) ?? null;
   await checkDevice(deps, user.tenantId, body.device_id);
-  const row = newWebhookRow({ url, description: body.description ?? null, eventTypesJson: eventTypes, deviceId: body.device_id ?? null, enabled: body.enabled ?? true });
+  const row = newWebhookRow({
+    url,
+    description: body.description ?? null,
+    eventTypesJson: eventTypes,
+    deviceId: body.device_id ?? null,
+    enabled: body.enabled ?? true,
+  });
   const view = toApiWebhook({ ...row, tenant_id: user.tenantId });
   await deps.db.kysely.transaction().execute(async (trx) => {
     await lockTenant(trx, deps.db.dialect, user.tenantId); // the count and the insert, atomically
@@ -119,7 +131,14 @@ export async function updateWebhook(deps: Deps, actor: Actor, id: string, body: 
   const after = { ...before, ...set };
   await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.updateWebhook(trx, user.tenantId, id, set);
-    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.update', targetType: 'webhook', targetId: id, before: toApiWebhook(before), after: toApiWebhook(after) });
+    await recordAudit(trx, user, {
+      tenantId: user.tenantId,
+      action: 'webhook.update',
+      targetType: 'webhook',
+      targetId: id,
+      before: toApiWebhook(before),
+      after: toApiWebhook(after),
+    });
   });
   if (body.enabled) deps.bus.notify();
   return toApiWebhook(after);
@@ -154,8 +173,19 @@ export async function rotateSecret(deps: Deps, actor: Actor, id: string) {
   const row = await mustFind(deps, user.tenantId, id);
   const expires = new Date(Date.now() + deps.config.webhookSecretGraceMs).toISOString();
   await deps.db.kysely.transaction().execute(async (trx) => {
-    await repo.updateWebhook(trx, user.tenantId, id, { secret: generateSecret(), previous_secret: row.secret, previous_secret_expires_at: expires, updated_at: nowIso() });
-    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.rotate_secret', targetType: 'webhook', targetId: id, after: { previous_secret_expires_at: apiTime(expires) } });
+    await repo.updateWebhook(trx, user.tenantId, id, {
+      secret: generateSecret(),
+      previous_secret: row.secret,
+      previous_secret_expires_at: expires,
+      updated_at: nowIso(),
+    });
+    await recordAudit(trx, user, {
+      tenantId: user.tenantId,
+      action: 'webhook.rotate_secret',
+      targetType: 'webhook',
+      targetId: id,
+      after: { previous_secret_expires_at: apiTime(expires) },
+    });
   });
   return getSecret(deps, actor, id);
 }
@@ -165,7 +195,12 @@ export async function sendTest(deps: Deps, actor: Actor, id: string): Promise<{ 
   authorize(user, 'webhooks.manage');
   await mustFind(deps, user.tenantId, id);
   return withOutbox(deps, async (trx, emit) => {
-    const event = await emit({ tenantId: user.tenantId, type: 'webhook.test', data: { webhook_id: id, message: 'This is a test event from WUTS.' }, onlyWebhookId: id });
+    const event = await emit({
+      tenantId: user.tenantId,
+      type: 'webhook.test',
+      data: { webhook_id: id, message: 'This is a test event from WUTS.' },
+      onlyWebhookId: id,
+    });
     return { event_id: event.id, delivery_id: await repo.deliveryIdOfEvent(trx, user.tenantId, event.id, id) };
   });
 }
@@ -182,7 +217,12 @@ export async function listDeliveries(
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const rows = await repo.listDeliveries(deps.db.kysely, user.tenantId, webhookId, { beforeId: decodeCursor(query.cursor), limit, status: query.status });
   const page = toPage(rows, limit);
-  const attempts = await repo.attemptsOf(deps.db.kysely, user.tenantId, page.items.map((d) => d.id), 10);
+  const attempts = await repo.attemptsOf(
+    deps.db.kysely,
+    user.tenantId,
+    page.items.map((d) => d.id),
+    10,
+  );
   return { items: page.items.map((d) => toApiDelivery(d, attempts.get(d.id) ?? [])), nextCursor: page.nextCursor };
 }
 

@@ -9,7 +9,6 @@ import type { MessageRef, NumberCheck, PresenceState } from '../whatsapp/message
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
 import { deviceMessageEvents } from '../messages/session-events.js';
 
-
 interface Entry {
   tenantId: string;
   session: DeviceSession | null;
@@ -44,7 +43,10 @@ export class DeviceSupervisor implements DeviceCommands {
   private providerInstance: Promise<WhatsAppProvider> | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: Deps, private readonly options: SupervisorOptions) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: SupervisorOptions,
+  ) {}
 
   private provider(): Promise<WhatsAppProvider> {
     this.providerInstance ??= this.options.provider().catch((err: unknown) => {
@@ -141,7 +143,12 @@ export class DeviceSupervisor implements DeviceCommands {
       await entry.chain;
     }
     if (entry) {
-      await recordClosed(this.deps, tenantId, deviceId, { status: 'disconnected', reason, autoConnect: keepAutoConnect, event: entry.connected ? 'device.disconnected' : null });
+      await recordClosed(this.deps, tenantId, deviceId, {
+        status: 'disconnected',
+        reason,
+        autoConnect: keepAutoConnect,
+        event: entry.connected ? 'device.disconnected' : null,
+      });
     } else {
       // Not running here: only stop it from reconnecting; a logged-out or failed device keeps its state.
       await recordNotWanted(this.deps, tenantId, deviceId, reason);
@@ -166,7 +173,12 @@ export class DeviceSupervisor implements DeviceCommands {
       await entry.chain;
     }
     await createDbSessionStore(this.deps.db, tenantId, deviceId).clear();
-    await recordClosed(this.deps, tenantId, deviceId, { status: 'logged_out', reason: 'logged out by request', autoConnect: false, event: 'device.logged_out' });
+    await recordClosed(this.deps, tenantId, deviceId, {
+      status: 'logged_out',
+      reason: 'logged out by request',
+      autoConnect: false,
+      event: 'device.logged_out',
+    });
   }
 
   /** A suspended tenant's devices disconnect; they come back when it is reactivated. */
@@ -236,7 +248,9 @@ export class DeviceSupervisor implements DeviceCommands {
       if (!current() || entry.session) return;
       await recordConnecting(this.deps, tenantId, deviceId);
       try {
-        const session = await (await this.provider()).start({
+        const session = await (
+          await this.provider()
+        ).start({
           deviceId,
           store: createDbSessionStore(this.deps.db, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,

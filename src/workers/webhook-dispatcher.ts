@@ -143,12 +143,22 @@ export class WebhookDispatcher {
     else if (!ok && finishedAt.getTime() - Date.parse(failingSince) >= this.o.disableAfterMs) {
       disable = `no successful delivery since ${failingSince}; last error: ${error}`;
     }
-    const base = { attempt_count: attemptNumber, last_status_code: result.statusCode, last_error: error, lease_until: null, updated_at: finishedAt.toISOString() };
+    const base = {
+      attempt_count: attemptNumber,
+      last_status_code: result.statusCode,
+      last_error: error,
+      lease_until: null,
+      updated_at: finishedAt.toISOString(),
+    };
     const outcome = ok
       ? { ...base, status: 'succeeded' as const }
       : gone || attemptNumber >= this.o.scheduleMs.length
         ? { ...base, status: 'failed' as const }
-        : { ...base, status: 'pending' as const, next_attempt_at: new Date(finishedAt.getTime() + this.retryDelay(attemptNumber, result.retryAfterSeconds)).toISOString() };
+        : {
+            ...base,
+            status: 'pending' as const,
+            next_attempt_at: new Date(finishedAt.getTime() + this.retryDelay(attemptNumber, result.retryAfterSeconds)).toISOString(),
+          };
 
     await db.transaction().execute(async (trx) => {
       if (!(await finishClaimedDelivery(trx, c.tenant_id, c.id, c.lease_until, outcome))) {

@@ -14,7 +14,8 @@ describe('GET /audit', () => {
   it("records who changed what, when, before and after, for the tenant's admins", async () => {
     const tenant = await createTenant(t);
     const supervisor = await createUser(t, tenant, 'supervisor');
-    const agent = (await t.call('POST', '/users', supervisor.token, { email: `a-${Date.now()}@example.test`, password: 'password-1', role: 'agent' })).json().user;
+    const agent = (await t.call('POST', '/users', supervisor.token, { email: `a-${Date.now()}@example.test`, password: 'password-1', role: 'agent' })).json()
+      .user;
     await t.call('PUT', `/users/${agent.id}`, supervisor.token, { role: 'viewer' });
     await t.call('PUT', `/tenants/${tenant.tenantId}`, t.masterToken, { name: 'Audited Renamed' });
 
@@ -76,7 +77,9 @@ describe('GET /audit', () => {
     let cursor: string | null = null;
     let rounds = 0;
     do {
-      const page: { entries: { id: string }[]; next_cursor: string | null } = (await t.call('GET', `/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`, tenant.adminToken)).json();
+      const page: { entries: { id: string }[]; next_cursor: string | null } = (
+        await t.call('GET', `/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`, tenant.adminToken)
+      ).json();
       ids.push(...page.entries.map((e: { id: string }) => e.id));
       cursor = page.next_cursor;
     } while (cursor && ++rounds < 10);

@@ -65,7 +65,11 @@ describe('/me/tokens', () => {
   it('stops working when expired', async () => {
     const tenant = await createTenant(t);
     const { token, api_token } = (await t.call('POST', '/me/tokens', tenant.adminToken, { name: 'short', expires_in_days: 1 })).json();
-    await t.deps.db.kysely.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', api_token.id).execute();
+    await t.deps.db.kysely
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', api_token.id)
+      .execute();
     expect((await t.call('GET', '/me', token)).statusCode).toBe(401);
   });
 
@@ -124,7 +128,9 @@ describe('PUT /me/password guesses', () => {
     try {
       const tenant = await createTenant(limited);
       for (let i = 0; i < 2; i++) {
-        expect((await limited.call('PUT', '/me/password', tenant.adminToken, { current_password: `guess-${i}`, new_password: 'a-new-password' })).statusCode).toBe(403);
+        expect(
+          (await limited.call('PUT', '/me/password', tenant.adminToken, { current_password: `guess-${i}`, new_password: 'a-new-password' })).statusCode,
+        ).toBe(403);
       }
       const blocked = await limited.call('PUT', '/me/password', tenant.adminToken, { current_password: PASSWORD, new_password: 'a-new-password' });
       expect(blocked.statusCode).toBe(429);

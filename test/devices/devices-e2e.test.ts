@@ -33,7 +33,12 @@ const call: TestNode['call'] = (...args) => node.call(...args);
 const emulatorApi = (method: string, path: string, body?: unknown) => new EmulatorAdminClient(emu).request<Record<string, any>>(method, path, body);
 
 async function register(name: string, webhookUrl: string) {
-  const res = await call('POST', '/register', t.masterToken, { tenant_name: name, email: `${name.replace(/\W/g, '')}@example.test`, password: 'password-123', webhook_url: webhookUrl });
+  const res = await call('POST', '/register', t.masterToken, {
+    tenant_name: name,
+    email: `${name.replace(/\W/g, '')}@example.test`,
+    password: 'password-123',
+    webhook_url: webhookUrl,
+  });
   expect(res.statusCode, res.body).toBe(201);
   return res.json() as { token: string; tenant: { id: string } };
 }
@@ -82,14 +87,22 @@ describe('devices end to end, through the real Baileys provider and the emulator
     await call('POST', `/devices/${id}/disconnect`, tenant.token);
 
     const linked = await linkNewDevice(tenant.token, phone, id);
-    expect(linked.device).toMatchObject({ status: 'connected', phone, jid: expect.stringMatching(new RegExp(`^${phone}:\\d+@s\\.whatsapp\\.net$`)), lid: expect.stringMatching(/@lid$/), reason: null });
+    expect(linked.device).toMatchObject({
+      status: 'connected',
+      phone,
+      jid: expect.stringMatching(new RegExp(`^${phone}:\\d+@s\\.whatsapp\\.net$`)),
+      lid: expect.stringMatching(/@lid$/),
+      reason: null,
+    });
 
     // The webhook staged at /register now exists, for every event, and got device.connected, signed.
     const hooks = (await call('GET', '/webhooks', tenant.token)).json().webhooks;
     expect(hooks).toHaveLength(1);
     expect(hooks[0]).toMatchObject({ url: receiver.url, event_types: null, enabled: true });
     const secret = (await call('GET', `/webhooks/${hooks[0].id}/secret`, tenant.token)).json().secret;
-    const connectedEvent = await until('device.connected delivered', async () => receiver.requests.find((r) => r.payload?.type === 'device.connected' && r.payload.device_id === id));
+    const connectedEvent = await until('device.connected delivered', async () =>
+      receiver.requests.find((r) => r.payload?.type === 'device.connected' && r.payload.device_id === id),
+    );
     expect(verifiedWith(secret, connectedEvent)).toBe(true);
     expect(connectedEvent.payload).toMatchObject({ tenant_id: tenant.tenant.id, data: { device_id: id, phone, lid: linked.device.lid } });
     const tenantView = (await call('GET', `/tenants/${tenant.tenant.id}`, t.masterToken)).json().tenant;
@@ -101,7 +114,8 @@ describe('devices end to end, through the real Baileys provider and the emulator
     const qrEventsBefore = await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.qr').execute();
     await t.closeNode();
     node = await startNode(t.deps, {}, { dispatcher: true });
-    const connectedEvents = async () => (await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.connected').execute()).length;
+    const connectedEvents = async () =>
+      (await t.deps.db.kysely.selectFrom('events').select('id').where('device_id', '=', id).where('type', '=', 'device.connected').execute()).length;
     expect(await connectedEvents()).toBe(1);
     const again = await until('reconnected after restart', async () => {
       const d = (await call('GET', `/devices/${id}`, tenant.token)).json().device;
@@ -123,7 +137,9 @@ describe('devices end to end, through the real Baileys provider and the emulator
     expect(out.reason).toBe('unlinked from the phone');
     expect(await t.deps.db.kysely.selectFrom('device_auth_creds').select('device_id').where('device_id', '=', id).execute()).toHaveLength(0);
     expect(await t.deps.db.kysely.selectFrom('device_auth_keys').select('device_id').where('device_id', '=', id).execute()).toHaveLength(0);
-    await until('device.logged_out delivered', async () => receiver.requests.find((r) => r.payload?.type === 'device.logged_out' && r.payload.device_id === id));
+    await until('device.logged_out delivered', async () =>
+      receiver.requests.find((r) => r.payload?.type === 'device.logged_out' && r.payload.device_id === id),
+    );
 
     // Linking again (a second first-connect) does not create the staged webhook twice.
     await linkNewDevice(tenant.token, phone, id);
@@ -154,7 +170,10 @@ describe('devices end to end, through the real Baileys provider and the emulator
     expect(receiverB.requests.every((r) => r.payload?.tenant_id === b.tenant.id)).toBe(true);
     expect(receiver.requests.some((r) => r.payload?.tenant_id === b.tenant.id)).toBe(false);
 
-    for (const [token, id] of [[a.token, da.id], [b.token, db.id]] as const) {
+    for (const [token, id] of [
+      [a.token, da.id],
+      [b.token, db.id],
+    ] as const) {
       expect((await call('DELETE', `/devices/${id}`, token)).statusCode).toBe(200);
     }
     expect(await t.deps.db.kysely.selectFrom('device_auth_keys').select('device_id').where('device_id', 'in', [da.id, db.id]).execute()).toHaveLength(0);

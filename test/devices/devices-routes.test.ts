@@ -43,9 +43,20 @@ describe('devices API', () => {
     expect(res.statusCode).toBe(201);
     const device = res.json().device;
     expect(device).toEqual({
-      id: expect.any(String), tenant_id: tenant.tenantId, name: 'Support line', status: 'created', reason: null,
-      phone: null, jid: null, lid: null, connected_at: null, disconnected_at: null, send_interval_ms: null, queued_messages: 0,
-      created_at: expect.stringMatching(/Z$/), updated_at: expect.stringMatching(/Z$/),
+      id: expect.any(String),
+      tenant_id: tenant.tenantId,
+      name: 'Support line',
+      status: 'created',
+      reason: null,
+      phone: null,
+      jid: null,
+      lid: null,
+      connected_at: null,
+      disconnected_at: null,
+      send_interval_ms: null,
+      queued_messages: 0,
+      created_at: expect.stringMatching(/Z$/),
+      updated_at: expect.stringMatching(/Z$/),
     });
     for (const u of [tenant.adminToken, users.supervisor.token, users.agent.token, users.viewer.token]) {
       expect((await t.call('GET', `/devices/${device.id}`, u)).json().device).toEqual(device);
@@ -120,7 +131,10 @@ describe('devices API', () => {
       const hook = (await local.call('POST', '/webhooks', owner.adminToken, { url: 'http://127.0.0.1:9/hook', device_id: id })).json().webhook;
       const other = (await local.call('POST', '/webhooks', owner.adminToken, { url: 'http://127.0.0.1:9/all' })).json().webhook;
       expect((await local.call('DELETE', `/devices/${id}`, owner.adminToken)).statusCode).toBe(200);
-      expect((await local.call('GET', `/webhooks/${hook.id}`, owner.adminToken)).json().webhook).toMatchObject({ enabled: false, disabled_reason: 'its device was deleted' });
+      expect((await local.call('GET', `/webhooks/${hook.id}`, owner.adminToken)).json().webhook).toMatchObject({
+        enabled: false,
+        disabled_reason: 'its device was deleted',
+      });
       expect((await local.call('GET', `/webhooks/${other.id}`, owner.adminToken)).json().webhook).toMatchObject({ enabled: true, disabled_reason: null });
     } finally {
       await local.close();

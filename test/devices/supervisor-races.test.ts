@@ -51,7 +51,10 @@ afterAll(async () => {
 async function device(): Promise<string> {
   const id = newId();
   const now = new Date().toISOString();
-  await t.deps.db.kysely.insertInto('devices').values({ id, tenant_id: tenant.tenantId, name: 'race', status: 'created', created_at: now, updated_at: now }).execute();
+  await t.deps.db.kysely
+    .insertInto('devices')
+    .values({ id, tenant_id: tenant.tenantId, name: 'race', status: 'created', created_at: now, updated_at: now })
+    .execute();
   return id;
 }
 

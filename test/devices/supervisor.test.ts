@@ -34,7 +34,9 @@ afterAll(async () => {
 
 const deviceOf = async (id: string) => (await call('GET', `/devices/${id}`, tenant.adminToken)).json().device;
 const eventsOf = async (id: string, type: string) =>
-  (await t.deps.db.kysely.selectFrom('events').select('data_json').where('device_id', '=', id).where('type', '=', type).execute()).map((e) => JSON.parse(e.data_json));
+  (await t.deps.db.kysely.selectFrom('events').select('data_json').where('device_id', '=', id).where('type', '=', type).execute()).map((e) =>
+    JSON.parse(e.data_json),
+  );
 
 describe('the device supervisor', () => {
   it('reports an expired QR code once instead of looping', async () => {
@@ -77,10 +79,14 @@ describe('the device supervisor', () => {
     expect(disconnected).toMatchObject({ device_id: id, status: 'disconnected', reason: expect.stringMatching(/^connection lost: /) });
     expect(t.workers.devices.isRunning(id)).toBe(true);
     emu = await startEmu(emuPort);
-    const back = await until('reconnected', async () => {
-      const d = await deviceOf(id);
-      return d.status === 'connected' ? d : null;
-    }, 30_000);
+    const back = await until(
+      'reconnected',
+      async () => {
+        const d = await deviceOf(id);
+        return d.status === 'connected' ? d : null;
+      },
+      30_000,
+    );
     expect(back.phone).toBe(phone);
     expect(await eventsOf(id, 'device.qr')).toHaveLength(qrsWhileLinking); // back from the stored session, no new QR
     expect((await eventsOf(id, 'device.connected')).length).toBe(2);
@@ -88,7 +94,7 @@ describe('the device supervisor', () => {
     // A suspended tenant's devices disconnect, and reconnect when it is reactivated.
     await call('PUT', `/tenants/${tenant.tenantId}`, t.masterToken, { active: false });
     expect((await call('GET', `/devices/${id}`, tenant.adminToken)).statusCode).toBe(403);
-    const suspended = (await t.deps.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    const suspended = await t.deps.db.kysely.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(suspended).toMatchObject({ status: 'disconnected', reason: 'tenant suspended' });
     expect(t.workers.devices.isRunning(id)).toBe(false);
     await call('PUT', `/tenants/${tenant.tenantId}`, t.masterToken, { active: true });

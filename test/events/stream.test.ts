@@ -38,7 +38,12 @@ async function openStream(token: string, query = '', headers: Record<string, str
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
-          const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .filter((l) => !l.startsWith(':'))
+              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+          );
           if (fields.data) events.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) });
         }
       }
@@ -91,7 +96,7 @@ describe('GET /events/stream', () => {
     const first = await addUser(tenant, 'a');
     await t.call('PUT', `/users/${first.id}`, tenant.adminToken, { role: 'viewer' });
     await addUser(tenant, 'b');
-    const all = (await t.deps.db.kysely.selectFrom('events').select(['id', 'type']).where('tenant_id', '=', tenant.tenantId).orderBy('id').execute());
+    const all = await t.deps.db.kysely.selectFrom('events').select(['id', 'type']).where('tenant_id', '=', tenant.tenantId).orderBy('id').execute();
     // register's user.created, a created, a updated, b created
     expect(all.map((e) => e.type)).toEqual(['user.created', 'user.created', 'user.updated', 'user.created']);
 
@@ -130,10 +135,18 @@ describe('GET /events/stream', () => {
     await stream.waitFor(1);
     // An id made two seconds ago, committed only now.
     const lateId = newId(Date.now() - 2000);
-    await t.deps.db.kysely.insertInto('events').values({
-      id: lateId, tenant_id: tenant.tenantId, device_id: null, type: 'tenant.updated', version: 1,
-      data_json: JSON.stringify({ id: tenant.tenantId, name: 'late', active: true, updated_at: new Date().toISOString() }), created_at: new Date().toISOString(),
-    }).execute();
+    await t.deps.db.kysely
+      .insertInto('events')
+      .values({
+        id: lateId,
+        tenant_id: tenant.tenantId,
+        device_id: null,
+        type: 'tenant.updated',
+        version: 1,
+        data_json: JSON.stringify({ id: tenant.tenantId, name: 'late', active: true, updated_at: new Date().toISOString() }),
+        created_at: new Date().toISOString(),
+      })
+      .execute();
     t.deps.bus.notify();
     const events = await stream.waitFor(2);
     expect(events.map((e) => e.id)).toContain(lateId);

@@ -38,7 +38,11 @@ export const TEST_WHATSAPP: WhatsAppTimeouts = { defaultQueryTimeoutMs: 5_000, c
  * A node on an existing database and settings (a restart, or a second node): the API, and the
  * workers started (devices that should be connected reconnect; webhooks only with `dispatcher`).
  */
-export async function startNode(base: Pick<Deps, 'config' | 'db' | 'masterToken'>, workerOptions: WorkerOptions = {}, options: { dispatcher?: boolean } = {}): Promise<TestNode> {
+export async function startNode(
+  base: Pick<Deps, 'config' | 'db' | 'masterToken'>,
+  workerOptions: WorkerOptions = {},
+  options: { dispatcher?: boolean } = {},
+): Promise<TestNode> {
   const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { ...workerOptions, whatsapp: { ...TEST_WHATSAPP, ...workerOptions.whatsapp } });
@@ -62,7 +66,11 @@ export async function startNode(base: Pick<Deps, 'config' | 'db' | 'masterToken'
   };
 }
 
-export async function createTestApp(overrides: Partial<Config> = {}, workerOptions: WorkerOptions = {}, options: { dispatcher?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Partial<Config> = {},
+  workerOptions: WorkerOptions = {},
+  options: { dispatcher?: boolean } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const masterToken = 'test_master_' + randomBytes(24).toString('hex');
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };

@@ -51,7 +51,8 @@ export interface WebhookReceiver {
  * down() or close()); an object answers `status` with optional headers and body after `delayMs`;
  * a function decides per request.
  */
-export type ReceiverMode = 'ok' | 'error' | 'gone' | 'hang' | ReceiverAnswer | ((request: ReceivedRequest) => 'ok' | 'error' | 'gone' | 'hang' | ReceiverAnswer);
+export type ReceiverMode =
+  'ok' | 'error' | 'gone' | 'hang' | ReceiverAnswer | ((request: ReceivedRequest) => 'ok' | 'error' | 'gone' | 'hang' | ReceiverAnswer);
 
 export interface ReceiverAnswer {
   status: number;

@@ -21,10 +21,23 @@ beforeAll(async () => {
   tenant = await createTenant(t);
   agent = await createUser(t, tenant, 'agent');
   deviceId = await createDevice(t, tenant.adminToken);
-  await storeInbound(t.deps, tenant.tenantId, deviceId, [1, 2].map((n) => ({
-    chatJid: PEER_JID, waId: `UNREAD${n}`, fromMe: false, senderJid: PEER_JID, pushName: 'Peer', timestamp: new Date().toISOString(),
-    content: { type: 'text' as const, text: `unread ${n}` }, quotedWaId: null, targetWaId: null, offline: false,
-  })));
+  await storeInbound(
+    t.deps,
+    tenant.tenantId,
+    deviceId,
+    [1, 2].map((n) => ({
+      chatJid: PEER_JID,
+      waId: `UNREAD${n}`,
+      fromMe: false,
+      senderJid: PEER_JID,
+      pushName: 'Peer',
+      timestamp: new Date().toISOString(),
+      content: { type: 'text' as const, text: `unread ${n}` },
+      quotedWaId: null,
+      targetWaId: null,
+      offline: false,
+    })),
+  );
 });
 afterAll(async () => {
   await t?.close();

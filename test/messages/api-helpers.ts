@@ -33,7 +33,13 @@ export async function createDevice(t: TestApp, adminToken: string, name = `phone
   return device.id as string;
 }
 
-export function send(t: TestApp, token: string | undefined, deviceId: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse> {
+export function send(
+  t: TestApp,
+  token: string | undefined,
+  deviceId: string,
+  body: unknown,
+  headers?: Record<string, string>,
+): Promise<LightMyRequestResponse> {
   return t.call('POST', `/devices/${deviceId}/messages`, token, body, headers);
 }
 
@@ -133,7 +139,11 @@ export async function insertRow(
   return row;
 }
 
-export async function getMessage(t: TestApp, token: string, id: string): Promise<ApiMessage & { status_history: { status: string; reason: string | null; at: string }[] }> {
+export async function getMessage(
+  t: TestApp,
+  token: string,
+  id: string,
+): Promise<ApiMessage & { status_history: { status: string; reason: string | null; at: string }[] }> {
   const res = await t.call('GET', `/messages/${id}`, token);
   expect(res.statusCode, res.body).toBe(200);
   return res.json().message;
@@ -155,7 +165,13 @@ export async function chatHistory(t: TestApp, token: string, deviceId: string, c
 
 /** The `message.status` events stored for a message, oldest first. */
 export async function statusEvents(t: TestApp, tenantId: string, messageId: string): Promise<{ device_id: string | null; data: Record<string, unknown> }[]> {
-  const rows = await t.deps.db.kysely.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('type', '=', 'message.status').orderBy('id').execute();
+  const rows = await t.deps.db.kysely
+    .selectFrom('events')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('type', '=', 'message.status')
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({ device_id: r.device_id, data: JSON.parse(r.data_json) as Record<string, unknown> })).filter((e) => e.data.message_id === messageId);
 }
 

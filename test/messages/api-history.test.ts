@@ -30,12 +30,28 @@ beforeAll(async () => {
   const otherDevice = await createDevice(t, tenant.adminToken);
   for (let i = 0; i < TOTAL; i++) {
     const fromMe = i % 3 === 0;
-    const row = await insertRow(t, tenant.tenantId, deviceId, { chat_jid: PEER_JID, from_me: fromMe, content_json: JSON.stringify({ type: 'text', text: `m${i}` }) });
+    const row = await insertRow(t, tenant.tenantId, deviceId, {
+      chat_jid: PEER_JID,
+      from_me: fromMe,
+      content_json: JSON.stringify({ type: 'text', text: `m${i}` }),
+    });
     timeline.push(row.id);
     if (i === 40) {
       // an edit and a delete of ours are applied to their targets, not listed
-      await insertRow(t, tenant.tenantId, deviceId, { chat_jid: PEER_JID, from_me: true, type: 'edit', content_json: JSON.stringify({ type: 'edit', text: 'changed' }), target_message_id: timeline[39]! });
-      await insertRow(t, tenant.tenantId, deviceId, { chat_jid: PEER_JID, from_me: true, type: 'delete', content_json: JSON.stringify({ type: 'delete' }), target_message_id: timeline[38]! });
+      await insertRow(t, tenant.tenantId, deviceId, {
+        chat_jid: PEER_JID,
+        from_me: true,
+        type: 'edit',
+        content_json: JSON.stringify({ type: 'edit', text: 'changed' }),
+        target_message_id: timeline[39]!,
+      });
+      await insertRow(t, tenant.tenantId, deviceId, {
+        chat_jid: PEER_JID,
+        from_me: true,
+        type: 'delete',
+        content_json: JSON.stringify({ type: 'delete' }),
+        target_message_id: timeline[38]!,
+      });
     }
     // noise: another chat of the device, and the same chat on another device
     if (i % 10 === 0) {
@@ -71,7 +87,7 @@ async function walk(query: string, expectedPages: number[]): Promise<ApiMessage[
   return seen;
 }
 
-describe('a chat\'s history', () => {
+describe("a chat's history", () => {
   it('newest first by default, pages of 50: every message exactly once, in order, next_cursor null at the end', async () => {
     const seen = await walk('', [50, 50, 20]);
     expect(seen.map((m) => m.id)).toEqual([...timeline].reverse());
@@ -109,10 +125,27 @@ describe('a chat\'s history', () => {
     expect(all.filter((m) => m.direction === 'outbound')).toHaveLength(40);
     const inbound = all[1]!;
     expect(inbound).toEqual({
-      id: timeline[1], device_id: deviceId, chat_jid: PEER_JID, wa_id: expect.any(String), direction: 'inbound', sender_jid: PEER_JID, type: 'text',
-      content: { text: 'm1' }, quoted_message_id: null, quoted_wa_id: null, target_message_id: null, target_wa_id: null, status: 'received', reason: null,
-      attempts: 0, wa_timestamp: expect.stringMatching(RFC3339), edited_at: null, deleted_at: null, expires_at: null,
-      created_at: expect.stringMatching(RFC3339), updated_at: expect.stringMatching(RFC3339),
+      id: timeline[1],
+      device_id: deviceId,
+      chat_jid: PEER_JID,
+      wa_id: expect.any(String),
+      direction: 'inbound',
+      sender_jid: PEER_JID,
+      type: 'text',
+      content: { text: 'm1' },
+      quoted_message_id: null,
+      quoted_wa_id: null,
+      target_message_id: null,
+      target_wa_id: null,
+      status: 'received',
+      reason: null,
+      attempts: 0,
+      wa_timestamp: expect.stringMatching(RFC3339),
+      edited_at: null,
+      deleted_at: null,
+      expires_at: null,
+      created_at: expect.stringMatching(RFC3339),
+      updated_at: expect.stringMatching(RFC3339),
     });
   });
 
@@ -161,8 +194,16 @@ describe('chats and contacts', () => {
   const Y = phone();
   const Z = phone();
   const inbound = (from: string, waId: string, text: string, pushName: string): InboundMessage => ({
-    chatJid: jidOf(from), waId, fromMe: false, senderJid: jidOf(from), pushName, timestamp: new Date().toISOString(),
-    content: { type: 'text', text }, quotedWaId: null, targetWaId: null, offline: false,
+    chatJid: jidOf(from),
+    waId,
+    fromMe: false,
+    senderJid: jidOf(from),
+    pushName,
+    timestamp: new Date().toISOString(),
+    content: { type: 'text', text },
+    quotedWaId: null,
+    targetWaId: null,
+    offline: false,
   });
 
   const chatsOf = async (query = '') => {
@@ -190,8 +231,15 @@ describe('chats and contacts', () => {
     ]);
     const z = list.chats[1]!;
     expect(z).toEqual({
-      id: expect.stringMatching(UUID_V7), device_id: dev, jid: jidOf(Z), name: null, unread_count: 0, last_message: toZ,
-      last_message_at: toZ.created_at, created_at: toZ.created_at, updated_at: toZ.created_at,
+      id: expect.stringMatching(UUID_V7),
+      device_id: dev,
+      jid: jidOf(Z),
+      name: null,
+      unread_count: 0,
+      last_message: toZ,
+      last_message_at: toZ.created_at,
+      created_at: toZ.created_at,
+      updated_at: toZ.created_at,
     });
     expect(list.chats[0]!.name).toBe('Xavier');
     expect(list.chats[0]!.last_message).toMatchObject({ direction: 'inbound', status: 'received', wa_id: 'X2', sender_jid: jidOf(X) });

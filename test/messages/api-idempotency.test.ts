@@ -173,14 +173,20 @@ describe('Idempotency-Key', () => {
     expect(answers.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(7);
     const stored = await chatHistory(t, agent.token, deviceA, to);
     expect(stored.map((m) => m.id)).toEqual([...ids]);
-    const statuses = await t.deps.db.kysely.selectFrom('message_statuses').select('status').where('message_id', '=', [...ids][0]!).execute();
+    const statuses = await t.deps.db.kysely
+      .selectFrom('message_statuses')
+      .select('status')
+      .where('message_id', '=', [...ids][0]!)
+      .execute();
     expect(statuses).toEqual([{ status: 'queued' }]);
   });
 
   it('8 concurrent requests with one key and different bodies: one 202, seven 409', async () => {
     const to = phone();
     const key = newKey();
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => send(t, agent.token, deviceA, { type: 'text', to, text: `variant ${i}` }, keyed(key))));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => send(t, agent.token, deviceA, { type: 'text', to, text: `variant ${i}` }, keyed(key))),
+    );
     const codes = answers.map((r) => r.statusCode).sort();
     expect(codes, answers.map((r) => r.body).join('\n')).toEqual([202, 409, 409, 409, 409, 409, 409, 409]);
     for (const res of answers.filter((r) => r.statusCode === 409)) expectError(res, 409, 'idempotency_key_reused');

@@ -63,7 +63,10 @@ describe('status and cancel', () => {
     expect(await getMessage(t, agent.token, m.id)).toEqual(cancelled);
 
     expect(await statusEvents(t, tenant.tenantId, m.id)).toEqual([
-      { device_id: dev, data: { message_id: m.id, wa_id: m.wa_id, chat_jid: m.chat_jid, status: 'cancelled', previous_status: 'queued', reason: 'cancelled by request' } },
+      {
+        device_id: dev,
+        data: { message_id: m.id, wa_id: m.wa_id, chat_jid: m.chat_jid, status: 'cancelled', previous_status: 'queued', reason: 'cancelled by request' },
+      },
     ]);
 
     const again = await t.call('POST', `/messages/${m.id}/cancel`, agent.token);
@@ -167,7 +170,10 @@ describe('a logged-out device', () => {
       const got = await getMessage(t, agent.token, m.id);
       expect(got.status).toBe('failed');
       expect(got.reason).toMatch(/^device_logged_out/);
-      expect(got.status_history.map((h) => [h.status, h.reason])).toEqual([['queued', null], ['failed', got.reason]]);
+      expect(got.status_history.map((h) => [h.status, h.reason])).toEqual([
+        ['queued', null],
+        ['failed', got.reason],
+      ]);
       expect(await statusEvents(t, tenant.tenantId, m.id)).toEqual([
         { device_id: dev, data: { message_id: m.id, wa_id: m.wa_id, chat_jid: m.chat_jid, status: 'failed', previous_status: 'queued', reason: got.reason } },
       ]);
@@ -199,9 +205,15 @@ describe('time to live', () => {
     const failed = await getMessage(t, agent.token, short.id);
     expect(failed.status).toBe('failed');
     expect(failed.reason).toMatch(/^ttl_expired/);
-    expect(failed.status_history.map((h) => [h.status, h.reason])).toEqual([['queued', null], ['failed', failed.reason]]);
+    expect(failed.status_history.map((h) => [h.status, h.reason])).toEqual([
+      ['queued', null],
+      ['failed', failed.reason],
+    ]);
     expect(await statusEvents(t, tenant.tenantId, short.id)).toEqual([
-      { device_id: dev, data: { message_id: short.id, wa_id: short.wa_id, chat_jid: short.chat_jid, status: 'failed', previous_status: 'queued', reason: failed.reason } },
+      {
+        device_id: dev,
+        data: { message_id: short.id, wa_id: short.wa_id, chat_jid: short.chat_jid, status: 'failed', previous_status: 'queued', reason: failed.reason },
+      },
     ]);
     // the message with the default ttl waits on
     expect((await getMessage(t, agent.token, long.id)).status).toBe('queued');
@@ -215,12 +227,16 @@ describe('PUT /devices/{id}/send-interval', () => {
     const set = await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, { send_interval_ms: 2500 });
     expect(set.statusCode, set.body).toBe(200);
     expect(set.json()).toEqual({ success: true, send_interval_ms: 2500, effective_ms: 2500 });
-    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(2500);
+    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(
+      2500,
+    );
 
     const reset = await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, { send_interval_ms: null });
     expect(reset.statusCode, reset.body).toBe(200);
     expect(reset.json()).toEqual({ success: true, send_interval_ms: null, effective_ms: SEND_INTERVAL_MS });
-    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBeNull();
+    expect(
+      (await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms,
+    ).toBeNull();
   });
 
   it('the bounds 0 and 600000 are accepted', async () => {
@@ -242,10 +258,16 @@ describe('PUT /devices/{id}/send-interval', () => {
     const dev = await createDevice(t, tenant.adminToken);
     await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, { send_interval_ms: 4321 });
     expectError(await t.call('PUT', `/devices/${dev}/send-interval`, tenant.adminToken, body), 400, 'invalid_request');
-    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(4321);
+    expect((await t.deps.db.kysely.selectFrom('devices').select('send_interval_ms').where('id', '=', dev).executeTakeFirstOrThrow()).send_interval_ms).toBe(
+      4321,
+    );
   });
 
   it('an unknown device: 404', async () => {
-    expectError(await t.call('PUT', '/devices/01890000-0000-7000-8000-0000000000dd/send-interval', tenant.adminToken, { send_interval_ms: 5 }), 404, 'not_found');
+    expectError(
+      await t.call('PUT', '/devices/01890000-0000-7000-8000-0000000000dd/send-interval', tenant.adminToken, { send_interval_ms: 5 }),
+      404,
+      'not_found',
+    );
   });
 });

@@ -31,7 +31,18 @@ beforeAll(async () => {
   messageA = await sendOk(t, a.adminToken, deviceA, { type: 'text', to: PEER, text: 'secret of tenant A' });
   // an inbound message too (as the device would store it): a chat with a contact and unread
   await storeInbound(t.deps, a.tenantId, deviceA, [
-    { chatJid: PEER_JID, waId: 'INBOUND0001', fromMe: false, senderJid: PEER_JID, pushName: 'Peer of A', timestamp: new Date().toISOString(), content: { type: 'text', text: 'hi A' }, quotedWaId: null, targetWaId: null, offline: false },
+    {
+      chatJid: PEER_JID,
+      waId: 'INBOUND0001',
+      fromMe: false,
+      senderJid: PEER_JID,
+      pushName: 'Peer of A',
+      timestamp: new Date().toISOString(),
+      content: { type: 'text', text: 'hi A' },
+      quotedWaId: null,
+      targetWaId: null,
+      offline: false,
+    },
   ]);
 });
 afterAll(async () => {

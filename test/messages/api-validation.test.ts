@@ -37,7 +37,11 @@ async function expect400(body: unknown, code: string) {
 
 /** How many messages the device has stored: a refused request stores none. */
 async function rowCount(): Promise<number> {
-  const row = await t.deps.db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('device_id', '=', deviceId).executeTakeFirstOrThrow();
+  const row = await t.deps.db.kysely
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('device_id', '=', deviceId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -122,7 +126,10 @@ describe('the fields of each type', () => {
     ['contact with poll', { type: 'contact', to: PEER, contact: { name: 'Ann', phone: '15550100000' }, poll: { name: 'q', options: ['a', 'b'] } }],
     ['poll with text', { type: 'poll', to: PEER, poll: { name: 'q', options: ['a', 'b'] }, text: 'hi' }],
     ['reaction with text', { type: 'reaction', message_id: '01890000-0000-7000-8000-000000000000', emoji: '👍', text: 'hi' }],
-    ['reaction with reply_to', { type: 'reaction', message_id: '01890000-0000-7000-8000-000000000000', emoji: '👍', reply_to: '01890000-0000-7000-8000-000000000000' }],
+    [
+      'reaction with reply_to',
+      { type: 'reaction', message_id: '01890000-0000-7000-8000-000000000000', emoji: '👍', reply_to: '01890000-0000-7000-8000-000000000000' },
+    ],
     ['edit with link_preview', { type: 'edit', message_id: '01890000-0000-7000-8000-000000000000', text: 'x', link_preview: true }],
     ['delete with text', { type: 'delete', message_id: '01890000-0000-7000-8000-000000000000', text: 'x' }],
     ['delete with emoji', { type: 'delete', message_id: '01890000-0000-7000-8000-000000000000', emoji: '👍' }],
@@ -156,7 +163,9 @@ describe('recipients', () => {
       expectQueuedView(m, { deviceId, chatJid: jidOf(p), type: 'text', content: { text: `to ${to}` } });
     }
     // one chat, five messages
-    expect((await chatHistory(t, agent.token, deviceId, p)).map((m) => m.content.text)).toEqual([` ${p} `, `${p}:7@s.whatsapp.net`, `${p}@s.whatsapp.net`, p, `+${p}`].map((to) => `to ${to}`));
+    expect((await chatHistory(t, agent.token, deviceId, p)).map((m) => m.content.text)).toEqual(
+      [` ${p} `, `${p}:7@s.whatsapp.net`, `${p}@s.whatsapp.net`, p, `+${p}`].map((to) => `to ${to}`),
+    );
   });
 
   it('a LID is kept as a LID chat', async () => {
@@ -166,7 +175,10 @@ describe('recipients', () => {
 });
 
 describe('text', () => {
-  it.each([['spaces', '    '], ['newlines and tabs', '\n\t\r\n']])('blank (%s): 400 invalid_text', async (_name, value) => {
+  it.each([
+    ['spaces', '    '],
+    ['newlines and tabs', '\n\t\r\n'],
+  ])('blank (%s): 400 invalid_text', async (_name, value) => {
     await expect400(text({ text: value }), 'invalid_text');
   });
 
@@ -200,7 +212,10 @@ describe('location', () => {
 
 describe('contact', () => {
   it('both phone and vcard: 400 invalid_contact', async () => {
-    await expect400({ type: 'contact', to: PEER, contact: { name: 'Ann', phone: '15550100000', vcard: 'BEGIN:VCARD\nVERSION:3.0\nFN:Ann\nEND:VCARD' } }, 'invalid_contact');
+    await expect400(
+      { type: 'contact', to: PEER, contact: { name: 'Ann', phone: '15550100000', vcard: 'BEGIN:VCARD\nVERSION:3.0\nFN:Ann\nEND:VCARD' } },
+      'invalid_contact',
+    );
   });
   it('neither phone nor vcard: 400 invalid_contact', async () => {
     await expect400({ type: 'contact', to: PEER, contact: { name: 'Ann' } }, 'invalid_contact');
@@ -215,7 +230,9 @@ describe('contact', () => {
   it('a phone: WUTS builds the vCard', async () => {
     const m = await sendOk(t, agent.token, deviceId, { type: 'contact', to: PEER, contact: { name: 'Ann;Lee', phone: '15550100000' } });
     expectQueuedView(m, {
-      deviceId, chatJid: PEER_JID, type: 'contact',
+      deviceId,
+      chatJid: PEER_JID,
+      type: 'contact',
       content: { name: 'Ann;Lee', vcard: 'BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nTEL;type=CELL;type=VOICE;waid=15550100000:+15550100000\nEND:VCARD' },
     });
   });
@@ -340,7 +357,11 @@ describe('reaction, edit and delete', () => {
   });
 
   it('edit of a text sent more than 15 minutes ago: 400 edit_window_passed', async () => {
-    const old = await insertRow(t, tenant.tenantId, deviceId, { chat_jid: PEER_JID, from_me: true, created_at: new Date(Date.now() - 16 * 60_000).toISOString() });
+    const old = await insertRow(t, tenant.tenantId, deviceId, {
+      chat_jid: PEER_JID,
+      from_me: true,
+      created_at: new Date(Date.now() - 16 * 60_000).toISOString(),
+    });
     await expect400({ type: 'edit', message_id: old.id, text: 'late' }, 'edit_window_passed');
   });
 
@@ -361,7 +382,11 @@ describe('reaction, edit and delete', () => {
   });
 
   it('a deleted message cannot be the target: 400 message_deleted', async () => {
-    const gone = await insertRow(t, tenant.tenantId, deviceId, { chat_jid: PEER_JID, deleted_at: new Date().toISOString(), content_json: JSON.stringify({ type: 'text' }) });
+    const gone = await insertRow(t, tenant.tenantId, deviceId, {
+      chat_jid: PEER_JID,
+      deleted_at: new Date().toISOString(),
+      content_json: JSON.stringify({ type: 'text' }),
+    });
     await expect400({ type: 'reaction', message_id: gone.id, emoji: '👍' }, 'message_deleted');
   });
 });
@@ -458,7 +483,7 @@ describe('the wire', () => {
 });
 
 describe('wa_id', () => {
-  it('is fresh for every message, in WhatsApp Web\'s form', async () => {
+  it("is fresh for every message, in WhatsApp Web's form", async () => {
     const ids = new Set<string>();
     for (let i = 0; i < 20; i++) {
       const m = await sendOk(t, agent.token, deviceId, text({ text: `n${i}` }));

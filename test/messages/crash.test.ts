@@ -52,7 +52,6 @@ const B = '15557770002';
 
 // ---------------------------------------------------------------- plumbing
 
-
 /** Polls `probe` every `everyMs` until it returns a value; fails after `timeoutMs`. */
 async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -192,7 +191,17 @@ async function phoneOfB(): Promise<any[]> {
 async function statusesAtKill(burst: Queued[]): Promise<{ status: string; attempts: number }[]> {
   const db = w.database!.reopen();
   w.handles.push(db);
-  const rows = await db.kysely.selectFrom('messages').select(['id', 'status', 'attempts']).where('device_id', '=', w.deviceId).where('id', 'in', burst.map((q) => q.id)).orderBy('id').execute();
+  const rows = await db.kysely
+    .selectFrom('messages')
+    .select(['id', 'status', 'attempts'])
+    .where('device_id', '=', w.deviceId)
+    .where(
+      'id',
+      'in',
+      burst.map((q) => q.id),
+    )
+    .orderBy('id')
+    .execute();
   expect(rows.map((r) => r.id)).toEqual(burst.map((q) => q.id));
   return rows.map((r) => ({ status: DONE.has(r.status) ? 'sent' : r.status, attempts: Number(r.attempts) }));
 }
@@ -238,8 +247,14 @@ async function checkPhone(burst: Queued[]): Promise<void> {
   });
   await pause(500); // a late duplicate, if there is one, has the time to show
   const got = await phoneOfB();
-  expect(got.map((r) => r.id), 'one record per message id, in queue order, nothing else from A').toEqual(w.all.map((q) => q.waId));
-  expect(got.map((r) => r.text), 'no text twice').toEqual(w.all.map((q) => q.text));
+  expect(
+    got.map((r) => r.id),
+    'one record per message id, in queue order, nothing else from A',
+  ).toEqual(w.all.map((q) => q.waId));
+  expect(
+    got.map((r) => r.text),
+    'no text twice',
+  ).toEqual(w.all.map((q) => q.text));
 }
 
 /** How many `message` stanzas with this id the emulator received (from any connection), since `sinceIso`. */
@@ -261,14 +276,21 @@ const describeRecovery = (r: Recovery) => `restarted in ${r.bootMs} ms, reconnec
 
 beforeAll(async () => {
   w.emu = await startTestEmulator();
-  const created = await Promise.all([admin('POST', '/admin/accounts', { phone: A, name: 'WUTS number' }), admin('POST', '/admin/accounts', { phone: B, name: 'Recipient' })]);
+  const created = await Promise.all([
+    admin('POST', '/admin/accounts', { phone: A, name: 'WUTS number' }),
+    admin('POST', '/admin/accounts', { phone: B, name: 'Recipient' }),
+  ]);
   for (const c of created) expect(c.status, JSON.stringify(c.body)).toBe(201);
   w.proxy = await startTcpProxy(Number(new URL(emu().url).port));
   w.database = await createTestDatabase();
 
   await boot(emu().wsUrl);
   const reg = await ok(
-    api(server().baseUrl, 'POST', '/register', MASTER, { tenant_name: `Crash ${randomBytes(4).toString('hex')}`, email: `admin-${randomBytes(4).toString('hex')}@example.test`, password: PASSWORD }),
+    api(server().baseUrl, 'POST', '/register', MASTER, {
+      tenant_name: `Crash ${randomBytes(4).toString('hex')}`,
+      email: `admin-${randomBytes(4).toString('hex')}@example.test`,
+      password: PASSWORD,
+    }),
     201,
   );
   w.token = reg.token;
@@ -312,7 +334,9 @@ describe(`outbound messages survive SIGKILL (${DIALECT})`, () => {
     const reconnectMs = await connected();
     const recoverMs = await allSent(burst);
     await checkPhone(burst);
-    console.log(`[crash ${DIALECT}] burst: ${sentBefore}/${N} sent before SIGKILL, ${inFlight ? 'one in flight (on the phone, not acknowledged)' : 'none in flight'}; ${describeRecovery({ bootMs, reconnectMs, recoverMs })}`);
+    console.log(
+      `[crash ${DIALECT}] burst: ${sentBefore}/${N} sent before SIGKILL, ${inFlight ? 'one in flight (on the phone, not acknowledged)' : 'none in flight'}; ${describeRecovery({ bootMs, reconnectMs, recoverMs })}`,
+    );
   });
 
   it('killed with a send in flight that reached B but was not acknowledged: after a restart B still has it once', { timeout: 120_000 }, async () => {
@@ -364,50 +388,61 @@ describe(`outbound messages survive SIGKILL (${DIALECT})`, () => {
     );
   });
 
-  it('killed with a send written but never received by the server: after a restart it is sent again under the same id, once', { timeout: 120_000 }, async () => {
-    const proxy = w.proxy!;
-    await readyOn(proxy.wsUrl);
-    const burst = await queueBurst('never-received');
+  it(
+    'killed with a send written but never received by the server: after a restart it is sent again under the same id, once',
+    { timeout: 120_000 },
+    async () => {
+      const proxy = w.proxy!;
+      await readyOn(proxy.wsUrl);
+      const burst = await queueBurst('never-received');
 
-    await waitSent(burst[2]!);
-    // From now on nothing WUTS writes reaches the emulator: after its pause the sender writes the
-    // next message, which the proxy holds, and waits for an ack that cannot come.
-    const heldBefore = proxy.heldUpFrames().length;
-    expect(proxy.freezeUpstream()).toBe(1);
-    const messageFrames = () => proxy.heldUpFrames().slice(heldBefore).filter((len) => len >= MESSAGE_FRAME_BYTES).length;
-    await eventually('WUTS wrote a message after the freeze', 15_000, async () => (messageFrames() > 0 ? true : undefined));
-    await pause(1_000); // ~seven pauses: were the sender not stuck on it, it would write another
-    const list = await statuses(burst);
-    const stuck = list.findIndex((s) => !DONE.has(s));
-    expect(stuck, 'the freeze should land before the burst is over').toBeGreaterThanOrEqual(3);
-    const inFlight = burst[stuck]!;
-    await pause(300);
-    expect(await statuses(burst), 'the sender is stuck').toEqual(list);
-    // What WUTS wrote after the freeze, as WebSocket frames (one stanza each): one big enough to
-    // be a text message (encrypted for B's phone and A's own: several hundred bytes; an ack or a
-    // receipt is under 150), and no other of that size.
-    const frames = proxy.heldUpFrames().slice(heldBefore);
-    expect(frames.filter((len) => len >= MESSAGE_FRAME_BYTES), `held frames ${JSON.stringify(frames)}`).toHaveLength(1);
-    // the server never saw it, B does not have it
-    expect(await sendsOf(inFlight.waId)).toBe(0);
-    expect((await phoneOfB()).map((r) => r.id)).toEqual(w.all.slice(0, w.all.length - N + stuck).map((q) => q.waId));
+      await waitSent(burst[2]!);
+      // From now on nothing WUTS writes reaches the emulator: after its pause the sender writes the
+      // next message, which the proxy holds, and waits for an ack that cannot come.
+      const heldBefore = proxy.heldUpFrames().length;
+      expect(proxy.freezeUpstream()).toBe(1);
+      const messageFrames = () =>
+        proxy
+          .heldUpFrames()
+          .slice(heldBefore)
+          .filter((len) => len >= MESSAGE_FRAME_BYTES).length;
+      await eventually('WUTS wrote a message after the freeze', 15_000, async () => (messageFrames() > 0 ? true : undefined));
+      await pause(1_000); // ~seven pauses: were the sender not stuck on it, it would write another
+      const list = await statuses(burst);
+      const stuck = list.findIndex((s) => !DONE.has(s));
+      expect(stuck, 'the freeze should land before the burst is over').toBeGreaterThanOrEqual(3);
+      const inFlight = burst[stuck]!;
+      await pause(300);
+      expect(await statuses(burst), 'the sender is stuck').toEqual(list);
+      // What WUTS wrote after the freeze, as WebSocket frames (one stanza each): one big enough to
+      // be a text message (encrypted for B's phone and A's own: several hundred bytes; an ack or a
+      // receipt is under 150), and no other of that size.
+      const frames = proxy.heldUpFrames().slice(heldBefore);
+      expect(
+        frames.filter((len) => len >= MESSAGE_FRAME_BYTES),
+        `held frames ${JSON.stringify(frames)}`,
+      ).toHaveLength(1);
+      // the server never saw it, B does not have it
+      expect(await sendsOf(inFlight.waId)).toBe(0);
+      expect((await phoneOfB()).map((r) => r.id)).toEqual(w.all.slice(0, w.all.length - N + stuck).map((q) => q.waId));
 
-    await kill();
-    const killedIso = new Date().toISOString();
-    const atKill = await statusesAtKill(burst);
-    expect(atKill.map((m) => m.status)).toEqual(sentThenQueued(stuck));
-    expect(atKill[stuck]).toEqual({ status: 'queued', attempts: 0 });
+      await kill();
+      const killedIso = new Date().toISOString();
+      const atKill = await statusesAtKill(burst);
+      expect(atKill.map((m) => m.status)).toEqual(sentThenQueued(stuck));
+      expect(atKill[stuck]).toEqual({ status: 'queued', attempts: 0 });
 
-    const bootMs = await boot(proxy.wsUrl);
-    const reconnectMs = await connected();
-    await waitSent(inFlight);
-    expect(await sendsOf(inFlight.waId, killedIso), 'sent again after the restart, once, under the id it was given when accepted').toBe(1);
-    const recoverMs = await allSent(burst);
-    await checkPhone(burst);
-    console.log(
-      `[crash ${DIALECT}] never received: ${stuck}/${N} sent before SIGKILL, #${stuck + 1} written by WUTS (held frames ${JSON.stringify(frames)}) and not received; ` +
-        `sent again once under the same id after the restart; ${describeRecovery({ bootMs, reconnectMs, recoverMs })}`,
-    );
-    await server().stop('SIGTERM');
-  });
+      const bootMs = await boot(proxy.wsUrl);
+      const reconnectMs = await connected();
+      await waitSent(inFlight);
+      expect(await sendsOf(inFlight.waId, killedIso), 'sent again after the restart, once, under the id it was given when accepted').toBe(1);
+      const recoverMs = await allSent(burst);
+      await checkPhone(burst);
+      console.log(
+        `[crash ${DIALECT}] never received: ${stuck}/${N} sent before SIGKILL, #${stuck + 1} written by WUTS (held frames ${JSON.stringify(frames)}) and not received; ` +
+          `sent again once under the same id after the restart; ${describeRecovery({ bootMs, reconnectMs, recoverMs })}`,
+      );
+      await server().stop('SIGTERM');
+    },
+  );
 });

@@ -47,7 +47,8 @@ beforeAll(async () => {
 afterAll(async () => w?.close(), 60_000);
 
 /** Received timeline messages not read yet (reactions and votes are not counted as unread). */
-const unreadTimeline = (history: any[]) => history.filter((m) => m.direction === 'inbound' && m.status === 'received' && !['reaction', 'poll_vote'].includes(m.type));
+const unreadTimeline = (history: any[]) =>
+  history.filter((m) => m.direction === 'inbound' && m.status === 'received' && !['reaction', 'poll_vote'].includes(m.type));
 
 const stored = (waId: string, what = `B's ${waId} stored`) => waitForStored(w, a.token, a.deviceId, B, what, (m) => m.wa_id === waId);
 
@@ -56,7 +57,15 @@ async function receiveFromB(body: Record<string, unknown>, expected: { type: str
   const sent = await phoneSend(w, B, { to: A, ...body });
   fromB.push({ waId: sent.id, type: expected.type });
   const msg = await stored(sent.id);
-  expect(msg).toMatchObject({ direction: 'inbound', chat_jid: jidOf(B), sender_jid: jidOf(B), type: expected.type, status: 'received', deleted_at: null, edited_at: null });
+  expect(msg).toMatchObject({
+    direction: 'inbound',
+    chat_jid: jidOf(B),
+    sender_jid: jidOf(B),
+    type: expected.type,
+    status: 'received',
+    deleted_at: null,
+    edited_at: null,
+  });
   expect(msg.content).toEqual(expected.content);
   expect(msg.wa_timestamp).not.toBeNull();
   const event = await waitForEvent(w, 'message.received', (d) => d.message?.wa_id === sent.id);
@@ -92,7 +101,7 @@ it('GET /devices/{id}/contacts shows B with its profile name', async () => {
   expect(contact, res.body).toMatchObject({ jid: jidOf(B), phone: B, name: B_NAME });
 });
 
-it('a reply from B points at the message it quotes (a WUTS one, and one of B\'s own)', async () => {
+it("a reply from B points at the message it quotes (a WUTS one, and one of B's own)", async () => {
   const ours = await sendMessage(w, a.token, a.deviceId, { type: 'text', to: B, text: 'Your order ships tomorrow.' });
   await waitForStatus(w, a.token, ours.id, 'delivered');
   await waitForReceivedBy(w, B, ours.wa_id);
@@ -100,7 +109,10 @@ it('a reply from B points at the message it quotes (a WUTS one, and one of B\'s 
   expect(msg).toMatchObject({ quoted_message_id: ours.id, quoted_wa_id: ours.wa_id });
   // B quoting one of its own earlier messages points at that stored inbound message
   const earlier = await stored(fromB[0]!.waId);
-  const { msg: again } = await receiveFromB({ type: 'location', location: { latitude: 10, longitude: 20 }, quoted_id: earlier.wa_id }, { type: 'location', content: { latitude: 10, longitude: 20 } });
+  const { msg: again } = await receiveFromB(
+    { type: 'location', location: { latitude: 10, longitude: 20 }, quoted_id: earlier.wa_id },
+    { type: 'location', content: { latitude: 10, longitude: 20 } },
+  );
   expect(again).toMatchObject({ quoted_message_id: earlier.id, quoted_wa_id: earlier.wa_id });
 });
 
@@ -111,7 +123,14 @@ it('a reaction from B to a WUTS message: message.reaction event and a stored row
   const event = await waitForEvent(w, 'message.reaction', (d) => d.target_wa_id === ours.wa_id);
   expect(event.data).toMatchObject({ target_message_id: ours.id, target_wa_id: ours.wa_id, chat_jid: jidOf(B), sender_jid: jidOf(B), emoji: '🎉' });
   const row = await messageOf(w, a.token, event.data.message_id);
-  expect(row).toMatchObject({ direction: 'inbound', type: 'reaction', wa_id: action.action_id, target_message_id: ours.id, target_wa_id: ours.wa_id, content: { emoji: '🎉' } });
+  expect(row).toMatchObject({
+    direction: 'inbound',
+    type: 'reaction',
+    wa_id: action.action_id,
+    target_message_id: ours.id,
+    target_wa_id: ours.wa_id,
+    content: { emoji: '🎉' },
+  });
   const inHistory = (await chatHistory(w, a.token, a.deviceId, B)).find((m) => m.id === row.id);
   expect(inHistory).toMatchObject({ type: 'reaction', target_message_id: ours.id });
 
@@ -153,11 +172,21 @@ it('a delete from B sets deleted_at, clears the content, and sends message.delet
 });
 
 it('a vote from B on a WUTS poll: message.received of type poll_vote with the option names', async () => {
-  const poll = await sendMessage(w, a.token, a.deviceId, { type: 'poll', to: B, poll: { name: 'Which colour?', options: ['Red', 'Green', 'Blue'], selectable_count: 2 } });
+  const poll = await sendMessage(w, a.token, a.deviceId, {
+    type: 'poll',
+    to: B,
+    poll: { name: 'Which colour?', options: ['Red', 'Green', 'Blue'], selectable_count: 2 },
+  });
   await waitForReceivedBy(w, B, poll.wa_id, (m) => m.poll !== undefined);
   const action = await phoneAction(w, B, poll.wa_id, 'vote', { options: ['Green', 'Blue'] });
   const event = await waitForEvent(w, 'message.received', (d) => d.message?.type === 'poll_vote' && d.message.target_wa_id === poll.wa_id);
-  expect(event.data.message).toMatchObject({ direction: 'inbound', type: 'poll_vote', wa_id: action.action_id, target_message_id: poll.id, sender_jid: jidOf(B) });
+  expect(event.data.message).toMatchObject({
+    direction: 'inbound',
+    type: 'poll_vote',
+    wa_id: action.action_id,
+    target_message_id: poll.id,
+    sender_jid: jidOf(B),
+  });
   expect([...event.data.message.content.options].sort()).toEqual(['Blue', 'Green']);
   const stored = await waitForStored(w, a.token, a.deviceId, B, 'the vote in history', (m) => m.wa_id === action.action_id);
   expect(stored).toEqual(event.data.message);
@@ -200,16 +229,23 @@ it('what B sends while the device is disconnected arrives after reconnect (no QR
   expect((await chatHistory(w, a.token, a.deviceId, B)).some((m) => sent.some((s) => s.id === m.wa_id))).toBe(false);
 
   await reconnectDevice(w, a.token, a.deviceId);
-  const history = await until('the offline messages stored', async () => {
-    const h = await chatHistory(w, a.token, a.deviceId, B);
-    return sent.every((s) => h.some((m) => m.wa_id === s.id)) ? h : null;
-  }, 20_000);
+  const history = await until(
+    'the offline messages stored',
+    async () => {
+      const h = await chatHistory(w, a.token, a.deviceId, B);
+      return sent.every((s) => h.some((m) => m.wa_id === s.id)) ? h : null;
+    },
+    20_000,
+  );
   const ours = history.filter((m) => sent.some((s) => s.id === m.wa_id));
   expect(ours.map((m) => m.wa_id)).toEqual(sent.map((s) => s.id)); // once each, in the order B sent them
   expect(ours.map((m) => m.content)).toEqual([...texts.map((text) => ({ text })), { latitude: 1.5, longitude: 2.5 }]);
   for (const s of sent) {
     await waitForEvent(w, 'message.received', (d) => d.message?.wa_id === s.id);
-    expect(eventsOf(w, 'message.received', (d) => d.message?.wa_id === s.id), s.id).toHaveLength(1);
+    expect(
+      eventsOf(w, 'message.received', (d) => d.message?.wa_id === s.id),
+      s.id,
+    ).toHaveLength(1);
   }
   const received = eventsOf(w, 'message.received', (d) => sent.some((s) => s.id === d.message?.wa_id)).map((r) => (r.payload!.data as any).message.wa_id);
   expect(received).toEqual(sent.map((s) => s.id));
@@ -225,8 +261,16 @@ it('what B sends while the device is disconnected arrives after reconnect (no QR
   const marker = await phoneSend(w, B, { to: A, text: 'after the second reconnect' });
   await stored(marker.id);
   const final = await chatHistory(w, a.token, a.deviceId, B);
-  for (const s of sent) expect(final.filter((m) => m.wa_id === s.id), s.id).toHaveLength(1);
-  for (const s of sent) expect(eventsOf(w, 'message.received', (d) => d.message?.wa_id === s.id), s.id).toHaveLength(1);
+  for (const s of sent)
+    expect(
+      final.filter((m) => m.wa_id === s.id),
+      s.id,
+    ).toHaveLength(1);
+  for (const s of sent)
+    expect(
+      eventsOf(w, 'message.received', (d) => d.message?.wa_id === s.id),
+      s.id,
+    ).toHaveLength(1);
 });
 
 it('an edit B makes while the device is disconnected is applied after reconnect; the message is stored once, in order', async () => {
@@ -238,10 +282,14 @@ it('an edit B makes while the device is disconnected is applied after reconnect;
 
   await reconnectDevice(w, a.token, a.deviceId);
   await stored(after.id, 'the last offline message stored');
-  const edited = await until('the offline edit applied', async () => {
-    const h = await chatHistory(w, a.token, a.deviceId, B);
-    return h.find((m) => m.wa_id === toEdit.id && m.edited_at);
-  }, 10_000);
+  const edited = await until(
+    'the offline edit applied',
+    async () => {
+      const h = await chatHistory(w, a.token, a.deviceId, B);
+      return h.find((m) => m.wa_id === toEdit.id && m.edited_at);
+    },
+    10_000,
+  );
   expect(edited.content).toEqual({ text: 'offline: pick up at 6' });
   const history = await chatHistory(w, a.token, a.deviceId, B);
   expect(history.filter((m) => [toEdit.id, after.id].includes(m.wa_id)).map((m) => m.wa_id)).toEqual([toEdit.id, after.id]);
@@ -263,10 +311,14 @@ it('a message B deletes while the device is disconnected is still stored after r
   await stored(after.id, 'the last offline message stored');
   // B's phone shows it delivered to A: it is a message B sent, and WUTS keeps it, without its content
   await waitForSentBy(w, B, toDelete.id, (m) => m.deleted && (m.status === 'delivered' || m.status === 'read'));
-  const deleted = await until(`the message B deleted while the device was offline (${toDelete.id}) stored, marked deleted`, async () => {
-    const h = await chatHistory(w, a.token, a.deviceId, B);
-    return h.find((m) => m.wa_id === toDelete.id && m.deleted_at);
-  }, 5_000);
+  const deleted = await until(
+    `the message B deleted while the device was offline (${toDelete.id}) stored, marked deleted`,
+    async () => {
+      const h = await chatHistory(w, a.token, a.deviceId, B);
+      return h.find((m) => m.wa_id === toDelete.id && m.deleted_at);
+    },
+    5_000,
+  );
   expect(deleted).toMatchObject({ direction: 'inbound', sender_jid: jidOf(B), content: null });
   await waitForEvent(w, 'message.deleted', (d) => d.message_id === deleted.id);
   const history = await chatHistory(w, a.token, a.deviceId, B);

@@ -108,7 +108,8 @@ describe('each type reaches B as sent', () => {
   });
 
   it('contact from a full vCard', async () => {
-    const vcard = 'BEGIN:VCARD\nVERSION:3.0\nFN:Jane Q. Public\nORG:Example Corp\nTEL;type=CELL;type=VOICE;waid=15558880001:+1 555 888 0001\nEMAIL:jane@example.test\nEND:VCARD';
+    const vcard =
+      'BEGIN:VCARD\nVERSION:3.0\nFN:Jane Q. Public\nORG:Example Corp\nTEL;type=CELL;type=VOICE;waid=15558880001:+1 555 888 0001\nEMAIL:jane@example.test\nEND:VCARD';
     const msg = await send({ type: 'contact', to: B, contact: { name: 'Jane Q. Public', vcard } });
     const got = await waitForReceivedBy(w, B, msg.wa_id);
     expect(got).toMatchObject({ type: 'contact', contact: { name: 'Jane Q. Public', vcard } });
@@ -140,7 +141,7 @@ describe('each type reaches B as sent', () => {
     await waitForStatus(w, a.token, followUp.id, 'delivered');
   });
 
-  it('a reaction to a message B sent shows on B\'s record', async () => {
+  it("a reaction to a message B sent shows on B's record", async () => {
     const theirs = await phoneSend(w, B, { to: A, text: 'Thanks for the help!' });
     const stored = await waitForStored(w, a.token, a.deviceId, B, 'B message stored', (m) => m.wa_id === theirs.id);
     const reaction = await send({ type: 'reaction', message_id: stored.id, emoji: '❤️' });
@@ -154,7 +155,7 @@ describe('each type reaches B as sent', () => {
     expect((await accountMessages(w, B)).received.some((m) => m.id === reaction.wa_id)).toBe(false);
   });
 
-  it('an edit changes B\'s text and marks it edited; WUTS shows the edit on its own message too', async () => {
+  it("an edit changes B's text and marks it edited; WUTS shows the edit on its own message too", async () => {
     const original = await send({ type: 'text', to: B, text: 'Meeting at 3pm' });
     await waitForStatus(w, a.token, original.id, 'delivered');
     await waitForReceivedBy(w, B, original.wa_id, (m) => m.text === 'Meeting at 3pm');
@@ -170,7 +171,7 @@ describe('each type reaches B as sent', () => {
     expect(mine.edited_at).not.toBeNull();
   });
 
-  it('a delete marks B\'s record deleted and clears it; WUTS clears its own copy', async () => {
+  it("a delete marks B's record deleted and clears it; WUTS clears its own copy", async () => {
     const original = await send({ type: 'text', to: B, text: 'Oops, wrong chat' });
     await waitForStatus(w, a.token, original.id, 'delivered');
     await waitForReceivedBy(w, B, original.wa_id);
@@ -188,7 +189,7 @@ describe('each type reaches B as sent', () => {
 });
 
 describe('more of the same, through the provider', () => {
-  it('a reaction to a message WUTS sent shows on B\'s received record; an empty emoji takes it back', async () => {
+  it("a reaction to a message WUTS sent shows on B's received record; an empty emoji takes it back", async () => {
     const mine = await send({ type: 'text', to: `${B}@s.whatsapp.net`, text: 'Sale starts Monday' }); // `to` as a JID: the same chat
     expect(mine.chat_jid).toBe(jidOf(B));
     await waitForReceivedBy(w, B, mine.wa_id);
@@ -227,7 +228,7 @@ describe('more of the same, through the provider', () => {
     }
   });
 
-  it('the chat list shows the chat with B, nothing unread from WUTS\'s own sends', async () => {
+  it("the chat list shows the chat with B, nothing unread from WUTS's own sends", async () => {
     const res = await w.t.call('GET', `/devices/${a.deviceId}/chats`, a.token);
     expect(res.statusCode, res.body).toBe(200);
     const chats = res.json().chats;

@@ -87,16 +87,22 @@ it('POST /devices/{id}/check-numbers: A and B are on WhatsApp, an unknown number
   expect(contacts.find((c: any) => c.phone === NOBODY)).toMatchObject({ on_whatsapp: false });
 });
 
-it('POST /devices/{id}/presence typing → 200, and B\'s phone is told A is composing', async () => {
+it("POST /devices/{id}/presence typing → 200, and B's phone is told A is composing", async () => {
   const res = await w.t.call('POST', `/devices/${a.deviceId}/presence`, a.token, { state: 'typing', chat: B });
   expect(res.statusCode, res.body).toBe(200);
   expect(res.json()).toEqual({ success: true });
   // the emulator's traffic log shows the chatstate it forwarded to B's phone (device 0)
   const toB = new RegExp(`^${B}(:0)?@s\\.whatsapp\\.net$`);
-  await until('a composing chatstate sent to B', async () => {
-    const traffic = (await emulatorApi<{ traffic: any[] }>(w.emu, 'GET', '/admin/traffic?limit=500')).body.traffic;
-    return traffic.find((t) => t.direction === 'out' && t.tag === 'chatstate' && toB.test(t.peer) && t.child === 'composing' && String(t.attrs.from).startsWith(A));
-  }, 10_000);
+  await until(
+    'a composing chatstate sent to B',
+    async () => {
+      const traffic = (await emulatorApi<{ traffic: any[] }>(w.emu, 'GET', '/admin/traffic?limit=500')).body.traffic;
+      return traffic.find(
+        (t) => t.direction === 'out' && t.tag === 'chatstate' && toB.test(t.peer) && t.child === 'composing' && String(t.attrs.from).startsWith(A),
+      );
+    },
+    10_000,
+  );
   const paused = await w.t.call('POST', `/devices/${a.deviceId}/presence`, a.token, { state: 'paused', chat: B });
   expect(paused.statusCode, paused.body).toBe(200);
 });
@@ -129,14 +135,17 @@ it('with send_interval_ms 400 (no jitter), consecutive sends are at least ~400 m
   await setPace(400);
   const sent = await burst('paced', 5);
   const spacing = gaps(sent.map((s) => s.sentAt));
-  expect(spacing.every((g) => g >= 350), `gaps between sends: ${spacing.join(', ')} ms`).toBe(true);
+  expect(
+    spacing.every((g) => g >= 350),
+    `gaps between sends: ${spacing.join(', ')} ms`,
+  ).toBe(true);
   // status_history shows every step, oldest first
   for (const { msg } of sent) expect((await messageOf(w, a.token, msg.id)).status_history.map((h: any) => h.status)).toEqual(['queued', 'sent', 'delivered']);
   const got = await receivedInOrder(sent.map((s) => s.msg));
   expect(got.map((r) => r.text)).toEqual(sent.map((s) => s.msg.content.text));
 });
 
-it('with send_interval_ms 0, sends are not artificially spaced (neither the last interval nor the operator\'s 1 s applies)', async () => {
+it("with send_interval_ms 0, sends are not artificially spaced (neither the last interval nor the operator's 1 s applies)", async () => {
   await setPace(0);
   const sent = await burst('unpaced', 5);
   const spacing = gaps(sent.map((s) => s.sentAt));
@@ -148,7 +157,7 @@ it('with send_interval_ms 0, sends are not artificially spaced (neither the last
   expect(got.map((r) => r.text)).toEqual(sent.map((s) => s.msg.content.text));
 });
 
-it('null returns the device to the operator\'s pace', async () => {
+it("null returns the device to the operator's pace", async () => {
   await setPace(null);
   await setPace(0);
 });

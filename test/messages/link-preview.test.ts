@@ -12,7 +12,9 @@ beforeAll(async () => {
     hits++;
     if (req.url === '/page') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end('<html><head><title>Fallback</title><meta property="og:title" content="Tom &amp; Jerry"><meta name="description" content="A  cat and\na mouse"></head></html>');
+      res.end(
+        '<html><head><title>Fallback</title><meta property="og:title" content="Tom &amp; Jerry"><meta name="description" content="A  cat and\na mouse"></head></html>',
+      );
     } else if (req.url === '/plain') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<title>Only a title</title>');

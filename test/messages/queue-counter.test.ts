@@ -37,5 +37,8 @@ it("the device's queued_messages follows every message into and out of the queue
   await t.workers.sender.sweep();
   expect(await queuedOf(deviceId)).toBe(0);
   const failed = await Promise.all(ids.slice(1).map(async (id) => (await t.call('GET', `/messages/${id}`, tenant.adminToken)).json().message));
-  expect(failed.map((m) => [m.status, m.reason.split(':')[0]])).toEqual([['failed', 'device_logged_out'], ['failed', 'device_logged_out']]);
+  expect(failed.map((m) => [m.status, m.reason.split(':')[0]])).toEqual([
+    ['failed', 'device_logged_out'],
+    ['failed', 'device_logged_out'],
+  ]);
 });

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { accountMessages, createAccount, emulatorApi, startWorld, tenantWithDevice, waitForStatus, type MessagingWorld, type TenantWithDevice } from './world.js';
+import {
+  accountMessages,
+  createAccount,
+  emulatorApi,
+  startWorld,
+  tenantWithDevice,
+  waitForStatus,
+  type MessagingWorld,
+  type TenantWithDevice,
+} from './world.js';
 import { until } from '../helpers/wait.js';
 
 const WUTS_PHONE = '15551110001';

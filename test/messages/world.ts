@@ -22,7 +22,11 @@ export interface MessagingWorld {
 export async function startWorld(overrides: Partial<Config> = {}): Promise<MessagingWorld> {
   const emu = await startTestEmulator();
   const receiver = await startReceiver();
-  const t = await createTestApp({ waWsUrl: emu.wsUrl, allowPrivateWebhooks: true, sendIntervalMs: 0, sendJitterPercent: 0, ...overrides }, {}, { dispatcher: true });
+  const t = await createTestApp(
+    { waWsUrl: emu.wsUrl, allowPrivateWebhooks: true, sendIntervalMs: 0, sendJitterPercent: 0, ...overrides },
+    {},
+    { dispatcher: true },
+  );
   return {
     emu,
     t,
@@ -59,7 +63,11 @@ export interface TenantWithDevice {
  */
 export async function tenantWithDevice(w: MessagingWorld, phone: string): Promise<TenantWithDevice> {
   const name = `Tenant ${randomBytes(4).toString('hex')}`;
-  const reg = await w.t.call('POST', '/register', w.t.masterToken, { tenant_name: name, email: `admin-${randomBytes(4).toString('hex')}@example.test`, password: 'password-123' });
+  const reg = await w.t.call('POST', '/register', w.t.masterToken, {
+    tenant_name: name,
+    email: `admin-${randomBytes(4).toString('hex')}@example.test`,
+    password: 'password-123',
+  });
   expect(reg.statusCode, reg.body).toBe(201);
   const token = reg.json().token as string;
   const hook = await w.t.call('POST', '/webhooks', token, { url: w.receiver.url, description: 'e2e receiver' });
@@ -99,10 +107,14 @@ export async function messageOf(w: MessagingWorld, token: string, id: string): P
 }
 
 export async function waitForStatus(w: MessagingWorld, token: string, id: string, status: string, timeoutMs = 15_000): Promise<any> {
-  return until(`message ${id} ${status}`, async () => {
-    const m = await messageOf(w, token, id);
-    return m.status === status ? m : null;
-  }, timeoutMs);
+  return until(
+    `message ${id} ${status}`,
+    async () => {
+      const m = await messageOf(w, token, id);
+      return m.status === status ? m : null;
+    },
+    timeoutMs,
+  );
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -113,7 +125,13 @@ export async function waitForStatus(w: MessagingWorld, token: string, id: string
 export const jidOf = (phone: string): string => `${phone}@s.whatsapp.net`;
 
 /** POST /devices/{id}/messages; expects 202 and answers the queued message. */
-export async function sendMessage(w: MessagingWorld, token: string, deviceId: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
+export async function sendMessage(
+  w: MessagingWorld,
+  token: string,
+  deviceId: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<any> {
   const res = await w.t.call('POST', `/devices/${deviceId}/messages`, token, body, headers);
   expect(res.statusCode, res.body).toBe(202);
   const msg = res.json().message;
@@ -129,7 +147,15 @@ export async function chatHistory(w: MessagingWorld, token: string, deviceId: st
 }
 
 /** Polls a chat's history until a message matches; answers it. */
-export async function waitForStored(w: MessagingWorld, token: string, deviceId: string, chat: string, what: string, match: (m: any) => boolean, timeoutMs = 15_000): Promise<any> {
+export async function waitForStored(
+  w: MessagingWorld,
+  token: string,
+  deviceId: string,
+  chat: string,
+  what: string,
+  match: (m: any) => boolean,
+  timeoutMs = 15_000,
+): Promise<any> {
   return until(what, async () => (await chatHistory(w, token, deviceId, chat)).find(match), timeoutMs);
 }
 
@@ -142,14 +168,26 @@ export async function phoneSend(w: MessagingWorld, phone: string, body: Record<s
 }
 
 /** POST /admin/accounts/:phone/messages/:id/(react|edit|delete|vote); answers {action_id, direction, message}. */
-export async function phoneAction(w: MessagingWorld, phone: string, waId: string, action: 'react' | 'edit' | 'delete' | 'vote', body?: Record<string, unknown>): Promise<any> {
+export async function phoneAction(
+  w: MessagingWorld,
+  phone: string,
+  waId: string,
+  action: 'react' | 'edit' | 'delete' | 'vote',
+  body?: Record<string, unknown>,
+): Promise<any> {
   const res = await emulatorApi(w.emu, 'POST', `/admin/accounts/${phone}/messages/${waId}/${action}`, body);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
 
 /** Waits until an emulator account's received record `waId` exists (and matches); answers it. */
-export async function waitForReceivedBy(w: MessagingWorld, phone: string, waId: string, match: (m: any) => boolean = () => true, timeoutMs = 15_000): Promise<any> {
+export async function waitForReceivedBy(
+  w: MessagingWorld,
+  phone: string,
+  waId: string,
+  match: (m: any) => boolean = () => true,
+  timeoutMs = 15_000,
+): Promise<any> {
   return until(`${phone} received ${waId}`, async () => (await accountMessages(w, phone)).received.find((m) => m.id === waId && match(m)), timeoutMs);
 }
 
@@ -221,7 +259,11 @@ export async function statusRows(w: MessagingWorld, tenantId: string, messageId:
 
 /** The account's linked companion devices (the WUTS device among them) as the emulator sees them: online, stanzas queued. */
 export async function companions(w: MessagingWorld, phone: string): Promise<Array<{ id: number; online: boolean; queued: number }>> {
-  const res = await emulatorApi<{ devices: Array<{ id: number; kind: string; online: boolean; queued: number }> }>(w.emu, 'GET', `/admin/accounts/${phone}/devices`);
+  const res = await emulatorApi<{ devices: Array<{ id: number; kind: string; online: boolean; queued: number }> }>(
+    w.emu,
+    'GET',
+    `/admin/accounts/${phone}/devices`,
+  );
   expect(res.status).toBe(200);
   return res.body.devices.filter((d) => d.kind === 'companion');
 }
@@ -230,8 +272,12 @@ const PROGRESS = ['queued', 'sent', 'delivered', 'read'];
 
 /** Waits until an outbound message reached `status` or a later step (queued → sent → delivered → read); answers it. */
 export async function waitForAtLeast(w: MessagingWorld, token: string, id: string, status: 'sent' | 'delivered' | 'read', timeoutMs = 15_000): Promise<any> {
-  return until(`message ${id} at least ${status}`, async () => {
-    const m = await messageOf(w, token, id);
-    return PROGRESS.indexOf(m.status) >= PROGRESS.indexOf(status) ? m : null;
-  }, timeoutMs);
+  return until(
+    `message ${id} at least ${status}`,
+    async () => {
+      const m = await messageOf(w, token, id);
+      return PROGRESS.indexOf(m.status) >= PROGRESS.indexOf(status) ? m : null;
+    },
+    timeoutMs,
+  );
 }

@@ -49,9 +49,18 @@ describe('the wuts command', () => {
     const second = await runCli(['migrate'], baseEnv());
     expect(second.stdout.trim()).toBe('the database is up to date');
     const db = database.reopen();
-    const rows = await db.kysely.selectFrom('wuts_migrations' as never).selectAll().execute();
+    const rows = await db.kysely
+      .selectFrom('wuts_migrations' as never)
+      .selectAll()
+      .execute();
     await db.close();
-    expect(rows.map((r) => (r as { name: string }).name)).toEqual(['0001_tenancy', '0002_events_webhooks', '0003_devices', '0004_messages', '0005_idempotency_results']);
+    expect(rows.map((r) => (r as { name: string }).name)).toEqual([
+      '0001_tenancy',
+      '0002_events_webhooks',
+      '0003_devices',
+      '0004_messages',
+      '0005_idempotency_results',
+    ]);
   });
 
   it('serve generates the master token into the data directory (0600), prints where, never the token', async () => {
@@ -100,9 +109,16 @@ describe('the wuts command', () => {
   });
 
   it('serve runs the WhatsApp emulator in-process with WUTS_EMULATOR=true', async () => {
-    const server = await startServer({ ...baseEnv(), WUTS_EMULATOR: 'true', WUTS_EMULATOR_PORT: '0', WUTS_MASTER_TOKEN: 'env-master-token-0123456789abcdefghijklmnop' });
+    const server = await startServer({
+      ...baseEnv(),
+      WUTS_EMULATOR: 'true',
+      WUTS_EMULATOR_PORT: '0',
+      WUTS_MASTER_TOKEN: 'env-master-token-0123456789abcdefghijklmnop',
+    });
     try {
-      const match = /WhatsApp emulator \(sandbox\) at (http:\/\/127\.0\.0\.1:\d+); WhatsApp connections go to (ws:\/\/127\.0\.0\.1:\d+\/ws\/chat)/.exec(server.output());
+      const match = /WhatsApp emulator \(sandbox\) at (http:\/\/127\.0\.0\.1:\d+); WhatsApp connections go to (ws:\/\/127\.0\.0\.1:\d+\/ws\/chat)/.exec(
+        server.output(),
+      );
       expect(match, server.output()).not.toBeNull();
       const created = await fetch(`${match![1]}/admin/accounts`, {
         method: 'POST',

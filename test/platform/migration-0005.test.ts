@@ -20,10 +20,14 @@ describe('migration 0005_idempotency_results', () => {
     const k = database.db.kysely;
     const tenantId = newId();
     const now = new Date().toISOString();
-    await sql`insert into tenants (id, name, name_key, active, created_at, updated_at) values (${tenantId}, 'Acme', 'acme', ${database.db.dialect === 'postgres' ? sql`true` : sql`1`}, ${now}, ${now})`.execute(k);
+    await sql`insert into tenants (id, name, name_key, active, created_at, updated_at) values (${tenantId}, 'Acme', 'acme', ${database.db.dialect === 'postgres' ? sql`true` : sql`1`}, ${now}, ${now})`.execute(
+      k,
+    );
     const message = { id: newId(), type: 'text', status: 'queued', content: { type: 'text', text: 'olá "quoted" \\ text' } };
     const envelope = JSON.stringify({ success: true, message });
-    await sql`insert into idempotency_keys (tenant_id, key, request_hash, status_code, response_json, created_at) values (${tenantId}, 'key-1', 'hash-1', 202, ${envelope}, ${now})`.execute(k);
+    await sql`insert into idempotency_keys (tenant_id, key, request_hash, status_code, response_json, created_at) values (${tenantId}, 'key-1', 'hash-1', 202, ${envelope}, ${now})`.execute(
+      k,
+    );
 
     await migrateToLatest(database.db);
 

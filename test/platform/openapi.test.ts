@@ -31,25 +31,66 @@ describe('operations endpoints', () => {
     expect(doc.components.securitySchemes.masterToken).toMatchObject({ type: 'http', scheme: 'bearer' });
 
     const expected = [
-      'post /register', 'get /tenants', 'get /tenants/{id}', 'put /tenants/{id}', 'delete /tenants/{id}',
-      'post /users', 'get /users', 'get /users/{id}', 'put /users/{id}', 'delete /users/{id}',
-      'post /login', 'post /logout', 'get /me', 'put /me/password', 'get /me/tokens', 'post /me/tokens', 'delete /me/tokens/{id}',
-      'get /audit', 'get /health', 'get /ready', 'get /metrics',
-      'get /webhooks', 'post /webhooks', 'get /webhooks/{id}', 'put /webhooks/{id}', 'delete /webhooks/{id}',
-      'get /webhooks/{id}/secret', 'post /webhooks/{id}/rotate-secret', 'post /webhooks/{id}/test', 'get /webhooks/{id}/deliveries',
-      'post /deliveries/{id}/retry', 'get /events/stream',
-      'post /devices', 'get /devices', 'get /devices/{id}', 'delete /devices/{id}', 'post /devices/{id}/connect',
-      'get /devices/{id}/qr', 'post /devices/{id}/disconnect', 'post /devices/{id}/logout', 'put /devices/{id}/send-interval',
-      'post /devices/{id}/messages', 'get /messages/{id}', 'post /messages/{id}/cancel', 'get /devices/{id}/chats',
-      'get /devices/{id}/chats/{chat}/messages', 'get /devices/{id}/contacts', 'post /devices/{id}/read',
-      'post /devices/{id}/check-numbers', 'post /devices/{id}/presence',
+      'post /register',
+      'get /tenants',
+      'get /tenants/{id}',
+      'put /tenants/{id}',
+      'delete /tenants/{id}',
+      'post /users',
+      'get /users',
+      'get /users/{id}',
+      'put /users/{id}',
+      'delete /users/{id}',
+      'post /login',
+      'post /logout',
+      'get /me',
+      'put /me/password',
+      'get /me/tokens',
+      'post /me/tokens',
+      'delete /me/tokens/{id}',
+      'get /audit',
+      'get /health',
+      'get /ready',
+      'get /metrics',
+      'get /webhooks',
+      'post /webhooks',
+      'get /webhooks/{id}',
+      'put /webhooks/{id}',
+      'delete /webhooks/{id}',
+      'get /webhooks/{id}/secret',
+      'post /webhooks/{id}/rotate-secret',
+      'post /webhooks/{id}/test',
+      'get /webhooks/{id}/deliveries',
+      'post /deliveries/{id}/retry',
+      'get /events/stream',
+      'post /devices',
+      'get /devices',
+      'get /devices/{id}',
+      'delete /devices/{id}',
+      'post /devices/{id}/connect',
+      'get /devices/{id}/qr',
+      'post /devices/{id}/disconnect',
+      'post /devices/{id}/logout',
+      'put /devices/{id}/send-interval',
+      'post /devices/{id}/messages',
+      'get /messages/{id}',
+      'post /messages/{id}/cancel',
+      'get /devices/{id}/chats',
+      'get /devices/{id}/chats/{chat}/messages',
+      'get /devices/{id}/contacts',
+      'post /devices/{id}/read',
+      'post /devices/{id}/check-numbers',
+      'post /devices/{id}/presence',
     ];
     const documented: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Op>>)) {
       for (const [method, op] of Object.entries(methods)) {
         documented.push(`${method} ${path}`);
         const statuses = Object.keys(op.responses);
-        expect(statuses.some((s) => s.startsWith('2')), `${method} ${path} has a success schema`).toBe(true);
+        expect(
+          statuses.some((s) => s.startsWith('2')),
+          `${method} ${path} has a success schema`,
+        ).toBe(true);
         for (const s of statuses) expect(op.responses[s]!.content?.['application/json']?.schema, `${method} ${path} ${s}`).toBeTruthy();
         expect(op.security, `${method} ${path} security`).toBeDefined();
       }
@@ -66,9 +107,7 @@ describe('operations endpoints', () => {
       role: 'admin',
       webhook_url: 'https://acme.com.br/wuts/webhook',
     });
-    expect(register.responses['201'].content['application/json'].example.note).toBe(
-      'Webhook will be auto-configured when WhatsApp device is connected',
-    );
+    expect(register.responses['201'].content['application/json'].example.note).toBe('Webhook will be auto-configured when WhatsApp device is connected');
     expect(res.body).not.toContain(t.masterToken);
 
     // The event catalog: the envelope and one schema per type, with its version.

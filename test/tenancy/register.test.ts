@@ -85,7 +85,12 @@ describe('POST /register', () => {
   });
 
   it('makes the first user admin whatever role says, and stages no webhook without a URL', async () => {
-    const res = await t.call('POST', '/register', t.masterToken, { tenant_name: 'Viewer First', email: 'vf@example.test', password: 'password-1', role: 'viewer' });
+    const res = await t.call('POST', '/register', t.masterToken, {
+      tenant_name: 'Viewer First',
+      email: 'vf@example.test',
+      password: 'password-1',
+      role: 'viewer',
+    });
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(body.user.role).toBe('admin');

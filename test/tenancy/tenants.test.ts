@@ -19,8 +19,22 @@ describe('GET /tenants', () => {
     await t.deps.db.kysely
       .insertInto('devices')
       .values([
-        { id: newId(), tenant_id: created[0]!.tenantId, name: 'a', status: 'connected', created_at: new Date().toISOString(), updated_at: new Date().toISOString() },
-        { id: newId(), tenant_id: created[0]!.tenantId, name: 'b', status: 'disconnected', created_at: new Date().toISOString(), updated_at: new Date().toISOString() },
+        {
+          id: newId(),
+          tenant_id: created[0]!.tenantId,
+          name: 'a',
+          status: 'connected',
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+        },
+        {
+          id: newId(),
+          tenant_id: created[0]!.tenantId,
+          name: 'b',
+          status: 'disconnected',
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+        },
       ])
       .execute();
 

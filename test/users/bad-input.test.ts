@@ -50,12 +50,31 @@ function cases(): Case[] {
   add('DELETE with a malformed JSON body', 'DELETE', user, '{', 400);
 
   // Wrong types: bodies are never coerced.
-  for (const body of [{ active: 'true' }, { active: 1 }, { active: null }, { role: 1 }, { role: ['admin'] }, { role: null }, { role: 'Admin' }, { role: 'owner' }, { active: 'false', role: 'viewer' }]) {
+  for (const body of [
+    { active: 'true' },
+    { active: 1 },
+    { active: null },
+    { role: 1 },
+    { role: ['admin'] },
+    { role: null },
+    { role: 'Admin' },
+    { role: 'owner' },
+    { active: 'false', role: 'viewer' },
+  ]) {
     add(`PUT ${JSON.stringify(body)}`, 'PUT', user, JSON.stringify(body), 400, 'invalid_request');
   }
   for (const raw of ['null', '[]', '"active"', '42', 'true']) add(`PUT body ${raw}`, 'PUT', user, raw, 400);
   const base = { email: 'x@example.test', password: PASSWORD, role: 'viewer' };
-  for (const patch of [{ email: 123 }, { password: 12345678 }, { role: true }, { email: 'not-an-email' }, { password: 'short' }, { email: ['x@example.test'] }, { tenant_id: 'not-a-uuid' }, { tenant_id: 7 }]) {
+  for (const patch of [
+    { email: 123 },
+    { password: 12345678 },
+    { role: true },
+    { email: 'not-an-email' },
+    { password: 'short' },
+    { email: ['x@example.test'] },
+    { tenant_id: 'not-a-uuid' },
+    { tenant_id: 7 },
+  ]) {
     add(`POST ${JSON.stringify(patch)}`, 'POST', users, JSON.stringify({ ...base, ...patch }), 400, 'invalid_request');
   }
 
@@ -70,7 +89,15 @@ function cases(): Case[] {
   add('PUT without a body', 'PUT', user, undefined, 400);
 
   // Bad UUIDs in the path.
-  for (const bad of ['not-a-uuid', '1234', '00000000-0000-0000-0000-00000000000', '00000000-0000-0000-0000-0000000000000', 'g0000000-0000-0000-0000-000000000000', "1' OR '1'='1", '%00']) {
+  for (const bad of [
+    'not-a-uuid',
+    '1234',
+    '00000000-0000-0000-0000-00000000000',
+    '00000000-0000-0000-0000-0000000000000',
+    'g0000000-0000-0000-0000-000000000000',
+    "1' OR '1'='1",
+    '%00',
+  ]) {
     const path = `/users/${encodeURIComponent(bad)}`;
     for (const [method, payload] of [['GET'], ['PUT', '{"active":false}'], ['DELETE']] as const) {
       add(`${method} /users/${bad}`, method, () => path, payload, 400, 'invalid_request');

@@ -86,7 +86,8 @@ async function auditOrder(tenantId: string): Promise<{ actorId: string | 'master
  */
 async function race(tenantId: string, reqs: Req[], round: number): Promise<Record<string, LightMyRequestResponse>> {
   const initial = await stateOf(tenantId);
-  const send = (r: Req) => (r.change === 'delete' ? t.call('DELETE', `/users/${r.targetId}`, r.token) : t.call('PUT', `/users/${r.targetId}`, r.token, r.change));
+  const send = (r: Req) =>
+    r.change === 'delete' ? t.call('DELETE', `/users/${r.targetId}`, r.token) : t.call('PUT', `/users/${r.targetId}`, r.token, r.change);
   // Requests start in a rotated order each round, so each side gets to be first. (inject is
   // lazy: a request is dispatched when its .then is called, hence the explicit .then here.)
   const shift = round % reqs.length;
@@ -173,7 +174,11 @@ describe(`last active admin under concurrency (${DIALECT})`, () => {
     for (let round = 0; round < ROUNDS; round++) {
       const { tenant, ids } = await admins(2);
       const change = round % 2 ? ({ active: false } as const) : ({ role: 'viewer' } as const);
-      const res = await race(tenant.tenantId, [req('M1', 'master', t.masterToken, ids[0]!, change), req('M2', 'master', t.masterToken, ids[1]!, change)], round);
+      const res = await race(
+        tenant.tenantId,
+        [req('M1', 'master', t.masterToken, ids[0]!, change), req('M2', 'master', t.masterToken, ids[1]!, change)],
+        round,
+      );
       const [loser] = [res.M1!, res.M2!].filter((r) => r.statusCode !== 200);
       expect([res.M1!.statusCode, res.M2!.statusCode].sort(), `round ${round}`).toEqual([200, 409]);
       expect(loser!.json()).toEqual({ success: false, error: 'a tenant must keep at least one active admin', code: 'last_admin' });

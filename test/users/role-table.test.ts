@@ -9,13 +9,7 @@ import { createTarget, masterUpdate, readUser, uniqueEmail } from '../helpers/us
 // product.md section 1 as a table: actor × target role × action. Expected outcomes come from
 // test/helpers/roles.ts (an independent restatement of the rules), never from src/auth/policy.ts.
 
-type Action =
-  | { kind: 'create' }
-  | { kind: 'role'; to: Role }
-  | { kind: 'deactivate' }
-  | { kind: 'reactivate' }
-  | { kind: 'delete' }
-  | { kind: 'read' };
+type Action = { kind: 'create' } | { kind: 'role'; to: Role } | { kind: 'deactivate' } | { kind: 'reactivate' } | { kind: 'delete' } | { kind: 'read' };
 
 interface Row {
   actor: ActorKind;

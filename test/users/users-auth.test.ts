@@ -61,7 +61,12 @@ describe('no token or a wrong token', () => {
     ['the master token with one character more', '__MASTER__x'],
     ['a user token with its last character changed', '__ADMIN_MUTATED__'],
   ])('answers 401 for %s', async (_name, raw) => {
-    const token = raw === '__MASTER__x' ? t.masterToken + 'x' : raw === '__ADMIN_MUTATED__' ? tenant.adminToken.slice(0, -1) + (tenant.adminToken.endsWith('A') ? 'B' : 'A') : raw;
+    const token =
+      raw === '__MASTER__x'
+        ? t.masterToken + 'x'
+        : raw === '__ADMIN_MUTATED__'
+          ? tenant.adminToken.slice(0, -1) + (tenant.adminToken.endsWith('A') ? 'B' : 'A')
+          : raw;
     await expectAllRefused(token, 401, BAD_TOKEN);
   });
 
@@ -75,7 +80,7 @@ describe('no token or a wrong token', () => {
 });
 
 describe('revoked tokens', () => {
-  it('answers 401 for a token revoked with DELETE /me/tokens/{id}, while the user\'s other token keeps working', async () => {
+  it("answers 401 for a token revoked with DELETE /me/tokens/{id}, while the user's other token keeps working", async () => {
     const admin = await createUser(t, tenant, 'admin');
     const made = await call('POST', '/me/tokens', admin.token, { name: 'ci' });
     expect(made.statusCode, made.body).toBe(201);

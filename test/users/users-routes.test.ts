@@ -80,10 +80,19 @@ describe('a lower role answers 403', () => {
 
 describe('oneself answers 403', () => {
   const SELF = { success: false, error: 'you may not change or delete your own user', code: 'self_change' };
-  for (const [role, other] of [['admin', 'supervisor'], ['supervisor', 'admin']] as const) {
+  for (const [role, other] of [
+    ['admin', 'supervisor'],
+    ['supervisor', 'admin'],
+  ] as const) {
     it(`${role}: change own role (to viewer, to ${other}), deactivate self, delete self → 403 (another admin exists)`, async () => {
       const me = actors[role];
-      for (const [method, body] of [['PUT', { role: 'viewer' }], ['PUT', { role: other }], ['PUT', { active: false }], ['PUT', { role: 'agent', active: false }], ['DELETE']] as const) {
+      for (const [method, body] of [
+        ['PUT', { role: 'viewer' }],
+        ['PUT', { role: other }],
+        ['PUT', { active: false }],
+        ['PUT', { role: 'agent', active: false }],
+        ['DELETE'],
+      ] as const) {
         const res = await call(method, `/users/${me.id}`, me.token, body);
         expect(res.statusCode, `${method} ${JSON.stringify(body)} ${res.body}`).toBe(403);
         expect(res.json()).toEqual(SELF);
@@ -119,7 +128,13 @@ describe('the last active admin answers 409', () => {
 
   it('for the master token demoting, deactivating or deleting the only admin', async () => {
     const solo = await createTenant(t);
-    for (const [method, body] of [['PUT', { role: 'supervisor' }], ['PUT', { role: 'viewer' }], ['PUT', { active: false }], ['PUT', { role: 'agent', active: false }], ['DELETE']] as const) {
+    for (const [method, body] of [
+      ['PUT', { role: 'supervisor' }],
+      ['PUT', { role: 'viewer' }],
+      ['PUT', { active: false }],
+      ['PUT', { role: 'agent', active: false }],
+      ['DELETE'],
+    ] as const) {
       const res = await call(method, `/users/${solo.adminId}`, t.masterToken, body);
       expect(res.statusCode, `${method} ${JSON.stringify(body)} ${res.body}`).toBe(409);
       expect(res.json()).toEqual(LAST);
@@ -200,7 +215,7 @@ describe('creating users', () => {
 });
 
 describe('deleting a user', () => {
-  it("revokes all of its tokens (401 after), and a new user with the same email does not inherit them", async () => {
+  it('revokes all of its tokens (401 after), and a new user with the same email does not inherit them', async () => {
     const doomed = await createUser(t, home, 'agent');
     const api = await call('POST', '/me/tokens', doomed.token, { name: 'bot' });
     expect(api.statusCode, api.body).toBe(201);

@@ -58,7 +58,6 @@ async function kill(server: RunningServer): Promise<void> {
   expect(server.child.signalCode).toBe('SIGKILL');
 }
 
-
 /** Polls `probe` every 100 ms until it returns a value; fails after `timeoutMs`. */
 async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -82,7 +81,11 @@ interface Fixture {
 /** Registers a tenant, points a webhook at the receiver, and gives the receiver the secret. */
 async function setUp(server: RunningServer, database: TestDatabase, receiver: WebhookReceiver): Promise<Fixture> {
   const reg = await ok(
-    api(server.baseUrl, 'POST', '/register', MASTER, { tenant_name: `Crash ${randomBytes(4).toString('hex')}`, email: `admin-${randomBytes(4).toString('hex')}@example.test`, password: PASSWORD }),
+    api(server.baseUrl, 'POST', '/register', MASTER, {
+      tenant_name: `Crash ${randomBytes(4).toString('hex')}`,
+      email: `admin-${randomBytes(4).toString('hex')}@example.test`,
+      password: PASSWORD,
+    }),
     201,
   );
   const tenantId: string = reg.tenant.id;
@@ -207,7 +210,12 @@ describe(`webhook deliveries survive SIGKILL (${DIALECT})`, () => {
     expect(receiver.requests).toHaveLength(0);
 
     // A burst of writes, and SIGKILL while it is still going.
-    const burst = Array.from({ length: 30 }, () => newUser(first, f.token).then((a) => a, (err: Error) => err));
+    const burst = Array.from({ length: 30 }, () =>
+      newUser(first, f.token).then(
+        (a) => a,
+        (err: Error) => err,
+      ),
+    );
     let answered = 0;
     await Promise.race([
       new Promise<void>((resolve) => burst.forEach((p) => void p.then(() => ++answered >= 2 && resolve()))),
@@ -237,48 +245,56 @@ describe(`webhook deliveries survive SIGKILL (${DIALECT})`, () => {
     await second.stop('SIGTERM');
   });
 
-  it('killed in the middle of a delivery: after the lease runs out it is sent again with the same webhook-id, and nothing overtakes it', { timeout: 120_000 }, async () => {
-    const database = await createTestDatabase();
-    databases.push(database);
-    const receiver = await startReceiver({ mode: 'hang' });
-    receivers.push(receiver);
+  it(
+    'killed in the middle of a delivery: after the lease runs out it is sent again with the same webhook-id, and nothing overtakes it',
+    { timeout: 120_000 },
+    async () => {
+      const database = await createTestDatabase();
+      databases.push(database);
+      const receiver = await startReceiver({ mode: 'hang' });
+      receivers.push(receiver);
 
-    const first = await boot(database);
-    const f = await setUp(first, database, receiver);
-    const acknowledged: string[] = [];
-    for (let i = 0; i < 8; i++) acknowledged.push((await ok(newUser(first, f.token), 201)).user.id);
+      const first = await boot(database);
+      const f = await setUp(first, database, receiver);
+      const acknowledged: string[] = [];
+      for (let i = 0; i < 8; i++) acknowledged.push((await ok(newUser(first, f.token), 201)).user.id);
 
-    // The head event's request is open at the receiver, unanswered: kill WUTS now (well within the 2 s timeout).
-    await receiver.waitFor((r) => r.requests.length >= 1, 10_000, 'the first request');
-    await kill(first);
-    const hung = receiver.requests[0]!;
-    expect(hung.verified).toBe(true);
-    expect(hung.status).toBeNull();
-    expect(receiver.requests).toHaveLength(1);
+      // The head event's request is open at the receiver, unanswered: kill WUTS now (well within the 2 s timeout).
+      await receiver.waitFor((r) => r.requests.length >= 1, 10_000, 'the first request');
+      await kill(first);
+      const hung = receiver.requests[0]!;
+      expect(hung.verified).toBe(true);
+      expect(hung.status).toBeNull();
+      expect(receiver.requests).toHaveLength(1);
 
-    const expected = await committed(database, f, acknowledged);
-    expect(expected).toHaveLength(8);
-    expect(hung.webhookId).toBe(expected[0]);
-    // The killed process held the delivery: claimed, no attempt recorded.
-    const head = await database.db.kysely.selectFrom('deliveries').select(['id', 'status', 'attempt_count']).where('event_id', '=', expected[0]!).executeTakeFirstOrThrow();
-    expect(head).toMatchObject({ status: 'delivering', attempt_count: 0 });
+      const expected = await committed(database, f, acknowledged);
+      expect(expected).toHaveLength(8);
+      expect(hung.webhookId).toBe(expected[0]);
+      // The killed process held the delivery: claimed, no attempt recorded.
+      const head = await database.db.kysely
+        .selectFrom('deliveries')
+        .select(['id', 'status', 'attempt_count'])
+        .where('event_id', '=', expected[0]!)
+        .executeTakeFirstOrThrow();
+      expect(head).toMatchObject({ status: 'delivering', attempt_count: 0 });
 
-    receiver.respondWith('ok');
-    const second = await boot(database);
-    await receiver.waitFor((r) => expected.every((id) => r.eventIds().has(id)), DELIVERY_BOUND_MS, `all ${expected.length} committed events`);
-    checkReceived(receiver, f, expected);
+      receiver.respondWith('ok');
+      const second = await boot(database);
+      await receiver.waitFor((r) => expected.every((id) => r.eventIds().has(id)), DELIVERY_BOUND_MS, `all ${expected.length} committed events`);
+      checkReceived(receiver, f, expected);
 
-    // The head was sent twice with the same webhook-id; nothing else went out before its second send.
-    const copies = receiver.requests.filter((r) => r.webhookId === expected[0]);
-    expect(copies.length).toBeGreaterThanOrEqual(2);
-    expect(receiver.requests[1]!.webhookId).toBe(expected[0]);
-    expect(receiver.requests[1]!.status).toBe(204);
+      // The head was sent twice with the same webhook-id; nothing else went out before its second send.
+      const copies = receiver.requests.filter((r) => r.webhookId === expected[0]);
+      expect(copies.length).toBeGreaterThanOrEqual(2);
+      expect(receiver.requests[1]!.webhookId).toBe(expected[0]);
+      expect(receiver.requests[1]!.status).toBe(204);
 
-    const done = await eventually('every delivery succeeded', 10_000, async () => {
-      const list = await deliveries(second, f);
-      return list.every((d) => d.status === 'succeeded') ? list : undefined;
-    });
-    expect(done).toHaveLength(8);
-    await second.stop('SIGTERM');
-  });
+      const done = await eventually('every delivery succeeded', 10_000, async () => {
+        const list = await deliveries(second, f);
+        return list.every((d) => d.status === 'succeeded') ? list : undefined;
+      });
+      expect(done).toHaveLength(8);
+      await second.stop('SIGTERM');
+    },
+  );
 });

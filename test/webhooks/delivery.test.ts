@@ -30,12 +30,22 @@ afterEach(async () => {
 });
 
 async function addUser(tag: string): Promise<string> {
-  const res = await t.call('POST', '/users', tenant.adminToken, { email: `${tag}-${Date.now()}-${Math.random()}@example.test`, password: PASSWORD, role: 'agent' });
+  const res = await t.call('POST', '/users', tenant.adminToken, {
+    email: `${tag}-${Date.now()}-${Math.random()}@example.test`,
+    password: PASSWORD,
+    role: 'agent',
+  });
   return res.json().user.id;
 }
 
 async function eventIdsOf(type: string): Promise<string[]> {
-  const rows = await t.deps.db.kysely.selectFrom('events').select('id').where('tenant_id', '=', tenant.tenantId).where('type', '=', type).orderBy('id').execute();
+  const rows = await t.deps.db.kysely
+    .selectFrom('events')
+    .select('id')
+    .where('tenant_id', '=', tenant.tenantId)
+    .where('type', '=', type)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -64,7 +74,14 @@ describe('webhook delivery', () => {
 
     const listed = (await t.call('GET', `/webhooks/${hook.id}/deliveries`, tenant.adminToken)).json().deliveries;
     expect(listed).toEqual([
-      expect.objectContaining({ event_id: req.webhookId, event_type: 'user.created', status: 'succeeded', attempt_count: 1, last_status_code: 204, last_error: null }),
+      expect.objectContaining({
+        event_id: req.webhookId,
+        event_type: 'user.created',
+        status: 'succeeded',
+        attempt_count: 1,
+        last_status_code: 204,
+        last_error: null,
+      }),
     ]);
     expect(listed[0].attempts).toEqual([{ attempted_at: expect.any(String), status_code: 204, latency_ms: expect.any(Number), error: null }]);
     expect((await t.call('GET', `/webhooks/${hook.id}`, tenant.adminToken)).json().webhook.last_success_at).toMatch(/Z$/);
@@ -214,7 +231,10 @@ describe('webhook delivery', () => {
     await d.dispatcher.drain();
     // Test events have an order key of their own: they may arrive before or after the others.
     expect(receiver.requests.map((r) => r.payload?.type).sort()).toEqual(['user.updated', 'webhook.test']);
-    expect(receiver.requests.find((r) => r.payload?.type === 'webhook.test')!.payload).toMatchObject({ id: test.json().event_id, data: { webhook_id: hook.id } });
+    expect(receiver.requests.find((r) => r.payload?.type === 'webhook.test')!.payload).toMatchObject({
+      id: test.json().event_id,
+      data: { webhook_id: hook.id },
+    });
     expect(receiver.unverified()).toEqual([]);
   });
 
@@ -226,7 +246,11 @@ describe('webhook delivery', () => {
     await d.dispatcher.drain();
     expect(receiver.requests[0]!.verifiedWith.sort()).toEqual([hook.secret, rotated.secret].sort());
 
-    await t.deps.db.kysely.updateTable('webhooks').set({ previous_secret_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', hook.id).execute();
+    await t.deps.db.kysely
+      .updateTable('webhooks')
+      .set({ previous_secret_expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', hook.id)
+      .execute();
     clock.ms = Date.now(); // the grace period is judged on the dispatcher's clock
     await addUser('after-grace');
     clock.advance(1000);
@@ -247,7 +271,12 @@ describe('webhook delivery', () => {
     clock.advance(SCHEDULE[1]!);
     await d.dispatcher.drain();
     const [row] = await deliveryRows(t, hook.id);
-    const attempt = await t.deps.db.kysely.selectFrom('delivery_attempts').selectAll().where('delivery_id', '=', row!.id).where('status_code', '=', 200).executeTakeFirstOrThrow();
+    const attempt = await t.deps.db.kysely
+      .selectFrom('delivery_attempts')
+      .selectAll()
+      .where('delivery_id', '=', row!.id)
+      .where('status_code', '=', 200)
+      .executeTakeFirstOrThrow();
     expect(attempt.response_body).toHaveLength(64 * 1024);
   });
 
@@ -260,11 +289,26 @@ describe('webhook delivery', () => {
       ['01890000-0000-7000-8000-000000000003', `http://[::ffff:127.0.0.1]:${receiver.port}/hook`],
     ] as const) {
       // Written directly, as a URL that passed the save-time check and later resolved elsewhere would be.
-      await t.deps.db.kysely.insertInto('webhooks').values({
-        id, tenant_id: tenant.tenantId, url, description: null, event_types_json: null, device_id: null, enabled: true, disabled_reason: null,
-        secret: 'whsec_' + Buffer.alloc(32).toString('base64'), previous_secret: null, previous_secret_expires_at: null,
-        failing_since: null, last_success_at: null, created_at: now, updated_at: now,
-      }).execute();
+      await t.deps.db.kysely
+        .insertInto('webhooks')
+        .values({
+          id,
+          tenant_id: tenant.tenantId,
+          url,
+          description: null,
+          event_types_json: null,
+          device_id: null,
+          enabled: true,
+          disabled_reason: null,
+          secret: 'whsec_' + Buffer.alloc(32).toString('base64'),
+          previous_secret: null,
+          previous_secret_expires_at: null,
+          failing_since: null,
+          last_success_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
     }
     await addUser('ssrf');
     await guarded.dispatcher.drain();

@@ -44,7 +44,10 @@ export async function createWebhook(t: TestApp, tenant: TenantFixture, body: obj
 export async function createDevice(t: TestApp, tenant: TenantFixture): Promise<string> {
   const id = newId();
   const now = new Date().toISOString();
-  await t.deps.db.kysely.insertInto('devices').values({ id, tenant_id: tenant.tenantId, name: 'test device', status: 'connected', created_at: now, updated_at: now }).execute();
+  await t.deps.db.kysely
+    .insertInto('devices')
+    .values({ id, tenant_id: tenant.tenantId, name: 'test device', status: 'connected', created_at: now, updated_at: now })
+    .execute();
   return id;
 }
 

@@ -52,7 +52,7 @@ describe('delivery order', () => {
     await d.close();
   });
 
-  it('sends one device\'s burst in order with several requests allowed per webhook', async () => {
+  it("sends one device's burst in order with several requests allowed per webhook", async () => {
     const tenant = await createTenant(t);
     const clock = new TestClock();
     const d = makeDispatcher(t, clock, { perWebhookConcurrency: 4, concurrency: 16 });

@@ -65,4 +65,3 @@ describe('SSRF protection', () => {
     await t.call('DELETE', `/webhooks/${hook.id}`, tenant.adminToken);
   });
 });
-

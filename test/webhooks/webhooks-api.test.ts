@@ -51,7 +51,12 @@ describe('webhooks API', () => {
       updated_at: expect.stringMatching(/Z$/),
     });
     const secret = (await t.call('GET', `/webhooks/${hook.id}/secret`, tenant.adminToken)).json();
-    expect(secret).toEqual({ success: true, secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/), previous_secret: null, previous_secret_expires_at: null });
+    expect(secret).toEqual({
+      success: true,
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
+      previous_secret: null,
+      previous_secret_expires_at: null,
+    });
 
     const list = await t.call('GET', '/webhooks', tenant.adminToken);
     expect(list.json().webhooks.map((w: { id: string }) => w.id)).toContain(hook.id);
@@ -79,7 +84,11 @@ describe('webhooks API', () => {
   it('supervisors read webhooks and deliveries only; agents and viewers get 403 everywhere', async () => {
     const hook = await makeWebhook();
     const deliveryId = newId();
-    const reads: [string, string][] = [['GET', '/webhooks'], ['GET', `/webhooks/${hook.id}`], ['GET', `/webhooks/${hook.id}/deliveries`]];
+    const reads: [string, string][] = [
+      ['GET', '/webhooks'],
+      ['GET', `/webhooks/${hook.id}`],
+      ['GET', `/webhooks/${hook.id}/deliveries`],
+    ];
     const writes: [string, string, object?][] = [
       ['POST', '/webhooks', { url: 'http://127.0.0.1:9/x' }],
       ['PUT', `/webhooks/${hook.id}`, { enabled: false }],
@@ -133,7 +142,14 @@ describe('webhooks API', () => {
     const foreignDevice = newId();
     await t.deps.db.kysely
       .insertInto('devices')
-      .values({ id: foreignDevice, tenant_id: other.tenantId, name: 'x', status: 'created', created_at: new Date().toISOString(), updated_at: new Date().toISOString() })
+      .values({
+        id: foreignDevice,
+        tenant_id: other.tenantId,
+        name: 'x',
+        status: 'created',
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+      })
       .execute();
     const cases: [object, string][] = [
       [{ url: 'http://127.0.0.1:9/x', event_types: ['user.exploded'] }, 'invalid_event_types'],

@@ -41,7 +41,16 @@ export async function insertTenantAndDevice(db: Db): Promise<{ tenantId: string;
   const name = `Tenant ${randomBytes(4).toString('hex')}`;
   await db.kysely
     .insertInto('tenants')
-    .values({ id: tenantId, name, name_key: name.toLowerCase(), active: true, staged_webhook_url: null, staged_webhook_id: null, created_at: now, updated_at: now })
+    .values({
+      id: tenantId,
+      name,
+      name_key: name.toLowerCase(),
+      active: true,
+      staged_webhook_url: null,
+      staged_webhook_id: null,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
   await insertDevice(db, tenantId, deviceId);
   return { tenantId, deviceId };
@@ -49,7 +58,10 @@ export async function insertTenantAndDevice(db: Db): Promise<{ tenantId: string;
 
 export async function insertDevice(db: Db, tenantId: string, deviceId = newId()): Promise<string> {
   const now = nowIso();
-  await db.kysely.insertInto('devices').values({ id: deviceId, tenant_id: tenantId, name: 'test device', status: 'created', created_at: now, updated_at: now }).execute();
+  await db.kysely
+    .insertInto('devices')
+    .values({ id: deviceId, tenant_id: tenantId, name: 'test device', status: 'created', created_at: now, updated_at: now })
+    .execute();
   return deviceId;
 }
 

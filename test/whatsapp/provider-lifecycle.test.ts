@@ -42,7 +42,7 @@ describe('Baileys provider against the emulator: link, restart, stop, log in aga
     await tdb?.drop();
   });
 
-  it('start → QR → linked through the emulator → restart_required → a new start opens as the account\'s device', async () => {
+  it("start → QR → linked through the emulator → restart_required → a new start opens as the account's device", async () => {
     const p = provider();
     const linking = new EventLog();
     const started = Date.now();
@@ -119,7 +119,7 @@ describe('Baileys provider against the emulator: link, restart, stop, log in aga
     session.socket.ev.on('messages.upsert', ({ messages }) => upserts.push(...messages));
     const sent = await api<{ message: { id: string } }>(emu, 'POST', `/admin/accounts/${BOB}/messages`, { to: ALICE, text: 'hello Alice, from Bob' });
     expect(sent.status).toBe(201);
-    const got = await waitFor('the device decrypts Bob\'s message', () => upserts.find((m) => m.key.id === sent.body.message.id));
+    const got = await waitFor("the device decrypts Bob's message", () => upserts.find((m) => m.key.id === sent.body.message.id));
     expect(got.message?.conversation ?? got.message?.extendedTextMessage?.text).toBe('hello Alice, from Bob');
     await waitFor('Bob sees it delivered', async () => {
       const res = await api<MessagesBody>(emu, 'GET', `/admin/accounts/${BOB}/messages`);

@@ -124,7 +124,7 @@ describe('database session store (creds and Signal keys per device)', () => {
     expect(await storeA.readCreds()).not.toBeNull();
   });
 
-  it('clear() removes the device\'s creds and keys only', async () => {
+  it("clear() removes the device's creds and keys only", async () => {
     const storeA = createDbSessionStore(tdb.db, a.tenantId, a.deviceId);
     const storeA2 = createDbSessionStore(tdb.db, a.tenantId, a2);
     const storeB = createDbSessionStore(tdb.db, b.tenantId, b.deviceId);

@@ -46,7 +46,8 @@ export class AccountRegistry {
     if (this.state.accounts[phone]) throw new AccountError('account_exists', `account ${phone} already exists`);
     if (this.list().length >= LIMITS.accounts) throw new AccountError('too_many_accounts', 'account limit reached');
     let lid: string;
-    do lid = String(randomInt(100_000_000_000, 281_474_976_710_655)); while (this.byLid.has(lid));
+    do lid = String(randomInt(100_000_000_000, 281_474_976_710_655));
+    while (this.byLid.has(lid));
     const account: AccountRecord = {
       phone,
       lid,

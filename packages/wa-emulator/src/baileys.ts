@@ -26,4 +26,11 @@ export {
   Browsers,
 } from '@whiskeysockets/baileys';
 export type { BinaryNode, AuthenticationState, AuthenticationCreds, SignalDataTypeMap, WAMessage, WASocket } from '@whiskeysockets/baileys';
-export { default as makeWASocket, generateMessageIDV2, jidNormalizedUser, decryptPollVote, normalizeMessageContent, getContentType } from '@whiskeysockets/baileys';
+export {
+  default as makeWASocket,
+  generateMessageIDV2,
+  jidNormalizedUser,
+  decryptPollVote,
+  normalizeMessageContent,
+  getContentType,
+} from '@whiskeysockets/baileys';

@@ -48,7 +48,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     onNode: async (session, node) => dispatchNode(hub, iqRoutes, session, node),
     onClose: (session) => hub.detach(session),
   };
-  const wire = serveWireProtocol(app.server, { serverStatic: state.serverStatic, certChain: buildCertChain(state.certRoot, state.serverStatic), traffic: hub.traffic, hooks, logger });
+  const wire = serveWireProtocol(app.server, {
+    serverStatic: state.serverStatic,
+    certChain: buildCertChain(state.certRoot, state.serverStatic),
+    traffic: hub.traffic,
+    hooks,
+    logger,
+  });
 
   await app.listen({ port: opts.port ?? 0, host });
   const address = app.server.address();

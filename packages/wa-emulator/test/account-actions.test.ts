@@ -15,8 +15,10 @@ type Action = { status: number; body: { action_id: string; direction: string; me
 describe("an account's phone sends every kind of message and applies what others do to its messages", () => {
   let emu: RunningEmulator;
   let alice: TestCompanion;
-  const fromBob = (body: Record<string, unknown>): Promise<Sent> => api(emu, 'POST', `/admin/accounts/${BOB}/messages`, { to: ALICE, ...body }) as Promise<Sent>;
-  const bobActs = (id: string, action: string, body?: unknown): Promise<Action> => api(emu, 'POST', `/admin/accounts/${BOB}/messages/${id}/${action}`, body) as Promise<Action>;
+  const fromBob = (body: Record<string, unknown>): Promise<Sent> =>
+    api(emu, 'POST', `/admin/accounts/${BOB}/messages`, { to: ALICE, ...body }) as Promise<Sent>;
+  const bobActs = (id: string, action: string, body?: unknown): Promise<Action> =>
+    api(emu, 'POST', `/admin/accounts/${BOB}/messages/${id}/${action}`, body) as Promise<Action>;
   const aliceGets = (id: string, what: string): Promise<WAMessage> => waitFor(what, () => alice.received.find((m) => m.key.id === id && !m.key.fromMe));
 
   beforeAll(async () => {
@@ -33,9 +35,17 @@ describe("an account's phone sends every kind of message and applies what others
   });
 
   it('sends a location, a contact card and a poll that a Baileys client receives with their content', async () => {
-    const location = await fromBob({ type: 'location', location: { latitude: 48.8584, longitude: 2.2945, name: 'Eiffel Tower', address: 'Champ de Mars, Paris' } });
+    const location = await fromBob({
+      type: 'location',
+      location: { latitude: 48.8584, longitude: 2.2945, name: 'Eiffel Tower', address: 'Champ de Mars, Paris' },
+    });
     expect(location.status).toBe(201);
-    expect(location.body.message).toMatchObject({ type: 'location', text: null, status: 'sent', location: { latitude: 48.8584, longitude: 2.2945, name: 'Eiffel Tower' } });
+    expect(location.body.message).toMatchObject({
+      type: 'location',
+      text: null,
+      status: 'sent',
+      location: { latitude: 48.8584, longitude: 2.2945, name: 'Eiffel Tower' },
+    });
     const gotLocation = (await aliceGets(location.body.message.id, 'the location')).message?.locationMessage;
     expect(gotLocation).toMatchObject({ degreesLatitude: 48.8584, degreesLongitude: 2.2945, name: 'Eiffel Tower', address: 'Champ de Mars, Paris' });
 
@@ -73,7 +83,10 @@ describe("an account's phone sends every kind of message and applies what others
 
     const react = await bobActs(questionId, 'react', { emoji: '👍' });
     expect(react.status).toBe(201);
-    expect(react.body).toMatchObject({ direction: 'received', message: { id: questionId, from: ALICE, text: 'what time is it?', reactions: [{ from: BOB, emoji: '👍' }] } });
+    expect(react.body).toMatchObject({
+      direction: 'received',
+      message: { id: questionId, from: ALICE, text: 'what time is it?', reactions: [{ from: BOB, emoji: '👍' }] },
+    });
     const gotReaction = await aliceGets(react.body.action_id, 'the reaction');
     expect(gotReaction.message?.reactionMessage).toMatchObject({ text: '👍', key: { id: questionId, fromMe: true } });
     const unreact = await bobActs(questionId, 'react', { emoji: '' });
@@ -113,15 +126,21 @@ describe("an account's phone sends every kind of message and applies what others
     expect(gotReply).toMatchObject({ type: 'text', text: 'which Friday?', quoted_id: bobId, from: ALICE });
 
     await alice.sock!.sendMessage(jid(BOB), { react: { text: '🎉', key: bobMessage.key } });
-    await waitForMessages(emu, BOB, "Alice's reaction on Bob's sent message", (b) => b.sent.find((m) => m.id === bobId && m.reactions.some((r) => r.from === ALICE && r.emoji === '🎉')));
+    await waitForMessages(emu, BOB, "Alice's reaction on Bob's sent message", (b) =>
+      b.sent.find((m) => m.id === bobId && m.reactions.some((r) => r.from === ALICE && r.emoji === '🎉')),
+    );
     await alice.sock!.sendMessage(jid(BOB), { react: { text: '❤️', key: bobMessage.key } });
-    const changed = await waitForMessages(emu, BOB, 'the changed reaction', (b) => b.sent.find((m) => m.id === bobId && m.reactions.some((r) => r.emoji === '❤️')));
+    const changed = await waitForMessages(emu, BOB, 'the changed reaction', (b) =>
+      b.sent.find((m) => m.id === bobId && m.reactions.some((r) => r.emoji === '❤️')),
+    );
     expect(changed.reactions).toEqual([expect.objectContaining({ from: ALICE, emoji: '❤️' })]);
 
     const original = await alice.sock!.sendMessage(jid(BOB), { text: 'lets meet at 5' });
     await waitForMessages(emu, BOB, "Alice's message", (b) => b.received.find((m) => m.id === original!.key.id));
     await alice.sock!.sendMessage(jid(BOB), { react: { text: '👌', key: original!.key } });
-    await waitForMessages(emu, BOB, "Alice's reaction on her own message", (b) => b.received.find((m) => m.id === original!.key.id && m.reactions.some((r) => r.from === ALICE)));
+    await waitForMessages(emu, BOB, "Alice's reaction on her own message", (b) =>
+      b.received.find((m) => m.id === original!.key.id && m.reactions.some((r) => r.from === ALICE)),
+    );
     await alice.sock!.sendMessage(jid(BOB), { text: "let's meet at 5", edit: original!.key });
     const edited = await waitForMessages(emu, BOB, 'the edit', (b) => b.received.find((m) => m.id === original!.key.id && m.edited));
     expect(edited).toMatchObject({ text: "let's meet at 5", edited: true, deleted: false });
@@ -172,7 +191,10 @@ describe("an account's phone sends every kind of message and applies what others
     const body = await waitForMessages(emu, BOB, 'the marker', (b) => b.received.some((m) => m.id === marker!.key.id) && b);
     expect(body.received.filter((m) => m.id === 'DUP-POLL-1')).toHaveLength(1);
     expect(body.received.filter((m) => m.id === 'DUP-LOC-1')).toHaveLength(1);
-    expect(body.received.find((m) => m.id === 'DUP-POLL-1')).toMatchObject({ type: 'poll', poll: { name: 'Once?', options: ['Yes', 'No'], selectable_count: 1 } });
+    expect(body.received.find((m) => m.id === 'DUP-POLL-1')).toMatchObject({
+      type: 'poll',
+      poll: { name: 'Once?', options: ['Yes', 'No'], selectable_count: 1 },
+    });
     expect(body.received.find((m) => m.id === 'DUP-LOC-1')).toMatchObject({ type: 'location', location: { latitude: 1, longitude: 2 } });
   });
 
@@ -183,9 +205,12 @@ describe("an account's phone sends every kind of message and applies what others
   });
 
   it('documents the routes and their bodies in the OpenAPI document', async () => {
-    type Doc = { paths: Record<string, { post?: { summary?: string; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } } }> };
+    type Doc = {
+      paths: Record<string, { post?: { summary?: string; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } } }>;
+    };
     const doc = await api<Doc>(emu, 'GET', '/openapi.json');
-    for (const action of ['react', 'edit', 'delete', 'vote']) expect(doc.body.paths[`/admin/accounts/{phone}/messages/{id}/${action}`]?.post?.summary).toBeTruthy();
+    for (const action of ['react', 'edit', 'delete', 'vote'])
+      expect(doc.body.paths[`/admin/accounts/{phone}/messages/{id}/${action}`]?.post?.summary).toBeTruthy();
     const send = doc.body.paths['/admin/accounts/{phone}/messages']?.post?.requestBody?.content['application/json']?.schema.properties;
     expect(Object.keys(send ?? {}).sort()).toEqual(['contact', 'location', 'poll', 'quoted_id', 'text', 'to', 'type']);
   });

@@ -18,7 +18,8 @@ describe('polls between Baileys clients and emulator accounts: votes encrypted b
   let emu: RunningEmulator;
   let alice: TestCompanion;
   const send = (from: string, body: Record<string, unknown>): Promise<Sent> => api(emu, 'POST', `/admin/accounts/${from}/messages`, body) as Promise<Sent>;
-  const vote = (phone: string, id: string, options: string[]): Promise<Action> => api(emu, 'POST', `/admin/accounts/${phone}/messages/${id}/vote`, { options }) as Promise<Action>;
+  const vote = (phone: string, id: string, options: string[]): Promise<Action> =>
+    api(emu, 'POST', `/admin/accounts/${phone}/messages/${id}/vote`, { options }) as Promise<Action>;
 
   beforeAll(async () => {
     emu = await startTestEmulator();
@@ -96,7 +97,12 @@ describe('polls between Baileys clients and emulator accounts: votes encrypted b
     expect(latest.votes).toHaveLength(1);
 
     // a vote bound to the wrong jids does not decrypt and changes nothing
-    const forged = buildPollUpdateMessage({ remoteJid: jid(BOB), fromMe: false, id: pollId }, ['Red'], { pollCreatorJid: jid(BOB), pollMsgId: pollId, pollEncKey: secret, voterJid: jid(CAROL) });
+    const forged = buildPollUpdateMessage({ remoteJid: jid(BOB), fromMe: false, id: pollId }, ['Red'], {
+      pollCreatorJid: jid(BOB),
+      pollMsgId: pollId,
+      pollEncKey: secret,
+      voterJid: jid(CAROL),
+    });
     await alice.sock!.relayMessage(jid(BOB), forged, {});
     const marker = await alice.sock!.sendMessage(jid(BOB), { text: 'after the forged vote' });
     const after = await waitForMessages(emu, BOB, 'the marker', (b) => b.received.some((m) => m.id === marker!.key.id) && b);
@@ -126,10 +132,14 @@ describe('polls between Baileys clients and emulator accounts: votes encrypted b
 
     const withdrawn = await vote(CAROL, pollId, []);
     expect(withdrawn.status).toBe(201);
-    await waitForMessages(emu, BOB, 'the withdrawn vote', (b) => b.sent.find((m) => m.id === pollId && m.votes?.some((v) => v.from === CAROL && v.options.length === 0)));
+    await waitForMessages(emu, BOB, 'the withdrawn vote', (b) =>
+      b.sent.find((m) => m.id === pollId && m.votes?.some((v) => v.from === CAROL && v.options.length === 0)),
+    );
 
     const reacted = await api<{ message: ApiMessage }>(emu, 'POST', `/admin/accounts/${CAROL}/messages/${pollId}/react`, { emoji: '🔥' });
     expect(reacted.status).toBe(201);
-    await waitForMessages(emu, BOB, "Carol's reaction", (b) => b.sent.find((m) => m.id === pollId && m.reactions.some((r) => r.from === CAROL && r.emoji === '🔥')));
+    await waitForMessages(emu, BOB, "Carol's reaction", (b) =>
+      b.sent.find((m) => m.id === pollId && m.reactions.some((r) => r.from === CAROL && r.emoji === '🔥')),
+    );
   });
 });

@@ -30,7 +30,11 @@ describe('retry receipts: the phone resends the full content it stored', () => {
       await waitForMessages(emu, BOB, 'the answer', (b) => b.received.find((m) => m.id === answer!.key.id));
       await alice.stop();
 
-      const poll = await api<{ message: ApiMessage }>(emu, 'POST', `/admin/accounts/${BOB}/messages`, { to: ALICE, type: 'poll', poll: { name: 'After the restart?', options: ['Yes', 'No'] } });
+      const poll = await api<{ message: ApiMessage }>(emu, 'POST', `/admin/accounts/${BOB}/messages`, {
+        to: ALICE,
+        type: 'poll',
+        poll: { name: 'After the restart?', options: ['Yes', 'No'] },
+      });
       expect(poll.status).toBe(201);
       const pollId = poll.body.message.id;
       // Bob's phone restarts: Baileys' in-memory cache of recent messages is gone, only getMessage remains

@@ -16,7 +16,12 @@ describe('admin API', () => {
   });
 
   it('creates and lists accounts, each with its own LID', async () => {
-    const created = await api<{ success: boolean; account: { phone: string; jid: string; lid: string; name: string; phone_online: boolean } }>(emu, 'POST', '/admin/accounts', { phone: '15550004002', name: 'Grace' });
+    const created = await api<{ success: boolean; account: { phone: string; jid: string; lid: string; name: string; phone_online: boolean } }>(
+      emu,
+      'POST',
+      '/admin/accounts',
+      { phone: '15550004002', name: 'Grace' },
+    );
     expect(created.status).toBe(201);
     expect(created.body.success).toBe(true);
     expect(created.body.account).toMatchObject({ phone: '15550004002', name: 'Grace', jid: '15550004002@s.whatsapp.net', phone_online: true });
@@ -33,7 +38,16 @@ describe('admin API', () => {
       ['POST', '/admin/accounts', { phone: '15550004009', extra: true }, 400, 'invalid_request'],
       ['GET', '/admin/accounts/15559999999', undefined, 404, 'account_not_found'],
       ['POST', '/admin/link', { qr: 'not,a,real,qr', phone: '15550004001' }, 400, 'invalid_qr'],
-      ['POST', '/admin/link', { qr: `https://wa.me/settings/linked_devices#2@abc,${Buffer.alloc(32).toString('base64')},${Buffer.alloc(32).toString('base64')},c2VjcmV0,WEB`, phone: '15550004001' }, 404, 'qr_not_found'],
+      [
+        'POST',
+        '/admin/link',
+        {
+          qr: `https://wa.me/settings/linked_devices#2@abc,${Buffer.alloc(32).toString('base64')},${Buffer.alloc(32).toString('base64')},c2VjcmV0,WEB`,
+          phone: '15550004001',
+        },
+        404,
+        'qr_not_found',
+      ],
       ['POST', '/admin/accounts/15550004001/messages', { to: '15559999999', text: 'hi' }, 404, 'recipient_not_found'],
       ['POST', '/admin/accounts/15550004001/messages', { to: '15550004002', text: '' }, 400, 'invalid_request'],
       ['POST', '/admin/accounts/15550004001/messages', { to: '15550004002', text: 'x'.repeat(5000) }, 400, 'invalid_request'],
@@ -45,7 +59,11 @@ describe('admin API', () => {
       expect({ method, path, status: res.status, code: res.body.code, success: res.body.success }).toEqual({ method, path, status, code, success: false });
       expect(res.body.error.length).toBeGreaterThan(0);
     }
-    const big = await fetch(`${emu.url}/admin/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: '15550004010', name: 'x'.repeat(100_000) }) });
+    const big = await fetch(`${emu.url}/admin/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone: '15550004010', name: 'x'.repeat(100_000) }),
+    });
     expect(big.status).toBe(413);
   });
 
@@ -54,7 +72,15 @@ describe('admin API', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/admin/accounts', '/admin/link', '/admin/accounts/{phone}/messages', '/admin/accounts/{phone}/read', '/admin/accounts/{phone}/devices', '/admin/accounts/{phone}/devices/{device}', '/admin/traffic']),
+      expect.arrayContaining([
+        '/admin/accounts',
+        '/admin/link',
+        '/admin/accounts/{phone}/messages',
+        '/admin/accounts/{phone}/read',
+        '/admin/accounts/{phone}/devices',
+        '/admin/accounts/{phone}/devices/{device}',
+        '/admin/traffic',
+      ]),
     );
     const traffic = await api<{ traffic: Array<{ tag: string; direction: string }> }>(emu, 'GET', '/admin/traffic?limit=5');
     expect(traffic.body.traffic.length).toBeGreaterThan(0);

@@ -1,6 +1,14 @@
 import { pino } from 'pino';
 import makeWASocket, { type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
-import { EmulatorAdminClient, makeMemoryAuthState, startTestEmulator as startEmulatorForTest, type AdminAnswer, type RunningEmulator, type SerializedAuth, type TestEmulator } from '../src/index.js';
+import {
+  EmulatorAdminClient,
+  makeMemoryAuthState,
+  startTestEmulator as startEmulatorForTest,
+  type AdminAnswer,
+  type RunningEmulator,
+  type SerializedAuth,
+  type TestEmulator,
+} from '../src/index.js';
 
 export const silent = pino({ level: process.env.EMULATOR_CLIENT_LOG ?? 'silent' });
 
@@ -13,7 +21,11 @@ export async function startTestEmulator(statePath?: string, port?: number): Prom
  * Polls `check` (sync or async) until it returns a value other than undefined, null or false,
  * and returns it; fails after `timeoutMs`.
  */
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -161,7 +173,13 @@ export interface MessagesBody {
 }
 
 /** Polls the account's messages until `pick` finds something; fails with the last body seen. */
-export async function waitForMessages<T>(emu: RunningEmulator, phone: string, what: string, pick: (b: MessagesBody) => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+export async function waitForMessages<T>(
+  emu: RunningEmulator,
+  phone: string,
+  what: string,
+  pick: (b: MessagesBody) => T | undefined | null | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   let last: MessagesBody | undefined;
   try {
     return await waitFor(

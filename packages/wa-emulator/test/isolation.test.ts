@@ -47,7 +47,10 @@ describe('three accounts and companions at once', () => {
     }
     // each account's phone stored only what was addressed to it
     for (let to = 0; to < 3; to++) {
-      const expected = sent.filter((s) => s.to === to).map((s) => s.id).sort();
+      const expected = sent
+        .filter((s) => s.to === to)
+        .map((s) => s.id)
+        .sort();
       let ids: string[] = [];
       for (let i = 0; i < 200 && ids.length < expected.length; i++) {
         const res = await api<{ received: Array<{ id: string; from: string }> }>(emu, 'GET', `/admin/accounts/${PHONES[to]}/messages?limit=500`);

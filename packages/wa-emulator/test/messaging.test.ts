@@ -65,7 +65,10 @@ describe('messaging through the emulator with unmodified Baileys clients', () =>
     const carolMessages = await waitForApi(emu, CAROL, (b) => b.received.find((m) => m.id === toCarol?.key.id));
     expect(carolMessages).toMatchObject({ id: toCarol?.key.id, from: ALICE, text: 'hi Carol', read: false });
 
-    const sent = await api<{ message: { id: string; status: string; to: string } }>(emu, 'POST', `/admin/accounts/${CAROL}/messages`, { to: ALICE, text: 'hi Alice, Carol here' });
+    const sent = await api<{ message: { id: string; status: string; to: string } }>(emu, 'POST', `/admin/accounts/${CAROL}/messages`, {
+      to: ALICE,
+      text: 'hi Alice, Carol here',
+    });
     expect(sent.status).toBe(201);
     expect(sent.body.message).toMatchObject({ to: ALICE, status: 'sent' });
     const got = await waitFor('Alice receives from Carol', () => alice.received.find((m) => m.key.id === sent.body.message.id));
@@ -110,7 +113,9 @@ describe('messaging through the emulator with unmodified Baileys clients', () =>
       bob.presences.find((p) => p.id === jid(ALICE) && p.presences[jid(ALICE)]?.lastKnownPresence === 'composing'),
     );
     expect(typing.id).toBe(jid(ALICE));
-    await waitFor('Bob sees Alice available', () => bob.presences.find((p) => p.id === jid(ALICE) && p.presences[jid(ALICE)]?.lastKnownPresence === 'available'));
+    await waitFor('Bob sees Alice available', () =>
+      bob.presences.find((p) => p.id === jid(ALICE) && p.presences[jid(ALICE)]?.lastKnownPresence === 'available'),
+    );
   });
 });
 

@@ -125,7 +125,9 @@ describe('linking by pairing code, an unmodified Baileys client and the phone ty
     await stray.requestCode(NOBODY);
     const answered = await pollTraffic(emu, (items) => {
       const asked = items.filter((t) => t.direction === 'in' && t.tag === 'iq' && t.child === 'link_code_companion_reg');
-      return items.find((t) => t.direction === 'out' && t.tag === 'iq' && t.attrs.type === 'error' && asked.some((a) => a.attrs.id === t.attrs.id && a.peer === t.peer));
+      return items.find(
+        (t) => t.direction === 'out' && t.tag === 'iq' && t.attrs.type === 'error' && asked.some((a) => a.attrs.id === t.attrs.id && a.peer === t.peer),
+      );
     });
     expect(answered).toBeDefined();
     await stray.stop();
@@ -159,7 +161,12 @@ describe('pending pairing-code requests', () => {
     const sessions = Array.from({ length: LIMITS.codePairingsPerAccount + 1 }, () => session());
     const all = sessions.map((s, i) => pending(ALICE, s, now + i, `ref${i}`));
     for (const p of all) store.add(p);
-    expect(store.forPhone(ALICE).map((p) => p.ref)).toEqual(all.slice(1).reverse().map((p) => p.ref));
+    expect(store.forPhone(ALICE).map((p) => p.ref)).toEqual(
+      all
+        .slice(1)
+        .reverse()
+        .map((p) => p.ref),
+    );
     expect(store.get('ref0')).toBeUndefined();
 
     // the same connection asking again replaces its request
@@ -189,7 +196,11 @@ describe('pending pairing-code requests', () => {
   });
 });
 
-async function pollApi<T>(emu: RunningEmulator, phone: string, pick: (b: { received: Array<{ id: string; from: string; text: string | null }> }) => T | undefined): Promise<T> {
+async function pollApi<T>(
+  emu: RunningEmulator,
+  phone: string,
+  pick: (b: { received: Array<{ id: string; from: string; text: string | null }> }) => T | undefined,
+): Promise<T> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const res = await api<{ received: Array<{ id: string; from: string; text: string | null }> }>(emu, 'GET', `/admin/accounts/${phone}/messages`);

@@ -44,8 +44,15 @@ describe('poll votes: the emulator encrypts what Baileys decrypts', () => {
   it('decryptVoteOptions finds the jid forms the vote was bound to and maps hashes back to option names', () => {
     const lidCtx = { ...ctx, pollCreatorJid: '111111@lid', voterJid: '222222@lid' };
     const vote = encryptPollVote(['B'], lidCtx);
-    const options = decryptVoteOptions(vote, { pollMsgId: ctx.pollMsgId, pollEncKey: ctx.pollEncKey, options: ['A', 'B', 'C'] }, [ctx.pollCreatorJid, '111111@lid'], [ctx.voterJid, '222222@lid']);
+    const options = decryptVoteOptions(
+      vote,
+      { pollMsgId: ctx.pollMsgId, pollEncKey: ctx.pollEncKey, options: ['A', 'B', 'C'] },
+      [ctx.pollCreatorJid, '111111@lid'],
+      [ctx.voterJid, '222222@lid'],
+    );
     expect(options).toEqual(['B']);
-    expect(decryptVoteOptions(vote, { pollMsgId: ctx.pollMsgId, pollEncKey: ctx.pollEncKey, options: ['A', 'B'] }, [ctx.pollCreatorJid], [ctx.voterJid])).toBeUndefined();
+    expect(
+      decryptVoteOptions(vote, { pollMsgId: ctx.pollMsgId, pollEncKey: ctx.pollEncKey, options: ['A', 'B'] }, [ctx.pollCreatorJid], [ctx.voterJid]),
+    ).toBeUndefined();
   });
 });

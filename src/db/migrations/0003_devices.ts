@@ -12,7 +12,10 @@ export function devicesMigration(dialect: DialectName) {
       await db.schema.alterTable('devices').addColumn('jid', 'text').execute();
       await db.schema.alterTable('devices').addColumn('lid', 'text').execute();
       // Whether the device should be connected: set by connect, cleared by disconnect and logout.
-      await db.schema.alterTable('devices').addColumn('auto_connect', bool, (c) => c.notNull().defaultTo(pg ? false : 0)).execute();
+      await db.schema
+        .alterTable('devices')
+        .addColumn('auto_connect', bool, (c) => c.notNull().defaultTo(pg ? false : 0))
+        .execute();
       await db.schema.alterTable('devices').addColumn('qr', 'text').execute();
       await db.schema.alterTable('devices').addColumn('qr_updated_at', ts).execute();
       await db.schema.alterTable('devices').addColumn('pairing_code', 'text').execute();

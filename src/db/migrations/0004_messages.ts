@@ -11,7 +11,10 @@ export function messagesMigration(dialect: DialectName) {
       await db.schema.alterTable('devices').addColumn('send_interval_ms', 'integer').execute();
       // How many of the device's messages are queued, kept with every change of a message to or
       // from `queued`: the queue limit is checked without counting rows.
-      await db.schema.alterTable('devices').addColumn('queued_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('devices')
+        .addColumn('queued_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
 
       // Every message a device sent or received. Outbound rows are the durable queue as well:
       // `status = 'queued'` rows of a device go out in id order.

@@ -16,9 +16,14 @@ export function idempotencyResultsMigration(dialect: DialectName) {
     },
     async down(db: Kysely<any>): Promise<void> {
       await db.schema.alterTable('idempotency_keys').renameColumn('result_json', 'response_json').execute();
-      await db.schema.alterTable('idempotency_keys').addColumn('status_code', 'integer', (c) => c.notNull().defaultTo(202)).execute();
+      await db.schema
+        .alterTable('idempotency_keys')
+        .addColumn('status_code', 'integer', (c) => c.notNull().defaultTo(202))
+        .execute();
       const envelope =
-        dialect === 'postgres' ? sql`jsonb_build_object('success', true, 'message', response_json::jsonb)::text` : sql`json_object('success', json('true'), 'message', json(response_json))`;
+        dialect === 'postgres'
+          ? sql`jsonb_build_object('success', true, 'message', response_json::jsonb)::text`
+          : sql`json_object('success', json('true'), 'message', json(response_json))`;
       await sql`update idempotency_keys set response_json = ${envelope}`.execute(db);
     },
   };

@@ -19,15 +19,29 @@ export function toSendContent(message: OutboundMessage): AnyMessageContent {
         text: c.text,
         // null, not undefined: undefined makes Baileys fetch the URL itself
         linkPreview: message.linkPreview
-          ? { 'canonical-url': message.linkPreview.url, 'matched-text': message.linkPreview.url, title: message.linkPreview.title, description: message.linkPreview.description ?? '' }
+          ? {
+              'canonical-url': message.linkPreview.url,
+              'matched-text': message.linkPreview.url,
+              title: message.linkPreview.title,
+              description: message.linkPreview.description ?? '',
+            }
           : null,
       };
     case 'location':
-      return { location: { degreesLatitude: c.latitude, degreesLongitude: c.longitude, ...(c.name ? { name: c.name } : {}), ...(c.address ? { address: c.address } : {}) } };
+      return {
+        location: {
+          degreesLatitude: c.latitude,
+          degreesLongitude: c.longitude,
+          ...(c.name ? { name: c.name } : {}),
+          ...(c.address ? { address: c.address } : {}),
+        },
+      };
     case 'contact':
       return { contacts: { displayName: c.name, contacts: [{ displayName: c.name, vcard: c.vcard }] } };
     case 'poll':
-      return { poll: { name: c.name, values: c.options, selectableCount: c.selectable_count, ...(c.secret ? { messageSecret: Buffer.from(c.secret, 'hex') } : {}) } };
+      return {
+        poll: { name: c.name, values: c.options, selectableCount: c.selectable_count, ...(c.secret ? { messageSecret: Buffer.from(c.secret, 'hex') } : {}) },
+      };
     case 'reaction':
       return { react: { text: c.emoji, key: needTarget(message) } };
     case 'edit':
@@ -43,12 +57,23 @@ export function toProtoMessage(content: MessageContent): proto.IMessage | undefi
     case 'text':
       return { conversation: content.text };
     case 'location':
-      return { locationMessage: { degreesLatitude: content.latitude, degreesLongitude: content.longitude, name: content.name ?? null, address: content.address ?? null } };
+      return {
+        locationMessage: {
+          degreesLatitude: content.latitude,
+          degreesLongitude: content.longitude,
+          name: content.name ?? null,
+          address: content.address ?? null,
+        },
+      };
     case 'contact':
       return { contactMessage: { displayName: content.name, vcard: content.vcard } };
     case 'poll':
       return {
-        pollCreationMessage: { name: content.name, options: content.options.map((optionName) => ({ optionName })), selectableOptionsCount: content.selectable_count },
+        pollCreationMessage: {
+          name: content.name,
+          options: content.options.map((optionName) => ({ optionName })),
+          selectableOptionsCount: content.selectable_count,
+        },
         ...(content.secret ? { messageContextInfo: { messageSecret: Buffer.from(content.secret, 'hex') } } : {}),
       };
     case 'image':

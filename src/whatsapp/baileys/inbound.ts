@@ -63,7 +63,11 @@ export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | 
     const pollRef: MessageRef = { chatJid, waId: pollKey.id, fromMe: !!pollKey.fromMe, senderJid: pollKey.fromMe ? null : chatJid };
     const poll = await lookup?.(pollRef);
     if (!poll || poll.type !== 'poll' || !poll.secret) return null;
-    const options = readVote(content.pollUpdateMessage.vote, poll, { pollId: pollKey.id, creators: pollKey.fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid], voters: fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid] });
+    const options = readVote(content.pollUpdateMessage.vote, poll, {
+      pollId: pollKey.id,
+      creators: pollKey.fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid],
+      voters: fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid],
+    });
     return options ? { ...base, targetWaId: pollKey.id, content: { type: 'poll_vote', options } } : null;
   }
   const parsed = readContent(content);
@@ -76,16 +80,27 @@ export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | 
 
 function readContent(c: proto.IMessage): { content: MessageContent; quotedWaId: string | null } | null {
   if (typeof c.conversation === 'string') return { content: { type: 'text', text: c.conversation }, quotedWaId: null };
-  if (c.extendedTextMessage) return { content: { type: 'text', text: c.extendedTextMessage.text ?? '' }, quotedWaId: c.extendedTextMessage.contextInfo?.stanzaId ?? null };
+  if (c.extendedTextMessage)
+    return { content: { type: 'text', text: c.extendedTextMessage.text ?? '' }, quotedWaId: c.extendedTextMessage.contextInfo?.stanzaId ?? null };
   if (c.locationMessage || c.liveLocationMessage) {
     const l = (c.locationMessage ?? c.liveLocationMessage)!;
     const loc = l as proto.Message.ILocationMessage;
     return {
-      content: { type: 'location', latitude: l.degreesLatitude ?? 0, longitude: l.degreesLongitude ?? 0, ...(loc.name ? { name: loc.name } : {}), ...(loc.address ? { address: loc.address } : {}) },
+      content: {
+        type: 'location',
+        latitude: l.degreesLatitude ?? 0,
+        longitude: l.degreesLongitude ?? 0,
+        ...(loc.name ? { name: loc.name } : {}),
+        ...(loc.address ? { address: loc.address } : {}),
+      },
       quotedWaId: l.contextInfo?.stanzaId ?? null,
     };
   }
-  if (c.contactMessage) return { content: { type: 'contact', name: c.contactMessage.displayName ?? '', vcard: c.contactMessage.vcard ?? '' }, quotedWaId: c.contactMessage.contextInfo?.stanzaId ?? null };
+  if (c.contactMessage)
+    return {
+      content: { type: 'contact', name: c.contactMessage.displayName ?? '', vcard: c.contactMessage.vcard ?? '' },
+      quotedWaId: c.contactMessage.contextInfo?.stanzaId ?? null,
+    };
   if (c.contactsArrayMessage) {
     const first = c.contactsArrayMessage.contacts?.[0];
     return { content: { type: 'contact', name: c.contactsArrayMessage.displayName ?? first?.displayName ?? '', vcard: first?.vcard ?? '' }, quotedWaId: null };
@@ -110,11 +125,51 @@ function readContent(c: proto.IMessage): { content: MessageContent; quotedWaId: 
 
 function readMedia(c: proto.IMessage): { content: MediaContent; quotedWaId: string | null } | null {
   const size = (n: unknown) => (n === null || n === undefined ? undefined : Number(n));
-  if (c.imageMessage) return { content: { type: 'image', mimetype: c.imageMessage.mimetype ?? null, caption: c.imageMessage.caption ?? undefined, size: size(c.imageMessage.fileLength) }, quotedWaId: c.imageMessage.contextInfo?.stanzaId ?? null };
-  if (c.videoMessage) return { content: { type: 'video', mimetype: c.videoMessage.mimetype ?? null, caption: c.videoMessage.caption ?? undefined, size: size(c.videoMessage.fileLength), seconds: c.videoMessage.seconds ?? undefined }, quotedWaId: c.videoMessage.contextInfo?.stanzaId ?? null };
-  if (c.audioMessage) return { content: { type: 'audio', mimetype: c.audioMessage.mimetype ?? null, size: size(c.audioMessage.fileLength), seconds: c.audioMessage.seconds ?? undefined, voice_note: !!c.audioMessage.ptt }, quotedWaId: c.audioMessage.contextInfo?.stanzaId ?? null };
-  if (c.documentMessage) return { content: { type: 'document', mimetype: c.documentMessage.mimetype ?? null, caption: c.documentMessage.caption ?? undefined, file_name: c.documentMessage.fileName ?? undefined, size: size(c.documentMessage.fileLength) }, quotedWaId: c.documentMessage.contextInfo?.stanzaId ?? null };
-  if (c.stickerMessage) return { content: { type: 'sticker', mimetype: c.stickerMessage.mimetype ?? null, size: size(c.stickerMessage.fileLength) }, quotedWaId: null };
+  if (c.imageMessage)
+    return {
+      content: {
+        type: 'image',
+        mimetype: c.imageMessage.mimetype ?? null,
+        caption: c.imageMessage.caption ?? undefined,
+        size: size(c.imageMessage.fileLength),
+      },
+      quotedWaId: c.imageMessage.contextInfo?.stanzaId ?? null,
+    };
+  if (c.videoMessage)
+    return {
+      content: {
+        type: 'video',
+        mimetype: c.videoMessage.mimetype ?? null,
+        caption: c.videoMessage.caption ?? undefined,
+        size: size(c.videoMessage.fileLength),
+        seconds: c.videoMessage.seconds ?? undefined,
+      },
+      quotedWaId: c.videoMessage.contextInfo?.stanzaId ?? null,
+    };
+  if (c.audioMessage)
+    return {
+      content: {
+        type: 'audio',
+        mimetype: c.audioMessage.mimetype ?? null,
+        size: size(c.audioMessage.fileLength),
+        seconds: c.audioMessage.seconds ?? undefined,
+        voice_note: !!c.audioMessage.ptt,
+      },
+      quotedWaId: c.audioMessage.contextInfo?.stanzaId ?? null,
+    };
+  if (c.documentMessage)
+    return {
+      content: {
+        type: 'document',
+        mimetype: c.documentMessage.mimetype ?? null,
+        caption: c.documentMessage.caption ?? undefined,
+        file_name: c.documentMessage.fileName ?? undefined,
+        size: size(c.documentMessage.fileLength),
+      },
+      quotedWaId: c.documentMessage.contextInfo?.stanzaId ?? null,
+    };
+  if (c.stickerMessage)
+    return { content: { type: 'sticker', mimetype: c.stickerMessage.mimetype ?? null, size: size(c.stickerMessage.fileLength) }, quotedWaId: null };
   return null;
 }
 
@@ -122,7 +177,11 @@ function readMedia(c: proto.IMessage): { content: MediaContent; quotedWaId: stri
  * The option names a vote chose. Votes are encrypted with the poll's secret and bound to the
  * creator's and voter's jids, in the addressing (phone number or LID) the voter used: try both.
  */
-function readVote(vote: proto.Message.IPollEncValue, poll: PollContent, jids: { pollId: string; creators: Array<string | null | undefined>; voters: Array<string | null | undefined> }): string[] | null {
+function readVote(
+  vote: proto.Message.IPollEncValue,
+  poll: PollContent,
+  jids: { pollId: string; creators: Array<string | null | undefined>; voters: Array<string | null | undefined> },
+): string[] | null {
   if (!vote.encPayload || !vote.encIv || !poll.secret) return null;
   const pollEncKey = Buffer.from(poll.secret, 'hex');
   const byHash = new Map(poll.options.map((name) => [Buffer.from(sha256(Buffer.from(name))).toString('hex'), name]));

@@ -162,7 +162,12 @@ export class SessionMessaging {
   }
 
   /** Baileys asks for a message to send again (a recipient could not decrypt it). */
-  async getMessage(key: { remoteJid?: string | null; remoteJidAlt?: string | null; id?: string | null; fromMe?: boolean | null }): Promise<proto.IMessage | undefined> {
+  async getMessage(key: {
+    remoteJid?: string | null;
+    remoteJidAlt?: string | null;
+    id?: string | null;
+    fromMe?: boolean | null;
+  }): Promise<proto.IMessage | undefined> {
     const chatJid = chatJidOf(key);
     if (!chatJid || !key.id || !this.events.lookupMessage) return undefined;
     const content = await this.events.lookupMessage({ chatJid, waId: key.id, fromMe: !!key.fromMe, senderJid: key.fromMe ? null : chatJid });

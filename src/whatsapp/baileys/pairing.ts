@@ -23,9 +23,7 @@ export async function requestPairingCode(socket: WASocket, phone: string, timeou
   const digits = phone.replace(/\D/g, '');
   if (!digits) return { ok: false, reason: 'no phone number digits' };
   const iqId = nextMessageTag(socket.generateMessageTag());
-  const answer = iqId
-    ? socket.waitForMessage<BinaryNode>(iqId, timeoutMs).catch((err: unknown) => err as Error)
-    : Promise.resolve(undefined);
+  const answer = iqId ? socket.waitForMessage<BinaryNode>(iqId, timeoutMs).catch((err: unknown) => err as Error) : Promise.resolve(undefined);
   let code: string;
   try {
     code = await socket.requestPairingCode(digits);

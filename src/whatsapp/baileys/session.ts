@@ -177,7 +177,7 @@ export class BaileysDeviceSession implements DeviceSession {
       jid: me.id,
       phone: decoded.user,
       lid: lidUser ? `${lidUser}@lid` : null,
-      name: me.name && me.name !== '~' ? me.name : me.notify ?? null,
+      name: me.name && me.name !== '~' ? me.name : (me.notify ?? null),
     };
   }
 

@@ -13,7 +13,11 @@ export async function buildAdminApp(service: EmulatorService, logger: Logger): P
   const app = Fastify({ loggerInstance: adminLogger, bodyLimit: LIMITS.httpBodyBytes, ajv: { customOptions: { removeAdditional: false } } });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'WUTS WhatsApp emulator admin API', version: '1.0.0', description: 'Accounts, linking, messages and traffic of the local WhatsApp emulator. The WhatsApp Web wire protocol is served at /ws/chat.' },
+      info: {
+        title: 'WUTS WhatsApp emulator admin API',
+        version: '1.0.0',
+        description: 'Accounts, linking, messages and traffic of the local WhatsApp emulator. The WhatsApp Web wire protocol is served at /ws/chat.',
+      },
     },
   });
   installErrorHandler(app);

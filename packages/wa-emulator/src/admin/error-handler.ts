@@ -8,7 +8,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, _req, reply) => {
     if (err.validation) return reply.status(400).send({ success: false, error: err.message, code: 'invalid_request' });
     if (err instanceof SendFailedError) return reply.status(502).send({ success: false, error: err.message, code: err.code });
-    if (err instanceof NotFoundError && !(err instanceof BadRequestError)) return reply.status(404).send({ success: false, error: err.message, code: err.code });
+    if (err instanceof NotFoundError && !(err instanceof BadRequestError))
+      return reply.status(404).send({ success: false, error: err.message, code: err.code });
     if (err instanceof BadRequestError) return reply.status(400).send({ success: false, error: err.message, code: err.code });
     if (err instanceof AccountError) {
       const status = err.code === 'account_exists' ? 409 : 400;

@@ -30,7 +30,12 @@ export const PollInput = Type.Object(
     name: PollName,
     options: Type.Array(PollOption, { minItems: 2, maxItems: LIMITS.pollOptions, description: 'option names, distinct' }),
     selectable_count: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: LIMITS.pollOptions, default: 1, description: 'how many options a voter may pick; 0 = any number; at most the number of options; default 1' }),
+      Type.Integer({
+        minimum: 0,
+        maximum: LIMITS.pollOptions,
+        default: 1,
+        description: 'how many options a voter may pick; 0 = any number; at most the number of options; default 1',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -39,34 +44,62 @@ export const PollInput = Type.Object(
 export const SendBody = Type.Object(
   {
     to: Type.String({ minLength: 6, maxLength: 100, description: 'recipient phone digits, or a jid (…@s.whatsapp.net or …@lid)' }),
-    type: Type.Optional(Type.Union([Type.Literal('text'), Type.Literal('location'), Type.Literal('contact'), Type.Literal('poll')], { default: 'text', description: 'what to send; the field of the same name (text, location, contact, poll) is required, the others are refused' })),
+    type: Type.Optional(
+      Type.Union([Type.Literal('text'), Type.Literal('location'), Type.Literal('contact'), Type.Literal('poll')], {
+        default: 'text',
+        description: 'what to send; the field of the same name (text, location, contact, poll) is required, the others are refused',
+      }),
+    ),
     text: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.textChars })),
     location: Type.Optional(Location),
     contact: Type.Optional(Contact),
     poll: Type.Optional(PollInput),
-    quoted_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'WhatsApp id of a message this account received or sent in this chat: the new message replies to it' })),
+    quoted_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: LIMITS.messageIdChars,
+        description: 'WhatsApp id of a message this account received or sent in this chat: the new message replies to it',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
-export const MessageIdParams = Type.Object({ phone: Phone, id: Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'WhatsApp message id' }) });
-export const ReactBody = Type.Object({ emoji: Type.String({ maxLength: LIMITS.emojiChars, description: 'the reaction; an empty string removes this account’s reaction' }) }, { additionalProperties: false });
-export const EditBody = Type.Object({ text: Type.String({ minLength: 1, maxLength: LIMITS.textChars, description: 'the new text' }) }, { additionalProperties: false });
+export const MessageIdParams = Type.Object({
+  phone: Phone,
+  id: Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'WhatsApp message id' }),
+});
+export const ReactBody = Type.Object(
+  { emoji: Type.String({ maxLength: LIMITS.emojiChars, description: 'the reaction; an empty string removes this account’s reaction' }) },
+  { additionalProperties: false },
+);
+export const EditBody = Type.Object(
+  { text: Type.String({ minLength: 1, maxLength: LIMITS.textChars, description: 'the new text' }) },
+  { additionalProperties: false },
+);
 export const VoteBody = Type.Object(
   { options: Type.Array(PollOption, { maxItems: LIMITS.pollOptions, description: 'names of the options voted for; an empty list withdraws the vote' }) },
   { additionalProperties: false },
 );
 
 const Reaction = Type.Object({ from: Type.String({ description: 'phone number of who reacted' }), emoji: Type.String(), at: Type.String() });
-const Vote = Type.Object({ from: Type.String({ description: 'phone number of the voter' }), options: Type.Array(Type.String(), { description: 'option names; empty = vote withdrawn' }), at: Type.String() });
+const Vote = Type.Object({
+  from: Type.String({ description: 'phone number of the voter' }),
+  options: Type.Array(Type.String(), { description: 'option names; empty = vote withdrawn' }),
+  at: Type.String(),
+});
 
 /** What received and sent records both show. */
 const BodyFields = {
   type: Type.String({ description: 'text, location, contact, poll, reaction, or the WhatsApp proto name of anything else (imageMessage, ...)' }),
   text: Type.Union([Type.String(), Type.Null()], { description: 'text or caption (or the emoji of a reaction kept as a message); null when none or deleted' }),
-  location: Type.Optional(Type.Object({ latitude: Type.Number(), longitude: Type.Number(), name: Type.Optional(Type.String()), address: Type.Optional(Type.String()) })),
+  location: Type.Optional(
+    Type.Object({ latitude: Type.Number(), longitude: Type.Number(), name: Type.Optional(Type.String()), address: Type.Optional(Type.String()) }),
+  ),
   contact: Type.Optional(Type.Object({ name: Type.String(), vcard: Type.String() })),
-  poll: Type.Optional(Type.Object({ name: Type.String(), options: Type.Array(Type.String()), selectable_count: Type.Integer({ description: '0 = any number' }) })),
+  poll: Type.Optional(
+    Type.Object({ name: Type.String(), options: Type.Array(Type.String()), selectable_count: Type.Integer({ description: '0 = any number' }) }),
+  ),
   quoted_id: Type.Optional(Type.String({ description: 'id of the message this one replies to' })),
   target_id: Type.Optional(Type.String({ description: 'a reaction whose target this account does not have: the id it points at' })),
   edited: Type.Boolean({ description: 'the text was edited by its author' }),

@@ -12,7 +12,14 @@ const tags = ['emulator'];
 export function adminRoutes(app: FastifyInstance, service: EmulatorService): void {
   app.post<{ Body: { phone: string; name?: string } }>(
     '/admin/accounts',
-    { schema: { tags, summary: 'Create an account (a phone number with its own LID, identity key and phone client)', body: S.CreateAccountBody, response: { 201: Type.Object({ success: Type.Literal(true), account: S.Account }), ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create an account (a phone number with its own LID, identity key and phone client)',
+        body: S.CreateAccountBody,
+        response: { 201: Type.Object({ success: Type.Literal(true), account: S.Account }), ...errors },
+      },
+    },
     async (req, reply) => reply.status(201).send(ok({ account: await service.createAccount(req.body.phone, req.body.name) })),
   );
 
@@ -24,7 +31,14 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
 
   app.get<{ Params: { phone: string } }>(
     '/admin/accounts/:phone',
-    { schema: { tags, summary: 'One account', params: S.PhoneParams, response: { 200: Type.Object({ success: Type.Literal(true), account: S.Account }), ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'One account',
+        params: S.PhoneParams,
+        response: { 200: Type.Object({ success: Type.Literal(true), account: S.Account }), ...errors },
+      },
+    },
     async (req) => ok({ account: service.accountView(service.account(req.params.phone)) }),
   );
 
@@ -68,16 +82,34 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
 
   app.get<{ Params: { phone: string } }>(
     '/admin/accounts/:phone/devices',
-    { schema: { tags, summary: "The account's devices (0 is its phone)", params: S.PhoneParams, response: { 200: Type.Object({ success: Type.Literal(true), devices: Type.Array(S.Device) }), ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: "The account's devices (0 is its phone)",
+        params: S.PhoneParams,
+        response: { 200: Type.Object({ success: Type.Literal(true), devices: Type.Array(S.Device) }), ...errors },
+      },
+    },
     async (req) => {
       const account = service.account(req.params.phone);
-      return ok({ devices: Object.values(account.devices).sort((a, b) => a.id - b.id).map((d) => service.deviceView(account, d)) });
+      return ok({
+        devices: Object.values(account.devices)
+          .sort((a, b) => a.id - b.id)
+          .map((d) => service.deviceView(account, d)),
+      });
     },
   );
 
   app.delete<{ Params: { phone: string; device: number } }>(
     '/admin/accounts/:phone/devices/:device',
-    { schema: { tags, summary: 'Unlink a device: its client closes as logged out (401)', params: S.DeviceParams, response: { 200: Type.Object({ success: Type.Literal(true) }), ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Unlink a device: its client closes as logged out (401)',
+        params: S.DeviceParams,
+        response: { 200: Type.Object({ success: Type.Literal(true) }), ...errors },
+      },
+    },
     async (req) => {
       service.unlink(req.params.phone, req.params.device);
       return ok({});
@@ -86,7 +118,14 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
 
   app.get<{ Querystring: { limit?: number } }>(
     '/admin/traffic',
-    { schema: { tags, summary: 'Recent stanzas in and out (newest first; bounded ring buffer, no payloads)', querystring: S.LimitQuery, response: { 200: Type.Object({ success: Type.Literal(true), traffic: Type.Array(S.TrafficItem) }) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Recent stanzas in and out (newest first; bounded ring buffer, no payloads)',
+        querystring: S.LimitQuery,
+        response: { 200: Type.Object({ success: Type.Literal(true), traffic: Type.Array(S.TrafficItem) }) },
+      },
+    },
     async (req) => ok({ traffic: service.hub.traffic.recent(req.query.limit ?? 50) }),
   );
 
@@ -96,7 +135,13 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
       schema: {
         tags,
         summary: 'How to point clients at this emulator',
-        response: { 200: Type.Object({ success: Type.Literal(true), ws_url: Type.String(), cert_root_public_key: Type.String({ description: 'hex; a client may set WA_CERT_DETAILS.PUBLIC_KEY to it' }) }) },
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            ws_url: Type.String(),
+            cert_root_public_key: Type.String({ description: 'hex; a client may set WA_CERT_DETAILS.PUBLIC_KEY to it' }),
+          }),
+        },
       },
     },
     async () => ok({ ws_url: service.wsUrl, cert_root_public_key: Buffer.from(service.hub.state.certRoot.public).toString('hex') }),

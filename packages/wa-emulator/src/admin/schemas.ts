@@ -35,7 +35,10 @@ export const TrafficItem = Type.Object({
   child: Type.Optional(Type.String()),
 });
 
-export const CreateAccountBody = Type.Object({ phone: Phone, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false });
+export const CreateAccountBody = Type.Object(
+  { phone: Phone, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+  { additionalProperties: false },
+);
 export const LinkBody = Type.Object(
   { qr: Type.String({ minLength: 10, maxLength: 1000, description: 'the QR text the device shows (Baileys: connection.update qr)' }), phone: Phone },
   { additionalProperties: false },
@@ -43,7 +46,10 @@ export const LinkBody = Type.Object(
 export const PairBody = Type.Object(
   {
     phone: Phone,
-    code: Type.String({ pattern: '^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$', description: 'the 8-character pairing code the device shows (Baileys: requestPairingCode), with or without the dash; typed upper case' }),
+    code: Type.String({
+      pattern: '^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$',
+      description: 'the 8-character pairing code the device shows (Baileys: requestPairingCode), with or without the dash; typed upper case',
+    }),
   },
   { additionalProperties: false },
 );

@@ -26,7 +26,16 @@ export function receivedView(m: ReceivedMessage) {
 }
 
 export function sentView(m: SentMessage) {
-  return { id: m.id, to: m.to, to_jid: m.toJid, ...bodyView(m), status: m.status, timestamp: m.timestamp, updated_at: m.updatedAt, ...(m.error ? { error: m.error } : {}) };
+  return {
+    id: m.id,
+    to: m.to,
+    to_jid: m.toJid,
+    ...bodyView(m),
+    status: m.status,
+    timestamp: m.timestamp,
+    updated_at: m.updatedAt,
+    ...(m.error ? { error: m.error } : {}),
+  };
 }
 
 export function actionView({ actionId, target }: ActionResult) {

@@ -41,7 +41,12 @@ export function openKeyBundle(
   const bundledIdentity = plain.subarray(0, 32);
   const primaryIdentityPub = plain.subarray(32, 64);
   const random = plain.subarray(64, 96);
-  if (!bundledIdentity.equals(companionIdentity) || !bundledIdentity.equals(Buffer.from(registeredIdentity)) || !primaryIdentityPub.equals(Buffer.from(primaryIdentity.public))) return undefined;
+  if (
+    !bundledIdentity.equals(companionIdentity) ||
+    !bundledIdentity.equals(Buffer.from(registeredIdentity)) ||
+    !primaryIdentityPub.equals(Buffer.from(primaryIdentity.public))
+  )
+    return undefined;
   const identityShared = Buffer.from(Curve.sharedKey(primaryIdentity.private, bundledIdentity));
   return Buffer.from(hkdf(Buffer.concat([ephemeralShared, identityShared, random]), 32, { info: ADV_SECRET_INFO }));
 }

@@ -25,7 +25,14 @@ export function onClientPayload(links: PendingLinks, session: WireSession, paylo
   hub.attach(session, account, deviceId);
   session.send({
     tag: 'success',
-    attrs: { t: String(Math.floor(Date.now() / 1000)), lid: deviceJid(account, deviceId, 'lid'), props: '1', abprops: '1', location: 'emulator', creation: String(Math.floor(Date.parse(device.linkedAt) / 1000)) },
+    attrs: {
+      t: String(Math.floor(Date.now() / 1000)),
+      lid: deviceJid(account, deviceId, 'lid'),
+      props: '1',
+      abprops: '1',
+      location: 'emulator',
+      creation: String(Math.floor(Date.parse(device.linkedAt) / 1000)),
+    },
   });
   hub.flushQueue(session);
   hub.logger.debug({ jid: session.label, server: SERVER_JID }, 'device logged in');

@@ -89,7 +89,8 @@ export async function linkByCode(links: PendingLinks, phone: string, code: strin
   if (!account) throw new LinkError('account_not_found', `no account ${phone}`);
   const typed = normalizeCode(code);
   const pending = links.codes.forPhone(phone);
-  if (pending.length === 0) throw new LinkError('code_pairing_not_found', `no device is waiting for a pairing code for ${phone} (expired, already linked, or never asked)`);
+  if (pending.length === 0)
+    throw new LinkError('code_pairing_not_found', `no device is waiting for a pairing code for ${phone} (expired, already linked, or never asked)`);
   const free = pending.filter((p) => !p.busy);
   if (free.length === 0) throw new LinkError('pairing_busy', 'a pairing code is being checked for this phone number; try again');
   for (const candidate of free) {

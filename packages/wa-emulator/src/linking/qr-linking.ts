@@ -46,7 +46,11 @@ export function startPairing(links: PendingLinks, session: WireSession, payload:
     refs,
     identityKey: Buffer.from(data.eIdent),
     registrationId: Buffer.from(data.eRegid).readUIntBE(0, data.eRegid.length),
-    signedPreKey: { id: Buffer.from(data.eSkeyId).readUIntBE(0, data.eSkeyId.length), public: Buffer.from(data.eSkeyVal), signature: Buffer.from(data.eSkeySig) },
+    signedPreKey: {
+      id: Buffer.from(data.eSkeyId).readUIntBE(0, data.eSkeyId.length),
+      public: Buffer.from(data.eSkeyVal),
+      signature: Buffer.from(data.eSkeySig),
+    },
     platform,
   };
   session.state = 'pairing';
@@ -74,4 +78,3 @@ export async function linkByQr(links: PendingLinks, qrText: string, phone: strin
   if (!account) throw new LinkError('account_not_found', `no account ${phone}`);
   return completeLink(links, session, account, { noiseKey: qr.noiseKey, advSecret: qr.advSecret }, kind);
 }
-

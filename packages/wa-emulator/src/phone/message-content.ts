@@ -55,7 +55,10 @@ export function describeContent(message: proto.IMessage): ContentFields {
     if (l.address) fields.location.address = clip(l.address, LIMITS.labelChars)!;
   }
   if (inner?.contactMessage) {
-    fields.contact = { name: clip(inner.contactMessage.displayName ?? '', LIMITS.labelChars)!, vcard: clip(inner.contactMessage.vcard ?? '', LIMITS.vcardChars)! };
+    fields.contact = {
+      name: clip(inner.contactMessage.displayName ?? '', LIMITS.labelChars)!,
+      vcard: clip(inner.contactMessage.vcard ?? '', LIMITS.vcardChars)!,
+    };
   }
   const poll = inner?.pollCreationMessage ?? inner?.pollCreationMessageV2 ?? inner?.pollCreationMessageV3;
   if (poll) {

@@ -40,11 +40,23 @@ export class PhoneActions {
     if (quoted?.record.deleted) throw new BadRequestError('message_deleted', `message ${quotedId} was deleted`);
     const pollSecret = randomBytes(32);
     const now = new Date().toISOString();
-    const record: SentMessage = { id: generateMessageIDV2(sock.user?.id), to: peer, toJid, type: out.type, text: out.type === 'text' ? out.text : null, status: 'pending', timestamp: now, updatedAt: now };
+    const record: SentMessage = {
+      id: generateMessageIDV2(sock.user?.id),
+      to: peer,
+      toJid,
+      type: out.type,
+      text: out.type === 'text' ? out.text : null,
+      status: 'pending',
+      timestamp: now,
+      updatedAt: now,
+    };
     if (out.type === 'poll') Object.assign(record, { poll: { ...out.poll }, pollSecret });
     this.phone.book.addSent(record);
     try {
-      const full = await sock.sendMessage(toJid, toBaileysContent(out, pollSecret), { messageId: record.id, ...(quoted ? { quoted: this.asQuoted(quoted, toJid) } : {}) });
+      const full = await sock.sendMessage(toJid, toBaileysContent(out, pollSecret), {
+        messageId: record.id,
+        ...(quoted ? { quoted: this.asQuoted(quoted, toJid) } : {}),
+      });
       if (full?.message) Object.assign(record, describeContent(full.message));
       this.phone.setStatus(record, 'sent');
     } catch (err) {
@@ -65,7 +77,8 @@ export class PhoneActions {
 
   async edit(id: string, text: string): Promise<ActionResult> {
     const target = this.ownMessage(id, 'edit');
-    if (target.record.type !== 'text') throw new BadRequestError('not_a_text_message', `message ${id} is a ${target.record.type} message; only text can be edited`);
+    if (target.record.type !== 'text')
+      throw new BadRequestError('not_a_text_message', `message ${id} is a ${target.record.type} message; only text can be edited`);
     const actionId = await this.relay(target, { text, edit: this.keyOf(target) });
     this.phone.book.edit(target.record, { conversation: text });
     return { actionId, target };
@@ -130,7 +143,8 @@ export class PhoneActions {
 
   private ownMessage(id: string, what: string): FoundMessage & { direction: 'sent' } {
     const found = this.existing(id);
-    if (found.direction !== 'sent') throw new BadRequestError('not_sent_by_account', `message ${id} was received, not sent by this account: only its author can ${what} it`);
+    if (found.direction !== 'sent')
+      throw new BadRequestError('not_sent_by_account', `message ${id} was received, not sent by this account: only its author can ${what} it`);
     return found;
   }
 

@@ -41,7 +41,11 @@ export class AccountPhone {
     /** links the QR its own client shows, as device 0 of the account (the phone scanning itself) */
     private readonly linkOwnQr: (qr: string) => Promise<unknown>,
   ) {
-    this.book = new MessageBook(account, () => hub.saver.markDirty(), (phone) => this.jidsOf(phone));
+    this.book = new MessageBook(
+      account,
+      () => hub.saver.markDirty(),
+      (phone) => this.jidsOf(phone),
+    );
     this.actions = new PhoneActions(this);
   }
 

@@ -34,7 +34,8 @@ export function outgoingContent(req: SendRequest): OutgoingContent {
       if (!poll) throw new BadRequestError('invalid_message', 'a poll message needs poll: {name, options, selectable_count?}');
       if (new Set(poll.options).size !== poll.options.length) throw new BadRequestError('invalid_poll', 'poll options must be distinct');
       const selectableCount = poll.selectable_count ?? 1;
-      if (selectableCount > poll.options.length) throw new BadRequestError('invalid_poll', `selectable_count ${selectableCount} is more than the ${poll.options.length} options`);
+      if (selectableCount > poll.options.length)
+        throw new BadRequestError('invalid_poll', `selectable_count ${selectableCount} is more than the ${poll.options.length} options`);
       return { type, poll: { name: poll.name, options: poll.options, selectableCount } };
     }
   }

@@ -170,4 +170,3 @@ export class Hub {
     return { tag: 'presence', attrs };
   }
 }
-

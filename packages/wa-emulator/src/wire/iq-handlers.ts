@@ -40,7 +40,9 @@ const handlers: Record<string, IqHandler> = {
   'abt get props': (_hub, _session, iq) => iqResult(iq, [{ tag: 'props', attrs: { protocol: '1', hash: 'emulator' } }]),
   'blocklist get -': (_hub, _session, iq) => iqResult(iq, [{ tag: 'list', attrs: {} }]),
   'privacy get privacy': (_hub, _session, iq) =>
-    iqResult(iq, [{ tag: 'privacy', attrs: {}, content: Object.entries(PRIVACY_DEFAULTS).map(([name, value]) => ({ tag: 'category', attrs: { name, value } })) }]),
+    iqResult(iq, [
+      { tag: 'privacy', attrs: {}, content: Object.entries(PRIVACY_DEFAULTS).map(([name, value]) => ({ tag: 'category', attrs: { name, value } })) },
+    ]),
   'privacy set privacy': (_hub, _session, iq) => iqResult(iq),
   'privacy set tokens': (_hub, _session, iq) => iqResult(iq, [{ tag: 'tokens', attrs: {} }]),
   'w:stats set add': (_hub, _session, iq) => iqResult(iq),

@@ -11,7 +11,11 @@ export function iqResult(request: BinaryNode, content?: BinaryNode[]): BinaryNod
 }
 
 export function iqError(request: BinaryNode, code: number, text: string): BinaryNode {
-  return { tag: 'iq', attrs: { id: request.attrs.id ?? '', type: 'error', from: SERVER_JID }, content: [{ tag: 'error', attrs: { code: String(code), text } }] };
+  return {
+    tag: 'iq',
+    attrs: { id: request.attrs.id ?? '', type: 'error', from: SERVER_JID },
+    content: [{ tag: 'error', attrs: { code: String(code), text } }],
+  };
 }
 
 export function children(node: BinaryNode | undefined, tag?: string): BinaryNode[] {

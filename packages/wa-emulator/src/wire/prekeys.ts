@@ -79,11 +79,20 @@ export function fetchBundles(hub: Hub, request: BinaryNode): BinaryNode {
         ],
       },
     ];
-    const oneTimeId = Object.keys(device.preKeys).map(Number).sort((a, b) => a - b)[0];
+    const oneTimeId = Object.keys(device.preKeys)
+      .map(Number)
+      .sort((a, b) => a - b)[0];
     if (oneTimeId !== undefined) {
       const value = device.preKeys[String(oneTimeId)]!;
       delete device.preKeys[String(oneTimeId)];
-      content.push({ tag: 'key', attrs: {}, content: [{ tag: 'id', attrs: {}, content: uintBE(oneTimeId, 3) }, { tag: 'value', attrs: {}, content: value }] });
+      content.push({
+        tag: 'key',
+        attrs: {},
+        content: [
+          { tag: 'id', attrs: {}, content: uintBE(oneTimeId, 3) },
+          { tag: 'value', attrs: {}, content: value },
+        ],
+      });
       if (Object.keys(device.preKeys).length < LOW_PREKEYS) drained.add(resolved.account);
     }
     list.push({ tag: 'user', attrs: { jid }, content });
@@ -99,7 +108,11 @@ function notifyLowPreKeys(hub: Hub, account: AccountRecord): void {
     const device = ownDevice(session);
     const count = Object.keys(device?.preKeys ?? {}).length;
     if (count >= LOW_PREKEYS) continue;
-    session.send({ tag: 'notification', attrs: { from: SERVER_JID, type: 'encrypt', id: session.nextId(), t: unixNow() }, content: [{ tag: 'count', attrs: { value: String(count) } }] });
+    session.send({
+      tag: 'notification',
+      attrs: { from: SERVER_JID, type: 'encrypt', id: session.nextId(), t: unixNow() },
+      content: [{ tag: 'count', attrs: { value: String(count) } }],
+    });
   }
 }
 

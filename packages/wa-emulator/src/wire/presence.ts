@@ -25,6 +25,10 @@ export function forwardChatState(hub: Hub, session: WireSession, node: BinaryNod
   if (!target || !Array.isArray(node.content)) return;
   const state = node.content[0];
   if (!state || !['composing', 'paused'].includes(state.tag)) return;
-  const forwarded: BinaryNode = { tag: 'chatstate', attrs: { from: userJid(sender, target.addressing) }, content: [{ tag: state.tag, attrs: { ...state.attrs } }] };
+  const forwarded: BinaryNode = {
+    tag: 'chatstate',
+    attrs: { from: userJid(sender, target.addressing) },
+    content: [{ tag: state.tag, attrs: { ...state.attrs } }],
+  };
   for (const peer of hub.onlineSessions(target.account)) if (peer !== session) peer.send(forwarded);
 }

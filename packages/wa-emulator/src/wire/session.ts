@@ -58,10 +58,12 @@ export class WireSession {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return this.close();
       // frames are handled strictly in order; decodeBinaryNode is async
-      this.chain = this.chain.then(() => this.receive(data)).catch((err: unknown) => {
-        this.logger.warn({ err, conn: this.label }, 'closing connection after a bad frame');
-        this.close();
-      });
+      this.chain = this.chain
+        .then(() => this.receive(data))
+        .catch((err: unknown) => {
+          this.logger.warn({ err, conn: this.label }, 'closing connection after a bad frame');
+          this.close();
+        });
     });
     ws.on('close', () => this.closed());
     ws.on('error', () => this.closed());

@@ -32,7 +32,10 @@ export function answerUsync(hub: Hub, session: WireSession, request: BinaryNode)
           {
             tag: 'device-list',
             attrs: {},
-            content: devices.map((d): BinaryNode => ({ tag: 'device', attrs: d.id === 0 ? { id: '0' } : { id: String(d.id), 'key-index': String(d.keyIndex) } })),
+            content: devices.map((d): BinaryNode => ({
+              tag: 'device',
+              attrs: d.id === 0 ? { id: '0' } : { id: String(d.id), 'key-index': String(d.keyIndex) },
+            })),
           },
         ],
       });
