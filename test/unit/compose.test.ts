@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EDIT_WINDOW_MS, checkFields, checkTarget, contentOf, newWaId, type SendBody } from '../../src/messages/compose.js';
 import { SendMessageBody } from '../../src/messages/schemas.js';
 import type { MessageRow } from '../../src/messages/view.js';
-import { AppError } from '../../src/lib/errors.js';
+import { errorOf } from './app-error.js';
 
-/** The error a call throws, as a plain value (or 'no error'). */
-function errorOf(fn: () => unknown): { statusCode: number; code: string; message: string } | 'no error' {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    return { statusCode: err.statusCode, code: err.code, message: err.message };
-  }
-  return 'no error';
-}
 const bad = (code: string, message: string) => ({ statusCode: 400, code, message });
 
 type Field = Exclude<keyof SendBody, 'type'>;

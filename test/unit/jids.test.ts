@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/lib/errors.js';
 import { PN_SERVER, normalizeChatJid, phoneOf } from '../../src/messages/jids.js';
+import { errorOf } from './app-error.js';
 
-function errorOf(fn: () => unknown): { statusCode: number; code: string; message: string } | 'no error' {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    return { statusCode: err.statusCode, code: err.code, message: err.message };
-  }
-  return 'no error';
-}
 const invalid = (field = 'to') => ({
   statusCode: 400,
   code: 'invalid_recipient',

@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/lib/errors.js';
 import { isUuid, newId } from '../../src/lib/ids.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from '../../src/lib/pagination.js';
 import { RateWindow } from '../../src/lib/rate-window.js';
 import { apiTime, nowIso } from '../../src/lib/time.js';
+import { errorOf } from './app-error.js';
 
 // src/lib: ids, keyset pagination cursors, RFC 3339 times, the in-memory rate window.
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ID = '0190a6c4-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
-
-function errorOf(fn: () => unknown): { statusCode: number; code: string; message: string } | 'no error' {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    return { statusCode: err.statusCode, code: err.code, message: err.message };
-  }
-  return 'no error';
-}
 
 describe('newId', () => {
   it('is a UUIDv7 whose first 48 bits are the time in ms', () => {
