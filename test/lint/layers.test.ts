@@ -217,6 +217,18 @@ describe('layer rules', () => {
   it('repositories import no service, route or worker', async () => {
     const message = /repositories only build queries: they never import services, routes or workers/;
     await expectLayerError('src/users/repo.ts', "import * as s from './service.js';\nexport const x = s;\n", 'import-x/no-restricted-paths', message);
+    // any file of a module that is not a repository or a view holds rules, whatever its name
+    await expectLayerError('src/messages/repo.ts', "import * as s from './statuses.js';\nexport const x = s;\n", 'import-x/no-restricted-paths', message);
+    await expectLayerError(
+      'src/messages/sweep-repo.ts',
+      "import type { Deps } from '../deps.js';\nexport type D = Deps;\n",
+      'import-x/no-restricted-paths',
+      message,
+    );
+    await expectNoLayerError(
+      'src/messages/repo.ts',
+      "import type { MessageRow } from './view.js';\nimport { newId } from '../lib/ids.js';\nexport const x = newId;\nexport type R = MessageRow;\n",
+    );
     await expectLayerError(
       'src/auth/token-repo.ts',
       "import * as r from '../devices/routes.js';\nexport const x = r;\n",
