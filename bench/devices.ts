@@ -86,7 +86,7 @@ interface WorkerResult {
   stopped: Memory;
   /** all reconnected from their stored sessions, idle, settled */
   restarted: Memory;
-  /** start() -> all connected again; null if some did not within the bound */
+  /** workers.start() -> all connected again; null if some did not within the bound */
   restartMs: number | null;
   connectedAfterRestart: number;
   /** with --heap: the snapshots at `lib`, `idleLater`, `stopped`, `restarted` */
@@ -428,7 +428,7 @@ function report(results: Map<number, WorkerResult[]>): void {
       'RSS / device (MB)',
       `goal < ${GOAL_MB} MB`,
       'heap used / device (MB)',
-      'start() → all connected (s)',
+      'workers.start() → all connected (s)',
       'still connected',
       'heap left by the stopped sessions / device (MB)',
     ],
@@ -452,7 +452,7 @@ function report(results: Map<number, WorkerResult[]>): void {
       ),
     ]);
   }
-  console.log('\nAfter a restart of WUTS in the same process (stopAll, a new context and app on the same database, devices.start()):');
+  console.log('\nAfter a restart of WUTS in the same process (workers stopped, a new app and workers on the same database, workers.start()):');
   console.log(
     'every device logs in from its stored session, no QR and no pre-key upload. Per device: (RSS reconnected, idle, GC) − (RSS stopped, 0 connected), / N.\n',
   );

@@ -1,5 +1,5 @@
 // Shared pieces of bench/messages.ts and its child processes: a scratch database (SQLite in a
-// temporary directory, or a fresh PostgreSQL database dropped afterwards), WUTS's context and
+// temporary directory, or a fresh PostgreSQL database dropped afterwards), WUTS's dependencies, workers and
 // app on it, a tenant with devices made through the HTTP API, percentiles.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,7 +36,7 @@ export interface BenchWuts {
   close(): Promise<void>;
 }
 
-/** A scratch database (SQLite file in a temp dir, or `create database` on the server of `pgUrl`), migrated, with WUTS's context and app on it. */
+/** A scratch database (SQLite file in a temp dir, or `create database` on the server of `pgUrl`), migrated, with WUTS's dependencies, workers and app on it. */
 export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides: Partial<Config> = {}, whatsapp: WhatsAppTimeouts = {}): Promise<BenchWuts> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-bench-msg-'));
   let databaseUrl: string | undefined;
