@@ -2,21 +2,24 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 /**
- * Counts failed logins per key (an account or a client address) in a fixed window, in the
+ * Failed password checks per key (an account or a client address) in a fixed window, in the
  * database so that every node sees the same counts.
  */
-export async function secondsLockedOut(db: Kysely<Database>, key: string, maxFailures: number, now: Date): Promise<number> {
-  const row = await db.selectFrom('login_failures').select(['failures', 'window_ends_at']).where('key', '=', key).executeTakeFirst();
-  if (!row) return 0;
-  const endsAt = Date.parse(row.window_ends_at);
-  if (endsAt <= now.getTime() || row.failures < maxFailures) return 0;
-  return (endsAt - now.getTime()) / 1000;
+export interface AttemptCount {
+  /** Attempts in the current window, this one included. */
+  attempts: number;
+  windowEndsAt: string;
 }
 
-export async function recordFailure(db: Kysely<Database>, key: string, windowSeconds: number, now: Date): Promise<void> {
+/**
+ * Counts one more attempt under `key` and answers the count, in one statement: parallel
+ * requests each see a different count, so no more than the limit of them get past a check
+ * made on it (an attempt counts as failed until `releaseAttempt` or `clearFailures`).
+ */
+export async function countAttempt(db: Kysely<Database>, key: string, windowSeconds: number, now: Date): Promise<AttemptCount> {
   const nowText = now.toISOString();
   const endsAt = new Date(now.getTime() + windowSeconds * 1000).toISOString();
-  await db
+  const row = await db
     .insertInto('login_failures')
     .values({ key, failures: 1, window_ends_at: endsAt })
     .onConflict((oc) =>
@@ -25,6 +28,19 @@ export async function recordFailure(db: Kysely<Database>, key: string, windowSec
         window_ends_at: sql`case when login_failures.window_ends_at > ${nowText} then login_failures.window_ends_at else ${endsAt} end`,
       }),
     )
+    .returning(['failures', 'window_ends_at'])
+    .executeTakeFirstOrThrow();
+  return { attempts: Number(row.failures), windowEndsAt: new Date(row.window_ends_at).toISOString() };
+}
+
+/** Takes back an attempt counted by `countAttempt` that did not fail, if its window is still the current one. */
+export async function releaseAttempt(db: Kysely<Database>, key: string, counted: AttemptCount): Promise<void> {
+  await db
+    .updateTable('login_failures')
+    .set({ failures: sql`login_failures.failures - 1` })
+    .where('key', '=', key)
+    .where('window_ends_at', '=', counted.windowEndsAt)
+    .where('failures', '>', 0)
     .execute();
 }
 

@@ -21,7 +21,7 @@ export function registerAuthRoutes(app: App, deps: Deps): void {
       schema: {
         summary: 'Log in with email and password',
         description:
-          'Answers a new session token that expires after WUTS_SESSION_TTL_HOURS. An unknown email and a wrong password answer the same 401. Failed logins are limited per account and per client address (429 with Retry-After).',
+          'Answers a new session token that expires after WUTS_SESSION_TTL_HOURS. An unknown email, a wrong password and a deactivated user (whatever password it gives) answer the same 401. Password checks are limited per account and per client address: each counts before it runs, and past the limit the answer is 429 with Retry-After, also for the right password, until the window ends; a successful login clears the count of the account.',
         tags: ['auth'],
         security: [],
         body: LoginBody,

@@ -4,14 +4,15 @@ import { recordAudit } from '../audit/record.js';
 import type { Deps } from '../deps.js';
 import { lockTenant } from '../tenants/repo.js';
 import type { Database, TokenKind } from '../db/schema.js';
-import { conflict, forbidden, notFound, tooManyRequests, unauthorized } from '../lib/errors.js';
+import { conflict, forbidden, notFound, unauthorized } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { findPasswordHash, findUser, updateUser } from '../users/repo.js';
 import { normalizeEmail, toApiUser, type ApiUser } from '../users/view.js';
 import type { UserActor } from './actor.js';
-import { clearFailures, pruneFailures, recordFailure, secondsLockedOut } from './login-failures-repo.js';
+import { clearFailures, pruneFailures, releaseAttempt } from './login-failures-repo.js';
+import { admitPasswordCheck } from './login-limits.js';
 import { findLoginCandidate } from './login-repo.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 import type { TokenInfoSchema } from './schemas.js';
@@ -70,22 +71,26 @@ export async function login(
   const addressKey = `address:${clientAddress}`;
   const now = new Date();
 
-  const wait = Math.max(
-    await secondsLockedOut(db, accountKey, config.loginMaxFailuresPerAccount, now),
-    await secondsLockedOut(db, addressKey, config.loginMaxFailuresPerAddress, now),
+  const [addressCount] = await admitPasswordCheck(
+    db,
+    [
+      { key: addressKey, maxFailures: config.loginMaxFailuresPerAddress },
+      { key: accountKey, maxFailures: config.loginMaxFailuresPerAccount },
+    ],
+    config.loginFailureWindowSeconds,
+    now,
+    'too many failed logins; try again later',
   );
-  if (wait > 0) throw tooManyRequests(wait, 'too many failed logins; try again later');
 
   const candidate = await findLoginCandidate(db, email);
   const ok = candidate ? await verifyPassword(candidate.password_hash, input.password) : (await burnPasswordCheck(input.password), false);
-  if (!candidate || !ok) {
+  // A deactivated user gets a wrong password's answer whatever it gave: it must not learn that the password is right.
+  if (!candidate || !ok || !candidate.active) {
     await pruneFailures(db, now);
-    await recordFailure(db, accountKey, config.loginFailureWindowSeconds, now);
-    await recordFailure(db, addressKey, config.loginFailureWindowSeconds, now);
     throw unauthorized(INVALID_CREDENTIALS, 'invalid_credentials');
   }
   await clearFailures(db, accountKey);
-  if (!candidate.active) throw unauthorized('user is deactivated', 'user_inactive');
+  await releaseAttempt(db, addressKey, addressCount!);
   if (!candidate.tenant_active) throw forbidden('tenant is suspended', 'tenant_suspended');
 
   const expiresAt = new Date(now.getTime() + config.sessionTtlHours * 3_600_000);
@@ -117,13 +122,16 @@ export async function changePassword(deps: Deps, actor: UserActor, input: { curr
   // Guessing the current password with a stolen token counts as failed logins of the account.
   const accountKey = `account:${actor.email}`;
   const now = new Date();
-  const wait = await secondsLockedOut(db, accountKey, deps.config.loginMaxFailuresPerAccount, now);
-  if (wait > 0) throw tooManyRequests(wait, 'too many wrong passwords; try again later');
+  await admitPasswordCheck(
+    db,
+    [{ key: accountKey, maxFailures: deps.config.loginMaxFailuresPerAccount }],
+    deps.config.loginFailureWindowSeconds,
+    now,
+    'too many wrong passwords; try again later',
+  );
   const currentHash = await findPasswordHash(db, actor.tenantId, actor.userId);
-  if (!currentHash || !(await verifyPassword(currentHash, input.current_password))) {
-    await recordFailure(db, accountKey, deps.config.loginFailureWindowSeconds, now);
-    throw forbidden('current_password is wrong', 'wrong_password');
-  }
+  if (!currentHash || !(await verifyPassword(currentHash, input.current_password))) throw forbidden('current_password is wrong', 'wrong_password');
+  await clearFailures(db, accountKey);
   const newHash = await hashPassword(input.new_password);
   await db.transaction().execute(async (trx) => {
     await updateUser(trx, actor.tenantId, actor.userId, { password_hash: newHash, updated_at: nowIso() });

@@ -78,16 +78,27 @@ describe('POST /login', () => {
     expect((await loginFrom('10.3.0.2', tenant.adminEmail, PASSWORD)).statusCode).toBe(200);
   });
 
-  it('refuses a deactivated user (401) and a suspended tenant (403), after checking the password', async () => {
+  it('answers a deactivated user as a wrong password, whether its password is right or not, and counts it as a failure', async () => {
     const tenant = await createTenant(t);
     const agent = await createUser(t, tenant, 'agent');
     await t.call('PUT', `/users/${agent.id}`, tenant.adminToken, { active: false });
-    const inactive = await loginFrom('10.4.0.1', agent.email, PASSWORD);
-    expect(inactive.statusCode).toBe(401);
-    expect(inactive.json().code).toBe('user_inactive');
+    const right = await loginFrom('10.4.0.1', agent.email, PASSWORD);
+    const wrong = await loginFrom('10.4.0.2', agent.email, 'wrong-password');
+    for (const res of [right, wrong]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual(INVALID);
+    }
+    expect(right.headers['content-length']).toBe(wrong.headers['content-length']);
+    // The limit is 3: the right password counted as the first failure, the wrong one as the second.
+    expect((await loginFrom('10.4.0.3', agent.email, PASSWORD)).json()).toEqual(INVALID);
+    expect((await loginFrom('10.4.0.4', agent.email, PASSWORD)).statusCode).toBe(429);
+  });
 
+  it('refuses a suspended tenant (403) after checking the password', async () => {
+    const tenant = await createTenant(t);
     await t.call('PUT', `/tenants/${tenant.tenantId}`, t.masterToken, { active: false });
-    const suspended = await loginFrom('10.4.0.2', tenant.adminEmail, PASSWORD);
+    expect((await loginFrom('10.4.1.1', tenant.adminEmail, 'wrong-password')).json()).toEqual(INVALID);
+    const suspended = await loginFrom('10.4.1.2', tenant.adminEmail, PASSWORD);
     expect(suspended.statusCode).toBe(403);
     expect(suspended.json().code).toBe('tenant_suspended');
   });
