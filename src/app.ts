@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import type { TrustProxy } from './config.js';
 import type { Deps } from './deps.js';
 import type { App } from './http/app-types.js';
 import { handleError, handleNotFound } from './http/errors.js';
@@ -47,12 +48,23 @@ function hasNul(value: unknown, depth = 0): boolean {
   return Object.values(value as Record<string, unknown>).some((v) => hasNul(v, depth + 1));
 }
 
+/**
+ * WUTS_TRUST_PROXY as Fastify's `trustProxy`. A hop count is a function: Fastify refuses plain
+ * numbers, because a client that reaches WUTS without the proxies could choose its address
+ * (the README says so).
+ */
+function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if ('addresses' in trust) return trust.addresses;
+  return (_address, hop) => hop < trust.hops;
+}
+
 /** Builds the API without listening, so tests can `inject` and `serve` can listen. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const fastify = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: deps.config.trustProxy,
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     // Malformed URLs and over-long path parameters fail before routing: same envelope.
     frameworkErrors: (err, req, reply) => {
       handleError(err, req, reply);

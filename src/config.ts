@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /** Every operator setting, read from the environment once. See README "Settings". */
@@ -17,7 +18,7 @@ export interface Config {
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   maxWebhooksPerTenant: number;
   webhookTimeoutMs: number;
   /** Delay before each attempt, in ms: the first is the wait before attempt 1. */
@@ -44,6 +45,13 @@ export interface Config {
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
 }
+
+/**
+ * Which X-Forwarded-For entries name the client: none (false), those added by the last `hops`
+ * proxies, or those added by proxies at `addresses` (IPs, CIDRs, or proxy-addr's names
+ * loopback, linklocal, uniquelocal).
+ */
+export type TrustProxy = false | { hops: number } | { addresses: string[] };
 
 export interface SettingDoc {
   name: string;
@@ -72,7 +80,12 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_LOGIN_MAX_FAILURES_PER_ACCOUNT', defaultText: '5', meaning: 'failed logins per email within the window before 429' },
   { name: 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', defaultText: '20', meaning: 'failed logins per client address within the window before 429' },
   { name: 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', defaultText: '900', meaning: 'window of the login failure limits' },
-  { name: 'WUTS_TRUST_PROXY', defaultText: 'false', meaning: 'take the client address from X-Forwarded-For (behind a reverse proxy)' },
+  {
+    name: 'WUTS_TRUST_PROXY',
+    defaultText: 'false',
+    meaning:
+      'behind reverse proxies, which X-Forwarded-For entries to believe: the number of proxies in front (e.g. 1), or their addresses and CIDRs (e.g. 10.0.0.5,192.168.0.0/16); true is refused',
+  },
   { name: 'WUTS_MAX_WEBHOOKS_PER_TENANT', defaultText: '10', meaning: 'webhooks a tenant may have' },
   { name: 'WUTS_WEBHOOK_TIMEOUT_SECONDS', defaultText: '15', meaning: 'time a webhook receiver has to answer' },
   {
@@ -149,6 +162,38 @@ function scheduleSetting(env: Env, name: string, fallback: number[]): number[] {
   return parts.map((p) => Math.round(Number(p) * 1000));
 }
 
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const TRUST_PROXY_FORMS = 'the number of proxies in front of WUTS (e.g. 1) or their addresses and CIDRs (e.g. 10.0.0.5,192.168.0.0/16)';
+
+function isTrustedProxyEntry(entry: string): boolean {
+  if (TRUST_PROXY_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  // A /0 would trust every address, as `true` did.
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+function trustProxySetting(env: Env): TrustProxy {
+  const name = 'WUTS_TRUST_PROXY';
+  const raw = env[name]?.trim() ?? '';
+  const lower = raw.toLowerCase();
+  if (['', 'false', 'no', '0'].includes(lower)) return false;
+  if (['true', 'yes'].includes(lower)) {
+    throw new ConfigError(`${name}=${raw} is refused: it trusted the client-supplied start of X-Forwarded-For; give ${TRUST_PROXY_FORMS}`);
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 10) throw new ConfigError(`${name} as a number of proxies must be between 1 and 10, got ${raw}`);
+    return { hops };
+  }
+  const addresses = raw.split(',').map((entry) => entry.trim());
+  const bad = addresses.find((entry) => !isTrustedProxyEntry(entry));
+  if (bad !== undefined) throw new ConfigError(`${name} must be false, ${TRUST_PROXY_FORMS}; "${bad}" is neither`);
+  return { addresses };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -183,7 +228,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerAccount: intSetting(env, 'WUTS_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 10_000),
     loginMaxFailuresPerAddress: intSetting(env, 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
     loginFailureWindowSeconds: intSetting(env, 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400 * 7),
-    trustProxy: boolSetting(env, 'WUTS_TRUST_PROXY', false),
+    trustProxy: trustProxySetting(env),
     maxWebhooksPerTenant: intSetting(env, 'WUTS_MAX_WEBHOOKS_PER_TENANT', 10, 1, 1000),
     webhookTimeoutMs: intSetting(env, 'WUTS_WEBHOOK_TIMEOUT_SECONDS', 15, 1, 120) * 1000,
     webhookRetryScheduleMs: scheduleSetting(
