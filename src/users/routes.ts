@@ -14,7 +14,7 @@ export function registerUserRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Create a user',
-        description: `Admins create users of any role, supervisors agents and viewers. The master token names the tenant with \`tenant_id\`. The new user logs in with POST /login. Limited by WUTS_MAX_USERS_PER_TENANT (409).`,
+        description: `Admins create users of any role, supervisors agents and viewers. The master token names the tenant with \`tenant_id\`. The new user logs in with POST /login, which finds users by email alone, so an email belongs to one user across the platform: an email already used, in this tenant or another, answers 409 email_taken. Limited by WUTS_MAX_USERS_PER_TENANT (409).`,
         tags: ['users'],
         security: USER_SECURITY,
         body: CreateUserBody,

@@ -127,11 +127,11 @@ describe('a deactivated user', () => {
     expect(upd.statusCode, upd.body).toBe(200);
   });
 
-  it('cannot log in while deactivated, and can again after', async () => {
+  it('cannot log in while deactivated (answered as a wrong password, not to tell that it was right), and can again after', async () => {
     await masterUpdate(t, admin.id, { active: false });
     const res = await call('POST', '/login', undefined, { email: admin.email, password: PASSWORD });
     expect(res.statusCode, res.body).toBe(401);
-    expect(res.json()).toEqual(INACTIVE);
+    expect(res.json()).toEqual({ success: false, error: 'invalid email or password', code: 'invalid_credentials' });
     await masterUpdate(t, admin.id, { active: true });
     expect(await login(t, admin.email)).toMatch(/^wuts_tok_/);
   });
