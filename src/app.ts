@@ -8,6 +8,9 @@ import type { TrustProxy } from './config.js';
 import type { Deps } from './deps.js';
 import type { App } from './http/app-types.js';
 import { handleError, handleNotFound } from './http/errors.js';
+import { serializeRequest } from './http/request-log.js';
+import { registerSecurityHeaders, setNoSniff } from './http/security-headers.js';
+import { serverTimeouts } from './http/server-options.js';
 import { makeValidatorCompiler } from './http/validation.js';
 import { badRequest } from './lib/errors.js';
 import { isUuid } from './lib/ids.js';
@@ -62,14 +65,17 @@ function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((address: str
 /** Builds the API without listening, so tests can `inject` and `serve` can listen. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const fastify = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }),
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
+    ...serverTimeouts(deps.config),
     // Malformed URLs and over-long path parameters fail before routing: same envelope.
     frameworkErrors: (err, req, reply) => {
+      setNoSniff(reply);
       handleError(err, req, reply);
     },
   });
+  fastify.server.maxConnections = deps.config.maxConnections;
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(makeValidatorCompiler());
@@ -84,6 +90,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
     return defaultJson(req, body as string, done);
   });
+
+  registerSecurityHeaders(app);
 
   // A route without query parameters refuses any (unknown parameters are invalid input).
   app.addHook('onRoute', (route) => {
@@ -109,6 +117,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
             type: 'http',
             scheme: 'bearer',
             description: 'Platform master token sent as Authorization: Bearer <master-token>. Required only for Super Admin (cross-tenant) endpoints.',
+          },
+          metricsToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'WUTS_METRICS_TOKEN sent as Authorization: Bearer <metrics-token>, for GET /metrics only. When WUTS_METRICS_TOKEN is unset, /metrics answers loopback callers without a token.',
           },
           userToken: {
             type: 'http',

@@ -12,6 +12,16 @@ export interface Config {
   allowPrivateWebhooks: boolean;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Time a client has to send a whole request, headers and body (408 or closed beyond). */
+  requestTimeoutMs: number;
+  /** Time a client has to send a request's headers (at most requestTimeoutMs). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per node; beyond, new ones are dropped at once. */
+  maxConnections: number;
+  /** Bearer token for GET /metrics only; undefined: /metrics answers loopback addresses only. */
+  metricsToken: string | undefined;
   maxUsersPerTenant: number;
   maxTokensPerUser: number;
   sessionTtlHours: number;
@@ -41,6 +51,8 @@ export interface Config {
   sendAckTimeoutMs: number;
   maxQueuedPerDevice: number;
   checkNumbersPerMinute: number;
+  webhookTestsPerMinute: number;
+  deliveryRetriesPerMinute: number;
   idempotencyHours: number;
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
@@ -74,6 +86,24 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_ALLOW_PRIVATE_WEBHOOKS', defaultText: 'false', meaning: 'allow webhook URLs on loopback and private networks' },
   { name: 'LOG_LEVEL', defaultText: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WUTS_BODY_LIMIT_BYTES', defaultText: '1048576', meaning: 'largest accepted request body; larger answers 413' },
+  {
+    name: 'WUTS_REQUEST_TIMEOUT_SECONDS',
+    defaultText: '30',
+    meaning:
+      'time a client has to send a whole request (headers and body); then 408 or the connection is closed. An answer already started (the event stream) is not cut',
+  },
+  { name: 'WUTS_HEADERS_TIMEOUT_SECONDS', defaultText: '10', meaning: "time a client has to send a request's headers (at most the request timeout)" },
+  {
+    name: 'WUTS_KEEP_ALIVE_TIMEOUT_SECONDS',
+    defaultText: '72',
+    meaning: 'an idle keep-alive connection is closed after this long (longer than the 60 s of common load balancers)',
+  },
+  { name: 'WUTS_MAX_CONNECTIONS', defaultText: '10000', meaning: 'open connections per node (event streams included); beyond, new connections are dropped' },
+  {
+    name: 'WUTS_METRICS_TOKEN',
+    defaultText: 'unset: /metrics answers only loopback addresses',
+    meaning: 'bearer token for GET /metrics only (at least 32 characters); the master token does not open /metrics',
+  },
   { name: 'WUTS_MAX_USERS_PER_TENANT', defaultText: '100', meaning: 'users a tenant may have' },
   { name: 'WUTS_MAX_TOKENS_PER_USER', defaultText: '50', meaning: 'API tokens (POST /me/tokens) a user may hold, and login sessions kept per user' },
   { name: 'WUTS_SESSION_TTL_HOURS', defaultText: '168', meaning: 'lifetime of a token issued by POST /login' },
@@ -124,6 +154,8 @@ export const SETTINGS: SettingDoc[] = [
     meaning: "messages waiting in one device's queue; beyond, POST /devices/{id}/messages answers 429",
   },
   { name: 'WUTS_CHECK_NUMBERS_PER_MINUTE', defaultText: '10', meaning: 'POST /devices/{id}/check-numbers calls per device per minute (429 beyond)' },
+  { name: 'WUTS_WEBHOOK_TESTS_PER_MINUTE', defaultText: '10', meaning: 'POST /webhooks/{id}/test calls per webhook per minute (429 beyond)' },
+  { name: 'WUTS_DELIVERY_RETRIES_PER_MINUTE', defaultText: '60', meaning: 'POST /deliveries/{id}/retry calls per tenant per minute (429 beyond)' },
   { name: 'WUTS_IDEMPOTENCY_HOURS', defaultText: '24', meaning: 'how long an Idempotency-Key and its answer are kept' },
   { name: 'WUTS_EMULATOR', defaultText: 'false', meaning: 'run the WhatsApp emulator in-process as a sandbox; WUTS_WA_WS_URL then points at it' },
   { name: 'WUTS_EMULATOR_PORT', defaultText: '7080', meaning: "the sandbox emulator's port (on 127.0.0.1), with WUTS_EMULATOR=true" },
@@ -194,6 +226,13 @@ function trustProxySetting(env: Env): TrustProxy {
   return { addresses };
 }
 
+/** A secret taken from the environment: at least 32 characters, no spaces. */
+function tokenSetting(env: Env, name: string): string | undefined {
+  const value = env[name] || undefined;
+  if (value !== undefined && (value.length < 32 || /\s/.test(value))) throw new ConfigError(`${name} must be at least 32 characters with no spaces`);
+  return value;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -201,9 +240,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite)');
   }
-  const masterToken = env.WUTS_MASTER_TOKEN || undefined;
-  if (masterToken !== undefined && (masterToken.length < 32 || /\s/.test(masterToken))) {
-    throw new ConfigError('WUTS_MASTER_TOKEN must be at least 32 characters with no spaces');
+  const masterToken = tokenSetting(env, 'WUTS_MASTER_TOKEN');
+  const metricsToken = tokenSetting(env, 'WUTS_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken === masterToken) throw new ConfigError('WUTS_METRICS_TOKEN must differ from WUTS_MASTER_TOKEN');
+  const requestTimeoutSeconds = intSetting(env, 'WUTS_REQUEST_TIMEOUT_SECONDS', 30, 1, 3600);
+  const headersTimeoutSeconds = intSetting(env, 'WUTS_HEADERS_TIMEOUT_SECONDS', Math.min(10, requestTimeoutSeconds), 1, 3600);
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigError(`WUTS_HEADERS_TIMEOUT_SECONDS must not exceed WUTS_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}), got ${headersTimeoutSeconds}`);
   }
   const waWsUrl = env.WUTS_WA_WS_URL?.trim() || undefined;
   if (waWsUrl && !/^wss?:\/\/[^\s]+$/.test(waWsUrl)) {
@@ -222,6 +265,11 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateWebhooks: boolSetting(env, 'WUTS_ALLOW_PRIVATE_WEBHOOKS', false),
     logLevel,
     bodyLimitBytes: intSetting(env, 'WUTS_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    requestTimeoutMs: requestTimeoutSeconds * 1000,
+    headersTimeoutMs: headersTimeoutSeconds * 1000,
+    keepAliveTimeoutMs: intSetting(env, 'WUTS_KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,
+    maxConnections: intSetting(env, 'WUTS_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    metricsToken,
     maxUsersPerTenant: intSetting(env, 'WUTS_MAX_USERS_PER_TENANT', 100, 1, 1_000_000),
     maxTokensPerUser: intSetting(env, 'WUTS_MAX_TOKENS_PER_USER', 50, 1, 10_000),
     sessionTtlHours: intSetting(env, 'WUTS_SESSION_TTL_HOURS', 168, 1, 24 * 366),
@@ -252,6 +300,8 @@ export function loadConfig(env: Env = process.env): Config {
     sendAckTimeoutMs: intSetting(env, 'WUTS_SEND_ACK_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
     maxQueuedPerDevice: intSetting(env, 'WUTS_MAX_QUEUED_PER_DEVICE', 10_000, 1, 10_000_000),
     checkNumbersPerMinute: intSetting(env, 'WUTS_CHECK_NUMBERS_PER_MINUTE', 10, 1, 10_000),
+    webhookTestsPerMinute: intSetting(env, 'WUTS_WEBHOOK_TESTS_PER_MINUTE', 10, 1, 10_000),
+    deliveryRetriesPerMinute: intSetting(env, 'WUTS_DELIVERY_RETRIES_PER_MINUTE', 60, 1, 100_000),
     idempotencyHours: intSetting(env, 'WUTS_IDEMPOTENCY_HOURS', 24, 24, 24 * 30),
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
   };

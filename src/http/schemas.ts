@@ -60,4 +60,6 @@ export const BODY_ERRORS = [400, 413, 415];
 type Security = { [scheme: string]: string[] }[];
 export const MASTER_SECURITY: Security = [{ masterToken: [] }];
 export const USER_SECURITY: Security = [{ userToken: [] }, { masterToken: [] }];
+/** The metrics token, or none (loopback callers when WUTS_METRICS_TOKEN is unset). */
+export const METRICS_SECURITY: Security = [{ metricsToken: [] }, {}];
 export const USER_ONLY_SECURITY: Security = [{ userToken: [] }];

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
-import { requireMaster } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
-import { MASTER_SECURITY, errorResponses } from '../http/schemas.js';
+import { METRICS_SECURITY, errorResponses } from '../http/schemas.js';
+import { authorizeScrape } from './access.js';
 import { createMetrics } from './registry.js';
 
-/** GET /metrics (Prometheus text format, master token) and the request counters behind it. */
+/** GET /metrics (Prometheus text format; the metrics token, or loopback callers) and the request counters behind it. */
 export function registerMetrics(app: App, deps: Deps): void {
   const metrics = createMetrics();
   app.addHook('onResponse', async (req, reply) => {
@@ -21,14 +21,14 @@ export function registerMetrics(app: App, deps: Deps): void {
       schema: {
         summary: 'Prometheus metrics',
         description:
-          'Process metrics and HTTP request counts and durations per route, in the Prometheus text format. Master token (Prometheus sends it as a bearer token).',
+          'Process metrics and HTTP request counts and durations per route, in the Prometheus text format. With WUTS_METRICS_TOKEN set: that token as a bearer token (Prometheus `authorization` / `bearer_token`), from any address; 401 without it. Without WUTS_METRICS_TOKEN: no token, from a loopback address (127.0.0.0/8, ::1) only, not through a proxy (a request carrying Forwarded, X-Forwarded-For or X-Real-IP); 403 otherwise. The master token is not accepted.',
         tags: ['operations'],
-        security: MASTER_SECURITY,
+        security: METRICS_SECURITY,
         response: { 200: Type.String({ description: 'text/plain; version=0.0.4' }), ...errorResponses(401, 403) },
       },
     },
     async (req, reply) => {
-      await requireMaster(deps, req);
+      authorizeScrape(deps.config, { headers: req.headers, peerAddress: req.socket.remoteAddress });
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     },
   );

@@ -14,6 +14,7 @@ import {
   WebhookListResponse,
   WebhookResponse,
 } from './schemas.js';
+import { WebhookLimits } from './limits.js';
 import * as webhooks from './service.js';
 
 const tags = ['webhooks'];
@@ -22,6 +23,7 @@ const ADMINS = 'Admins only.';
 const READERS = 'Admins and supervisors.';
 
 export function registerWebhookRoutes(app: App, deps: Deps): void {
+  const limits = new WebhookLimits(deps.config);
   app.get(
     '/webhooks',
     {
@@ -142,14 +144,15 @@ export function registerWebhookRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Send a test event',
-        description: `${ADMINS} Queues a \`webhook.test\` event for this webhook only, whatever its filters.`,
+        description: `${ADMINS} Queues a \`webhook.test\` event for this webhook only, whatever its filters. Rate limited per webhook (WUTS_WEBHOOK_TESTS_PER_MINUTE, 429).`,
         tags,
         security,
         params: IdParams,
-        response: { 202: TestResponse, ...errorResponses(400, 401, 403, 404) },
+        response: { 202: TestResponse, ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
-    async (req, reply) => reply.code(202).send({ success: true as const, ...(await webhooks.sendTest(deps, await requireActor(deps, req), req.params.id)) }),
+    async (req, reply) =>
+      reply.code(202).send({ success: true as const, ...(await webhooks.sendTest(deps, limits, await requireActor(deps, req), req.params.id)) }),
   );
 
   app.get(
@@ -176,14 +179,14 @@ export function registerWebhookRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Deliver again',
-        description: `${ADMINS} Sends the delivery again now, with the same webhook-id. 409 while it is being sent.`,
+        description: `${ADMINS} Sends the delivery again now, with the same webhook-id. 409 while it is being sent. Rate limited per tenant (WUTS_DELIVERY_RETRIES_PER_MINUTE, 429).`,
         tags,
         security,
         params: IdParams,
-        response: { 202: DeliveryResponse, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 202: DeliveryResponse, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (req, reply) =>
-      reply.code(202).send({ success: true as const, delivery: await webhooks.retryDelivery(deps, await requireActor(deps, req), req.params.id) }),
+      reply.code(202).send({ success: true as const, delivery: await webhooks.retryDelivery(deps, limits, await requireActor(deps, req), req.params.id) }),
   );
 }

@@ -15,6 +15,7 @@ import * as repo from './repo.js';
 import type { CreateWebhookBody, DeliverySchema, UpdateWebhookBody, WebhookSchema } from './schemas.js';
 import { generateSecret } from './signing.js';
 import { checkWebhookTarget } from './ssrf.js';
+import type { WebhookLimits } from './limits.js';
 import { toApiDelivery, toApiWebhook } from './view.js';
 
 type ApiWebhook = Static<typeof WebhookSchema>;
@@ -190,10 +191,11 @@ export async function rotateSecret(deps: Deps, actor: Actor, id: string) {
   return getSecret(deps, actor, id);
 }
 
-export async function sendTest(deps: Deps, actor: Actor, id: string): Promise<{ event_id: string; delivery_id: string }> {
+export async function sendTest(deps: Deps, limits: WebhookLimits, actor: Actor, id: string): Promise<{ event_id: string; delivery_id: string }> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
   await mustFind(deps, user.tenantId, id);
+  limits.takeTest(id);
   return withOutbox(deps, async (trx, emit) => {
     const event = await emit({
       tenantId: user.tenantId,
@@ -227,12 +229,13 @@ export async function listDeliveries(
 }
 
 /** Sends a delivery again now, with the same webhook-id; a finished one starts a fresh schedule. */
-export async function retryDelivery(deps: Deps, actor: Actor, deliveryId: string): Promise<ApiDelivery> {
+export async function retryDelivery(deps: Deps, limits: WebhookLimits, actor: Actor, deliveryId: string): Promise<ApiDelivery> {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
   const db = deps.db.kysely;
   const row = await repo.findDelivery(db, user.tenantId, deliveryId);
   if (!row) throw notFound('delivery');
+  limits.takeRetry(user.tenantId);
   if (row.status === 'delivering') throw conflict('this delivery is being sent right now', 'delivery_in_progress');
   const now = nowIso();
   await db.transaction().execute(async (trx) => {

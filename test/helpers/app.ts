@@ -31,6 +31,13 @@ export interface TestApp extends TestNode {
   close(): Promise<void>;
 }
 
+export interface NodeOptions {
+  /** Run the webhook dispatcher. */
+  dispatcher?: boolean;
+  /** The node's logger (silent by default); a test that reads the log passes its own. */
+  logger?: Deps['logger'];
+}
+
 /** WhatsApp timeouts for tests: a missing answer fails in seconds, not a minute. */
 export const TEST_WHATSAPP: WhatsAppTimeouts = { defaultQueryTimeoutMs: 5_000, connectTimeoutMs: 5_000, backoffInitialMs: 200 };
 
@@ -41,9 +48,9 @@ export const TEST_WHATSAPP: WhatsAppTimeouts = { defaultQueryTimeoutMs: 5_000, c
 export async function startNode(
   base: Pick<Deps, 'config' | 'db' | 'masterToken'>,
   workerOptions: WorkerOptions = {},
-  options: { dispatcher?: boolean } = {},
+  options: NodeOptions = {},
 ): Promise<TestNode> {
-  const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const deps: Deps = { ...base, logger: options.logger ?? pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { ...workerOptions, whatsapp: { ...TEST_WHATSAPP, ...workerOptions.whatsapp } });
   await workers.start({ dispatcher: options.dispatcher ?? false });
@@ -66,11 +73,7 @@ export async function startNode(
   };
 }
 
-export async function createTestApp(
-  overrides: Partial<Config> = {},
-  workerOptions: WorkerOptions = {},
-  options: { dispatcher?: boolean } = {},
-): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<Config> = {}, workerOptions: WorkerOptions = {}, options: NodeOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const masterToken = 'test_master_' + randomBytes(24).toString('hex');
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };

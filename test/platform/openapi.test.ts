@@ -27,7 +27,7 @@ describe('operations endpoints', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['masterToken', 'userToken']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['masterToken', 'metricsToken', 'userToken']);
     expect(doc.components.securitySchemes.masterToken).toMatchObject({ type: 'http', scheme: 'bearer' });
 
     const expected = [
@@ -129,16 +129,21 @@ describe('operations endpoints', () => {
     }
   });
 
-  it('GET /metrics answers Prometheus text to the master token only', async () => {
+  it('GET /metrics answers Prometheus text to a loopback caller when no metrics token is set, never to the master token elsewhere', async () => {
     await t.call('GET', '/health');
-    const res = await t.call('GET', '/metrics', t.masterToken);
+    const res = await t.call('GET', '/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/wuts_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
     expect(res.body).toContain('wuts_process_resident_memory_bytes');
-    expect((await t.call('GET', '/metrics')).statusCode).toBe(401);
     const tenant = await createTenant(t);
-    expect((await t.call('GET', '/metrics', tenant.adminToken)).statusCode).toBe(403);
+    for (const token of [t.masterToken, tenant.adminToken]) {
+      const remote = await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '198.51.100.4', headers: { authorization: `Bearer ${token}` } });
+      expect(remote.statusCode).toBe(403);
+    }
+    const op = (await t.call('GET', '/openapi.json')).json().paths['/metrics'].get;
+    expect(op.security).toEqual([{ metricsToken: [] }, {}]);
+    expect(op.description).toContain('WUTS_METRICS_TOKEN');
   });
 
   it('answers unknown routes with the error envelope', async () => {

@@ -1,0 +1,23 @@
+import type { Config } from '../config.js';
+import { tooManyRequests } from '../lib/errors.js';
+import { RateWindow } from '../lib/rate-window.js';
+
+/** Per-node limits on the calls that make WUTS send requests on demand: tests and retries. */
+export class WebhookLimits {
+  private readonly tests: RateWindow;
+  private readonly retries: RateWindow;
+  constructor(config: Pick<Config, 'webhookTestsPerMinute' | 'deliveryRetriesPerMinute'>) {
+    this.tests = new RateWindow(config.webhookTestsPerMinute, 60_000);
+    this.retries = new RateWindow(config.deliveryRetriesPerMinute, 60_000);
+  }
+
+  takeTest(webhookId: string): void {
+    const wait = this.tests.take(webhookId);
+    if (wait > 0) throw tooManyRequests(wait, 'too many test events for this webhook; try again later');
+  }
+
+  takeRetry(tenantId: string): void {
+    const wait = this.retries.take(tenantId);
+    if (wait > 0) throw tooManyRequests(wait, 'too many delivery retries for this tenant; try again later');
+  }
+}
