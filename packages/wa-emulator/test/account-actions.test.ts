@@ -204,6 +204,25 @@ describe("an account's phone sends every kind of message and applies what others
     expect(kept).toMatchObject({ type: 'reaction', text: '😮', target_id: 'NEVER-SEEN-BY-BOB', from: ALICE });
   });
 
+  it('sends, for hostile-peer tests, an unchecked quoted id and a profile name with NUL and a lone surrogate, as they are', async () => {
+    const EVE = '15550007003';
+    await createAccount(emu, EVE, 'Eve\u0000Hostile\uD800');
+    const raw = 'NO-SUCH\u0000ID';
+    const sent = await api<{ message: ApiMessage }>(emu, 'POST', `/admin/accounts/${EVE}/messages`, { to: ALICE, text: 'crafted', unchecked_quoted_id: raw });
+    expect(sent.status).toBe(201);
+    expect(sent.body.message).toMatchObject({ type: 'text', text: 'crafted', quoted_id: raw, status: 'sent' });
+    const got = await aliceGets(sent.body.message.id, 'the crafted reply');
+    expect(got.message?.extendedTextMessage?.contextInfo?.stanzaId).toBe(raw);
+    expect(got.pushName).toContain('Eve\u0000Hostile'); // the lone surrogate becomes U+FFFD in the stanza's UTF-8 attribute
+    const both = await api<{ code: string }>(emu, 'POST', `/admin/accounts/${EVE}/messages`, {
+      to: ALICE,
+      text: 'x',
+      quoted_id: 'A',
+      unchecked_quoted_id: 'B',
+    });
+    expect({ status: both.status, code: both.body.code }).toEqual({ status: 400, code: 'invalid_message' });
+  });
+
   it('documents the routes and their bodies in the OpenAPI document', async () => {
     type Doc = {
       paths: Record<string, { post?: { summary?: string; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } } }>;
@@ -212,6 +231,6 @@ describe("an account's phone sends every kind of message and applies what others
     for (const action of ['react', 'edit', 'delete', 'vote'])
       expect(doc.body.paths[`/admin/accounts/{phone}/messages/{id}/${action}`]?.post?.summary).toBeTruthy();
     const send = doc.body.paths['/admin/accounts/{phone}/messages']?.post?.requestBody?.content['application/json']?.schema.properties;
-    expect(Object.keys(send ?? {}).sort()).toEqual(['contact', 'location', 'poll', 'quoted_id', 'text', 'to', 'type']);
+    expect(Object.keys(send ?? {}).sort()).toEqual(['contact', 'location', 'poll', 'quoted_id', 'text', 'to', 'type', 'unchecked_quoted_id']);
   });
 });
