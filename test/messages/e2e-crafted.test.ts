@@ -81,6 +81,19 @@ it('a message with NUL in its quoted id, text and push name is stored cleaned, a
   }
 });
 
+it('a message whose own id is no WhatsApp id is skipped; the message after it in the same batch is stored', async () => {
+  await disconnectDevice(w, a.token, a.deviceId);
+  const hostileId = `HOSTILE ID${NUL}`;
+  await phoneSend(w, EVE, { to: A, text: 'a message with a hostile id', unchecked_id: hostileId });
+  const normal = await phoneSend(w, EVE, { to: A, text: 'a normal message after the hostile id' });
+  await reconnectDevice(w, a.token, a.deviceId);
+
+  const stored = await waitForStored(w, a.token, a.deviceId, EVE, 'the normal message stored', (m) => m.wa_id === normal.id, 20_000);
+  await waitForEvent(w, 'message.received', (d) => d.message?.wa_id === stored.wa_id);
+  const rows = await w.t.deps.db.kysely.selectFrom('messages').select(['wa_id', 'content_json']).where('tenant_id', '=', a.tenantId).execute();
+  expect(rows.filter((r) => r.wa_id.startsWith('HOSTILE') || r.content_json.includes('a message with a hostile id'))).toEqual([]);
+});
+
 it('every webhook the receiver got verifies with standardwebhooks', () => {
   expect(w.receiver.requests.length).toBeGreaterThan(0);
   expect(w.receiver.unverified().map((r) => `${r.payload?.type}: ${r.verifyError}`)).toEqual([]);

@@ -60,7 +60,7 @@ export class EmulatorService {
     const content = outgoingContent(req);
     const target = req.to.includes('@') ? this.hub.registry.resolve(req.to) : this.hub.registry.get(req.to);
     if (!target) throw new NotFoundError('recipient_not_found', `no account ${req.to} in this emulator`);
-    return this.phoneFor(account).actions.send(req.to, content, quoteOf(req));
+    return this.phoneFor(account).actions.send(req.to, content, quoteOf(req), req.unchecked_id);
   }
 
   react(phone: string, id: string, emoji: string): Promise<ActionResult> {

@@ -70,6 +70,13 @@ export const SendBody = Type.Object(
           'without looking it up; not with quoted_id',
       }),
     ),
+    unchecked_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: LIMITS.messageIdChars,
+        description: 'for testing how a client handles hostile peers: the WhatsApp id of the new message, exactly as given (any characters, NUL included)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -32,7 +32,7 @@ export class PhoneActions {
 
   constructor(private readonly phone: PhoneHandle) {}
 
-  async send(to: string, out: OutgoingContent, quote?: QuoteRequest): Promise<SentMessage> {
+  async send(to: string, out: OutgoingContent, quote?: QuoteRequest, uncheckedId?: string): Promise<SentMessage> {
     const sock = await this.phone.socket();
     const toJid = to.includes('@') ? to : `${to}@${PN_SERVER}`;
     const peer = this.phone.phoneOf(toJid);
@@ -43,7 +43,7 @@ export class PhoneActions {
     const pollSecret = randomBytes(32);
     const now = new Date().toISOString();
     const record: SentMessage = {
-      id: generateMessageIDV2(sock.user?.id),
+      id: uncheckedId ?? generateMessageIDV2(sock.user?.id),
       to: peer,
       toJid,
       type: out.type,

@@ -12,6 +12,8 @@ export interface SendRequest {
   quoted_id?: string;
   /** a quoted id sent as it is, not looked up (hostile-peer tests) */
   unchecked_quoted_id?: string;
+  /** the message's own id, as given (hostile-peer tests) */
+  unchecked_id?: string;
 }
 
 /** Which message a send quotes: one of the account's (looked up), or any id at all (unchecked). */
