@@ -14,6 +14,7 @@ export const E2E_FILES = [
   'test/devices/pairing-e2e.test.ts',
   'test/devices/supervisor.test.ts',
   'test/messages/crash.test.ts',
+  'test/messages/e2e-crafted.test.ts',
   'test/messages/e2e-inbound.test.ts',
   'test/messages/e2e-isolation.test.ts',
   'test/messages/e2e-outbound.test.ts',

@@ -47,10 +47,18 @@ async function storeDeletedUnseen(trx: Transaction<Database>, tenantId: string, 
 /**
  * Stores what a device received, each message in its own transaction with its event. A
  * message WhatsApp hands over twice (a redelivery after a reconnect) is stored once: the
- * WhatsApp key is unique per device and chat.
+ * WhatsApp key is unique per device and chat. A message that cannot be stored is logged with
+ * its key and the others are still stored: WhatsApp has the batch acknowledged already.
  */
 export async function storeInbound(deps: Deps, tenantId: string, deviceId: string, messages: InboundMessage[]): Promise<void> {
-  for (const m of messages) await storeOne(deps, tenantId, deviceId, m);
+  for (const m of messages) {
+    try {
+      await storeOne(deps, tenantId, deviceId, m);
+    } catch (err) {
+      const key = { chatJid: m.chatJid, waId: m.waId, fromMe: m.fromMe };
+      deps.logger.error({ err, tenantId, deviceId, key }, 'storing a received message failed; going on with the next');
+    }
+  }
 }
 
 async function storeOne(deps: Deps, tenantId: string, deviceId: string, m: InboundMessage): Promise<void> {

@@ -7,7 +7,7 @@ import { linkByQr } from './linking/qr-linking.js';
 import type { AccountRecord, DeviceRecord, SentMessage } from './model.js';
 import { AccountPhone } from './phone/phone.js';
 import type { ActionResult } from './phone/phone-actions.js';
-import { outgoingContent, type SendRequest } from './phone/send-request.js';
+import { outgoingContent, quoteOf, type SendRequest } from './phone/send-request.js';
 import type { Hub } from './wire/hub.js';
 
 /** What the admin API and the CLI can do with the emulator; the HTTP layer stays thin. */
@@ -54,13 +54,13 @@ export class EmulatorService {
     return linkByCode(this.links, phone, code);
   }
 
-  /** Sends a text, location, contact or poll from the account's phone, as a reply when `quoted_id` names a message. */
+  /** Sends a text, location, contact or poll from the account's phone, as a reply when `quoted_id` (or `unchecked_quoted_id`) names a message. */
   async send(phone: string, req: SendRequest): Promise<SentMessage> {
     const account = this.account(phone);
     const content = outgoingContent(req);
     const target = req.to.includes('@') ? this.hub.registry.resolve(req.to) : this.hub.registry.get(req.to);
     if (!target) throw new NotFoundError('recipient_not_found', `no account ${req.to} in this emulator`);
-    return this.phoneFor(account).actions.send(req.to, content, req.quoted_id);
+    return this.phoneFor(account).actions.send(req.to, content, quoteOf(req), req.unchecked_id);
   }
 
   react(phone: string, id: string, emoji: string): Promise<ActionResult> {

@@ -204,6 +204,30 @@ describe("an account's phone sends every kind of message and applies what others
     expect(kept).toMatchObject({ type: 'reaction', text: '😮', target_id: 'NEVER-SEEN-BY-BOB', from: ALICE });
   });
 
+  it('sends, for hostile-peer tests, an unchecked quoted id and a profile name with NUL and a lone surrogate, as they are', async () => {
+    const EVE = '15550007003';
+    await createAccount(emu, EVE, 'Eve\u0000Hostile\uD800');
+    const raw = 'NO-SUCH\u0000ID';
+    const sent = await api<{ message: ApiMessage }>(emu, 'POST', `/admin/accounts/${EVE}/messages`, { to: ALICE, text: 'crafted', unchecked_quoted_id: raw });
+    expect(sent.status).toBe(201);
+    expect(sent.body.message).toMatchObject({ type: 'text', text: 'crafted', quoted_id: raw, status: 'sent' });
+    const got = await aliceGets(sent.body.message.id, 'the crafted reply');
+    expect(got.message?.extendedTextMessage?.contextInfo?.stanzaId).toBe(raw);
+    expect(got.pushName).toBe('Eve\u0000Hostile\uFFFD'); // the lone surrogate becomes U+FFFD in the stanza's UTF-8 attribute
+    const both = await api<{ code: string }>(emu, 'POST', `/admin/accounts/${EVE}/messages`, {
+      to: ALICE,
+      text: 'x',
+      quoted_id: 'A',
+      unchecked_quoted_id: 'B',
+    });
+    expect({ status: both.status, code: both.body.code }).toEqual({ status: 400, code: 'invalid_message' });
+    const badId = 'HOSTILE ID\u0000';
+    const withId = await api<{ message: ApiMessage }>(emu, 'POST', `/admin/accounts/${EVE}/messages`, { to: ALICE, text: 'my id', unchecked_id: badId });
+    expect(withId.body.message).toMatchObject({ id: badId, text: 'my id', status: 'sent' });
+    const gotId = (await aliceGets(badId, 'the message with a hostile id')).message;
+    expect(gotId?.conversation ?? gotId?.extendedTextMessage?.text).toBe('my id');
+  });
+
   it('documents the routes and their bodies in the OpenAPI document', async () => {
     type Doc = {
       paths: Record<string, { post?: { summary?: string; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } } }>;
@@ -212,6 +236,6 @@ describe("an account's phone sends every kind of message and applies what others
     for (const action of ['react', 'edit', 'delete', 'vote'])
       expect(doc.body.paths[`/admin/accounts/{phone}/messages/{id}/${action}`]?.post?.summary).toBeTruthy();
     const send = doc.body.paths['/admin/accounts/{phone}/messages']?.post?.requestBody?.content['application/json']?.schema.properties;
-    expect(Object.keys(send ?? {}).sort()).toEqual(['contact', 'location', 'poll', 'quoted_id', 'text', 'to', 'type']);
+    expect(Object.keys(send ?? {}).sort()).toEqual(['contact', 'location', 'poll', 'quoted_id', 'text', 'to', 'type', 'unchecked_id', 'unchecked_quoted_id']);
   });
 });

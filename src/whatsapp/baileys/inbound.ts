@@ -1,4 +1,5 @@
 import { decryptPollVote, isPnUser, isLidUser, jidNormalizedUser, normalizeMessageContent, proto, sha256, type WAMessage } from '@whiskeysockets/baileys';
+import { isWaId } from '../inbound-guard.js';
 import type { InboundMessage, MediaContent, MessageContent, MessageRef, PollContent } from '../messages.js';
 
 /** This device's account, in both addressings (votes are signed with one or the other). */
@@ -59,7 +60,8 @@ export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | 
   }
   if (content.pollUpdateMessage) {
     const pollKey = content.pollUpdateMessage.pollCreationMessageKey;
-    if (!pollKey?.id || !content.pollUpdateMessage.vote) return null;
+    // the poll's id is looked up before the guard sees the vote
+    if (!isWaId(pollKey?.id) || !content.pollUpdateMessage.vote) return null;
     const pollRef: MessageRef = { chatJid, waId: pollKey.id, fromMe: !!pollKey.fromMe, senderJid: pollKey.fromMe ? null : chatJid };
     const poll = await lookup?.(pollRef);
     if (!poll || poll.type !== 'poll' || !poll.secret) return null;

@@ -1,7 +1,17 @@
 import { jidNormalizedUser, type BinaryNode, type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
 import { proto } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
-import { SendError, type DeliveryStatus, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState, type StatusUpdate } from '../messages.js';
+import {
+  SendError,
+  type DeliveryStatus,
+  type InboundMessage,
+  type MessageRef,
+  type NumberCheck,
+  type OutboundMessage,
+  type PresenceState,
+  type StatusUpdate,
+} from '../messages.js';
+import { guardInbound, isWaId } from '../inbound-guard.js';
 import type { SessionEvents } from '../provider.js';
 import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
 import { chatJidOf, toInbound, type Me } from './inbound.js';
@@ -138,12 +148,9 @@ export class SessionMessaging {
     const me = this.me();
     this.inbound = this.inbound
       .then(async () => {
-        const batch = [];
+        const batch: InboundMessage[] = [];
         for (const m of messages) {
-          const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
-          const chatJid = chatJidOf(m.key);
-          if (status && chatJid && m.key.id) this.events.onStatuses?.([{ chatJid, waId: m.key.id, status }]);
-          const inbound = await toInbound(m, me, this.events.lookupMessage?.bind(this.events), offline);
+          const inbound = await this.readOne(m, me, offline);
           if (inbound) batch.push(inbound);
         }
         if (batch.length) await handler.call(this.events, batch);
@@ -151,12 +158,42 @@ export class SessionMessaging {
       .catch((err: unknown) => this.logger.error({ err }, 'storing received messages failed'));
   }
 
+  /** One message of a batch in WUTS's terms, made safe to store (inbound-guard); null when skipped. */
+  private async readOne(m: WAMessage, me: Me, offline: boolean): Promise<InboundMessage | null> {
+    const chatJid = chatJidOf(m.key);
+    const key = { chatJid, waId: printable(m.key.id), fromMe: !!m.key.fromMe };
+    if (!isWaId(m.key.id)) {
+      this.logger.warn(key, 'skipped a received message: its id is no WhatsApp message id');
+      return null;
+    }
+    try {
+      const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
+      if (status && chatJid) this.events.onStatuses?.([{ chatJid, waId: m.key.id, status }]);
+      const read = await toInbound(m, me, this.events.lookupMessage?.bind(this.events), offline);
+      if (!read) return null;
+      const guarded = guardInbound(read);
+      if (!guarded.message) {
+        this.logger.warn({ ...key, reason: guarded.rejected, targetWaId: printable(read.targetWaId) }, 'skipped a received message: it points at no valid id');
+        return null;
+      }
+      if (guarded.droppedQuotedWaId !== null)
+        this.logger.warn(
+          { ...key, quotedWaId: printable(guarded.droppedQuotedWaId) },
+          'dropped the quote of a received message: its id is no WhatsApp message id',
+        );
+      return guarded.message;
+    } catch (err) {
+      this.logger.error({ err, ...key }, 'reading a received message failed; going on with the next');
+      return null;
+    }
+  }
+
   private onUpdates(updates: WAMessageUpdate[]): void {
     const statuses: StatusUpdate[] = [];
     for (const { key, update } of updates) {
       const status = typeof update.status === 'number' ? STATUS[update.status] : undefined;
       const chatJid = chatJidOf(key);
-      if (key.fromMe && status && chatJid && key.id) statuses.push({ chatJid, waId: key.id, status });
+      if (key.fromMe && status && chatJid && isWaId(key.id)) statuses.push({ chatJid, waId: key.id, status });
     }
     if (statuses.length) this.events.onStatuses?.(statuses);
   }
@@ -169,10 +206,15 @@ export class SessionMessaging {
     fromMe?: boolean | null;
   }): Promise<proto.IMessage | undefined> {
     const chatJid = chatJidOf(key);
-    if (!chatJid || !key.id || !this.events.lookupMessage) return undefined;
+    if (!chatJid || !isWaId(key.id) || !this.events.lookupMessage) return undefined;
     const content = await this.events.lookupMessage({ chatJid, waId: key.id, fromMe: !!key.fromMe, senderJid: key.fromMe ? null : chatJid });
     return content ? toProtoMessage(content) : undefined;
   }
+}
+
+/** An id a peer chose, safe to log: JSON-quoted (control characters escaped) and bounded. */
+function printable(id: string | null | undefined): string | null {
+  return id === null || id === undefined ? null : JSON.stringify(id).slice(0, 200);
 }
 
 function classifySendError(err: unknown): SendError {

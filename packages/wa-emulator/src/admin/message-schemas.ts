@@ -61,6 +61,22 @@ export const SendBody = Type.Object(
         description: 'WhatsApp id of a message this account received or sent in this chat: the new message replies to it',
       }),
     ),
+    unchecked_quoted_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: LIMITS.messageIdChars,
+        description:
+          'for testing how a client handles hostile peers: the new message quotes this id exactly as given (contextInfo.stanzaId; any characters, NUL included), ' +
+          'without looking it up; not with quoted_id',
+      }),
+    ),
+    unchecked_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: LIMITS.messageIdChars,
+        description: 'for testing how a client handles hostile peers: the WhatsApp id of the new message, exactly as given (any characters, NUL included)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import { LIMITS, type AccountRecord, type SentMessage, type SentStatus } from '.
 import { describeContent, storedContent, toBaileysContent, type OutgoingContent } from './message-content.js';
 import { buildPollUpdateMessage } from './poll-vote.js';
 import type { FoundMessage, MessageBook } from './phone-records.js';
+import type { QuoteRequest } from './send-request.js';
 
 /** What the actions need of the phone. */
 export interface PhoneHandle {
@@ -31,17 +32,18 @@ export class PhoneActions {
 
   constructor(private readonly phone: PhoneHandle) {}
 
-  async send(to: string, out: OutgoingContent, quotedId?: string): Promise<SentMessage> {
+  async send(to: string, out: OutgoingContent, quote?: QuoteRequest, uncheckedId?: string): Promise<SentMessage> {
     const sock = await this.phone.socket();
     const toJid = to.includes('@') ? to : `${to}@${PN_SERVER}`;
     const peer = this.phone.phoneOf(toJid);
-    const quoted = quotedId === undefined ? undefined : this.phone.book.find(quotedId, peer);
-    if (quotedId !== undefined && !quoted) throw new NotFoundError('quoted_message_not_found', `no message ${quotedId} in the chat with ${peer}`);
-    if (quoted?.record.deleted) throw new BadRequestError('message_deleted', `message ${quotedId} was deleted`);
+    const quoted = quote && !quote.unchecked ? this.phone.book.find(quote.id, peer) : undefined;
+    if (quote && !quote.unchecked && !quoted) throw new NotFoundError('quoted_message_not_found', `no message ${quote.id} in the chat with ${peer}`);
+    if (quoted?.record.deleted) throw new BadRequestError('message_deleted', `message ${quote!.id} was deleted`);
+    const quotedMessage = quoted ? this.asQuoted(quoted, toJid) : quote?.unchecked ? this.uncheckedQuote(quote.id, toJid) : undefined;
     const pollSecret = randomBytes(32);
     const now = new Date().toISOString();
     const record: SentMessage = {
-      id: generateMessageIDV2(sock.user?.id),
+      id: uncheckedId ?? generateMessageIDV2(sock.user?.id),
       to: peer,
       toJid,
       type: out.type,
@@ -55,7 +57,7 @@ export class PhoneActions {
     try {
       const full = await sock.sendMessage(toJid, toBaileysContent(out, pollSecret), {
         messageId: record.id,
-        ...(quoted ? { quoted: this.asQuoted(quoted, toJid) } : {}),
+        ...(quotedMessage ? { quoted: quotedMessage } : {}),
       });
       if (full?.message) Object.assign(record, describeContent(full.message));
       this.phone.setStatus(record, 'sent');
@@ -178,6 +180,11 @@ export class PhoneActions {
     const { record } = found;
     const message = record.edited ? { conversation: record.text ?? '' } : storedContent(record);
     return { key: { remoteJid: chatJid, fromMe: found.direction === 'sent', id: record.id }, message };
+  }
+
+  /** A quote of any id, as a hostile peer would send it: Baileys copies the key's id into contextInfo.stanzaId as it is. */
+  private uncheckedQuote(id: string, chatJid: string): WAMessage {
+    return { key: { remoteJid: chatJid, fromMe: false, id }, message: { conversation: '' } };
   }
 
   /** 0 = phone-number jid, 1 = LID jid (of an emulator account; others have only the first). */

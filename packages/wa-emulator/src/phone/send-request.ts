@@ -10,6 +10,20 @@ export interface SendRequest {
   contact?: { name: string; vcard: string };
   poll?: { name: string; options: string[]; selectable_count?: number };
   quoted_id?: string;
+  /** a quoted id sent as it is, not looked up (hostile-peer tests) */
+  unchecked_quoted_id?: string;
+  /** the message's own id, as given (hostile-peer tests) */
+  unchecked_id?: string;
+}
+
+/** Which message a send quotes: one of the account's (looked up), or any id at all (unchecked). */
+export type QuoteRequest = { id: string; unchecked: boolean } | undefined;
+
+export function quoteOf(req: SendRequest): QuoteRequest {
+  if (req.quoted_id !== undefined && req.unchecked_quoted_id !== undefined)
+    throw new BadRequestError('invalid_message', 'quoted_id and unchecked_quoted_id exclude each other');
+  if (req.unchecked_quoted_id !== undefined) return { id: req.unchecked_quoted_id, unchecked: true };
+  return req.quoted_id !== undefined ? { id: req.quoted_id, unchecked: false } : undefined;
 }
 
 const CONTENT_FIELDS = ['text', 'location', 'contact', 'poll'] as const;
