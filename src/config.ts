@@ -5,6 +5,10 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL: how long opening a connection may take. */
+  pgConnectTimeoutMs: number;
+  /** PostgreSQL: the server cancels a statement running longer (migrations are not bound). */
+  pgStatementTimeoutMs: number;
   dataDir: string;
   masterToken: string | undefined;
   waWsUrl: string | undefined;
@@ -56,6 +60,12 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'PORT', defaultText: '8080', meaning: 'TCP port the API listens on' },
   { name: 'HOST', defaultText: '0.0.0.0', meaning: 'address the API listens on' },
   { name: 'DATABASE_URL', defaultText: 'unset: SQLite under WUTS_DATA_DIR', meaning: 'postgres://... to use PostgreSQL' },
+  { name: 'WUTS_PG_CONNECT_TIMEOUT_SECONDS', defaultText: '10', meaning: 'PostgreSQL: time opening a connection may take before it fails' },
+  {
+    name: 'WUTS_PG_STATEMENT_TIMEOUT_SECONDS',
+    defaultText: '30',
+    meaning: 'PostgreSQL: the server cancels a statement running longer (migrations excepted)',
+  },
   { name: 'WUTS_DATA_DIR', defaultText: './data', meaning: 'embedded database and generated master token' },
   {
     name: 'WUTS_MASTER_TOKEN',
@@ -171,6 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: intSetting(env, 'PORT', 8080, 0, 65535),
     host,
     databaseUrl,
+    pgConnectTimeoutMs: intSetting(env, 'WUTS_PG_CONNECT_TIMEOUT_SECONDS', 10, 1, 600) * 1000,
+    pgStatementTimeoutMs: intSetting(env, 'WUTS_PG_STATEMENT_TIMEOUT_SECONDS', 30, 1, 86_400) * 1000,
     dataDir: path.resolve(env.WUTS_DATA_DIR?.trim() || './data'),
     masterToken,
     waWsUrl,

@@ -2,8 +2,8 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
+import { databaseOptions, openDatabase } from './db/connect.js';
+import { migrateDatabase } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
 import { EventBus } from './events/bus.js';
 import { startSandbox } from './sandbox.js';
@@ -14,9 +14,9 @@ export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] });
   const master = loadMasterToken(config.masterToken, config.dataDir);
   const sandbox = await startSandbox(config, logger);
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const applied = await migrateToLatest(db);
+  const applied = await migrateDatabase(databaseOptions(config));
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  const db = openDatabase(databaseOptions(config));
 
   const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
