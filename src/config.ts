@@ -45,6 +45,8 @@ export interface Config {
   maxQueuedPerDevice: number;
   checkNumbersPerMinute: number;
   idempotencyHours: number;
+  /** At SIGTERM, how long deliveries, sends and requests in flight may take before they are abandoned. */
+  shutdownGraceMs: number;
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
 }
@@ -124,6 +126,11 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_IDEMPOTENCY_HOURS', defaultText: '24', meaning: 'how long an Idempotency-Key and its answer are kept' },
   { name: 'WUTS_EMULATOR', defaultText: 'false', meaning: 'run the WhatsApp emulator in-process as a sandbox; WUTS_WA_WS_URL then points at it' },
   { name: 'WUTS_EMULATOR_PORT', defaultText: '7080', meaning: "the sandbox emulator's port (on 127.0.0.1), with WUTS_EMULATOR=true" },
+  {
+    name: 'WUTS_SHUTDOWN_GRACE_SECONDS',
+    defaultText: '10',
+    meaning: 'at SIGTERM, time the webhook deliveries and sends in flight have to finish; the rest are sent again after the next start',
+  },
   { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
 ];
 
@@ -220,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueuedPerDevice: intSetting(env, 'WUTS_MAX_QUEUED_PER_DEVICE', 10_000, 1, 10_000_000),
     checkNumbersPerMinute: intSetting(env, 'WUTS_CHECK_NUMBERS_PER_MINUTE', 10, 1, 10_000),
     idempotencyHours: intSetting(env, 'WUTS_IDEMPOTENCY_HOURS', 24, 24, 24 * 30),
+    shutdownGraceMs: intSetting(env, 'WUTS_SHUTDOWN_GRACE_SECONDS', 10, 0, 600) * 1000,
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
   };
 }

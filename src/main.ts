@@ -3,6 +3,7 @@ import { ConfigError, SETTINGS, loadConfig } from './config.js';
 import { databaseOptions } from './db/connect.js';
 import { migrateDatabase, MigrationError } from './db/migrate.js';
 import { DatabaseUnavailableError } from './db/reachable.js';
+import { DataDirLockedError } from './lib/data-dir-lock.js';
 import { serve } from './serve.js';
 
 const HELP = `wuts: a multi-tenant WhatsApp HTTP API
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof MigrationError || err instanceof DatabaseUnavailableError) {
+  if (err instanceof ConfigError || err instanceof MigrationError || err instanceof DatabaseUnavailableError || err instanceof DataDirLockedError) {
     process.stderr.write(`wuts: ${err.message}\n`);
   } else {
     const message = err instanceof Error ? err.message : String(err);
