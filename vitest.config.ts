@@ -23,6 +23,7 @@ export const E2E_FILES = [
   'test/platform/single-process.test.ts',
   'test/platform/startup-errors.test.ts',
   'test/webhooks/crash.test.ts',
+  'test/webhooks/shutdown.test.ts',
   'test/whatsapp/provider-edges.test.ts',
   'test/whatsapp/provider-lifecycle.test.ts',
   'test/whatsapp/provider-unlink.test.ts',
