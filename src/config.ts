@@ -6,6 +6,10 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL: how long opening a connection may take. */
+  pgConnectTimeoutMs: number;
+  /** PostgreSQL: the server cancels a statement running longer (migrations are not bound). */
+  pgStatementTimeoutMs: number;
   dataDir: string;
   masterToken: string | undefined;
   waWsUrl: string | undefined;
@@ -54,6 +58,8 @@ export interface Config {
   webhookTestsPerMinute: number;
   deliveryRetriesPerMinute: number;
   idempotencyHours: number;
+  /** At SIGTERM, how long deliveries, sends and requests in flight may take before they are abandoned. */
+  shutdownGraceMs: number;
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
 }
@@ -76,6 +82,12 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'PORT', defaultText: '8080', meaning: 'TCP port the API listens on' },
   { name: 'HOST', defaultText: '0.0.0.0', meaning: 'address the API listens on' },
   { name: 'DATABASE_URL', defaultText: 'unset: SQLite under WUTS_DATA_DIR', meaning: 'postgres://... to use PostgreSQL' },
+  { name: 'WUTS_PG_CONNECT_TIMEOUT_SECONDS', defaultText: '10', meaning: 'PostgreSQL: time opening a connection may take before it fails' },
+  {
+    name: 'WUTS_PG_STATEMENT_TIMEOUT_SECONDS',
+    defaultText: '30',
+    meaning: 'PostgreSQL: the server cancels a statement running longer (migrations excepted)',
+  },
   { name: 'WUTS_DATA_DIR', defaultText: './data', meaning: 'embedded database and generated master token' },
   {
     name: 'WUTS_MASTER_TOKEN',
@@ -159,6 +171,11 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_IDEMPOTENCY_HOURS', defaultText: '24', meaning: 'how long an Idempotency-Key and its answer are kept' },
   { name: 'WUTS_EMULATOR', defaultText: 'false', meaning: 'run the WhatsApp emulator in-process as a sandbox; WUTS_WA_WS_URL then points at it' },
   { name: 'WUTS_EMULATOR_PORT', defaultText: '7080', meaning: "the sandbox emulator's port (on 127.0.0.1), with WUTS_EMULATOR=true" },
+  {
+    name: 'WUTS_SHUTDOWN_GRACE_SECONDS',
+    defaultText: '10',
+    meaning: 'at SIGTERM, time the webhook deliveries and sends in flight have to finish; the rest are sent again after the next start',
+  },
   { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
 ];
 
@@ -259,6 +276,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: intSetting(env, 'PORT', 8080, 0, 65535),
     host,
     databaseUrl,
+    pgConnectTimeoutMs: intSetting(env, 'WUTS_PG_CONNECT_TIMEOUT_SECONDS', 10, 1, 600) * 1000,
+    pgStatementTimeoutMs: intSetting(env, 'WUTS_PG_STATEMENT_TIMEOUT_SECONDS', 30, 1, 86_400) * 1000,
     dataDir: path.resolve(env.WUTS_DATA_DIR?.trim() || './data'),
     masterToken,
     waWsUrl,
@@ -303,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTestsPerMinute: intSetting(env, 'WUTS_WEBHOOK_TESTS_PER_MINUTE', 10, 1, 10_000),
     deliveryRetriesPerMinute: intSetting(env, 'WUTS_DELIVERY_RETRIES_PER_MINUTE', 60, 1, 100_000),
     idempotencyHours: intSetting(env, 'WUTS_IDEMPOTENCY_HOURS', 24, 24, 24 * 30),
+    shutdownGraceMs: intSetting(env, 'WUTS_SHUTDOWN_GRACE_SECONDS', 10, 0, 600) * 1000,
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
   };
 }

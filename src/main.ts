@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, SETTINGS, loadConfig } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrateToLatest, MigrationError } from './db/migrate.js';
+import { databaseOptions } from './db/connect.js';
+import { migrateDatabase, MigrationError } from './db/migrate.js';
+import { DatabaseUnavailableError } from './db/reachable.js';
+import { DataDirLockedError } from './lib/data-dir-lock.js';
 import { serve } from './serve.js';
 
 const HELP = `wuts: a multi-tenant WhatsApp HTTP API
@@ -36,9 +38,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   if (command === 'migrate') {
-    const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    const applied = await migrateToLatest(db);
-    await db.close();
+    const applied = await migrateDatabase(databaseOptions(config));
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
     return;
   }
@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof MigrationError) {
+  if (err instanceof ConfigError || err instanceof MigrationError || err instanceof DatabaseUnavailableError || err instanceof DataDirLockedError) {
     process.stderr.write(`wuts: ${err.message}\n`);
   } else {
     const message = err instanceof Error ? err.message : String(err);

@@ -2,27 +2,37 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
+import { databaseOptions, openDatabase } from './db/connect.js';
+import { migrateDatabase } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
 import { EventBus } from './events/bus.js';
+import { lockDataDir } from './lib/data-dir-lock.js';
 import { startSandbox } from './sandbox.js';
 import { createWorkers } from './workers/index.js';
 
-/** `wuts serve`: migrate, then serve the API until SIGINT or SIGTERM. */
+/** After the grace period, the rest of the shutdown (closing sockets and the database) gets this long. */
+const CLOSE_MARGIN_MS = 5_000;
+
+/**
+ * `wuts serve`: migrate, then serve the API until SIGINT or SIGTERM. The workers start only once
+ * the port is bound, so a start that fails (the port taken, the SQLite data directory in use by
+ * another process) has changed nothing.
+ */
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] });
+  // One process per SQLite data directory; PostgreSQL nodes share the database by design.
+  if (!config.databaseUrl) await lockDataDir(config.dataDir);
   const master = loadMasterToken(config.masterToken, config.dataDir);
-  const sandbox = await startSandbox(config, logger);
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const applied = await migrateToLatest(db);
+  const applied = await migrateDatabase(databaseOptions(config));
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  const sandbox = await startSandbox(config, logger);
+  const db = openDatabase(databaseOptions(config));
 
   const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
+  const address = await app.listen({ port: config.port, host: config.host });
   const workers = createWorkers(deps);
   await workers.start();
-  const address = await app.listen({ port: config.port, host: config.host });
 
   if (master.filePath) {
     console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
@@ -34,14 +44,23 @@ export async function serve(config: Config): Promise<void> {
   console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
 
   let closing = false;
+  /**
+   * Stops taking work (no new claims, no new sends, no new connections), gives the deliveries,
+   * sends and requests in flight the grace period, abandons the rest (their leases run out and
+   * the next start sends them again), closes the WhatsApp sockets and the database, exits 0.
+   */
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    const deadline = Date.now() + config.shutdownGraceMs;
+    const force = setTimeout(() => {
+      logger.error('shutdown did not finish in time');
+      process.exit(1);
+    }, config.shutdownGraceMs + CLOSE_MARGIN_MS);
     force.unref();
-    await app.close();
-    await workers.stop();
+    const requestsDone = app.close();
+    await Promise.all([workers.stop({ deadline }), Promise.race([requestsDone, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))])]);
     await sandbox?.close();
     await db.close();
     process.exit(0);

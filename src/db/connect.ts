@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Config } from '../config.js';
 import { BOOLEAN_COLUMNS, type Database } from './schema.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
 
@@ -19,6 +20,10 @@ export interface DbOptions {
   dataDir: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** PostgreSQL: how long opening a connection may take (unset: no bound). */
+  connectTimeoutMs?: number | undefined;
+  /** PostgreSQL: the server cancels a statement running longer (per connection; unset: no bound). */
+  statementTimeoutMs?: number | undefined;
 }
 
 const PG_TIMESTAMPTZ = 1184;
@@ -35,11 +40,26 @@ export function sqliteFilePath(dataDir: string): string {
   return path.join(dataDir, 'wuts.sqlite');
 }
 
+/** The serving database's options from the settings (migrations drop the statement timeout). */
+export function databaseOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'pgConnectTimeoutMs' | 'pgStatementTimeoutMs'>): DbOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    connectTimeoutMs: config.pgConnectTimeoutMs,
+    statementTimeoutMs: config.pgStatementTimeoutMs,
+  };
+}
+
 export function openDatabase(options: DbOptions): Db {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
+      ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      // A connection whose peer vanished (packets dropped) is noticed instead of waited on forever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       types: { getTypeParser: pgTypeParser as typeof pg.types.getTypeParser },
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.

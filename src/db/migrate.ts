@@ -1,5 +1,6 @@
 import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
-import type { Db } from './connect.js';
+import { openDatabase, type Db, type DbOptions } from './connect.js';
+import { assertDatabaseReachable } from './reachable.js';
 import { tenancyMigration } from './migrations/0001_tenancy.js';
 import { eventsWebhooksMigration } from './migrations/0002_events_webhooks.js';
 import { devicesMigration } from './migrations/0003_devices.js';
@@ -32,11 +33,26 @@ export class MigrationError extends Error {}
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const result: MigrationResultSet = await migrator(db).migrateToLatest();
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    const cause = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new MigrationError(`migration ${failed} failed: ${cause}`);
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    const cause = result.error instanceof Error ? result.error.message || result.error.name : String(result.error);
+    throw new MigrationError(failed ? `migration ${failed} failed: ${cause}` : `migrating the database failed: ${cause}`);
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Opens the database, checks that it answers (DatabaseUnavailableError names the cause), applies
+ * the pending migrations, and closes it again. Without a statement timeout: a migration may
+ * rightly take long on a big table.
+ */
+export async function migrateDatabase(options: DbOptions): Promise<string[]> {
+  const db = openDatabase({ ...options, statementTimeoutMs: undefined });
+  try {
+    await assertDatabaseReachable(db, options);
+    return await migrateToLatest(db);
+  } finally {
+    await db.close();
+  }
 }
 
 /** Migrates up or down to the named migration (tests of a migration start from the one before it). */

@@ -12,7 +12,8 @@ export interface PostResult {
 }
 
 export interface WebhookPoster {
-  post(url: string, body: string, headers: Record<string, string>): Promise<PostResult>;
+  /** `abandon` aborts the request without an answer worth recording (shutdown). */
+  post(url: string, body: string, headers: Record<string, string>, abandon?: AbortSignal): Promise<PostResult>;
   close(): Promise<void>;
 }
 
@@ -53,7 +54,7 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
   });
 
   return {
-    async post(url, body, headers) {
+    async post(url, body, headers, abandon) {
       const started = performance.now();
       const done = (r: Omit<PostResult, 'latencyMs'>): PostResult => ({ ...r, latencyMs: Math.round(performance.now() - started) });
       try {
@@ -66,7 +67,7 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
           body,
           headers: { 'content-type': 'application/json', 'user-agent': 'WUTS-Webhooks/1', ...headers },
           dispatcher: agent,
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: abandon ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), abandon]) : AbortSignal.timeout(options.timeoutMs),
         });
         const responseBody = await readCapped(res.body as unknown as AsyncIterable<Buffer> & { destroy(): void });
         return done({

@@ -36,8 +36,12 @@ export interface Workers {
    * should be connected and, unless `dispatcher: false`, delivers webhooks.
    */
   start(options?: { dispatcher?: boolean }): Promise<void>;
-  /** Stops sending first, then closes every WhatsApp connection (sessions stay), then the dispatcher; once. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking work (device commands, sends, webhook claims), waits for the sends and
+   * deliveries in flight (until `deadline`, a Date.now() value, when given: the rest are abandoned
+   * and stay claimable), then closes every WhatsApp connection (sessions stay) and the poster; once.
+   */
+  stop(options?: { deadline?: number }): Promise<void>;
 }
 
 /** The Baileys provider, loaded on first use: the WhatsApp library costs time and memory. */
@@ -73,12 +77,11 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
       await devices.reconnectAll();
       if (opts.dispatcher !== false) dispatcher.start();
     },
-    stop() {
+    stop(opts = {}) {
       stopping ??= (async () => {
         stopServing();
-        await sender.stop();
+        await Promise.all([sender.stop(opts.deadline), dispatcher.stop(opts.deadline)]);
         await devices.stopAll();
-        await dispatcher.stop();
         await dispatcher.poster.close();
       })();
       return stopping;

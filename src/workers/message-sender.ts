@@ -43,12 +43,13 @@ export class MessageSender {
     tick();
   }
 
-  async stop(): Promise<void> {
+  /** Takes no new message; waits for the sends in flight until `deadline` (5 s from now by default). */
+  async stop(deadline = Date.now() + 5_000): Promise<void> {
     this.stopped = true;
     this.unsubscribe();
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     for (const loop of this.loops.values()) loop.poke();
-    for (let i = 0; i < 200 && [...this.loops.values()].some((l) => l.running); i++) await new Promise((r) => setTimeout(r, 25));
+    while (Date.now() < deadline && [...this.loops.values()].some((l) => l.running)) await new Promise((r) => setTimeout(r, 25));
   }
 
   /** Something may be sendable for the device now: a message was queued, or it connected. */

@@ -43,6 +43,8 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private lastHousekeeping = 0;
+  /** Aborted when a shutdown's grace period ends with deliveries still in flight. */
+  private abandon = new AbortController();
 
   constructor(private readonly o: DispatcherOptions) {
     this.now = o.now ?? (() => new Date());
@@ -50,18 +52,38 @@ export class WebhookDispatcher {
 
   start(): void {
     this.stopped = false;
+    this.abandon = new AbortController();
     this.unsubscribe = this.o.bus.subscribe(() => void this.pump());
     this.timer = setInterval(() => void this.pump(), this.o.pollIntervalMs ?? 1000);
     this.timer.unref();
     void this.pump();
   }
 
-  /** Stops claiming, and waits for the requests in flight (their leases cover a crash anyway). */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, and waits for the requests in flight; at `deadline` (a Date.now() value) it
+   * abandons those still open: aborted, nothing recorded, their lease runs out and the next
+   * start (or another node) sends them again.
+   */
+  async stop(deadline?: number): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.inFlight.values()]);
+    const idle = async (): Promise<true> => {
+      // a claim under way adds its deliveries to inFlight when it returns
+      while (this.pumping || this.inFlight.size > 0) {
+        await Promise.allSettled([...this.inFlight.values()]);
+        if (this.pumping) await new Promise((r) => setTimeout(r, 10));
+      }
+      return true;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<false>((r) => deadline !== undefined && (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))));
+    const finished = await Promise.race([idle(), graceOver]);
+    clearTimeout(timer);
+    if (finished) return;
+    this.o.logger.warn({ deliveries: [...this.inFlight.keys()] }, 'shutdown: webhook deliveries abandoned; they are sent again once their lease runs out');
+    this.abandon.abort();
+    await idle();
   }
 
   /** For tests and tools: sends everything due now, and returns when nothing due is left. */
@@ -130,7 +152,8 @@ export class WebhookDispatcher {
     const startedAt = this.now();
     const body = JSON.stringify(toEnvelope(event));
     const headers = signedHeaders(this.signingSecrets(hook, startedAt), event.id, Math.floor(Date.now() / 1000), body);
-    const result = await this.o.poster.post(hook.url, body, headers);
+    const result = await this.o.poster.post(hook.url, body, headers, this.abandon.signal);
+    if (this.abandon.signal.aborted) return; // shutdown: the lease, still held, makes it claimable again later
     const finishedAt = this.now();
     const attemptNumber = c.attempt_count + 1;
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
