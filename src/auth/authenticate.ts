@@ -17,7 +17,8 @@ export interface CallerRequest {
 
 const identities = new WeakMap<CallerRequest, Promise<Identity>>();
 
-function bearer(request: CallerRequest): string | undefined {
+/** The token of an `Authorization: Bearer <token>` header, if the request has one. */
+export function bearer(request: CallerRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -1,4 +1,4 @@
-import { Migrator, sql, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import { openDatabase, type Db, type DbOptions } from './connect.js';
 import { assertDatabaseReachable } from './reachable.js';
 import { tenancyMigration } from './migrations/0001_tenancy.js';
@@ -65,9 +65,4 @@ export async function migrateTo(db: Db, name: string): Promise<void> {
 export async function pendingMigrations(db: Db): Promise<string[]> {
   const infos = await migrator(db).getMigrations();
   return infos.filter((m) => !m.executedAt).map((m) => m.name);
-}
-
-/** Throws unless the database answers a trivial query. */
-export async function pingDatabase(db: Db): Promise<void> {
-  await sql`select 1`.execute(db.kysely);
 }

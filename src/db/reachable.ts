@@ -42,10 +42,15 @@ export function postgresAddress(databaseUrl: string): string {
   }
 }
 
+/** Throws unless the database answers a trivial query. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
+}
+
 /** Throws DatabaseUnavailableError unless the database answers a trivial query. */
 export async function assertDatabaseReachable(db: Db, options: { databaseUrl?: string | undefined; connectTimeoutMs?: number | undefined }): Promise<void> {
   try {
-    await sql`select 1`.execute(db.kysely);
+    await pingDatabase(db);
   } catch (err) {
     const where = db.dialect === 'postgres' && options.databaseUrl ? `PostgreSQL at ${postgresAddress(options.databaseUrl)}` : 'the SQLite database';
     throw new DatabaseUnavailableError(`cannot connect to ${where}: ${connectFailureReason(err, options.connectTimeoutMs)}`);

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js';
 import { lockTenant } from '../tenants/repo.js';
 import { disableWebhooksOfDevice } from '../webhooks/repo.js';
 import type { DeviceStatus } from '../db/schema.js';
-import { conflict, notFound, tooManyRequests } from '../lib/errors.js';
+import { conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { RateWindow } from '../lib/rate-window.js';
@@ -100,8 +100,7 @@ export async function connectDevice(deps: Deps, limits: DeviceLimits, actor: Act
   const user = tenantUser(actor);
   authorize(user, 'devices.connect');
   const before = await mustFind(deps, user.tenantId, id);
-  const wait = limits.connects.take(id);
-  if (wait > 0) throw tooManyRequests(wait, 'too many connect attempts for this device; try again later');
+  limits.connects.enforce(id, 'too many connect attempts for this device; try again later');
 
   const devices = deps.bus.devices();
   if (devices.isRunning(id)) {
@@ -122,8 +121,7 @@ export async function currentQr(deps: Deps, limits: DeviceLimits, actor: Actor, 
   const user = tenantUser(actor);
   authorize(user, 'devices.connect');
   const row = await mustFind(deps, user.tenantId, id);
-  const wait = limits.qrReads.take(id);
-  if (wait > 0) throw tooManyRequests(wait, 'too many QR requests for this device; try again later');
+  limits.qrReads.enforce(id, 'too many QR requests for this device; try again later');
   const qr = await qrOf(row);
   if (!qr) throw conflict(`the device has no QR code to show: it is ${row.status}`, 'no_qr');
   return qr;

@@ -1,3 +1,5 @@
+import { tooManyRequests } from './errors.js';
+
 /**
  * Counts actions per key in a sliding window, in memory (per node): for limits that protect
  * WhatsApp sessions from bursts, where exactness across nodes does not matter.
@@ -21,6 +23,12 @@ export class RateWindow {
     this.hits.set(key, recent);
     if (this.hits.size > 10_000) this.prune(now);
     return 0;
+  }
+
+  /** Records a hit, or refuses it with a 429 (Retry-After) carrying `message` when the key is over its limit. */
+  enforce(key: string, message: string): void {
+    const wait = this.take(key);
+    if (wait > 0) throw tooManyRequests(wait, message);
   }
 
   private prune(now: number): void {

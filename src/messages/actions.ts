@@ -2,7 +2,7 @@ import type { Actor } from '../auth/actor.js';
 import { tenantUserOf } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { Deps } from '../deps.js';
-import { conflict, tooManyRequests, badRequest } from '../lib/errors.js';
+import { conflict, badRequest } from '../lib/errors.js';
 import { RateWindow } from '../lib/rate-window.js';
 import { nowIso } from '../lib/time.js';
 import type { NumberCheck, PresenceState } from '../whatsapp/messages.js';
@@ -50,8 +50,7 @@ export class CheckNumbersLimit {
     this.window = new RateWindow(deps.config.checkNumbersPerMinute, 60_000);
   }
   take(deviceId: string): void {
-    const wait = this.window.take(deviceId);
-    if (wait > 0) throw tooManyRequests(wait, 'too many number checks for this device: wait and try again');
+    this.window.enforce(deviceId, 'too many number checks for this device: wait and try again');
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { bearer } from '../auth/authenticate.js';
 import { secretsEqual } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import { forbidden, unauthorized } from '../lib/errors.js';
@@ -22,7 +23,7 @@ export const isLoopback = (address: string | undefined): boolean => address === 
  */
 export function authorizeScrape(config: Pick<Config, 'metricsToken'>, request: ScrapeRequest): void {
   if (config.metricsToken !== undefined) {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+    const token = bearer(request);
     if (!token || !secretsEqual(token, config.metricsToken)) throw unauthorized('metrics token required', 'metrics_token_required');
     return;
   }

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
-import { pendingMigrations, pingDatabase } from '../db/migrate.js';
+import { pendingMigrations } from '../db/migrate.js';
+import { pingDatabase } from '../db/reachable.js';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 

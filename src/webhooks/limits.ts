@@ -1,5 +1,4 @@
 import type { Config } from '../config.js';
-import { tooManyRequests } from '../lib/errors.js';
 import { RateWindow } from '../lib/rate-window.js';
 
 /** Per-node limits on the calls that make WUTS send requests on demand: tests and retries. */
@@ -12,12 +11,10 @@ export class WebhookLimits {
   }
 
   takeTest(webhookId: string): void {
-    const wait = this.tests.take(webhookId);
-    if (wait > 0) throw tooManyRequests(wait, 'too many test events for this webhook; try again later');
+    this.tests.enforce(webhookId, 'too many test events for this webhook; try again later');
   }
 
   takeRetry(tenantId: string): void {
-    const wait = this.retries.take(tenantId);
-    if (wait > 0) throw tooManyRequests(wait, 'too many delivery retries for this tenant; try again later');
+    this.retries.enforce(tenantId, 'too many delivery retries for this tenant; try again later');
   }
 }

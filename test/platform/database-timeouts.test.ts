@@ -1,7 +1,6 @@
 // The PostgreSQL pool's bounds (issue 11): opening a connection to a server that never answers
 // fails within WUTS_PG_CONNECT_TIMEOUT_SECONDS, and a statement running longer than
 // WUTS_PG_STATEMENT_TIMEOUT_SECONDS is cancelled by the server; the pool stays usable.
-import net from 'node:net';
 import os from 'node:os';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,29 +8,20 @@ import { loadConfig } from '../../src/config.js';
 import { databaseOptions, openDatabase, type Db } from '../../src/db/connect.js';
 import { assertDatabaseReachable } from '../../src/db/reachable.js';
 import { createTestDatabase, DIALECT, type TestDatabase } from '../helpers/database.js';
+import { silentServers } from '../helpers/ports.js';
 
 const opened: Db[] = [];
-const servers: net.Server[] = [];
-const sockets: net.Socket[] = [];
+const silent = silentServers();
 const databases: TestDatabase[] = [];
 afterAll(async () => {
   for (const db of opened) await db.close().catch(() => {});
-  for (const s of sockets) s.destroy();
-  for (const s of servers) await new Promise((r) => s.close(r));
+  await silent.closeAll();
   for (const d of databases) await d.drop();
 });
 
-/** A TCP server on 127.0.0.1 that accepts connections and never says a word: a database lost behind a firewall. */
-async function silentServer(): Promise<number> {
-  const server = net.createServer((s) => sockets.push(s));
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as net.AddressInfo).port;
-}
-
 describe('PostgreSQL connect timeout', () => {
   it('a server that accepts and never answers fails the connection within the setting, naming the cause', async () => {
-    const port = await silentServer();
+    const port = await silent.start();
     const config = loadConfig({ DATABASE_URL: `postgres://wuts@127.0.0.1:${port}/wuts`, WUTS_DATA_DIR: os.tmpdir(), WUTS_PG_CONNECT_TIMEOUT_SECONDS: '1' });
     const db = openDatabase(databaseOptions(config));
     opened.push(db);

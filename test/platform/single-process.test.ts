@@ -12,6 +12,7 @@ import { runCli, startServer, type RunningServer } from '../helpers/cli.js';
 import { createTestDatabase, DIALECT, type TestDatabase } from '../helpers/database.js';
 import { PASSWORD } from '../helpers/factories.js';
 import { api, ok } from '../helpers/http.js';
+import { closedPort } from '../helpers/ports.js';
 
 const MASTER = 'single_process_master_' + randomBytes(24).toString('hex');
 const servers: RunningServer[] = [];
@@ -23,15 +24,6 @@ afterAll(async () => {
   for (const b of blockers) await new Promise((r) => b.close(r));
   for (const d of databases) await d.drop();
 });
-
-/** A port on 127.0.0.1 nobody listens on (WhatsApp connections that would be tried go nowhere). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function newDatabase(): Promise<TestDatabase> {
   const database = await createTestDatabase();

@@ -2,37 +2,18 @@
 // within a bound, with one line naming where and why, and a non-zero exit code. Needs no
 // PostgreSQL server: the address is a closed port, or a port that accepts and never answers.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { closedPort, silentServers } from '../helpers/ports.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-startup-'));
-const servers: net.Server[] = [];
-const sockets: net.Socket[] = [];
+const silent = silentServers();
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  for (const s of servers) await new Promise((r) => s.close(r));
+  await silent.closeAll();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A port on 127.0.0.1 nobody listens on: taken from the OS, then given back. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** A port that accepts connections and never answers: a database lost behind a firewall. */
-async function silentPort(): Promise<number> {
-  const server = net.createServer((s) => sockets.push(s));
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as net.AddressInfo).port;
-}
 
 async function expectOneLine(command: string, env: Record<string, string>, line: string, boundMs: number): Promise<void> {
   const started = Date.now();
@@ -57,7 +38,7 @@ describe('an unreachable PostgreSQL at start', () => {
     });
 
     it(`wuts ${command}: a server that never answers fails after WUTS_PG_CONNECT_TIMEOUT_SECONDS`, async () => {
-      const port = await silentPort();
+      const port = await silent.start();
       await expectOneLine(
         command,
         { DATABASE_URL: `postgres://wuts@127.0.0.1:${port}/wuts`, WUTS_PG_CONNECT_TIMEOUT_SECONDS: '1' },
