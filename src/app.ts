@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerAuditRoutes } from './audit/routes.js';
+import { registerDeadLetterRoutes } from './messages/dead-letter-routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import type { TrustProxy } from './config.js';
 import type { Deps } from './deps.js';
@@ -152,6 +153,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerAuditRoutes(app, deps);
   registerDeviceRoutes(app, deps);
   registerMessageRoutes(app, deps);
+  registerDeadLetterRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerEventStreamRoutes(app, deps);
 

@@ -52,6 +52,8 @@ export interface Config {
   sendJitterPercent: number;
   messageTtlSeconds: number;
   sendMaxAttempts: number;
+  /** Tries to store a received message before it is parked in the dead-letter table. */
+  inboundStoreAttempts: number;
   sendAckTimeoutMs: number;
   maxQueuedPerDevice: number;
   checkNumbersPerMinute: number;
@@ -154,6 +156,12 @@ export const SETTINGS: SettingDoc[] = [
     name: 'WUTS_SEND_MAX_ATTEMPTS',
     defaultText: '10',
     meaning: 'attempts to send a message after transient errors (with exponential backoff) before it fails',
+  },
+  {
+    name: 'WUTS_INBOUND_STORE_ATTEMPTS',
+    defaultText: '5',
+    meaning:
+      'tries to store a received message (0.25 s apart, doubling) before it is parked in the dead-letter table; WhatsApp is told it arrived only once it is kept',
   },
   {
     name: 'WUTS_SEND_ACK_TIMEOUT_SECONDS',
@@ -316,6 +324,7 @@ export function loadConfig(env: Env = process.env): Config {
     sendJitterPercent: intSetting(env, 'WUTS_SEND_JITTER_PERCENT', 30, 0, 100),
     messageTtlSeconds: intSetting(env, 'WUTS_MESSAGE_TTL_SECONDS', 86_400, 10, 30 * 86_400),
     sendMaxAttempts: intSetting(env, 'WUTS_SEND_MAX_ATTEMPTS', 10, 1, 100),
+    inboundStoreAttempts: intSetting(env, 'WUTS_INBOUND_STORE_ATTEMPTS', 5, 1, 20),
     sendAckTimeoutMs: intSetting(env, 'WUTS_SEND_ACK_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
     maxQueuedPerDevice: intSetting(env, 'WUTS_MAX_QUEUED_PER_DEVICE', 10_000, 1, 10_000_000),
     checkNumbersPerMinute: intSetting(env, 'WUTS_CHECK_NUMBERS_PER_MINUTE', 10, 1, 10_000),

@@ -8,6 +8,7 @@ import type { Actor } from './actor.js';
  */
 export type Action =
   | 'tenants.manage'
+  | 'dead_letters.manage'
   | 'users.read'
   | 'users.create'
   | 'audit.read'
@@ -20,6 +21,7 @@ export type Action =
 
 const ALLOWED: Record<Action, readonly Role[]> = {
   'tenants.manage': [], // the platform operator's (master token) only
+  'dead_letters.manage': [], // received messages that could not be stored, of every tenant: the operator's
   'users.read': ['admin', 'supervisor'],
   'users.create': ['admin', 'supervisor'],
   'audit.read': ['admin'],

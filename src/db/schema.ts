@@ -239,6 +239,21 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface InboundDeadLettersTable {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  chat_jid: string;
+  wa_id: string;
+  from_me: boolean;
+  /** The received message in WUTS's terms (InboundMessage), as JSON. */
+  message_json: string;
+  /** Why the last attempt to store it failed. */
+  error: string;
+  attempts: number;
+  created_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -257,6 +272,7 @@ export interface Database {
   chats: ChatsTable;
   contacts: ContactsTable;
   idempotency_keys: IdempotencyKeysTable;
+  inbound_dead_letters: InboundDeadLettersTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */

@@ -53,7 +53,7 @@ async function storeDeletedUnseen(trx: Transaction<Database>, tenantId: string, 
 export async function storeInbound(deps: Deps, tenantId: string, deviceId: string, messages: InboundMessage[]): Promise<void> {
   for (const m of messages) {
     try {
-      await storeOne(deps, tenantId, deviceId, m);
+      await storeReceived(deps, tenantId, deviceId, m);
     } catch (err) {
       const key = { chatJid: m.chatJid, waId: m.waId, fromMe: m.fromMe };
       deps.logger.error({ err, tenantId, deviceId, key }, 'storing a received message failed; going on with the next');
@@ -61,7 +61,8 @@ export async function storeInbound(deps: Deps, tenantId: string, deviceId: strin
   }
 }
 
-async function storeOne(deps: Deps, tenantId: string, deviceId: string, m: InboundMessage): Promise<void> {
+/** Stores one received message with its event, in one transaction; throws when it could not. */
+export async function storeReceived(deps: Deps, tenantId: string, deviceId: string, m: InboundMessage): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
     const now = nowIso();
     const related = async (waId: string | null, fromMe?: boolean) => (waId ? repo.findByWaId(trx, tenantId, deviceId, m.chatJid, waId, fromMe) : undefined);

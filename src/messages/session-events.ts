@@ -1,24 +1,32 @@
 import type { Deps } from '../deps.js';
 import { withOutbox } from '../events/outbox.js';
+import { keepReceived } from './inbound-keep.js';
 import { storeInbound } from './inbound-store.js';
 import * as repo from './repo.js';
 import { recordReceipt } from './statuses.js';
 import { parseContent } from './view.js';
+import type { StatusUpdate } from '../whatsapp/messages.js';
 import type { SessionEvents } from '../whatsapp/provider.js';
 
-type MessageEvents = Required<Pick<SessionEvents, 'onMessages' | 'onStatuses' | 'onPresence' | 'lookupMessage'>>;
+type MessageEvents = Required<Pick<SessionEvents, 'onMessages' | 'keepMessage' | 'onStatuses' | 'keepStatuses' | 'onPresence' | 'lookupMessage'>>;
 
 /**
  * What a device's session reports about messages, written to the database: received
- * messages, receipts (in order, after the device's earlier writes) and presence.
+ * messages, receipts (in order, after the device's earlier writes) and presence. `serial`
+ * runs work after the device's earlier writes and settles with it.
  */
-export function deviceMessageEvents(deps: Deps, tenantId: string, deviceId: string, serial: (work: () => Promise<void>) => void): MessageEvents {
+export function deviceMessageEvents(deps: Deps, tenantId: string, deviceId: string, serial: (work: () => Promise<void>) => Promise<void>): MessageEvents {
+  const recordReceipts = (updates: StatusUpdate[]) =>
+    serial(async () => {
+      for (const update of updates) await recordReceipt(deps, tenantId, deviceId, update);
+    });
   return {
     onMessages: (messages) => storeInbound(deps, tenantId, deviceId, messages),
-    onStatuses: (updates) =>
-      serial(async () => {
-        for (const update of updates) await recordReceipt(deps, tenantId, deviceId, update);
-      }),
+    keepMessage: async (message) => {
+      await keepReceived(deps, tenantId, deviceId, message);
+    },
+    onStatuses: (updates) => void recordReceipts(updates),
+    keepStatuses: recordReceipts,
     onPresence: (presence) => {
       void withOutbox(deps, async (_trx, emit) => {
         await emit({

@@ -1,7 +1,12 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Figures read from the database at each scrape. */
+export interface StoredFigures {
+  deadLetters(): Promise<number>;
+}
 
 /** The process's Prometheus metrics; one registry per app, so tests can build several. */
-export function createMetrics() {
+export function createMetrics(stored: StoredFigures) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wuts_' });
   return {
@@ -18,6 +23,14 @@ export function createMetrics() {
       labelNames: ['method', 'route'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
+    }),
+    deadLetters: new Gauge({
+      name: 'wuts_inbound_dead_letters',
+      help: 'Received messages that could not be stored and wait for an operator (GET /dead-letters), all tenants',
+      registers: [registry],
+      async collect() {
+        this.set(await stored.deadLetters());
+      },
     }),
   };
 }

@@ -51,8 +51,21 @@ export interface SessionEvents {
    * The provider waits for the returned promise before it hands over the next batch.
    */
   onMessages?(messages: InboundMessage[]): Promise<void>;
+  /**
+   * Keeps one received message before WhatsApp is told it arrived (its delivery receipt).
+   * Resolves once it is kept; rejects when it could not be, and WhatsApp then gets no receipt
+   * and delivers it again. Called one message at a time, in arrival order. Messages kept here
+   * are not handed to onMessages again.
+   */
+  keepMessage?(message: InboundMessage): Promise<void>;
   /** Receipts: a sent message reached the server, the recipient's phone, or was read. */
   onStatuses?(updates: StatusUpdate[]): void;
+  /**
+   * Keeps the statuses a receipt carries before WhatsApp's receipt is acknowledged; rejects to
+   * leave it unacknowledged (WhatsApp then delivers it again). Statuses kept here are not
+   * handed to onStatuses again.
+   */
+  keepStatuses?(updates: StatusUpdate[]): Promise<void>;
   /** A contact is typing, recording or online. */
   onPresence?(presence: { chatJid: string; participantJid: string; state: PresenceState }): void;
   /** The stored content of a message (to answer a retry request or to read a poll's votes). */

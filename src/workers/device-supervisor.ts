@@ -238,7 +238,14 @@ export class DeviceSupervisor implements DeviceCommands {
 
   /** Runs `work` after the device's earlier state writes; a failure is logged, never thrown. */
   private serial(deviceId: string, entry: Entry, work: () => Promise<void>): void {
-    entry.chain = entry.chain.then(work).catch((err) => this.deps.logger.error({ err, deviceId }, 'device state update failed'));
+    void this.serialAwaited(deviceId, entry, work);
+  }
+
+  /** serial(), for a caller that must know the work was written: the answer settles with it (the chain goes on either way). */
+  private serialAwaited(deviceId: string, entry: Entry, work: () => Promise<void>): Promise<void> {
+    const run = entry.chain.then(work);
+    entry.chain = run.catch((err) => this.deps.logger.error({ err, deviceId }, 'device state update failed'));
+    return run;
   }
 
   private launch(deviceId: string, entry: Entry): void {
@@ -255,7 +262,7 @@ export class DeviceSupervisor implements DeviceCommands {
           store: createDbSessionStore(this.deps.db, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,
           events: {
-            ...deviceMessageEvents(this.deps, tenantId, deviceId, (work) => this.serial(deviceId, entry, work)),
+            ...deviceMessageEvents(this.deps, tenantId, deviceId, (work) => this.serialAwaited(deviceId, entry, work)),
             // Signals go out after the state is written, so whoever waits reads it from the database.
             onQr: (qr) =>
               current() &&

@@ -48,13 +48,14 @@ const Y = true;
 const N = false;
 
 /**
- * product.md's table: tenants are the platform operator's (master token only); read devices (all
+ * product.md's table: tenants (and the dead-letter table of received messages) are the platform operator's (master token only); read devices (all
  * roles); send messages (agent and above); create/delete devices (admin); connect/disconnect
  * (admin, supervisor); manage webhooks (admin), view them (admin, supervisor); create and read
  * users (admin, supervisor); the audit log (admin). Columns: master, admin, supervisor, agent, viewer.
  */
 const ACTION_TABLE: Record<Action, { allowed: readonly [boolean, boolean, boolean, boolean, boolean]; refusal: string }> = {
   'tenants.manage': { allowed: [Y, N, N, N, N], refusal: 'your role may not tenants: manage' },
+  'dead_letters.manage': { allowed: [Y, N, N, N, N], refusal: 'your role may not dead_letters: manage' },
   'users.read': { allowed: [Y, Y, Y, N, N], refusal: 'your role may not users: read' },
   'users.create': { allowed: [Y, Y, Y, N, N], refusal: 'your role may not users: create' },
   'audit.read': { allowed: [Y, Y, N, N, N], refusal: 'your role may not audit: read' },
@@ -72,8 +73,8 @@ const actionRows = ACTIONS.flatMap((action) =>
 );
 
 describe('can and authorize: every action × every role and the master token', () => {
-  it('has 10 actions × 5 actors', () => {
-    expect(actionRows).toHaveLength(50);
+  it('has 11 actions × 5 actors', () => {
+    expect(actionRows).toHaveLength(55);
   });
 
   it.each(actionRows.map((r) => [`${r.who} ${r.allowed ? 'may' : 'may not'} ${r.action}`, r] as const))('%s', (_name, row) => {
@@ -84,7 +85,7 @@ describe('can and authorize: every action × every role and the master token', (
   it('gives each role exactly its actions', () => {
     const allowedFor = (who: Who) => ACTIONS.filter((a) => can(actorOf(who), a));
     expect(allowedFor('master')).toEqual(ACTIONS);
-    expect(allowedFor('admin')).toEqual(ACTIONS.filter((a) => a !== 'tenants.manage'));
+    expect(allowedFor('admin')).toEqual(ACTIONS.filter((a) => a !== 'tenants.manage' && a !== 'dead_letters.manage'));
     expect(allowedFor('supervisor')).toEqual(['users.read', 'users.create', 'devices.read', 'devices.connect', 'messages.send', 'webhooks.read']);
     expect(allowedFor('agent')).toEqual(['devices.read', 'messages.send']);
     expect(allowedFor('viewer')).toEqual(['devices.read']);

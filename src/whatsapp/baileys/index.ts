@@ -40,6 +40,12 @@ function baileysLogger(parent: Logger, deviceId: string): Logger {
   return parent.child({ component: 'baileys', deviceId }, { level });
 }
 
+/** Baileys reports messages only once the socket logged in, long after the session was made. */
+function requireSession(session: BaileysDeviceSession | undefined): BaileysDeviceSession {
+  if (!session) throw new Error('a message arrived before its session was set up');
+  return session;
+}
+
 export interface BaileysProvider extends WhatsAppProvider {
   start(options: StartOptions): Promise<BaileysDeviceSession>;
   /** The live session of a device, if this process holds one. */
@@ -79,6 +85,9 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         // our own sends are tracked by the outbound queue, not echoed back as received
         emitOwnEvents: false,
         getMessage: async (key) => session?.messaging.getMessage(key),
+        // store before acknowledging (patches/@whiskeysockets+baileys+7.0.0-rc14.patch)
+        beforeMessageReceipt: async (message, { offline }) => requireSession(session).messaging.keepBeforeReceipt(message, offline),
+        beforeReceiptAck: async (updates) => requireSession(session).messaging.keepReceipts(updates),
         defaultQueryTimeoutMs: queryTimeoutMs,
         // Baileys retries a failed key commit 10 times, 3 s apart, while the socket waits;
         // a database that fails three times in 1.5 s will not answer the seventh

@@ -46,12 +46,16 @@ export class SessionMessaging {
   private readonly pendingAcks = new Map<string, PendingAck>();
   /** Inbound batches are handed over one after another, in arrival order. */
   private inbound: Promise<void> = Promise.resolve();
+  /** Messages kept before their receipt, not to hand over again when Baileys upserts them. */
+  private readonly kept = new RecentKeys(KEPT_KEYS_REMEMBERED);
 
   constructor(
     private readonly socket: WASocket,
     private readonly events: SessionEvents,
     private readonly logger: Logger,
     private readonly ackTimeoutMs: number,
+    /** A received message could not be kept (WhatsApp got no receipt): reconnect, and WhatsApp delivers it again. */
+    private readonly onKeepFailed: () => void = () => {},
   ) {
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
     socket.ev.on('messages.upsert', ({ messages, type }) => this.onUpsert(messages, type === 'append'));
@@ -142,6 +146,39 @@ export class SessionMessaging {
     pending.reject(new SendError(permanent ?? `WhatsApp refused the message (${error})`, !!permanent));
   }
 
+  /**
+   * Called by Baileys (patched: store before acknowledging) with each decrypted message before
+   * its delivery receipt goes out. Throwing leaves the message unacknowledged: WhatsApp then
+   * delivers it again. A message WUTS skips (unsupported, invalid id) is acknowledged.
+   */
+  async keepBeforeReceipt(m: WAMessage, offline: boolean): Promise<void> {
+    const keep = this.events.keepMessage;
+    if (!keep) return;
+    const inbound = await this.readOne(m, this.me(), offline);
+    if (inbound) {
+      try {
+        await keep.call(this.events, inbound);
+      } catch (err) {
+        this.onKeepFailed();
+        throw err;
+      }
+    }
+    this.kept.add(messageKeyOf(m));
+  }
+
+  /** Called by Baileys (patched) with a receipt's statuses before the receipt is acknowledged. */
+  async keepReceipts(updates: WAMessageUpdate[]): Promise<void> {
+    const keep = this.events.keepStatuses;
+    const statuses = ourStatuses(updates);
+    if (!keep || statuses.length === 0) return;
+    try {
+      await keep.call(this.events, statuses);
+    } catch (err) {
+      this.onKeepFailed();
+      throw err;
+    }
+  }
+
   private onUpsert(messages: WAMessage[], offline: boolean): void {
     const handler = this.events.onMessages;
     if (!handler) return;
@@ -150,6 +187,7 @@ export class SessionMessaging {
       .then(async () => {
         const batch: InboundMessage[] = [];
         for (const m of messages) {
+          if (this.kept.take(messageKeyOf(m))) continue;
           const inbound = await this.readOne(m, me, offline);
           if (inbound) batch.push(inbound);
         }
@@ -189,12 +227,9 @@ export class SessionMessaging {
   }
 
   private onUpdates(updates: WAMessageUpdate[]): void {
-    const statuses: StatusUpdate[] = [];
-    for (const { key, update } of updates) {
-      const status = typeof update.status === 'number' ? STATUS[update.status] : undefined;
-      const chatJid = chatJidOf(key);
-      if (key.fromMe && status && chatJid && isWaId(key.id)) statuses.push({ chatJid, waId: key.id, status });
-    }
+    let statuses = ourStatuses(updates);
+    // receipts were kept before their ack (keepReceipts); an error ack of a send is not a receipt
+    if (this.events.keepStatuses) statuses = statuses.filter((s) => s.status === 'failed');
     if (statuses.length) this.events.onStatuses?.(statuses);
   }
 
@@ -209,6 +244,41 @@ export class SessionMessaging {
     if (!chatJid || !isWaId(key.id) || !this.events.lookupMessage) return undefined;
     const content = await this.events.lookupMessage({ chatJid, waId: key.id, fromMe: !!key.fromMe, senderJid: key.fromMe ? null : chatJid });
     return content ? toProtoMessage(content) : undefined;
+  }
+}
+
+/** How many kept message keys a session remembers until Baileys upserts them (it does so at once). */
+const KEPT_KEYS_REMEMBERED = 5_000;
+
+function messageKeyOf(m: WAMessage): string {
+  return `${chatJidOf(m.key) ?? ''}|${m.key.id ?? ''}|${m.key.fromMe ? 1 : 0}`;
+}
+
+/** The statuses of messages this account sent, in WUTS's terms. */
+function ourStatuses(updates: WAMessageUpdate[]): StatusUpdate[] {
+  const statuses: StatusUpdate[] = [];
+  for (const { key, update } of updates) {
+    const status = typeof update.status === 'number' ? STATUS[update.status] : undefined;
+    const chatJid = chatJidOf(key);
+    if (key.fromMe && status && chatJid && isWaId(key.id)) statuses.push({ chatJid, waId: key.id, status });
+  }
+  return statuses;
+}
+
+/** A bounded set of keys, oldest out first; take() answers whether a key was there and forgets it. */
+class RecentKeys {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly max: number) {}
+
+  add(key: string): void {
+    this.keys.delete(key);
+    this.keys.add(key);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
+  }
+
+  take(key: string): boolean {
+    return this.keys.delete(key);
   }
 }
 

@@ -30,6 +30,9 @@ export interface SessionParts {
   onFinished: (session: BaileysDeviceSession) => void;
 }
 
+/** After a received message could not be kept: time for its NACK to go out before the socket closes. */
+const REDELIVERY_CLOSE_DELAY_MS = 1_000;
+
 /** How long stop() and logout() wait for Baileys to report the close before closing the session themselves. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -48,6 +51,7 @@ export class BaileysDeviceSession implements DeviceSession {
   private paired = false;
   private pairingAsked = false;
   private finishing = false;
+  private redeliveryAsked = false;
   private resolveClosed!: () => void;
   /** Settles once onClose has fired. */
   readonly closed: Promise<void>;
@@ -60,7 +64,7 @@ export class BaileysDeviceSession implements DeviceSession {
     this.events = parts.events;
     this.logger = parts.logger;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs);
+    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery());
     this.socket.ev.on('creds.update', () => this.auth.saveCreds());
     this.socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
   }
@@ -127,6 +131,19 @@ export class BaileysDeviceSession implements DeviceSession {
     const grace = setTimeout(() => void this.finish(undefined), CLOSE_GRACE_MS);
     await this.closed;
     clearTimeout(grace);
+  }
+
+  /**
+   * WhatsApp delivers what it got no receipt for again at the next login: close the socket
+   * (a transient close, so the supervisor reconnects with backoff) once the NACK went out.
+   */
+  private reconnectForRedelivery(): void {
+    if (this.redeliveryAsked || this.finishing) return;
+    this.redeliveryAsked = true;
+    this.logger.warn('a received message could not be kept: reconnecting so that WhatsApp delivers it again');
+    setTimeout(() => {
+      if (!this.finishing) void this.socket.end(new Error('reconnecting: a received message could not be stored')).catch(() => undefined);
+    }, REDELIVERY_CLOSE_DELAY_MS).unref();
   }
 
   private onConnectionUpdate(update: Partial<ConnectionState>): void {
