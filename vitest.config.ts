@@ -20,6 +20,7 @@ export const E2E_FILES = [
   'test/messages/e2e-outbound.test.ts',
   'test/messages/e2e-queue.test.ts',
   'test/messages/e2e-store-before-ack.test.ts',
+  'test/messages/inbound-crash.test.ts',
   'test/messages/smoke.test.ts',
   'test/platform/cli.test.ts',
   'test/platform/single-process.test.ts',
