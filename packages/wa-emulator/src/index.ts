@@ -15,6 +15,7 @@ export {
   type EmulatorAdminClientOptions,
   type EmulatorDevice,
   type EmulatorInfo,
+  type QueuedStanzaRecord,
   type ReceivedRecord,
   type SendMessageBody,
   type SentRecord,

@@ -14,6 +14,8 @@ export type EmulatorDevice = Static<typeof S.Device>;
 export type ReceivedRecord = Static<typeof M.Received>;
 /** A message an account sent, with its status (pending, sent, delivered, read, played, failed). */
 export type SentRecord = Static<typeof M.Sent>;
+/** A stanza waiting in a device's offline queue (tag, id, sender, age; `nack` when the device refused it). */
+export type QueuedStanzaRecord = Static<typeof S.QueuedStanza>;
 /** One stanza of the traffic log (tags and attributes, no payload). */
 export type TrafficRecord = Static<typeof S.TrafficItem>;
 /** The body of POST /admin/accounts/{phone}/messages: `to`, and the content named by `type` (default text). */
@@ -134,6 +136,11 @@ export class EmulatorAdminClient {
   /** Unlinks a companion: its client closes as logged out (401). */
   async unlink(phone: string, device: number): Promise<void> {
     await this.call('DELETE', `/admin/accounts/${enc(phone)}/devices/${device}`);
+  }
+
+  /** What waits for a device, oldest first: stanzas it has not acked or receipted yet (NACKed ones included), sent again at its next login. */
+  async queue(phone: string, device: number): Promise<QueuedStanzaRecord[]> {
+    return (await this.call<{ queue: QueuedStanzaRecord[] }>('GET', `/admin/accounts/${enc(phone)}/devices/${device}/queue`)).queue;
   }
 
   /** Sends from the account's phone (end-to-end encrypted); a send the client could not complete answers status failed. */
