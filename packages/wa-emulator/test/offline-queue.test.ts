@@ -28,10 +28,10 @@ describe("a device's offline queue: a stanza waits until the device's receipt or
     expect(again.qrCount).toBe(0);
     return (bob = again);
   };
-  const queued = (id: string | undefined): Promise<QueuedStanzaRecord | undefined> =>
+  const queued = (id: string | null | undefined): Promise<QueuedStanzaRecord | undefined> =>
     emu.admin.queue(BOB, bobDevice).then((q) => q.find((s) => s.tag === 'message' && s.id === id));
   /** The copies of a message the emulator wrote to Bob's companion, oldest first. */
-  const copiesToBob = async (id: string | undefined) =>
+  const copiesToBob = async (id: string | null | undefined) =>
     (await emu.admin.traffic(500)).filter((t) => t.direction === 'out' && t.tag === 'message' && t.attrs.id === id && t.peer === bob.me).reverse();
 
   beforeAll(async () => {

@@ -58,6 +58,8 @@ export class EmulatorAdminError extends Error {
 export interface EmulatorAdminClientOptions {
   /** each call fails after this long (default 60 s: creating an account waits for its phone, linking for the device) */
   timeoutMs?: number;
+  /** the emulator's admin token (`--admin-token`, WUTS_EMULATOR_ADMIN_TOKEN): sent as `Authorization: Bearer <token>` */
+  token?: string;
 }
 
 const enc = encodeURIComponent;
@@ -70,17 +72,22 @@ const enc = encodeURIComponent;
 export class EmulatorAdminClient {
   readonly url: string;
   private readonly timeoutMs: number;
+  private readonly token: string | undefined;
 
   constructor(target: string | { url: string }, options: EmulatorAdminClientOptions = {}) {
     this.url = (typeof target === 'string' ? target : target.url).replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.token = options.token;
   }
 
   /** Any admin call (`path` from /admin/...), answered as it came: status and JSON body. */
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<AdminAnswer<T>> {
     const res = await fetch(`${this.url}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
