@@ -64,6 +64,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
+  /** the sandbox emulator's admin API wants it as a bearer token when set */
+  emulatorAdminToken: string | undefined;
 }
 
 /**
@@ -179,6 +181,12 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_IDEMPOTENCY_HOURS', defaultText: '24', meaning: 'how long an Idempotency-Key and its answer are kept' },
   { name: 'WUTS_EMULATOR', defaultText: 'false', meaning: 'run the WhatsApp emulator in-process as a sandbox; WUTS_WA_WS_URL then points at it' },
   { name: 'WUTS_EMULATOR_PORT', defaultText: '7080', meaning: "the sandbox emulator's port (on 127.0.0.1), with WUTS_EMULATOR=true" },
+  {
+    name: 'WUTS_EMULATOR_ADMIN_TOKEN',
+    defaultText: 'unset: no token (the emulator listens on loopback only)',
+    meaning:
+      "when set (at least 32 characters), the emulator's admin API (sandbox or wuts emulator) wants it as Authorization: Bearer; required by wuts emulator off loopback",
+  },
   {
     name: 'WUTS_SHUTDOWN_GRACE_SECONDS',
     defaultText: '10',
@@ -333,5 +341,6 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyHours: intSetting(env, 'WUTS_IDEMPOTENCY_HOURS', 24, 24, 24 * 30),
     shutdownGraceMs: intSetting(env, 'WUTS_SHUTDOWN_GRACE_SECONDS', 10, 0, 600) * 1000,
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
+    emulatorAdminToken: tokenSetting(env, 'WUTS_EMULATOR_ADMIN_TOKEN'),
   };
 }

@@ -13,7 +13,7 @@ Usage: wuts <command> [options]
 Commands:
   serve                          migrate the database, then serve the API (the default)
   migrate                        apply pending database migrations and exit
-  emulator [--port N] [--state FILE]
+  emulator [--port N] [--host ADDR] [--state FILE] [--admin-token T]
                                  run the WhatsApp emulator (a local sandbox; see docs/emulator.md)
   --help                         this text
 

@@ -12,6 +12,7 @@ export async function startSandbox(config: Config, logger: Logger): Promise<Runn
     host: '127.0.0.1',
     statePath: path.join(config.dataDir, 'emulator-state.json'),
     logger: logger.child({ component: 'emulator' }),
+    ...(config.emulatorAdminToken ? { adminToken: config.emulatorAdminToken } : {}),
   });
   if (config.waWsUrl && config.waWsUrl !== emulator.wsUrl)
     logger.warn({ ignored: config.waWsUrl }, 'WUTS_EMULATOR is on: WUTS_WA_WS_URL is replaced by the emulator');

@@ -1,14 +1,20 @@
 import { pino } from 'pino';
+import { ADMIN_TOKEN_ENV, EmulatorConfigError } from './admin/access.js';
 import { startEmulator } from './emulator.js';
 
 const USAGE = `wuts emulator: a local WhatsApp Web server for unmodified Baileys clients (a sandbox; no phone needed)
 
-Usage: wuts emulator [--port N] [--host ADDR] [--state FILE]
+Usage: wuts emulator [--port N] [--host ADDR] [--state FILE] [--admin-token TOKEN] [--allowed-host NAME]...
 
-  --port N       port of the wire protocol (/ws/chat) and the admin API (default 7080; 0 = random)
-  --host ADDR    address to listen on (default 127.0.0.1)
-  --state FILE   keep accounts, devices, keys and queued messages in FILE (default: in memory)
-  --help         this text
+  --port N              port of the wire protocol (/ws/chat) and the admin API (default 7080; 0 = random)
+  --host ADDR           address to listen on (default 127.0.0.1); any other than a loopback
+                        address needs an admin token
+  --state FILE          keep accounts, devices, keys and queued messages in FILE (default: in memory)
+  --admin-token TOKEN   admin API calls must send Authorization: Bearer TOKEN (at least 32
+                        characters; default: ${ADMIN_TOKEN_ENV}, which keeps it out of ps)
+  --allowed-host NAME   a Host name the admin API answers besides 127.0.0.1, localhost, [::1]
+                        and --host (NAME or NAME:PORT; repeat it or separate with commas)
+  --help                this text
 
 Point Baileys at it with waWebSocketUrl (WUTS: WUTS_WA_WS_URL) = the printed ws:// URL.
 Admin API: see the printed /openapi.json and docs/emulator.md.
@@ -18,10 +24,13 @@ interface CliOptions {
   port: number;
   host: string;
   statePath: string | undefined;
+  adminToken: string | undefined;
+  allowedHosts: string[];
 }
 
-export function parseEmulatorArgs(argv: string[]): CliOptions | 'help' {
-  const options: CliOptions = { port: 7080, host: '127.0.0.1', statePath: undefined };
+/** The command line (and WUTS_EMULATOR_ADMIN_TOKEN from `env`; --admin-token wins). */
+export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions | 'help' {
+  const options: CliOptions = { port: 7080, host: '127.0.0.1', statePath: undefined, adminToken: env[ADMIN_TOKEN_ENV] || undefined, allowedHosts: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -46,6 +55,12 @@ export function parseEmulatorArgs(argv: string[]): CliOptions | 'help' {
       case '--state':
         options.statePath = value();
         break;
+      case '--admin-token':
+        options.adminToken = value();
+        break;
+      case '--allowed-host':
+        options.allowedHosts.push(...value().split(','));
+        break;
       default:
         throw new Error(`unknown option ${arg}`);
     }
@@ -68,9 +83,17 @@ export async function runEmulatorCli(argv: string[]): Promise<void> {
     return;
   }
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-  const emulator = await startEmulator({ port: options.port, host: options.host, statePath: options.statePath, logger });
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({ ...options, logger });
+  } catch (err) {
+    if (!(err instanceof EmulatorConfigError)) throw err;
+    process.stderr.write(`wuts emulator: ${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   process.stdout.write(
-    `WhatsApp emulator running\n  wire protocol: ${emulator.wsUrl}\n  admin API:     ${emulator.url}/admin/accounts\n  OpenAPI:       ${emulator.url}/openapi.json\n  state:         ${options.statePath ?? 'in memory'}\n`,
+    `WhatsApp emulator running\n  wire protocol: ${emulator.wsUrl}\n  admin API:     ${emulator.url}/admin/accounts\n  OpenAPI:       ${emulator.url}/openapi.json\n  state:         ${options.statePath ?? 'in memory'}\n  admin token:   ${options.adminToken ? 'required' : 'none (loopback only)'}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

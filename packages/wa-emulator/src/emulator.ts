@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { adminAccess } from './admin/access.js';
 import { buildAdminApp } from './admin/app.js';
 import { guardLibsignalConsole } from './libsignal-log-guard.js';
 import { onClientPayload } from './linking/login.js';
@@ -20,6 +21,13 @@ export interface EmulatorOptions {
   /** persist accounts, devices, keys and queues to this JSON file; absent = in memory */
   statePath?: string;
   logger?: Logger;
+  /**
+   * every admin HTTP request must carry `Authorization: Bearer <adminToken>` (at least 32
+   * characters); required when `host` is not a loopback address. The wire protocol never needs it.
+   */
+  adminToken?: string;
+  /** Host header names the admin API answers besides 127.0.0.1, localhost, [::1] and `host` (`name` or `name:port`) */
+  allowedHosts?: string[];
 }
 
 export interface RunningEmulator {
@@ -35,12 +43,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   guardLibsignalConsole();
   const logger = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const host = opts.host ?? '127.0.0.1';
+  const access = adminAccess(host, opts.adminToken, opts.allowedHosts); // throws before anything starts
   const state = await loadState(opts.statePath);
   const saver = new StateSaver(opts.statePath, state, logger);
   const hub = new Hub(state, saver, logger);
   const links = new PendingLinks(hub);
   const service = new EmulatorService(hub, links, '', logger);
-  const app = await buildAdminApp(service, logger);
+  const app = await buildAdminApp(service, logger, access);
 
   const iqRoutes = pairingCodeIqRoutes(links);
   const hooks: SessionHooks = {

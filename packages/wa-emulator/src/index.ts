@@ -3,6 +3,7 @@
 // is also on its own subpath, @wuts/wa-emulator/libsignal-log-guard, which loads nothing else.
 
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator.js';
+export { EmulatorConfigError } from './admin/access.js';
 export { parseEmulatorArgs, runEmulatorCli } from './cli.js';
 export { startTestEmulator, type TestEmulator } from './testing.js';
 export {
@@ -15,6 +16,7 @@ export {
   type EmulatorAdminClientOptions,
   type EmulatorDevice,
   type EmulatorInfo,
+  type QueuedStanzaRecord,
   type ReceivedRecord,
   type SendMessageBody,
   type SentRecord,

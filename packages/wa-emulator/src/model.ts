@@ -44,7 +44,7 @@ export interface DeviceRecord {
   /** one-time pre-keys by id (public halves); consumed by bundle fetches */
   preKeys: Record<string, Uint8Array>;
   linkedAt: string;
-  /** stanzas waiting for this device's ack; sent again at its next login */
+  /** stanzas waiting for this device's ack or receipt (a NACK keeps them); sent again at its next login */
   queue: QueuedStanza[];
 }
 
@@ -59,6 +59,8 @@ export interface QueuedStanza {
   key: string;
   node: BinaryNode;
   at: number;
+  /** the `error` code of the last NACK the device answered it with (it stays queued for its next login) */
+  nack?: string;
 }
 
 export interface SerializedAuth {

@@ -115,6 +115,23 @@ export class EmulatorService {
     };
   }
 
+  /** What waits for a device (oldest first): delivered at its next login until it acks it or sends its receipt. */
+  queueView(phone: string, deviceId: number) {
+    const account = this.account(phone);
+    const device = account.devices[String(deviceId)];
+    if (!device) throw new NotFoundError('device_not_found', `account ${phone} has no device ${deviceId}`);
+    const now = Date.now();
+    return device.queue.map((q) => ({
+      tag: q.node.tag,
+      id: q.node.attrs.id ?? '',
+      from: q.node.attrs.from ?? '',
+      ...(q.node.attrs.type ? { type: q.node.attrs.type } : {}),
+      queued_at: new Date(q.at).toISOString(),
+      age_ms: Math.max(0, now - q.at),
+      ...(q.nack ? { nack: q.nack } : {}),
+    }));
+  }
+
   private phoneFor(account: AccountRecord): AccountPhone {
     let phone = this.phones.get(account.phone);
     if (!phone) {

@@ -59,6 +59,8 @@ export class TestCompanion {
   received: WAMessage[] = [];
   updates: WAMessageUpdate[] = [];
   presences: Array<{ id: string; presences: Record<string, { lastKnownPresence: string }> }> = [];
+  /** Baileys' shouldIgnoreJid: a message from a jid it answers true for is NACKed (500) unread */
+  ignore: ((jid: string) => boolean) | undefined;
   private stopped = false;
 
   constructor(
@@ -83,6 +85,7 @@ export class TestCompanion {
       shouldSyncHistoryMessage: () => false,
       syncFullHistory: false,
       browser: ['Test', 'Chrome', '1.0'],
+      shouldIgnoreJid: (jid) => this.ignore?.(jid) ?? false,
     });
     this.sock = sock;
     sock.ev.on('connection.update', (u) => {

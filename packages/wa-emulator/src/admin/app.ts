@@ -3,11 +3,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { LIMITS } from '../model.js';
 import type { EmulatorService } from '../service.js';
+import { installAdminGuard, type AdminAccess } from './access.js';
 import { installErrorHandler } from './error-handler.js';
 import { adminRoutes } from './routes.js';
 
-/** The admin API as a Fastify app (not listening yet): routes, error mapping, /openapi.json and /health. */
-export async function buildAdminApp(service: EmulatorService, logger: Logger): Promise<FastifyInstance> {
+/** The admin API as a Fastify app (not listening yet): its Host and token check, routes, error mapping, /openapi.json and /health. */
+export async function buildAdminApp(service: EmulatorService, logger: Logger, access: AdminAccess): Promise<FastifyInstance> {
   const adminLogger: FastifyBaseLogger = logger.child({ component: 'emulator-admin' }, { level: 'warn' });
   // unknown fields are a 400, not silently dropped
   const app = Fastify({ loggerInstance: adminLogger, bodyLimit: LIMITS.httpBodyBytes, ajv: { customOptions: { removeAdditional: false } } });
@@ -21,6 +22,7 @@ export async function buildAdminApp(service: EmulatorService, logger: Logger): P
     },
   });
   installErrorHandler(app);
+  installAdminGuard(app, access);
   adminRoutes(app, service);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ success: true }));

@@ -14,6 +14,8 @@ export type EmulatorDevice = Static<typeof S.Device>;
 export type ReceivedRecord = Static<typeof M.Received>;
 /** A message an account sent, with its status (pending, sent, delivered, read, played, failed). */
 export type SentRecord = Static<typeof M.Sent>;
+/** A stanza waiting in a device's offline queue (tag, id, sender, age; `nack` when the device refused it). */
+export type QueuedStanzaRecord = Static<typeof S.QueuedStanza>;
 /** One stanza of the traffic log (tags and attributes, no payload). */
 export type TrafficRecord = Static<typeof S.TrafficItem>;
 /** The body of POST /admin/accounts/{phone}/messages: `to`, and the content named by `type` (default text). */
@@ -56,6 +58,8 @@ export class EmulatorAdminError extends Error {
 export interface EmulatorAdminClientOptions {
   /** each call fails after this long (default 60 s: creating an account waits for its phone, linking for the device) */
   timeoutMs?: number;
+  /** the emulator's admin token (`--admin-token`, WUTS_EMULATOR_ADMIN_TOKEN): sent as `Authorization: Bearer <token>` */
+  token?: string;
 }
 
 const enc = encodeURIComponent;
@@ -68,17 +72,22 @@ const enc = encodeURIComponent;
 export class EmulatorAdminClient {
   readonly url: string;
   private readonly timeoutMs: number;
+  private readonly token: string | undefined;
 
   constructor(target: string | { url: string }, options: EmulatorAdminClientOptions = {}) {
     this.url = (typeof target === 'string' ? target : target.url).replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.token = options.token;
   }
 
   /** Any admin call (`path` from /admin/...), answered as it came: status and JSON body. */
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<AdminAnswer<T>> {
     const res = await fetch(`${this.url}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
@@ -134,6 +143,11 @@ export class EmulatorAdminClient {
   /** Unlinks a companion: its client closes as logged out (401). */
   async unlink(phone: string, device: number): Promise<void> {
     await this.call('DELETE', `/admin/accounts/${enc(phone)}/devices/${device}`);
+  }
+
+  /** What waits for a device, oldest first: stanzas it has not acked or receipted yet (NACKed ones included), sent again at its next login. */
+  async queue(phone: string, device: number): Promise<QueuedStanzaRecord[]> {
+    return (await this.call<{ queue: QueuedStanzaRecord[] }>('GET', `/admin/accounts/${enc(phone)}/devices/${device}/queue`)).queue;
   }
 
   /** Sends from the account's phone (end-to-end encrypted); a send the client could not complete answers status failed. */

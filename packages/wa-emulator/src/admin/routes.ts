@@ -116,6 +116,22 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
     },
   );
 
+  app.get<{ Params: { phone: string; device: number } }>(
+    '/admin/accounts/:phone/devices/:device/queue',
+    {
+      schema: {
+        tags,
+        summary: 'The stanzas waiting for a device, oldest first: its offline queue',
+        description:
+          'A stanza waits until the device acks it without an error or, for a message, sends its receipt (a retry receipt does not count). ' +
+          'A device that is offline, drops before answering, or NACKs it (an ack with an error, kept as `nack`) gets it again at its next login.',
+        params: S.DeviceParams,
+        response: { 200: Type.Object({ success: Type.Literal(true), queue: Type.Array(S.QueuedStanza) }), ...errors },
+      },
+    },
+    async (req) => ok({ queue: service.queueView(req.params.phone, req.params.device) }),
+  );
+
   app.get<{ Querystring: { limit?: number } }>(
     '/admin/traffic',
     {

@@ -26,6 +26,16 @@ export const Device = Type.Object({
   pre_keys: Type.Integer(),
 });
 
+export const QueuedStanza = Type.Object({
+  tag: Type.String({ description: 'message, receipt, notification...' }),
+  id: Type.String(),
+  from: Type.String({ description: 'the sender as the stanza names it (a device jid for messages)' }),
+  type: Type.Optional(Type.String({ description: "the stanza's type attribute (text, read, devices...)" })),
+  queued_at: Type.String(),
+  age_ms: Type.Integer({ description: 'how long it has been waiting' }),
+  nack: Type.Optional(Type.String({ description: 'the error code of the last NACK the device answered it with (500, 487...)' })),
+});
+
 export const TrafficItem = Type.Object({
   at: Type.String(),
   direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),

@@ -14,8 +14,11 @@ export function dispatchNode(hub: Hub, iqRoutes: IqRoutes, session: WireSession,
       return routeMessage(hub, session, node);
     case 'receipt':
       return routeReceipt(hub, session, node);
-    case 'ack':
-      return hub.settled(session, node.attrs.class ?? '', node.attrs.id, node.attrs.to);
+    case 'ack': {
+      // an ack with an error is a NACK: the stanza stays queued for the device's next login
+      const { class: tag = '', id, to, error } = node.attrs;
+      return error ? hub.nacked(session, tag, id, to, error) : hub.settled(session, tag, id, to);
+    }
     case 'presence':
       return handlePresence(hub, session, node);
     case 'chatstate':

@@ -74,13 +74,14 @@ export class Hub {
   }
 
   /**
-   * Hands a stanza to a device: kept in its queue until the device acks it, so a device
-   * that is offline (or drops before acking) gets it at its next login.
+   * Hands a stanza to a device: kept in its queue until the device acks it without an error
+   * (or, for a message, sends its receipt), so a device that is offline, drops before
+   * answering, or NACKs it, gets it at its next login.
    */
   deliver(account: AccountRecord, deviceId: number, node: BinaryNode): void {
     const device = account.devices[String(deviceId)];
     if (!device) return;
-    const key = `${node.tag}|${node.attrs.id ?? ''}|${node.attrs.from ?? ''}`;
+    const key = queueKey(node.tag, node.attrs.id, node.attrs.from);
     device.queue = device.queue.filter((q) => q.key !== key);
     device.queue.push({ key, node, at: Date.now() });
     if (device.queue.length > LIMITS.queuePerDevice) {
@@ -92,16 +93,31 @@ export class Hub {
   }
 
   /**
-   * The client took a stanza we delivered (an <ack>, or for a message its <receipt>,
-   * which Baileys 7 sends instead of an ack): it no longer waits in the queue.
+   * The client took a stanza we delivered (an <ack> without error, or for a message its
+   * <receipt>, which Baileys 7 sends instead of an ack): it no longer waits in the queue.
    */
   settled(session: WireSession, tag: string, id: string | undefined, from: string | undefined): void {
     const device = session.account?.devices[String(session.deviceId)];
     if (!device) return;
-    const key = `${tag}|${id ?? ''}|${from ?? ''}`;
+    const key = queueKey(tag, id, from);
     const before = device.queue.length;
     device.queue = device.queue.filter((q) => q.key !== key);
     if (device.queue.length !== before) this.saver.markDirty();
+  }
+
+  /**
+   * The client refused a stanza (an <ack error=...>, a NACK: Baileys sends 500 when it could
+   * not handle a message, 487 when it could not parse it...). As WhatsApp does, the stanza
+   * stays queued and is sent again at the device's next login, not before; the error is kept
+   * for the admin API's view of the queue.
+   */
+  nacked(session: WireSession, tag: string, id: string | undefined, from: string | undefined, error: string): void {
+    const device = session.account?.devices[String(session.deviceId)];
+    const queued = device?.queue.find((q) => q.key === queueKey(tag, id, from));
+    this.logger.debug({ conn: session.label, tag, id, from, error, queued: queued !== undefined }, 'NACK: the stanza stays queued for the next login');
+    if (!queued) return;
+    queued.nack = error;
+    this.saver.markDirty();
   }
 
   /** At login: everything still queued (marked offline), then the end-of-offline marker. */
@@ -169,4 +185,9 @@ export class Hub {
     }
     return { tag: 'presence', attrs };
   }
+}
+
+/** What names a queued stanza: its tag, id and sender, as the client's <ack> (class, id, to) names it. */
+function queueKey(tag: string, id: string | undefined, from: string | undefined): string {
+  return `${tag}|${id ?? ''}|${from ?? ''}`;
 }

@@ -72,8 +72,12 @@ export function routeReceipt(hub: Hub, session: WireSession, node: BinaryNode): 
   const readerDevice = session.deviceId!;
   const { id, to, type } = node.attrs;
   session.send({ tag: 'ack', attrs: { class: 'receipt', id: id ?? '', from: to ?? '', ...(type ? { type } : {}) } });
-  hub.settled(session, 'message', id, to);
-  for (const item of children(getBinaryNodeChild(node, 'list'), 'item')) hub.settled(session, 'message', item.attrs.id, to);
+  // any receipt but a retry says the device has the message; a retry asks the sender for it
+  // again (the resend, same id, replaces the queued copy) and comes with a NACK
+  if (type !== 'retry') {
+    hub.settled(session, 'message', id, to);
+    for (const item of children(getBinaryNodeChild(node, 'list'), 'item')) hub.settled(session, 'message', item.attrs.id, to);
+  }
   if (!id || !to || (type && LOCAL_RECEIPTS.has(type))) return;
   const target = hub.registry.resolve(to);
   if (!target) return;
