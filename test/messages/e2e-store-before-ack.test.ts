@@ -154,10 +154,10 @@ it('one message that cannot be stored is parked in the dead-letter table, the ne
 });
 
 it('a delivery receipt that cannot be kept is not acknowledged: WhatsApp delivers it again and the status moves once it can be stored', async () => {
+  // the sent status row goes in; the delivered one is refused
+  await refuseInserts('message_statuses', { column: 'status', marker: 'delivered' });
   const msg = await sendMessage(w, a.token, a.deviceId, { type: 'text', to: B, text: 'did it arrive?' });
   await waitForAtLeast(w, a.token, msg.id, 'sent');
-  // the sent status row exists; refuse the next ones (delivered, read) before B's phone receipts arrive
-  await refuseInserts('message_statuses', { column: 'status', marker: 'delivered' });
   const phoneReceived = await until('B received it', async () => {
     const res = await emulatorApi<{ received: any[] }>(w.emu, 'GET', `/admin/accounts/${B}/messages?limit=500`);
     return res.body.received.find((m) => m.id === msg.wa_id);

@@ -90,9 +90,17 @@ async function traffic(): Promise<any[]> {
   return res.body.traffic;
 }
 
-async function queuedForDevice(): Promise<number> {
-  const res = await admin<{ devices: Array<{ kind: string; queued: number }> }>('GET', `/admin/accounts/${A}/devices`);
-  return res.body.devices.find((d) => d.kind === 'companion')!.queued;
+async function companion(): Promise<{ id: number; queued: number }> {
+  const res = await admin<{ devices: Array<{ id: number; kind: string; queued: number }> }>('GET', `/admin/accounts/${A}/devices`);
+  return res.body.devices.find((d) => d.kind === 'companion')!;
+}
+
+const queuedForDevice = async () => (await companion()).queued;
+
+/** Traffic between the emulator and WUTS's device (A's phone, device 0, gets and acknowledges the same messages). */
+async function deviceTraffic(): Promise<any[]> {
+  const peer = `${A}:${(await companion()).id}@s.whatsapp.net`;
+  return (await traffic()).filter((t) => t.peer === peer);
 }
 
 /** Holds the database so that WUTS cannot write received messages; answers the release. */
@@ -169,12 +177,12 @@ it(
       // the emulator handed it to WUTS's device ...
       await until(
         'the message handed to the device',
-        async () => (await traffic()).some((t) => t.direction === 'out' && t.tag === 'message' && t.attrs.id === waId),
+        async () => (await deviceTraffic()).some((t) => t.direction === 'out' && t.tag === 'message' && t.attrs.id === waId),
         15_000,
       );
       await new Promise((r) => setTimeout(r, 1_500));
       // ... which sent no delivery receipt for it: WhatsApp still holds it
-      expect((await traffic()).filter((t) => t.direction === 'in' && t.tag === 'receipt' && t.attrs.id === waId)).toEqual([]);
+      expect((await deviceTraffic()).filter((t) => t.direction === 'in' && t.tag === 'receipt' && t.attrs.id === waId)).toEqual([]);
       expect(await queuedForDevice()).toBeGreaterThanOrEqual(1);
 
       const killed = server();
