@@ -62,6 +62,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Run the WhatsApp emulator in-process as a sandbox, on this port (undefined: off). */
   emulatorPort: number | undefined;
+  /** Start the sandbox although devices hold sessions linked on another WhatsApp endpoint (they stay disconnected). */
+  emulatorWithRealSessions: boolean;
 }
 
 /**
@@ -172,6 +174,12 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_EMULATOR', defaultText: 'false', meaning: 'run the WhatsApp emulator in-process as a sandbox; WUTS_WA_WS_URL then points at it' },
   { name: 'WUTS_EMULATOR_PORT', defaultText: '7080', meaning: "the sandbox emulator's port (on 127.0.0.1), with WUTS_EMULATOR=true" },
   {
+    name: 'WUTS_EMULATOR_WITH_REAL_SESSIONS',
+    defaultText: 'false',
+    meaning:
+      'with WUTS_EMULATOR=true: start although devices hold WhatsApp sessions linked on another endpoint (WhatsApp itself); they stay disconnected, their sessions kept. Without it such a start is refused',
+  },
+  {
     name: 'WUTS_SHUTDOWN_GRACE_SECONDS',
     defaultText: '10',
     meaning: 'at SIGTERM, time the webhook deliveries and sends in flight have to finish; the rest are sent again after the next start',
@@ -266,7 +274,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`WUTS_HEADERS_TIMEOUT_SECONDS must not exceed WUTS_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}), got ${headersTimeoutSeconds}`);
   }
   const waWsUrl = env.WUTS_WA_WS_URL?.trim() || undefined;
-  if (waWsUrl && !/^wss?:\/\/[^\s]+$/.test(waWsUrl)) {
+  if (waWsUrl && (!/^wss?:\/\/[^\s]+$/.test(waWsUrl) || !URL.canParse(waWsUrl))) {
     throw new ConfigError(`WUTS_WA_WS_URL must be a ws:// or wss:// URL, got "${waWsUrl}"`);
   }
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
@@ -324,5 +332,6 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyHours: intSetting(env, 'WUTS_IDEMPOTENCY_HOURS', 24, 24, 24 * 30),
     shutdownGraceMs: intSetting(env, 'WUTS_SHUTDOWN_GRACE_SECONDS', 10, 0, 600) * 1000,
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
+    emulatorWithRealSessions: boolSetting(env, 'WUTS_EMULATOR_WITH_REAL_SESSIONS', false),
   };
 }

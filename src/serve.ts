@@ -25,8 +25,11 @@ export async function serve(config: Config): Promise<void> {
   const master = loadMasterToken(config.masterToken, config.dataDir);
   const applied = await migrateDatabase(databaseOptions(config));
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const sandbox = await startSandbox(config, logger);
   const db = openDatabase(databaseOptions(config));
+  const sandbox = await startSandbox(config, logger, db).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
 
   const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
