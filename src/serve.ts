@@ -37,15 +37,6 @@ export async function serve(config: Config): Promise<void> {
   const workers = createWorkers(deps);
   await workers.start();
 
-  if (master.filePath) {
-    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
-  } else {
-    console.log('Master token: taken from WUTS_MASTER_TOKEN');
-  }
-  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
-  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
-  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
-
   let closing = false;
   /**
    * Stops taking work (no new claims, no new sends, no new connections), gives the deliveries,
@@ -70,4 +61,14 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  // Printed once a signal is handled: whoever waits for the line may stop WUTS at once.
+  if (master.filePath) {
+    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
+  } else {
+    console.log('Master token: taken from WUTS_MASTER_TOKEN');
+  }
+  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
+  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
+  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
 }
