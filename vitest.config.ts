@@ -11,6 +11,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export const UNIT_FILES = ['test/unit/**/*.test.ts', 'test/lint/**/*.test.ts'];
 export const E2E_FILES = [
   'test/devices/devices-e2e.test.ts',
+  'test/devices/endpoint-e2e.test.ts',
   'test/devices/pairing-e2e.test.ts',
   'test/devices/supervisor.test.ts',
   'test/messages/crash.test.ts',
@@ -23,6 +24,7 @@ export const E2E_FILES = [
   'test/messages/inbound-crash.test.ts',
   'test/messages/smoke.test.ts',
   'test/platform/cli.test.ts',
+  'test/platform/sandbox-refusal.test.ts',
   'test/platform/single-process.test.ts',
   'test/platform/startup-errors.test.ts',
   'test/webhooks/crash.test.ts',

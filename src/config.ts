@@ -66,6 +66,8 @@ export interface Config {
   emulatorPort: number | undefined;
   /** the sandbox emulator's admin API wants it as a bearer token when set */
   emulatorAdminToken: string | undefined;
+  /** Start the sandbox although devices hold sessions linked on another WhatsApp endpoint (they stay disconnected). */
+  emulatorWithRealSessions: boolean;
 }
 
 /**
@@ -186,6 +188,10 @@ export const SETTINGS: SettingDoc[] = [
     defaultText: 'unset: no token (the emulator listens on loopback only)',
     meaning:
       "when set (at least 32 characters), the emulator's admin API (sandbox or wuts emulator) wants it as Authorization: Bearer; required by wuts emulator off loopback",
+    name: 'WUTS_EMULATOR_WITH_REAL_SESSIONS',
+    defaultText: 'false',
+    meaning:
+      'with WUTS_EMULATOR=true: start although devices hold WhatsApp sessions linked on another endpoint (WhatsApp itself); they stay disconnected, their sessions kept. Without it such a start is refused',
   },
   {
     name: 'WUTS_SHUTDOWN_GRACE_SECONDS',
@@ -282,7 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`WUTS_HEADERS_TIMEOUT_SECONDS must not exceed WUTS_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}), got ${headersTimeoutSeconds}`);
   }
   const waWsUrl = env.WUTS_WA_WS_URL?.trim() || undefined;
-  if (waWsUrl && !/^wss?:\/\/[^\s]+$/.test(waWsUrl)) {
+  if (waWsUrl && (!/^wss?:\/\/[^\s]+$/.test(waWsUrl) || !URL.canParse(waWsUrl))) {
     throw new ConfigError(`WUTS_WA_WS_URL must be a ws:// or wss:// URL, got "${waWsUrl}"`);
   }
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
@@ -342,5 +348,6 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: intSetting(env, 'WUTS_SHUTDOWN_GRACE_SECONDS', 10, 0, 600) * 1000,
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
     emulatorAdminToken: tokenSetting(env, 'WUTS_EMULATOR_ADMIN_TOKEN'),
+    emulatorWithRealSessions: boolSetting(env, 'WUTS_EMULATOR_WITH_REAL_SESSIONS', false),
   };
 }

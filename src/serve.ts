@@ -25,23 +25,17 @@ export async function serve(config: Config): Promise<void> {
   const master = loadMasterToken(config.masterToken, config.dataDir);
   const applied = await migrateDatabase(databaseOptions(config));
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const sandbox = await startSandbox(config, logger);
   const db = openDatabase(databaseOptions(config));
+  const sandbox = await startSandbox(config, logger, db).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
 
   const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   const workers = createWorkers(deps);
   await workers.start();
-
-  if (master.filePath) {
-    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
-  } else {
-    console.log('Master token: taken from WUTS_MASTER_TOKEN');
-  }
-  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
-  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
-  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
 
   let closing = false;
   /**
@@ -67,4 +61,14 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  // Printed once a signal is handled: whoever waits for the line may stop WUTS at once.
+  if (master.filePath) {
+    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
+  } else {
+    console.log('Master token: taken from WUTS_MASTER_TOKEN');
+  }
+  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
+  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
+  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
 }

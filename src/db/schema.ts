@@ -95,6 +95,8 @@ export interface DeviceAuthCredsTable {
   tenant_id: string;
   creds_json: string;
   updated_at: Timestamp;
+  /** the WhatsApp endpoint (WebSocket URL) the session was linked on; null until a link completes */
+  linked_endpoint: string | null;
 }
 
 export interface DeviceAuthKeysTable {

@@ -83,12 +83,12 @@ export function registerDeviceRoutes(app: App, deps: Deps): void {
       schema: {
         summary: 'Connect a device',
         description:
-          'Admins and supervisors. Starts the WhatsApp connection. A device never linked answers with `qr` (the text and a PNG data URL) to scan from the phone (WhatsApp > Linked devices), or with a `pairing_code` when `phone_number` is given; a linked device reconnects from its stored session. Rate limited per device (WUTS_CONNECT_ATTEMPTS_PER_MINUTE, 429).',
+          "Admins and supervisors. Starts the WhatsApp connection. A device never linked answers with `qr` (the text and a PNG data URL) to scan from the phone (WhatsApp > Linked devices), or with a `pairing_code` when `phone_number` is given; a linked device reconnects from its stored session. A device linked on another WhatsApp endpoint than the one this server uses (the sandbox emulator and WhatsApp do not know one another's sessions) answers 409 `device_linked_elsewhere` and keeps its session. Rate limited per device (WUTS_CONNECT_ATTEMPTS_PER_MINUTE, 429).",
         tags,
         security,
         params: IdParams,
         body: ConnectBody,
-        response: { 200: ConnectResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 429) },
+        response: { 200: ConnectResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
       },
     },
     async (req) => ({ success: true as const, ...(await devices.connectDevice(deps, limits, await requireActor(deps, req), req.params.id, req.body ?? {})) }),
@@ -139,7 +139,8 @@ export function registerDeviceRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Log a device out',
-        description: 'Admins. Unlinks the device from its WhatsApp account and deletes its session: linking again needs a new QR code.',
+        description:
+          "Admins. Unlinks the device from its WhatsApp account and deletes its session: linking again needs a new QR code. A device linked on another WhatsApp endpoint than this server's cannot be unlinked from here: only its session in WUTS is deleted.",
         tags,
         security,
         params: IdParams,

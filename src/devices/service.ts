@@ -11,6 +11,7 @@ import { newId } from '../lib/ids.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagination.js';
 import { RateWindow } from '../lib/rate-window.js';
 import { apiTime, nowIso } from '../lib/time.js';
+import { LINKED_ELSEWHERE_CONFLICT, linkedElsewhere } from './linked-endpoint.js';
 import { qrDataUrl } from './qr.js';
 import * as repo from './repo.js';
 import type { QrSchema } from './schemas.js';
@@ -95,12 +96,15 @@ export class DeviceLimits {
 /**
  * Starts the device's connection (or keeps the one running) and answers how it stands: the QR
  * code to scan, the pairing code, or the connected device. Waits up to 20 s for the first sign.
+ * A device whose session was linked on another WhatsApp endpoint than this node's is refused
+ * (409 device_linked_elsewhere): that server alone knows its session.
  */
 export async function connectDevice(deps: Deps, limits: DeviceLimits, actor: Actor, id: string, body: { phone_number?: string | undefined }) {
   const user = tenantUser(actor);
   authorize(user, 'devices.connect');
   const before = await mustFind(deps, user.tenantId, id);
   limits.connects.enforce(id, 'too many connect attempts for this device; try again later');
+  if ((await linkedElsewhere(deps, user.tenantId, id)) !== null) throw conflict(LINKED_ELSEWHERE_CONFLICT, 'device_linked_elsewhere');
 
   const devices = deps.bus.devices();
   if (devices.isRunning(id)) {

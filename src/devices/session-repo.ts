@@ -88,3 +88,38 @@ export async function deleteSession(trx: Transaction<Database>, tenantId: string
   await trx.deleteFrom('device_auth_keys').where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).execute();
   await trx.deleteFrom('device_auth_creds').where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).execute();
 }
+
+/** The WhatsApp endpoint the device's session was linked on; null when it has no linked session. */
+export async function linkedEndpoint(db: Kysely<Database>, tenantId: string, deviceId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('device_auth_creds')
+    .select('linked_endpoint')
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+  return row?.linked_endpoint ?? null;
+}
+
+/** Records the endpoint a session was just linked on; a session that has one keeps it. */
+export async function recordLinkedEndpoint(db: Kysely<Database>, tenantId: string, deviceId: string, endpoint: string): Promise<void> {
+  await db
+    .updateTable('device_auth_creds')
+    .set({ linked_endpoint: endpoint })
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('linked_endpoint', 'is', null)
+    .execute();
+}
+
+/** Platform query across tenants (start-up): linked sessions per endpoint other than `endpoint`. */
+export async function sessionsLinkedElsewhere(db: Kysely<Database>, endpoint: string): Promise<{ endpoint: string; sessions: number }[]> {
+  const rows = await db
+    .selectFrom('device_auth_creds')
+    .select(['linked_endpoint', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('linked_endpoint', 'is not', null)
+    .where('linked_endpoint', '<>', endpoint)
+    .groupBy('linked_endpoint')
+    .orderBy('linked_endpoint')
+    .execute();
+  return rows.map((r) => ({ endpoint: r.linked_endpoint!, sessions: Number(r.n) }));
+}

@@ -4,6 +4,8 @@ import { nowIso } from '../lib/time.js';
 import type { LinkedAccount } from '../whatsapp/provider.js';
 import { findDevice, markNotWanted, updateDevice } from './repo.js';
 import type { ClosedState } from './disconnect-table.js';
+import { LINKED_ELSEWHERE_REASON } from './linked-endpoint.js';
+import { recordLinkedEndpoint } from './session-repo.js';
 import { activateStagedWebhook } from './staged-webhook.js';
 
 /**
@@ -29,10 +31,12 @@ export async function recordPairingCode(deps: Deps, tenantId: string, deviceId: 
   await updateDevice(deps.db.kysely, tenantId, deviceId, { status: 'qr', pairing_code: code, updated_at: now });
 }
 
-export async function recordOpen(deps: Deps, tenantId: string, deviceId: string, account: LinkedAccount): Promise<void> {
+/** The connection opened on `endpoint`: a session that was just linked records it as the endpoint it belongs to. */
+export async function recordOpen(deps: Deps, tenantId: string, deviceId: string, account: LinkedAccount, endpoint: string): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
     if (!(await findDevice(trx, tenantId, deviceId))) return;
     const now = nowIso();
+    await recordLinkedEndpoint(trx, tenantId, deviceId, endpoint);
     await updateDevice(trx, tenantId, deviceId, {
       status: 'connected',
       reason: null,
@@ -66,6 +70,32 @@ export async function recordClosed(deps: Deps, tenantId: string, deviceId: strin
       updated_at: now,
     });
     if (state.event) await emit({ tenantId, deviceId, type: state.event, data: { device_id: deviceId, status: state.status, reason: state.reason } });
+  });
+}
+
+/**
+ * The device's session was linked on another WhatsApp endpoint than this node's: it is not
+ * connected here and its session stays. It is still wanted (auto_connect is left as it is), so a
+ * node on its endpoint reconnects it; one that showed as connected tells so (device.disconnected).
+ */
+export async function recordLinkedElsewhere(deps: Deps, tenantId: string, deviceId: string): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
+    const before = await findDevice(trx, tenantId, deviceId);
+    if (!before) return;
+    const now = nowIso();
+    const wasConnected = before.status === 'connected';
+    await updateDevice(trx, tenantId, deviceId, {
+      status: 'disconnected',
+      reason: LINKED_ELSEWHERE_REASON,
+      qr: null,
+      qr_updated_at: null,
+      pairing_code: null,
+      disconnected_at: wasConnected ? now : before.disconnected_at,
+      updated_at: now,
+    });
+    if (wasConnected) {
+      await emit({ tenantId, deviceId, type: 'device.disconnected', data: { device_id: deviceId, status: 'disconnected', reason: LINKED_ELSEWHERE_REASON } });
+    }
   });
 }
 

@@ -2,12 +2,14 @@ import type { Deps } from '../deps.js';
 import { createDbSessionStore } from '../devices/session-store.js';
 import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
 import { closedState } from '../devices/disconnect-table.js';
-import { recordClosed, recordConnecting, recordNotWanted, recordOpen, recordPairingCode, recordQr } from '../devices/state.js';
+import { recordClosed, recordConnecting, recordLinkedElsewhere, recordNotWanted, recordOpen, recordPairingCode, recordQr } from '../devices/state.js';
+import { LINKED_ELSEWHERE_REASON, linkedElsewhere } from '../devices/linked-endpoint.js';
 import type { DeviceCommands, SessionSignal } from '../devices/commands.js';
 import { conflict } from '../lib/errors.js';
 import type { MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
 import { deviceMessageEvents } from '../messages/session-events.js';
+import { whatsappEndpoint } from '../whatsapp/endpoint.js';
 
 interface Entry {
   tenantId: string;
@@ -36,7 +38,9 @@ export interface SupervisorOptions {
 
 /**
  * Keeps each device's WhatsApp connection: starts it, follows it, reconnects it with backoff
- * after faults, and never holds two sockets for one device in this process.
+ * after faults, and never holds two sockets for one device in this process. A device whose
+ * session was linked on another WhatsApp endpoint than this node's (WUTS_WA_WS_URL) is never
+ * connected here, and its session is never deleted here.
  */
 export class DeviceSupervisor implements DeviceCommands {
   private readonly entries = new Map<string, Entry>();
@@ -253,6 +257,13 @@ export class DeviceSupervisor implements DeviceCommands {
     const current = () => this.entries.get(deviceId) === entry;
     this.serial(deviceId, entry, async () => {
       if (!current() || entry.session) return;
+      // Another server would answer its session 401 (logged out): leave the device alone.
+      const elsewhere = await linkedElsewhere(this.deps, tenantId, deviceId);
+      if (elsewhere !== null) {
+        if (!current()) return;
+        this.entries.delete(deviceId);
+        return this.leftAlone(deviceId, entry, elsewhere);
+      }
       await recordConnecting(this.deps, tenantId, deviceId);
       try {
         const session = await (
@@ -282,7 +293,7 @@ export class DeviceSupervisor implements DeviceCommands {
               entry.attempts = 0;
               entry.restarts = 0;
               this.serial(deviceId, entry, async () => {
-                await recordOpen(this.deps, tenantId, deviceId, account);
+                await recordOpen(this.deps, tenantId, deviceId, account, whatsappEndpoint(this.deps.config.waWsUrl));
                 this.signal(entry, { kind: 'open' });
                 this.deps.bus.wakeSender(deviceId);
               });
@@ -300,6 +311,18 @@ export class DeviceSupervisor implements DeviceCommands {
     });
   }
 
+  /** The device's session belongs to `linkedOn`, another endpoint: it stays disconnected here, its session kept. */
+  private async leftAlone(deviceId: string, entry: Entry, linkedOn: string, closeMessage?: string): Promise<void> {
+    this.deps.logger.warn(
+      { deviceId, linkedOn, endpoint: whatsappEndpoint(this.deps.config.waWsUrl), ...(closeMessage ? { closeMessage } : {}) },
+      closeMessage
+        ? 'the device was refused by a WhatsApp endpoint it was not linked on; its session is kept'
+        : 'the device was linked on another WhatsApp endpoint; it is not connected here and its session is kept',
+    );
+    await recordLinkedElsewhere(this.deps, entry.tenantId, deviceId);
+    this.signal(entry, { kind: 'closed', reason: LINKED_ELSEWHERE_REASON });
+  }
+
   private onClose(deviceId: string, entry: Entry, kind: DisconnectKind, message: string): void {
     entry.session = null;
     if (this.entries.get(deviceId) !== entry) return; // ended by disconnect(), logout() or stopAll()
@@ -314,7 +337,12 @@ export class DeviceSupervisor implements DeviceCommands {
     }
     if (!state.retry) this.entries.delete(deviceId);
     this.serial(deviceId, entry, async () => {
-      if (state.clearSession) await createDbSessionStore(this.deps.db, entry.tenantId, deviceId).clear();
+      if (state.clearSession) {
+        // A session linked on another endpoint is not this server's to end, whatever it answered.
+        const elsewhere = await linkedElsewhere(this.deps, entry.tenantId, deviceId);
+        if (elsewhere !== null) return this.leftAlone(deviceId, entry, elsewhere, message);
+        await createDbSessionStore(this.deps.db, entry.tenantId, deviceId).clear();
+      }
       await recordClosed(this.deps, entry.tenantId, deviceId, state);
       this.signal(entry, { kind: 'closed', reason: state.reason });
     });

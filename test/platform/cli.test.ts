@@ -45,7 +45,9 @@ describe('the wuts command', () => {
   it('migrate builds the schema from empty and records what ran', async () => {
     const first = await runCli(['migrate'], baseEnv());
     expect(first.stderr).toBe('');
-    expect(first.stdout.trim()).toBe('applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages, 0005_idempotency_results');
+    expect(first.stdout.trim()).toBe(
+      'applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages, 0005_idempotency_results, 0007_session_endpoint, 0008_inbound_dead_letters',
+    );
     const second = await runCli(['migrate'], baseEnv());
     expect(second.stdout.trim()).toBe('the database is up to date');
     const db = database.reopen();
@@ -60,6 +62,8 @@ describe('the wuts command', () => {
       '0003_devices',
       '0004_messages',
       '0005_idempotency_results',
+      '0007_session_endpoint',
+      '0008_inbound_dead_letters',
     ]);
   });
 

@@ -1,7 +1,9 @@
+import { DEFAULT_CONNECTION_CONFIG } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
 import { classifyDisconnect, describeCloseError } from '../../src/whatsapp/baileys/disconnect.js';
 import { nextMessageTag } from '../../src/whatsapp/baileys/pairing.js';
 import { BoundedKeyCache } from '../../src/whatsapp/baileys/key-cache.js';
+import { WHATSAPP_WS_URL, whatsappEndpoint } from '../../src/whatsapp/endpoint.js';
 
 // The pure parts of the Baileys provider (src/whatsapp/baileys): how a close is classified, the
 // pairing IQ tag, the bounded key cache. The libsignal console guard is tested with its package
@@ -81,5 +83,18 @@ describe('bounded key cache', () => {
     expect(cache.get('n')).toBeUndefined();
     cache.flushAll();
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('the WhatsApp endpoint a session records', () => {
+  it("is WhatsApp's own (Baileys' default) when WUTS_WA_WS_URL is unset", () => {
+    expect(DEFAULT_CONNECTION_CONFIG.waWebSocketUrl).toBe(WHATSAPP_WS_URL);
+    expect(whatsappEndpoint(undefined)).toBe(WHATSAPP_WS_URL);
+  });
+
+  it('is WUTS_WA_WS_URL otherwise, spelled one way for one URL', () => {
+    expect(whatsappEndpoint('ws://127.0.0.1:7080/ws/chat')).toBe('ws://127.0.0.1:7080/ws/chat');
+    expect(whatsappEndpoint('WSS://Web.WhatsApp.com:443/ws/chat')).toBe(WHATSAPP_WS_URL);
+    expect(whatsappEndpoint('ws://127.0.0.1:7081/ws/chat')).not.toBe(whatsappEndpoint('ws://127.0.0.1:7080/ws/chat'));
   });
 });

@@ -1,12 +1,13 @@
 import makeWASocket from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
+import { whatsappEndpoint } from '../endpoint.js';
 import type { DeviceSession, StartOptions, WhatsAppProvider } from '../provider.js';
 import { loadSessionAuth } from './auth-state.js';
 import { guardLibsignalConsole } from '@wuts/wa-emulator/libsignal-log-guard';
 import { BaileysDeviceSession } from './session.js';
 
 export interface BaileysProviderOptions {
-  /** The WhatsApp Web socket URL (WUTS_WA_WS_URL); Baileys' default (WhatsApp itself) when absent. */
+  /** The WhatsApp Web socket URL (WUTS_WA_WS_URL); WhatsApp's own when absent (see whatsappEndpoint). */
   waWsUrl?: string | undefined;
   logger: Logger;
   /** How long an unanswered query waits (Baileys' default: 60 s). */
@@ -61,6 +62,8 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
   guardLibsignalConsole();
   const live = new Map<string, BaileysDeviceSession | 'starting'>();
   const queryTimeoutMs = options.defaultQueryTimeoutMs ?? 60_000;
+  // The very URL a linked session records as its endpoint (src/devices/linked-endpoint.ts).
+  const waWebSocketUrl = whatsappEndpoint(options.waWsUrl);
   let closed = false;
 
   async function start(opts: StartOptions): Promise<BaileysDeviceSession> {
@@ -74,7 +77,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
       // eslint-disable-next-line prefer-const -- the socket's getMessage reads the session made after the socket
       let session: BaileysDeviceSession | undefined;
       const socket = makeWASocket({
-        ...(options.waWsUrl ? { waWebSocketUrl: options.waWsUrl } : {}),
+        waWebSocketUrl,
         auth: auth.state,
         logger,
         browser: ['WUTS', 'Chrome', '1.0'],
