@@ -188,6 +188,8 @@ export const SETTINGS: SettingDoc[] = [
     defaultText: 'unset: no token (the emulator listens on loopback only)',
     meaning:
       "when set (at least 32 characters), the emulator's admin API (sandbox or wuts emulator) wants it as Authorization: Bearer; required by wuts emulator off loopback",
+  },
+  {
     name: 'WUTS_EMULATOR_WITH_REAL_SESSIONS',
     defaultText: 'false',
     meaning:
