@@ -64,15 +64,42 @@ export interface PollVoteContent {
 export const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 
-/** Media metadata; the content itself comes with the media issue. */
+/**
+ * A media message. The bytes are in WUTS's media store (`media_id`, a media_files row); rows
+ * stored before media were kept have metadata only.
+ */
 export interface MediaContent {
   type: MediaType;
   mimetype: string | null;
   caption?: string | undefined;
   file_name?: string | undefined;
+  /** bytes of the plain file */
   size?: number | undefined;
+  /** duration (audio and video) */
   seconds?: number | undefined;
+  /** an audio sent as a voice note (push to talk) */
   voice_note?: boolean | undefined;
+  /** the media file in WUTS's store */
+  media_id?: string | undefined;
+  /** SHA-256 of the plain file, hex */
+  sha256?: string | undefined;
+  width?: number | undefined;
+  height?: number | undefined;
+  /** shown once by the recipient, then gone */
+  view_once?: boolean | undefined;
+  /** a voice note's waveform as WhatsApp shows it: 64 values 0-100, base64 */
+  waveform?: string | undefined;
+}
+
+/** Where WhatsApp keeps a received media file, and the keys to decrypt it (all base64 but the paths). */
+export interface MediaDownload {
+  mediaType: MediaType;
+  directPath: string | null;
+  url: string | null;
+  mediaKey: string;
+  fileEncSha256: string | null;
+  fileSha256: string | null;
+  fileLength: number | null;
 }
 
 /** Any other kind of message WhatsApp sends: stored with its kind's name, no content. */
@@ -136,6 +163,8 @@ export interface InboundMessage {
   offline: boolean;
   /** the message came already edited (its edit arrived in the same batch): `content` is the edited one */
   editedBeforeReceived?: boolean | undefined;
+  /** a media message: where to download its file */
+  download?: MediaDownload | undefined;
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';

@@ -8,12 +8,14 @@
 // tsconfig.json): it spawns dist, as test/webhooks/crash.test.ts does.
 //
 // One tenant, one device, one database for the whole file (booting WUTS and linking a device cost
-// seconds each), and three kills, one per test, each with its own burst:
-//  1. "during the burst": WUTS talks to the emulator directly; SIGKILL as soon as 3 messages are
+// seconds each), and three kills, one per test, each with its own burst. WUTS always talks to the
+// emulator through a TCP proxy in this process (test/messages/crash-helpers.ts; it forwards bytes
+// untouched until a test freezes it): a session belongs to the WhatsApp endpoint it was linked on,
+// so the device is linked through the proxy and stays on it.
+//  1. "during the burst": nothing is frozen; SIGKILL as soon as 3 messages are
 //     sent. The kill lands wherever the sender is: usually in the 150 ms pause between two sends,
 //     sometimes with a send in flight. The test records which; it cannot choose.
-//  2. "in flight, on the phone": WUTS now talks to the emulator through a TCP proxy in this process
-//     (test/messages/crash-helpers.ts; it forwards bytes untouched). Once 3 messages are sent the
+//  2. "in flight, on the phone": once 3 messages are sent the
 //     proxy stops passing the emulator's bytes to WUTS: the next message still leaves WUTS and
 //     reaches B's phone, but the server's ack never comes back, so it stays `queued` in WUTS. The
 //     test waits until the phone shows it, then kills. After the restart WUTS learns it went out
@@ -284,7 +286,7 @@ beforeAll(async () => {
   w.proxy = await startTcpProxy(Number(new URL(emu().url).port));
   w.database = await createTestDatabase();
 
-  await boot(emu().wsUrl);
+  await boot(w.proxy!.wsUrl);
   const reg = await ok(
     api(server().baseUrl, 'POST', '/register', MASTER, {
       tenant_name: `Crash ${randomBytes(4).toString('hex')}`,
@@ -310,7 +312,7 @@ afterAll(async () => {
 
 describe(`outbound messages survive SIGKILL (${DIALECT})`, () => {
   it('killed during a burst of 30: after a restart each is sent, B has each once, in queue order', { timeout: 120_000 }, async () => {
-    await readyOn(emu().wsUrl);
+    await readyOn(w.proxy!.wsUrl);
     const burst = await queueBurst('burst');
 
     // Kill as soon as the third is sent (the queue sends in order: the first three are).
@@ -330,7 +332,7 @@ describe(`outbound messages survive SIGKILL (${DIALECT})`, () => {
     const inFlight = onPhone.length > sentBefore;
     if (inFlight) expect(onPhone[sentBefore]).toBe(burst[sentBefore]!.waId);
 
-    const bootMs = await boot(emu().wsUrl);
+    const bootMs = await boot(w.proxy!.wsUrl);
     const reconnectMs = await connected();
     const recoverMs = await allSent(burst);
     await checkPhone(burst);

@@ -1,6 +1,6 @@
 import { decryptPollVote, isPnUser, isLidUser, jidNormalizedUser, normalizeMessageContent, proto, sha256, type WAMessage } from '@whiskeysockets/baileys';
 import { isWaId } from '../inbound-guard.js';
-import type { InboundMessage, MediaContent, MessageContent, MessageRef, PollContent } from '../messages.js';
+import { MEDIA_TYPES, type InboundMessage, type MediaContent, type MediaDownload, type MediaType, type MessageContent, type MessageRef, type PollContent } from '../messages.js';
 
 /** This device's account, in both addressings (votes are signed with one or the other). */
 export interface Me {
@@ -72,15 +72,23 @@ export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | 
     });
     return options ? { ...base, targetWaId: pollKey.id, content: { type: 'poll_vote', options } } : null;
   }
-  const parsed = readContent(content);
+  const raw = msg.message;
+  const viewOnce = !!(raw?.viewOnceMessage || raw?.viewOnceMessageV2 || raw?.viewOnceMessageV2Extension);
+  const parsed = readContent(content, viewOnce);
   if (!parsed) return null;
   // Baileys' event buffer folds an edit that arrives in the same batch into the original
   // message (its `message` becomes `{editedMessage}`); the edit itself follows separately
   const editedBeforeReceived = !!msg.message?.editedMessage;
-  return { ...base, quotedWaId: parsed.quotedWaId, content: parsed.content, ...(editedBeforeReceived ? { editedBeforeReceived } : {}) };
+  return {
+    ...base,
+    quotedWaId: parsed.quotedWaId,
+    content: parsed.content,
+    ...(editedBeforeReceived ? { editedBeforeReceived } : {}),
+    ...(parsed.download ? { download: parsed.download } : {}),
+  };
 }
 
-function readContent(c: proto.IMessage): { content: MessageContent; quotedWaId: string | null } | null {
+function readContent(c: proto.IMessage, viewOnce: boolean): { content: MessageContent; quotedWaId: string | null; download?: MediaDownload } | null {
   if (typeof c.conversation === 'string') return { content: { type: 'text', text: c.conversation }, quotedWaId: null };
   if (c.extendedTextMessage)
     return { content: { type: 'text', text: c.extendedTextMessage.text ?? '' }, quotedWaId: c.extendedTextMessage.contextInfo?.stanzaId ?? null };
@@ -119,60 +127,55 @@ function readContent(c: proto.IMessage): { content: MessageContent; quotedWaId: 
     };
     return { content, quotedWaId: poll.contextInfo?.stanzaId ?? null };
   }
-  const media = readMedia(c);
+  const media = readMedia(c, viewOnce);
   if (media) return media;
   const waType = Object.keys(c).find((k) => k !== 'messageContextInfo' && k !== 'senderKeyDistributionMessage');
   return waType ? { content: { type: 'unsupported', wa_type: waType }, quotedWaId: null } : null;
 }
 
-function readMedia(c: proto.IMessage): { content: MediaContent; quotedWaId: string | null } | null {
-  const size = (n: unknown) => (n === null || n === undefined ? undefined : Number(n));
-  if (c.imageMessage)
-    return {
-      content: {
-        type: 'image',
-        mimetype: c.imageMessage.mimetype ?? null,
-        caption: c.imageMessage.caption ?? undefined,
-        size: size(c.imageMessage.fileLength),
-      },
-      quotedWaId: c.imageMessage.contextInfo?.stanzaId ?? null,
-    };
-  if (c.videoMessage)
-    return {
-      content: {
-        type: 'video',
-        mimetype: c.videoMessage.mimetype ?? null,
-        caption: c.videoMessage.caption ?? undefined,
-        size: size(c.videoMessage.fileLength),
-        seconds: c.videoMessage.seconds ?? undefined,
-      },
-      quotedWaId: c.videoMessage.contextInfo?.stanzaId ?? null,
-    };
-  if (c.audioMessage)
-    return {
-      content: {
-        type: 'audio',
-        mimetype: c.audioMessage.mimetype ?? null,
-        size: size(c.audioMessage.fileLength),
-        seconds: c.audioMessage.seconds ?? undefined,
-        voice_note: !!c.audioMessage.ptt,
-      },
-      quotedWaId: c.audioMessage.contextInfo?.stanzaId ?? null,
-    };
-  if (c.documentMessage)
-    return {
-      content: {
-        type: 'document',
-        mimetype: c.documentMessage.mimetype ?? null,
-        caption: c.documentMessage.caption ?? undefined,
-        file_name: c.documentMessage.fileName ?? undefined,
-        size: size(c.documentMessage.fileLength),
-      },
-      quotedWaId: c.documentMessage.contextInfo?.stanzaId ?? null,
-    };
-  if (c.stickerMessage)
-    return { content: { type: 'sticker', mimetype: c.stickerMessage.mimetype ?? null, size: size(c.stickerMessage.fileLength) }, quotedWaId: null };
-  return null;
+type MediaProto = proto.Message.IImageMessage &
+  proto.Message.IVideoMessage &
+  proto.Message.IAudioMessage &
+  proto.Message.IDocumentMessage &
+  proto.Message.IStickerMessage;
+
+const b64 = (bytes: Uint8Array | null | undefined): string | null => (bytes?.length ? Buffer.from(bytes).toString('base64') : null);
+const hex = (bytes: Uint8Array | null | undefined): string | undefined => (bytes?.length ? Buffer.from(bytes).toString('hex') : undefined);
+const count = (n: unknown): number | undefined => (n === null || n === undefined ? undefined : Number(n));
+
+/** A media message's metadata, and where WhatsApp keeps its file (downloaded by WUTS as it arrives). */
+function readMedia(c: proto.IMessage, viewOnce: boolean): { content: MediaContent; quotedWaId: string | null; download?: MediaDownload } | null {
+  const found = MEDIA_TYPES.map((type) => ({ type, m: c[`${type}Message`] as MediaProto | null | undefined })).find((x) => x.m);
+  if (!found) return null;
+  const { type, m } = found as { type: MediaType; m: MediaProto };
+  const content: MediaContent = {
+    type,
+    mimetype: m.mimetype ?? null,
+    ...(m.caption && type !== 'audio' && type !== 'sticker' ? { caption: m.caption } : {}),
+    ...(type === 'document' && m.fileName ? { file_name: m.fileName } : {}),
+    ...(count(m.fileLength) !== undefined ? { size: count(m.fileLength) } : {}),
+    ...((type === 'audio' || type === 'video') && m.seconds ? { seconds: m.seconds } : {}),
+    ...(type === 'audio' ? { voice_note: !!m.ptt } : {}),
+    ...(hex(m.fileSha256) ? { sha256: hex(m.fileSha256) } : {}),
+    ...(m.width ? { width: m.width } : {}),
+    ...(m.height ? { height: m.height } : {}),
+    ...(viewOnce || m.viewOnce ? { view_once: true } : {}),
+    ...(type === 'audio' && m.waveform?.length ? { waveform: b64(m.waveform)! } : {}),
+  };
+  const mediaKey = b64(m.mediaKey);
+  const download: MediaDownload | undefined =
+    mediaKey && (m.directPath || m.url)
+      ? {
+          mediaType: type,
+          directPath: m.directPath ?? null,
+          url: m.url ?? null,
+          mediaKey,
+          fileEncSha256: b64(m.fileEncSha256),
+          fileSha256: b64(m.fileSha256),
+          fileLength: count(m.fileLength) ?? null,
+        }
+      : undefined;
+  return { content, quotedWaId: m.contextInfo?.stanzaId ?? null, ...(download ? { download } : {}) };
 }
 
 /**
