@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Static } from 'typebox';
 import { badRequest } from '../lib/errors.js';
-import type { OutboundMessage } from '../whatsapp/messages.js';
+import type { MediaContent, OutboundMessage } from '../whatsapp/messages.js';
 import { normalizeChatJid } from './jids.js';
 import type { SendMessageBody } from './schemas.js';
 import type { MessageRow } from './view.js';
@@ -18,6 +18,12 @@ const FIELDS: Record<SendBody['type'], { required: Field[]; optional: Field[] }>
   reaction: { required: ['message_id', 'emoji'], optional: ['to', 'ttl_seconds'] },
   edit: { required: ['message_id', 'text'], optional: ['to', 'ttl_seconds'] },
   delete: { required: ['message_id'], optional: ['to', 'ttl_seconds'] },
+  image: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
+  video: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
+  audio: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
+  voice: { required: ['to', 'media'], optional: ['mime_type', 'view_once', 'reply_to', 'ttl_seconds'] },
+  document: { required: ['to', 'media'], optional: ['mime_type', 'filename', 'caption', 'reply_to', 'ttl_seconds'] },
+  sticker: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
 };
 
 /** WhatsApp ignores edits made later than this after the message was sent. */
@@ -65,9 +71,47 @@ function vcardFor(contact: NonNullable<SendBody['contact']>): string {
   return `BEGIN:VCARD\nVERSION:3.0\nFN:${name}\nTEL;type=CELL;type=VOICE;waid=${contact.phone}:+${contact.phone}\nEND:VCARD`;
 }
 
-/** The content to store for a send, from a body whose fields were checked. */
-export function contentOf(body: SendBody): OutboundMessage['content'] {
+/** A media file of a send, in the media store (POST /media, or fetched or decoded when the message was accepted). */
+export interface ResolvedMedia {
+  id: string;
+  mime_type: string;
+  size: number;
+  sha256: string;
+  filename: string | null;
+  /** voice notes: read from the audio */
+  seconds?: number | undefined;
+  waveform?: string | undefined;
+}
+
+function mediaContentOf(body: SendBody, media: ResolvedMedia): MediaContent {
+  const voice = body.type === 'voice';
+  const type = voice ? 'audio' : (body.type as MediaContent['type']);
+  return {
+    type,
+    mimetype: media.mime_type,
+    media_id: media.id,
+    sha256: media.sha256,
+    size: media.size,
+    ...(body.caption !== undefined ? { caption: body.caption } : {}),
+    ...(type === 'document' ? { file_name: body.filename ?? media.filename ?? 'file' } : {}),
+    ...(type === 'audio' ? { voice_note: voice } : {}),
+    ...(media.seconds !== undefined ? { seconds: media.seconds } : {}),
+    ...(media.waveform !== undefined ? { waveform: media.waveform } : {}),
+    ...(body.view_once ? { view_once: true } : {}),
+  };
+}
+
+/** The content to store for a send, from a body whose fields were checked (media types: with their file resolved). */
+export function contentOf(body: SendBody, media?: ResolvedMedia): OutboundMessage['content'] {
   switch (body.type) {
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'voice':
+    case 'document':
+    case 'sticker':
+      if (!media) throw new Error(`a ${body.type} message needs its file resolved first`);
+      return mediaContentOf(body, media);
     case 'text':
       if (!body.text!.trim()) throw badRequest('text must not be blank', 'invalid_text');
       return { type: 'text', text: body.text!, ...(body.link_preview ? { link_preview: true } : {}) };

@@ -4,7 +4,29 @@ import { MESSAGE_LIMITS as L } from './limits.js';
 
 const str = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
 
-export const SEND_TYPES = ['text', 'location', 'contact', 'poll', 'reaction', 'edit', 'delete'] as const;
+export const MEDIA_SEND_TYPES = ['image', 'video', 'audio', 'voice', 'document', 'sticker'] as const;
+export const SEND_TYPES = ['text', 'location', 'contact', 'poll', 'reaction', 'edit', 'delete', ...MEDIA_SEND_TYPES] as const;
+
+export const MediaSource = Type.Object(
+  {
+    url: Type.Optional(
+      Type.String({
+        minLength: 8,
+        maxLength: 2048,
+        pattern: '^https?://',
+        description: 'fetched by WUTS when the message is accepted: public addresses only, no redirects, within the size limit and WUTS_MEDIA_FETCH_TIMEOUT_SECONDS',
+      }),
+    ),
+    data: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'the file in base64, or a data URL (`data:image/png;base64,...`); the request body limit (WUTS_BODY_LIMIT_BYTES) bounds it: send big files by `url` or upload them first',
+      }),
+    ),
+    id: Type.Optional(uuid('a file uploaded with POST /media (before its upload expires)')),
+  },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'exactly one of url, data or id' },
+);
 
 export const SendMessageBody = Type.Object(
   {
@@ -19,7 +41,18 @@ export const SendMessageBody = Type.Object(
     link_preview: Type.Optional(
       Type.Boolean({ description: 'text: show a preview of the first URL in the text (fetched by WUTS at send time, public addresses only); default false' }),
     ),
-    reply_to: Type.Optional(uuid('text, location, contact, poll: the id of a stored message of the same chat to quote (a reply)')),
+    reply_to: Type.Optional(uuid('text, location, contact, poll and media: the id of a stored message of the same chat to quote (a reply)')),
+    media: Type.Optional(MediaSource),
+    mime_type: Type.Optional(
+      Type.String({
+        maxLength: 255,
+        pattern: '^[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]*/[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]*( *;.*)?$',
+        description: "media: the file's MIME type; sniffed from its first bytes when absent, and a file whose bytes say otherwise is refused",
+      }),
+    ),
+    filename: Type.Optional(str(255, 'document: the file name shown')),
+    caption: Type.Optional(Type.String({ minLength: 1, maxLength: L.captionChars, description: `image, video, document: the caption (at most ${L.captionChars} characters)` })),
+    view_once: Type.Optional(Type.Boolean({ description: 'image, video, voice: the recipient can open it once' })),
     message_id: Type.Optional(uuid('reaction, edit, delete: the id of the stored message it applies to (edit and delete: a message this device sent)')),
     emoji: Type.Optional(Type.String({ maxLength: 16, description: 'reaction: one emoji; an empty string removes the reaction' })),
     location: Type.Optional(

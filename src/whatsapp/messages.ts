@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * Messages in WUTS's own terms, shared by the provider and the rest of the code. Content
  * shapes are stored as JSON (messages.content_json) and shown by the API, so changes keep
@@ -136,7 +138,9 @@ export interface OutboundMessage {
   chatJid: string;
   /** assigned before the first attempt: a resend carries the same id */
   waId: string;
-  content: TextContent | LocationContent | ContactContent | PollContent | ReactionContent | EditContent | DeleteContent;
+  content: TextContent | LocationContent | ContactContent | PollContent | ReactionContent | EditContent | DeleteContent | MediaContent;
+  /** a media message: opens its file (from WUTS's media store) to upload it */
+  openMedia?: (() => Promise<Readable>) | undefined;
   /** a reply: the message quoted and its content */
   quoted?: { ref: MessageRef; content: MessageContent } | undefined;
   /** what a reaction, edit or delete applies to */

@@ -22,6 +22,11 @@ const SAMPLE: Required<Pick<SendBody, Field>> = {
   contact: { name: 'Ann', phone: '15550002222' },
   poll: { name: 'Lunch?', options: ['yes', 'no'] },
   ttl_seconds: 60,
+  media: { id: ID },
+  mime_type: 'image/jpeg',
+  filename: 'invoice.pdf',
+  caption: 'look',
+  view_once: true,
 };
 const ALL_FIELDS = Object.keys(SAMPLE) as Field[];
 
@@ -34,6 +39,12 @@ const FIELDS: Record<SendType, { required: Field[]; optional: Field[] }> = {
   reaction: { required: ['message_id', 'emoji'], optional: ['to', 'ttl_seconds'] },
   edit: { required: ['message_id', 'text'], optional: ['to', 'ttl_seconds'] },
   delete: { required: ['message_id'], optional: ['to', 'ttl_seconds'] },
+  image: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
+  video: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
+  audio: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
+  voice: { required: ['to', 'media'], optional: ['mime_type', 'view_once', 'reply_to', 'ttl_seconds'] },
+  document: { required: ['to', 'media'], optional: ['mime_type', 'filename', 'caption', 'reply_to', 'ttl_seconds'] },
+  sticker: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
 };
 const TYPES = Object.keys(FIELDS) as SendType[];
 
@@ -73,18 +84,29 @@ describe('checkFields', () => {
   const foreign = TYPES.flatMap((type) =>
     ALL_FIELDS.filter((f) => !FIELDS[type].required.includes(f) && !FIELDS[type].optional.includes(f)).map((field) => ({ type, field })),
   );
-  it('refuses 42 foreign fields in all', () => {
-    // text 5, location 6, contact 6, poll 6, reaction 6, edit 6, delete 7 (of the 10 fields, less each type's own)
+  it('refuses 130 foreign fields in all', () => {
+    // 15 fields less each type's own: text 10, location 11, contact 11, poll 11, reaction 11, edit 11,
+    // delete 12, image 8, video 8, audio 10, voice 9, document 8, sticker 10
+    expect(foreign).toHaveLength(130);
+    // the media fields belong to media types only
     // prettier-ignore
-    expect(foreign.map((r) => `${r.type}.${r.field}`)).toEqual([
-      'text.message_id', 'text.emoji', 'text.location', 'text.contact', 'text.poll',
-      'location.text', 'location.link_preview', 'location.message_id', 'location.emoji', 'location.contact', 'location.poll',
-      'contact.text', 'contact.link_preview', 'contact.message_id', 'contact.emoji', 'contact.location', 'contact.poll',
-      'poll.text', 'poll.link_preview', 'poll.message_id', 'poll.emoji', 'poll.location', 'poll.contact',
-      'reaction.text', 'reaction.link_preview', 'reaction.reply_to', 'reaction.location', 'reaction.contact', 'reaction.poll',
-      'edit.link_preview', 'edit.reply_to', 'edit.emoji', 'edit.location', 'edit.contact', 'edit.poll',
-      'delete.text', 'delete.link_preview', 'delete.reply_to', 'delete.emoji', 'delete.location', 'delete.contact', 'delete.poll',
+    expect(foreign.filter((r) => r.type === 'text').map((r) => r.field)).toEqual([
+      'message_id', 'emoji', 'location', 'contact', 'poll', 'media', 'mime_type', 'filename', 'caption', 'view_once',
     ]);
+    expect(foreign.filter((r) => r.type === 'audio').map((r) => r.field)).toEqual([
+      'text',
+      'link_preview',
+      'message_id',
+      'emoji',
+      'location',
+      'contact',
+      'poll',
+      'filename',
+      'caption',
+      'view_once',
+    ]);
+    expect(foreign.filter((r) => r.type === 'sticker').map((r) => r.field)).toContain('caption');
+    expect(foreign.filter((r) => r.type === 'voice').map((r) => r.field)).not.toContain('view_once');
   });
   it.each(foreign.map((r) => [`a ${r.type} with ${r.field}: field_not_allowed`, r] as const))('%s', (_name, { type, field }) => {
     expect(errorOf(() => checkFields(bodyWith(type, [...FIELDS[type].required, field])))).toEqual(

@@ -1,5 +1,6 @@
 import type { AnyMessageContent, proto, WAMessage, WAMessageKey } from '@whiskeysockets/baileys';
-import type { MessageContent, MessageRef, OutboundMessage } from '../messages.js';
+import type { Readable } from 'node:stream';
+import type { MediaContent, MessageContent, MessageRef, OutboundMessage } from '../messages.js';
 
 export function toKey(ref: MessageRef): WAMessageKey {
   return { remoteJid: ref.chatJid, id: ref.waId, fromMe: ref.fromMe };
@@ -10,10 +11,43 @@ function needTarget(message: OutboundMessage): WAMessageKey {
   return toKey(message.target);
 }
 
-/** What Baileys' sendMessage takes for one of WUTS's outbound messages. */
-export function toSendContent(message: OutboundMessage): AnyMessageContent {
+/** Baileys' content for a media message, its file read from `file` (Baileys encrypts it through a temporary file). */
+function toMediaContent(c: MediaContent, file: Readable | undefined): AnyMessageContent {
+  if (!file) throw new Error(`a ${c.type} message needs its file`);
+  const media = { stream: file };
+  const mimetype = c.mimetype ?? undefined;
+  const viewOnce = c.view_once ? { viewOnce: true } : {};
+  switch (c.type) {
+    case 'image':
+      return { image: media, mimetype, ...(c.caption ? { caption: c.caption } : {}), ...viewOnce };
+    case 'video':
+      return { video: media, mimetype, ...(c.caption ? { caption: c.caption } : {}), ...viewOnce };
+    case 'audio':
+      return {
+        audio: media,
+        mimetype,
+        ptt: !!c.voice_note,
+        ...(c.seconds !== undefined ? { seconds: c.seconds } : {}),
+        ...(c.waveform ? { waveform: Buffer.from(c.waveform, 'base64') } : {}),
+        ...viewOnce,
+      } as AnyMessageContent;
+    case 'document':
+      return { document: media, mimetype: mimetype ?? 'application/octet-stream', fileName: c.file_name ?? 'file', ...(c.caption ? { caption: c.caption } : {}) };
+    case 'sticker':
+      return { sticker: media, mimetype };
+  }
+}
+
+/** What Baileys' sendMessage takes for one of WUTS's outbound messages (`file`: a media message's bytes). */
+export function toSendContent(message: OutboundMessage, file?: Readable): AnyMessageContent {
   const c = message.content;
   switch (c.type) {
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+    case 'sticker':
+      return toMediaContent(c, file);
     case 'text':
       return {
         text: c.text,

@@ -79,7 +79,8 @@ export class SessionMessaging {
     const acked = this.waitForAck(message.waId);
     try {
       const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
-      await this.socket.sendMessage(message.chatJid, toSendContent(message), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
+      const file = message.openMedia ? await message.openMedia() : undefined;
+      await this.socket.sendMessage(message.chatJid, toSendContent(message, file), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
     } catch (err) {
       this.dropAck(message.waId);
       throw classifySendError(err);
