@@ -5,6 +5,7 @@ import { migrateDatabase, MigrationError } from './db/migrate.js';
 import { DatabaseUnavailableError } from './db/reachable.js';
 import { DataDirLockedError } from './lib/data-dir-lock.js';
 import { serve } from './serve.js';
+import { SealedValueError, SecretKeyMismatchError } from './secrets/at-rest.js';
 
 const HELP = `wuts: a multi-tenant WhatsApp HTTP API
 
@@ -46,7 +47,14 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof MigrationError || err instanceof DatabaseUnavailableError || err instanceof DataDirLockedError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof MigrationError ||
+    err instanceof DatabaseUnavailableError ||
+    err instanceof DataDirLockedError ||
+    err instanceof SecretKeyMismatchError ||
+    err instanceof SealedValueError
+  ) {
     process.stderr.write(`wuts: ${err.message}\n`);
   } else {
     const message = err instanceof Error ? err.message : String(err);

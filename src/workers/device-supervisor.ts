@@ -172,7 +172,7 @@ export class DeviceSupervisor implements DeviceCommands {
       await entry.session?.stop().catch(() => {});
       await entry.chain;
     }
-    await createDbSessionStore(this.deps.db, tenantId, deviceId).clear();
+    await createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId).clear();
     await recordClosed(this.deps, tenantId, deviceId, {
       status: 'logged_out',
       reason: 'logged out by request',
@@ -252,7 +252,7 @@ export class DeviceSupervisor implements DeviceCommands {
           await this.provider()
         ).start({
           deviceId,
-          store: createDbSessionStore(this.deps.db, tenantId, deviceId),
+          store: createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,
           events: {
             ...deviceMessageEvents(this.deps, tenantId, deviceId, (work) => this.serial(deviceId, entry, work)),
@@ -307,7 +307,7 @@ export class DeviceSupervisor implements DeviceCommands {
     }
     if (!state.retry) this.entries.delete(deviceId);
     this.serial(deviceId, entry, async () => {
-      if (state.clearSession) await createDbSessionStore(this.deps.db, entry.tenantId, deviceId).clear();
+      if (state.clearSession) await createDbSessionStore(this.deps.db, this.deps.secrets, entry.tenantId, deviceId).clear();
       await recordClosed(this.deps, entry.tenantId, deviceId, state);
       this.signal(entry, { kind: 'closed', reason: state.reason });
     });
