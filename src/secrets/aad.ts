@@ -15,7 +15,6 @@ export const credsAad = (tenantId: string, deviceId: string): string => secretAa
 export const signalKeyAad = (tenantId: string, deviceId: string, type: string, keyId: string): string =>
   secretAad('device_auth_keys.value_json', tenantId, deviceId, type, keyId);
 
-export const KEY_CHECK_ID = 'current';
-export const KEY_CHECK_AAD = secretAad('secret_key_check.sealed_value', KEY_CHECK_ID);
+export const KEY_CHECK_AAD = secretAad('secret_key_check.sealed_value', 'current');
 /** What the key check holds in clear: nothing secret, only proof that the key opens it. */
 export const KEY_CHECK_TEXT = 'wuts secret key check';

@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { KEY_CHECK_ID } from './aad.js';
 
 /**
  * The platform's own queries over every sealed column, across tenants (the start-up step that
@@ -8,6 +7,9 @@ import { KEY_CHECK_ID } from './aad.js';
  * value does not start with `prefix`, the current key's; each update is guarded by the value read,
  * so a row another node changed meanwhile is left to the next round.
  */
+
+/** The key check's one row. */
+const KEY_CHECK_ID = 'current';
 
 const notSealedWith = (column: string, prefix: string) => sql<boolean>`substr(${sql.ref(column)}, 1, ${prefix.length}) <> ${prefix}`;
 
