@@ -21,6 +21,7 @@ export const E2E_FILES = [
   'test/messages/e2e-queue.test.ts',
   'test/messages/smoke.test.ts',
   'test/platform/cli.test.ts',
+  'test/platform/secret-key-cli.test.ts',
   'test/platform/single-process.test.ts',
   'test/platform/startup-errors.test.ts',
   'test/webhooks/crash.test.ts',

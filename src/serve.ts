@@ -47,22 +47,6 @@ export async function serve(config: Config): Promise<void> {
   const workers = createWorkers(deps);
   await workers.start();
 
-  if (master.filePath) {
-    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
-  } else {
-    console.log('Master token: taken from WUTS_MASTER_TOKEN');
-  }
-  if (secretKey.filePath) {
-    console.log(
-      `Secret key (id ${secrets.keyId}) ${secretKey.generated ? 'generated and saved' : 'kept'} in ${secretKey.filePath} (mode 0600); back it up: without it the WhatsApp sessions and webhook secrets cannot be read`,
-    );
-  } else {
-    console.log(`Secret key (id ${secrets.keyId}): taken from WUTS_SECRET_KEY`);
-  }
-  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
-  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
-  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
-
   let closing = false;
   /**
    * Stops taking work (no new claims, no new sends, no new connections), gives the deliveries,
@@ -87,4 +71,21 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  // Printed once a signal is handled: whoever waits for the line may stop WUTS at once.
+  if (master.filePath) {
+    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
+  } else {
+    console.log('Master token: taken from WUTS_MASTER_TOKEN');
+  }
+  if (secretKey.filePath) {
+    console.log(
+      `Secret key (id ${secrets.keyId}) ${secretKey.generated ? 'generated and saved' : 'kept'} in ${secretKey.filePath} (mode 0600); back it up: without it the WhatsApp sessions and webhook secrets cannot be read`,
+    );
+  } else {
+    console.log(`Secret key (id ${secrets.keyId}): taken from WUTS_SECRET_KEY`);
+  }
+  const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
+  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
+  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
 }
