@@ -93,7 +93,7 @@ export const SETTINGS: SettingDoc[] = [
     defaultText: '30',
     meaning: 'PostgreSQL: the server cancels a statement running longer (migrations excepted)',
   },
-  { name: 'WUTS_DATA_DIR', defaultText: './data', meaning: 'embedded database and generated master token' },
+  { name: 'WUTS_DATA_DIR', defaultText: './data', meaning: 'embedded database, generated master token and generated secret key' },
   {
     name: 'WUTS_MASTER_TOKEN',
     defaultText: 'unset: generated into WUTS_DATA_DIR/master-token (mode 0600)',
