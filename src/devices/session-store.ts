@@ -81,9 +81,9 @@ export function createDbSessionStore(db: Db, secrets: SecretBox, tenantId: strin
       // The last value for a (type, id) wins; one statement must not touch a row twice.
       const latest = new Map<string, { type: string; id: string; value: string | null }>();
       for (const e of entries) latest.set(`${e.type}\u0000${e.id}`, e);
-      const upserts = [...latest.values()]
-        .filter((e): e is repo.KeyRow => e.value !== null)
-        .map((e) => ({ ...e, value: secrets.seal(e.value, signalKeyAad(tenantId, deviceId, e.type, e.id)) }));
+      const upserts = [...latest.values()].filter((e): e is repo.KeyRow => e.value !== null);
+      // Sealed chunk by chunk inside the transaction: a value that cannot be sealed fails the call, writing nothing.
+      const sealChunk = (chunk: repo.KeyRow[]) => chunk.map((e) => ({ ...e, value: secrets.seal(e.value, signalKeyAad(tenantId, deviceId, e.type, e.id)) }));
       const deletes = new Map<string, string[]>();
       for (const e of latest.values()) {
         if (e.value === null) {
@@ -101,7 +101,7 @@ export function createDbSessionStore(db: Db, secrets: SecretBox, tenantId: strin
               await repo.deleteKeys(trx, tenantId, deviceId, type, ids.slice(i, i + repo.IDS_PER_STATEMENT));
           }
           for (let i = 0; i < upserts.length; i += repo.KEYS_PER_UPSERT)
-            await repo.upsertKeys(trx, tenantId, deviceId, upserts.slice(i, i + repo.KEYS_PER_UPSERT));
+            await repo.upsertKeys(trx, tenantId, deviceId, sealChunk(upserts.slice(i, i + repo.KEYS_PER_UPSERT)));
         }),
       );
     },

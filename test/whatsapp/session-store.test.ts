@@ -94,7 +94,7 @@ describe('database session store (creds and Signal keys per device)', () => {
   it('a failing batch leaves nothing half-written (one transaction per call)', async () => {
     const store = createDbSessionStore(tdb.db, tdb.secrets, b.tenantId, b.deviceId);
     await store.writeKeys([{ type: 'tx', id: 'kept', value: '"before"' }]);
-    // a value of the wrong type makes the insert of the second chunk fail on PostgreSQL and SQLite alike
+    // a value of the wrong type fails the third chunk (it cannot be sealed), after the delete and two chunks were written
     const bad = [
       { type: 'tx', id: 'kept', value: null },
       ...Array.from({ length: 300 }, (_, i) => ({ type: 'tx', id: `n${i}`, value: '"x"' })),
