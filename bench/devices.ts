@@ -158,7 +158,7 @@ interface Wuts {
 }
 
 /** The app and its workers; the workers start (and reconnect stored devices) unless `start` is false. */
-async function startWuts(base: { config: Config; db: Db; masterToken: string }, start = true): Promise<Wuts> {
+async function startWuts(base: { config: Config; db: Db; masterToken: string; secrets: Deps['secrets'] }, start = true): Promise<Wuts> {
   // WUTS's production WhatsApp settings (no test timeouts); logs off
   const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
@@ -214,7 +214,7 @@ async function runWorker(devices: number, idleS: number, parallel: number, heap:
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', waWsUrl: emu.wsUrl };
   let w: Wuts | undefined;
   try {
-    w = await startWuts({ config, db: database.db, masterToken });
+    w = await startWuts({ config, db: database.db, masterToken, secrets: database.secrets });
     const first = w;
     // Everything but the connections, before the baseline: tenants, devices, emulator accounts,
     // and one round of each request kind (so their code paths and fetch are loaded).
@@ -260,7 +260,7 @@ async function runWorker(devices: number, idleS: number, parallel: number, heap:
     // stored session (no QR, no pre-key upload), the steady state of a long-running WUTS.
     await stopWuts(first);
     w = undefined;
-    const second = await startWuts({ config, db: database.db, masterToken }, false);
+    const second = await startWuts({ config, db: database.db, masterToken, secrets: database.secrets }, false);
     w = second;
     const stopped = await settledMemory();
     if (heap) snapshots.push(v8.writeHeapSnapshot(path.join(dir, 'stopped.heapsnapshot')));

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
+import { SecretBox } from '../src/lib/secret-box.js';
 import { EventBus } from '../src/events/bus.js';
 import { createWorkers, type WhatsAppTimeouts, type Workers } from '../src/workers/index.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
@@ -62,7 +63,15 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
   const config: Config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true, ...BENCH_LIMITS, ...overrides };
   const db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const deps: Deps = { config, db, masterToken, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const deps: Deps = {
+    config,
+    db,
+    masterToken,
+    secrets: new SecretBox(randomBytes(32)),
+    logger: pino({ level: 'silent' }),
+    bus: new EventBus(),
+    clock: systemClock,
+  };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { whatsapp });
   await workers.start({ dispatcher: false });

@@ -18,6 +18,7 @@ import { Agent, request } from 'undici';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
+import { SecretBox } from '../src/lib/secret-box.js';
 import { EventBus } from '../src/events/bus.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -131,7 +132,15 @@ async function openBenchDb(kind: 'sqlite' | 'postgres'): Promise<BenchDb> {
   const config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true };
   const db: Db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const deps: Deps = { config, db, masterToken: MASTER, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const deps: Deps = {
+    config,
+    db,
+    masterToken: MASTER,
+    secrets: new SecretBox(randomBytes(32)),
+    logger: pino({ level: 'silent' }),
+    bus: new EventBus(),
+    clock: systemClock,
+  };
   return {
     deps,
     drop: async () => {

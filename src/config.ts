@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { parseSecretKey } from './lib/secret-box.js';
 
 /** Every operator setting, read from the environment once. See README "Settings". */
 export interface Config {
@@ -12,6 +13,10 @@ export interface Config {
   pgStatementTimeoutMs: number;
   dataDir: string;
   masterToken: string | undefined;
+  /** The key that seals secrets at rest (32 bytes); undefined: generated into the data directory. */
+  secretKey: Buffer | undefined;
+  /** Older keys, accepted for opening only: a start re-seals their values with secretKey. */
+  previousSecretKeys: Buffer[];
   waWsUrl: string | undefined;
   allowPrivateWebhooks: boolean;
   logLevel: string;
@@ -94,11 +99,22 @@ export const SETTINGS: SettingDoc[] = [
     defaultText: '30',
     meaning: 'PostgreSQL: the server cancels a statement running longer (migrations excepted)',
   },
-  { name: 'WUTS_DATA_DIR', defaultText: './data', meaning: 'embedded database and generated master token' },
+  { name: 'WUTS_DATA_DIR', defaultText: './data', meaning: 'embedded database, generated master token and generated secret key' },
   {
     name: 'WUTS_MASTER_TOKEN',
     defaultText: 'unset: generated into WUTS_DATA_DIR/master-token (mode 0600)',
     meaning: "the platform operator's token (at least 32 characters)",
+  },
+  {
+    name: 'WUTS_SECRET_KEY',
+    defaultText: 'unset: generated into WUTS_DATA_DIR/secret-key (mode 0600)',
+    meaning:
+      'the key that encrypts webhook secrets and WhatsApp sessions at rest: 32 random bytes as 64 hex digits or base64 (openssl rand -base64 32); set the same key on every node sharing PostgreSQL, and back it up',
+  },
+  {
+    name: 'WUTS_SECRET_KEY_PREVIOUS',
+    defaultText: 'unset',
+    meaning: 'after a key rotation: the old key(s), comma-separated, accepted only to open values; the start re-seals them with WUTS_SECRET_KEY',
   },
   { name: 'WUTS_WA_WS_URL', defaultText: "WhatsApp's own", meaning: 'WebSocket URL Baileys connects to (the emulator for a sandbox or tests)' },
   { name: 'WUTS_ALLOW_PRIVATE_WEBHOOKS', defaultText: 'false', meaning: 'allow webhook URLs on loopback and private networks' },
@@ -274,6 +290,24 @@ function tokenSetting(env: Env, name: string): string | undefined {
   return value;
 }
 
+const KEY_FORMAT = '32 bytes as 64 hex digits or as base64 (e.g. the output of openssl rand -base64 32)';
+
+function secretKeySetting(env: Env): { current: Buffer | undefined; previous: Buffer[] } {
+  const raw = env.WUTS_SECRET_KEY?.trim() || undefined;
+  const current = raw === undefined ? undefined : parseSecretKey(raw);
+  if (raw !== undefined && !current) throw new ConfigError(`WUTS_SECRET_KEY must be ${KEY_FORMAT}`);
+  const previousRaw = env.WUTS_SECRET_KEY_PREVIOUS?.trim() || undefined;
+  if (previousRaw === undefined) return { current, previous: [] };
+  if (!current) throw new ConfigError('WUTS_SECRET_KEY_PREVIOUS needs WUTS_SECRET_KEY: the new key that replaces them');
+  const previous = previousRaw.split(',').map((part, i) => {
+    const key = parseSecretKey(part);
+    if (!key) throw new ConfigError(`WUTS_SECRET_KEY_PREVIOUS must be comma-separated keys of ${KEY_FORMAT}; entry ${i + 1} is not`);
+    return key;
+  });
+  if (previous.some((k) => k.equals(current))) throw new ConfigError('WUTS_SECRET_KEY_PREVIOUS must not repeat WUTS_SECRET_KEY');
+  return { current, previous };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -284,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
   const masterToken = tokenSetting(env, 'WUTS_MASTER_TOKEN');
   const metricsToken = tokenSetting(env, 'WUTS_METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken === masterToken) throw new ConfigError('WUTS_METRICS_TOKEN must differ from WUTS_MASTER_TOKEN');
+  const secretKeys = secretKeySetting(env);
   const requestTimeoutSeconds = intSetting(env, 'WUTS_REQUEST_TIMEOUT_SECONDS', 30, 1, 3600);
   const headersTimeoutSeconds = intSetting(env, 'WUTS_HEADERS_TIMEOUT_SECONDS', Math.min(10, requestTimeoutSeconds), 1, 3600);
   if (headersTimeoutSeconds > requestTimeoutSeconds) {
@@ -304,6 +339,8 @@ export function loadConfig(env: Env = process.env): Config {
     pgStatementTimeoutMs: intSetting(env, 'WUTS_PG_STATEMENT_TIMEOUT_SECONDS', 30, 1, 86_400) * 1000,
     dataDir: path.resolve(env.WUTS_DATA_DIR?.trim() || './data'),
     masterToken,
+    secretKey: secretKeys.current,
+    previousSecretKeys: secretKeys.previous,
     waWsUrl,
     allowPrivateWebhooks: boolSetting(env, 'WUTS_ALLOW_PRIVATE_WEBHOOKS', false),
     logLevel,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import type { EventBus } from './events/bus.js';
+import type { SecretBox } from './lib/secret-box.js';
 
 /** The time as the code reads it; tests that need to move it pass their own. */
 export interface Clock {
@@ -12,13 +13,15 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /**
  * What services, repositories' callers and workers are given: settings, the database, the
- * master token, a logger, the bus and the clock. Never a worker, never the application.
+ * master token, the secret box, a logger, the bus and the clock. Never a worker, never the application.
  */
 export interface Deps {
   config: Config;
   db: Db;
   /** The platform operator's token, as loaded at start (WUTS_MASTER_TOKEN or the data directory). */
   masterToken: string;
+  /** Seals and opens the secrets stored at rest (WUTS_SECRET_KEY and its previous keys). */
+  secrets: SecretBox;
   logger: Logger;
   bus: EventBus;
   clock: Clock;

@@ -6,6 +6,7 @@ import { DatabaseUnavailableError } from './db/reachable.js';
 import { DataDirLockedError } from './lib/data-dir-lock.js';
 import { SandboxRefusedError } from './sandbox.js';
 import { serve } from './serve.js';
+import { SealedValueError, SecretKeyMismatchError } from './secrets/at-rest.js';
 
 const HELP = `wuts: a multi-tenant WhatsApp HTTP API
 
@@ -52,7 +53,9 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     err instanceof MigrationError ||
     err instanceof DatabaseUnavailableError ||
     err instanceof DataDirLockedError ||
-    err instanceof SandboxRefusedError
+    err instanceof SandboxRefusedError ||
+    err instanceof SecretKeyMismatchError ||
+    err instanceof SealedValueError
   ) {
     process.stderr.write(`wuts: ${err.message}\n`);
   } else {

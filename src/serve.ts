@@ -7,7 +7,10 @@ import { migrateDatabase } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
 import { EventBus } from './events/bus.js';
 import { lockDataDir } from './lib/data-dir-lock.js';
+import { SecretBox } from './lib/secret-box.js';
 import { startSandbox } from './sandbox.js';
+import { sealSecretsAtRest } from './secrets/at-rest.js';
+import { loadSecretKey } from './secrets/key-file.js';
 import { createWorkers } from './workers/index.js';
 
 /** After the grace period, the rest of the shutdown (closing sockets and the database) gets this long. */
@@ -23,15 +26,25 @@ export async function serve(config: Config): Promise<void> {
   // One process per SQLite data directory; PostgreSQL nodes share the database by design.
   if (!config.databaseUrl) await lockDataDir(config.dataDir);
   const master = loadMasterToken(config.masterToken, config.dataDir);
+  const secretKey = loadSecretKey(config.secretKey, config.dataDir);
+  const secrets = new SecretBox(secretKey.key, config.previousSecretKeys);
   const applied = await migrateDatabase(databaseOptions(config));
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const db = openDatabase(databaseOptions(config));
+  // Before anything reads a secret: a key that does not match the data stops the start here.
+  try {
+    const sealedNow = await sealSecretsAtRest(db, secrets);
+    if (sealedNow.sealed || sealedNow.resealed) logger.info({ ...sealedNow, keyId: secrets.keyId }, 'secrets at rest sealed with the current key');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const sandbox = await startSandbox(config, logger, db).catch(async (err: unknown) => {
     await db.close();
     throw err;
   });
 
-  const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock };
+  const deps: Deps = { config, db, masterToken: master.token, secrets, logger, bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   const workers = createWorkers(deps);
@@ -67,6 +80,13 @@ export async function serve(config: Config): Promise<void> {
     console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
   } else {
     console.log('Master token: taken from WUTS_MASTER_TOKEN');
+  }
+  if (secretKey.filePath) {
+    console.log(
+      `Secret key (id ${secrets.keyId}) ${secretKey.generated ? 'generated and saved' : 'kept'} in ${secretKey.filePath} (mode 0600); back it up: without it the WhatsApp sessions and webhook secrets cannot be read`,
+    );
+  } else {
+    console.log(`Secret key (id ${secrets.keyId}): taken from WUTS_SECRET_KEY`);
   }
   const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);

@@ -6,6 +6,7 @@ import { eventsWebhooksMigration } from './migrations/0002_events_webhooks.js';
 import { devicesMigration } from './migrations/0003_devices.js';
 import { messagesMigration } from './migrations/0004_messages.js';
 import { idempotencyResultsMigration } from './migrations/0005_idempotency_results.js';
+import { secretKeyCheckMigration } from './migrations/0006_secret_key_check.js';
 import { sessionEndpointMigration } from './migrations/0007_session_endpoint.js';
 import { inboundDeadLettersMigration } from './migrations/0008_inbound_dead_letters.js';
 
@@ -17,6 +18,7 @@ function allMigrations(db: Db): Record<string, Migration> {
     '0003_devices': devicesMigration(db.dialect),
     '0004_messages': messagesMigration(db.dialect),
     '0005_idempotency_results': idempotencyResultsMigration(db.dialect),
+    '0006_secret_key_check': secretKeyCheckMigration(db.dialect),
     '0007_session_endpoint': sessionEndpointMigration(),
     '0008_inbound_dead_letters': inboundDeadLettersMigration(db.dialect),
   };

@@ -93,6 +93,7 @@ export interface DevicesTable {
 export interface DeviceAuthCredsTable {
   device_id: string;
   tenant_id: string;
+  /** Sealed with the secret key (src/lib/secret-box.ts); the Baileys creds JSON inside. */
   creds_json: string;
   updated_at: Timestamp;
   /** the WhatsApp endpoint (WebSocket URL) the session was linked on; null until a link completes */
@@ -104,6 +105,7 @@ export interface DeviceAuthKeysTable {
   tenant_id: string;
   type: string;
   key_id: string;
+  /** Sealed with the secret key; the Signal key's JSON inside. */
   value_json: string;
 }
 
@@ -127,7 +129,9 @@ export interface WebhooksTable {
   device_id: string | null;
   enabled: boolean;
   disabled_reason: string | null;
+  /** Sealed with the secret key; the whsec_... secret inside. */
   secret: string;
+  /** Sealed with the secret key, like `secret`. */
   previous_secret: string | null;
   previous_secret_expires_at: Timestamp | null;
   failing_since: Timestamp | null;
@@ -256,6 +260,14 @@ export interface InboundDeadLettersTable {
   created_at: Timestamp;
 }
 
+/** One value sealed with the operator's secret key: a start with another key is refused. */
+export interface SecretKeyCheckTable {
+  /** Always 'current'. */
+  id: string;
+  sealed_value: string;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -275,6 +287,7 @@ export interface Database {
   contacts: ContactsTable;
   idempotency_keys: IdempotencyKeysTable;
   inbound_dead_letters: InboundDeadLettersTable;
+  secret_key_check: SecretKeyCheckTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */

@@ -2,7 +2,9 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import type { SessionStore } from '../whatsapp/provider.js';
+import type { SecretBox } from '../lib/secret-box.js';
 import { nowIso } from '../lib/time.js';
+import { credsAad, signalKeyAad } from '../secrets/aad.js';
 import * as repo from './session-repo.js';
 
 /**
@@ -36,24 +38,31 @@ export class DeviceNotFoundError extends Error {
 /**
  * A device's WhatsApp session (Baileys creds and Signal keys) in `device_auth_creds` and
  * `device_auth_keys`. Every query names both the tenant and the device; a write for a device
- * that is not the tenant's (or no longer exists) fails with DeviceNotFoundError.
+ * that is not the tenant's (or no longer exists) fails with DeviceNotFoundError. Every value is
+ * sealed with the secret key, bound to its tenant, device (and key type and id): a value that does
+ * not open (changed, or copied from another row) fails the read with SecretOpenError.
  */
-export function createDbSessionStore(db: Db, tenantId: string, deviceId: string): SessionStore {
+export function createDbSessionStore(db: Db, secrets: SecretBox, tenantId: string, deviceId: string): SessionStore {
   const k = db.kysely;
   const chainKey = `${tenantId}/${deviceId}`;
+  const aadOfCreds = credsAad(tenantId, deviceId);
 
   async function assertDevice(trx: Transaction<Database>): Promise<void> {
     if (!(await repo.deviceExists(trx, tenantId, deviceId))) throw new DeviceNotFoundError(tenantId, deviceId);
   }
 
   return {
-    readCreds: () => serialised(chainKey, () => repo.readCreds(k, tenantId, deviceId)),
+    readCreds: () =>
+      serialised(chainKey, async () => {
+        const sealed = await repo.readCreds(k, tenantId, deviceId);
+        return sealed === null ? null : secrets.open(sealed, aadOfCreds);
+      }),
 
     writeCreds: (json) =>
       serialised(chainKey, () =>
         k.transaction().execute(async (trx) => {
           await assertDevice(trx);
-          await repo.upsertCreds(trx, tenantId, deviceId, json, nowIso());
+          await repo.upsertCreds(trx, tenantId, deviceId, secrets.seal(json, aadOfCreds), nowIso());
         }),
       ),
 
@@ -63,7 +72,7 @@ export function createDbSessionStore(db: Db, tenantId: string, deviceId: string)
         const unique = [...new Set(ids)];
         for (let i = 0; i < unique.length; i += repo.IDS_PER_STATEMENT) {
           for (const row of await repo.readKeys(k, tenantId, deviceId, type, unique.slice(i, i + repo.IDS_PER_STATEMENT)))
-            found.set(row.key_id, row.value_json);
+            found.set(row.key_id, secrets.open(row.value_json, signalKeyAad(tenantId, deviceId, type, row.key_id)));
         }
         return found;
       }),
@@ -73,6 +82,8 @@ export function createDbSessionStore(db: Db, tenantId: string, deviceId: string)
       const latest = new Map<string, { type: string; id: string; value: string | null }>();
       for (const e of entries) latest.set(`${e.type}\u0000${e.id}`, e);
       const upserts = [...latest.values()].filter((e): e is repo.KeyRow => e.value !== null);
+      // Sealed chunk by chunk inside the transaction: a value that cannot be sealed fails the call, writing nothing.
+      const sealChunk = (chunk: repo.KeyRow[]) => chunk.map((e) => ({ ...e, value: secrets.seal(e.value, signalKeyAad(tenantId, deviceId, e.type, e.id)) }));
       const deletes = new Map<string, string[]>();
       for (const e of latest.values()) {
         if (e.value === null) {
@@ -90,7 +101,7 @@ export function createDbSessionStore(db: Db, tenantId: string, deviceId: string)
               await repo.deleteKeys(trx, tenantId, deviceId, type, ids.slice(i, i + repo.IDS_PER_STATEMENT));
           }
           for (let i = 0; i < upserts.length; i += repo.KEYS_PER_UPSERT)
-            await repo.upsertKeys(trx, tenantId, deviceId, upserts.slice(i, i + repo.KEYS_PER_UPSERT));
+            await repo.upsertKeys(trx, tenantId, deviceId, sealChunk(upserts.slice(i, i + repo.KEYS_PER_UPSERT)));
         }),
       );
     },

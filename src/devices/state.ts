@@ -49,7 +49,7 @@ export async function recordOpen(deps: Deps, tenantId: string, deviceId: string,
       connected_at: now,
       updated_at: now,
     });
-    await activateStagedWebhook(trx, deps.db.dialect, tenantId);
+    await activateStagedWebhook(trx, deps.db.dialect, deps.secrets, tenantId);
     await emit({ tenantId, deviceId, type: 'device.connected', data: { device_id: deviceId, phone: account.phone, jid: account.jid, lid: account.lid } });
   });
 }

@@ -14,13 +14,15 @@ export const MediaSource = Type.Object(
         minLength: 8,
         maxLength: 2048,
         pattern: '^https?://',
-        description: 'fetched by WUTS when the message is accepted: public addresses only, no redirects, within the size limit and WUTS_MEDIA_FETCH_TIMEOUT_SECONDS',
+        description:
+          'fetched by WUTS when the message is accepted: public addresses only, no redirects, within the size limit and WUTS_MEDIA_FETCH_TIMEOUT_SECONDS',
       }),
     ),
     data: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'the file in base64, or a data URL (`data:image/png;base64,...`); the request body limit (WUTS_BODY_LIMIT_BYTES) bounds it: send big files by `url` or upload them first',
+        description:
+          'the file in base64, or a data URL (`data:image/png;base64,...`); the request body limit (WUTS_BODY_LIMIT_BYTES) bounds it: send big files by `url` or upload them first',
       }),
     ),
     id: Type.Optional(uuid('a file uploaded with POST /media (before its upload expires)')),
@@ -51,7 +53,9 @@ export const SendMessageBody = Type.Object(
       }),
     ),
     filename: Type.Optional(str(255, 'document: the file name shown')),
-    caption: Type.Optional(Type.String({ minLength: 1, maxLength: L.captionChars, description: `image, video, document: the caption (at most ${L.captionChars} characters)` })),
+    caption: Type.Optional(
+      Type.String({ minLength: 1, maxLength: L.captionChars, description: `image, video, document: the caption (at most ${L.captionChars} characters)` }),
+    ),
     view_once: Type.Optional(Type.Boolean({ description: 'image, video, voice: the recipient can open it once' })),
     message_id: Type.Optional(uuid('reaction, edit, delete: the id of the stored message it applies to (edit and delete: a message this device sent)')),
     emoji: Type.Optional(Type.String({ maxLength: 16, description: 'reaction: one emoji; an empty string removes the reaction' })),

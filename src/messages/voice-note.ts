@@ -25,7 +25,8 @@ export async function analyseVoiceNote(bytes: Buffer): Promise<VoiceNote> {
     await decoder.ready;
     const decoded = await decoder.decodeFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     const samples = decoded.channelData[0];
-    if (!samples || decoded.samplesDecoded === 0) throw badRequest(`the voice note holds no audio WhatsApp can play (${VOICE_FORMATS})`, 'voice_format_not_supported');
+    if (!samples || decoded.samplesDecoded === 0)
+      throw badRequest(`the voice note holds no audio WhatsApp can play (${VOICE_FORMATS})`, 'voice_format_not_supported');
     return { seconds: Math.max(1, Math.round(decoded.samplesDecoded / decoded.sampleRate)), waveform: waveformOf(samples) };
   } finally {
     decoder.free();

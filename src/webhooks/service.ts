@@ -13,6 +13,8 @@ import { DEFAULT_PAGE_SIZE, decodeCursor, toPage, type Page } from '../lib/pagin
 import { apiTime, nowIso } from '../lib/time.js';
 import * as repo from './repo.js';
 import type { CreateWebhookBody, DeliverySchema, UpdateWebhookBody, WebhookSchema } from './schemas.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import { openWebhookSecrets, sealWebhookSecret } from './secrets.js';
 import { generateSecret } from './signing.js';
 import { checkWebhookTarget } from './ssrf.js';
 import type { WebhookLimits } from './limits.js';
@@ -47,24 +49,32 @@ async function mustFind(deps: Deps, tenantId: string, id: string): Promise<repo.
   return row;
 }
 
-/** A new webhook with a fresh secret (also used when the webhook staged at /register is activated). */
-export function newWebhookRow(o: {
-  url: string;
-  description: string | null;
-  eventTypesJson: string | null;
-  deviceId: string | null;
-  enabled: boolean;
-}): Omit<repo.WebhookRow, 'tenant_id'> {
+/**
+ * A new webhook with a fresh secret, sealed for the tenant's row (also used when the webhook
+ * staged at /register is activated).
+ */
+export function newWebhookRow(
+  secrets: SecretBox,
+  tenantId: string,
+  o: {
+    url: string;
+    description: string | null;
+    eventTypesJson: string | null;
+    deviceId: string | null;
+    enabled: boolean;
+  },
+): Omit<repo.WebhookRow, 'tenant_id'> {
   const now = nowIso();
+  const id = newId();
   return {
-    id: newId(),
+    id,
     url: o.url,
     description: o.description,
     event_types_json: o.eventTypesJson,
     device_id: o.deviceId,
     enabled: o.enabled,
     disabled_reason: null,
-    secret: generateSecret(),
+    secret: sealWebhookSecret(secrets, tenantId, id, 'secret', generateSecret()),
     previous_secret: null,
     previous_secret_expires_at: null,
     failing_since: null,
@@ -94,7 +104,7 @@ export async function createWebhook(deps: Deps, actor: Actor, body: Static<typeo
   const url = await checkUrl(deps, body.url);
   const eventTypes = checkFilters(body.event_types) ?? null;
   await checkDevice(deps, user.tenantId, body.device_id);
-  const row = newWebhookRow({
+  const row = newWebhookRow(deps.secrets, user.tenantId, {
     url,
     description: body.description ?? null,
     eventTypesJson: eventTypes,
@@ -159,10 +169,11 @@ export async function getSecret(deps: Deps, actor: Actor, id: string) {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
   const row = await mustFind(deps, user.tenantId, id);
-  const previousLive = row.previous_secret && row.previous_secret_expires_at && Date.parse(row.previous_secret_expires_at) > Date.now();
+  const open = openWebhookSecrets(deps.secrets, row);
+  const previousLive = open.previousSecret && row.previous_secret_expires_at && Date.parse(row.previous_secret_expires_at) > Date.now();
   return {
-    secret: row.secret,
-    previous_secret: previousLive ? row.previous_secret : null,
+    secret: open.secret,
+    previous_secret: previousLive ? open.previousSecret : null,
     previous_secret_expires_at: previousLive ? apiTime(row.previous_secret_expires_at) : null,
   };
 }
@@ -172,11 +183,12 @@ export async function rotateSecret(deps: Deps, actor: Actor, id: string) {
   const user = tenantUser(actor);
   authorize(user, 'webhooks.manage');
   const row = await mustFind(deps, user.tenantId, id);
+  const current = openWebhookSecrets(deps.secrets, row).secret;
   const expires = new Date(Date.now() + deps.config.webhookSecretGraceMs).toISOString();
   await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.updateWebhook(trx, user.tenantId, id, {
-      secret: generateSecret(),
-      previous_secret: row.secret,
+      secret: sealWebhookSecret(deps.secrets, user.tenantId, id, 'secret', generateSecret()),
+      previous_secret: sealWebhookSecret(deps.secrets, user.tenantId, id, 'previous_secret', current),
       previous_secret_expires_at: expires,
       updated_at: nowIso(),
     });

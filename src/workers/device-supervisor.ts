@@ -176,7 +176,7 @@ export class DeviceSupervisor implements DeviceCommands {
       await entry.session?.stop().catch(() => {});
       await entry.chain;
     }
-    await createDbSessionStore(this.deps.db, tenantId, deviceId).clear();
+    await createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId).clear();
     await recordClosed(this.deps, tenantId, deviceId, {
       status: 'logged_out',
       reason: 'logged out by request',
@@ -270,7 +270,7 @@ export class DeviceSupervisor implements DeviceCommands {
           await this.provider()
         ).start({
           deviceId,
-          store: createDbSessionStore(this.deps.db, tenantId, deviceId),
+          store: createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId),
           pairingPhone: entry.pairingPhone,
           events: {
             ...deviceMessageEvents(this.deps, tenantId, deviceId, (work) => this.serialAwaited(deviceId, entry, work)),
@@ -341,7 +341,7 @@ export class DeviceSupervisor implements DeviceCommands {
         // A session linked on another endpoint is not this server's to end, whatever it answered.
         const elsewhere = await linkedElsewhere(this.deps, entry.tenantId, deviceId);
         if (elsewhere !== null) return this.leftAlone(deviceId, entry, elsewhere, message);
-        await createDbSessionStore(this.deps.db, entry.tenantId, deviceId).clear();
+        await createDbSessionStore(this.deps.db, this.deps.secrets, entry.tenantId, deviceId).clear();
       }
       await recordClosed(this.deps, entry.tenantId, deviceId, state);
       this.signal(entry, { kind: 'closed', reason: state.reason });

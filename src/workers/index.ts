@@ -95,13 +95,14 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
  */
 export function createWebhookDispatcher(
   deps: Deps,
-  overrides: Partial<Omit<DispatcherOptions, 'db' | 'bus' | 'logger' | 'poster'>> & { allowPrivate?: boolean } = {},
+  overrides: Partial<Omit<DispatcherOptions, 'db' | 'secrets' | 'bus' | 'logger' | 'poster'>> & { allowPrivate?: boolean } = {},
 ): WebhookDispatcher & { poster: WebhookPoster } {
   const { allowPrivate, ...options } = overrides;
   const timeoutMs = options.timeoutMs ?? deps.config.webhookTimeoutMs;
   const poster = createWebhookPoster({ timeoutMs, allowPrivate: allowPrivate ?? deps.config.allowPrivateWebhooks });
   const dispatcher = new WebhookDispatcher({
     db: deps.db,
+    secrets: deps.secrets,
     bus: deps.bus,
     logger: deps.logger,
     poster,

@@ -4,13 +4,17 @@ import type { EventBus } from '../events/bus.js';
 import { toEnvelope } from '../events/envelope.js';
 import { findEvent, pruneEvents } from '../events/repo.js';
 import { newId } from '../lib/ids.js';
+import type { SecretBox } from '../lib/secret-box.js';
 import type { WebhookPoster } from '../webhooks/deliver.js';
 import { finishClaimedDelivery, findWebhook, insertAttempt, updateWebhook, type WebhookRow } from '../webhooks/repo.js';
+import { openWebhookSecrets } from '../webhooks/secrets.js';
 import { signedHeaders } from '../webhooks/signing.js';
 import { claimDueDeliveries, type ClaimedDelivery } from '../webhooks/claims-repo.js';
 
 export interface DispatcherOptions {
   db: Db;
+  /** Opens the webhooks' sealed secrets. */
+  secrets: SecretBox;
   bus: EventBus;
   logger: Logger;
   poster: WebhookPoster;
@@ -210,9 +214,10 @@ export class WebhookDispatcher {
 
   /** The current secret, and the previous one while its grace period lasts. */
   private signingSecrets(hook: WebhookRow, now: Date): string[] {
-    const secrets = [hook.secret];
-    if (hook.previous_secret && hook.previous_secret_expires_at && Date.parse(hook.previous_secret_expires_at) > now.getTime()) {
-      secrets.push(hook.previous_secret);
+    const open = openWebhookSecrets(this.o.secrets, hook);
+    const secrets = [open.secret];
+    if (open.previousSecret && hook.previous_secret_expires_at && Date.parse(hook.previous_secret_expires_at) > now.getTime()) {
+      secrets.push(open.previousSecret);
     }
     return secrets;
   }

@@ -46,7 +46,7 @@ export const TEST_WHATSAPP: WhatsAppTimeouts = { defaultQueryTimeoutMs: 5_000, c
  * workers started (devices that should be connected reconnect; webhooks only with `dispatcher`).
  */
 export async function startNode(
-  base: Pick<Deps, 'config' | 'db' | 'masterToken'>,
+  base: Pick<Deps, 'config' | 'db' | 'masterToken' | 'secrets'>,
   workerOptions: WorkerOptions = {},
   options: NodeOptions = {},
 ): Promise<TestNode> {
@@ -77,7 +77,7 @@ export async function createTestApp(overrides: Partial<Config> = {}, workerOptio
   const database = await createTestDatabase();
   const masterToken = 'test_master_' + randomBytes(24).toString('hex');
   const config: Config = { ...loadConfig({}), dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: 'silent', ...overrides };
-  const node = await startNode({ config, db: database.db, masterToken }, workerOptions, options);
+  const node = await startNode({ config, db: database.db, masterToken, secrets: database.secrets }, workerOptions, options);
   return {
     ...node,
     database,

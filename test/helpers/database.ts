@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Db } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { SecretBox } from '../../src/lib/secret-box.js';
 
 /** The PostgreSQL server tests use when WUTS_TEST_DATABASE_URL is set; SQLite otherwise. */
 export const TEST_PG_URL = process.env.WUTS_TEST_DATABASE_URL || undefined;
@@ -12,6 +13,10 @@ export const DIALECT = TEST_PG_URL ? 'postgres' : 'sqlite';
 
 export interface TestDatabase {
   db: Db;
+  /** The database's secret key (random per database), as `wuts serve` would load it. */
+  secretKey: Buffer;
+  /** Seals and opens this database's secrets with `secretKey`. */
+  secrets: SecretBox;
   dataDir: string;
   databaseUrl: string | undefined;
   /** Opens another connection to the same database (a second node, or a restart). */
@@ -51,8 +56,11 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const open = () => openDatabase({ databaseUrl, dataDir, poolSize: 10 });
   const db = open();
   if (options.migrate !== false) await migrateToLatest(db);
+  const secretKey = randomBytes(32);
   return {
     db,
+    secretKey,
+    secrets: new SecretBox(secretKey),
     dataDir,
     databaseUrl,
     reopen: open,

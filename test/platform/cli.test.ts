@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config.js';
+import { keyIdOf } from '../../src/lib/secret-box.js';
 import { runCli, startServer } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -31,6 +32,8 @@ describe('the wuts command', () => {
       [{ WUTS_MAX_USERS_PER_TENANT: '0' }, 'WUTS_MAX_USERS_PER_TENANT'],
       [{ WUTS_ALLOW_PRIVATE_WEBHOOKS: 'perhaps' }, 'WUTS_ALLOW_PRIVATE_WEBHOOKS'],
       [{ WUTS_WA_WS_URL: 'http://x' }, 'WUTS_WA_WS_URL'],
+      [{ WUTS_SECRET_KEY: 'c2hvcnQ=' }, 'WUTS_SECRET_KEY'],
+      [{ WUTS_SECRET_KEY: 'a'.repeat(64), WUTS_SECRET_KEY_PREVIOUS: 'a'.repeat(63) }, 'WUTS_SECRET_KEY_PREVIOUS'],
     ];
     for (const [env, name] of cases) {
       const res = await runCli(['serve'], { WUTS_DATA_DIR: database.dataDir, ...env });
@@ -46,7 +49,7 @@ describe('the wuts command', () => {
     const first = await runCli(['migrate'], baseEnv());
     expect(first.stderr).toBe('');
     expect(first.stdout.trim()).toBe(
-      'applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages, 0005_idempotency_results, 0007_session_endpoint, 0008_inbound_dead_letters',
+      'applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages, 0005_idempotency_results, 0006_secret_key_check, 0007_session_endpoint, 0008_inbound_dead_letters',
     );
     const second = await runCli(['migrate'], baseEnv());
     expect(second.stdout.trim()).toBe('the database is up to date');
@@ -62,6 +65,7 @@ describe('the wuts command', () => {
       '0003_devices',
       '0004_messages',
       '0005_idempotency_results',
+      '0006_secret_key_check',
       '0007_session_endpoint',
       '0008_inbound_dead_letters',
     ]);
@@ -92,6 +96,38 @@ describe('the wuts command', () => {
       expect(again.output()).toContain('Master token kept in');
     } finally {
       await again.stop();
+    }
+  });
+
+  it('serve generates the secret key into the data directory (0600), prints where and its id, never the key', async () => {
+    const file = `${database.dataDir}/secret-key`;
+    const server = await startServer(baseEnv());
+    let keyId: string;
+    try {
+      const line = /Secret key \(id ([0-9a-f]{8})\) (generated and saved|kept) in (\S+) \(mode 0600\); back it up/.exec(server.output());
+      expect(line, server.output()).not.toBeNull();
+      expect(line![3]).toBe(file);
+      keyId = line![1]!;
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      const key = fs.readFileSync(file, 'utf8').trim();
+      expect(Buffer.from(key, 'base64')).toHaveLength(32);
+      expect(keyIdOf(Buffer.from(key, 'base64'))).toBe(keyId);
+      expect(server.output()).not.toContain(key);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    // A restart keeps the same key; WUTS_SECRET_KEY from the environment replaces the file.
+    const again = await startServer(baseEnv());
+    try {
+      expect(again.output()).toContain(`Secret key (id ${keyId}) kept in ${file}`);
+    } finally {
+      await again.stop();
+    }
+    const fromEnv = await startServer({ ...baseEnv(), WUTS_SECRET_KEY: fs.readFileSync(file, 'utf8').trim() });
+    try {
+      expect(fromEnv.output()).toContain(`Secret key (id ${keyId}): taken from WUTS_SECRET_KEY`);
+    } finally {
+      await fromEnv.stop();
     }
   });
 

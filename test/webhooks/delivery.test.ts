@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, createTenant, type TenantFixture } from '../helpers/factories.js';
+import { sealWebhookSecret } from '../../src/webhooks/secrets.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 import { SCHEDULE, TestClock, createWebhook, deliveryRows, makeDispatcher } from './dispatch-helpers.js';
 
@@ -300,7 +301,7 @@ describe('webhook delivery', () => {
           device_id: null,
           enabled: true,
           disabled_reason: null,
-          secret: 'whsec_' + Buffer.alloc(32).toString('base64'),
+          secret: sealWebhookSecret(t.deps.secrets, tenant.tenantId, id, 'secret', 'whsec_' + Buffer.alloc(32).toString('base64')),
           previous_secret: null,
           previous_secret_expires_at: null,
           failing_since: null,

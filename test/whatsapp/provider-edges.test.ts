@@ -30,7 +30,7 @@ describe('Baileys provider: QR expiry, pairing codes, replaced connections, unre
   const track = (p: BaileysProvider) => (providers.push(p), p);
   const newDevice = async () => {
     const deviceId = await insertDevice(tdb.db, tenantId);
-    return { deviceId, store: createDbSessionStore(tdb.db, tenantId, deviceId) };
+    return { deviceId, store: createDbSessionStore(tdb.db, tdb.secrets, tenantId, deviceId) };
   };
 
   beforeAll(async () => {
@@ -122,7 +122,7 @@ describe('Baileys provider: QR expiry, pairing codes, replaced connections, unre
 
     const nodeB = track(testProvider(emu));
     const onB = new EventLog();
-    await nodeB.start({ deviceId, store: createDbSessionStore(tdb.db, tenantId, deviceId), events: onB });
+    await nodeB.start({ deviceId, store: createDbSessionStore(tdb.db, tdb.secrets, tenantId, deviceId), events: onB });
     await waitFor('open on B', () => onB.opens[0]);
     const replaced = await waitFor('A replaced', () => onA.closes[0]);
     expect(replaced).toMatchObject({ kind: 'connection_replaced', statusCode: 440 });

@@ -26,7 +26,7 @@ describe('Baileys provider against the emulator: link, restart, stop, log in aga
     providers.push(p);
     return p;
   };
-  const store = () => createDbSessionStore(tdb.db, ids.tenantId, ids.deviceId);
+  const store = () => createDbSessionStore(tdb.db, tdb.secrets, ids.tenantId, ids.deviceId);
 
   beforeAll(async () => {
     emu = await startTestEmulator();

@@ -32,7 +32,7 @@ describe('Baileys provider: unlinked from the phone, logout from WUTS', () => {
   /** Links a new device to Carol and answers it open, as the supervisor would drive it. */
   async function linkedDevice(): Promise<{ deviceId: string; store: SessionStore; events: EventLog; deviceNumber: number }> {
     const deviceId = await insertDevice(tdb.db, tenantId);
-    const store = createDbSessionStore(tdb.db, tenantId, deviceId);
+    const store = createDbSessionStore(tdb.db, tdb.secrets, tenantId, deviceId);
     const linking = new EventLog();
     await provider.start({ deviceId, store, events: linking });
     const qr = await waitFor('a QR', () => linking.qrs[0]);
@@ -88,7 +88,7 @@ describe('Baileys provider: unlinked from the phone, logout from WUTS', () => {
 
   it('logout() while still showing a QR ends the session as logged_out without anything to unlink', async () => {
     const deviceId = await insertDevice(tdb.db, tenantId);
-    const store = createDbSessionStore(tdb.db, tenantId, deviceId);
+    const store = createDbSessionStore(tdb.db, tdb.secrets, tenantId, deviceId);
     const events = new EventLog();
     const session = await provider.start({ deviceId, store, events });
     await waitFor('a QR', () => events.qrs[0]);

@@ -24,7 +24,7 @@ describe('database session store (creds and Signal keys per device)', () => {
     tdb.db.kysely.selectFrom('device_auth_keys').selectAll().where('device_id', '=', deviceId).orderBy('type').orderBy('key_id').execute();
 
   it('reads null before any creds, then the last written creds', async () => {
-    const store = createDbSessionStore(tdb.db, a.tenantId, a.deviceId);
+    const store = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, a.deviceId);
     expect(await store.readCreds()).toBeNull();
     await store.writeCreds('{"v":1}');
     await store.writeCreds('{"v":2}');
@@ -35,8 +35,8 @@ describe('database session store (creds and Signal keys per device)', () => {
   });
 
   it('applies writes in call order even when they are not awaited one by one', async () => {
-    const store = createDbSessionStore(tdb.db, a.tenantId, a.deviceId);
-    const other = createDbSessionStore(tdb.db, a.tenantId, a.deviceId); // a second instance shares the device's queue
+    const store = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, a.deviceId);
+    const other = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, a.deviceId); // a second instance shares the device's queue
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 40; i++) {
       const s = i % 2 === 0 ? store : other;
@@ -53,7 +53,7 @@ describe('database session store (creds and Signal keys per device)', () => {
   });
 
   it('upserts keys, deletes those written as null, and returns only what exists', async () => {
-    const store = createDbSessionStore(tdb.db, a.tenantId, a2);
+    const store = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, a2);
     await store.writeKeys([
       { type: 'pre-key', id: '1', value: '"one"' },
       { type: 'pre-key', id: '2', value: '"two"' },
@@ -81,7 +81,7 @@ describe('database session store (creds and Signal keys per device)', () => {
   });
 
   it('writes a big batch in one call (chunked under the bound-parameter limits) and deletes it again', async () => {
-    const store = createDbSessionStore(tdb.db, b.tenantId, b.deviceId);
+    const store = createDbSessionStore(tdb.db, tdb.secrets, b.tenantId, b.deviceId);
     const ids = Array.from({ length: 2_500 }, (_, i) => String(i + 1));
     await store.writeKeys(ids.map((id) => ({ type: 'pre-key', id, value: JSON.stringify({ id }) })));
     const read = await store.readKeys('pre-key', ids);
@@ -92,9 +92,9 @@ describe('database session store (creds and Signal keys per device)', () => {
   });
 
   it('a failing batch leaves nothing half-written (one transaction per call)', async () => {
-    const store = createDbSessionStore(tdb.db, b.tenantId, b.deviceId);
+    const store = createDbSessionStore(tdb.db, tdb.secrets, b.tenantId, b.deviceId);
     await store.writeKeys([{ type: 'tx', id: 'kept', value: '"before"' }]);
-    // a value of the wrong type makes the insert of the second chunk fail on PostgreSQL and SQLite alike
+    // a value of the wrong type fails the third chunk (it cannot be sealed), after the delete and two chunks were written
     const bad = [
       { type: 'tx', id: 'kept', value: null },
       ...Array.from({ length: 300 }, (_, i) => ({ type: 'tx', id: `n${i}`, value: '"x"' })),
@@ -106,15 +106,15 @@ describe('database session store (creds and Signal keys per device)', () => {
   });
 
   it('keeps devices and tenants apart: same key ids, other device or tenant, never seen or touched', async () => {
-    const storeA = createDbSessionStore(tdb.db, a.tenantId, a.deviceId);
-    const storeB = createDbSessionStore(tdb.db, b.tenantId, b.deviceId);
+    const storeA = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, a.deviceId);
+    const storeB = createDbSessionStore(tdb.db, tdb.secrets, b.tenantId, b.deviceId);
     await storeA.writeKeys([{ type: 'identity-key', id: 'x', value: '"A"' }]);
     await storeB.writeKeys([{ type: 'identity-key', id: 'x', value: '"B"' }]);
     expect((await storeA.readKeys('identity-key', ['x'])).get('x')).toBe('"A"');
     expect((await storeB.readKeys('identity-key', ['x'])).get('x')).toBe('"B"');
 
     // the right device id under the wrong tenant reads nothing and cannot write
-    const crossed = createDbSessionStore(tdb.db, b.tenantId, a.deviceId);
+    const crossed = createDbSessionStore(tdb.db, tdb.secrets, b.tenantId, a.deviceId);
     expect(await crossed.readCreds()).toBeNull();
     expect((await crossed.readKeys('identity-key', ['x'])).size).toBe(0);
     await expect(crossed.writeCreds('{"stolen":true}')).rejects.toBeInstanceOf(DeviceNotFoundError);
@@ -125,9 +125,9 @@ describe('database session store (creds and Signal keys per device)', () => {
   });
 
   it("clear() removes the device's creds and keys only", async () => {
-    const storeA = createDbSessionStore(tdb.db, a.tenantId, a.deviceId);
-    const storeA2 = createDbSessionStore(tdb.db, a.tenantId, a2);
-    const storeB = createDbSessionStore(tdb.db, b.tenantId, b.deviceId);
+    const storeA = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, a.deviceId);
+    const storeA2 = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, a2);
+    const storeB = createDbSessionStore(tdb.db, tdb.secrets, b.tenantId, b.deviceId);
     await storeB.writeCreds('{"b":true}');
     const before = { a2: (await keyRows(a2)).length, b: (await keyRows(b.deviceId)).length };
     expect(before.a2).toBeGreaterThan(0);
@@ -143,7 +143,7 @@ describe('database session store (creds and Signal keys per device)', () => {
   });
 
   it('refuses writes for a device that does not exist', async () => {
-    const ghost = createDbSessionStore(tdb.db, a.tenantId, '00000000-0000-7000-8000-000000000000');
+    const ghost = createDbSessionStore(tdb.db, tdb.secrets, a.tenantId, '00000000-0000-7000-8000-000000000000');
     await expect(ghost.writeCreds('{}')).rejects.toBeInstanceOf(DeviceNotFoundError);
     expect(await ghost.readCreds()).toBeNull();
   });

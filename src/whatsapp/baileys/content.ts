@@ -32,7 +32,12 @@ function toMediaContent(c: MediaContent, file: Readable | undefined): AnyMessage
         ...viewOnce,
       } as AnyMessageContent;
     case 'document':
-      return { document: media, mimetype: mimetype ?? 'application/octet-stream', fileName: c.file_name ?? 'file', ...(c.caption ? { caption: c.caption } : {}) };
+      return {
+        document: media,
+        mimetype: mimetype ?? 'application/octet-stream',
+        fileName: c.file_name ?? 'file',
+        ...(c.caption ? { caption: c.caption } : {}),
+      };
     case 'sticker':
       return { sticker: media, mimetype };
   }

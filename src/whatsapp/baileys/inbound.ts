@@ -1,6 +1,15 @@
 import { decryptPollVote, isPnUser, isLidUser, jidNormalizedUser, normalizeMessageContent, proto, sha256, type WAMessage } from '@whiskeysockets/baileys';
 import { isWaId } from '../inbound-guard.js';
-import { MEDIA_TYPES, type InboundMessage, type MediaContent, type MediaDownload, type MediaType, type MessageContent, type MessageRef, type PollContent } from '../messages.js';
+import {
+  MEDIA_TYPES,
+  type InboundMessage,
+  type MediaContent,
+  type MediaDownload,
+  type MediaType,
+  type MessageContent,
+  type MessageRef,
+  type PollContent,
+} from '../messages.js';
 
 /** This device's account, in both addressings (votes are signed with one or the other). */
 export interface Me {
