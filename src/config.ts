@@ -21,6 +21,12 @@ export interface Config {
   allowPrivateWebhooks: boolean;
   logLevel: string;
   bodyLimitBytes: number;
+  /** The largest file each media type may send (voice notes count as audio). */
+  mediaMaxBytes: { image: number; video: number; audio: number; document: number; sticker: number };
+  /** A media file given inline (base64 `data`) is at most this big; the send's body limit follows from it. */
+  inlineMediaMaxBytes: number;
+  /** Time fetching a media file given by URL may take, whole. */
+  mediaFetchTimeoutMs: number;
   /** Time a client has to send a whole request, headers and body (408 or closed beyond). */
   requestTimeoutMs: number;
   /** Time a client has to send a request's headers (at most requestTimeoutMs). */
@@ -88,6 +94,8 @@ export interface SettingDoc {
   meaning: string;
 }
 
+const MIB = 1_048_576;
+
 /** The documented list, printed by `wuts --help` and mirrored in the README. */
 export const SETTINGS: SettingDoc[] = [
   { name: 'PORT', defaultText: '8080', meaning: 'TCP port the API listens on' },
@@ -120,6 +128,18 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_ALLOW_PRIVATE_WEBHOOKS', defaultText: 'false', meaning: 'allow webhook URLs on loopback and private networks' },
   { name: 'LOG_LEVEL', defaultText: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WUTS_BODY_LIMIT_BYTES', defaultText: '1048576', meaning: 'largest accepted request body; larger answers 413' },
+  { name: 'WUTS_MAX_IMAGE_BYTES', defaultText: '16777216', meaning: 'largest image a message may send (16 MiB, as WhatsApp)' },
+  { name: 'WUTS_MAX_VIDEO_BYTES', defaultText: '67108864', meaning: 'largest video a message may send (64 MiB)' },
+  { name: 'WUTS_MAX_AUDIO_BYTES', defaultText: '16777216', meaning: 'largest audio or voice note a message may send (16 MiB, as WhatsApp)' },
+  { name: 'WUTS_MAX_DOCUMENT_BYTES', defaultText: '104857600', meaning: 'largest document a message may send (100 MiB, as WhatsApp)' },
+  { name: 'WUTS_MAX_STICKER_BYTES', defaultText: '1048576', meaning: 'largest sticker a message may send (1 MiB)' },
+  {
+    name: 'WUTS_INLINE_MEDIA_MAX_BYTES',
+    defaultText: '16777216',
+    meaning:
+      'largest file a send may carry inline (media.data, base64); the body limit of POST /devices/{id}/messages grows to fit it. Bigger files go by URL or POST /media',
+  },
+  { name: 'WUTS_MEDIA_FETCH_TIMEOUT_SECONDS', defaultText: '60', meaning: 'time fetching a media file given by URL (media.url) may take, whole' },
   {
     name: 'WUTS_REQUEST_TIMEOUT_SECONDS',
     defaultText: '30',
@@ -345,6 +365,15 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateWebhooks: boolSetting(env, 'WUTS_ALLOW_PRIVATE_WEBHOOKS', false),
     logLevel,
     bodyLimitBytes: intSetting(env, 'WUTS_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    mediaMaxBytes: {
+      image: intSetting(env, 'WUTS_MAX_IMAGE_BYTES', 16 * MIB, 1024, 2048 * MIB),
+      video: intSetting(env, 'WUTS_MAX_VIDEO_BYTES', 64 * MIB, 1024, 2048 * MIB),
+      audio: intSetting(env, 'WUTS_MAX_AUDIO_BYTES', 16 * MIB, 1024, 2048 * MIB),
+      document: intSetting(env, 'WUTS_MAX_DOCUMENT_BYTES', 100 * MIB, 1024, 2048 * MIB),
+      sticker: intSetting(env, 'WUTS_MAX_STICKER_BYTES', MIB, 1024, 100 * MIB),
+    },
+    inlineMediaMaxBytes: intSetting(env, 'WUTS_INLINE_MEDIA_MAX_BYTES', 16 * MIB, 1024, 100 * MIB),
+    mediaFetchTimeoutMs: intSetting(env, 'WUTS_MEDIA_FETCH_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
     requestTimeoutMs: requestTimeoutSeconds * 1000,
     headersTimeoutMs: headersTimeoutSeconds * 1000,
     keepAliveTimeoutMs: intSetting(env, 'WUTS_KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,

@@ -14,7 +14,7 @@ const security = USER_ONLY_SECURITY;
 
 const SEND_DESCRIPTION = `Admins, supervisors and agents. Queues the message durably and answers 202 with it in status \`queued\`; the device's queue then sends it in order, paced (WUTS_SEND_INTERVAL_MS, or the device's own interval, with jitter), when the device is connected. Statuses then move queued → sent (server ack) → delivered → read, or failed with a \`reason\` (\`not_on_whatsapp\`, \`ttl_expired\`, \`device_logged_out\`, or the error after WUTS_SEND_MAX_ATTEMPTS transient failures); each change is a \`message.status\` event. The WhatsApp message id (\`wa_id\`) is fixed at once: a resend after a crash shows as one message.
 
-Types and their fields: \`text\` (to, text ≤ ${L.textChars}, link_preview, reply_to), \`location\` (to, location), \`contact\` (to, contact: name and phone, or a vCard ≤ ${L.vcardChars}), \`poll\` (to, poll: name, ${L.pollOptions.min}–${L.pollOptions.max} distinct options, selectable_count), \`reaction\` (message_id, emoji), \`edit\` (message_id of a text this device sent less than 15 minutes ago, text), \`delete\` (message_id of a message this device sent: deleted for everyone). \`reply_to\` quotes a stored message of the same chat. A field that is not part of the type is a 400.
+Types and their fields: \`text\` (to, text ≤ ${L.textChars}, link_preview, reply_to), \`location\` (to, location), \`contact\` (to, contact: name and phone, or a vCard ≤ ${L.vcardChars}), \`poll\` (to, poll: name, ${L.pollOptions.min}–${L.pollOptions.max} distinct options, selectable_count), \`reaction\` (message_id, emoji), \`edit\` (message_id of a text this device sent less than 15 minutes ago, text), \`delete\` (message_id of a message this device sent: deleted for everyone). \`image\`, \`video\`, \`audio\`, \`voice\` (a voice note: OGG/Opus, sent with its duration and waveform), \`document\` and \`sticker\` (WebP) take \`to\` and \`media\`: exactly one of \`{"url": ...}\` (fetched now: public addresses, no redirects, WUTS_MEDIA_FETCH_TIMEOUT_SECONDS), \`{"data": ...}\` (base64 or a data URL, at most WUTS_INLINE_MEDIA_MAX_BYTES) or \`{"id": ...}\` (a file from POST /media); optional \`mime_type\` (sniffed when absent; a file whose bytes say otherwise is a 400), \`caption\` (image, video, document; ≤ ${L.captionChars}), \`filename\` (document), \`view_once\` (image, video, voice), \`reply_to\`. The 202 comes only once the file is in WUTS's media store, so the queue never depends on the URL still working; a file over its type's limit (WUTS_MAX_IMAGE_BYTES, ...) is a 413. \`reply_to\` quotes a stored message of the same chat. A field that is not part of the type is a 400.
 
 \`Idempotency-Key\` (≤ ${L.idempotencyKeyChars} visible ASCII characters): the same key and body within WUTS_IDEMPOTENCY_HOURS answer the first answer again (header \`Idempotent-Replayed: true\`) and create nothing; the same key with another body is a 409. 429 when WUTS_MAX_QUEUED_PER_DEVICE messages already wait.`;
 
@@ -24,6 +24,8 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
   app.post(
     '/devices/:id/messages',
     {
+      // an inline file (media.data) is base64: 4 bytes for 3, and a little for the rest of the body
+      bodyLimit: Math.max(deps.config.bodyLimitBytes, Math.ceil((deps.config.inlineMediaMaxBytes * 4) / 3) + 65_536),
       schema: {
         summary: 'Send a message',
         description: SEND_DESCRIPTION,

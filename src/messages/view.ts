@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 import type { MessagesTable } from '../db/schema.js';
 import { apiTime } from '../lib/time.js';
-import type { MessageContent } from '../whatsapp/messages.js';
+import { MEDIA_TYPES, type MediaContent, type MessageContent } from '../whatsapp/messages.js';
 import type { ChatSchema, ContactSchema, MessageSchema } from './schemas.js';
 
 export type MessageRow = Omit<MessagesTable, 'attempts'> & { attempts: number };
@@ -11,11 +11,44 @@ export function parseContent(row: Pick<MessageRow, 'content_json'>): MessageCont
   return JSON.parse(row.content_json) as MessageContent;
 }
 
-/** What the API shows of a content: the poll's vote secret never leaves. */
-function publicContent(content: MessageContent): Record<string, unknown> {
+/**
+ * A media message's file as the API and events show it: where it stands (`stored`, `pending`
+ * while WUTS downloads it, `failed`) and where to get it. Messages stored before media were
+ * kept have no file (`state` null).
+ */
+function mediaView(messageId: string, c: MediaContent): Record<string, unknown> {
+  const state = c.state ?? (c.media_id ? 'stored' : null);
+  return {
+    id: c.media_id ?? null,
+    state,
+    mime_type: c.mimetype,
+    size: c.size ?? null,
+    sha256: c.sha256 ?? null,
+    filename: c.file_name ?? null,
+    caption: c.caption ?? null,
+    duration_seconds: c.seconds ?? null,
+    width: c.width ?? null,
+    height: c.height ?? null,
+    voice_note: c.voice_note ?? false,
+    view_once: c.view_once ?? false,
+    ...(c.waveform ? { waveform: c.waveform } : {}),
+    download_path: state === 'stored' ? `/messages/${messageId}/media` : null,
+  };
+}
+
+/** What the API shows of a content: the poll's vote secret never leaves; media gets its `media` view. */
+function publicContent(messageId: string, content: MessageContent): Record<string, unknown> {
   const { type: _type, ...fields } = content as MessageContent & { secret?: string };
   if ('secret' in fields) delete fields.secret;
+  if (isMedia(content)) {
+    const { media_id: _id, state: _state, sha256: _sha, width: _w, height: _h, view_once: _v, waveform: _wf, ...legacy } = fields as MediaContent;
+    return { ...legacy, media: mediaView(messageId, content) };
+  }
   return fields;
+}
+
+export function isMedia(content: MessageContent): content is MediaContent {
+  return (MEDIA_TYPES as readonly string[]).includes(content.type);
 }
 
 export function toApiMessage(row: MessageRow): ApiMessage {
@@ -27,7 +60,7 @@ export function toApiMessage(row: MessageRow): ApiMessage {
     direction: row.from_me ? 'outbound' : 'inbound',
     sender_jid: row.sender_jid,
     type: row.type,
-    content: row.deleted_at ? null : publicContent(parseContent(row)),
+    content: row.deleted_at ? null : publicContent(row.id, parseContent(row)),
     quoted_message_id: row.quoted_message_id,
     quoted_wa_id: row.quoted_wa_id,
     target_message_id: row.target_message_id,

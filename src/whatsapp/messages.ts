@@ -91,6 +91,8 @@ export interface MediaContent {
   view_once?: boolean | undefined;
   /** a voice note's waveform as WhatsApp shows it: 64 values 0-100, base64 */
   waveform?: string | undefined;
+  /** the file in WUTS's store: stored, or (received media) pending while it downloads, or failed */
+  state?: 'stored' | 'pending' | 'failed' | undefined;
 }
 
 /** Where WhatsApp keeps a received media file, and the keys to decrypt it (all base64 but the paths). */
