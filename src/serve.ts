@@ -31,18 +31,20 @@ export async function serve(config: Config): Promise<void> {
   const applied = await migrateDatabase(databaseOptions(config));
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const db = openDatabase(databaseOptions(config));
+  // A sandbox that would sit on real sessions is refused before anything else happens.
+  const sandbox = await startSandbox(config, logger, db).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
   // Before anything reads a secret: a key that does not match the data stops the start here.
   try {
     const sealedNow = await sealSecretsAtRest(db, secrets);
     if (sealedNow.sealed || sealedNow.resealed) logger.info({ ...sealedNow, keyId: secrets.keyId }, 'secrets at rest sealed with the current key');
   } catch (err) {
+    await sandbox?.close();
     await db.close();
     throw err;
   }
-  const sandbox = await startSandbox(config, logger, db).catch(async (err: unknown) => {
-    await db.close();
-    throw err;
-  });
 
   const deps: Deps = { config, db, masterToken: master.token, secrets, logger, bus: new EventBus(), clock: systemClock };
   const app = await buildApp(deps);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LINKED_ELSEWHERE_REASON } from '../../src/devices/linked-endpoint.js';
 import { newId } from '../../src/lib/ids.js';
+import { credsAad, signalKeyAad } from '../../src/secrets/aad.js';
 import { WHATSAPP_WS_URL } from '../../src/whatsapp/endpoint.js';
 import { runCli, startServer, type RunningServer } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -15,6 +16,7 @@ import { closedPort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
 
 const MASTER = 'sandbox_refusal_master_' + randomBytes(24).toString('hex');
+const CREDS = '{"me":{"id":"15550081001:4@s.whatsapp.net"}}';
 let database: TestDatabase;
 const servers: RunningServer[] = [];
 const tenantId = newId();
@@ -44,12 +46,21 @@ beforeAll(async () => {
     .values({
       device_id: deviceId,
       tenant_id: tenantId,
-      creds_json: '{"me":{"id":"15550081001:4@s.whatsapp.net"}}',
+      creds_json: database.secrets.seal(CREDS, credsAad(tenantId, deviceId)),
       updated_at: now,
       linked_endpoint: WHATSAPP_WS_URL,
     })
     .execute();
-  await k.insertInto('device_auth_keys').values({ device_id: deviceId, tenant_id: tenantId, type: 'session', key_id: 'k1', value_json: '{"x":1}' }).execute();
+  await k
+    .insertInto('device_auth_keys')
+    .values({
+      device_id: deviceId,
+      tenant_id: tenantId,
+      type: 'session',
+      key_id: 'k1',
+      value_json: database.secrets.seal('{"x":1}', signalKeyAad(tenantId, deviceId, 'session', 'k1')),
+    })
+    .execute();
 });
 
 afterAll(async () => {
@@ -61,6 +72,8 @@ const env = (extra: Record<string, string> = {}) => ({
   WUTS_DATA_DIR: database.dataDir,
   DATABASE_URL: database.databaseUrl,
   WUTS_MASTER_TOKEN: MASTER,
+  // the key the session rows are sealed with: the start leaves them as they are
+  WUTS_SECRET_KEY: database.secretKey.toString('base64'),
   HOST: '127.0.0.1',
   PORT: '0',
   WUTS_EMULATOR: 'true',
