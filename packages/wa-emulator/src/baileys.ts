@@ -33,4 +33,5 @@ export {
   decryptPollVote,
   normalizeMessageContent,
   getContentType,
+  downloadMediaMessage,
 } from '@whiskeysockets/baileys';
