@@ -104,8 +104,7 @@ export class EmulatorService {
   expireMedia(req: { direct_path?: string; phone?: string; message_id?: string }): string {
     let directPath = req.direct_path;
     if (directPath === undefined) {
-      if (req.phone === undefined || req.message_id === undefined)
-        throw new BadRequestError('invalid_request', 'give direct_path, or phone and message_id');
+      if (req.phone === undefined || req.message_id === undefined) throw new BadRequestError('invalid_request', 'give direct_path, or phone and message_id');
       const found = this.phoneFor(this.account(req.phone)).book.find(req.message_id);
       if (!found) throw new NotFoundError('message_not_found', `account ${req.phone} has no message ${req.message_id}`);
       directPath = found.record.media?.directPath;

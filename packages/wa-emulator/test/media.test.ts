@@ -154,7 +154,7 @@ describe('media: the media host, w:m, and accounts sending and receiving media',
     });
   }
 
-  it("an outside Baileys companion of the recipient downloads and decrypts each media itself, trusting only mediaCaPem", async () => {
+  it('an outside Baileys companion of the recipient downloads and decrypts each media itself, trusting only mediaCaPem', async () => {
     for (const [name, { id, bytes }] of sentIds) {
       const msg = await waitFor(`the companion gets the ${name}`, () => benCompanion.received.find((m) => m.key.id === id));
       const inner = normalizeMessageContent(msg.message);
@@ -214,7 +214,12 @@ describe('media: the media host, w:m, and accounts sending and receiving media',
 
   it('media expired by message: the companion can no longer download it; the account keeps its decrypted copy', async () => {
     const bytes = randomBytes(2_000);
-    const sent = (await emu.admin.send(ANNA, { to: BEN, type: 'document', filename: 'soon-gone.txt', media: { data: bytes.toString('base64') } })) as MediaMessage;
+    const sent = (await emu.admin.send(ANNA, {
+      to: BEN,
+      type: 'document',
+      filename: 'soon-gone.txt',
+      media: { data: bytes.toString('base64') },
+    })) as MediaMessage;
     await receivedMedia(emu, BEN, sent.id);
     const msg = await waitFor('the companion gets it', () => benCompanion.received.find((m) => m.key.id === sent.id));
     expect(await emu.admin.expireMedia({ phone: BEN, message_id: sent.id })).toBe(sent.media!.direct_path);

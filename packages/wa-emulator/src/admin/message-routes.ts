@@ -24,7 +24,8 @@ export function messageRoutes(app: FastifyInstance, service: EmulatorService): v
       bodyLimit: Math.ceil(LIMITS.sendMediaBytes / 3) * 4 + LIMITS.httpBodyBytes,
       schema: {
         tags,
-        summary: 'Send a text, location, contact card, poll or media (image, video, audio, voice note, document, sticker) from the account (end-to-end encrypted, by its phone client)',
+        summary:
+          'Send a text, location, contact card, poll or media (image, video, audio, voice note, document, sticker) from the account (end-to-end encrypted, by its phone client)',
         description:
           '`type` (default text) names the content field to fill: `text`, `location`, `contact` or `poll`; the others must be absent. `quoted_id` makes any of them a reply. ' +
           'Media types (`image`, `video`, `audio`, `voice`, `document`, `sticker`) take `media: {data: base64}` and the media fields each allows: ' +

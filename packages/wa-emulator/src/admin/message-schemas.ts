@@ -87,7 +87,10 @@ export const SendBody = Type.Object(
     seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, description: 'video, audio, voice: the duration declared' })),
     waveform: Type.Optional(Base64('voice: the waveform declared (64 samples of 0-100), base64', 1_024)),
     thumbnail: Type.Optional(
-      Base64('image, video: a small JPEG preview, base64; without it Baileys makes one only when sharp or jimp (ffmpeg for videos) can read the file', 128 * 1024),
+      Base64(
+        'image, video: a small JPEG preview, base64; without it Baileys makes one only when sharp or jimp (ffmpeg for videos) can read the file',
+        128 * 1024,
+      ),
     ),
     quoted_id: Type.Optional(
       Type.String({
@@ -151,17 +154,24 @@ export const Media = Type.Object({
   seconds: Type.Optional(Type.Integer()),
   view_once: Type.Boolean(),
   direct_path: Type.Optional(Type.String({ description: 'where the encrypted blob is on the media host' })),
-  state: Type.Union(['uploaded', 'downloading', 'downloaded', 'failed'].map((s) => Type.Literal(s)), {
-    description: 'sent: uploaded (or failed); received: downloading, then downloaded (GET .../messages/{id}/media answers the bytes) or failed (error)',
-  }),
+  state: Type.Union(
+    ['uploaded', 'downloading', 'downloaded', 'failed'].map((s) => Type.Literal(s)),
+    {
+      description: 'sent: uploaded (or failed); received: downloading, then downloaded (GET .../messages/{id}/media answers the bytes) or failed (error)',
+    },
+  ),
   error: Type.Optional(Type.String()),
 });
 
 export const ExpireMediaBody = Type.Object(
   {
-    direct_path: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000, description: 'a direct path (or media URL) the media host answered an upload with' })),
+    direct_path: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1_000, description: 'a direct path (or media URL) the media host answered an upload with' }),
+    ),
     phone: Type.Optional(Phone),
-    message_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'with phone: a media message that account sent or received' })),
+    message_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'with phone: a media message that account sent or received' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -169,7 +179,8 @@ export const ExpireMediaBody = Type.Object(
 /** What received and sent records both show. */
 const BodyFields = {
   type: Type.String({
-    description: 'text, location, contact, poll, reaction, image, video, audio, voice, document, sticker, or the WhatsApp proto name of anything else (buttonsMessage, ...)',
+    description:
+      'text, location, contact, poll, reaction, image, video, audio, voice, document, sticker, or the WhatsApp proto name of anything else (buttonsMessage, ...)',
   }),
   text: Type.Union([Type.String(), Type.Null()], { description: 'text or caption (or the emoji of a reaction kept as a message); null when none or deleted' }),
   location: Type.Optional(

@@ -80,7 +80,11 @@ export class BlobStore {
   }
 
   /** Stores what `source` yields under its SHA-256 (hex), refusing more than `maxBytes` or, given `expectSha256`, other bytes. */
-  async put(kind: BlobKind, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: { maxBytes: number; expectSha256?: Buffer }): Promise<{ key: string; size: number }> {
+  async put(
+    kind: BlobKind,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    opts: { maxBytes: number; expectSha256?: Buffer },
+  ): Promise<{ key: string; size: number }> {
     const hash = createHash('sha256');
     let size = 0;
     const chunks: Buffer[] = [];

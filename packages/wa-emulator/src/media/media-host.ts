@@ -49,9 +49,9 @@ export class MediaHost {
   ) {}
 
   static async start(opts: MediaHostOptions): Promise<MediaHost> {
-    let host: MediaHost | undefined;
+    const ref: { host?: MediaHost } = {};
     const server = createServer({ key: opts.cert.keyPem, cert: opts.cert.certPem }, (req, res) => {
-      host!.handle(req, res).catch((err: unknown) => {
+      ref.host!.handle(req, res).catch((err: unknown) => {
         opts.logger.error({ err }, 'media host request failed');
         if (!res.headersSent) send(res, 500, { error: 'internal error' });
         else res.destroy();
@@ -65,8 +65,8 @@ export class MediaHost {
         resolve();
       });
     });
-    host = new MediaHost(server, opts, (server.address() as AddressInfo).port);
-    return host;
+    ref.host = new MediaHost(server, opts, (server.address() as AddressInfo).port);
+    return ref.host;
   }
 
   /** What the `w:m` IQ names as the host (Baileys puts it after `https://`). */
@@ -137,7 +137,8 @@ export class MediaHost {
     try {
       stored = await this.opts.store.put('enc', req, { maxBytes: this.opts.maxUploadBytes, expectSha256: expected });
     } catch (err) {
-      if (err instanceof BlobError) return refuse(err.code === 'too_large' ? 413 : 400, err.code === 'too_large' ? `over ${this.opts.maxUploadBytes} bytes` : 'hash mismatch');
+      if (err instanceof BlobError)
+        return refuse(err.code === 'too_large' ? 413 : 400, err.code === 'too_large' ? `over ${this.opts.maxUploadBytes} bytes` : 'hash mismatch');
       throw err;
     }
     const directPath = this.directPathOf(stored.key);

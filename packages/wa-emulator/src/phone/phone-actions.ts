@@ -65,7 +65,8 @@ export class PhoneActions {
         ...(quotedMessage ? { quoted: quotedMessage } : {}),
       });
       if (full?.message) Object.assign(record, describeContent(full.message));
-      if (sentMedia) record.media = { ...record.media, ...pick(sentMedia, 'sha256', 'size'), state: 'uploaded', mimeType: record.media?.mimeType ?? sentMedia.mimeType };
+      if (sentMedia)
+        record.media = { ...record.media, ...pick(sentMedia, 'sha256', 'size'), state: 'uploaded', mimeType: record.media?.mimeType ?? sentMedia.mimeType };
       this.phone.setStatus(record, 'sent');
     } catch (err) {
       record.status = 'failed';

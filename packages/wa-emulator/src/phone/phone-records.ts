@@ -132,7 +132,8 @@ export class MessageBook {
   revoke(target: MessageBody): void {
     target.deleted = true;
     target.text = null;
-    for (const field of ['location', 'contact', 'poll', 'media', 'quotedId', 'targetId', 'pollSecret', 'content', 'reactions', 'votes'] as const) delete target[field];
+    for (const field of ['location', 'contact', 'poll', 'media', 'quotedId', 'targetId', 'pollSecret', 'content', 'reactions', 'votes'] as const)
+      delete target[field];
     this.changed();
   }
 
