@@ -34,4 +34,5 @@ export {
   normalizeMessageContent,
   getContentType,
   downloadMediaMessage,
+  getMediaKeys,
 } from '@whiskeysockets/baileys';

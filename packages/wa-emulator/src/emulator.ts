@@ -75,7 +75,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const iqRoutes = { ...pairingCodeIqRoutes(links), ...mediaConnIqRoutes(media.host) };
   const hooks: SessionHooks = {
     onClientPayload: async (session, payload) => onClientPayload(links, session, payload),
-    onNode: async (session, node) => dispatchNode(hub, iqRoutes, session, node),
+    onNode: async (session, node) => {
+      dispatchNode(hub, iqRoutes, session, node);
+      // a media re-upload request (acked by the routing as a receipt for the server): the sending phone answers it
+      if (node.tag === 'receipt' && node.attrs.type === 'server-error' && session.state === 'online') await service.answerMediaRetry(session, node);
+    },
     onClose: (session) => hub.detach(session),
   };
   const wire = serveWireProtocol(app.server, {

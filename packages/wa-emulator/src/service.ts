@@ -10,7 +10,10 @@ import type { AccountRecord, DeviceRecord, MediaInfo, SentMessage } from './mode
 import { AccountPhone } from './phone/phone.js';
 import type { ActionResult } from './phone/phone-actions.js';
 import { outgoingContent, quoteOf, type SendRequest } from './phone/send-request.js';
+import type { BinaryNode } from './baileys.js';
+import { answerMediaRetry } from './phone/media-retry.js';
 import type { Hub } from './wire/hub.js';
+import type { WireSession } from './wire/session.js';
 
 /** What the admin API and the CLI can do with the emulator; the HTTP layer stays thin. */
 export class EmulatorService {
@@ -114,6 +117,13 @@ export class EmulatorService {
     }
     if (!this.media.host.expire(directPath)) throw new NotFoundError('media_not_found', `the media host has no blob at ${directPath}`);
     return directPath;
+  }
+
+  /** A device asks for media to be uploaded again (Baileys' updateMediaMessage): the sending account's phone does it. */
+  answerMediaRetry(session: WireSession, node: BinaryNode): Promise<void> {
+    return answerMediaRetry(this.hub, (account) => this.phoneFor(account), session, node, this.logger).catch((err: unknown) =>
+      this.logger.warn({ err, id: node.attrs.id }, 'media re-upload request failed'),
+    );
   }
 
   unlink(phone: string, deviceId: number): void {

@@ -212,7 +212,7 @@ describe('media: the media host, w:m, and accounts sending and receiving media',
     expect(again).toMatchObject({ status: 404, body: { code: 'media_not_found' } });
   });
 
-  it('media expired by message: the companion can no longer download it; the account keeps its decrypted copy', async () => {
+  it('media expired by message: the companion can no longer download it, the account keeps its decrypted copy, a re-upload request brings it back', async () => {
     const bytes = randomBytes(2_000);
     const sent = (await emu.admin.send(ANNA, {
       to: BEN,
@@ -227,6 +227,18 @@ describe('media: the media host, w:m, and accounts sending and receiving media',
     expect(failed).toBeInstanceOf(Error);
     expect((failed as { output?: { statusCode?: number } }).output?.statusCode).toBe(404);
     expect(sha256((await emu.admin.media(BEN, sent.id)).bytes)).toBe(sha256(bytes));
+
+    // Baileys' re-upload request: the sending account's phone uploads the blob again
+    const updated = await benCompanion.sock!.updateMediaMessage(msg);
+    expect(updated.message?.documentMessage?.directPath).toBe(sent.media!.direct_path);
+    const again = await downloadMediaMessage(updated, 'buffer', { options: { dispatcher: trust.dispatcher } });
+    expect(sha256(again)).toBe(sha256(bytes));
+    await waitFor('the mediaretry notification is acked', async () => (await emu.admin.queue(BEN, 1)).every((q) => q.tag !== 'notification'));
+
+    // a re-upload request for a message no emulator account sent: "not found", as Baileys reports it
+    const unknown = { ...msg, key: { ...msg.key, id: 'NO-SUCH-MEDIA-ID' } };
+    const refused = await benCompanion.sock!.updateMediaMessage(unknown).catch((err: unknown) => err);
+    expect((refused as { output?: { statusCode?: number } }).output?.statusCode).toBe(404);
   });
 
   it('refuses media fields a type does not take, and bad base64', async () => {

@@ -1,5 +1,6 @@
+import { createCipheriv, createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import { downloadMediaMessage, type WAMessage } from '../baileys.js';
+import { downloadMediaMessage, getMediaKeys, type WAMessage } from '../baileys.js';
 import { LIMITS, type MediaInfo, type MessageBody } from '../model.js';
 import type { BlobStore, StoredBlob } from '../media/blob-store.js';
 import type { MediaTrust } from '../media/trust.js';
@@ -8,7 +9,18 @@ import type { MediaTrust } from '../media/trust.js';
 export interface MediaAccess {
   readonly store: BlobStore;
   readonly trust: MediaTrust;
+  readonly host: { directPathOf(key: string): string };
 }
+
+/** The HKDF media type of each media proto field (a voice note is audio). */
+const HKDF_TYPES: Record<string, 'image' | 'video' | 'audio' | 'document' | 'sticker'> = {
+  imageMessage: 'image',
+  videoMessage: 'video',
+  ptvMessage: 'video',
+  audioMessage: 'audio',
+  documentMessage: 'document',
+  stickerMessage: 'sticker',
+};
 
 /**
  * The phone's media: what it sent and what it downloaded and decrypted are kept in the media
@@ -54,11 +66,42 @@ export class PhoneMedia {
     this.changed();
   }
 
+  /**
+   * Uploads again the encrypted blob of media this phone sent, as a phone does when a
+   * recipient asks (WhatsApp's media re-upload request): the kept bytes encrypted again with
+   * the message's media key, which gives the same blob, so the same direct path. Answers it, or
+   * undefined when the phone no longer has the bytes.
+   */
+  async reupload(record: MessageBody, protoKey: string, mediaKey: Uint8Array): Promise<string | undefined> {
+    const plain = this.bytesOf(record);
+    const type = HKDF_TYPES[protoKey];
+    if (!plain || !type) return undefined;
+    const { cipherKey, iv, macKey } = await getMediaKeys(mediaKey, type);
+    if (!macKey) return undefined;
+    const { key } = await this.access.store.put('enc', encryptMedia(plain.read(), cipherKey, iv, macKey), { maxBytes: LIMITS.mediaUploadBytes });
+    return this.access.host.directPathOf(key);
+  }
+
   /** The bytes a record's media names, when the phone has them. */
   bytesOf(record: MessageBody): StoredBlob | undefined {
     const sha = record.media?.sha256;
     return sha && (record.media?.state === 'downloaded' || record.media?.state === 'uploaded') ? this.access.store.get('plain', sha) : undefined;
   }
+}
+
+/** WhatsApp's media encryption: AES-256-CBC, then the first 10 bytes of HMAC-SHA256(iv | ciphertext). */
+async function* encryptMedia(plain: AsyncIterable<Buffer>, cipherKey: Uint8Array, iv: Uint8Array, macKey: Uint8Array): AsyncGenerator<Buffer> {
+  const aes = createCipheriv('aes-256-cbc', cipherKey, iv);
+  const hmac = createHmac('sha256', macKey).update(iv);
+  for await (const chunk of plain) {
+    const enc = aes.update(chunk);
+    hmac.update(enc);
+    yield enc;
+  }
+  const last = aes.final();
+  hmac.update(last);
+  yield last;
+  yield hmac.digest().subarray(0, 10);
 }
 
 function describeError(err: unknown): string {
