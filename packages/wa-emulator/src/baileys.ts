@@ -33,4 +33,6 @@ export {
   decryptPollVote,
   normalizeMessageContent,
   getContentType,
+  downloadMediaMessage,
+  getMediaKeys,
 } from '@whiskeysockets/baileys';

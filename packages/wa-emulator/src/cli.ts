@@ -4,12 +4,15 @@ import { startEmulator } from './emulator.js';
 
 const USAGE = `wuts emulator: a local WhatsApp Web server for unmodified Baileys clients (a sandbox; no phone needed)
 
-Usage: wuts emulator [--port N] [--host ADDR] [--state FILE] [--admin-token TOKEN] [--allowed-host NAME]...
+Usage: wuts emulator [--port N] [--host ADDR] [--state FILE] [--media-port N] [--admin-token TOKEN] [--allowed-host NAME]...
 
   --port N              port of the wire protocol (/ws/chat) and the admin API (default 7080; 0 = random)
   --host ADDR           address to listen on (default 127.0.0.1); any other than a loopback
                         address needs an admin token
-  --state FILE          keep accounts, devices, keys and queued messages in FILE (default: in memory)
+  --state FILE          keep accounts, devices, keys and queued messages in FILE, media blobs in
+                        FILE.media/ (default: in memory)
+  --media-port N        port of the HTTPS media host on 127.0.0.1 (default: the last run's, kept
+                        in the state file, else a free port)
   --admin-token TOKEN   admin API calls must send Authorization: Bearer TOKEN (at least 32
                         characters; default: ${ADMIN_TOKEN_ENV}, which keeps it out of ps)
   --allowed-host NAME   a Host name the admin API answers besides 127.0.0.1, localhost, [::1]
@@ -17,7 +20,8 @@ Usage: wuts emulator [--port N] [--host ADDR] [--state FILE] [--admin-token TOKE
   --help                this text
 
 Point Baileys at it with waWebSocketUrl (WUTS: WUTS_WA_WS_URL) = the printed ws:// URL.
-Admin API: see the printed /openapi.json and docs/emulator.md.
+Media: clients trust the media host's self-signed certificate (GET /admin/media/ca.pem), e.g.
+NODE_EXTRA_CA_CERTS=<that file>. Admin API: see the printed /openapi.json and docs/emulator.md.
 `;
 
 interface CliOptions {
@@ -26,6 +30,7 @@ interface CliOptions {
   statePath: string | undefined;
   adminToken: string | undefined;
   allowedHosts: string[];
+  mediaPort?: number;
 }
 
 /** The command line (and WUTS_EMULATOR_ADMIN_TOKEN from `env`; --admin-token wins). */
@@ -43,10 +48,12 @@ export function parseEmulatorArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       case '--help':
       case '-h':
         return 'help';
-      case '--port': {
+      case '--port':
+      case '--media-port': {
         const port = Number(value());
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be an integer from 0 to 65535');
-        options.port = port;
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${flag} must be an integer from 0 to 65535`);
+        if (flag === '--port') options.port = port;
+        else options.mediaPort = port;
         break;
       }
       case '--host':
@@ -93,7 +100,7 @@ export async function runEmulatorCli(argv: string[]): Promise<void> {
     return;
   }
   process.stdout.write(
-    `WhatsApp emulator running\n  wire protocol: ${emulator.wsUrl}\n  admin API:     ${emulator.url}/admin/accounts\n  OpenAPI:       ${emulator.url}/openapi.json\n  state:         ${options.statePath ?? 'in memory'}\n  admin token:   ${options.adminToken ? 'required' : 'none (loopback only)'}\n`,
+    `WhatsApp emulator running\n  wire protocol: ${emulator.wsUrl}\n  admin API:     ${emulator.url}/admin/accounts\n  OpenAPI:       ${emulator.url}/openapi.json\n  media host:    ${emulator.mediaUrl} (its CA: ${emulator.url}/admin/media/ca.pem)\n  state:         ${options.statePath ?? 'in memory'}\n  admin token:   ${options.adminToken ? 'required' : 'none (loopback only)'}\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

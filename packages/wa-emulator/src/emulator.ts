@@ -5,6 +5,8 @@ import { guardLibsignalConsole } from './libsignal-log-guard.js';
 import { onClientPayload } from './linking/login.js';
 import { pairingCodeIqRoutes } from './linking/pairing-code.js';
 import { PendingLinks } from './linking/pending-links.js';
+import { mediaConnIqRoutes } from './media/media-conn.js';
+import { EmulatorMedia } from './media/media.js';
 import { EmulatorService } from './service.js';
 import { loadState, StateSaver } from './store.js';
 import { buildCertChain } from './wire/certificate.js';
@@ -28,6 +30,11 @@ export interface EmulatorOptions {
   adminToken?: string;
   /** Host header names the admin API answers besides 127.0.0.1, localhost, [::1] and `host` (`name` or `name:port`) */
   allowedHosts?: string[];
+  /**
+   * port of the HTTPS media host (always on 127.0.0.1); default: the port of the last run kept in
+   * the state file (so media URLs sent before a restart still resolve), else a free port
+   */
+  mediaPort?: number;
 }
 
 export interface RunningEmulator {
@@ -35,6 +42,13 @@ export interface RunningEmulator {
   url: string;
   /** ws://host:port/ws/chat: give it to Baileys as waWebSocketUrl */
   wsUrl: string;
+  /** https://127.0.0.1:port: the media host (uploads and downloads of encrypted media), its certificate self-signed */
+  mediaUrl: string;
+  /**
+   * the media host's certificate (PEM, its own CA): what a client must trust to upload and
+   * download media (`mediaTrust(mediaCaPem)`, or NODE_EXTRA_CA_CERTS); also at GET /admin/media/ca.pem
+   */
+  mediaCaPem: string;
   close(): Promise<void>;
 }
 
@@ -48,13 +62,24 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const saver = new StateSaver(opts.statePath, state, logger);
   const hub = new Hub(state, saver, logger);
   const links = new PendingLinks(hub);
-  const service = new EmulatorService(hub, links, '', logger);
+  const media = await EmulatorMedia.start({
+    state,
+    saver,
+    logger,
+    ...(opts.statePath ? { statePath: opts.statePath } : {}),
+    ...(opts.mediaPort === undefined ? {} : { port: opts.mediaPort }),
+  });
+  const service = new EmulatorService(hub, links, media, '', logger);
   const app = await buildAdminApp(service, logger, access);
 
-  const iqRoutes = pairingCodeIqRoutes(links);
+  const iqRoutes = { ...pairingCodeIqRoutes(links), ...mediaConnIqRoutes(media.host) };
   const hooks: SessionHooks = {
     onClientPayload: async (session, payload) => onClientPayload(links, session, payload),
-    onNode: async (session, node) => dispatchNode(hub, iqRoutes, session, node),
+    onNode: async (session, node) => {
+      dispatchNode(hub, iqRoutes, session, node);
+      // a media re-upload request (acked by the routing as a receipt for the server): the sending phone answers it
+      if (node.tag === 'receipt' && node.attrs.type === 'server-error' && session.state === 'online') await service.answerMediaRetry(session, node);
+    },
     onClose: (session) => hub.detach(session),
   };
   const wire = serveWireProtocol(app.server, {
@@ -65,7 +90,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     logger,
   });
 
-  await app.listen({ port: opts.port ?? 0, host });
+  try {
+    await app.listen({ port: opts.port ?? 0, host });
+  } catch (err) {
+    await media.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
   const hostPart = host.includes(':') ? `[${host}]` : host;
@@ -74,17 +104,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
 
   service.wsUrl = wsUrl;
   await service.startPhones();
-  logger.info({ url, wsUrl, accounts: hub.registry.list().length }, 'WhatsApp emulator listening');
+  logger.info({ url, wsUrl, mediaUrl: media.host.url, accounts: hub.registry.list().length }, 'WhatsApp emulator listening');
 
   let closing: Promise<void> | undefined;
   return {
     url,
     wsUrl,
+    mediaUrl: media.host.url,
+    mediaCaPem: media.host.caPem,
     close: () =>
       (closing ??= (async () => {
         await service.stop();
         wire.close();
         await app.close();
+        await media.close();
         await saver.flush();
       })()),
   };

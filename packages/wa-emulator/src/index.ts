@@ -16,12 +16,15 @@ export {
   type EmulatorAdminClientOptions,
   type EmulatorDevice,
   type EmulatorInfo,
+  type MediaFile,
+  type MediaRecord,
   type QueuedStanzaRecord,
   type ReceivedRecord,
   type SendMessageBody,
   type SentRecord,
   type TrafficRecord,
 } from './admin/client.js';
+export { mediaTrust, type MediaTrust } from './media/trust.js';
 export { guardLibsignalConsole, isLibsignalSecretLog } from './libsignal-log-guard.js';
 export { makeMemoryAuthState, cloneAuth, type MemoryAuthState } from './phone/auth-state.js';
 export type { SerializedAuth } from './model.js';

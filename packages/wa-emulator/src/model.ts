@@ -12,6 +12,15 @@ export interface EmulatorState {
   serverStatic: KeyPair;
   certRoot: KeyPair;
   accounts: Record<string, AccountRecord>;
+  /** the media host's certificate, upload token and port, kept so that clients' trust and media URLs outlive a restart */
+  media?: MediaState;
+}
+
+export interface MediaState {
+  certPem: string;
+  keyPem: string;
+  auth: string;
+  port: number;
 }
 
 export interface AccountRecord {
@@ -102,6 +111,33 @@ export interface PollVote {
   at: string;
 }
 
+/** Media the admin API can send: image, video, audio, voice (push-to-talk audio), document, sticker. */
+export type MediaKind = 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker';
+
+/**
+ * A media message's file as a record shows it. The bytes are not in the record: the phone
+ * keeps what it sent or decrypted in the media store (key: `sha256`).
+ */
+export interface MediaInfo {
+  mimeType: string | null;
+  /** bytes: decrypted (or sent) when known, else as the message declares (fileLength) */
+  size: number;
+  /** hex SHA-256 of the bytes the phone sent or decrypted */
+  sha256?: string;
+  /** hex fileSha256 as the message declares it */
+  fileSha256?: string;
+  fileName?: string;
+  caption?: string;
+  ptt?: boolean;
+  seconds?: number;
+  viewOnce?: boolean;
+  /** where the encrypted blob is on the media host (the message's directPath) */
+  directPath?: string;
+  /** sent: `uploaded` (or `failed`); received: `downloading`, then `downloaded` or `failed` */
+  state: 'uploaded' | 'downloading' | 'downloaded' | 'failed';
+  error?: string;
+}
+
 /** What a stored message shows; received and sent records share it. */
 export interface MessageBody {
   /** text, location, contact, poll, reaction, or the proto key name of anything else (imageMessage, ...) */
@@ -111,6 +147,7 @@ export interface MessageBody {
   location?: GeoLocation;
   contact?: ContactCard;
   poll?: PollSpec;
+  media?: MediaInfo;
   /** id of the message this one replies to */
   quotedId?: string;
   /** id of the message a reaction points at, for a reaction whose target this account does not have */
@@ -181,4 +218,14 @@ export const LIMITS = {
   codePairingAttempts: 5,
   usyncUsers: 500,
   keyFetchUsers: 500,
+  /** one upload to the media host */
+  mediaUploadBytes: 200 * 1024 * 1024,
+  /** all media blobs together (encrypted and decrypted) when the emulator has no state file: kept in memory */
+  mediaMemoryBytes: 512 * 1024 * 1024,
+  /** all media blobs together in the directory beside the state file */
+  mediaDiskBytes: 4 * 1024 * 1024 * 1024,
+  /** media sent through the admin API (base64 in JSON), decoded */
+  sendMediaBytes: 64 * 1024 * 1024,
+  /** a file name, mime type, or caption kept of a media message */
+  mediaCaptionChars: 4_096,
 } as const;

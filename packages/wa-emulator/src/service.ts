@@ -4,11 +4,16 @@ import { BadRequestError, NotFoundError } from './errors.js';
 import { linkByCode } from './linking/pairing-code.js';
 import type { PendingLinks } from './linking/pending-links.js';
 import { linkByQr } from './linking/qr-linking.js';
-import type { AccountRecord, DeviceRecord, SentMessage } from './model.js';
+import type { EmulatorMedia } from './media/media.js';
+import type { StoredBlob } from './media/blob-store.js';
+import type { AccountRecord, DeviceRecord, MediaInfo, SentMessage } from './model.js';
 import { AccountPhone } from './phone/phone.js';
 import type { ActionResult } from './phone/phone-actions.js';
 import { outgoingContent, quoteOf, type SendRequest } from './phone/send-request.js';
+import type { BinaryNode } from './baileys.js';
+import { answerMediaRetry } from './phone/media-retry.js';
 import type { Hub } from './wire/hub.js';
+import type { WireSession } from './wire/session.js';
 
 /** What the admin API and the CLI can do with the emulator; the HTTP layer stays thin. */
 export class EmulatorService {
@@ -17,6 +22,7 @@ export class EmulatorService {
   constructor(
     readonly hub: Hub,
     private readonly links: PendingLinks,
+    readonly media: EmulatorMedia,
     /** set once the server listens and its port is known */
     public wsUrl: string,
     private readonly logger: Logger,
@@ -83,6 +89,43 @@ export class EmulatorService {
     return this.phoneFor(this.account(phone)).markRead(ids);
   }
 
+  /** The bytes of a message's media as the account's phone has them: what it sent, or what it downloaded and decrypted. */
+  mediaOf(phone: string, id: string): { media: MediaInfo; blob: StoredBlob } {
+    const found = this.phoneFor(this.account(phone)).book.find(id);
+    if (!found) throw new NotFoundError('message_not_found', `account ${phone} has no message ${id}`);
+    const media = found.record.media;
+    if (!media) throw new BadRequestError('not_a_media_message', `message ${id} is a ${found.record.type} message`);
+    const blob = this.phoneFor(this.account(phone)).media.bytesOf(found.record);
+    if (!blob) throw new NotFoundError('media_not_available', `the media of message ${id} is ${media.state}${media.error ? `: ${media.error}` : ''}`);
+    return { media, blob };
+  }
+
+  /**
+   * Makes the media host forget an encrypted blob, named by its direct path (or URL) or by a
+   * message of an account: downloads of it answer 404 from now on, as for media expired on WhatsApp.
+   */
+  expireMedia(req: { direct_path?: string; phone?: string; message_id?: string }): string {
+    let directPath = req.direct_path;
+    if (directPath === undefined) {
+      if (req.phone === undefined || req.message_id === undefined) throw new BadRequestError('invalid_request', 'give direct_path, or phone and message_id');
+      const found = this.phoneFor(this.account(req.phone)).book.find(req.message_id);
+      if (!found) throw new NotFoundError('message_not_found', `account ${req.phone} has no message ${req.message_id}`);
+      directPath = found.record.media?.directPath;
+      if (!directPath) throw new BadRequestError('not_a_media_message', `message ${req.message_id} names no media on the media host`);
+    } else if (req.phone !== undefined || req.message_id !== undefined) {
+      throw new BadRequestError('invalid_request', 'direct_path excludes phone and message_id');
+    }
+    if (!this.media.host.expire(directPath)) throw new NotFoundError('media_not_found', `the media host has no blob at ${directPath}`);
+    return directPath;
+  }
+
+  /** A device asks for media to be uploaded again (Baileys' updateMediaMessage): the sending account's phone does it. */
+  answerMediaRetry(session: WireSession, node: BinaryNode): Promise<void> {
+    return answerMediaRetry(this.hub, (account) => this.phoneFor(account), session, node, this.logger).catch((err: unknown) =>
+      this.logger.warn({ err, id: node.attrs.id }, 'media re-upload request failed'),
+    );
+  }
+
   unlink(phone: string, deviceId: number): void {
     const account = this.account(phone);
     if (deviceId === 0) throw new BadRequestError('cannot_unlink_phone', 'device 0 is the account phone itself');
@@ -138,7 +181,7 @@ export class EmulatorService {
       // Baileys logs routine events (the 515 restart after linking) as errors: phones stay quiet unless debugging
       const verbose = this.logger.level === 'debug' || this.logger.level === 'trace';
       const logger = this.logger.child({ phone: account.phone }, { level: verbose ? 'warn' : quieter(this.logger.level, 'fatal') });
-      phone = new AccountPhone(this.hub, account, this.wsUrl, logger, (qr) => linkByQr(this.links, qr, account.phone, 'phone'));
+      phone = new AccountPhone(this.hub, account, this.wsUrl, logger, (qr) => linkByQr(this.links, qr, account.phone, 'phone'), this.media);
       this.phones.set(account.phone, phone);
     }
     return phone;

@@ -176,7 +176,8 @@ describe("an account's phone sends every kind of message and applies what others
     await expectError(fromBob({ type: 'poll', poll: { name: 'Q', options: ['A'] } }), 400, 'invalid_request');
     await expectError(fromBob({ type: 'poll', poll: { name: 'Q', options: Array.from({ length: 13 }, (_, i) => `o${i}`) } }), 400, 'invalid_request');
     await expectError(fromBob({ type: 'location', location: { latitude: 91, longitude: 0 } }), 400, 'invalid_request');
-    await expectError(fromBob({ type: 'sticker' }), 400, 'invalid_request');
+    await expectError(fromBob({ type: 'sticker' }), 400, 'invalid_message'); // a sticker needs media
+    await expectError(fromBob({ type: 'gif' }), 400, 'invalid_request');
     await expectError(bobActs(receivedId, 'react', {}), 400, 'invalid_request');
   });
 
@@ -236,6 +237,24 @@ describe("an account's phone sends every kind of message and applies what others
     for (const action of ['react', 'edit', 'delete', 'vote'])
       expect(doc.body.paths[`/admin/accounts/{phone}/messages/{id}/${action}`]?.post?.summary).toBeTruthy();
     const send = doc.body.paths['/admin/accounts/{phone}/messages']?.post?.requestBody?.content['application/json']?.schema.properties;
-    expect(Object.keys(send ?? {}).sort()).toEqual(['contact', 'location', 'poll', 'quoted_id', 'text', 'to', 'type', 'unchecked_id', 'unchecked_quoted_id']);
+    expect(Object.keys(send ?? {}).sort()).toEqual([
+      'caption',
+      'contact',
+      'filename',
+      'location',
+      'media',
+      'mime_type',
+      'poll',
+      'quoted_id',
+      'seconds',
+      'text',
+      'thumbnail',
+      'to',
+      'type',
+      'unchecked_id',
+      'unchecked_quoted_id',
+      'view_once',
+      'waveform',
+    ]);
   });
 });

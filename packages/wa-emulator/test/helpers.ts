@@ -66,6 +66,8 @@ export class TestCompanion {
   constructor(
     private readonly wsUrl: string,
     saved?: SerializedAuth,
+    /** socket options besides the test's own, e.g. `fetchAgent` to upload media (mediaTrust) */
+    private readonly extra: Partial<Parameters<typeof makeWASocket>[0]> = {},
   ) {
     this.auth = makeMemoryAuthState(saved);
   }
@@ -86,6 +88,7 @@ export class TestCompanion {
       syncFullHistory: false,
       browser: ['Test', 'Chrome', '1.0'],
       shouldIgnoreJid: (jid) => this.ignore?.(jid) ?? false,
+      ...this.extra,
     });
     this.sock = sock;
     sock.ev.on('connection.update', (u) => {

@@ -34,6 +34,17 @@ export interface EmulatorInfo {
   ws_url: string;
   /** hex; a client may set WA_CERT_DETAILS.PUBLIC_KEY to it */
   cert_root_public_key: string;
+  /** https base URL of the media host */
+  media_url: string;
+}
+
+/** The media of a message sent or received, as a record shows it (`sha256` of the bytes, `state`, ...). */
+export type MediaRecord = Static<typeof M.Media>;
+
+/** The bytes of a message's media as the account's phone has them. */
+export interface MediaFile {
+  contentType: string;
+  bytes: Buffer;
 }
 
 /** An admin call as it was answered: the HTTP status and the parsed JSON body. */
@@ -192,10 +203,45 @@ export class EmulatorAdminClient {
     return (await this.call<{ traffic: TrafficRecord[] }>('GET', `/admin/traffic${limit === undefined ? '' : `?limit=${limit}`}`)).traffic;
   }
 
-  /** The wire URL and the certificate root key. */
+  /** The wire URL, the certificate root key and the media host's URL. */
   async info(): Promise<EmulatorInfo> {
-    const { ws_url, cert_root_public_key } = await this.call<EmulatorInfo>('GET', '/admin/info');
-    return { ws_url, cert_root_public_key };
+    const { ws_url, cert_root_public_key, media_url } = await this.call<EmulatorInfo>('GET', '/admin/info');
+    return { ws_url, cert_root_public_key, media_url };
+  }
+
+  /** GET /admin/accounts/{phone}/messages/{id}/media: the file the account sent, or received and decrypted. */
+  async media(phone: string, id: string): Promise<MediaFile> {
+    const res = await this.raw('GET', `/admin/accounts/${enc(phone)}/messages/${enc(id)}/media`);
+    return { contentType: res.headers.get('content-type') ?? '', bytes: Buffer.from(await res.arrayBuffer()) };
+  }
+
+  /** GET /admin/media/ca.pem: the media host's certificate, to trust (mediaTrust, NODE_EXTRA_CA_CERTS). */
+  async mediaCaPem(): Promise<string> {
+    return (await this.raw('GET', '/admin/media/ca.pem')).text();
+  }
+
+  /** POST /admin/media/expire: the media host answers 404 for that blob from now on; answers its direct path. */
+  async expireMedia(target: { direct_path: string } | { phone: string; message_id: string }): Promise<string> {
+    return (await this.call<{ direct_path: string }>('POST', '/admin/media/expire', target)).direct_path;
+  }
+
+  /** A call whose 2xx answer is not JSON; any other status throws EmulatorAdminError. */
+  private async raw(method: string, path: string): Promise<Response> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: this.token === undefined ? {} : { authorization: `Bearer ${this.token}` },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (res.ok) return res;
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text
+    }
+    const code = typeof (body as { code?: unknown } | undefined)?.code === 'string' ? (body as { code: string }).code : undefined;
+    throw new EmulatorAdminError(res.status, code, body, `emulator ${method} ${path}: ${res.status} ${text}`);
   }
 
   private action(phone: string, id: string, action: 'react' | 'edit' | 'delete' | 'vote', body?: unknown): Promise<ActionAnswer> {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { LIMITS } from '../model.js';
 import type { SendRequest } from '../phone/send-request.js';
 import type { EmulatorService } from '../service.js';
 import * as M from './message-schemas.js';
@@ -19,13 +20,19 @@ export function messageRoutes(app: FastifyInstance, service: EmulatorService): v
   app.post<{ Params: { phone: string }; Body: SendRequest }>(
     '/admin/accounts/:phone/messages',
     {
+      // media come as base64 in the JSON body
+      bodyLimit: Math.ceil(LIMITS.sendMediaBytes / 3) * 4 + LIMITS.httpBodyBytes,
       schema: {
         tags,
-        summary: 'Send a text, location, contact card or poll from the account (end-to-end encrypted, by its phone client)',
+        summary:
+          'Send a text, location, contact card, poll or media (image, video, audio, voice note, document, sticker) from the account (end-to-end encrypted, by its phone client)',
         description:
           '`type` (default text) names the content field to fill: `text`, `location`, `contact` or `poll`; the others must be absent. `quoted_id` makes any of them a reply. ' +
+          'Media types (`image`, `video`, `audio`, `voice`, `document`, `sticker`) take `media: {data: base64}` and the media fields each allows: ' +
+          'mime_type (all), caption (image, video, document), filename (document), view_once (image, video, voice), seconds (video, audio, voice), waveform (voice), thumbnail (image, video). ' +
+          "The phone's Baileys client encrypts the file, uploads it to the emulator's media host and sends the media message; the record's `media` shows what was sent (sha256 of the bytes). " +
           'Answers 201 with the sent record; a send the client could not complete is still 201, with status failed and error. ' +
-          '400 invalid_request (schema), invalid_message (missing or extra content field), invalid_poll (options not distinct, selectable_count above the options); ' +
+          '400 invalid_request (schema), invalid_message (missing or extra content field, media.data not base64), media_too_large, invalid_poll (options not distinct, selectable_count above the options); ' +
           '404 account_not_found, recipient_not_found (not an account of this emulator), quoted_message_not_found (quoted_id is no message of this chat); 400 message_deleted (quoting a deleted message).',
         params: S.PhoneParams,
         body: M.SendBody,
@@ -51,6 +58,28 @@ export function messageRoutes(app: FastifyInstance, service: EmulatorService): v
       const account = service.account(req.params.phone);
       const limit = req.query.limit ?? 50;
       return ok({ received: account.received.slice(-limit).map(receivedView), sent: account.sent.slice(-limit).map(sentView) });
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/admin/accounts/:phone/messages/:id/media',
+    {
+      schema: {
+        tags,
+        summary: 'The file of a media message the account sent, or received and decrypted',
+        description:
+          'Answers the bytes with their Content-Type (the mime type of the message) and Content-Length. ' +
+          '404 account_not_found, message_not_found, media_not_available (not downloaded: `media.state` downloading or failed, or dropped from the full media store); 400 not_a_media_message.',
+        params: M.MessageIdParams,
+        response: { 200: Type.String({ description: 'the file' }), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { media, blob } = service.mediaOf(req.params.phone, req.params.id);
+      return reply
+        .header('content-type', media.mimeType ?? 'application/octet-stream')
+        .header('content-length', String(blob.size))
+        .send(blob.read());
     },
   );
 

@@ -41,19 +41,57 @@ export const PollInput = Type.Object(
   { additionalProperties: false },
 );
 
+const Base64 = (description: string, maxLength: number) => Type.String({ maxLength, pattern: '^[A-Za-z0-9+/_-]*={0,2}$', description });
+const MEDIA_TYPES = ['image', 'video', 'audio', 'voice', 'document', 'sticker'] as const;
+
 export const SendBody = Type.Object(
   {
     to: Type.String({ minLength: 6, maxLength: 100, description: 'recipient phone digits, or a jid (…@s.whatsapp.net or …@lid)' }),
     type: Type.Optional(
-      Type.Union([Type.Literal('text'), Type.Literal('location'), Type.Literal('contact'), Type.Literal('poll')], {
-        default: 'text',
-        description: 'what to send; the field of the same name (text, location, contact, poll) is required, the others are refused',
-      }),
+      Type.Union(
+        ['text', 'location', 'contact', 'poll', ...MEDIA_TYPES].map((t) => Type.Literal(t)),
+        {
+          default: 'text',
+          description:
+            'what to send; the field of the same name (text, location, contact, poll) is required, the others are refused. ' +
+            'image, video, audio, voice (a push-to-talk voice note: audio/ogg; codecs=opus), document and sticker (image/webp) take `media` and the media fields each allows',
+        },
+      ),
     ),
     text: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.textChars })),
     location: Type.Optional(Location),
     contact: Type.Optional(Contact),
     poll: Type.Optional(PollInput),
+    media: Type.Optional(
+      Type.Object(
+        {
+          data: Type.String({
+            minLength: 1,
+            maxLength: Math.ceil(LIMITS.sendMediaBytes / 3) * 4,
+            description: `the file, base64 (at most ${LIMITS.sendMediaBytes} bytes decoded)`,
+          }),
+        },
+        { additionalProperties: false, description: 'media types only: the file the phone encrypts, uploads to the media host and sends' },
+      ),
+    ),
+    mime_type: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: LIMITS.labelChars,
+        description: 'media: default image/jpeg, video/mp4, audio/ogg; codecs=opus (audio, voice), application/octet-stream (document), image/webp (sticker)',
+      }),
+    ),
+    caption: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.textChars, description: 'image, video, document' })),
+    filename: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.labelChars, description: 'document (default "file")' })),
+    view_once: Type.Optional(Type.Boolean({ description: 'image, video, voice: sent as view once' })),
+    seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, description: 'video, audio, voice: the duration declared' })),
+    waveform: Type.Optional(Base64('voice: the waveform declared (64 samples of 0-100), base64', 1_024)),
+    thumbnail: Type.Optional(
+      Base64(
+        'image, video: a small JPEG preview, base64; without it Baileys makes one only when sharp or jimp (ffmpeg for videos) can read the file',
+        128 * 1024,
+      ),
+    ),
     quoted_id: Type.Optional(
       Type.String({
         minLength: 1,
@@ -105,9 +143,45 @@ const Vote = Type.Object({
   at: Type.String(),
 });
 
+export const Media = Type.Object({
+  mime_type: Type.Union([Type.String(), Type.Null()]),
+  size: Type.Integer({ description: 'bytes: of the file sent or decrypted; as the message declares (fileLength) before the download' }),
+  sha256: Type.Optional(Type.String({ description: 'hex SHA-256 of the bytes the account sent or downloaded and decrypted' })),
+  file_sha256: Type.Optional(Type.String({ description: 'hex fileSha256 as the message declares it' })),
+  filename: Type.Optional(Type.String()),
+  caption: Type.Optional(Type.String()),
+  ptt: Type.Optional(Type.Boolean({ description: 'audio: a push-to-talk voice note' })),
+  seconds: Type.Optional(Type.Integer()),
+  view_once: Type.Boolean(),
+  direct_path: Type.Optional(Type.String({ description: 'where the encrypted blob is on the media host' })),
+  state: Type.Union(
+    ['uploaded', 'downloading', 'downloaded', 'failed'].map((s) => Type.Literal(s)),
+    {
+      description: 'sent: uploaded (or failed); received: downloading, then downloaded (GET .../messages/{id}/media answers the bytes) or failed (error)',
+    },
+  ),
+  error: Type.Optional(Type.String()),
+});
+
+export const ExpireMediaBody = Type.Object(
+  {
+    direct_path: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1_000, description: 'a direct path (or media URL) the media host answered an upload with' }),
+    ),
+    phone: Type.Optional(Phone),
+    message_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: LIMITS.messageIdChars, description: 'with phone: a media message that account sent or received' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** What received and sent records both show. */
 const BodyFields = {
-  type: Type.String({ description: 'text, location, contact, poll, reaction, or the WhatsApp proto name of anything else (imageMessage, ...)' }),
+  type: Type.String({
+    description:
+      'text, location, contact, poll, reaction, image, video, audio, voice, document, sticker, or the WhatsApp proto name of anything else (buttonsMessage, ...)',
+  }),
   text: Type.Union([Type.String(), Type.Null()], { description: 'text or caption (or the emoji of a reaction kept as a message); null when none or deleted' }),
   location: Type.Optional(
     Type.Object({ latitude: Type.Number(), longitude: Type.Number(), name: Type.Optional(Type.String()), address: Type.Optional(Type.String()) }),
@@ -116,6 +190,7 @@ const BodyFields = {
   poll: Type.Optional(
     Type.Object({ name: Type.String(), options: Type.Array(Type.String()), selectable_count: Type.Integer({ description: '0 = any number' }) }),
   ),
+  media: Type.Optional(Media),
   quoted_id: Type.Optional(Type.String({ description: 'id of the message this one replies to' })),
   target_id: Type.Optional(Type.String({ description: 'a reaction whose target this account does not have: the id it points at' })),
   edited: Type.Boolean({ description: 'the text was edited by its author' }),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { EmulatorService } from '../service.js';
 import { messageRoutes } from './message-routes.js';
+import * as M from './message-schemas.js';
 import * as S from './schemas.js';
 import { ok } from './views.js';
 
@@ -156,10 +157,47 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
             success: Type.Literal(true),
             ws_url: Type.String(),
             cert_root_public_key: Type.String({ description: 'hex; a client may set WA_CERT_DETAILS.PUBLIC_KEY to it' }),
+            media_url: Type.String({ description: 'https base URL of the media host; its certificate: GET /admin/media/ca.pem' }),
           }),
         },
       },
     },
-    async () => ok({ ws_url: service.wsUrl, cert_root_public_key: Buffer.from(service.hub.state.certRoot.public).toString('hex') }),
+    async () =>
+      ok({
+        ws_url: service.wsUrl,
+        cert_root_public_key: Buffer.from(service.hub.state.certRoot.public).toString('hex'),
+        media_url: service.media.host.url,
+      }),
+  );
+
+  app.get(
+    '/admin/media/ca.pem',
+    {
+      schema: {
+        tags,
+        summary: "The media host's certificate (PEM): what clients must trust to upload and download media",
+        description:
+          'The media host (https://127.0.0.1:PORT, named by the w:m media_conn answer) has a self-signed certificate, its own CA. ' +
+          'Save this to a file and start Node with NODE_EXTRA_CA_CERTS=<file>, or give Baileys fetchAgent and a download dispatcher trusting it (mediaTrust from @wuts/wa-emulator).',
+        response: { 200: Type.String({ description: 'PEM' }) },
+      },
+    },
+    async (_req, reply) => reply.header('content-type', 'application/x-pem-file').send(service.media.host.caPem),
+  );
+
+  app.post<{ Body: { direct_path?: string; phone?: string; message_id?: string } }>(
+    '/admin/media/expire',
+    {
+      schema: {
+        tags,
+        summary: 'Make the media host forget an encrypted blob, as when media expires on WhatsApp: its downloads answer 404',
+        description:
+          'Names the blob by `direct_path` (or the media URL), or by `phone` and `message_id`: a media message that account sent or received. ' +
+          'Records and the decrypted copies the phones keep stay. 404 media_not_found (no such blob, or already expired), account_not_found, message_not_found; 400 not_a_media_message, invalid_request.',
+        body: M.ExpireMediaBody,
+        response: { 200: Type.Object({ success: Type.Literal(true), direct_path: Type.String() }), ...errors },
+      },
+    },
+    async (req) => ok({ direct_path: service.expireMedia(req.body) }),
   );
 }

@@ -1,4 +1,4 @@
-import type { MessageBody, ReceivedMessage, SentMessage } from '../model.js';
+import type { MediaInfo, MessageBody, ReceivedMessage, SentMessage } from '../model.js';
 import type { ActionResult } from '../phone/phone-actions.js';
 
 /** `{success: true, ...body}`: every admin answer that is not an error. */
@@ -12,12 +12,30 @@ function bodyView(m: MessageBody) {
     ...(m.location ? { location: m.location } : {}),
     ...(m.contact ? { contact: m.contact } : {}),
     ...(m.poll ? { poll: { name: m.poll.name, options: m.poll.options, selectable_count: m.poll.selectableCount } } : {}),
+    ...(m.media ? { media: mediaView(m.media) } : {}),
     ...(m.quotedId ? { quoted_id: m.quotedId } : {}),
     ...(m.targetId ? { target_id: m.targetId } : {}),
     edited: m.edited === true,
     deleted: m.deleted === true,
     reactions: m.reactions ?? [],
     ...(m.poll ? { votes: m.votes ?? [] } : {}),
+  };
+}
+
+export function mediaView(m: MediaInfo) {
+  return {
+    mime_type: m.mimeType,
+    size: m.size,
+    ...(m.sha256 ? { sha256: m.sha256 } : {}),
+    ...(m.fileSha256 ? { file_sha256: m.fileSha256 } : {}),
+    ...(m.fileName !== undefined ? { filename: m.fileName } : {}),
+    ...(m.caption !== undefined ? { caption: m.caption } : {}),
+    ...(m.ptt !== undefined ? { ptt: m.ptt } : {}),
+    ...(m.seconds !== undefined ? { seconds: m.seconds } : {}),
+    view_once: m.viewOnce === true,
+    ...(m.directPath ? { direct_path: m.directPath } : {}),
+    state: m.state,
+    ...(m.error ? { error: m.error } : {}),
   };
 }
 

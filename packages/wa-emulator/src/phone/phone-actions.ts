@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { PN_SERVER } from '../accounts.js';
 import { generateMessageIDV2, proto, type WAMessage, type WASocket } from '../baileys.js';
 import { BadRequestError, NotFoundError, SendFailedError } from '../errors.js';
-import { LIMITS, type AccountRecord, type SentMessage, type SentStatus } from '../model.js';
+import { LIMITS, type AccountRecord, type MediaInfo, type SentMessage, type SentStatus } from '../model.js';
 import { describeContent, storedContent, toBaileysContent, type OutgoingContent } from './message-content.js';
 import { buildPollUpdateMessage } from './poll-vote.js';
+import type { PhoneMedia } from './phone-media.js';
 import type { FoundMessage, MessageBook } from './phone-records.js';
 import type { QuoteRequest } from './send-request.js';
 
@@ -12,6 +13,7 @@ import type { QuoteRequest } from './send-request.js';
 export interface PhoneHandle {
   readonly account: AccountRecord;
   readonly book: MessageBook;
+  readonly media: PhoneMedia;
   socket(): Promise<WASocket>;
   phoneOf(jid: string): string;
   /** [phone-number jid, LID jid] of a user */
@@ -47,26 +49,45 @@ export class PhoneActions {
       to: peer,
       toJid,
       type: out.type,
-      text: out.type === 'text' ? out.text : null,
+      text: out.type === 'text' ? out.text : 'media' in out ? (out.media.caption ?? null) : null,
       status: 'pending',
       timestamp: now,
       updatedAt: now,
     };
     if (out.type === 'poll') Object.assign(record, { poll: { ...out.poll }, pollSecret });
+    // media: the bytes are kept first (GET .../media answers them), then Baileys encrypts and uploads them
+    const sentMedia = 'media' in out ? await this.keepMedia(out) : undefined;
+    if (sentMedia) record.media = sentMedia;
     this.phone.book.addSent(record);
     try {
-      const full = await sock.sendMessage(toJid, toBaileysContent(out, pollSecret), {
+      const full = await sock.sendMessage(toJid, toBaileysContent(out, pollSecret) as Parameters<WASocket['sendMessage']>[1], {
         messageId: record.id,
         ...(quotedMessage ? { quoted: quotedMessage } : {}),
       });
       if (full?.message) Object.assign(record, describeContent(full.message));
+      if (sentMedia)
+        record.media = { ...record.media, ...pick(sentMedia, 'sha256', 'size'), state: 'uploaded', mimeType: record.media?.mimeType ?? sentMedia.mimeType };
       this.phone.setStatus(record, 'sent');
     } catch (err) {
       record.status = 'failed';
       record.error = (err as Error).message;
       record.updatedAt = new Date().toISOString();
+      if (record.media) Object.assign(record.media, { state: 'failed', error: record.error });
     }
     return record;
+  }
+
+  /** What a sent media record shows before Baileys has uploaded it, its bytes kept in the media store. */
+  private async keepMedia(out: Extract<OutgoingContent, { media: unknown }>): Promise<MediaInfo> {
+    const m = out.media;
+    const sha256 = await this.phone.media.keepSent(m.bytes);
+    const info: MediaInfo = { mimeType: m.mimeType ?? null, size: m.bytes.length, sha256, state: 'uploaded' };
+    if (m.fileName !== undefined || out.type === 'document') info.fileName = m.fileName ?? 'file';
+    if (m.caption) info.caption = m.caption;
+    if (out.type === 'voice' || out.type === 'audio') info.ptt = out.type === 'voice';
+    if (m.seconds !== undefined) info.seconds = m.seconds;
+    if (m.viewOnce) info.viewOnce = true;
+    return info;
   }
 
   /** Reacts to a message the account received or sent; an empty emoji removes the reaction. */
@@ -191,4 +212,10 @@ export class PhoneActions {
   private jidFor(phone: string, addressing: 0 | 1): string {
     return this.phone.jidsOf(phone)[addressing] ?? `${phone}@${PN_SERVER}`;
   }
+}
+
+function pick<T extends object, K extends keyof T>(from: T, ...keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
+  return out;
 }

@@ -58,11 +58,11 @@ export class MessageBook {
 
   /**
    * Stores a message someone else sent, or applies it when it acts on another message (edit,
-   * delete, reaction, poll vote). A resend of a stored key changes nothing.
+   * delete, reaction, poll vote). A resend of a stored key changes nothing. Answers the new record.
    */
-  receive(msg: IncomingMessage): void {
-    if (this.applyAction(msg) || msg.fromMe || this.findReceived(msg.id, msg.peer)) return;
-    this.account.received.push({
+  receive(msg: IncomingMessage): ReceivedMessage | undefined {
+    if (this.applyAction(msg) || msg.fromMe || this.findReceived(msg.id, msg.peer)) return undefined;
+    const record: ReceivedMessage = {
       id: msg.id,
       from: msg.peer,
       fromJid: `${msg.peer}@s.whatsapp.net`,
@@ -70,9 +70,11 @@ export class MessageBook {
       read: false,
       remoteJid: msg.remoteJid,
       ...describeContent(msg.message),
-    });
+    };
+    this.account.received.push(record);
     trim(this.account.received, LIMITS.storedMessagesPerAccount);
     this.changed();
+    return record;
   }
 
   /**
@@ -130,7 +132,8 @@ export class MessageBook {
   revoke(target: MessageBody): void {
     target.deleted = true;
     target.text = null;
-    for (const field of ['location', 'contact', 'poll', 'quotedId', 'targetId', 'pollSecret', 'content', 'reactions', 'votes'] as const) delete target[field];
+    for (const field of ['location', 'contact', 'poll', 'media', 'quotedId', 'targetId', 'pollSecret', 'content', 'reactions', 'votes'] as const)
+      delete target[field];
     this.changed();
   }
 

@@ -7,6 +7,7 @@ import { makeMemoryAuthState } from './auth-state.js';
 import { storedContent } from './message-content.js';
 import { MessageBook } from './phone-records.js';
 import { PhoneActions } from './phone-actions.js';
+import { PhoneMedia, type MediaAccess } from './phone-media.js';
 
 const OPEN_TIMEOUT_MS = 20_000;
 const STATUS_RANK: Record<SentStatus, number> = { failed: -1, pending: 0, sent: 1, delivered: 2, read: 3, played: 4 };
@@ -32,6 +33,10 @@ export class AccountPhone {
   readonly book: MessageBook;
   /** sending: messages, reactions, edits, deletes, votes */
   readonly actions: PhoneActions;
+  /** the bytes of media sent and received (downloaded and decrypted as each arrives) */
+  readonly media: PhoneMedia;
+  /** received records whose media is being downloaded */
+  private readonly downloading = new Set<string>();
 
   constructor(
     private readonly hub: Hub,
@@ -40,12 +45,14 @@ export class AccountPhone {
     private readonly logger: Logger,
     /** links the QR its own client shows, as device 0 of the account (the phone scanning itself) */
     private readonly linkOwnQr: (qr: string) => Promise<unknown>,
+    mediaAccess: MediaAccess,
   ) {
     this.book = new MessageBook(
       account,
       () => hub.saver.markDirty(),
       (phone) => this.jidsOf(phone),
     );
+    this.media = new PhoneMedia(mediaAccess, logger, () => hub.saver.markDirty());
     this.actions = new PhoneActions(this);
   }
 
@@ -127,6 +134,8 @@ export class AccountPhone {
       shouldSyncHistoryMessage: () => false,
       defaultQueryTimeoutMs: 10_000,
       connectTimeoutMs: 10_000,
+      // uploads go to the emulator's media host, whose certificate is self-signed
+      fetchAgent: this.media.fetchAgent,
       // retry receipts: the recipient asks for the original content again
       getMessage: async (key) => {
         const sent = key.id ? this.book.findSent(key.id) : undefined;
@@ -143,6 +152,7 @@ export class AccountPhone {
         this.open = true;
         this.retryDelayMs = 250;
         for (const wake of this.waiters.splice(0)) wake();
+        this.resumeDownloads();
       }
       if (update.connection === 'close') this.onClose(sock, update.lastDisconnect?.error);
     });
@@ -188,7 +198,7 @@ export class AccountPhone {
       if (!message) continue;
       if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid')) continue;
       const seconds = Number(msg.messageTimestamp ?? 0) || Math.floor(Date.now() / 1000);
-      this.book.receive({
+      const record = this.book.receive({
         id: key.id,
         peer: this.phoneOf(remoteJid),
         fromMe: key.fromMe === true,
@@ -196,6 +206,29 @@ export class AccountPhone {
         timestamp: new Date(seconds * 1000).toISOString(),
         message,
       });
+      if (record?.media) this.download(record, msg);
+    }
+  }
+
+  /** Downloads and decrypts a received record's media in the background. */
+  private download(record: ReceivedMessage, msg: WAMessage): void {
+    const media = record.media;
+    if (!media || this.downloading.has(record.id)) return;
+    this.downloading.add(record.id);
+    media.state = 'downloading';
+    void this.media.download(media, msg).finally(() => this.downloading.delete(record.id));
+  }
+
+  /** Media whose download a restart interrupted: downloaded again from the stored message. */
+  private resumeDownloads(): void {
+    for (const record of this.account.received) {
+      if (record.media?.state !== 'downloading' || this.downloading.has(record.id)) continue;
+      if (!record.content) {
+        Object.assign(record.media, { state: 'failed', error: 'interrupted, and the message was too large to keep for a new download' });
+        continue;
+      }
+      const message = storedContent(record);
+      this.download(record, { key: { id: record.id, remoteJid: record.remoteJid, fromMe: false }, message });
     }
   }
 }
