@@ -24,8 +24,8 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
   app.post(
     '/devices/:id/messages',
     {
-      // an inline file (media.data) is base64: 4 bytes for 3, and a little for the rest of the body
-      bodyLimit: Math.max(deps.config.bodyLimitBytes, Math.ceil((deps.config.inlineMediaMaxBytes * 4) / 3) + 65_536),
+      // an inline file (media.data) is base64: 4 bytes for 3, and 8 KiB for the rest of the body (a caption is at most 4 KiB of UTF-8)
+      bodyLimit: Math.max(deps.config.bodyLimitBytes, Math.ceil((deps.config.inlineMediaMaxBytes * 4) / 3) + 8192),
       schema: {
         summary: 'Send a message',
         description: SEND_DESCRIPTION,

@@ -49,7 +49,7 @@ describe('the body, by schema (code invalid_request)', () => {
   it.each([
     ['missing type', { to: PEER, text: 'hi' }],
     ['unknown type', { type: 'telegram', to: PEER, text: 'hi' }],
-    ['a media type this route does not send', { type: 'image', to: PEER, text: 'hi' }],
+    ['a type WhatsApp sends but this route does not', { type: 'poll_vote', to: PEER, text: 'hi' }],
     ['an unknown field (no mass assignment)', text({ status: 'sent' })],
     ['an unknown field setting the id', text({ id: '01890000-0000-7000-8000-000000000000' })],
     ['an unknown field setting the wa_id', text({ wa_id: '3EB0AAAAAAAAAAAAAAAAAA' })],
@@ -431,15 +431,20 @@ describe('reply_to', () => {
 });
 
 describe('the wire', () => {
-  it('a body over WUTS_BODY_LIMIT_BYTES: 413 body_too_large, and nothing is stored', async () => {
-    const small = await createTestApp({ bodyLimitBytes: 4096 });
+  it('a body over its limit (WUTS_BODY_LIMIT_BYTES, or what WUTS_INLINE_MEDIA_MAX_BYTES needs in base64): 413 body_too_large, and nothing is stored', async () => {
+    // the send route takes an inline file of up to 1024 bytes: its limit is 4/3 of that in base64 plus 8 KiB, 9,558 bytes
+    const small = await createTestApp({ bodyLimitBytes: 4096, inlineMediaMaxBytes: 1024 });
     try {
       const tn = await createTenant(small);
       const dev = await createDevice(small, tn.adminToken);
       const ok = await small.call('POST', `/devices/${dev}/messages`, tn.adminToken, { type: 'text', to: PEER, text: 'x'.repeat(3000) });
       expect(ok.statusCode, ok.body).toBe(202);
-      const res = await small.call('POST', `/devices/${dev}/messages`, tn.adminToken, { type: 'text', to: PEER, text: 'x'.repeat(4090) });
+      // 3,000 characters (within the text limit), 12,000 bytes
+      const res = await small.call('POST', `/devices/${dev}/messages`, tn.adminToken, { type: 'text', to: PEER, text: '😀'.repeat(3000) });
       expectError(res, 413, 'body_too_large');
+      // other routes keep WUTS_BODY_LIMIT_BYTES
+      const big = await small.call('POST', '/webhooks', tn.adminToken, { url: 'https://example.com/hook', description: 'x'.repeat(5000) });
+      expectError(big, 413, 'body_too_large');
       const history = await small.call('GET', `/devices/${dev}/chats/${PEER}/messages`, tn.adminToken);
       expect(history.json().messages.map((m: { id: string }) => m.id)).toEqual([ok.json().message.id]);
     } finally {

@@ -81,6 +81,9 @@ describe('operations endpoints', () => {
       'post /devices/{id}/read',
       'post /devices/{id}/check-numbers',
       'post /devices/{id}/presence',
+      'get /dead-letters',
+      'post /dead-letters/{id}/retry',
+      'delete /dead-letters/{id}',
     ];
     const documented: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Op>>)) {
