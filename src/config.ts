@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseSecretKey } from './lib/secret-box.js';
@@ -18,6 +19,10 @@ export interface Config {
   /** Older keys, accepted for opening only: a start re-seals their values with secretKey. */
   previousSecretKeys: Buffer[];
   waWsUrl: string | undefined;
+  /** WhatsApp's media host (host[:port]) received media is downloaded from, whatever a message says. */
+  waMediaHost: string;
+  /** A CA certificate (PEM) WhatsApp's media host is trusted by, instead of the system's (the sandbox's own). */
+  waMediaCaPem: string | undefined;
   allowPrivateWebhooks: boolean;
   logLevel: string;
   bodyLimitBytes: number;
@@ -96,6 +101,20 @@ export interface SettingDoc {
 
 const MIB = 1_048_576;
 
+/** The contents of a PEM file a setting names; a file that cannot be read or holds no certificate stops the start. */
+function readPemSetting(env: Env, name: string): string | undefined {
+  const file = env[name]?.trim();
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name}: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`${name}: ${file} holds no PEM certificate`);
+  return text;
+}
+
 /** The documented list, printed by `wuts --help` and mirrored in the README. */
 export const SETTINGS: SettingDoc[] = [
   { name: 'PORT', defaultText: '8080', meaning: 'TCP port the API listens on' },
@@ -125,6 +144,16 @@ export const SETTINGS: SettingDoc[] = [
     meaning: 'after a key rotation: the old key(s), comma-separated, accepted only to open values; the start re-seals them with WUTS_SECRET_KEY',
   },
   { name: 'WUTS_WA_WS_URL', defaultText: "WhatsApp's own", meaning: 'WebSocket URL Baileys connects to (the emulator for a sandbox or tests)' },
+  {
+    name: 'WUTS_WA_MEDIA_HOST',
+    defaultText: 'mmg.whatsapp.net',
+    meaning: "the host (and port) received media is downloaded from, whatever host a message names; the emulator's media host for a sandbox or tests",
+  },
+  {
+    name: 'WUTS_WA_MEDIA_CA_FILE',
+    defaultText: "unset: the system's CAs",
+    meaning: "a PEM certificate file the media host is trusted by instead of the system's CAs (the emulator's, from its GET /admin/media/ca.pem); set by WUTS_EMULATOR=true itself",
+  },
   { name: 'WUTS_ALLOW_PRIVATE_WEBHOOKS', defaultText: 'false', meaning: 'allow webhook URLs on loopback and private networks' },
   { name: 'LOG_LEVEL', defaultText: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WUTS_BODY_LIMIT_BYTES', defaultText: '1048576', meaning: 'largest accepted request body; larger answers 413' },
@@ -348,6 +377,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (waWsUrl && (!/^wss?:\/\/[^\s]+$/.test(waWsUrl) || !URL.canParse(waWsUrl))) {
     throw new ConfigError(`WUTS_WA_WS_URL must be a ws:// or wss:// URL, got "${waWsUrl}"`);
   }
+  const waMediaHost = env.WUTS_WA_MEDIA_HOST?.trim() || 'mmg.whatsapp.net';
+  if (!/^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$/.test(waMediaHost)) throw new ConfigError(`WUTS_WA_MEDIA_HOST must be a host name with an optional port, got "${waMediaHost}"`);
+  const waMediaCaPem = readPemSetting(env, 'WUTS_WA_MEDIA_CA_FILE');
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   const host = env.HOST?.trim() || '0.0.0.0';
@@ -355,6 +387,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: intSetting(env, 'PORT', 8080, 0, 65535),
     host,
     databaseUrl,
+    waMediaHost,
+    waMediaCaPem,
     pgConnectTimeoutMs: intSetting(env, 'WUTS_PG_CONNECT_TIMEOUT_SECONDS', 10, 1, 600) * 1000,
     pgStatementTimeoutMs: intSetting(env, 'WUTS_PG_STATEMENT_TIMEOUT_SECONDS', 30, 1, 86_400) * 1000,
     dataDir: path.resolve(env.WUTS_DATA_DIR?.trim() || './data'),

@@ -58,5 +58,8 @@ export async function startSandbox(config: Config, logger: Logger, db: Db): Prom
   if (config.waWsUrl && config.waWsUrl !== emulator.wsUrl)
     logger.warn({ ignored: config.waWsUrl }, 'WUTS_EMULATOR is on: WUTS_WA_WS_URL is replaced by the emulator');
   config.waWsUrl = emulator.wsUrl;
+  // media go to and come from the emulator's own HTTPS host, trusted by its certificate
+  config.waMediaHost = new URL(emulator.mediaUrl).host;
+  config.waMediaCaPem = emulator.mediaCaPem;
   return emulator;
 }

@@ -1,4 +1,4 @@
-import type { MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
+import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 
 /** What connecting reports first: the QR code, the pairing code, the open connection, or why it closed. */
 export type SessionSignal = { kind: 'qr'; qr: string } | { kind: 'pairing_code'; code: string } | { kind: 'open' } | { kind: 'closed'; reason: string };
@@ -29,4 +29,6 @@ export interface DeviceCommands {
   markRead(deviceId: string, refs: MessageRef[]): Promise<void>;
   checkNumbers(deviceId: string, phones: string[]): Promise<NumberCheck[]>;
   sendPresence(deviceId: string, state: PresenceState, chatJid?: string): Promise<void>;
+  /** Asks the sender's phone to upload a received file again (WhatsApp expired it); answers its new direct path. */
+  reuploadMedia(deviceId: string, ref: MessageRef, download: MediaDownload): Promise<string>;
 }

@@ -35,6 +35,16 @@ export class EventBus {
     return () => this.emitter.off('outbound', listener);
   }
 
+  /** A received message's file waits to be downloaded: the media downloader looks. */
+  wakeMediaDownloads(): void {
+    this.emitter.emit('media');
+  }
+
+  onMediaDownloadsWake(listener: () => void): () => void {
+    this.emitter.on('media', listener);
+    return () => this.emitter.off('media', listener);
+  }
+
   /** The device worker answers device commands from now on (until the returned function is called). */
   serveDevices(worker: DeviceCommands): () => void {
     this.deviceWorker = worker;

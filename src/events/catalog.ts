@@ -63,6 +63,13 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
     description: 'a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each',
     data: MessageData,
   },
+  {
+    type: 'message.media',
+    version: 1,
+    description:
+      "a received message's file is in WUTS's media store (`content.media.state` stored: GET /messages/{id}/media serves it) or could not be downloaded after its retries (failed); `message` is the message after the change",
+    data: MessageData,
+  },
   { type: 'message.sent', version: 1, description: "a queued message left: WhatsApp's server acknowledged it", data: MessageData },
   {
     type: 'message.status',

@@ -7,7 +7,9 @@ import { nowIso } from '../lib/time.js';
 import type { InboundMessage } from '../whatsapp/messages.js';
 import { phoneOf } from './jids.js';
 import * as repo from './repo.js';
-import { parseContent, toApiMessage, type MessageRow } from './view.js';
+import type { DownloadSource } from './media-downloads.js';
+import { insertPendingDownload } from './media-download-repo.js';
+import { isMedia, parseContent, toApiMessage, type MessageRow } from './view.js';
 
 /**
  * A message deleted before WUTS saw it: Baileys' event buffer drops a message whose delete
@@ -63,21 +65,26 @@ export async function storeInbound(deps: Deps, tenantId: string, deviceId: strin
 
 /** Stores one received message with its event, in one transaction; throws when it could not. */
 export async function storeReceived(deps: Deps, tenantId: string, deviceId: string, m: InboundMessage): Promise<void> {
+  let downloadsQueued = false;
   await withOutbox(deps, async (trx, emit) => {
     const now = nowIso();
     const related = async (waId: string | null, fromMe?: boolean) => (waId ? repo.findByWaId(trx, tenantId, deviceId, m.chatJid, waId, fromMe) : undefined);
     // an edit or a delete applies to a message of the same sender
     const target = m.targetWaId ? await related(m.targetWaId, m.content.type === 'edit' || m.content.type === 'delete' ? m.fromMe : undefined) : undefined;
     const quoted = await related(m.quotedWaId);
+    const messageId = newId();
+    // a media file is downloaded after the commit (WhatsApp waits for no download): pending until then
+    const media = m.download && isMedia(m.content) ? { id: newId(), download: m.download } : undefined;
+    const content = media ? { ...m.content, media_id: media.id, state: 'pending' as const } : m.content;
     const row: Omit<MessageRow, 'tenant_id'> = {
-      id: newId(),
+      id: messageId,
       device_id: deviceId,
       chat_jid: m.chatJid,
       wa_id: m.waId,
       from_me: m.fromMe,
       sender_jid: m.senderJid,
       type: m.content.type,
-      content_json: JSON.stringify(m.content),
+      content_json: JSON.stringify(content),
       quoted_wa_id: m.quotedWaId,
       quoted_message_id: quoted?.id ?? null,
       target_wa_id: m.targetWaId,
@@ -95,6 +102,19 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
       updated_at: now,
     };
     if (!(await repo.insertMessageOnce(trx, tenantId, row))) return;
+    if (media && isMedia(m.content)) {
+      const ref = { chatJid: m.chatJid, waId: m.waId, fromMe: m.fromMe, senderJid: m.senderJid };
+      await insertPendingDownload(trx, {
+        id: media.id,
+        tenant_id: tenantId,
+        message_id: messageId,
+        mime_type: m.content.mimetype ?? 'application/octet-stream',
+        filename: m.content.file_name ?? null,
+        source_json: JSON.stringify({ device_id: deviceId, ref, download: media.download } satisfies DownloadSource),
+        now,
+      });
+      downloadsQueued = true;
+    }
     const stored = { ...row, tenant_id: tenantId };
     const event = { tenantId, deviceId };
     if (!m.fromMe) await repo.upsertContact(trx, tenantId, deviceId, { jid: m.chatJid, phone: phoneOf(m.chatJid), name: m.pushName, at: now });
@@ -146,4 +166,5 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
         await emit({ ...event, type: 'message.received', data: { message: toApiMessage(stored) } });
     }
   });
+  if (downloadsQueued) deps.bus.wakeMediaDownloads();
 }

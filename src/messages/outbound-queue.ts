@@ -1,6 +1,8 @@
 import type { Deps } from '../deps.js';
 import { findDevice } from '../devices/repo.js';
+import { AppError } from '../lib/errors.js';
 import { nowIso } from '../lib/time.js';
+import { openMedia } from '../media/service.js';
 import { SendError, type MessageRef, type OutboundMessage } from '../whatsapp/messages.js';
 import { purgeIdempotencyKeys } from './idempotency-repo.js';
 import { phoneOf } from './jids.js';
@@ -18,7 +20,7 @@ import {
 import * as repo from './repo.js';
 import { recordFailed, recordRetry, recordSent } from './statuses.js';
 import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from './sweep-repo.js';
-import { parseContent, type MessageRow } from './view.js';
+import { isMedia, parseContent, type MessageRow } from './view.js';
 
 /**
  * The outbound queue's steps, for the sender worker that loops over them: what is next, how
@@ -81,6 +83,18 @@ async function outboundOf(deps: Deps, tenantId: string, row: MessageRow): Promis
     const target = await repo.findMessage(db, tenantId, row.target_message_id);
     if (!target) throw new SendError('the message it applies to no longer exists', true);
     message.target = ref(target);
+  }
+  if (isMedia(content)) {
+    const mediaId = content.media_id;
+    if (!mediaId) throw new SendError('the message has no file to send', true);
+    message.openMedia = async () => {
+      try {
+        return (await openMedia(deps, tenantId, mediaId)).stream;
+      } catch (err) {
+        if (err instanceof AppError && err.statusCode === 404) throw new SendError('its file is no longer in the media store', true);
+        throw err;
+      }
+    };
   }
   if (content.type === 'text' && content.link_preview) {
     message.linkPreview = await fetchLinkPreview(content.text, deps.config.allowPrivateWebhooks).catch(() => undefined);

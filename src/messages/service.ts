@@ -12,7 +12,8 @@ import { checkFields, checkTarget, contentOf, newWaId, type SendBody } from './c
 import { idempotent, requestHash, type Idempotent } from './idempotency.js';
 import { normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
-import type { MessageDetailResponse } from './schemas.js';
+import { resolveSendMedia } from './media-input.js';
+import { MEDIA_SEND_TYPES, type MessageDetailResponse } from './schemas.js';
 import { cancelQueued } from './statuses.js';
 import { toApiMessage, type ApiMessage, type MessageRow } from './view.js';
 
@@ -25,7 +26,7 @@ export async function deviceOf(deps: Deps, tenantId: string, deviceId: string): 
 }
 
 /** Types that are messages of their own in a chat (the others apply to one). */
-const TIMELINE_TYPES = new Set(['text', 'location', 'contact', 'poll']);
+const TIMELINE_TYPES = new Set(['text', 'location', 'contact', 'poll', 'image', 'video', 'audio', 'document', 'sticker']);
 
 /**
  * POST /devices/{id}/messages: checks the message, then queues it durably (202). The queue
@@ -45,9 +46,11 @@ export async function acceptMessage(
   const device = await deviceOf(deps, tenantId, deviceId);
   checkFields(body);
   const hash = requestHash(`POST /devices/${deviceId}/messages`, body);
+  // the file is in the media store before the message exists: the queue never depends on a URL
+  const media = (MEDIA_SEND_TYPES as readonly string[]).includes(body.type) ? await resolveSendMedia(deps, tenantId, body) : undefined;
   const answer = await idempotent(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours, async (trx) => {
     if (device.status === 'logged_out') throw conflict('the device is logged out: connect it again (a new QR scan) before sending', 'device_logged_out');
-    const content = contentOf(body);
+    const content = contentOf(body, media);
     const now = Date.now();
     let chatJid: string;
     let target: MessageRow | undefined;

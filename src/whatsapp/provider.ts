@@ -3,7 +3,7 @@
  * WhatsApp through these types only, so the library behind them can change.
  */
 
-import type { InboundMessage, MessageContent, MessageRef, NumberCheck, OutboundMessage, PresenceState, StatusUpdate } from './messages.js';
+import type { InboundMessage, MediaDownload, MessageContent, MessageRef, NumberCheck, OutboundMessage, PresenceState, StatusUpdate } from './messages.js';
 
 /** Why a connection closed, in the terms the device supervisor acts on. */
 export type DisconnectKind =
@@ -114,6 +114,8 @@ export interface DeviceSession {
   checkNumbers(phones: string[]): Promise<NumberCheck[]>;
   /** Typing, recording or paused to a chat; available or unavailable for the account. */
   sendPresence(state: PresenceState, chatJid?: string): Promise<void>;
+  /** Asks the sender's phone to upload a received file again; answers its new direct path. */
+  reuploadMedia(ref: MessageRef, download: MediaDownload): Promise<string>;
 }
 
 export interface WhatsAppProvider {

@@ -6,7 +6,7 @@ import { recordClosed, recordConnecting, recordLinkedElsewhere, recordNotWanted,
 import { LINKED_ELSEWHERE_REASON, linkedElsewhere } from '../devices/linked-endpoint.js';
 import type { DeviceCommands, SessionSignal } from '../devices/commands.js';
 import { conflict } from '../lib/errors.js';
-import type { MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
+import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
 import { deviceMessageEvents } from '../messages/session-events.js';
 import { whatsappEndpoint } from '../whatsapp/endpoint.js';
@@ -219,6 +219,10 @@ export class DeviceSupervisor implements DeviceCommands {
 
   checkNumbers(deviceId: string, phones: string[]): Promise<NumberCheck[]> {
     return this.connected(deviceId).checkNumbers(phones);
+  }
+
+  reuploadMedia(deviceId: string, ref: MessageRef, download: MediaDownload): Promise<string> {
+    return this.connected(deviceId).reuploadMedia(ref, download);
   }
 
   async sendPresence(deviceId: string, state: PresenceState, chatJid?: string): Promise<void> {

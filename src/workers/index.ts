@@ -2,7 +2,9 @@ import type { Deps } from '../deps.js';
 import { createWebhookPoster, type WebhookPoster } from '../webhooks/deliver.js';
 import type { WhatsAppProvider } from '../whatsapp/provider.js';
 import { DeviceSupervisor } from './device-supervisor.js';
+import { MediaDownloader } from './media-downloader.js';
 import { MessageSender } from './message-sender.js';
+import type { OpenReceivedMedia } from '../messages/media-downloads.js';
 import { WebhookDispatcher, type DispatcherOptions } from './webhook-dispatcher.js';
 
 export type { DeviceSupervisor, MessageSender, WebhookDispatcher };
@@ -50,10 +52,24 @@ function baileysProvider(deps: Deps, timeouts: WhatsAppTimeouts): () => Promise<
     const { createBaileysProvider } = await import('../whatsapp/baileys/index.js');
     return createBaileysProvider({
       waWsUrl: deps.config.waWsUrl,
+      media: { host: deps.config.waMediaHost, caPem: deps.config.waMediaCaPem },
       logger: deps.logger.child({ component: 'whatsapp' }),
       ackTimeoutMs: deps.config.sendAckTimeoutMs,
       ...timeouts,
     });
+  };
+}
+
+/** Received media are downloaded from WhatsApp's media host (WUTS_WA_MEDIA_HOST) with Baileys' decryption, loaded on first use. */
+function receivedMediaOpener(deps: Deps): () => Promise<OpenReceivedMedia> {
+  let opener: OpenReceivedMedia | undefined;
+  return async () => {
+    if (!opener) {
+      const { mediaTransport, openReceivedMedia } = await import('../whatsapp/baileys/media-transfer.js');
+      const transport = mediaTransport({ host: deps.config.waMediaHost, caPem: deps.config.waMediaCaPem });
+      opener = (download) => openReceivedMedia(download, transport);
+    }
+    return opener;
   };
 }
 
@@ -64,6 +80,7 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
     backoffInitialMs: timeouts.backoffInitialMs,
   });
   const sender = new MessageSender(deps);
+  const mediaDownloader = new MediaDownloader(deps, receivedMediaOpener(deps));
   const dispatcher = createWebhookDispatcher(deps);
   let stopServing: () => void = () => {};
   let stopping: Promise<void> | undefined;
@@ -75,12 +92,13 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
       stopServing = deps.bus.serveDevices(devices);
       sender.start((deviceId) => devices.live(deviceId));
       await devices.reconnectAll();
+      mediaDownloader.start();
       if (opts.dispatcher !== false) dispatcher.start();
     },
     stop(opts = {}) {
       stopping ??= (async () => {
         stopServing();
-        await Promise.all([sender.stop(opts.deadline), dispatcher.stop(opts.deadline)]);
+        await Promise.all([sender.stop(opts.deadline), dispatcher.stop(opts.deadline), mediaDownloader.stop()]);
         await devices.stopAll();
         await dispatcher.poster.close();
       })();

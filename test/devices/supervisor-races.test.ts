@@ -28,6 +28,7 @@ class SlowProvider implements WhatsAppProvider {
       markRead: notUsed,
       checkNumbers: notUsed,
       sendPresence: notUsed,
+      reuploadMedia: notUsed,
     };
   }
 

@@ -23,7 +23,16 @@ export async function startWorld(overrides: Partial<Config> = {}): Promise<Messa
   const emu = await startTestEmulator();
   const receiver = await startReceiver();
   const t = await createTestApp(
-    { waWsUrl: emu.wsUrl, allowPrivateWebhooks: true, sendIntervalMs: 0, sendJitterPercent: 0, ...overrides },
+    {
+      waWsUrl: emu.wsUrl,
+      // media go to and come from the emulator's HTTPS media host, trusted by its own certificate
+      waMediaHost: new URL(emu.mediaUrl).host,
+      waMediaCaPem: emu.mediaCaPem,
+      allowPrivateWebhooks: true,
+      sendIntervalMs: 0,
+      sendJitterPercent: 0,
+      ...overrides,
+    },
     {},
     { dispatcher: true },
   );

@@ -251,6 +251,7 @@ describe('canSeeEvent: the live stream shows what the caller could read through 
     'message.edited': ALL,
     'message.deleted': ALL,
     'message.reaction': ALL,
+    'message.media': ALL,
     'chat.presence': ALL,
     'webhook.test': ALL,
   };
@@ -260,7 +261,7 @@ describe('canSeeEvent: the live stream shows what the caller could read through 
     'tenant.suspended': READERS_OF_USERS,
     'device.restricted': ALL,
     'group.created': ALL,
-    'message.media': ALL,
+    'message.pinned': ALL,
   };
 
   it('has a row for every event type of the catalog', () => {

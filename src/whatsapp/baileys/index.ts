@@ -4,6 +4,7 @@ import { whatsappEndpoint } from '../endpoint.js';
 import type { DeviceSession, StartOptions, WhatsAppProvider } from '../provider.js';
 import { loadSessionAuth } from './auth-state.js';
 import { guardLibsignalConsole } from '@wuts/wa-emulator/libsignal-log-guard';
+import { mediaTransport, type MediaHostOptions } from './media-transfer.js';
 import { BaileysDeviceSession } from './session.js';
 
 export interface BaileysProviderOptions {
@@ -18,6 +19,8 @@ export interface BaileysProviderOptions {
   connectTimeoutMs?: number | undefined;
   /** How long a send waits for the server's ack (default 30 s). */
   ackTimeoutMs?: number | undefined;
+  /** WhatsApp's media host, and the CA it is trusted by for a sandbox (uploads of sent media). */
+  media?: MediaHostOptions | undefined;
 }
 
 export class DeviceAlreadyStartedError extends Error {
@@ -62,6 +65,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
   guardLibsignalConsole();
   const live = new Map<string, BaileysDeviceSession | 'starting'>();
   const queryTimeoutMs = options.defaultQueryTimeoutMs ?? 60_000;
+  const transport = options.media ? mediaTransport(options.media) : undefined;
   // The very URL a linked session records as its endpoint (src/devices/linked-endpoint.ts).
   const waWebSocketUrl = whatsappEndpoint(options.waWsUrl);
   let closed = false;
@@ -88,6 +92,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         // our own sends are tracked by the outbound queue, not echoed back as received
         emitOwnEvents: false,
         getMessage: async (key) => session?.messaging.getMessage(key),
+        ...(transport?.fetchAgent ? { fetchAgent: transport.fetchAgent } : {}),
         // store before acknowledging (patches/@whiskeysockets+baileys+7.0.0-rc14.patch)
         beforeMessageReceipt: async (message, { offline }) => requireSession(session).messaging.keepBeforeReceipt(message, offline),
         beforeReceiptAck: async (updates) => requireSession(session).messaging.keepReceipts(updates),

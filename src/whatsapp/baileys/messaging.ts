@@ -5,6 +5,7 @@ import {
   SendError,
   type DeliveryStatus,
   type InboundMessage,
+  type MediaDownload,
   type MessageRef,
   type NumberCheck,
   type OutboundMessage,
@@ -100,6 +101,18 @@ export class SessionMessaging {
       const found = byPhone.get(phone);
       return { phone, on_whatsapp: !!found?.exists, jid: found?.exists ? jidNormalizedUser(found.jid) : null };
     });
+  }
+
+  /** Baileys' media re-upload request: the phone that sent the file uploads it again, under a new direct path. */
+  async reuploadMedia(ref: MessageRef, download: MediaDownload): Promise<string> {
+    const media = { mediaKey: Buffer.from(download.mediaKey, 'base64'), directPath: download.directPath, url: download.url };
+    const updated = await this.socket.updateMediaMessage({
+      key: { ...toKey(ref), ...(ref.senderJid && ref.senderJid !== ref.chatJid ? { participant: ref.senderJid } : {}) },
+      message: { [`${download.mediaType}Message`]: media },
+    });
+    const content = updated.message?.[`${download.mediaType}Message`] as { directPath?: string | null } | undefined;
+    if (!content?.directPath) throw new Error('the phone answered the re-upload request without a new direct path');
+    return content.directPath;
   }
 
   async sendPresence(state: PresenceState, chatJid?: string): Promise<void> {

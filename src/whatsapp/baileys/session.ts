@@ -1,6 +1,6 @@
 import { jidDecode, type ConnectionState, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
-import { SendError, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState } from '../messages.js';
+import { SendError, type MediaDownload, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState } from '../messages.js';
 import type { DeviceSession, DisconnectKind, LinkedAccount, SessionEvents } from '../provider.js';
 import { isLinked, type SessionAuth } from './auth-state.js';
 import { classifyDisconnect, describeCloseError } from './disconnect.js';
@@ -95,6 +95,11 @@ export class BaileysDeviceSession implements DeviceSession {
   async sendPresence(state: PresenceState, chatJid?: string): Promise<void> {
     this.requireOpen();
     await this.messaging.sendPresence(state, chatJid);
+  }
+
+  async reuploadMedia(ref: MessageRef, download: MediaDownload): Promise<string> {
+    this.requireOpen();
+    return this.messaging.reuploadMedia(ref, download);
   }
 
   private requireOpen(): void {

@@ -1,0 +1,84 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+type Db = Kysely<Database>;
+
+/** A received message's file waiting to be downloaded. */
+export interface PendingDownload {
+  id: string;
+  tenant_id: string;
+  message_id: string;
+  mime_type: string;
+  filename: string | null;
+  /** the MediaDownload (where WhatsApp keeps the file, its keys) as JSON */
+  source_json: string;
+  attempts: number;
+}
+
+/** Inserts the pending media file of a received message, due at once (in the message's transaction). */
+export async function insertPendingDownload(
+  db: Db,
+  row: { id: string; tenant_id: string; message_id: string; mime_type: string; filename: string | null; source_json: string; now: string },
+): Promise<void> {
+  await db
+    .insertInto('media_files')
+    .values({
+      id: row.id,
+      tenant_id: row.tenant_id,
+      state: 'pending',
+      sha256: null,
+      size: null,
+      mime_type: row.mime_type,
+      filename: row.filename,
+      origin: 'inbound',
+      source_json: row.source_json,
+      attempts: 0,
+      error: null,
+      created_at: row.now,
+      expires_at: null,
+      message_id: row.message_id,
+      next_attempt_at: row.now,
+    })
+    .execute();
+}
+
+/**
+ * Claims up to `limit` due downloads for this node: pending files whose next attempt is due
+ * (or whose downloading node died: its lease ran out). Each claim moves the next attempt to
+ * `leaseUntil` and counts the attempt, guarded by the value it read, so two nodes never take
+ * the same file.
+ */
+export async function claimDueDownloads(db: Db, now: string, leaseUntil: string, limit: number): Promise<PendingDownload[]> {
+  const due = await db
+    .selectFrom('media_files')
+    .select(['id', 'tenant_id', 'message_id', 'mime_type', 'filename', 'source_json', 'attempts', 'next_attempt_at'])
+    .where('state', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .orderBy('next_attempt_at')
+    .limit(limit)
+    .execute();
+  const claimed: PendingDownload[] = [];
+  for (const row of due) {
+    if (!row.message_id || !row.source_json || !row.next_attempt_at) continue;
+    const result = await db
+      .updateTable('media_files')
+      .set({ next_attempt_at: leaseUntil, attempts: Number(row.attempts) + 1 })
+      .where('id', '=', row.id)
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '=', row.next_attempt_at)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1)
+      claimed.push({ ...row, message_id: row.message_id, source_json: row.source_json, attempts: Number(row.attempts) + 1 });
+  }
+  return claimed;
+}
+
+/** The next attempt of a download that failed; `source_json` when the file moved (re-uploaded). */
+export async function scheduleDownloadRetry(db: Db, id: string, at: string, error: string, sourceJson?: string): Promise<void> {
+  await db
+    .updateTable('media_files')
+    .set({ next_attempt_at: at, error, ...(sourceJson ? { source_json: sourceJson } : {}) })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .execute();
+}

@@ -1,0 +1,90 @@
+import type { Readable } from 'node:stream';
+import type { Deps } from '../deps.js';
+import { withOutbox } from '../events/outbox.js';
+import { nowIso } from '../lib/time.js';
+import { completePendingMedia, failPendingMedia } from '../media/service.js';
+import type { MediaContent, MediaDownload, MessageRef } from '../whatsapp/messages.js';
+import { claimDueDownloads, scheduleDownloadRetry, type PendingDownload } from './media-download-repo.js';
+import * as repo from './repo.js';
+import { parseContent, toApiMessage } from './view.js';
+
+/** What a pending media file keeps about where its bytes are (media_files.source_json). */
+export interface DownloadSource {
+  device_id: string;
+  ref: MessageRef;
+  download: MediaDownload;
+  /** the sender's phone was asked to upload it again once already */
+  reuploaded?: boolean;
+}
+
+/** Opens a received file from WhatsApp's media host, decrypted; an error with `expired: true` when the host no longer has it. */
+export type OpenReceivedMedia = (download: MediaDownload) => Promise<Readable>;
+
+/** Tries per file before it is given up as failed (with a message.media event). */
+export const MAX_DOWNLOAD_ATTEMPTS = 5;
+/** A claimed download is this node's for this long; a node that dies mid-download leaves it to another after it. */
+const LEASE_MS = 10 * 60_000;
+const retryDelayMs = (attempt: number) => Math.min(5 * 60_000, 2_000 * 2 ** (attempt - 1));
+
+const describe = (err: unknown) => ((err as Error)?.message ?? String(err)).slice(0, 500);
+const hexOf = (base64: string | null) => (base64 ? Buffer.from(base64, 'base64').toString('hex') : undefined);
+
+/** Downloads the files due now (up to `limit` side by side); answers how many it took. */
+export async function downloadDueMedia(deps: Deps, open: OpenReceivedMedia, limit = 4): Promise<number> {
+  const now = Date.now();
+  const claimed = await claimDueDownloads(deps.db.kysely, nowIso(new Date(now)), nowIso(new Date(now + LEASE_MS)), limit);
+  await Promise.all(claimed.map((p) => downloadOne(deps, open, p)));
+  return claimed.length;
+}
+
+async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownload): Promise<void> {
+  const source = JSON.parse(p.source_json) as DownloadSource;
+  const log = { tenantId: p.tenant_id, mediaId: p.id, messageId: p.message_id, attempt: p.attempts };
+  try {
+    const stream = await open(source.download);
+    const stored = await completePendingMedia(deps, p.tenant_id, p.id, stream, { expectedSha256: hexOf(source.download.fileSha256) });
+    await settleMessage(deps, p, { state: 'stored', size: stored.size, sha256: stored.sha256 });
+    return;
+  } catch (err) {
+    if ((err as { expired?: boolean }).expired && !source.reuploaded) {
+      const moved = await askForReupload(deps, source).catch((e: unknown) => {
+        deps.logger.warn({ ...log, err: e }, 'asking the sender to upload a received file again failed');
+        return undefined;
+      });
+      if (moved) {
+        const again: DownloadSource = { ...source, reuploaded: true, download: { ...source.download, directPath: moved } };
+        await scheduleDownloadRetry(deps.db.kysely, p.id, nowIso(), describe(err), JSON.stringify(again));
+        deps.bus.wakeMediaDownloads();
+        return;
+      }
+    }
+    if (p.attempts >= MAX_DOWNLOAD_ATTEMPTS) {
+      deps.logger.warn({ ...log, err }, 'a received file could not be downloaded: given up');
+      await failPendingMedia(deps, p.tenant_id, p.id, describe(err));
+      await settleMessage(deps, p, { state: 'failed' });
+      return;
+    }
+    deps.logger.info({ ...log, err: describe(err) }, 'downloading a received file failed; trying again later');
+    await scheduleDownloadRetry(deps.db.kysely, p.id, nowIso(new Date(Date.now() + retryDelayMs(p.attempts))), describe(err));
+  }
+}
+
+/** WhatsApp expired the file: the sender's phone uploads it again (when the device is connected here). */
+async function askForReupload(deps: Deps, source: DownloadSource): Promise<string | undefined> {
+  const devices = deps.bus.devices();
+  if (!devices.isConnected(source.device_id)) return undefined;
+  return devices.reuploadMedia(source.device_id, source.ref, source.download);
+}
+
+/** The message shows where its file stands; `message.media` says so. */
+async function settleMessage(deps: Deps, p: PendingDownload, change: Pick<MediaContent, 'state' | 'size' | 'sha256'>): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
+    const row = await repo.findMessage(trx, p.tenant_id, p.message_id);
+    if (!row || row.deleted_at) return;
+    const content = { ...(parseContent(row) as MediaContent), ...change };
+    const at = nowIso();
+    await repo.updateMessage(trx, p.tenant_id, row.id, { content_json: JSON.stringify(content), updated_at: at });
+    const updated = { ...row, content_json: JSON.stringify(content), updated_at: at };
+    await emit({ tenantId: p.tenant_id, deviceId: row.device_id, type: 'message.media', data: { message: toApiMessage(updated) } });
+  });
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
+
+/**
+ * Sending media through the API, without WhatsApp: the message is accepted (202, queued) only
+ * with its file in the media store, and every way a file can be wrong is a clear 4xx before
+ * anything is queued.
+ */
+const JPEG = fs.readFileSync('test/fixtures/photo.jpg');
+const VOICE = fs.readFileSync('test/fixtures/voice-note.ogg');
+const PEER = '5511987654321';
+
+let t: TestApp;
+let tenant: TenantFixture;
+let deviceId: string;
+let files: http.Server;
+let filesUrl = '';
+
+beforeAll(async () => {
+  const defaults = loadConfig({}).mediaMaxBytes;
+  // private addresses allowed (the file server is on 127.0.0.1); images capped at 2 KB
+  t = await createTestApp({ allowPrivateWebhooks: true, mediaMaxBytes: { ...defaults, image: 2048 } });
+  tenant = await createTenant(t);
+  const created = await t.call('POST', '/devices', tenant.adminToken, { name: 'front desk' });
+  expect(created.statusCode, created.body).toBe(201);
+  deviceId = created.json().device.id;
+  files = http.createServer((req, res) => {
+    if (req.url === '/photo.jpg') return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
+    if (req.url === '/moved') return res.writeHead(301, { location: '/photo.jpg' }).end();
+    if (req.url === '/big.jpg') return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(Buffer.concat([JPEG, randomBytes(10_000)]));
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+  filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => files?.close(r));
+  await t?.close();
+});
+
+const send = (body: Record<string, unknown>, token = tenant.adminToken) => t.call('POST', `/devices/${deviceId}/messages`, token, { to: PEER, ...body });
+
+async function queuedCount(): Promise<number> {
+  const rows = await t.deps.db.kysely.selectFrom('messages').select('id').where('device_id', '=', deviceId).execute();
+  return rows.length;
+}
+
+describe('media sends', () => {
+  it('an image by URL is accepted with its file stored', async () => {
+    const res = await send({ type: 'image', media: { url: `${filesUrl}/photo.jpg` }, caption: 'hi' });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json().message.content.media).toMatchObject({ state: 'stored', mime_type: 'image/jpeg', size: JPEG.length, caption: 'hi' });
+  });
+
+  it.each([
+    ['a URL that redirects', { type: 'image', media: { url: `${filesUrl}/moved` } }, 400, 'media_url_redirect'],
+    ['a URL that answers 404', { type: 'image', media: { url: `${filesUrl}/nothing` } }, 400, 'media_url_failed'],
+    ['a file over the type limit (by URL)', { type: 'image', media: { url: `${filesUrl}/big.jpg` } }, 413, 'media_too_large'],
+    ['a file over the type limit (inline)', { type: 'image', media: { data: Buffer.concat([JPEG, randomBytes(4000)]).toString('base64') } }, 413, 'media_too_large'],
+    ['data that is not base64', { type: 'image', media: { data: 'not base64 at all!' } }, 400, 'invalid_media_data'],
+    ['a PDF sent as an image', { type: 'image', media: { data: Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64') } }, 400, 'media_type_not_allowed'],
+    ['a JPEG sent as a voice note', { type: 'voice', media: { data: JPEG.toString('base64') } }, 400, 'media_type_not_allowed'],
+    ['a JPEG declared as PNG', { type: 'image', media: { data: JPEG.toString('base64') }, mime_type: 'image/png' }, 400, 'media_type_mismatch'],
+    ['an unknown upload id', { type: 'image', media: { id: '0190a6c4-1c2d-7e3f-8a4b-5c6d7e8f9a0b' } }, 404, 'not_found'],
+    ['two sources at once', { type: 'image', media: { data: JPEG.toString('base64'), url: `${filesUrl}/photo.jpg` } }, 400, 'invalid_request'],
+    ['a caption on an audio', { type: 'audio', media: { data: VOICE.toString('base64') }, caption: 'no' }, 400, 'field_not_allowed'],
+  ] as const)('%s: %i %s, nothing queued', async (_name, body, status, code) => {
+    const before = await queuedCount();
+    const res = await send(body);
+    expect(res.statusCode, res.body).toBe(status);
+    expect(res.json().code).toBe(code);
+    expect(await queuedCount()).toBe(before);
+  });
+
+  it('another tenant’s upload id is unknown here (404)', async () => {
+    const other = await createTenant(t);
+    const up = await t.call('POST', '/media', other.adminToken, JPEG, { 'content-type': 'image/jpeg' });
+    expect(up.statusCode, up.body).toBe(201);
+    const res = await send({ type: 'image', media: { id: up.json().media.id } });
+    expect(res.statusCode, res.body).toBe(404);
+  });
+
+  it('a voice note is read for its duration and waveform', async () => {
+    const res = await send({ type: 'voice', media: { data: VOICE.toString('base64') } });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json().message.content.media).toMatchObject({ voice_note: true, duration_seconds: 3, mime_type: 'audio/ogg; codecs=opus' });
+  });
+
+  it('a viewer may not send media (403), and nothing is stored for it', async () => {
+    const viewer = await createUser(t, tenant, 'viewer');
+    const res = await send({ type: 'image', media: { url: `${filesUrl}/photo.jpg` } }, viewer.token);
+    expect(res.statusCode, res.body).toBe(403);
+  });
+});
+
+describe('media URLs and private addresses', () => {
+  let strict: TestApp;
+  beforeAll(async () => {
+    strict = await createTestApp({ allowPrivateWebhooks: false });
+  });
+  afterAll(async () => strict?.close());
+
+  it('a URL to a private or loopback address is refused (400), by literal address and by name', async () => {
+    const owner = await createTenant(strict);
+    const device = (await strict.call('POST', '/devices', owner.adminToken, { name: 'd' })).json().device.id;
+    for (const url of [`${filesUrl}/photo.jpg`, `http://localhost:${new URL(filesUrl).port}/photo.jpg`, 'http://10.0.0.1/x.jpg']) {
+      const res = await strict.call('POST', `/devices/${device}/messages`, owner.adminToken, { type: 'image', to: PEER, media: { url } });
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
+      expect(res.json().code, url).toBe('media_url_forbidden');
+    }
+  });
+});
