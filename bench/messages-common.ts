@@ -12,6 +12,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
 import { EventBus } from '../src/events/bus.js';
+import { openMediaStore } from '../src/media/open-store.js';
 import { createWorkers, type WhatsAppTimeouts, type Workers } from '../src/workers/index.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -62,7 +63,7 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
   const config: Config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true, ...BENCH_LIMITS, ...overrides };
   const db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const deps: Deps = { config, db, masterToken, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const deps: Deps = { config, db, masterToken, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media: await openMediaStore(config) };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { whatsapp });
   await workers.start({ dispatcher: false });

@@ -19,6 +19,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
 import { EventBus } from '../src/events/bus.js';
+import { openMediaStore } from '../src/media/open-store.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { withOutbox, type NewEvent } from '../src/events/outbox.js';
@@ -131,7 +132,7 @@ async function openBenchDb(kind: 'sqlite' | 'postgres'): Promise<BenchDb> {
   const config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true };
   const db: Db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const deps: Deps = { config, db, masterToken: MASTER, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const deps: Deps = { config, db, masterToken: MASTER, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media: await openMediaStore(config) };
   return {
     deps,
     drop: async () => {

@@ -7,6 +7,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
 import { EventBus } from './events/bus.js';
 import { lockDataDir } from './lib/data-dir-lock.js';
+import { openMediaStore } from './media/open-store.js';
 import { startSandbox } from './sandbox.js';
 import { createWorkers } from './workers/index.js';
 
@@ -31,7 +32,12 @@ export async function serve(config: Config): Promise<void> {
     throw err;
   });
 
-  const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock };
+  const media = await openMediaStore(config).catch(async (err: unknown) => {
+    await sandbox?.close();
+    await db.close();
+    throw err;
+  });
+  const deps: Deps = { config, db, masterToken: master.token, logger, bus: new EventBus(), clock: systemClock, media };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   const workers = createWorkers(deps);
@@ -56,6 +62,7 @@ export async function serve(config: Config): Promise<void> {
     const requestsDone = app.close();
     await Promise.all([workers.stop({ deadline }), Promise.race([requestsDone, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))])]);
     await sandbox?.close();
+    await media.close();
     await db.close();
     process.exit(0);
   };

@@ -8,6 +8,7 @@ import { messagesMigration } from './migrations/0004_messages.js';
 import { idempotencyResultsMigration } from './migrations/0005_idempotency_results.js';
 import { sessionEndpointMigration } from './migrations/0007_session_endpoint.js';
 import { inboundDeadLettersMigration } from './migrations/0008_inbound_dead_letters.js';
+import { mediaMigration } from './migrations/0009_media.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 function allMigrations(db: Db): Record<string, Migration> {
@@ -19,6 +20,7 @@ function allMigrations(db: Db): Record<string, Migration> {
     '0005_idempotency_results': idempotencyResultsMigration(db.dialect),
     '0007_session_endpoint': sessionEndpointMigration(),
     '0008_inbound_dead_letters': inboundDeadLettersMigration(db.dialect),
+    '0009_media': mediaMigration(db.dialect),
   };
 }
 

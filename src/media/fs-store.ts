@@ -150,7 +150,8 @@ export class FsMediaStore implements MediaStore {
     await this.removeEmptyParents(file);
   }
 
-  async deleteOlderThan(prefix: string, before: Date): Promise<number> {
+  async deletePrefix(prefix: string, options: { before?: Date } = {}): Promise<number> {
+    const before = options.before?.getTime() ?? Infinity;
     const dir = path.join(this.root, ...checkKey(prefix.replace(/\/$/, '')).split('/'));
     let removed = 0;
     const walk = async (d: string): Promise<void> => {
@@ -163,7 +164,7 @@ export class FsMediaStore implements MediaStore {
         if (entry.isDirectory()) await walk(p);
         else if (entry.isFile()) {
           const stat = await fsp.stat(p).catch(() => undefined);
-          if (stat && stat.mtimeMs < before.getTime()) {
+          if (stat && stat.mtimeMs < before) {
             await fsp.rm(p, { force: true });
             removed++;
           }

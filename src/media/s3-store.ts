@@ -10,19 +10,10 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Settings } from '../config.js';
 import { checkKey, checkRange, MediaObjectMissingError, type ByteRange, type MediaStore, type StoredObject } from './store.js';
 
-export interface S3StoreOptions {
-  /** `https://...` of an S3-compatible service; undefined: AWS's own endpoint for the region. */
-  endpoint: string | undefined;
-  bucket: string;
-  region: string;
-  /** Both or neither; neither: the AWS SDK's default credential chain (environment, profile, instance role). */
-  accessKeyId: string | undefined;
-  secretAccessKey: string | undefined;
-  /** `endpoint/bucket/key` addressing instead of `bucket.endpoint/key` (MinIO and most self-hosted services). */
-  forcePathStyle: boolean;
-}
+export type S3StoreOptions = S3Settings;
 
 /**
  * A multipart upload buffers at most PART_SIZE * QUEUE_SIZE bytes of an object in memory (5 MiB
@@ -183,7 +174,8 @@ export class S3MediaStore implements MediaStore {
     }
   }
 
-  async deleteOlderThan(prefix: string, before: Date): Promise<number> {
+  async deletePrefix(prefix: string, options: { before?: Date } = {}): Promise<number> {
+    const before = options.before?.getTime() ?? Infinity;
     checkKey(prefix.replace(/\/$/, ''));
     let removed = 0;
     let token: string | undefined;
@@ -192,7 +184,7 @@ export class S3MediaStore implements MediaStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1000, ...(token ? { ContinuationToken: token } : {}) }),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key && object.LastModified && object.LastModified < before) {
+        if (object.Key && (before === Infinity || (object.LastModified && object.LastModified.getTime() < before))) {
           await this.delete(object.Key);
           removed++;
         }

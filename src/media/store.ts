@@ -48,10 +48,11 @@ export interface MediaStore {
   /** Removes the object; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
   /**
-   * Removes the objects under `prefix` (a key prefix ending in `/`) last written before
-   * `before`; answers how many. The media sweep uses it for uploads abandoned mid-way (`tmp/`).
+   * Removes the objects under `prefix` (a key prefix ending in `/`), only those last written
+   * before `before` when it is given; answers how many. Deleting a tenant's media removes
+   * `tenants/<id>/`; the media sweep removes uploads abandoned mid-way (`tmp/`, a day old).
    */
-  deleteOlderThan(prefix: string, before: Date): Promise<number>;
+  deletePrefix(prefix: string, options?: { before?: Date }): Promise<number>;
   /** Releases connections and handles; the store is not used afterwards. */
   close(): Promise<void>;
 }

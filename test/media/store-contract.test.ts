@@ -200,14 +200,19 @@ describe.each(subjects)('the media store contract: %s', (_name, make) => {
     expect(await store.get('tenants/t2/moved')).toBeUndefined();
   });
 
-  it('removes what was left under a prefix before a time, and nothing else', async () => {
+  it('removes what is under a prefix (or only what was written before a time), and nothing else', async () => {
     await store.put('tmp/old-1', Readable.from([Buffer.from('x')]), { contentType: 'text/plain' });
     await store.put('tmp/old-2', Readable.from([Buffer.from('y')]), { contentType: 'text/plain' });
     await store.put('tenants/t3/keep', Readable.from([Buffer.from('z')]), { contentType: 'text/plain' });
-    expect(await store.deleteOlderThan('tmp/', new Date(Date.now() - 3_600_000))).toBe(0);
-    expect(await store.deleteOlderThan('tmp/', new Date(Date.now() + 3_600_000))).toBe(2);
+    expect(await store.deletePrefix('tmp/', { before: new Date(Date.now() - 3_600_000) })).toBe(0);
+    expect(await store.deletePrefix('tmp/', { before: new Date(Date.now() + 3_600_000) })).toBe(2);
     expect(await store.head('tmp/old-1')).toBeUndefined();
     expect(await store.head('tenants/t3/keep')).toEqual({ size: 1 });
+    await store.put('tenants/t3/also', Readable.from([Buffer.from('w')]), { contentType: 'text/plain' });
+    await store.put('tenants/t30/other', Readable.from([Buffer.from('v')]), { contentType: 'text/plain' });
+    expect(await store.deletePrefix('tenants/t3/')).toBe(2);
+    expect(await store.head('tenants/t3/keep')).toBeUndefined();
+    expect(await store.head('tenants/t30/other')).toEqual({ size: 1 });
   });
 
   it('refuses keys that could leave its space', async () => {
