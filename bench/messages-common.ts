@@ -63,7 +63,15 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
   const config: Config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true, ...BENCH_LIMITS, ...overrides };
   const db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const deps: Deps = { config, db, masterToken, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media: await openMediaStore(config) };
+  const deps: Deps = {
+    config,
+    db,
+    masterToken,
+    logger: pino({ level: 'silent' }),
+    bus: new EventBus(),
+    clock: systemClock,
+    media: await openMediaStore(config),
+  };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { whatsapp });
   await workers.start({ dispatcher: false });

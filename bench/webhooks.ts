@@ -132,7 +132,15 @@ async function openBenchDb(kind: 'sqlite' | 'postgres'): Promise<BenchDb> {
   const config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true };
   const db: Db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
-  const deps: Deps = { config, db, masterToken: MASTER, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media: await openMediaStore(config) };
+  const deps: Deps = {
+    config,
+    db,
+    masterToken: MASTER,
+    logger: pino({ level: 'silent' }),
+    bus: new EventBus(),
+    clock: systemClock,
+    media: await openMediaStore(config),
+  };
   return {
     deps,
     drop: async () => {

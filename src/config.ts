@@ -226,8 +226,16 @@ export const SETTINGS: SettingDoc[] = [
     meaning: 'at SIGTERM, time the webhook deliveries and sends in flight have to finish; the rest are sent again after the next start',
   },
   { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
-  { name: 'WUTS_MEDIA_STORE', defaultText: 'fs', meaning: 'where media bytes live: fs (files under WUTS_DATA_DIR/media) or s3 (an S3-compatible bucket, WUTS_S3_*)' },
-  { name: 'WUTS_S3_ENDPOINT', defaultText: "unset: AWS's own endpoint for the region", meaning: 'with WUTS_MEDIA_STORE=s3: the http(s) URL of an S3-compatible service' },
+  {
+    name: 'WUTS_MEDIA_STORE',
+    defaultText: 'fs',
+    meaning: 'where media bytes live: fs (files under WUTS_DATA_DIR/media) or s3 (an S3-compatible bucket, WUTS_S3_*)',
+  },
+  {
+    name: 'WUTS_S3_ENDPOINT',
+    defaultText: "unset: AWS's own endpoint for the region",
+    meaning: 'with WUTS_MEDIA_STORE=s3: the http(s) URL of an S3-compatible service',
+  },
   { name: 'WUTS_S3_BUCKET', defaultText: 'none (required with s3)', meaning: 'with WUTS_MEDIA_STORE=s3: the bucket media is kept in' },
   { name: 'WUTS_S3_REGION', defaultText: 'us-east-1', meaning: "with WUTS_MEDIA_STORE=s3: the bucket's region" },
   {
@@ -242,7 +250,11 @@ export const SETTINGS: SettingDoc[] = [
     meaning: 'with WUTS_MEDIA_STORE=s3: address the bucket as endpoint/bucket (MinIO and most self-hosted services) instead of bucket.endpoint',
   },
   { name: 'WUTS_MEDIA_MAX_UPLOAD_BYTES', defaultText: '104857600', meaning: 'largest media file one upload (POST /media) may carry; larger answers 413' },
-  { name: 'WUTS_MEDIA_UPLOAD_TTL_HOURS', defaultText: '24', meaning: 'an uploaded media id may be used this long, then it is gone (404) and its bytes deleted' },
+  {
+    name: 'WUTS_MEDIA_UPLOAD_TTL_HOURS',
+    defaultText: '24',
+    meaning: 'an uploaded media id may be used this long, then it is gone (404) and its bytes deleted',
+  },
   {
     name: 'WUTS_MEDIA_QUOTA_BYTES_PER_TENANT',
     defaultText: '5368709120',

@@ -3,7 +3,7 @@
  * itself is `file-type`'s, in service.ts).
  */
 
-const TOKEN = "[a-z0-9][a-z0-9!#$&^_.+-]{0,126}";
+const TOKEN = '[a-z0-9][a-z0-9!#$&^_.+-]{0,126}';
 const MIME = new RegExp(`^(${TOKEN})/(${TOKEN})(\\s*;[\\x20-\\x7e]*)?$`, 'i');
 
 /** `type/subtype` with optional parameters, lower-cased type and subtype; undefined when it is not one. */
@@ -38,7 +38,10 @@ const ALIASES: Record<string, string> = {
 const FAMILIES: [RegExp, string][] = [
   [/^(audio\/ogg|audio\/opus|application\/ogg|video\/ogg)$/, 'ogg'],
   [/^(video\/mp4|audio\/mp4|audio\/m4a|audio\/aac-mp4|video\/m4v|video\/quicktime|video\/3gpp2?|audio\/3gpp2?)$/, 'isobmff'],
-  [/^(application\/zip|application\/zip-compressed|application\/epub\+zip|application\/java-archive|application\/vnd\.android\.package-archive|application\/vnd\.openxmlformats-officedocument\..*|application\/vnd\.oasis\.opendocument\..*|application\/vnd\.ms-[a-z]+\.[a-z.]*macroenabled\.12)$/, 'zip'],
+  [
+    /^(application\/zip|application\/zip-compressed|application\/epub\+zip|application\/java-archive|application\/vnd\.android\.package-archive|application\/vnd\.openxmlformats-officedocument\..*|application\/vnd\.oasis\.opendocument\..*|application\/vnd\.ms-[a-z]+\.[a-z.]*macroenabled\.12)$/,
+    'zip',
+  ],
   [/^(video\/webm|audio\/webm|video\/matroska|audio\/matroska)$/, 'matroska'],
   [/^(application\/cfb|application\/msword|application\/vnd\.ms-excel|application\/vnd\.ms-powerpoint|application\/vnd\.ms-outlook)$/, 'cfb'],
 ];

@@ -119,14 +119,7 @@ export async function mediaCreatedBefore(db: Kysely<Database>, cutoff: string, l
 
 /** Pending rows last changed before `before`, oldest first (downloads to try). */
 export async function pendingMedia(db: Kysely<Database>, before: string, limit: number): Promise<MediaRow[]> {
-  return db
-    .selectFrom('media_files')
-    .selectAll()
-    .where('state', '=', 'pending')
-    .where('updated_at', '<=', before)
-    .orderBy('updated_at')
-    .limit(limit)
-    .execute();
+  return db.selectFrom('media_files').selectAll().where('state', '=', 'pending').where('updated_at', '<=', before).orderBy('updated_at').limit(limit).execute();
 }
 
 /** The tenant's rows, ids only (deleting a tenant's media). */

@@ -38,7 +38,7 @@ export async function registerMediaRoutes(app: App, deps: Deps): Promise<void> {
             'bytes that are something else answer 400 `media_type_mismatch` (types that cannot be recognised from the bytes, such as text/plain, pass as declared;',
             'without a type, or with application/octet-stream, the recognised type is used). An empty file answers 400 `media_empty`.',
             'Larger than WUTS_MEDIA_MAX_UPLOAD_BYTES: 413 `media_too_large`. A file the tenant does not already have that would take it past',
-            "WUTS_MEDIA_QUOTA_BYTES_PER_TENANT: 413 `media_quota_exceeded` (identical files are stored once and counted once).",
+            'WUTS_MEDIA_QUOTA_BYTES_PER_TENANT: 413 `media_quota_exceeded` (identical files are stored once and counted once).',
             'The id answered is used as `media: {"id": ...}` in a message and works for WUTS_MEDIA_UPLOAD_TTL_HOURS (`expires_at`); then it answers 404.',
             'Large files over slow links need a larger WUTS_REQUEST_TIMEOUT_SECONDS.',
           ].join(' '),

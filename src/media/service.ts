@@ -178,7 +178,9 @@ async function keep(deps: Deps, tenantId: string, received: Received, write: (tr
       await write(trx);
     });
   } finally {
-    await deps.media.delete(received.tempKey).catch((err: unknown) => deps.logger.warn({ err, key: received.tempKey }, 'could not delete a temporary media object'));
+    await deps.media
+      .delete(received.tempKey)
+      .catch((err: unknown) => deps.logger.warn({ err, key: received.tempKey }, 'could not delete a temporary media object'));
   }
 }
 
@@ -210,7 +212,10 @@ export async function ingestMedia(deps: Deps, tenantId: string, source: Readable
     verdict = judgeMediaType(options.declaredMimeType, sniffed?.mime, supportedMimeTypes);
     if (!verdict.ok) {
       throw badRequest(
-        `the bytes are ${verdict.sniffed ?? 'not'} ${verdict.sniffed ? '' : 'recognisable as '}${parseMimeType(options.declaredMimeType!)!.essence}`.replace(/\s+/g, ' '),
+        `the bytes are ${verdict.sniffed ?? 'not'} ${verdict.sniffed ? '' : 'recognisable as '}${parseMimeType(options.declaredMimeType!)!.essence}`.replace(
+          /\s+/g,
+          ' ',
+        ),
         'media_type_mismatch',
       );
     }
