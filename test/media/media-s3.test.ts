@@ -48,7 +48,11 @@ describe('media on S3', () => {
     expect(part.statusCode).toBe(206);
     expect(part.rawPayload.equals(bytes.subarray(0, 1))).toBe(true);
 
-    await t.database.db.kysely.updateTable('media_files').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', first.id).execute();
+    await t.database.db.kysely
+      .updateTable('media_files')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', first.id)
+      .execute();
     expect(await sweepMedia(t.deps)).toBe(1);
     expect(await store.head(key)).toEqual({ size: bytes.length });
 
