@@ -357,3 +357,37 @@ describe('inbound downloads: pending → stored or failed', () => {
     expect((await findMediaRecord(t.deps, tenant.tenantId, id))?.state).toBe('pending');
   });
 });
+
+describe('over a real connection', () => {
+  it('leaves nothing behind when the client goes away mid-upload, and HEAD answers the headers only', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(address);
+    const before = storedFiles(dataDir());
+    const { createConnection } = await import('node:net');
+    const socket = createConnection({ host: '127.0.0.1', port: Number(port) });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(
+      `POST /media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tenant.adminToken}\r\nContent-Type: image/png\r\nContent-Length: 50000\r\n\r\n`,
+    );
+    socket.write(pngBytes(10_000));
+    await new Promise((r) => setTimeout(r, 300));
+    socket.destroy();
+    let after: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      after = storedFiles(dataDir());
+      if (after.join() === before.join()) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(after).toEqual(before);
+
+    const bytes = pngBytes(2000);
+    const { media } = (await uploadRaw(tenant.adminToken, bytes, 'image/png')).json();
+    const head = await fetch(`${address}/media/${media.id}/content`, { method: 'HEAD', headers: { authorization: `Bearer ${tenant.adminToken}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    expect(head.headers.get('etag')).toBe(`"${media.sha256}"`);
+    const got = await fetch(`${address}/media/${media.id}/content`, { headers: { authorization: `Bearer ${tenant.adminToken}`, range: 'bytes=5-9' } });
+    expect(got.status).toBe(206);
+    expect(Buffer.from(await got.arrayBuffer()).equals(bytes.subarray(5, 10))).toBe(true);
+  });
+});
