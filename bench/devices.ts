@@ -33,6 +33,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
 import { EventBus } from '../src/events/bus.js';
+import { openMediaStore } from '../src/media/open-store.js';
 import { createWorkers, type Workers } from '../src/workers/index.js';
 import type { Db } from '../src/db/connect.js';
 import { createTestDatabase } from '../test/helpers/database.js';
@@ -160,7 +161,8 @@ interface Wuts {
 /** The app and its workers; the workers start (and reconnect stored devices) unless `start` is false. */
 async function startWuts(base: { config: Config; db: Db; masterToken: string; secrets: Deps['secrets'] }, start = true): Promise<Wuts> {
   // WUTS's production WhatsApp settings (no test timeouts); logs off
-  const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const media = await openMediaStore(base.config);
+  const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media };
   const app = await buildApp(deps);
   const workers = createWorkers(deps);
   if (start) await workers.start({ dispatcher: false });

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
 import { SecretBox } from '../src/lib/secret-box.js';
 import { EventBus } from '../src/events/bus.js';
+import { openMediaStore } from '../src/media/open-store.js';
 import { createWorkers, type WhatsAppTimeouts, type Workers } from '../src/workers/index.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -71,6 +72,7 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
     logger: pino({ level: 'silent' }),
     bus: new EventBus(),
     clock: systemClock,
+    media: await openMediaStore(config),
   };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { whatsapp });

@@ -20,6 +20,7 @@ import { loadConfig } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
 import { SecretBox } from '../src/lib/secret-box.js';
 import { EventBus } from '../src/events/bus.js';
+import { openMediaStore } from '../src/media/open-store.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { withOutbox, type NewEvent } from '../src/events/outbox.js';
@@ -140,6 +141,7 @@ async function openBenchDb(kind: 'sqlite' | 'postgres'): Promise<BenchDb> {
     logger: pino({ level: 'silent' }),
     bus: new EventBus(),
     clock: systemClock,
+    media: await openMediaStore(config),
   };
   return {
     deps,

@@ -24,6 +24,7 @@ import { registerEventStreamRoutes } from './events/stream-routes.js';
 import { registerWebhookRoutes } from './webhooks/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerMessageRoutes } from './messages/routes.js';
+import { registerMediaRoutes } from './media/routes.js';
 
 const API_DESCRIPTION =
   'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
@@ -138,6 +139,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         { name: 'users', description: 'users and roles inside a tenant' },
         { name: 'audit', description: 'the audit log' },
         { name: 'devices', description: 'WhatsApp numbers linked by QR code or pairing code' },
+        { name: 'media', description: 'media files: uploads to send, and their bytes (ranges, ETag)' },
         { name: 'webhooks', description: 'webhooks, their secrets and deliveries (Standard Webhooks signatures)' },
         { name: 'events', description: 'the live event stream; the event catalog is in components.schemas (Event_*)' },
         { name: 'operations', description: 'health, readiness, documentation' },
@@ -153,6 +155,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerAuditRoutes(app, deps);
   registerDeviceRoutes(app, deps);
   registerMessageRoutes(app, deps);
+  await registerMediaRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerEventStreamRoutes(app, deps);

@@ -84,7 +84,32 @@ export interface Config {
   emulatorAdminToken: string | undefined;
   /** Start the sandbox although devices hold sessions linked on another WhatsApp endpoint (they stay disconnected). */
   emulatorWithRealSessions: boolean;
+  /** Where media bytes live: files under WUTS_DATA_DIR/media, or an S3-compatible bucket. */
+  mediaStore: MediaStoreSettings;
+  /** Largest media file accepted by one upload (POST /media). */
+  mediaMaxUploadBytes: number;
+  /** An uploaded media id may be used (and is kept) this long. */
+  mediaUploadTtlHours: number;
+  /** Bytes of media a tenant may store, each blob counted once; 0: no limit. */
+  mediaQuotaBytesPerTenant: number;
+  /** Media older than this is deleted by the sweep; 0: kept until deleted otherwise. */
+  mediaRetentionDays: number;
 }
+
+/** An S3-compatible bucket for media (WUTS_S3_*). */
+export interface S3Settings {
+  /** `https://...` of an S3-compatible service; undefined: AWS's own endpoint for the region. */
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  /** Both or neither; neither: the AWS SDK's default credential chain (environment, profile, instance role). */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** `endpoint/bucket/key` addressing instead of `bucket.endpoint/key` (MinIO and most self-hosted services). */
+  forcePathStyle: boolean;
+}
+
+export type MediaStoreSettings = { kind: 'fs' } | ({ kind: 's3' } & S3Settings);
 
 /**
  * Which X-Forwarded-For entries name the client: none (false), those added by the last `hops`
@@ -152,7 +177,8 @@ export const SETTINGS: SettingDoc[] = [
   {
     name: 'WUTS_WA_MEDIA_CA_FILE',
     defaultText: "unset: the system's CAs",
-    meaning: "a PEM certificate file the media host is trusted by instead of the system's CAs (the emulator's, from its GET /admin/media/ca.pem); set by WUTS_EMULATOR=true itself",
+    meaning:
+      "a PEM certificate file the media host is trusted by instead of the system's CAs (the emulator's, from its GET /admin/media/ca.pem); set by WUTS_EMULATOR=true itself",
   },
   { name: 'WUTS_ALLOW_PRIVATE_WEBHOOKS', defaultText: 'false', meaning: 'allow webhook URLs on loopback and private networks' },
   { name: 'LOG_LEVEL', defaultText: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
@@ -266,6 +292,41 @@ export const SETTINGS: SettingDoc[] = [
     meaning: 'at SIGTERM, time the webhook deliveries and sends in flight have to finish; the rest are sent again after the next start',
   },
   { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
+  {
+    name: 'WUTS_MEDIA_STORE',
+    defaultText: 'fs',
+    meaning: 'where media bytes live: fs (files under WUTS_DATA_DIR/media) or s3 (an S3-compatible bucket, WUTS_S3_*)',
+  },
+  {
+    name: 'WUTS_S3_ENDPOINT',
+    defaultText: "unset: AWS's own endpoint for the region",
+    meaning: 'with WUTS_MEDIA_STORE=s3: the http(s) URL of an S3-compatible service',
+  },
+  { name: 'WUTS_S3_BUCKET', defaultText: 'none (required with s3)', meaning: 'with WUTS_MEDIA_STORE=s3: the bucket media is kept in' },
+  { name: 'WUTS_S3_REGION', defaultText: 'us-east-1', meaning: "with WUTS_MEDIA_STORE=s3: the bucket's region" },
+  {
+    name: 'WUTS_S3_ACCESS_KEY_ID',
+    defaultText: "unset: the AWS SDK's default credentials (environment, profile, instance role)",
+    meaning: 'with WUTS_MEDIA_STORE=s3: the access key id (with WUTS_S3_SECRET_ACCESS_KEY)',
+  },
+  { name: 'WUTS_S3_SECRET_ACCESS_KEY', defaultText: 'unset', meaning: 'with WUTS_MEDIA_STORE=s3: the secret access key (with WUTS_S3_ACCESS_KEY_ID)' },
+  {
+    name: 'WUTS_S3_FORCE_PATH_STYLE',
+    defaultText: 'false',
+    meaning: 'with WUTS_MEDIA_STORE=s3: address the bucket as endpoint/bucket (MinIO and most self-hosted services) instead of bucket.endpoint',
+  },
+  { name: 'WUTS_MEDIA_MAX_UPLOAD_BYTES', defaultText: '104857600', meaning: 'largest media file one upload (POST /media) may carry; larger answers 413' },
+  {
+    name: 'WUTS_MEDIA_UPLOAD_TTL_HOURS',
+    defaultText: '24',
+    meaning: 'an uploaded media id may be used this long, then it is gone (404) and its bytes deleted',
+  },
+  {
+    name: 'WUTS_MEDIA_QUOTA_BYTES_PER_TENANT',
+    defaultText: '5368709120',
+    meaning: 'bytes of media a tenant may keep, identical files counted once (413 beyond); 0: no limit',
+  },
+  { name: 'WUTS_MEDIA_RETENTION_DAYS', defaultText: '30', meaning: 'media older than this is deleted with its bytes; 0: kept forever' },
 ];
 
 export class ConfigError extends Error {}
@@ -357,6 +418,43 @@ function secretKeySetting(env: Env): { current: Buffer | undefined; previous: Bu
   return { current, previous };
 }
 
+const S3_SETTINGS = [
+  'WUTS_S3_ENDPOINT',
+  'WUTS_S3_BUCKET',
+  'WUTS_S3_REGION',
+  'WUTS_S3_ACCESS_KEY_ID',
+  'WUTS_S3_SECRET_ACCESS_KEY',
+  'WUTS_S3_FORCE_PATH_STYLE',
+] as const;
+
+/** WUTS_MEDIA_STORE and the WUTS_S3_* settings; a bad combination names the setting to fix. */
+function mediaStoreSetting(env: Env): MediaStoreSettings {
+  const kind = (env.WUTS_MEDIA_STORE?.trim() || 'fs').toLowerCase();
+  const value = (name: (typeof S3_SETTINGS)[number]) => env[name]?.trim() || undefined;
+  if (kind === 'fs') {
+    const stray = S3_SETTINGS.find((name) => value(name) !== undefined);
+    if (stray) throw new ConfigError(`${stray} is set but WUTS_MEDIA_STORE is fs: set WUTS_MEDIA_STORE=s3 to keep media in S3, or unset ${stray}`);
+    return { kind: 'fs' };
+  }
+  if (kind !== 's3') throw new ConfigError(`WUTS_MEDIA_STORE must be fs or s3, got "${env.WUTS_MEDIA_STORE}"`);
+  const bucket = value('WUTS_S3_BUCKET');
+  if (!bucket) throw new ConfigError('WUTS_S3_BUCKET is required when WUTS_MEDIA_STORE=s3');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`WUTS_S3_BUCKET must be a bucket name (3 to 63 lower-case letters, digits, dots and hyphens), got "${bucket}"`);
+  }
+  const endpoint = value('WUTS_S3_ENDPOINT');
+  if (endpoint !== undefined && (!/^https?:\/\/[^\s]+$/.test(endpoint) || !URL.canParse(endpoint))) {
+    throw new ConfigError(`WUTS_S3_ENDPOINT must be an http:// or https:// URL, got "${endpoint}"`);
+  }
+  const region = value('WUTS_S3_REGION') ?? 'us-east-1';
+  if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ConfigError(`WUTS_S3_REGION must be a region name such as us-east-1, got "${region}"`);
+  const accessKeyId = value('WUTS_S3_ACCESS_KEY_ID');
+  const secretAccessKey = value('WUTS_S3_SECRET_ACCESS_KEY');
+  if (accessKeyId && !secretAccessKey) throw new ConfigError('WUTS_S3_SECRET_ACCESS_KEY is required when WUTS_S3_ACCESS_KEY_ID is set');
+  if (secretAccessKey && !accessKeyId) throw new ConfigError('WUTS_S3_ACCESS_KEY_ID is required when WUTS_S3_SECRET_ACCESS_KEY is set');
+  return { kind: 's3', endpoint, bucket, region, accessKeyId, secretAccessKey, forcePathStyle: boolSetting(env, 'WUTS_S3_FORCE_PATH_STYLE', false) };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -378,7 +476,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`WUTS_WA_WS_URL must be a ws:// or wss:// URL, got "${waWsUrl}"`);
   }
   const waMediaHost = env.WUTS_WA_MEDIA_HOST?.trim() || 'mmg.whatsapp.net';
-  if (!/^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$/.test(waMediaHost)) throw new ConfigError(`WUTS_WA_MEDIA_HOST must be a host name with an optional port, got "${waMediaHost}"`);
+  if (!/^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$/.test(waMediaHost))
+    throw new ConfigError(`WUTS_WA_MEDIA_HOST must be a host name with an optional port, got "${waMediaHost}"`);
   const waMediaCaPem = readPemSetting(env, 'WUTS_WA_MEDIA_CA_FILE');
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
@@ -451,5 +550,11 @@ export function loadConfig(env: Env = process.env): Config {
     emulatorPort: boolSetting(env, 'WUTS_EMULATOR', false) ? intSetting(env, 'WUTS_EMULATOR_PORT', 7080, 0, 65535) : undefined,
     emulatorAdminToken: tokenSetting(env, 'WUTS_EMULATOR_ADMIN_TOKEN'),
     emulatorWithRealSessions: boolSetting(env, 'WUTS_EMULATOR_WITH_REAL_SESSIONS', false),
+    mediaStore: mediaStoreSetting(env),
+    // S3 copies an object of at most 5 GB in one request (the move from the upload's temporary key).
+    mediaMaxUploadBytes: intSetting(env, 'WUTS_MEDIA_MAX_UPLOAD_BYTES', 100 * 1_048_576, 1024, 4 * 1024 * 1_048_576),
+    mediaUploadTtlHours: intSetting(env, 'WUTS_MEDIA_UPLOAD_TTL_HOURS', 24, 1, 24 * 365),
+    mediaQuotaBytesPerTenant: intSetting(env, 'WUTS_MEDIA_QUOTA_BYTES_PER_TENANT', 5 * 1024 * 1_048_576, 0, Number.MAX_SAFE_INTEGER),
+    mediaRetentionDays: intSetting(env, 'WUTS_MEDIA_RETENTION_DAYS', 30, 0, 36_500),
   };
 }

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import type { EventBus } from './events/bus.js';
 import type { SecretBox } from './lib/secret-box.js';
+import type { MediaStore } from './media/store.js';
 
 /** The time as the code reads it; tests that need to move it pass their own. */
 export interface Clock {
@@ -13,7 +14,7 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /**
  * What services, repositories' callers and workers are given: settings, the database, the
- * master token, the secret box, a logger, the bus and the clock. Never a worker, never the application.
+ * master token, the secret box, a logger, the bus, the clock and the media store. Never a worker, never the application.
  */
 export interface Deps {
   config: Config;
@@ -25,4 +26,6 @@ export interface Deps {
   logger: Logger;
   bus: EventBus;
   clock: Clock;
+  /** Where media bytes live (WUTS_MEDIA_STORE); only the media service (src/media/) uses it. */
+  media: MediaStore;
 }

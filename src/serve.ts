@@ -8,6 +8,7 @@ import { systemClock, type Deps } from './deps.js';
 import { EventBus } from './events/bus.js';
 import { lockDataDir } from './lib/data-dir-lock.js';
 import { SecretBox } from './lib/secret-box.js';
+import { openMediaStore } from './media/open-store.js';
 import { startSandbox } from './sandbox.js';
 import { sealSecretsAtRest } from './secrets/at-rest.js';
 import { loadSecretKey } from './secrets/key-file.js';
@@ -46,7 +47,12 @@ export async function serve(config: Config): Promise<void> {
     throw err;
   }
 
-  const deps: Deps = { config, db, masterToken: master.token, secrets, logger, bus: new EventBus(), clock: systemClock };
+  const media = await openMediaStore(config).catch(async (err: unknown) => {
+    await sandbox?.close();
+    await db.close();
+    throw err;
+  });
+  const deps: Deps = { config, db, masterToken: master.token, secrets, logger, bus: new EventBus(), clock: systemClock, media };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   const workers = createWorkers(deps);
@@ -71,6 +77,7 @@ export async function serve(config: Config): Promise<void> {
     const requestsDone = app.close();
     await Promise.all([workers.stop({ deadline }), Promise.race([requestsDone, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))])]);
     await sandbox?.close();
+    await media.close();
     await db.close();
     process.exit(0);
   };

@@ -16,6 +16,8 @@ export type Action =
   | 'devices.manage'
   | 'devices.connect'
   | 'messages.send'
+  | 'media.upload'
+  | 'media.read'
   | 'webhooks.read'
   | 'webhooks.manage';
 
@@ -29,6 +31,8 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'devices.manage': ['admin'],
   'devices.connect': ['admin', 'supervisor'],
   'messages.send': ['admin', 'supervisor', 'agent'],
+  'media.upload': ['admin', 'supervisor', 'agent'], // upload first, send later: who may send
+  'media.read': ['admin', 'supervisor', 'agent', 'viewer'],
   'webhooks.read': ['admin', 'supervisor'],
   'webhooks.manage': ['admin'],
 };

@@ -9,6 +9,8 @@ import { idempotencyResultsMigration } from './migrations/0005_idempotency_resul
 import { secretKeyCheckMigration } from './migrations/0006_secret_key_check.js';
 import { sessionEndpointMigration } from './migrations/0007_session_endpoint.js';
 import { inboundDeadLettersMigration } from './migrations/0008_inbound_dead_letters.js';
+import { mediaMigration } from './migrations/0009_media.js';
+import { mediaDownloadsMigration } from './migrations/0010_media_downloads.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 function allMigrations(db: Db): Record<string, Migration> {
@@ -21,6 +23,8 @@ function allMigrations(db: Db): Record<string, Migration> {
     '0006_secret_key_check': secretKeyCheckMigration(db.dialect),
     '0007_session_endpoint': sessionEndpointMigration(),
     '0008_inbound_dead_letters': inboundDeadLettersMigration(db.dialect),
+    '0009_media': mediaMigration(db.dialect),
+    '0010_media_downloads': mediaDownloadsMigration(db.dialect),
   };
 }
 

@@ -268,6 +268,35 @@ export interface SecretKeyCheckTable {
   updated_at: Timestamp;
 }
 
+export type MediaState = 'stored' | 'pending' | 'failed';
+export type MediaOrigin = 'upload' | 'url' | 'data' | 'inbound';
+
+export interface MediaFilesTable {
+  id: string;
+  tenant_id: string;
+  /** `pending`: a download to come (received media); `stored`: the bytes are in the store; `failed`: they never will be. */
+  state: MediaState;
+  /** Hex SHA-256 of the bytes: the blob's key is `tenants/<tenant_id>/<sha256>`. Null until stored. */
+  sha256: string | null;
+  size: number | null;
+  mime_type: string;
+  filename: string | null;
+  origin: MediaOrigin;
+  /** Where a pending file comes from (for received media, what WhatsApp needs to download it), as JSON. */
+  source_json: string | null;
+  attempts: Generated<number>;
+  /** Why the last download attempt failed. */
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /** Null: kept until the retention (WUTS_MEDIA_RETENTION_DAYS); uploads expire after WUTS_MEDIA_UPLOAD_TTL_HOURS. */
+  expires_at: Timestamp | null;
+  /** Received media: the message the file belongs to. */
+  message_id: string | null;
+  /** Received media: when the next download attempt is due (while one runs, the downloading node's lease). */
+  next_attempt_at: Timestamp | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -288,6 +317,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   inbound_dead_letters: InboundDeadLettersTable;
   secret_key_check: SecretKeyCheckTable;
+  media_files: MediaFilesTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */

@@ -43,6 +43,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'conflict',
   413: 'body too large',
   415: 'wrong content type',
+  416: 'range not satisfiable (Content-Range: bytes */<size>)',
   429: 'rate limited (see Retry-After)',
   500: 'internal error (no details)',
 };

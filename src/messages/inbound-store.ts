@@ -8,7 +8,7 @@ import type { InboundMessage } from '../whatsapp/messages.js';
 import { phoneOf } from './jids.js';
 import * as repo from './repo.js';
 import type { DownloadSource } from './media-downloads.js';
-import { insertPendingDownload } from './media-download-repo.js';
+import { createPendingMedia } from '../media/service.js';
 import { isMedia, parseContent, toApiMessage, type MessageRow } from './view.js';
 
 /**
@@ -104,15 +104,13 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
     if (!(await repo.insertMessageOnce(trx, tenantId, row))) return;
     if (media && isMedia(m.content)) {
       const ref = { chatJid: m.chatJid, waId: m.waId, fromMe: m.fromMe, senderJid: m.senderJid };
-      await insertPendingDownload(trx, {
-        id: media.id,
-        tenant_id: tenantId,
-        message_id: messageId,
-        mime_type: m.content.mimetype ?? 'application/octet-stream',
-        filename: m.content.file_name ?? null,
-        source_json: JSON.stringify({ device_id: deviceId, ref, download: media.download } satisfies DownloadSource),
-        now,
-      });
+      const source: DownloadSource = { device_id: deviceId, ref, download: media.download };
+      await createPendingMedia(
+        deps,
+        tenantId,
+        { id: media.id, messageId, mimeType: m.content.mimetype ?? 'application/octet-stream', filename: m.content.file_name, source },
+        trx,
+      );
       downloadsQueued = true;
     }
     const stored = { ...row, tenant_id: tenantId };

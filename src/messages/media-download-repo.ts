@@ -15,33 +15,6 @@ export interface PendingDownload {
   attempts: number;
 }
 
-/** Inserts the pending media file of a received message, due at once (in the message's transaction). */
-export async function insertPendingDownload(
-  db: Db,
-  row: { id: string; tenant_id: string; message_id: string; mime_type: string; filename: string | null; source_json: string; now: string },
-): Promise<void> {
-  await db
-    .insertInto('media_files')
-    .values({
-      id: row.id,
-      tenant_id: row.tenant_id,
-      state: 'pending',
-      sha256: null,
-      size: null,
-      mime_type: row.mime_type,
-      filename: row.filename,
-      origin: 'inbound',
-      source_json: row.source_json,
-      attempts: 0,
-      error: null,
-      created_at: row.now,
-      expires_at: null,
-      message_id: row.message_id,
-      next_attempt_at: row.now,
-    })
-    .execute();
-}
-
 /**
  * Claims up to `limit` due downloads for this node: pending files whose next attempt is due
  * (or whose downloading node died: its lease ran out). Each claim moves the next attempt to
@@ -62,7 +35,7 @@ export async function claimDueDownloads(db: Db, now: string, leaseUntil: string,
     if (!row.message_id || !row.source_json || !row.next_attempt_at) continue;
     const result = await db
       .updateTable('media_files')
-      .set({ next_attempt_at: leaseUntil, attempts: Number(row.attempts) + 1 })
+      .set({ next_attempt_at: leaseUntil, attempts: Number(row.attempts) + 1, updated_at: now })
       .where('id', '=', row.id)
       .where('state', '=', 'pending')
       .where('next_attempt_at', '=', row.next_attempt_at)
@@ -77,7 +50,7 @@ export async function claimDueDownloads(db: Db, now: string, leaseUntil: string,
 export async function scheduleDownloadRetry(db: Db, id: string, at: string, error: string, sourceJson?: string): Promise<void> {
   await db
     .updateTable('media_files')
-    .set({ next_attempt_at: at, error, ...(sourceJson ? { source_json: sourceJson } : {}) })
+    .set({ next_attempt_at: at, error, updated_at: at, ...(sourceJson ? { source_json: sourceJson } : {}) })
     .where('id', '=', id)
     .where('state', '=', 'pending')
     .execute();

@@ -42,7 +42,10 @@ async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownlo
   const log = { tenantId: p.tenant_id, mediaId: p.id, messageId: p.message_id, attempt: p.attempts };
   try {
     const stream = await open(source.download);
-    const stored = await completePendingMedia(deps, p.tenant_id, p.id, stream, { expectedSha256: hexOf(source.download.fileSha256) });
+    const stored = await completePendingMedia(deps, p.tenant_id, p.id, stream, {
+      maxBytes: deps.config.mediaMaxUploadBytes,
+      expectedSha256: hexOf(source.download.fileSha256),
+    });
     await settleMessage(deps, p, { state: 'stored', size: stored.size, sha256: stored.sha256 });
     return;
   } catch (err) {
@@ -58,9 +61,11 @@ async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownlo
         return;
       }
     }
-    if (p.attempts >= MAX_DOWNLOAD_ATTEMPTS) {
+    // a file over WUTS_MEDIA_MAX_UPLOAD_BYTES or the tenant's quota will not fit on a later try either
+    const tooLarge = (err as { statusCode?: number }).statusCode === 413;
+    if (p.attempts >= MAX_DOWNLOAD_ATTEMPTS || tooLarge) {
       deps.logger.warn({ ...log, err }, 'a received file could not be downloaded: given up');
-      await failPendingMedia(deps, p.tenant_id, p.id, describe(err));
+      await failPendingMedia(deps, p.tenant_id, p.id, describe(err), { retry: false });
       await settleMessage(deps, p, { state: 'failed' });
       return;
     }

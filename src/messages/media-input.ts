@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Deps } from '../deps.js';
-import { AppError, badRequest } from '../lib/errors.js';
-import { ingestMedia, openMedia, usableMedia, type MediaView } from '../media/service.js';
+import { AppError, badRequest, notFound } from '../lib/errors.js';
+import { findStoredMedia, ingestMedia, openMedia, type MediaView } from '../media/service.js';
 import type { ResolvedMedia, SendBody } from './compose.js';
 import { fetchMediaUrl } from './media-url.js';
 import { analyseVoiceNote, VOICE_FORMATS } from './voice-note.js';
@@ -61,7 +61,9 @@ export async function resolveSendMedia(deps: Deps, tenantId: string, body: SendB
   const maxBytes = maxBytesFor(deps, type);
   let view: MediaView;
   if (source.id !== undefined) {
-    view = await usableMedia(deps, tenantId, source.id);
+    const found = await findStoredMedia(deps, tenantId, source.id);
+    if (!found) throw notFound('media');
+    view = found;
     if (view.size > maxBytes) throw new AppError(413, 'media_too_large', `a ${type} may be at most ${maxBytes} bytes; this file is ${view.size}`);
     if (body.mime_type && baseType(body.mime_type) !== baseType(view.mime_type))
       throw badRequest(`mime_type says ${body.mime_type} but the uploaded file is ${view.mime_type}`, 'media_type_mismatch');

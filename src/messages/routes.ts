@@ -7,6 +7,8 @@ import * as history from './history.js';
 import { readIdempotencyKey } from './idempotency.js';
 import { MESSAGE_LIMITS as L } from './limits.js';
 import * as S from './schemas.js';
+import { BinaryContent } from '../media/schemas.js';
+import { sendMediaContent } from '../http/media-stream.js';
 import * as messages from './service.js';
 
 const tags = ['messages'];
@@ -57,6 +59,33 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
       },
     },
     async (req) => ({ success: true as const, message: await messages.getMessage(deps, await requireActor(deps, req), req.params.id) }),
+  );
+
+  app.get(
+    '/messages/:id/media',
+    {
+      schema: {
+        summary: "A media message's file",
+        description: [
+          "Every role of the message's tenant. The file a media message sent or received, once in WUTS's media store (`content.media.state` stored; a received file is `pending` until downloaded, then `message.media` says it is there).",
+          'With Content-Type, Content-Length, ETag (`"<sha256>"`) and Content-Disposition. One `Range: bytes=a-b` (also `a-` and `-n`) answers 206 with Content-Range; a range past the end 416.',
+          '404 for another tenant’s message, a message without a stored file, or one deleted for everyone.',
+        ].join(' '),
+        tags,
+        security,
+        params: IdParams,
+        response: {
+          200: { description: 'the whole file', content: { 'application/octet-stream': { schema: BinaryContent } } },
+          206: { description: 'the range asked for', content: { 'application/octet-stream': { schema: BinaryContent } } },
+          304: { description: 'not modified (If-None-Match named the ETag)', content: { 'application/octet-stream': { schema: BinaryContent } } },
+          ...errorResponses(400, 401, 403, 404, 416),
+        },
+      },
+    },
+    async (req, reply) => {
+      const { media, open } = await messages.messageMedia(deps, await requireActor(deps, req), req.params.id);
+      return sendMediaContent(req, reply, media, open);
+    },
   );
 
   app.post(

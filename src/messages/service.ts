@@ -15,7 +15,10 @@ import * as repo from './repo.js';
 import { resolveSendMedia } from './media-input.js';
 import { MEDIA_SEND_TYPES, type MessageDetailResponse } from './schemas.js';
 import { cancelQueued } from './statuses.js';
-import { toApiMessage, type ApiMessage, type MessageRow } from './view.js';
+import { isMedia, parseContent, toApiMessage, type ApiMessage, type MessageRow } from './view.js';
+import { findStoredMedia, openMedia, type MediaView } from '../media/service.js';
+import type { ByteRange } from '../media/store.js';
+import type { Readable } from 'node:stream';
 
 const tenantUser = (actor: Actor) => tenantUserOf(actor, 'messages');
 
@@ -154,4 +157,21 @@ export async function setSendInterval(
     });
   });
   return { send_interval_ms: intervalMs, effective_ms: intervalMs ?? deps.config.sendIntervalMs };
+}
+
+/**
+ * A media message's file, under the message's rules (every role of its tenant): the stored
+ * file, opened by range. 404 when the message is not the caller's, is no media message, or its
+ * file is not (or no longer) stored.
+ */
+export async function messageMedia(deps: Deps, actor: Actor, id: string): Promise<{ media: MediaView; open(range?: ByteRange): Promise<Readable> }> {
+  const user = tenantUser(actor);
+  authorize(user, 'devices.read');
+  const row = await repo.findMessage(deps.db.kysely, user.tenantId, id);
+  if (!row) throw notFound('message');
+  const content = row.deleted_at ? undefined : parseContent(row);
+  const mediaId = content && isMedia(content) && content.state !== 'pending' && content.state !== 'failed' ? content.media_id : undefined;
+  const media = mediaId ? await findStoredMedia(deps, user.tenantId, mediaId) : undefined;
+  if (!mediaId || !media) throw notFound('media of this message');
+  return { media, open: async (range) => (await openMedia(deps, user.tenantId, mediaId, range)).stream };
 }

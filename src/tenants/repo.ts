@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, TenantsTable } from '../db/schema.js';
+import { firstOfBlob } from '../media/repo.js';
 
 /**
  * The platform module: the master token's queries, the only ones that are not scoped to one
@@ -11,6 +12,10 @@ export interface TenantWithCounts extends TenantRow {
   user_count: number;
   device_count: number;
   connected_device_count: number;
+  /** Bytes of stored media, each blob once (what the quota counts). */
+  media_bytes: number;
+  /** Stored media files. */
+  media_files: number;
 }
 
 export async function insertTenant(db: Kysely<Database>, row: TenantRow): Promise<void> {
@@ -50,6 +55,19 @@ function withCounts(db: Kysely<Database>) {
         .whereRef('d.tenant_id', '=', 't.id')
         .where('d.status', '=', 'connected')
         .as('connected_device_count'),
+      eb
+        .selectFrom('media_files as m')
+        .select((inner) => inner.fn.coalesce(inner.fn.sum<number>('m.size'), inner.lit(0)).as('n'))
+        .whereRef('m.tenant_id', '=', 't.id')
+        .where('m.state', '=', 'stored')
+        .where((inner) => firstOfBlob(inner))
+        .as('media_bytes'),
+      eb
+        .selectFrom('media_files as m')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('m.tenant_id', '=', 't.id')
+        .where('m.state', '=', 'stored')
+        .as('media_files'),
     ]);
 }
 
@@ -59,6 +77,8 @@ function normalizeCounts(row: Record<string, unknown>): TenantWithCounts {
     user_count: Number(row.user_count ?? 0),
     device_count: Number(row.device_count ?? 0),
     connected_device_count: Number(row.connected_device_count ?? 0),
+    media_bytes: Number(row.media_bytes ?? 0),
+    media_files: Number(row.media_files ?? 0),
   };
 }
 

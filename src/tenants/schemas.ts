@@ -83,6 +83,8 @@ export const TenantSchema = Type.Object(
     user_count: Type.Integer(),
     device_count: Type.Integer(),
     connected_device_count: Type.Integer(),
+    media_bytes: Type.Integer({ description: 'bytes of stored media, identical files counted once (what WUTS_MEDIA_QUOTA_BYTES_PER_TENANT limits)' }),
+    media_files: Type.Integer({ description: 'stored media files (uploads, sent and received media)' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },

@@ -17,6 +17,7 @@ import { insertUser } from '../users/repo.js';
 import { EMAIL_TAKEN } from '../users/service.js';
 import { normalizeEmail, toApiUser } from '../users/view.js';
 import { hasSession, tenantDeviceIds } from '../devices/repo.js';
+import { deleteTenantMedia } from '../media/service.js';
 import * as repo from './repo.js';
 import type { RegisterResponse, TenantSchema } from './schemas.js';
 
@@ -40,6 +41,8 @@ function toApiTenant(row: repo.TenantWithCounts): ApiTenant {
     user_count: row.user_count,
     device_count: row.device_count,
     connected_device_count: row.connected_device_count,
+    media_bytes: row.media_bytes,
+    media_files: row.media_files,
     created_at: apiTime(row.created_at),
     updated_at: apiTime(row.updated_at),
   };
@@ -188,7 +191,10 @@ export async function updateTenant(
   return getTenant(deps, actor, id);
 }
 
-/** Logs out the tenant's devices, then removes the tenant and every row of it; the platform audit log keeps a record. */
+/**
+ * Logs out the tenant's devices, then removes the tenant and every row of it, then its media
+ * files' bytes; the platform audit log keeps a record.
+ */
 export async function deleteTenant(deps: Deps, actor: Actor, id: string): Promise<void> {
   authorize(actor, 'tenants.manage');
   if (!(await repo.findTenant(deps.db.kysely, id))) throw notFound('tenant');
@@ -210,4 +216,7 @@ export async function deleteTenant(deps: Deps, actor: Actor, id: string): Promis
       before: { id, name: before.name, active: before.active },
     });
   });
+  // The rows went with the tenant (cascade); the blobs are not rows. A failure leaves bytes no
+  // row names, and is logged.
+  await deleteTenantMedia(deps, id).catch((err: unknown) => deps.logger.error({ err, tenantId: id }, "could not delete a deleted tenant's media"));
 }

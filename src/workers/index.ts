@@ -3,11 +3,12 @@ import { createWebhookPoster, type WebhookPoster } from '../webhooks/deliver.js'
 import type { WhatsAppProvider } from '../whatsapp/provider.js';
 import { DeviceSupervisor } from './device-supervisor.js';
 import { MediaDownloader } from './media-downloader.js';
+import { MediaSweeper } from './media-sweeper.js';
 import { MessageSender } from './message-sender.js';
 import type { OpenReceivedMedia } from '../messages/media-downloads.js';
 import { WebhookDispatcher, type DispatcherOptions } from './webhook-dispatcher.js';
 
-export type { DeviceSupervisor, MessageSender, WebhookDispatcher };
+export type { DeviceSupervisor, MediaSweeper, MessageSender, WebhookDispatcher };
 
 /** WhatsApp timeouts (tests shorten them so a missing answer fails in seconds). */
 export interface WhatsAppTimeouts {
@@ -33,8 +34,10 @@ export interface Workers {
   readonly sender: MessageSender;
   /** Delivers webhooks (its own poster, closed by stop()). */
   readonly dispatcher: WebhookDispatcher;
+  /** Deletes expired and old media (and their blobs). */
+  readonly mediaSweeper: MediaSweeper;
   /**
-   * Starts the loops: answers device commands, runs the sender, reconnects the devices that
+   * Starts the loops: answers device commands, runs the sender and the media sweep, reconnects the devices that
    * should be connected and, unless `dispatcher: false`, delivers webhooks.
    */
   start(options?: { dispatcher?: boolean }): Promise<void>;
@@ -82,15 +85,18 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
   const sender = new MessageSender(deps);
   const mediaDownloader = new MediaDownloader(deps, receivedMediaOpener(deps));
   const dispatcher = createWebhookDispatcher(deps);
+  const mediaSweeper = new MediaSweeper(deps);
   let stopServing: () => void = () => {};
   let stopping: Promise<void> | undefined;
   return {
     devices,
     sender,
     dispatcher,
+    mediaSweeper,
     async start(opts = {}) {
       stopServing = deps.bus.serveDevices(devices);
       sender.start((deviceId) => devices.live(deviceId));
+      mediaSweeper.start();
       await devices.reconnectAll();
       mediaDownloader.start();
       if (opts.dispatcher !== false) dispatcher.start();
@@ -98,7 +104,7 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
     stop(opts = {}) {
       stopping ??= (async () => {
         stopServing();
-        await Promise.all([sender.stop(opts.deadline), dispatcher.stop(opts.deadline), mediaDownloader.stop()]);
+        await Promise.all([sender.stop(opts.deadline), dispatcher.stop(opts.deadline), mediaDownloader.stop(), mediaSweeper.stop()]);
         await devices.stopAll();
         await dispatcher.poster.close();
       })();

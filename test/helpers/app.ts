@@ -5,6 +5,8 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { systemClock, type Deps } from '../../src/deps.js';
 import { EventBus } from '../../src/events/bus.js';
+import { openMediaStore } from '../../src/media/open-store.js';
+import type { MediaStore } from '../../src/media/store.js';
 import { createWorkers, type WhatsAppTimeouts, type WorkerOptions, type Workers } from '../../src/workers/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -36,6 +38,8 @@ export interface NodeOptions {
   dispatcher?: boolean;
   /** The node's logger (silent by default); a test that reads the log passes its own. */
   logger?: Deps['logger'];
+  /** The node's media store; the one the settings name (files under the data directory) when absent. */
+  media?: MediaStore;
 }
 
 /** WhatsApp timeouts for tests: a missing answer fails in seconds, not a minute. */
@@ -50,7 +54,8 @@ export async function startNode(
   workerOptions: WorkerOptions = {},
   options: NodeOptions = {},
 ): Promise<TestNode> {
-  const deps: Deps = { ...base, logger: options.logger ?? pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock };
+  const media = options.media ?? (await openMediaStore(base.config));
+  const deps: Deps = { ...base, logger: options.logger ?? pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { ...workerOptions, whatsapp: { ...TEST_WHATSAPP, ...workerOptions.whatsapp } });
   await workers.start({ dispatcher: options.dispatcher ?? false });
@@ -69,6 +74,7 @@ export async function startNode(
     close: async () => {
       await app.close();
       await workers.stop();
+      if (!options.media) await media.close();
     },
   };
 }

@@ -91,7 +91,10 @@ async function upload(bytes: Buffer, contentType: string): Promise<any> {
   return res.json().media;
 }
 
-async function mediaBytes(messageId: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+async function mediaBytes(
+  messageId: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   const res = await w.t.app.inject({ method: 'GET', url: `/messages/${messageId}/media`, headers: { authorization: `Bearer ${a.token}`, ...headers } });
   return { status: res.statusCode, headers: res.headers, body: res.rawPayload };
 }
@@ -111,7 +114,12 @@ describe('sending media', () => {
   });
 
   it('a data URL names its type; a view-once PNG arrives view-once', async () => {
-    const msg = await sendMessage(w, a.token, a.deviceId, { type: 'image', to: B, media: { data: `data:image/png;base64,${PNG.toString('base64')}` }, view_once: true });
+    const msg = await sendMessage(w, a.token, a.deviceId, {
+      type: 'image',
+      to: B,
+      media: { data: `data:image/png;base64,${PNG.toString('base64')}` },
+      view_once: true,
+    });
     expect(msg.content.media).toMatchObject({ mime_type: 'image/png', view_once: true });
     const got = await receivedByB(msg.wa_id);
     expect(got.media).toMatchObject({ sha256: sha256(PNG), view_once: true });
@@ -182,7 +190,12 @@ describe('receiving media', () => {
     const received = await waitForEvent(w, 'message.received', (d) => d.message?.wa_id === sent.id);
     expect(['pending', 'stored']).toContain(received.data.message.content.media.state);
     const done = await waitForEvent(w, 'message.media', (d) => d.message?.wa_id === sent.id);
-    expect(done.data.message.content.media).toMatchObject({ state: 'stored', size: bytes.length, sha256: sha256(bytes), download_path: `/messages/${stored.id}/media` });
+    expect(done.data.message.content.media).toMatchObject({
+      state: 'stored',
+      size: bytes.length,
+      sha256: sha256(bytes),
+      download_path: `/messages/${stored.id}/media`,
+    });
     if ('caption' in extra) expect(done.data.message.content.media.caption).toBe(extra.caption);
     if ('filename' in extra) expect(done.data.message.content.media.filename).toBe(extra.filename);
     const got = await mediaBytes(stored.id);
@@ -227,7 +240,7 @@ describe('receiving media', () => {
     expect(done.data.message.content.media).toMatchObject({ state: 'stored', sha256: sha256(JPEG) });
   });
 
-  it('the file is read under the message's rules: a viewer of the tenant may, another tenant gets 404', async () => {
+  it("the file is read under the message's rules: a viewer of the tenant may, another tenant gets 404", async () => {
     const history = await chatHistory(w, a.token, a.deviceId, B);
     const withFile = history.find((m) => m.direction === 'inbound' && m.content?.media?.state === 'stored')!;
     expect(withFile).toBeTruthy();

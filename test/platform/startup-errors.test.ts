@@ -54,3 +54,18 @@ describe('an unreachable PostgreSQL at start', () => {
     expect(res.stderr.trim()).toBe('wuts: WUTS_PG_CONNECT_TIMEOUT_SECONDS must be between 1 and 600, got 0');
   });
 });
+
+describe('media store settings at start', () => {
+  it('wuts serve with WUTS_MEDIA_STORE=s3 and no bucket stops with one line naming WUTS_S3_BUCKET', async () => {
+    await expectOneLine('serve', { WUTS_MEDIA_STORE: 's3' }, 'wuts: WUTS_S3_BUCKET is required when WUTS_MEDIA_STORE=s3', 10_000);
+  });
+
+  it('wuts serve with an S3 setting but the filesystem store stops with one line naming it', async () => {
+    await expectOneLine(
+      'serve',
+      { WUTS_S3_ENDPOINT: 'http://127.0.0.1:9000' },
+      'wuts: WUTS_S3_ENDPOINT is set but WUTS_MEDIA_STORE is fs: set WUTS_MEDIA_STORE=s3 to keep media in S3, or unset WUTS_S3_ENDPOINT',
+      10_000,
+    );
+  });
+});

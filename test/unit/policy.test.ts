@@ -50,7 +50,7 @@ const N = false;
 /**
  * product.md's table: tenants (and the dead-letter table of received messages) are the platform operator's (master token only); read devices (all
  * roles); send messages (agent and above); create/delete devices (admin); connect/disconnect
- * (admin, supervisor); manage webhooks (admin), view them (admin, supervisor); create and read
+ * (admin, supervisor); upload media (those who send), read it (all roles); manage webhooks (admin), view them (admin, supervisor); create and read
  * users (admin, supervisor); the audit log (admin). Columns: master, admin, supervisor, agent, viewer.
  */
 const ACTION_TABLE: Record<Action, { allowed: readonly [boolean, boolean, boolean, boolean, boolean]; refusal: string }> = {
@@ -63,6 +63,8 @@ const ACTION_TABLE: Record<Action, { allowed: readonly [boolean, boolean, boolea
   'devices.manage': { allowed: [Y, Y, N, N, N], refusal: 'your role may not devices: manage' },
   'devices.connect': { allowed: [Y, Y, Y, N, N], refusal: 'your role may not devices: connect' },
   'messages.send': { allowed: [Y, Y, Y, Y, N], refusal: 'your role may not messages: send' },
+  'media.upload': { allowed: [Y, Y, Y, Y, N], refusal: 'your role may not media: upload' },
+  'media.read': { allowed: [Y, Y, Y, Y, Y], refusal: 'your role may not media: read' },
   'webhooks.read': { allowed: [Y, Y, Y, N, N], refusal: 'your role may not webhooks: read' },
   'webhooks.manage': { allowed: [Y, Y, N, N, N], refusal: 'your role may not webhooks: manage' },
 };
@@ -73,8 +75,8 @@ const actionRows = ACTIONS.flatMap((action) =>
 );
 
 describe('can and authorize: every action × every role and the master token', () => {
-  it('has 11 actions × 5 actors', () => {
-    expect(actionRows).toHaveLength(55);
+  it('has 13 actions × 5 actors', () => {
+    expect(actionRows).toHaveLength(65);
   });
 
   it.each(actionRows.map((r) => [`${r.who} ${r.allowed ? 'may' : 'may not'} ${r.action}`, r] as const))('%s', (_name, row) => {
@@ -86,9 +88,18 @@ describe('can and authorize: every action × every role and the master token', (
     const allowedFor = (who: Who) => ACTIONS.filter((a) => can(actorOf(who), a));
     expect(allowedFor('master')).toEqual(ACTIONS);
     expect(allowedFor('admin')).toEqual(ACTIONS.filter((a) => a !== 'tenants.manage' && a !== 'dead_letters.manage'));
-    expect(allowedFor('supervisor')).toEqual(['users.read', 'users.create', 'devices.read', 'devices.connect', 'messages.send', 'webhooks.read']);
-    expect(allowedFor('agent')).toEqual(['devices.read', 'messages.send']);
-    expect(allowedFor('viewer')).toEqual(['devices.read']);
+    expect(allowedFor('supervisor')).toEqual([
+      'users.read',
+      'users.create',
+      'devices.read',
+      'devices.connect',
+      'messages.send',
+      'media.upload',
+      'media.read',
+      'webhooks.read',
+    ]);
+    expect(allowedFor('agent')).toEqual(['devices.read', 'messages.send', 'media.upload', 'media.read']);
+    expect(allowedFor('viewer')).toEqual(['devices.read', 'media.read']);
   });
 });
 

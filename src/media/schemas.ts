@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+import { NullableTimestamp, Uuid } from '../http/schemas.js';
+
+export const MediaSchema = Type.Object(
+  {
+    id: Uuid,
+    mime_type: Type.String({ description: 'what the bytes are: the declared type once checked against them (parameters kept), else the sniffed one' }),
+    size: Type.Integer({ description: 'bytes' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'hex SHA-256 of the bytes (also the ETag of the content)' }),
+    filename: Type.Union([Type.String(), Type.Null()]),
+    expires_at: Type.Union([NullableTimestamp], {
+      description: 'when the id stops working (uploads: WUTS_MEDIA_UPLOAD_TTL_HOURS after the upload); null: kept until the retention',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const MediaResponse = Type.Object({ success: Type.Literal(true), media: MediaSchema }, { additionalProperties: false });
+
+export const UploadQuery = Type.Object(
+  {
+    filename: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: "the file's name (a raw body has none; for multipart it replaces the part's)" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BinaryContent = Type.String({ description: "the file's bytes, or the range asked for", contentEncoding: 'binary' });
