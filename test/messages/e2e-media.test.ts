@@ -238,6 +238,11 @@ describe('receiving media', () => {
     await reconnectDevice(w, a.token, a.deviceId);
     const done = await waitForEvent(w, 'message.media', (d) => d.message?.wa_id === sent.id, 'message.media after the re-upload', 30_000);
     expect(done.data.message.content.media).toMatchObject({ state: 'stored', sha256: sha256(JPEG) });
+    // it went through WhatsApp's media re-upload request (a server-error receipt from the device)
+    const traffic = await emulatorApi<{ traffic: any[] }>(w.emu, 'GET', '/admin/traffic?limit=500');
+    expect(traffic.body.traffic.some((t) => t.direction === 'in' && t.tag === 'receipt' && t.attrs.type === 'server-error' && t.attrs.id === sent.id)).toBe(
+      true,
+    );
   });
 
   it("the file is read under the message's rules: a viewer of the tenant may, another tenant gets 404", async () => {
