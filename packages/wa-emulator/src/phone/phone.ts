@@ -51,6 +51,7 @@ export class AccountPhone {
       account,
       () => hub.saver.markDirty(),
       (phone) => this.jidsOf(phone),
+      (jid) => this.phoneOf(jid),
     );
     this.media = new PhoneMedia(mediaAccess, logger, () => hub.saver.markDirty());
     this.actions = new PhoneActions(this);
@@ -102,6 +103,7 @@ export class AccountPhone {
   }
 
   setStatus(record: SentMessage, status: SentStatus): void {
+    if (record.status === 'failed' && record.error) return; // refused: no later ack or receipt changes that
     if (status !== 'failed' && STATUS_RANK[status] <= STATUS_RANK[record.status]) return;
     record.status = status;
     record.updatedAt = new Date().toISOString();
@@ -163,9 +165,44 @@ export class AccountPhone {
       for (const { key, update } of updates) {
         const status = update.status === undefined || update.status === null ? undefined : STATUS_FROM_PROTO[update.status];
         const sent = key.fromMe && status && key.id ? this.book.findSent(key.id) : undefined;
-        if (sent && status) this.setStatus(sent, status);
+        if (!sent || !status) continue;
+        // an ack with an error (a group refusing a non-admin's message...): Baileys reports its code
+        const code = status === 'failed' ? update.messageStubParameters?.[0] : undefined;
+        if (code && !sent.error) this.refused(sent, code);
+        this.setStatus(sent, status);
       }
     });
+    // group messages: one receipt per member (Baileys reports no status for groups)
+    sock.ev.on('message-receipt.update', (updates) => {
+      for (const { key, receipt } of updates) {
+        const sent = key.id && key.remoteJid ? this.book.findGroupSent(key.id, key.remoteJid) : undefined;
+        if (sent && receipt.userJid) this.groupReceipt(sent, this.phoneOf(receipt.userJid), receipt.readTimestamp ? 'read' : 'delivered', receipt);
+      }
+    });
+  }
+
+  private refused(record: SentMessage, code: string): void {
+    record.error = `refused by the server: error ${code}`;
+    record.status = 'failed';
+    record.updatedAt = new Date().toISOString();
+    this.hub.saver.markDirty();
+  }
+
+  /** One member's receipt for a group message; the record is delivered (read) once every member's is. */
+  private groupReceipt(record: SentMessage, phone: string, kind: 'delivered' | 'read', receipt: { receiptTimestamp?: unknown; readTimestamp?: unknown }): void {
+    if (phone === this.account.phone) return;
+    const receipts = (record.receipts ??= {});
+    const entry = (receipts[phone] ??= {});
+    const seconds = Number(kind === 'read' ? receipt.readTimestamp : receipt.receiptTimestamp) || Math.floor(Date.now() / 1000);
+    const at = new Date(seconds * 1000).toISOString();
+    if (kind === 'read') {
+      entry.readAt ??= at;
+      entry.deliveredAt ??= at;
+    } else entry.deliveredAt ??= at;
+    const all = Object.values(receipts);
+    if (all.every((r) => r.readAt)) this.setStatus(record, 'read');
+    else if (all.every((r) => r.deliveredAt)) this.setStatus(record, 'delivered');
+    else this.hub.saver.markDirty();
   }
 
   private onClose(sock: WASocket, error: Error | undefined): void {
@@ -196,13 +233,16 @@ export class AccountPhone {
         if (sent && status) this.setStatus(sent, status);
       }
       if (!message) continue;
-      if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid')) continue;
+      const isGroup = remoteJid.endsWith('@g.us');
+      if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid') && !isGroup) continue;
+      if (isGroup && !key.participant) continue;
       const seconds = Number(msg.messageTimestamp ?? 0) || Math.floor(Date.now() / 1000);
       const record = this.book.receive({
         id: key.id,
-        peer: this.phoneOf(remoteJid),
+        peer: this.phoneOf(isGroup ? key.participant! : remoteJid),
         fromMe: key.fromMe === true,
         remoteJid,
+        ...(isGroup ? { group: remoteJid } : {}),
         timestamp: new Date(seconds * 1000).toISOString(),
         message,
       });
