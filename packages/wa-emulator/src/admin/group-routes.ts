@@ -107,6 +107,7 @@ export function groupRoutes(app: FastifyInstance, service: EmulatorService): voi
         summary: 'Change the subject, description or settings of a group',
         description:
           'Each change is made in the order subject, description, announce, locked, ephemeral, member_add_mode, join_approval and notified to every participant device (w:gp2 subject, description, announcement/not_announcement, locked/unlocked, ephemeral/not_ephemeral, member_add_mode, membership_approval_mode; Baileys: groups.update). ' +
+          'Baileys 7.0.0-rc14 keeps only the first groups.update per group of one event-buffer flush, so its clients may see one of several changes made in one call: change one thing per call when a client must see each. ' +
           'Settings (announce, locked, member_add_mode, join_approval) are for admins; subject, description and ephemeral for any participant unless the group is locked. A refusal stops at that change. ' +
           `400 invalid_request (no change), invalid_subject. ${REFUSALS}`,
         params: G.GroupParams,
