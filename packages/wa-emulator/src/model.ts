@@ -230,6 +230,8 @@ export interface ReceivedMessage extends MessageBody {
   fromJid: string;
   /** a group message: the group's jid */
   group?: string;
+  /** a group message: its sender as the group named it (the read receipt names it back) */
+  participantJid?: string;
   timestamp: string;
   read: boolean;
   /** the chat key as the phone's client knows it, to send the read receipt */

@@ -15,6 +15,8 @@ export interface IncomingMessage {
   remoteJid: string;
   /** a group message: the group's jid (`peer` is then the member who sent it) */
   group?: string;
+  /** a group message: its sender's jid as the stanza named it */
+  participantJid?: string;
   timestamp: string;
   message: proto.IMessage;
 }
@@ -76,6 +78,7 @@ export class MessageBook {
       from: msg.peer,
       fromJid: `${msg.peer}@s.whatsapp.net`,
       ...(msg.group ? { group: msg.group } : {}),
+      ...(msg.participantJid ? { participantJid: msg.participantJid } : {}),
       timestamp: msg.timestamp,
       read: false,
       remoteJid: msg.remoteJid,

@@ -96,7 +96,9 @@ export class AccountPhone {
     await this.ready();
     const unread = this.account.received.filter((m) => !m.read && (!ids || ids.includes(m.id)));
     if (unread.length === 0) return [];
-    await this.sock!.readMessages(unread.map((m) => ({ remoteJid: m.remoteJid, id: m.id, fromMe: false })));
+    await this.sock!.readMessages(
+      unread.map((m) => ({ remoteJid: m.remoteJid, id: m.id, fromMe: false, ...(m.participantJid ? { participant: m.participantJid } : {}) })),
+    );
     for (const m of unread) m.read = true;
     this.hub.saver.markDirty();
     return unread;
@@ -227,10 +229,15 @@ export class AccountPhone {
       const remoteJid = key.remoteJid;
       if (!key.id || !remoteJid) continue;
       if (key.fromMe) {
-        // Baileys' event buffer can fold a fast receipt into the upsert of our own message
+        // Baileys' event buffer can fold a fast receipt (a group's per-member receipts, an
+        // error ack and its code) into the upsert of our own message
         const status = typeof msg.status === 'number' ? STATUS_FROM_PROTO[msg.status] : undefined;
-        const sent = status ? this.book.findSent(key.id) : undefined;
+        const sent = this.book.findSent(key.id);
+        const code = status === 'failed' ? msg.messageStubParameters?.[0] : undefined;
+        if (sent && code && !sent.error) this.refused(sent, code);
         if (sent && status) this.setStatus(sent, status);
+        for (const receipt of msg.userReceipt ?? [])
+          if (sent && receipt.userJid) this.groupReceipt(sent, this.phoneOf(receipt.userJid), receipt.readTimestamp ? 'read' : 'delivered', receipt);
       }
       if (!message) continue;
       const isGroup = remoteJid.endsWith('@g.us');
@@ -242,7 +249,7 @@ export class AccountPhone {
         peer: this.phoneOf(isGroup ? key.participant! : remoteJid),
         fromMe: key.fromMe === true,
         remoteJid,
-        ...(isGroup ? { group: remoteJid } : {}),
+        ...(isGroup ? { group: remoteJid, participantJid: key.participant! } : {}),
         timestamp: new Date(seconds * 1000).toISOString(),
         message,
       });
