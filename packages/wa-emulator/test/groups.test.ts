@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient, EmulatorAdminError, type RunningEmulator } from '../src/index.js';
 import { createAccount, startTestEmulator, TestCompanion, waitFor } from './helpers.js';
@@ -241,5 +244,41 @@ describe('groups: w:g2 IQs from real Baileys clients, w:gp2 notifications, the a
     const gone = await admin.request('GET', `/admin/accounts/${BOB}/groups/${id}`);
     expect(gone).toMatchObject({ status: 404, body: { code: 'group_not_found' } });
     await expect(admin.leaveGroup(BOB, id)).rejects.toBeInstanceOf(EmulatorAdminError);
+  });
+});
+
+describe('groups in the state file', () => {
+  it('keeps groups (participants, roles, settings, invite code) and privacy across a restart; group messages flow after it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wuts-emu-groups-'));
+    const statePath = join(dir, 'state.json');
+    let emu = await startTestEmulator(statePath);
+    try {
+      let client = new EmulatorAdminClient(emu);
+      await createAccount(emu, '15550008101', 'Ines');
+      await createAccount(emu, '15550008102', 'Jon');
+      await client.setPrivacy('15550008102', 'contacts', ['15550008101']);
+      const { group } = await client.createGroup('15550008101', 'Kept', ['15550008102'], { addressing_mode: 'pn' });
+      await client.groupParticipants('15550008101', group.id, 'promote', ['15550008102']);
+      await client.updateGroup('15550008101', group.id, { description: 'survives restarts' });
+      await client.updateGroup('15550008101', group.id, { ephemeral: 604_800 });
+      const before = await client.group('15550008101', group.id);
+      const port = Number(new URL(emu.url).port);
+      await emu.close();
+      const saved = JSON.parse(await readFile(statePath, 'utf8')) as { groups: Record<string, { subject: string }> };
+      expect(Object.values(saved.groups).map((g) => g.subject)).toEqual(['Kept']);
+
+      emu = await startTestEmulator(statePath, port);
+      client = new EmulatorAdminClient(emu);
+      expect(await client.group('15550008101', group.id)).toEqual(before);
+      expect(await client.privacy('15550008102')).toEqual({ group_add: 'contacts', contacts: ['15550008101'] });
+      const sent = await client.sendGroup('15550008102', group.id, { text: 'still here' });
+      const got = await waitFor('the message after the restart', async () =>
+        (await client.groupMessages('15550008101', group.id)).received.find((m) => m.id === sent.id),
+      );
+      expect(got).toMatchObject({ from: '15550008102', group: group.id, text: 'still here' });
+    } finally {
+      await emu.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
