@@ -108,7 +108,8 @@ export class GroupService {
   /** Who may add the account to groups; `contacts` (phone numbers) replaces the account's contact list when given. */
   setPrivacy(phone: string, groupAdd: AccountPrivacy['groupAdd'], contacts?: string[]): AccountPrivacy {
     const account = this.account(phone);
-    if (contacts && contacts.length > LIMITS.contactsPerAccount) throw new BadRequestError('too_many_contacts', `at most ${LIMITS.contactsPerAccount} contacts`);
+    if (contacts && contacts.length > LIMITS.contactsPerAccount)
+      throw new BadRequestError('too_many_contacts', `at most ${LIMITS.contactsPerAccount} contacts`);
     account.privacy = { groupAdd, contacts: contacts ? [...new Set(contacts)] : (account.privacy?.contacts ?? []) };
     this.groups.changedState();
     return account.privacy;

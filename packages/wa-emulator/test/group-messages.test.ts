@@ -39,9 +39,7 @@ describe('group messages: fan-out with the sender key before the skmsg, receipts
       beforeAll(async () => {
         const { group } = await admin.createGroup(CAROL, `Group ${mode}`, [ALICE, BOB], { addressing_mode: mode });
         groupId = group.id;
-        await waitFor('the group on both companions', () =>
-          [alice, bob].every((c) => c.eventsOf('groups.upsert').some((u) => u[0]?.id === groupId)),
-        );
+        await waitFor('the group on both companions', () => [alice, bob].every((c) => c.eventsOf('groups.upsert').some((u) => u[0]?.id === groupId)));
       });
 
       it("a companion's text with a mention reaches every participant's phone and the other companion (participant set)", async () => {
@@ -112,7 +110,12 @@ describe('group messages: fan-out with the sender key before the skmsg, receipts
 
       it('announcement mode: a non-admin is refused (ack error 403), an admin still sends', async () => {
         await admin.updateGroup(CAROL, groupId, { announce: true });
-        await waitFor('announce on Alice', () => alice.eventsOf('groups.update').flat().some((u) => u.id === groupId && u.announce === true));
+        await waitFor('announce on Alice', () =>
+          alice
+            .eventsOf('groups.update')
+            .flat()
+            .some((u) => u.id === groupId && u.announce === true),
+        );
 
         const refused = await alice.sock!.sendMessage(groupId, { text: 'may I?' });
         // the error ack: a messages.update, or folded into the upsert of the message (Baileys' event buffer)

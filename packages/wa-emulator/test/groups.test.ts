@@ -92,7 +92,11 @@ describe('groups: w:g2 IQs from real Baileys clients, w:gp2 notifications, the a
     const created = await alice.sock!.groupCreate('Plans', [jid(BOB)]);
     const id = created.id;
     await waitFor('upsert', () => bob.eventsOf('groups.upsert').find((u) => u[0]?.id === id));
-    const updatesOf = (field: string) => bob.eventsOf('groups.update').flat().filter((u) => u.id === id && u[field] !== undefined);
+    const updatesOf = (field: string) =>
+      bob
+        .eventsOf('groups.update')
+        .flat()
+        .filter((u) => u.id === id && u[field] !== undefined);
 
     await alice.sock!.groupUpdateSubject(id, 'Summer plans');
     await waitFor('subject update', () => updatesOf('subject').find((u) => u.subject === 'Summer plans'));

@@ -273,7 +273,8 @@ export class EmulatorAdminClient {
 
   /** add, remove, promote or demote participants; one outcome per phone (an add refused by privacy: code 403). */
   async groupParticipants(phone: string, id: string, action: 'add' | 'remove' | 'promote' | 'demote', participants: string[]): Promise<ParticipantOutcome[]> {
-    return (await this.call<{ participants: ParticipantOutcome[] }>('POST', `${this.groupPath(phone, id)}/participants`, { action, participants })).participants;
+    return (await this.call<{ participants: ParticipantOutcome[] }>('POST', `${this.groupPath(phone, id)}/participants`, { action, participants }))
+      .participants;
   }
 
   /** Changes the subject, description or settings; answers the group as it now stands. */
@@ -334,7 +335,9 @@ export class EmulatorAdminClient {
 
   /** Who may add the account to groups (everyone, contacts, nobody); `contacts` replaces its contact list. */
   async setPrivacy(phone: string, groupAdd: PrivacyRecord['group_add'], contacts?: string[]): Promise<PrivacyRecord> {
-    return (await this.call<{ privacy: PrivacyRecord }>('PUT', `/admin/accounts/${enc(phone)}/privacy`, { group_add: groupAdd, ...(contacts ? { contacts } : {}) })).privacy;
+    return (
+      await this.call<{ privacy: PrivacyRecord }>('PUT', `/admin/accounts/${enc(phone)}/privacy`, { group_add: groupAdd, ...(contacts ? { contacts } : {}) })
+    ).privacy;
   }
 
   private groupPath(phone: string, id: string): string {

@@ -129,7 +129,10 @@ export function groupRoutes(app: FastifyInstance, service: EmulatorService): voi
           `When the last admin goes, the longest participant is made admin. ${REFUSALS}`,
         params: G.GroupParams,
         body: G.ParticipantsBody,
-        response: { 200: Type.Object({ success: Type.Literal(true), participants: Type.Array(G.ParticipantOutcome), group: Type.Union([G.Group, Type.Null()]) }), ...errors },
+        response: {
+          200: Type.Object({ success: Type.Literal(true), participants: Type.Array(G.ParticipantOutcome), group: Type.Union([G.Group, Type.Null()]) }),
+          ...errors,
+        },
       },
     },
     async (req) => {
@@ -200,7 +203,8 @@ export function groupRoutes(app: FastifyInstance, service: EmulatorService): voi
         response: { 200: Type.Object({ success: Type.Literal(true), participants: Type.Array(G.ParticipantOutcome) }), ...errors },
       },
     },
-    async (req) => ok({ participants: outcomes(groups.answerRequests(req.params.phone, req.params.group, req.body.action, req.body.participants), req.body.participants) }),
+    async (req) =>
+      ok({ participants: outcomes(groups.answerRequests(req.params.phone, req.params.group, req.body.action, req.body.participants), req.body.participants) }),
   );
 
   app.delete<{ Params: GroupParams }>(
@@ -274,8 +278,14 @@ export function groupRoutes(app: FastifyInstance, service: EmulatorService): voi
       const jid = req.params.group.includes('@') ? req.params.group : `${req.params.group}@g.us`;
       const limit = req.query.limit ?? 50;
       return ok({
-        received: account.received.filter((m) => m.group === jid).slice(-limit).map(receivedView),
-        sent: account.sent.filter((m) => m.toJid === jid).slice(-limit).map(sentView),
+        received: account.received
+          .filter((m) => m.group === jid)
+          .slice(-limit)
+          .map(receivedView),
+        sent: account.sent
+          .filter((m) => m.toJid === jid)
+          .slice(-limit)
+          .map(sentView),
       });
     },
   );

@@ -10,7 +10,11 @@ export const GroupParam = Type.String({
 export const GroupParams = Type.Object({ phone: Phone, group: GroupParam });
 
 const Phones = (description: string) => Type.Array(Phone, { minItems: 1, maxItems: LIMITS.groupParticipants, description });
-const Subject = Type.String({ minLength: 1, maxLength: LIMITS.groupSubjectChars, description: `the group's name (1 to ${LIMITS.groupSubjectChars} characters)` });
+const Subject = Type.String({
+  minLength: 1,
+  maxLength: LIMITS.groupSubjectChars,
+  description: `the group's name (1 to ${LIMITS.groupSubjectChars} characters)`,
+});
 const AddressingMode = Type.Union([Type.Literal('lid'), Type.Literal('pn')], {
   description: 'how the group names its members on the wire: lid (LIDs, as WhatsApp creates groups today; the default) or pn (phone-number jids)',
 });
@@ -85,8 +89,12 @@ export const UpdateGroupBody = Type.Object(
     ),
     announce: Type.Optional(Type.Boolean({ description: 'only admins send (admins only)' })),
     locked: Type.Optional(Type.Boolean({ description: 'only admins edit the group info (admins only)' })),
-    ephemeral: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'disappearing messages, seconds (WhatsApp: 86400, 604800, 7776000); 0 = off' })),
-    member_add_mode: Type.Optional(Type.Union([Type.Literal('admin_add'), Type.Literal('all_member_add')], { description: 'who may add participants (admins only)' })),
+    ephemeral: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 31_536_000, description: 'disappearing messages, seconds (WhatsApp: 86400, 604800, 7776000); 0 = off' }),
+    ),
+    member_add_mode: Type.Optional(
+      Type.Union([Type.Literal('admin_add'), Type.Literal('all_member_add')], { description: 'who may add participants (admins only)' }),
+    ),
     join_approval: Type.Optional(Type.Boolean({ description: 'joining by invite link needs an admin’s approval (admins only)' })),
   },
   { additionalProperties: false },
@@ -109,7 +117,8 @@ export const GroupSendBody = Type.Object(
     mentions: Type.Optional(
       Type.Array(Phone, {
         maxItems: LIMITS.mentions,
-        description: 'phone numbers (emulator accounts) the message mentions (contextInfo.mentionedJid; LIDs in a LID group); the text should name them, e.g. "@15550001111"',
+        description:
+          'phone numbers (emulator accounts) the message mentions (contextInfo.mentionedJid; LIDs in a LID group); the text should name them, e.g. "@15550001111"',
       }),
     ),
   },
@@ -119,9 +128,12 @@ export const GroupSendBody = Type.Object(
 export const PrivacyBody = Type.Object(
   {
     group_add: Type.Union([Type.Literal('everyone'), Type.Literal('contacts'), Type.Literal('nobody')], {
-      description: 'who may add the account to groups: everyone, its contacts only, nobody (others get the per-participant error 403 and may send an invite link instead)',
+      description:
+        'who may add the account to groups: everyone, its contacts only, nobody (others get the per-participant error 403 and may send an invite link instead)',
     }),
-    contacts: Type.Optional(Type.Array(Phone, { maxItems: LIMITS.contactsPerAccount, description: 'the account’s contacts (phone numbers); replaces the list' })),
+    contacts: Type.Optional(
+      Type.Array(Phone, { maxItems: LIMITS.contactsPerAccount, description: 'the account’s contacts (phone numbers); replaces the list' }),
+    ),
   },
   { additionalProperties: false },
 );

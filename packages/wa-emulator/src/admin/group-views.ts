@@ -14,7 +14,9 @@ export function groupView(group: GroupRecord, viewer: string, groups: GroupServi
     subject: group.subject,
     subject_owner: group.subjectOwner,
     subject_time: iso(group.subjectTime),
-    description: group.description ? { id: group.description.id, text: group.description.text, owner: group.description.owner, time: iso(group.description.time) } : null,
+    description: group.description
+      ? { id: group.description.id, text: group.description.text, owner: group.description.owner, time: iso(group.description.time) }
+      : null,
     owner: group.owner,
     created_at: iso(group.creation),
     addressing_mode: group.addressingMode,
@@ -36,7 +38,14 @@ export function requestView(r: GroupJoinRequest) {
   return { phone: r.phone, method: r.method, requested_at: iso(r.at) };
 }
 
-const STATUS: Record<number, string> = { 200: 'ok', 403: 'privacy_refused', 404: 'not_found', 406: 'not_acceptable', 409: 'already_participant', 500: 'limit_reached' };
+const STATUS: Record<number, string> = {
+  200: 'ok',
+  403: 'privacy_refused',
+  404: 'not_found',
+  406: 'not_acceptable',
+  409: 'already_participant',
+  500: 'limit_reached',
+};
 
 export function outcomeView(r: ParticipantResult, asked: string) {
   return { phone: r.phone ?? asked, code: r.code, status: STATUS[r.code] ?? 'error' };

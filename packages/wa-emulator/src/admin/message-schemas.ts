@@ -216,14 +216,16 @@ export const Sent = Type.Object({
   to_jid: Type.String(),
   ...BodyFields,
   receipts: Type.Optional(
-    Type.Array(
-      Type.Object({ phone: Type.String(), delivered_at: Type.Optional(Type.String()), read_at: Type.Optional(Type.String()) }),
-      { description: 'a group message: one per other participant at the time it was sent, with its receipts' },
-    ),
+    Type.Array(Type.Object({ phone: Type.String(), delivered_at: Type.Optional(Type.String()), read_at: Type.Optional(Type.String()) }), {
+      description: 'a group message: one per other participant at the time it was sent, with its receipts',
+    }),
   ),
-  status: Type.Union(['pending', 'sent', 'delivered', 'read', 'played', 'failed'].map((s) => Type.Literal(s)), {
-    description: 'in a group: delivered (read) once every participant’s receipt came; failed with error when the server refused it',
-  }),
+  status: Type.Union(
+    ['pending', 'sent', 'delivered', 'read', 'played', 'failed'].map((s) => Type.Literal(s)),
+    {
+      description: 'in a group: delivered (read) once every participant’s receipt came; failed with error when the server refused it',
+    },
+  ),
   timestamp: Type.String(),
   updated_at: Type.String(),
   error: Type.Optional(Type.String()),

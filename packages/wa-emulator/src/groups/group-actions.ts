@@ -59,7 +59,8 @@ export class GroupActions {
     const clean = checkSubject(subject);
     if (this.store.of(actor.phone).length >= LIMITS.groupsPerAccount)
       throw new GroupError(500, 'resource-limit', 'too_many_groups', `${actor.phone} is in ${LIMITS.groupsPerAccount} groups already`);
-    if (this.store.list().length >= LIMITS.groups) throw new GroupError(500, 'resource-limit', 'too_many_groups', 'the emulator has as many groups as it keeps');
+    if (this.store.list().length >= LIMITS.groups)
+      throw new GroupError(500, 'resource-limit', 'too_many_groups', 'the emulator has as many groups as it keeps');
     const now = nowSeconds();
     const group: GroupRecord = {
       id: this.store.newId(),
@@ -81,7 +82,11 @@ export class GroupActions {
     const results = targets.map((t) => this.tryAdd(actor, group, t));
     this.store.add(group);
     this.changed();
-    this.notify(group, actor, { tag: 'create', attrs: { reason: 'create', key: randomBytes(8).toString('hex').toUpperCase() }, content: [groupNode(this.hub, group)] });
+    this.notify(group, actor, {
+      tag: 'create',
+      attrs: { reason: 'create', key: randomBytes(8).toString('hex').toUpperCase() },
+      content: [groupNode(this.hub, group)],
+    });
     return { group, results };
   }
 
@@ -118,7 +123,8 @@ export class GroupActions {
       this.notify(group, actor, { tag: 'remove', attrs: {}, content: changed.map((p) => participantNode(this.hub, group, { phone: p.phone })) }, before);
       this.afterDeparture(group);
     } else {
-      for (const p of changed) if (p.role !== 'superadmin' || action === 'demote') p.role = action === 'promote' ? (p.role === 'superadmin' ? p.role : 'admin') : 'member';
+      for (const p of changed)
+        if (p.role !== 'superadmin' || action === 'demote') p.role = action === 'promote' ? (p.role === 'superadmin' ? p.role : 'admin') : 'member';
       this.notify(group, actor, { tag: action, attrs: {}, content: changed.map((p) => participantNode(this.hub, group, p)) });
     }
     this.changed();
@@ -238,7 +244,12 @@ export class GroupActions {
       throw new GroupError(404, 'item-not-found', 'request_not_found', `${actor.phone} has not asked to join group ${group.id}`);
     group.requests = group.requests.filter((r) => r.phone !== actor.phone);
     this.changed();
-    this.notify(group, actor, { tag: 'revoked_membership_requests', attrs: {}, content: [participantNode(this.hub, group, { phone: actor.phone })] }, this.admins(group));
+    this.notify(
+      group,
+      actor,
+      { tag: 'revoked_membership_requests', attrs: {}, content: [participantNode(this.hub, group, { phone: actor.phone })] },
+      this.admins(group),
+    );
   }
 
   requests(actor: AccountRecord, group: GroupRecord) {
@@ -268,12 +279,10 @@ export class GroupActions {
       results.push({ jid: t.jid, phone: requester.phone, code: PARTICIPANT_CODES.ok });
       if (action === 'approve') this.join(group, requester, actor, 'request_approve');
       else
-        this.notify(
-          group,
-          actor,
-          { tag: 'revoked_membership_requests', attrs: {}, content: [participantNode(this.hub, group, { phone: requester.phone })] },
-          [...this.admins(group), requester],
-        );
+        this.notify(group, actor, { tag: 'revoked_membership_requests', attrs: {}, content: [participantNode(this.hub, group, { phone: requester.phone })] }, [
+          ...this.admins(group),
+          requester,
+        ]);
     }
     this.changed();
     return results;

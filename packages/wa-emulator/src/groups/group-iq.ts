@@ -55,7 +55,8 @@ export function groupIqRoutes(hub: Hub, groups: GroupActions): IqRoutes {
     },
     'set member_add_mode': (actor, iq, child) => {
       const mode = bytes(child)?.toString('utf8');
-      if (mode !== 'admin_add' && mode !== 'all_member_add') throw new GroupError(400, 'bad-request', 'invalid_setting', 'member_add_mode is admin_add or all_member_add');
+      if (mode !== 'admin_add' && mode !== 'all_member_add')
+        throw new GroupError(400, 'bad-request', 'invalid_setting', 'member_add_mode is admin_add or all_member_add');
       groups.setMemberAddMode(actor, target(iq), mode);
       return undefined;
     },

@@ -8,7 +8,9 @@ import type { Hub } from '../wire/hub.js';
  * phone-number jid), by phone-number jid otherwise (`lid` beside it), as WhatsApp's answers do.
  */
 export function memberAttrs(account: AccountRecord, mode: Addressing): Record<string, string> {
-  return mode === 'lid' ? { jid: userJid(account, 'lid'), phone_number: userJid(account, 'pn') } : { jid: userJid(account, 'pn'), lid: userJid(account, 'lid') };
+  return mode === 'lid'
+    ? { jid: userJid(account, 'lid'), phone_number: userJid(account, 'pn') }
+    : { jid: userJid(account, 'pn'), lid: userJid(account, 'lid') };
 }
 
 /** Attributes naming a user under another name (`creator`, `s_o`, `participant`): the jid, and its other form as `<name>_pn` or `<name>_lid`. */
@@ -18,7 +20,12 @@ export function actorAttrs(name: string, account: AccountRecord, mode: Addressin
     : { [name]: userJid(account, 'pn'), [`${name}_lid`]: userJid(account, 'lid') };
 }
 
-export function participantNode(hub: Hub, group: GroupRecord, p: Pick<GroupParticipant, 'phone'> & Partial<GroupParticipant>, extra: Record<string, string> = {}): BinaryNode {
+export function participantNode(
+  hub: Hub,
+  group: GroupRecord,
+  p: Pick<GroupParticipant, 'phone'> & Partial<GroupParticipant>,
+  extra: Record<string, string> = {},
+): BinaryNode {
   const account = hub.registry.get(p.phone);
   const attrs: Record<string, string> = account ? memberAttrs(account, group.addressingMode) : { jid: `${p.phone}@s.whatsapp.net` };
   if (p.role === 'admin' || p.role === 'superadmin') attrs.type = p.role;

@@ -109,7 +109,12 @@ function routeGroupReceipt(hub: Hub, groups: GroupActions, session: WireSession,
   const author = hub.registry.resolve(participant);
   if (!group || !author) return;
   if (type === 'retry') {
-    const attrs: Record<string, string> = { ...node.attrs, from: groupJid(group), participant: deviceJid(reader, readerDevice, author.addressing), t: node.attrs.t ?? unixNow() };
+    const attrs: Record<string, string> = {
+      ...node.attrs,
+      from: groupJid(group),
+      participant: deviceJid(reader, readerDevice, author.addressing),
+      t: node.attrs.t ?? unixNow(),
+    };
     delete attrs.to;
     hub.deliver(author.account, author.device ?? 0, { tag: 'receipt', attrs, content: node.content });
     return;

@@ -78,7 +78,11 @@ export class PhoneActions {
         messageId: record.id,
         ...(quotedMessage ? { quoted: quotedMessage } : {}),
       });
-      if (full?.message) Object.assign(record, describeContent(full.message, (jid) => this.phone.phoneOf(jid)));
+      if (full?.message)
+        Object.assign(
+          record,
+          describeContent(full.message, (jid) => this.phone.phoneOf(jid)),
+        );
       if (sentMedia)
         record.media = { ...record.media, ...pick(sentMedia, 'sha256', 'size'), state: 'uploaded', mimeType: record.media?.mimeType ?? sentMedia.mimeType };
       this.phone.setStatus(record, 'sent');

@@ -42,7 +42,10 @@ const handlers: Record<string, IqHandler> = {
   'privacy get privacy': (_hub, session, iq) => {
     // "who can add me to groups" as the admin API set it (WhatsApp's values: all, contacts, none)
     const groupAdd = session.account?.privacy?.groupAdd;
-    const values: Record<string, string> = { ...PRIVACY_DEFAULTS, ...(groupAdd ? { groupadd: groupAdd === 'everyone' ? 'all' : groupAdd === 'nobody' ? 'none' : 'contacts' } : {}) };
+    const values: Record<string, string> = {
+      ...PRIVACY_DEFAULTS,
+      ...(groupAdd ? { groupadd: groupAdd === 'everyone' ? 'all' : groupAdd === 'nobody' ? 'none' : 'contacts' } : {}),
+    };
     return iqResult(iq, [{ tag: 'privacy', attrs: {}, content: Object.entries(values).map(([name, value]) => ({ tag: 'category', attrs: { name, value } })) }]);
   },
   'privacy set privacy': (_hub, _session, iq) => iqResult(iq),
