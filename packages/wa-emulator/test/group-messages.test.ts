@@ -6,6 +6,7 @@ import { createAccount, startTestEmulator, TestCompanion, waitFor } from './help
 const ALICE = '15550009001';
 const BOB = '15550009002';
 const CAROL = '15550009003';
+const DAVE = '15550009004';
 const Status = proto.WebMessageInfo.Status;
 
 describe('group messages: fan-out with the sender key before the skmsg, receipts per participant, both addressing modes', () => {
@@ -20,6 +21,7 @@ describe('group messages: fan-out with the sender key before the skmsg, receipts
     await createAccount(emu, ALICE, 'Alice');
     await createAccount(emu, BOB, 'Bob');
     await createAccount(emu, CAROL, 'Carol');
+    await createAccount(emu, DAVE, 'Dave');
     alice = new TestCompanion(emu.wsUrl);
     bob = new TestCompanion(emu.wsUrl);
     await Promise.all([alice.linkTo(emu, ALICE), bob.linkTo(emu, BOB)]);
@@ -141,4 +143,22 @@ describe('group messages: fan-out with the sender key before the skmsg, receipts
       });
     });
   }
+
+  it('a participant added later gets the sender key with the next message; a removed one gets nothing more', async () => {
+    const { group } = await admin.createGroup(CAROL, 'Changing crew', [ALICE, BOB]);
+    await waitFor('the group on Alice', () => alice.eventsOf('groups.upsert').some((u) => u[0]?.id === group.id));
+    const first = await alice.sock!.sendMessage(group.id, { text: 'before Dave' });
+    await waitFor('Bob got the first', () => bob.received.find((m) => m.key.id === first!.key.id));
+
+    await admin.groupParticipants(CAROL, group.id, 'add', [DAVE]);
+    await admin.groupParticipants(CAROL, group.id, 'remove', [BOB]);
+    await waitFor('Alice saw the remove', () => alice.eventsOf('group-participants.update').some((e) => e.id === group.id && e.action === 'remove'));
+    const second = await alice.sock!.sendMessage(group.id, { text: 'after Dave' });
+    const onDave = await waitFor('Dave decrypts', async () => (await admin.groupMessages(DAVE, group.id)).received.find((m) => m.id === second!.key.id));
+    expect(onDave).toMatchObject({ from: ALICE, text: 'after Dave' });
+    expect((await admin.groupMessages(DAVE, group.id)).received.map((m) => m.id)).not.toContain(first!.key.id);
+    await waitFor('Carol has it', async () => (await admin.groupMessages(CAROL, group.id)).received.find((m) => m.id === second!.key.id));
+    expect(bob.received.find((m) => m.key.id === second!.key.id)).toBeUndefined();
+    expect((await admin.groupMessages(BOB, group.id)).received.map((m) => m.id)).not.toContain(second!.key.id);
+  });
 });
