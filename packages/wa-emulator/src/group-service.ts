@@ -98,7 +98,8 @@ export class GroupService {
     const { mentions, ...rest } = req;
     const content = outgoingContent({ ...rest, to: groupJid(group) });
     const mentionJids = (mentions ?? []).map((p) => {
-      const account = this.account(p);
+      const account = this.lookup(p);
+      if (!account) throw new NotFoundError('mention_not_found', `no account ${p} to mention`);
       return userJid(account, group.addressingMode);
     });
     const members = group.participants.map((p) => p.phone).filter((p) => p !== phone);

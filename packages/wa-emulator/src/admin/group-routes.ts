@@ -251,7 +251,7 @@ export function groupRoutes(app: FastifyInstance, service: EmulatorService): voi
         description:
           'Takes what POST /admin/accounts/{phone}/messages takes (text, location, contact, poll, media), without `to` and quotes, and `mentions` (phone numbers). ' +
           'The sent record keeps `receipts`, one per other participant (delivered_at, read_at); its status is delivered (read) once every one has. ' +
-          'In an announcement group a non-admin’s message is refused by the server (ack error 403): status failed, error "refused by the server: error 403". ' +
+          'In an announcement group a non-admin’s message is refused by the server (ack error 403): status failed, error "refused by the server: error 403". 404 mention_not_found (a mention names no account). ' +
           `Answers 201. ${REFUSALS}`,
         params: G.GroupParams,
         body: G.GroupSendBody,

@@ -2,7 +2,7 @@ import { deviceJid, userJid } from '../accounts.js';
 import { getBinaryNodeChild, type BinaryNode } from '../baileys.js';
 import type { Hub } from '../wire/hub.js';
 import { children, unixNow } from '../wire/nodes.js';
-import type { GroupStanzaRoutes } from '../wire/routing.js';
+import { LOCAL_RECEIPTS, type GroupStanzaRoutes } from '../wire/routing.js';
 import type { WireSession } from '../wire/session.js';
 import type { GroupActions } from './group-actions.js';
 import { groupJid, isAdmin } from './group-store.js';
@@ -95,9 +95,6 @@ function routeGroupMessage(hub: Hub, groups: GroupActions, session: WireSession,
   hub.logger.debug({ id, group: group.id, devices: delivered }, 'group message routed');
   ack();
 }
-
-/** Receipt types that concern only the receiving account's own devices or the server. */
-const LOCAL_RECEIPTS = new Set(['sender', 'peer_msg', 'hist_sync', 'server-error', 'read-self']);
 
 /** `<receipt to=GROUP participant=SENDER_DEVICE>` (acked and settled by the caller): to the sender's devices, `participant` the reader. */
 function routeGroupReceipt(hub: Hub, groups: GroupActions, session: WireSession, node: BinaryNode): void {

@@ -72,7 +72,7 @@ function senderAttrs(sender: ResolvedJid['account'], deviceId: number, chat: Res
 }
 
 /** Receipt types that concern only the receiving account's own devices or the server. */
-const LOCAL_RECEIPTS = new Set(['sender', 'peer_msg', 'hist_sync', 'server-error', 'read-self']);
+export const LOCAL_RECEIPTS: ReadonlySet<string> = new Set(['sender', 'peer_msg', 'hist_sync', 'server-error', 'read-self']);
 
 /**
  * Delivery and read receipts go back to every device of the sender (`from` = the reader);
