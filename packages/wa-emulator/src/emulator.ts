@@ -7,6 +7,9 @@ import { pairingCodeIqRoutes } from './linking/pairing-code.js';
 import { PendingLinks } from './linking/pending-links.js';
 import { mediaConnIqRoutes } from './media/media-conn.js';
 import { EmulatorMedia } from './media/media.js';
+import { GroupActions } from './groups/group-actions.js';
+import { groupIqRoutes } from './groups/group-iq.js';
+import { groupStanzaRoutes } from './groups/group-routing.js';
 import { EmulatorService } from './service.js';
 import { loadState, StateSaver } from './store.js';
 import { buildCertChain } from './wire/certificate.js';
@@ -69,14 +72,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     ...(opts.statePath ? { statePath: opts.statePath } : {}),
     ...(opts.mediaPort === undefined ? {} : { port: opts.mediaPort }),
   });
-  const service = new EmulatorService(hub, links, media, '', logger);
+  const groups = new GroupActions(hub);
+  const service = new EmulatorService(hub, links, media, groups, '', logger);
   const app = await buildAdminApp(service, logger, access);
 
-  const iqRoutes = { ...pairingCodeIqRoutes(links), ...mediaConnIqRoutes(media.host) };
+  const iqRoutes = { ...pairingCodeIqRoutes(links), ...mediaConnIqRoutes(media.host), ...groupIqRoutes(hub, groups) };
+  const groupStanzas = groupStanzaRoutes(hub, groups);
   const hooks: SessionHooks = {
     onClientPayload: async (session, payload) => onClientPayload(links, session, payload),
     onNode: async (session, node) => {
-      dispatchNode(hub, iqRoutes, session, node);
+      dispatchNode(hub, iqRoutes, session, node, groupStanzas);
       // a media re-upload request (acked by the routing as a receipt for the server): the sending phone answers it
       if (node.tag === 'receipt' && node.attrs.type === 'server-error' && session.state === 'online') await service.answerMediaRetry(session, node);
     },

@@ -14,6 +14,63 @@ export interface EmulatorState {
   accounts: Record<string, AccountRecord>;
   /** the media host's certificate, upload token and port, kept so that clients' trust and media URLs outlive a restart */
   media?: MediaState;
+  /** groups by id (the user part of the group jid, `<digits>` of `<digits>@g.us`) */
+  groups?: Record<string, GroupRecord>;
+}
+
+export type GroupRole = 'superadmin' | 'admin' | 'member';
+
+export interface GroupParticipant {
+  /** the member account's phone number */
+  phone: string;
+  /** superadmin: the creator; admin; member */
+  role: GroupRole;
+  joinedAt: string;
+}
+
+/** Someone who asked to join a group whose join approval mode is on, by its invite link. */
+export interface GroupJoinRequest {
+  phone: string;
+  /** unix seconds */
+  at: number;
+  method: 'invite_link';
+}
+
+/** A group as the server keeps it; the jid is `${id}@g.us`. */
+export interface GroupRecord {
+  id: string;
+  subject: string;
+  /** phone of who last set the subject, and when (unix seconds) */
+  subjectOwner: string;
+  subjectTime: number;
+  description?: { id: string; text: string; owner: string; time: number };
+  /** phone of the creator */
+  owner: string;
+  /** unix seconds */
+  creation: number;
+  /** how the group names its members on the wire: LIDs (as WhatsApp's new groups) or phone-number jids */
+  addressingMode: 'pn' | 'lid';
+  participants: GroupParticipant[];
+  /** only admins send */
+  announce: boolean;
+  /** only admins change the subject, description and settings */
+  locked: boolean;
+  /** disappearing messages, seconds; 0 = off */
+  ephemeral: number;
+  memberAddMode: 'admin_add' | 'all_member_add';
+  /** joining by invite link needs an admin's approval */
+  joinApproval: boolean;
+  inviteCode: string;
+  requests: GroupJoinRequest[];
+}
+
+/** Who may add the account to groups (WhatsApp's privacy setting "groupadd"). */
+export type GroupAddPrivacy = 'everyone' | 'contacts' | 'nobody';
+
+export interface AccountPrivacy {
+  groupAdd: GroupAddPrivacy;
+  /** phone numbers in the account's address book: who may add it when groupAdd is contacts */
+  contacts: string[];
 }
 
 export interface MediaState {
@@ -37,6 +94,8 @@ export interface AccountRecord {
   phoneAuth?: SerializedAuth;
   received: ReceivedMessage[];
   sent: SentMessage[];
+  /** absent = everyone may add the account to groups */
+  privacy?: AccountPrivacy;
 }
 
 export type DeviceKind = 'phone' | 'companion';
@@ -150,6 +209,8 @@ export interface MessageBody {
   media?: MediaInfo;
   /** id of the message this one replies to */
   quotedId?: string;
+  /** phone numbers the message mentions (contextInfo.mentionedJid) */
+  mentions?: string[];
   /** id of the message a reaction points at, for a reaction whose target this account does not have */
   targetId?: string;
   edited?: boolean;
@@ -164,8 +225,13 @@ export interface MessageBody {
 
 export interface ReceivedMessage extends MessageBody {
   id: string;
+  /** the sender's phone number (in a group: the member who sent it) */
   from: string;
   fromJid: string;
+  /** a group message: the group's jid */
+  group?: string;
+  /** a group message: its sender as the group named it (the read receipt names it back) */
+  participantJid?: string;
   timestamp: string;
   read: boolean;
   /** the chat key as the phone's client knows it, to send the read receipt */
@@ -174,10 +240,18 @@ export interface ReceivedMessage extends MessageBody {
 
 export type SentStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'played' | 'failed';
 
+/** When one member of a group got (and read) a message the account sent to the group. */
+export interface GroupReceipt {
+  deliveredAt?: string;
+  readAt?: string;
+}
+
 export interface SentMessage extends MessageBody {
   id: string;
   to: string;
   toJid: string;
+  /** a group message: per member phone, from that member's receipts */
+  receipts?: Record<string, GroupReceipt>;
   status: SentStatus;
   timestamp: string;
   updatedAt: string;
@@ -228,4 +302,17 @@ export const LIMITS = {
   sendMediaBytes: 64 * 1024 * 1024,
   /** a file name, mime type, or caption kept of a media message */
   mediaCaptionChars: 4_096,
+  groups: 10_000,
+  /** groups one account may be a member of */
+  groupsPerAccount: 500,
+  /** WhatsApp's own limit */
+  groupParticipants: 1_024,
+  groupSubjectChars: 100,
+  groupDescriptionChars: 2_048,
+  /** pending join requests kept per group (the oldest goes) */
+  groupJoinRequests: 500,
+  /** mentions kept of a message */
+  mentions: 100,
+  /** contacts an account keeps for its "who can add me to groups" privacy */
+  contactsPerAccount: 5_000,
 } as const;

@@ -13,20 +13,31 @@ import { outgoingContent, quoteOf, type SendRequest } from './phone/send-request
 import type { BinaryNode } from './baileys.js';
 import { answerMediaRetry } from './phone/media-retry.js';
 import type { Hub } from './wire/hub.js';
+import type { GroupActions } from './groups/group-actions.js';
+import { GroupService } from './group-service.js';
 import type { WireSession } from './wire/session.js';
 
 /** What the admin API and the CLI can do with the emulator; the HTTP layer stays thin. */
 export class EmulatorService {
   private readonly phones = new Map<string, AccountPhone>();
+  /** groups: what accounts do with them through the admin API */
+  readonly groups: GroupService;
 
   constructor(
     readonly hub: Hub,
     private readonly links: PendingLinks,
     readonly media: EmulatorMedia,
+    groupActions: GroupActions,
     /** set once the server listens and its port is known */
     public wsUrl: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.groups = new GroupService(
+      groupActions,
+      (phone) => this.account(phone),
+      (account) => this.phoneFor(account),
+    );
+  }
 
   /** Connects the phones of accounts loaded from a state file. */
   async startPhones(): Promise<void> {

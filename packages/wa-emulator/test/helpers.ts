@@ -59,6 +59,8 @@ export class TestCompanion {
   received: WAMessage[] = [];
   updates: WAMessageUpdate[] = [];
   presences: Array<{ id: string; presences: Record<string, { lastKnownPresence: string }> }> = [];
+  /** group events as Baileys emitted them: groups.upsert, groups.update, group-participants.update, group.join-request, message-receipt.update */
+  groupEvents: Array<{ event: string; data: any }> = [];
   /** Baileys' shouldIgnoreJid: a message from a jid it answers true for is NACKed (500) unread */
   ignore: ((jid: string) => boolean) | undefined;
   private stopped = false;
@@ -110,6 +112,11 @@ export class TestCompanion {
     sock.ev.on('messages.upsert', ({ messages }) => this.received.push(...messages));
     sock.ev.on('messages.update', (updates) => this.updates.push(...updates));
     sock.ev.on('presence.update', (p) => this.presences.push(p as (typeof this.presences)[number]));
+    sock.ev.on('groups.upsert', (data) => this.groupEvents.push({ event: 'groups.upsert', data }));
+    sock.ev.on('groups.update', (data) => this.groupEvents.push({ event: 'groups.update', data }));
+    sock.ev.on('group-participants.update', (data) => this.groupEvents.push({ event: 'group-participants.update', data }));
+    sock.ev.on('group.join-request', (data) => this.groupEvents.push({ event: 'group.join-request', data }));
+    sock.ev.on('message-receipt.update', (data) => this.groupEvents.push({ event: 'message-receipt.update', data }));
     return this;
   }
 
@@ -129,6 +136,11 @@ export class TestCompanion {
     if (!this.sock) this.connect();
     await waitFor('a QR (the socket is ready to pair)', () => this.qr, 10_000);
     return this.sock!.requestPairingCode(phone);
+  }
+
+  /** The group events of one kind seen so far. */
+  eventsOf(event: string): any[] {
+    return this.groupEvents.filter((e) => e.event === event).map((e) => e.data);
   }
 
   textsReceived(): string[] {

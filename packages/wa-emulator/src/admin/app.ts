@@ -17,7 +17,7 @@ export async function buildAdminApp(service: EmulatorService, logger: Logger, ac
       info: {
         title: 'WUTS WhatsApp emulator admin API',
         version: '1.0.0',
-        description: 'Accounts, linking, messages and traffic of the local WhatsApp emulator. The WhatsApp Web wire protocol is served at /ws/chat.',
+        description: 'Accounts, linking, messages, groups and traffic of the local WhatsApp emulator. The WhatsApp Web wire protocol is served at /ws/chat.',
       },
     },
   });

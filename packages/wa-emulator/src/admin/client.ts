@@ -1,5 +1,7 @@
 import type { Static } from 'typebox';
 import type { SendRequest } from '../phone/send-request.js';
+import type { GroupChanges, GroupSendRequest } from '../group-service.js';
+import type * as G from './group-schemas.js';
 import type * as M from './message-schemas.js';
 import type * as S from './schemas.js';
 
@@ -45,6 +47,25 @@ export type MediaRecord = Static<typeof M.Media>;
 export interface MediaFile {
   contentType: string;
   bytes: Buffer;
+}
+
+/** A group as an account sees it (participants and roles; invite code and pending requests for admins). */
+export type GroupRecordView = Static<typeof G.Group>;
+/** What happened to one phone of a participants change: `code` 200, or 403 (privacy), 404, 406, 409, 500. */
+export type ParticipantOutcome = Static<typeof G.ParticipantOutcome>;
+/** A pending request to join a group. */
+export type JoinRequestRecord = Static<typeof G.JoinRequest>;
+/** Who may add an account to groups, and its contacts. */
+export type PrivacyRecord = Static<typeof G.Privacy>;
+/** PATCH .../groups/{group}: subject, description (null removes it), announce, locked, ephemeral, member_add_mode, join_approval. */
+export type GroupUpdate = GroupChanges;
+/** A group message: what `send` takes without `to` and quotes, and `mentions` (phone numbers). */
+export type GroupMessageBody = GroupSendRequest;
+/** The answer of joinGroup. */
+export interface JoinAnswer {
+  state: 'joined' | 'requested' | 'already_participant';
+  group_id: string;
+  group?: GroupRecordView;
 }
 
 /** An admin call as it was answered: the HTTP status and the parsed JSON body. */
@@ -223,6 +244,104 @@ export class EmulatorAdminClient {
   /** POST /admin/media/expire: the media host answers 404 for that blob from now on; answers its direct path. */
   async expireMedia(target: { direct_path: string } | { phone: string; message_id: string }): Promise<string> {
     return (await this.call<{ direct_path: string }>('POST', '/admin/media/expire', target)).direct_path;
+  }
+
+  /** The groups the account is a participant of. */
+  async groups(phone: string): Promise<GroupRecordView[]> {
+    return (await this.call<{ groups: GroupRecordView[] }>('GET', `/admin/accounts/${enc(phone)}/groups`)).groups;
+  }
+
+  /** A group the account is a participant of (`id`: its jid or the digits before @g.us). */
+  async group(phone: string, id: string): Promise<GroupRecordView> {
+    return (await this.call<{ group: GroupRecordView }>('GET', this.groupPath(phone, id))).group;
+  }
+
+  /** Creates a group (the account is its superadmin) with the participants it may add; one outcome per phone asked. */
+  async createGroup(
+    phone: string,
+    subject: string,
+    participants: string[],
+    options: { addressing_mode?: 'lid' | 'pn' } = {},
+  ): Promise<{ group: GroupRecordView; participants: ParticipantOutcome[] }> {
+    const { group, participants: outcomes } = await this.call<{ group: GroupRecordView; participants: ParticipantOutcome[] }>(
+      'POST',
+      `/admin/accounts/${enc(phone)}/groups`,
+      { subject, participants, ...options },
+    );
+    return { group, participants: outcomes };
+  }
+
+  /** add, remove, promote or demote participants; one outcome per phone (an add refused by privacy: code 403). */
+  async groupParticipants(phone: string, id: string, action: 'add' | 'remove' | 'promote' | 'demote', participants: string[]): Promise<ParticipantOutcome[]> {
+    return (await this.call<{ participants: ParticipantOutcome[] }>('POST', `${this.groupPath(phone, id)}/participants`, { action, participants }))
+      .participants;
+  }
+
+  /** Changes the subject, description or settings; answers the group as it now stands. */
+  async updateGroup(phone: string, id: string, changes: GroupUpdate): Promise<GroupRecordView> {
+    return (await this.call<{ group: GroupRecordView }>('PATCH', this.groupPath(phone, id), changes)).group;
+  }
+
+  /** The invite code (admins). */
+  async groupInviteCode(phone: string, id: string): Promise<string> {
+    return (await this.call<{ code: string }>('GET', `${this.groupPath(phone, id)}/invite`)).code;
+  }
+
+  /** A new invite code (admins); the old one stops working. */
+  async revokeGroupInvite(phone: string, id: string): Promise<string> {
+    return (await this.call<{ code: string }>('POST', `${this.groupPath(phone, id)}/invite/revoke`)).code;
+  }
+
+  /** Joins by invite code, or asks to join when the group needs approval (`state: requested`). */
+  async joinGroup(phone: string, code: string): Promise<JoinAnswer> {
+    const { state, group_id, group } = await this.call<JoinAnswer>('POST', `/admin/accounts/${enc(phone)}/groups/join`, { code });
+    return { state, group_id, ...(group ? { group } : {}) };
+  }
+
+  /** Pending requests to join (admins). */
+  async groupRequests(phone: string, id: string): Promise<JoinRequestRecord[]> {
+    return (await this.call<{ requests: JoinRequestRecord[] }>('GET', `${this.groupPath(phone, id)}/requests`)).requests;
+  }
+
+  /** Approves or rejects requests to join (admins); one outcome per phone. */
+  async answerGroupRequests(phone: string, id: string, action: 'approve' | 'reject', participants: string[]): Promise<ParticipantOutcome[]> {
+    return (await this.call<{ participants: ParticipantOutcome[] }>('POST', `${this.groupPath(phone, id)}/requests`, { action, participants })).participants;
+  }
+
+  /** Withdraws the account's own request to join. */
+  async cancelGroupRequest(phone: string, id: string): Promise<void> {
+    await this.call('DELETE', `${this.groupPath(phone, id)}/requests`);
+  }
+
+  async leaveGroup(phone: string, id: string): Promise<void> {
+    await this.call('POST', `${this.groupPath(phone, id)}/leave`);
+  }
+
+  /** Sends to the group from the account's phone, optionally mentioning phones; the record keeps per-participant receipts. */
+  async sendGroup(phone: string, id: string, message: GroupMessageBody): Promise<SentRecord> {
+    return (await this.call<{ message: SentRecord }>('POST', `${this.groupPath(phone, id)}/messages`, message)).message;
+  }
+
+  /** The group messages the account received and sent (newest last). */
+  async groupMessages(phone: string, id: string, limit?: number): Promise<AccountMessages> {
+    const query = limit === undefined ? '' : `?limit=${limit}`;
+    const { received, sent } = await this.call<AccountMessages>('GET', `${this.groupPath(phone, id)}/messages${query}`);
+    return { received, sent };
+  }
+
+  async privacy(phone: string): Promise<PrivacyRecord> {
+    return (await this.call<{ privacy: PrivacyRecord }>('GET', `/admin/accounts/${enc(phone)}/privacy`)).privacy;
+  }
+
+  /** Who may add the account to groups (everyone, contacts, nobody); `contacts` replaces its contact list. */
+  async setPrivacy(phone: string, groupAdd: PrivacyRecord['group_add'], contacts?: string[]): Promise<PrivacyRecord> {
+    return (
+      await this.call<{ privacy: PrivacyRecord }>('PUT', `/admin/accounts/${enc(phone)}/privacy`, { group_add: groupAdd, ...(contacts ? { contacts } : {}) })
+    ).privacy;
+  }
+
+  private groupPath(phone: string, id: string): string {
+    return `/admin/accounts/${enc(phone)}/groups/${enc(id)}`;
   }
 
   /** A call whose 2xx answer is not JSON; any other status throws EmulatorAdminError. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AccountError } from '../accounts.js';
 import { BadRequestError, NotFoundError, SendFailedError } from '../errors.js';
+import { GroupError } from '../groups/group-error.js';
 import { LinkError } from '../linking/link-error.js';
 
 /** Maps domain errors to `{success:false,error,code}` with the right status. */
@@ -11,6 +12,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof NotFoundError && !(err instanceof BadRequestError))
       return reply.status(404).send({ success: false, error: err.message, code: err.code });
     if (err instanceof BadRequestError) return reply.status(400).send({ success: false, error: err.message, code: err.code });
+    if (err instanceof GroupError) {
+      // the IQ's code, as HTTP: 404 no group (406 no such invite code), 403 not a participant or not an admin, 409 conflict or limits
+      const status = err.iqCode === 404 || err.iqCode === 406 ? 404 : err.iqCode === 401 || err.iqCode === 403 ? 403 : err.iqCode === 400 ? 400 : 409;
+      return reply.status(status).send({ success: false, error: err.message, code: err.code });
+    }
     if (err instanceof AccountError) {
       const status = err.code === 'account_exists' ? 409 : 400;
       return reply.status(status).send({ success: false, error: err.message, code: err.code });

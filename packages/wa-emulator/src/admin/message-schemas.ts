@@ -192,6 +192,7 @@ const BodyFields = {
   ),
   media: Type.Optional(Media),
   quoted_id: Type.Optional(Type.String({ description: 'id of the message this one replies to' })),
+  mentions: Type.Optional(Type.Array(Type.String(), { description: 'phone numbers the message mentions (contextInfo.mentionedJid)' })),
   target_id: Type.Optional(Type.String({ description: 'a reaction whose target this account does not have: the id it points at' })),
   edited: Type.Boolean({ description: 'the text was edited by its author' }),
   deleted: Type.Boolean({ description: 'deleted for everyone by its author: the content is gone' }),
@@ -201,8 +202,9 @@ const BodyFields = {
 
 export const Received = Type.Object({
   id: Type.String(),
-  from: Type.String({ description: 'sender phone number' }),
+  from: Type.String({ description: 'sender phone number (in a group: the participant who sent it)' }),
   from_jid: Type.String(),
+  group: Type.Optional(Type.String({ description: 'a group message: the group jid' })),
   ...BodyFields,
   timestamp: Type.String(),
   read: Type.Boolean(),
@@ -213,7 +215,17 @@ export const Sent = Type.Object({
   to: Type.String(),
   to_jid: Type.String(),
   ...BodyFields,
-  status: Type.Union(['pending', 'sent', 'delivered', 'read', 'played', 'failed'].map((s) => Type.Literal(s))),
+  receipts: Type.Optional(
+    Type.Array(Type.Object({ phone: Type.String(), delivered_at: Type.Optional(Type.String()), read_at: Type.Optional(Type.String()) }), {
+      description: 'a group message: one per other participant at the time it was sent, with its receipts',
+    }),
+  ),
+  status: Type.Union(
+    ['pending', 'sent', 'delivered', 'read', 'played', 'failed'].map((s) => Type.Literal(s)),
+    {
+      description: 'in a group: delivered (read) once every participant’s receipt came; failed with error when the server refused it',
+    },
+  ),
   timestamp: Type.String(),
   updated_at: Type.String(),
   error: Type.Optional(Type.String()),

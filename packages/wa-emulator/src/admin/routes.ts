@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { EmulatorService } from '../service.js';
+import { groupRoutes } from './group-routes.js';
 import { messageRoutes } from './message-routes.js';
 import * as M from './message-schemas.js';
 import * as S from './schemas.js';
@@ -80,6 +81,7 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
   );
 
   messageRoutes(app, service);
+  groupRoutes(app, service);
 
   app.get<{ Params: { phone: string } }>(
     '/admin/accounts/:phone/devices',

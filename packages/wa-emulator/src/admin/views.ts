@@ -14,6 +14,7 @@ function bodyView(m: MessageBody) {
     ...(m.poll ? { poll: { name: m.poll.name, options: m.poll.options, selectable_count: m.poll.selectableCount } } : {}),
     ...(m.media ? { media: mediaView(m.media) } : {}),
     ...(m.quotedId ? { quoted_id: m.quotedId } : {}),
+    ...(m.mentions ? { mentions: m.mentions } : {}),
     ...(m.targetId ? { target_id: m.targetId } : {}),
     edited: m.edited === true,
     deleted: m.deleted === true,
@@ -40,7 +41,7 @@ export function mediaView(m: MediaInfo) {
 }
 
 export function receivedView(m: ReceivedMessage) {
-  return { id: m.id, from: m.from, from_jid: m.fromJid, ...bodyView(m), timestamp: m.timestamp, read: m.read };
+  return { id: m.id, from: m.from, from_jid: m.fromJid, ...(m.group ? { group: m.group } : {}), ...bodyView(m), timestamp: m.timestamp, read: m.read };
 }
 
 export function sentView(m: SentMessage) {
@@ -49,6 +50,15 @@ export function sentView(m: SentMessage) {
     to: m.to,
     to_jid: m.toJid,
     ...bodyView(m),
+    ...(m.receipts
+      ? {
+          receipts: Object.entries(m.receipts).map(([phone, r]) => ({
+            phone,
+            ...(r.deliveredAt ? { delivered_at: r.deliveredAt } : {}),
+            ...(r.readAt ? { read_at: r.readAt } : {}),
+          })),
+        }
+      : {}),
     status: m.status,
     timestamp: m.timestamp,
     updated_at: m.updatedAt,

@@ -22,7 +22,10 @@ export type OutgoingContent =
   | { type: MediaKind; media: OutgoingMedia };
 
 /** The fields of a stored record that describe its content (everything a revoke clears). */
-export type ContentFields = Pick<MessageBody, 'type' | 'text' | 'location' | 'contact' | 'poll' | 'media' | 'quotedId' | 'targetId' | 'pollSecret' | 'content'>;
+export type ContentFields = Pick<
+  MessageBody,
+  'type' | 'text' | 'location' | 'contact' | 'poll' | 'media' | 'quotedId' | 'mentions' | 'targetId' | 'pollSecret' | 'content'
+>;
 
 /** The proto field of each media kind (a voice message is an audioMessage with ptt). */
 const MEDIA_PROTO_KEYS = ['imageMessage', 'videoMessage', 'ptvMessage', 'audioMessage', 'documentMessage', 'stickerMessage'] as const;
@@ -55,8 +58,13 @@ const TYPE_NAMES: Partial<Record<keyof proto.IMessage, string>> = {
   stickerMessage: 'sticker',
 };
 
-/** Baileys' content for `sock.sendMessage`; a poll carries the secret its votes will be encrypted with. */
-export function toBaileysContent(out: OutgoingContent, pollSecret: Uint8Array) {
+/** Baileys' content for `sock.sendMessage`, mentioning `mentions` (jids) when given; a poll carries the secret its votes will be encrypted with. */
+export function toBaileysContent(out: OutgoingContent, pollSecret: Uint8Array, mentions?: string[]) {
+  const content = baileysContent(out, pollSecret);
+  return mentions && mentions.length > 0 ? { ...content, mentions } : content;
+}
+
+function baileysContent(out: OutgoingContent, pollSecret: Uint8Array) {
   switch (out.type) {
     case 'text':
       return { text: out.text };
@@ -108,8 +116,8 @@ export function contentKind(message: proto.IMessage | null | undefined): { key: 
   return { key: getContentType(inner), inner };
 }
 
-/** Reads what a stored record shows from a proto message, bounded. */
-export function describeContent(message: proto.IMessage): ContentFields {
+/** Reads what a stored record shows from a proto message, bounded; `phoneOf` names the users a message mentions (jids) by phone number. */
+export function describeContent(message: proto.IMessage, phoneOf: (jid: string) => string = (jid) => jid.split(/[@:]/)[0]!): ContentFields {
   const { key, inner } = contentKind(message);
   const fields: ContentFields = { type: key ? (TYPE_NAMES[key] ?? key) : 'unknown', text: clip(textOf(inner), LIMITS.storedTextChars) };
   const media = key && (MEDIA_PROTO_KEYS as readonly string[]).includes(key) ? describeMedia(message, key as MediaProtoKey, inner!) : undefined;
@@ -140,8 +148,11 @@ export function describeContent(message: proto.IMessage): ContentFields {
     if (secret?.length) fields.pollSecret = Buffer.from(secret);
   }
   if (inner?.reactionMessage?.key?.id) fields.targetId = clip(inner.reactionMessage.key.id, LIMITS.messageIdChars)!;
-  const quotedId = key && contextInfoOf(inner?.[key])?.stanzaId;
+  const context = key ? contextInfoOf(inner?.[key]) : undefined;
+  const quotedId = context?.stanzaId;
   if (quotedId) fields.quotedId = clip(quotedId, LIMITS.messageIdChars)!;
+  const mentioned = (context?.mentionedJid ?? []).filter((j) => typeof j === 'string' && j.length > 0);
+  if (mentioned.length > 0) fields.mentions = mentioned.slice(0, LIMITS.mentions).map((j) => clip(phoneOf(j), LIMITS.labelChars)!);
   const encoded = proto.Message.encode(message).finish();
   if (encoded.length <= LIMITS.storedContentBytes) fields.content = Buffer.from(encoded).toString('base64');
   return fields;

@@ -21,6 +21,14 @@ export interface PhoneHandle {
   setStatus(record: SentMessage, status: SentStatus): void;
 }
 
+/** What a message to a group carries besides its content. */
+export interface GroupSendOptions {
+  /** phone numbers of the other participants: the sent record keeps a receipt per member */
+  members?: string[];
+  /** jids of the users mentioned (contextInfo.mentionedJid) */
+  mentions?: string[];
+}
+
 /** The answer of a reaction, edit, delete or vote: its own message id and the message it changed. */
 export interface ActionResult {
   actionId: string;
@@ -34,7 +42,11 @@ export class PhoneActions {
 
   constructor(private readonly phone: PhoneHandle) {}
 
-  async send(to: string, out: OutgoingContent, quote?: QuoteRequest, uncheckedId?: string): Promise<SentMessage> {
+  /**
+   * Sends a message. To a group (`to` its jid): `members` are the other participants (their
+   * receipts are kept per member), `mentions` the users mentioned (jids as the group names them).
+   */
+  async send(to: string, out: OutgoingContent, quote?: QuoteRequest, uncheckedId?: string, group: GroupSendOptions = {}): Promise<SentMessage> {
     const sock = await this.phone.socket();
     const toJid = to.includes('@') ? to : `${to}@${PN_SERVER}`;
     const peer = this.phone.phoneOf(toJid);
@@ -55,16 +67,22 @@ export class PhoneActions {
       updatedAt: now,
     };
     if (out.type === 'poll') Object.assign(record, { poll: { ...out.poll }, pollSecret });
+    if (group.members) record.receipts = Object.fromEntries(group.members.map((phone) => [phone, {}]));
+    if (group.mentions?.length) record.mentions = group.mentions.map((jid) => this.phone.phoneOf(jid));
     // media: the bytes are kept first (GET .../media answers them), then Baileys encrypts and uploads them
     const sentMedia = 'media' in out ? await this.keepMedia(out) : undefined;
     if (sentMedia) record.media = sentMedia;
     this.phone.book.addSent(record);
     try {
-      const full = await sock.sendMessage(toJid, toBaileysContent(out, pollSecret) as Parameters<WASocket['sendMessage']>[1], {
+      const full = await sock.sendMessage(toJid, toBaileysContent(out, pollSecret, group.mentions) as Parameters<WASocket['sendMessage']>[1], {
         messageId: record.id,
         ...(quotedMessage ? { quoted: quotedMessage } : {}),
       });
-      if (full?.message) Object.assign(record, describeContent(full.message));
+      if (full?.message)
+        Object.assign(
+          record,
+          describeContent(full.message, (jid) => this.phone.phoneOf(jid)),
+        );
       if (sentMedia)
         record.media = { ...record.media, ...pick(sentMedia, 'sha256', 'size'), state: 'uploaded', mimeType: record.media?.mimeType ?? sentMedia.mimeType };
       this.phone.setStatus(record, 'sent');

@@ -13,6 +13,10 @@ export interface IncomingMessage {
   /** sent by this account (the phone itself or one of its companions) */
   fromMe: boolean;
   remoteJid: string;
+  /** a group message: the group's jid (`peer` is then the member who sent it) */
+  group?: string;
+  /** a group message: its sender's jid as the stanza named it */
+  participantJid?: string;
   timestamp: string;
   message: proto.IMessage;
 }
@@ -32,6 +36,8 @@ export class MessageBook {
     private readonly changed: () => void,
     /** the jids (phone number and LID) a user may be named by, to decrypt votes */
     private readonly jidsOf: (phone: string) => string[],
+    /** the phone number behind a jid (mentions) */
+    private readonly phoneOf?: (jid: string) => string,
   ) {}
 
   /** A message by id, sent ones first; `peer` narrows it to one chat. */
@@ -44,6 +50,11 @@ export class MessageBook {
 
   findSent(id: string, peer?: string): SentMessage | undefined {
     return this.account.sent.findLast((m) => m.id === id && (peer === undefined || m.to === peer));
+  }
+
+  /** A message this account sent to a group, by id. */
+  findGroupSent(id: string, groupJid: string): SentMessage | undefined {
+    return this.account.sent.findLast((m) => m.id === id && m.toJid === groupJid);
   }
 
   findReceived(id: string, peer?: string): ReceivedMessage | undefined {
@@ -66,10 +77,12 @@ export class MessageBook {
       id: msg.id,
       from: msg.peer,
       fromJid: `${msg.peer}@s.whatsapp.net`,
+      ...(msg.group ? { group: msg.group } : {}),
+      ...(msg.participantJid ? { participantJid: msg.participantJid } : {}),
       timestamp: msg.timestamp,
       read: false,
       remoteJid: msg.remoteJid,
-      ...describeContent(msg.message),
+      ...describeContent(msg.message, this.phoneOf),
     };
     this.account.received.push(record);
     trim(this.account.received, LIMITS.storedMessagesPerAccount);

@@ -51,6 +51,7 @@ export class AccountPhone {
       account,
       () => hub.saver.markDirty(),
       (phone) => this.jidsOf(phone),
+      (jid) => this.phoneOf(jid),
     );
     this.media = new PhoneMedia(mediaAccess, logger, () => hub.saver.markDirty());
     this.actions = new PhoneActions(this);
@@ -95,13 +96,16 @@ export class AccountPhone {
     await this.ready();
     const unread = this.account.received.filter((m) => !m.read && (!ids || ids.includes(m.id)));
     if (unread.length === 0) return [];
-    await this.sock!.readMessages(unread.map((m) => ({ remoteJid: m.remoteJid, id: m.id, fromMe: false })));
+    await this.sock!.readMessages(
+      unread.map((m) => ({ remoteJid: m.remoteJid, id: m.id, fromMe: false, ...(m.participantJid ? { participant: m.participantJid } : {}) })),
+    );
     for (const m of unread) m.read = true;
     this.hub.saver.markDirty();
     return unread;
   }
 
   setStatus(record: SentMessage, status: SentStatus): void {
+    if (record.status === 'failed' && record.error) return; // refused: no later ack or receipt changes that
     if (status !== 'failed' && STATUS_RANK[status] <= STATUS_RANK[record.status]) return;
     record.status = status;
     record.updatedAt = new Date().toISOString();
@@ -163,9 +167,44 @@ export class AccountPhone {
       for (const { key, update } of updates) {
         const status = update.status === undefined || update.status === null ? undefined : STATUS_FROM_PROTO[update.status];
         const sent = key.fromMe && status && key.id ? this.book.findSent(key.id) : undefined;
-        if (sent && status) this.setStatus(sent, status);
+        if (!sent || !status) continue;
+        // an ack with an error (a group refusing a non-admin's message...): Baileys reports its code
+        const code = status === 'failed' ? update.messageStubParameters?.[0] : undefined;
+        if (code && !sent.error) this.refused(sent, code);
+        this.setStatus(sent, status);
       }
     });
+    // group messages: one receipt per member (Baileys reports no status for groups)
+    sock.ev.on('message-receipt.update', (updates) => {
+      for (const { key, receipt } of updates) {
+        const sent = key.id && key.remoteJid ? this.book.findGroupSent(key.id, key.remoteJid) : undefined;
+        if (sent && receipt.userJid) this.groupReceipt(sent, this.phoneOf(receipt.userJid), receipt.readTimestamp ? 'read' : 'delivered', receipt);
+      }
+    });
+  }
+
+  private refused(record: SentMessage, code: string): void {
+    record.error = `refused by the server: error ${code}`;
+    record.status = 'failed';
+    record.updatedAt = new Date().toISOString();
+    this.hub.saver.markDirty();
+  }
+
+  /** One member's receipt for a group message; the record is delivered (read) once every member's is. */
+  private groupReceipt(record: SentMessage, phone: string, kind: 'delivered' | 'read', receipt: { receiptTimestamp?: unknown; readTimestamp?: unknown }): void {
+    if (phone === this.account.phone) return;
+    const receipts = (record.receipts ??= {});
+    const entry = (receipts[phone] ??= {});
+    const seconds = Number(kind === 'read' ? receipt.readTimestamp : receipt.receiptTimestamp) || Math.floor(Date.now() / 1000);
+    const at = new Date(seconds * 1000).toISOString();
+    if (kind === 'read') {
+      entry.readAt ??= at;
+      entry.deliveredAt ??= at;
+    } else entry.deliveredAt ??= at;
+    const all = Object.values(receipts);
+    if (all.every((r) => r.readAt)) this.setStatus(record, 'read');
+    else if (all.every((r) => r.deliveredAt)) this.setStatus(record, 'delivered');
+    else this.hub.saver.markDirty();
   }
 
   private onClose(sock: WASocket, error: Error | undefined): void {
@@ -190,19 +229,27 @@ export class AccountPhone {
       const remoteJid = key.remoteJid;
       if (!key.id || !remoteJid) continue;
       if (key.fromMe) {
-        // Baileys' event buffer can fold a fast receipt into the upsert of our own message
+        // Baileys' event buffer can fold a fast receipt (a group's per-member receipts, an
+        // error ack and its code) into the upsert of our own message
         const status = typeof msg.status === 'number' ? STATUS_FROM_PROTO[msg.status] : undefined;
-        const sent = status ? this.book.findSent(key.id) : undefined;
+        const sent = this.book.findSent(key.id);
+        const code = status === 'failed' ? msg.messageStubParameters?.[0] : undefined;
+        if (sent && code && !sent.error) this.refused(sent, code);
         if (sent && status) this.setStatus(sent, status);
+        for (const receipt of msg.userReceipt ?? [])
+          if (sent && receipt.userJid) this.groupReceipt(sent, this.phoneOf(receipt.userJid), receipt.readTimestamp ? 'read' : 'delivered', receipt);
       }
       if (!message) continue;
-      if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid')) continue;
+      const isGroup = remoteJid.endsWith('@g.us');
+      if (!remoteJid.endsWith(`@${PN_SERVER}`) && !remoteJid.endsWith('@lid') && !isGroup) continue;
+      if (isGroup && !key.participant) continue;
       const seconds = Number(msg.messageTimestamp ?? 0) || Math.floor(Date.now() / 1000);
       const record = this.book.receive({
         id: key.id,
-        peer: this.phoneOf(remoteJid),
+        peer: this.phoneOf(isGroup ? key.participant! : remoteJid),
         fromMe: key.fromMe === true,
         remoteJid,
+        ...(isGroup ? { group: remoteJid, participantJid: key.participant! } : {}),
         timestamp: new Date(seconds * 1000).toISOString(),
         message,
       });

@@ -81,7 +81,7 @@ export class Hub {
   deliver(account: AccountRecord, deviceId: number, node: BinaryNode): void {
     const device = account.devices[String(deviceId)];
     if (!device) return;
-    const key = queueKey(node.tag, node.attrs.id, node.attrs.from);
+    const key = queueKey(node.tag, node.attrs.id, node.attrs.from, node.attrs.participant);
     device.queue = device.queue.filter((q) => q.key !== key);
     device.queue.push({ key, node, at: Date.now() });
     if (device.queue.length > LIMITS.queuePerDevice) {
@@ -96,10 +96,10 @@ export class Hub {
    * The client took a stanza we delivered (an <ack> without error, or for a message its
    * <receipt>, which Baileys 7 sends instead of an ack): it no longer waits in the queue.
    */
-  settled(session: WireSession, tag: string, id: string | undefined, from: string | undefined): void {
+  settled(session: WireSession, tag: string, id: string | undefined, from: string | undefined, participant?: string): void {
     const device = session.account?.devices[String(session.deviceId)];
     if (!device) return;
-    const key = queueKey(tag, id, from);
+    const key = queueKey(tag, id, from, participant);
     const before = device.queue.length;
     device.queue = device.queue.filter((q) => q.key !== key);
     if (device.queue.length !== before) this.saver.markDirty();
@@ -111,9 +111,9 @@ export class Hub {
    * stays queued and is sent again at the device's next login, not before; the error is kept
    * for the admin API's view of the queue.
    */
-  nacked(session: WireSession, tag: string, id: string | undefined, from: string | undefined, error: string): void {
+  nacked(session: WireSession, tag: string, id: string | undefined, from: string | undefined, error: string, participant?: string): void {
     const device = session.account?.devices[String(session.deviceId)];
-    const queued = device?.queue.find((q) => q.key === queueKey(tag, id, from));
+    const queued = device?.queue.find((q) => q.key === queueKey(tag, id, from, participant));
     this.logger.debug({ conn: session.label, tag, id, from, error, queued: queued !== undefined }, 'NACK: the stanza stays queued for the next login');
     if (!queued) return;
     queued.nack = error;
@@ -187,7 +187,11 @@ export class Hub {
   }
 }
 
-/** What names a queued stanza: its tag, id and sender, as the client's <ack> (class, id, to) names it. */
-function queueKey(tag: string, id: string | undefined, from: string | undefined): string {
-  return `${tag}|${id ?? ''}|${from ?? ''}`;
+/**
+ * What names a queued stanza: its tag, id and sender, as the client's <ack> (class, id, to)
+ * names it, and in a group its participant (the ack and the receipt carry it too), so that the
+ * receipts of several members for one group message each wait in the queue.
+ */
+function queueKey(tag: string, id: string | undefined, from: string | undefined, participant?: string): string {
+  return `${tag}|${id ?? ''}|${from ?? ''}${participant ? `|${participant}` : ''}`;
 }

@@ -39,10 +39,15 @@ const handlers: Record<string, IqHandler> = {
   'passive set passive': (_hub, _session, iq) => iqResult(iq),
   'abt get props': (_hub, _session, iq) => iqResult(iq, [{ tag: 'props', attrs: { protocol: '1', hash: 'emulator' } }]),
   'blocklist get -': (_hub, _session, iq) => iqResult(iq, [{ tag: 'list', attrs: {} }]),
-  'privacy get privacy': (_hub, _session, iq) =>
-    iqResult(iq, [
-      { tag: 'privacy', attrs: {}, content: Object.entries(PRIVACY_DEFAULTS).map(([name, value]) => ({ tag: 'category', attrs: { name, value } })) },
-    ]),
+  'privacy get privacy': (_hub, session, iq) => {
+    // "who can add me to groups" as the admin API set it (WhatsApp's values: all, contacts, none)
+    const groupAdd = session.account?.privacy?.groupAdd;
+    const values: Record<string, string> = {
+      ...PRIVACY_DEFAULTS,
+      ...(groupAdd ? { groupadd: groupAdd === 'everyone' ? 'all' : groupAdd === 'nobody' ? 'none' : 'contacts' } : {}),
+    };
+    return iqResult(iq, [{ tag: 'privacy', attrs: {}, content: Object.entries(values).map(([name, value]) => ({ tag: 'category', attrs: { name, value } })) }]);
+  },
   'privacy set privacy': (_hub, _session, iq) => iqResult(iq),
   'privacy set tokens': (_hub, _session, iq) => iqResult(iq, [{ tag: 'tokens', attrs: {} }]),
   'w:stats set add': (_hub, _session, iq) => iqResult(iq),

@@ -7,6 +7,16 @@ import type { WireSession } from './session.js';
 /** Attributes of an outgoing message the receiving client reads and the emulator passes on. */
 const PASSED_MESSAGE_ATTRS = ['type', 'edit', 'category', 'verified_name'];
 
+/** Group stanzas, handled by the groups layer (groups/group-routing.ts), which knows who is in which group. */
+export interface GroupStanzaRoutes {
+  message(session: WireSession, node: BinaryNode): void;
+  /** a receipt for a group message, already acked and settled */
+  receipt(session: WireSession, node: BinaryNode): void;
+}
+
+/** `to` names a group (`<digits>@g.us`). */
+export const isGroupJid = (jid: string | undefined): boolean => jid?.endsWith('@g.us') === true;
+
 interface Target {
   jid: string;
   encs: BinaryNode[];
@@ -16,7 +26,8 @@ interface Target {
  * `<message to=USER><participants><to jid=DEVICE><enc/></to>...` (or a direct `<enc>` to one
  * device, as in retries): ack the sender, hand each device its own `<enc>`. Never decrypts.
  */
-export function routeMessage(hub: Hub, session: WireSession, node: BinaryNode): void {
+export function routeMessage(hub: Hub, session: WireSession, node: BinaryNode, groups?: GroupStanzaRoutes): void {
+  if (groups && isGroupJid(node.attrs.to)) return groups.message(session, node);
   const sender = session.account!;
   const senderDevice = session.deviceId!;
   const { id, to } = node.attrs;
@@ -61,23 +72,26 @@ function senderAttrs(sender: ResolvedJid['account'], deviceId: number, chat: Res
 }
 
 /** Receipt types that concern only the receiving account's own devices or the server. */
-const LOCAL_RECEIPTS = new Set(['sender', 'peer_msg', 'hist_sync', 'server-error', 'read-self']);
+export const LOCAL_RECEIPTS: ReadonlySet<string> = new Set(['sender', 'peer_msg', 'hist_sync', 'server-error', 'read-self']);
 
 /**
  * Delivery and read receipts go back to every device of the sender (`from` = the reader);
  * retry receipts go to the exact device that sent the message, with their key bundle intact.
  */
-export function routeReceipt(hub: Hub, session: WireSession, node: BinaryNode): void {
+export function routeReceipt(hub: Hub, session: WireSession, node: BinaryNode, groups?: GroupStanzaRoutes): void {
   const reader = session.account!;
   const readerDevice = session.deviceId!;
   const { id, to, type } = node.attrs;
   session.send({ tag: 'ack', attrs: { class: 'receipt', id: id ?? '', from: to ?? '', ...(type ? { type } : {}) } });
   // any receipt but a retry says the device has the message; a retry asks the sender for it
   // again (the resend, same id, replaces the queued copy) and comes with a NACK
+  // (a group message is queued under its sender device too: the receipt's `participant`)
   if (type !== 'retry') {
-    hub.settled(session, 'message', id, to);
-    for (const item of children(getBinaryNodeChild(node, 'list'), 'item')) hub.settled(session, 'message', item.attrs.id, to);
+    const { participant } = node.attrs;
+    hub.settled(session, 'message', id, to, participant);
+    for (const item of children(getBinaryNodeChild(node, 'list'), 'item')) hub.settled(session, 'message', item.attrs.id, to, participant);
   }
+  if (groups && isGroupJid(to)) return groups.receipt(session, node);
   if (!id || !to || (type && LOCAL_RECEIPTS.has(type))) return;
   const target = hub.registry.resolve(to);
   if (!target) return;
