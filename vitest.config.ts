@@ -18,6 +18,7 @@ export const E2E_FILES = [
   'test/messages/e2e-crafted.test.ts',
   'test/messages/e2e-inbound.test.ts',
   'test/messages/e2e-isolation.test.ts',
+  'test/messages/e2e-media-failures.test.ts',
   'test/messages/e2e-media.test.ts',
   'test/messages/e2e-outbound.test.ts',
   'test/messages/e2e-queue.test.ts',

@@ -32,6 +32,8 @@ export interface Config {
   inlineMediaMaxBytes: number;
   /** Time fetching a media file given by URL may take, whole. */
   mediaFetchTimeoutMs: number;
+  /** Tries to download a received file before it counts as failed. */
+  mediaDownloadAttempts: number;
   /** Time a client has to send a whole request, headers and body (408 or closed beyond). */
   requestTimeoutMs: number;
   /** Time a client has to send a request's headers (at most requestTimeoutMs). */
@@ -195,6 +197,11 @@ export const SETTINGS: SettingDoc[] = [
       'largest file a send may carry inline (media.data, base64); the body limit of POST /devices/{id}/messages grows to fit it. Bigger files go by URL or POST /media',
   },
   { name: 'WUTS_MEDIA_FETCH_TIMEOUT_SECONDS', defaultText: '60', meaning: 'time fetching a media file given by URL (media.url) may take, whole' },
+  {
+    name: 'WUTS_MEDIA_DOWNLOAD_ATTEMPTS',
+    defaultText: '5',
+    meaning: 'tries to download a received file (2 s apart, doubling, at most 5 min) before it counts as failed (message.media with state failed)',
+  },
   {
     name: 'WUTS_REQUEST_TIMEOUT_SECONDS',
     defaultText: '30',
@@ -507,6 +514,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     inlineMediaMaxBytes: intSetting(env, 'WUTS_INLINE_MEDIA_MAX_BYTES', 16 * MIB, 1024, 100 * MIB),
     mediaFetchTimeoutMs: intSetting(env, 'WUTS_MEDIA_FETCH_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
+    mediaDownloadAttempts: intSetting(env, 'WUTS_MEDIA_DOWNLOAD_ATTEMPTS', 5, 1, 20),
     requestTimeoutMs: requestTimeoutSeconds * 1000,
     headersTimeoutMs: headersTimeoutSeconds * 1000,
     keepAliveTimeoutMs: intSetting(env, 'WUTS_KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,

@@ -117,11 +117,6 @@ export async function mediaCreatedBefore(db: Kysely<Database>, cutoff: string, l
   return db.selectFrom('media_files').select(['id', 'tenant_id']).where('created_at', '<', cutoff).orderBy('created_at').limit(limit).execute();
 }
 
-/** Pending rows last changed before `before`, oldest first (downloads to try). */
-export async function pendingMedia(db: Kysely<Database>, before: string, limit: number): Promise<MediaRow[]> {
-  return db.selectFrom('media_files').selectAll().where('state', '=', 'pending').where('updated_at', '<=', before).orderBy('updated_at').limit(limit).execute();
-}
-
 /** The tenant's rows, ids only (deleting a tenant's media). */
 export async function tenantMediaIds(db: Kysely<Database>, tenantId: string, limit: number): Promise<string[]> {
   const rows = await db.selectFrom('media_files').select('id').where('tenant_id', '=', tenantId).limit(limit).execute();

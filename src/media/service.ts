@@ -366,12 +366,6 @@ export async function failPendingMedia(deps: Deps, tenantId: string, id: string,
   return repo.recordPendingFailure(deps.db.kysely, tenantId, id, { error: error.slice(0, 1000), retry: options.retry, updated_at: nowIso(deps.clock.now()) });
 }
 
-/** Pending rows of every tenant not touched since `before` (default: now), oldest first: the download worker's queue. */
-export async function listPendingMedia(deps: Deps, options: { before?: Date; limit: number }): Promise<MediaRecord[]> {
-  const rows = await repo.pendingMedia(deps.db.kysely, nowIso(options.before ?? deps.clock.now()), options.limit);
-  return rows.map(toRecord);
-}
-
 /**
  * Deletes the tenant's media rows, then each blob no row names any more (checked again under
  * the tenant's lock, so a blob an upload is reusing at that moment stays). A failure to delete

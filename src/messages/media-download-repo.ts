@@ -12,14 +12,15 @@ export interface PendingDownload {
   filename: string | null;
   /** the MediaDownload (where WhatsApp keeps the file, its keys) as JSON */
   source_json: string;
+  /** failed attempts so far */
   attempts: number;
 }
 
 /**
  * Claims up to `limit` due downloads for this node: pending files whose next attempt is due
  * (or whose downloading node died: its lease ran out). Each claim moves the next attempt to
- * `leaseUntil` and counts the attempt, guarded by the value it read, so two nodes never take
- * the same file.
+ * `leaseUntil`, guarded by the value it read, so two nodes never take the same file. Failed
+ * attempts are counted by the media service (failPendingMedia).
  */
 export async function claimDueDownloads(db: Db, now: string, leaseUntil: string, limit: number): Promise<PendingDownload[]> {
   const due = await db
@@ -35,22 +36,21 @@ export async function claimDueDownloads(db: Db, now: string, leaseUntil: string,
     if (!row.message_id || !row.source_json || !row.next_attempt_at) continue;
     const result = await db
       .updateTable('media_files')
-      .set({ next_attempt_at: leaseUntil, attempts: Number(row.attempts) + 1, updated_at: now })
+      .set({ next_attempt_at: leaseUntil, updated_at: now })
       .where('id', '=', row.id)
       .where('state', '=', 'pending')
       .where('next_attempt_at', '=', row.next_attempt_at)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1)
-      claimed.push({ ...row, message_id: row.message_id, source_json: row.source_json, attempts: Number(row.attempts) + 1 });
+    if (Number(result.numUpdatedRows) === 1) claimed.push({ ...row, message_id: row.message_id, source_json: row.source_json, attempts: Number(row.attempts) });
   }
   return claimed;
 }
 
-/** The next attempt of a download that failed; `source_json` when the file moved (re-uploaded). */
-export async function scheduleDownloadRetry(db: Db, id: string, at: string, error: string, sourceJson?: string): Promise<void> {
+/** When the next attempt of a download is due; `source_json` when the file moved (re-uploaded). */
+export async function scheduleDownloadRetry(db: Db, id: string, at: string, sourceJson?: string): Promise<void> {
   await db
     .updateTable('media_files')
-    .set({ next_attempt_at: at, error, updated_at: at, ...(sourceJson ? { source_json: sourceJson } : {}) })
+    .set({ next_attempt_at: at, ...(sourceJson ? { source_json: sourceJson } : {}) })
     .where('id', '=', id)
     .where('state', '=', 'pending')
     .execute();

@@ -20,8 +20,6 @@ export interface DownloadSource {
 /** Opens a received file from WhatsApp's media host, decrypted; an error with `expired: true` when the host no longer has it. */
 export type OpenReceivedMedia = (download: MediaDownload) => Promise<Readable>;
 
-/** Tries per file before it is given up as failed (with a message.media event). */
-export const MAX_DOWNLOAD_ATTEMPTS = 5;
 /** A claimed download is this node's for this long; a node that dies mid-download leaves it to another after it. */
 const LEASE_MS = 10 * 60_000;
 const retryDelayMs = (attempt: number) => Math.min(5 * 60_000, 2_000 * 2 ** (attempt - 1));
@@ -39,7 +37,7 @@ export async function downloadDueMedia(deps: Deps, open: OpenReceivedMedia, limi
 
 async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownload): Promise<void> {
   const source = JSON.parse(p.source_json) as DownloadSource;
-  const log = { tenantId: p.tenant_id, mediaId: p.id, messageId: p.message_id, attempt: p.attempts };
+  const log = { tenantId: p.tenant_id, mediaId: p.id, messageId: p.message_id, attempt: p.attempts + 1 };
   try {
     const stream = await open(source.download);
     const stored = await completePendingMedia(deps, p.tenant_id, p.id, stream, {
@@ -56,21 +54,23 @@ async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownlo
       });
       if (moved) {
         const again: DownloadSource = { ...source, reuploaded: true, download: { ...source.download, directPath: moved } };
-        await scheduleDownloadRetry(deps.db.kysely, p.id, nowIso(), describe(err), JSON.stringify(again));
+        await scheduleDownloadRetry(deps.db.kysely, p.id, nowIso(), JSON.stringify(again));
         deps.bus.wakeMediaDownloads();
         return;
       }
     }
+    const failures = p.attempts + 1;
     // a file over WUTS_MEDIA_MAX_UPLOAD_BYTES or the tenant's quota will not fit on a later try either
     const tooLarge = (err as { statusCode?: number }).statusCode === 413;
-    if (p.attempts >= MAX_DOWNLOAD_ATTEMPTS || tooLarge) {
+    if (failures >= deps.config.mediaDownloadAttempts || tooLarge) {
       deps.logger.warn({ ...log, err }, 'a received file could not be downloaded: given up');
       await failPendingMedia(deps, p.tenant_id, p.id, describe(err), { retry: false });
       await settleMessage(deps, p, { state: 'failed' });
       return;
     }
     deps.logger.info({ ...log, err: describe(err) }, 'downloading a received file failed; trying again later');
-    await scheduleDownloadRetry(deps.db.kysely, p.id, nowIso(new Date(Date.now() + retryDelayMs(p.attempts))), describe(err));
+    await failPendingMedia(deps, p.tenant_id, p.id, describe(err), { retry: true });
+    await scheduleDownloadRetry(deps.db.kysely, p.id, nowIso(new Date(Date.now() + retryDelayMs(failures))));
   }
 }
 

@@ -33,8 +33,6 @@ export function mediaMigration(dialect: DialectName) {
       await db.schema.createIndex('media_files_tenant_idx').on('media_files').columns(['tenant_id', 'id']).execute();
       // Which rows share a blob, and a tenant's usage (each blob once).
       await db.schema.createIndex('media_files_tenant_sha256_idx').on('media_files').columns(['tenant_id', 'sha256']).execute();
-      // Downloads waiting (or retried) across tenants.
-      await db.schema.createIndex('media_files_state_idx').on('media_files').columns(['state', 'updated_at']).execute();
       // The sweep: expired uploads, and media past retention.
       await db.schema.createIndex('media_files_expires_idx').on('media_files').column('expires_at').execute();
       await db.schema.createIndex('media_files_created_idx').on('media_files').column('created_at').execute();
