@@ -56,6 +56,8 @@ let a: TenantWithDevice;
 /** A web server on 127.0.0.1 serving files for media.url, and a redirect. */
 let files: http.Server;
 let filesUrl = '';
+/** More files the server answers, by path. */
+const served = new Map<string, { bytes: Buffer; contentType: string }>();
 
 beforeAll(async () => {
   w = await startWorld();
@@ -63,6 +65,8 @@ beforeAll(async () => {
   await createAccount(w.emu, B, 'Peer B');
   a = await tenantWithDevice(w, A);
   files = http.createServer((req, res) => {
+    const file = served.get(req.url ?? '');
+    if (file) return res.writeHead(200, { 'content-type': file.contentType }).end(file.bytes);
     if (req.url === '/invoice.pdf') return res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': PDF.length }).end(PDF);
     if (req.url === '/photo') return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
     if (req.url === '/moved') return res.writeHead(302, { location: '/photo' }).end();
@@ -162,6 +166,31 @@ describe('sending media', () => {
     expect(got).toMatchObject({ type: 'voice', media: { ptt: true, seconds: 3, sha256: sha256(VOICE) } });
   });
 
+  it('every type by every way (inline, URL, upload) reaches B with the same bytes', async () => {
+    const kinds = [
+      ['image', JPEG, 'image/jpeg', 'photo'],
+      ['video', MP4, 'video/mp4', 'clip'],
+      ['audio', VOICE, 'audio/ogg', 'song'],
+      ['voice', VOICE, 'audio/ogg', 'note'],
+      ['document', PDF, 'application/pdf', 'invoice.pdf'],
+      ['sticker', WEBP, 'image/webp', 'sticker'],
+    ] as const;
+    const sent: Array<{ what: string; waId: string; sha: string }> = [];
+    for (const [type, bytes, contentType, path] of kinds) {
+      served.set(`/matrix/${path}`, { bytes, contentType });
+      const uploaded = await upload(bytes, contentType);
+      for (const [way, media] of [
+        ['inline', { data: bytes.toString('base64') }],
+        ['url', { url: `${filesUrl}/matrix/${path}` }],
+        ['upload', { id: uploaded.id }],
+      ] as const) {
+        const msg = await sendMessage(w, a.token, a.deviceId, { type, to: B, media });
+        sent.push({ what: `${type} by ${way}`, waId: msg.wa_id, sha: sha256(bytes) });
+      }
+    }
+    for (const s of sent) expect((await receivedByB(s.waId)).media.sha256, s.what).toBe(s.sha);
+  });
+
   it('a reply with media quotes the message it answers', async () => {
     const question = await phoneSend(w, B, { to: A, text: 'can you send the photo?' });
     const stored = await waitForStored(w, a.token, a.deviceId, B, 'the question', (m) => m.wa_id === question.id);
@@ -210,9 +239,10 @@ describe('receiving media', () => {
     expect(part.body.equals(bytes.subarray(10, 100))).toBe(true);
   });
 
-  it('a voice note from B arrives as a voice note with its duration', async () => {
-    const { sent, stored } = await fromB({ type: 'voice', media: { data: VOICE.toString('base64') }, seconds: 3 });
-    expect(stored.content.media).toMatchObject({ voice_note: true, duration_seconds: 3 });
+  it('a voice note from B arrives as a voice note with its duration and waveform', async () => {
+    const waveform = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 7) % 101)).toString('base64');
+    const { sent, stored } = await fromB({ type: 'voice', media: { data: VOICE.toString('base64') }, seconds: 3, waveform });
+    expect(stored.content.media).toMatchObject({ voice_note: true, duration_seconds: 3, waveform });
     const done = await waitForEvent(w, 'message.media', (d) => d.message?.wa_id === sent.id);
     expect(done.data.message.content.media.sha256).toBe(sha256(VOICE));
   });
