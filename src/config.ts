@@ -34,6 +34,8 @@ export interface Config {
   mediaFetchTimeoutMs: number;
   /** Tries to download a received file before it counts as failed. */
   mediaDownloadAttempts: number;
+  /** The encoder that turns other audio into voice notes (OGG/Opus); voice notes in other formats are refused without it. */
+  ffmpegPath: string;
   /** Time a client has to send a whole request, headers and body (408 or closed beyond). */
   requestTimeoutMs: number;
   /** Time a client has to send a request's headers (at most requestTimeoutMs). */
@@ -197,6 +199,11 @@ export const SETTINGS: SettingDoc[] = [
       'largest file a send may carry inline (media.data, base64); the body limit of POST /devices/{id}/messages grows to fit it. Bigger files go by URL or POST /media',
   },
   { name: 'WUTS_MEDIA_FETCH_TIMEOUT_SECONDS', defaultText: '60', meaning: 'time fetching a media file given by URL (media.url) may take, whole' },
+  {
+    name: 'WUTS_FFMPEG_PATH',
+    defaultText: 'ffmpeg (from the PATH)',
+    meaning: 'the encoder that turns MP3, AAC, WAV and other audio sent as a voice note into OGG/Opus; without it such voice notes are refused (400)',
+  },
   {
     name: 'WUTS_MEDIA_DOWNLOAD_ATTEMPTS',
     defaultText: '5',
@@ -515,6 +522,7 @@ export function loadConfig(env: Env = process.env): Config {
     inlineMediaMaxBytes: intSetting(env, 'WUTS_INLINE_MEDIA_MAX_BYTES', 16 * MIB, 1024, 100 * MIB),
     mediaFetchTimeoutMs: intSetting(env, 'WUTS_MEDIA_FETCH_TIMEOUT_SECONDS', 60, 1, 3600) * 1000,
     mediaDownloadAttempts: intSetting(env, 'WUTS_MEDIA_DOWNLOAD_ATTEMPTS', 5, 1, 20),
+    ffmpegPath: env.WUTS_FFMPEG_PATH?.trim() || 'ffmpeg',
     requestTimeoutMs: requestTimeoutSeconds * 1000,
     headersTimeoutMs: headersTimeoutSeconds * 1000,
     keepAliveTimeoutMs: intSetting(env, 'WUTS_KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,

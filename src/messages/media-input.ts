@@ -4,6 +4,7 @@ import { AppError, badRequest, notFound } from '../lib/errors.js';
 import { findStoredMedia, ingestMedia, openMedia, type MediaView } from '../media/service.js';
 import type { ResolvedMedia, SendBody } from './compose.js';
 import { fetchMediaUrl } from './media-url.js';
+import { convertToVoiceNote, encoderAvailable } from './voice-convert.js';
 import { analyseVoiceNote, VOICE_FORMATS } from './voice-note.js';
 
 type MediaSendType = 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker';
@@ -50,6 +51,23 @@ async function readAll(stream: Readable, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Other audio sent as a voice note, re-encoded as OGG/Opus (a new file in the store) when ffmpeg is there. */
+async function convertedVoice(deps: Deps, tenantId: string, view: MediaView, maxBytes: number): Promise<MediaView> {
+  const kind = baseType(view.mime_type);
+  if (!kind.startsWith('audio/') && !kind.startsWith('video/')) return view; // refused below as no audio at all
+  if (!(await encoderAvailable(deps.config.ffmpegPath)))
+    throw badRequest(
+      `a voice note must be ${VOICE_FORMATS}; this file is ${view.mime_type}, and no encoder (ffmpeg) is installed to convert it`,
+      'voice_format_not_supported',
+    );
+  const original = await openMedia(deps, tenantId, view.id);
+  const converted = convertToVoiceNote(original.stream, { ffmpegPath: deps.config.ffmpegPath, timeoutMs: CONVERT_TIMEOUT_MS });
+  return ingestMedia(deps, tenantId, converted, { declaredMimeType: 'audio/ogg', origin: 'data', maxBytes });
+}
+
+/** A voice note (at most WUTS_MAX_AUDIO_BYTES) converts in seconds; this bounds a stuck encoder. */
+const CONVERT_TIMEOUT_MS = 60_000;
+
 /**
  * The file of a media send, in WUTS's media store before the message is accepted: an upload
  * id (still valid), a URL fetched now, or inline base64. Checked against its type's formats
@@ -84,6 +102,7 @@ export async function resolveSendMedia(deps: Deps, tenantId: string, body: SendB
       maxBytes,
     });
   }
+  if (type === 'voice' && !ACCEPTED.voice!.includes(baseType(view.mime_type))) view = await convertedVoice(deps, tenantId, view, maxBytes);
   const accepted = ACCEPTED[type];
   if (accepted && !accepted.includes(baseType(view.mime_type))) {
     throw badRequest(

@@ -16,6 +16,28 @@ const JPEG = fs.readFileSync('test/fixtures/photo.jpg');
 const VOICE = fs.readFileSync('test/fixtures/voice-note.ogg');
 const PEER = '5511987654321';
 
+/** A WAV file: 2.5 s of a 440 Hz tone, 16 kHz mono. */
+function toneWav(): Buffer {
+  const rate = 16_000;
+  const samples = rate * 2.5;
+  const data = Buffer.alloc(samples * 2);
+  for (let i = 0; i < samples; i++) data.writeInt16LE(Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
 let t: TestApp;
 let tenant: TenantFixture;
 let deviceId: string;
@@ -98,6 +120,17 @@ describe('media sends', () => {
     expect(res.json().message.content.media).toMatchObject({ voice_note: true, duration_seconds: 3, mime_type: 'audio/ogg; codecs=opus' });
   });
 
+  it('a WAV sent as a voice note is converted into OGG/Opus (ffmpeg) and sent as one', async () => {
+    const res = await send({ type: 'voice', media: { data: toneWav().toString('base64') } });
+    expect(res.statusCode, res.body).toBe(202);
+    const message = res.json().message;
+    expect(message.content.media).toMatchObject({ voice_note: true, duration_seconds: 3, mime_type: 'audio/ogg; codecs=opus' });
+    const file = await t.call('GET', `/messages/${message.id}/media`, tenant.adminToken);
+    expect(file.statusCode).toBe(200);
+    expect(file.rawPayload.subarray(0, 4).toString('latin1')).toBe('OggS');
+    expect(file.rawPayload.subarray(28, 36).toString('latin1')).toBe('OpusHead');
+  });
+
   it('a viewer may not send media (403), and nothing is stored for it', async () => {
     const viewer = await createUser(t, tenant, 'viewer');
     const res = await send({ type: 'image', media: { url: `${filesUrl}/photo.jpg` } }, viewer.token);
@@ -108,7 +141,8 @@ describe('media sends', () => {
 describe('media URLs and private addresses', () => {
   let strict: TestApp;
   beforeAll(async () => {
-    strict = await createTestApp({ allowPrivateWebhooks: false });
+    // no private addresses, and no encoder for voice notes
+    strict = await createTestApp({ allowPrivateWebhooks: false, ffmpegPath: '/nonexistent/ffmpeg' });
   });
   afterAll(async () => strict?.close());
 
@@ -120,5 +154,25 @@ describe('media URLs and private addresses', () => {
       expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
       expect(res.json().code, url).toBe('media_url_forbidden');
     }
+  });
+
+  it('without an encoder, a WAV voice note is refused with a 400 naming the format', async () => {
+    const owner = await createTenant(strict);
+    const device = (await strict.call('POST', '/devices', owner.adminToken, { name: 'd' })).json().device.id;
+    const res = await strict.call('POST', `/devices/${device}/messages`, owner.adminToken, {
+      type: 'voice',
+      to: PEER,
+      media: { data: toneWav().toString('base64') },
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().code).toBe('voice_format_not_supported');
+    expect(res.json().error).toContain('OGG/Opus');
+    // an OGG/Opus voice note needs no encoder
+    const ok = await strict.call('POST', `/devices/${device}/messages`, owner.adminToken, {
+      type: 'voice',
+      to: PEER,
+      media: { data: VOICE.toString('base64') },
+    });
+    expect(ok.statusCode, ok.body).toBe(202);
   });
 });
