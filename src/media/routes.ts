@@ -7,7 +7,7 @@ import { requireActor } from '../auth/authenticate.js';
 import { errorResponses, IdParams, USER_SECURITY } from '../http/schemas.js';
 import { sendMediaContent } from '../http/media-stream.js';
 import { badRequest } from '../lib/errors.js';
-import { BinaryContent, MediaResponse, UploadQuery } from './schemas.js';
+import { MEDIA_CONTENT_RESPONSES, MediaResponse, UploadQuery } from './schemas.js';
 import { getMedia, uploadMedia } from './service.js';
 
 const tags = ['media'];
@@ -102,9 +102,7 @@ export async function registerMediaRoutes(app: App, deps: Deps): Promise<void> {
         security: USER_SECURITY,
         params: IdParams,
         response: {
-          200: { description: 'the whole file', content: { 'application/octet-stream': { schema: BinaryContent } } },
-          206: { description: 'the range asked for', content: { 'application/octet-stream': { schema: BinaryContent } } },
-          304: { description: 'not modified (If-None-Match named the ETag)', content: { 'application/octet-stream': { schema: BinaryContent } } },
+          ...MEDIA_CONTENT_RESPONSES,
           ...errorResponses(400, 401, 403, 404, 416),
         },
       },

@@ -27,3 +27,10 @@ export const UploadQuery = Type.Object(
 );
 
 export const BinaryContent = Type.String({ description: "the file's bytes, or the range asked for", contentEncoding: 'binary' });
+
+/** The answers of a route that streams a media file (http/media-stream.ts), besides its errors. */
+export const MEDIA_CONTENT_RESPONSES = {
+  200: { description: 'the whole file', content: { 'application/octet-stream': { schema: BinaryContent } } },
+  206: { description: 'the range asked for', content: { 'application/octet-stream': { schema: BinaryContent } } },
+  304: { description: 'not modified (If-None-Match named the ETag)', content: { 'application/octet-stream': { schema: BinaryContent } } },
+};

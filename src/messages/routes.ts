@@ -7,7 +7,7 @@ import * as history from './history.js';
 import { readIdempotencyKey } from './idempotency.js';
 import { MESSAGE_LIMITS as L } from './limits.js';
 import * as S from './schemas.js';
-import { BinaryContent } from '../media/schemas.js';
+import { MEDIA_CONTENT_RESPONSES } from '../media/schemas.js';
 import { sendMediaContent } from '../http/media-stream.js';
 import * as messages from './service.js';
 
@@ -75,9 +75,7 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
         security,
         params: IdParams,
         response: {
-          200: { description: 'the whole file', content: { 'application/octet-stream': { schema: BinaryContent } } },
-          206: { description: 'the range asked for', content: { 'application/octet-stream': { schema: BinaryContent } } },
-          304: { description: 'not modified (If-None-Match named the ETag)', content: { 'application/octet-stream': { schema: BinaryContent } } },
+          ...MEDIA_CONTENT_RESPONSES,
           ...errorResponses(400, 401, 403, 404, 416),
         },
       },

@@ -2,7 +2,7 @@ import { deviceJid, userJid } from '../accounts.js';
 import { getBinaryNodeChild, type BinaryNode } from '../baileys.js';
 import type { Hub } from '../wire/hub.js';
 import { children, unixNow } from '../wire/nodes.js';
-import { LOCAL_RECEIPTS, type GroupStanzaRoutes } from '../wire/routing.js';
+import { LOCAL_RECEIPTS, messageAck, type GroupStanzaRoutes } from '../wire/routing.js';
 import type { WireSession } from '../wire/session.js';
 import type { GroupActions } from './group-actions.js';
 import { groupJid, isAdmin } from './group-store.js';
@@ -38,8 +38,7 @@ function routeGroupMessage(hub: Hub, groups: GroupActions, session: WireSession,
   const sender = session.account!;
   const senderDevice = session.deviceId!;
   const { id, to } = node.attrs;
-  const ack = (extra: Record<string, string> = {}): void =>
-    session.send({ tag: 'ack', attrs: { class: 'message', id: id ?? '', from: to ?? '', t: unixNow(), ...extra } });
+  const ack = messageAck(session, node);
   if (!id || !to) return ack({ error: '400' });
   const group = groups.store.get(to);
   if (!group) return ack({ error: '404' });

@@ -26,13 +26,18 @@ interface Target {
  * `<message to=USER><participants><to jid=DEVICE><enc/></to>...` (or a direct `<enc>` to one
  * device, as in retries): ack the sender, hand each device its own `<enc>`. Never decrypts.
  */
+/** The server's ack of a message stanza a client sent (`error` set: refused). */
+export function messageAck(session: WireSession, node: BinaryNode): (extra?: Record<string, string>) => void {
+  const { id, to } = node.attrs;
+  return (extra = {}) => session.send({ tag: 'ack', attrs: { class: 'message', id: id ?? '', from: to ?? '', t: unixNow(), ...extra } });
+}
+
 export function routeMessage(hub: Hub, session: WireSession, node: BinaryNode, groups?: GroupStanzaRoutes): void {
   if (groups && isGroupJid(node.attrs.to)) return groups.message(session, node);
   const sender = session.account!;
   const senderDevice = session.deviceId!;
   const { id, to } = node.attrs;
-  const ack = (extra: Record<string, string> = {}): void =>
-    session.send({ tag: 'ack', attrs: { class: 'message', id: id ?? '', from: to ?? '', t: unixNow(), ...extra } });
+  const ack = messageAck(session, node);
   if (!id || !to) return ack({ error: '400' });
   const destination = hub.registry.resolve(to);
   if (!destination) {
