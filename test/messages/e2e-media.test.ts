@@ -111,6 +111,9 @@ describe('sending media', () => {
     expect(sent.type).toBe('image');
     const got = await receivedByB(msg.wa_id);
     expect(got).toMatchObject({ type: 'image', text: 'the product', media: { sha256: sha256(JPEG), mime_type: 'image/jpeg', view_once: false } });
+    // the thumbnail and dimensions WhatsApp shows before the download (Baileys makes them with sharp)
+    expect(got.media.thumbnail_bytes).toBeGreaterThan(0);
+    expect(got.media).toMatchObject({ width: 64, height: 48 });
     // WUTS serves what it sent, too
     const own = await mediaBytes(msg.id);
     expect(own.status).toBe(200);
@@ -163,7 +166,7 @@ describe('sending media', () => {
     expect(msg.content.media).toMatchObject({ voice_note: true, duration_seconds: 3, mime_type: 'audio/ogg; codecs=opus' });
     expect(Buffer.from(msg.content.media.waveform, 'base64')).toHaveLength(64);
     const got = await receivedByB(msg.wa_id);
-    expect(got).toMatchObject({ type: 'voice', media: { ptt: true, seconds: 3, sha256: sha256(VOICE) } });
+    expect(got).toMatchObject({ type: 'voice', media: { ptt: true, seconds: 3, sha256: sha256(VOICE), waveform: msg.content.media.waveform } });
   });
 
   it('every type by every way (inline, URL, upload) reaches B with the same bytes', async () => {

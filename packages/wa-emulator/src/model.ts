@@ -192,6 +192,12 @@ export interface MediaInfo {
   viewOnce?: boolean;
   /** where the encrypted blob is on the media host (the message's directPath) */
   directPath?: string;
+  /** received: the size of the JPEG thumbnail the message carries (WhatsApp shows it before the download) */
+  thumbnailBytes?: number;
+  /** received voice notes: the waveform the message carries (base64 of its bars) */
+  waveform?: string;
+  /** received images and videos: the dimensions the message declares */
+  dimensions?: { width: number; height: number };
   /** sent: `uploaded` (or `failed`); received: `downloading`, then `downloaded` or `failed` */
   state: 'uploaded' | 'downloading' | 'downloaded' | 'failed';
   error?: string;

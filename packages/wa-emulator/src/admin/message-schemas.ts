@@ -154,6 +154,10 @@ export const Media = Type.Object({
   seconds: Type.Optional(Type.Integer()),
   view_once: Type.Boolean(),
   direct_path: Type.Optional(Type.String({ description: 'where the encrypted blob is on the media host' })),
+  thumbnail_bytes: Type.Optional(Type.Integer({ description: 'received: size of the JPEG thumbnail the message carries' })),
+  waveform: Type.Optional(Type.String({ description: "received voice notes: the waveform's bars, base64" })),
+  width: Type.Optional(Type.Integer({ description: 'received images and videos: as the message declares' })),
+  height: Type.Optional(Type.Integer()),
   state: Type.Union(
     ['uploaded', 'downloading', 'downloaded', 'failed'].map((s) => Type.Literal(s)),
     {

@@ -35,6 +35,9 @@ export function mediaView(m: MediaInfo) {
     ...(m.seconds !== undefined ? { seconds: m.seconds } : {}),
     view_once: m.viewOnce === true,
     ...(m.directPath ? { direct_path: m.directPath } : {}),
+    ...(m.thumbnailBytes ? { thumbnail_bytes: m.thumbnailBytes } : {}),
+    ...(m.waveform ? { waveform: m.waveform } : {}),
+    ...(m.dimensions ? { width: m.dimensions.width, height: m.dimensions.height } : {}),
     state: m.state,
     ...(m.error ? { error: m.error } : {}),
   };

@@ -170,6 +170,10 @@ interface MediaProtoFields {
   seconds?: number | null;
   viewOnce?: boolean | null;
   directPath?: string | null;
+  jpegThumbnail?: Uint8Array | null;
+  waveform?: Uint8Array | null;
+  width?: number | null;
+  height?: number | null;
 }
 
 /** What a media message declares of its file (what the phone learns when it downloads comes later). */
@@ -185,6 +189,9 @@ function describeMedia(message: proto.IMessage, key: MediaProtoKey, inner: proto
   if (typeof m.seconds === 'number') info.seconds = m.seconds;
   if (viewOnce) info.viewOnce = true;
   if (m.directPath) info.directPath = clip(m.directPath, LIMITS.labelChars)!;
+  if (m.jpegThumbnail?.length) info.thumbnailBytes = m.jpegThumbnail.length;
+  if (m.waveform?.length) info.waveform = Buffer.from(m.waveform).toString('base64');
+  if (m.width && m.height) info.dimensions = { width: m.width, height: m.height };
   return info;
 }
 
