@@ -23,9 +23,9 @@ export interface EmulatorChild {
   close(): Promise<void>;
 }
 
-/** `wuts emulator --port 0` in a child process (so its CPU and memory stay apart); resolves with the URLs it prints. */
-export async function spawnEmulator(): Promise<EmulatorChild> {
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS, 'emulator', '--port', '0'], {
+/** `wuts emulator --port 0` (and `args`, e.g. `--state FILE`) in a child process (so its CPU and memory stay apart); resolves with the URLs it prints. */
+export async function spawnEmulator(args: string[] = []): Promise<EmulatorChild> {
+  const child: ChildProcess = spawn(process.execPath, [MAIN_JS, 'emulator', '--port', '0', ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

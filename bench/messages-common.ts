@@ -69,7 +69,8 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
     db,
     masterToken,
     secrets: new SecretBox(randomBytes(32)),
-    logger: pino({ level: 'silent' }),
+    // WUTS_BENCH_LOG_LEVEL (e.g. error) shows what WUTS logs during a run; silent by default
+    logger: pino({ level: process.env.WUTS_BENCH_LOG_LEVEL || 'silent' }),
     bus: new EventBus(),
     clock: systemClock,
     media: await openMediaStore(config),

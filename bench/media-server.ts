@@ -1,0 +1,171 @@
+// The WUTS process of bench/media.ts, a child of it so that its RSS is WUTS's alone (the bench's
+// client, its bare Baileys clients and the generated files live in the parent, the emulator in
+// a process of its own). WUTS as `serve` builds it (messages-common's openWuts: the real
+// Baileys provider, the sender at sendIntervalMs 0 and jitter 0, the media downloader, the fs
+// media store in a temporary directory), listening on 127.0.0.1 on a free port; a tenant and
+// one device made here. Everything else goes through its HTTP API from the parent.
+//
+// Started by bench/media.ts with `--expose-gc` and an IPC channel:
+//   child -> parent  {type:'ready', url, token, deviceId}
+//                    {type:'mem', t, rss, heapUsed, heapTotal, external, arrayBuffers} every 100 ms
+//                    {type:'settled', gcs} after a 'settle'
+//                    {type:'profile', summary} after a 'profile-stop'
+//                    {type:'done'} after a 'finish', then it exits
+//   parent -> child  {type:'settle'}: a full GC every second, for at least 10 s and until three
+//                    RSS readings after a GC agree within 0.5 MiB (at most 30 s): V8's memory
+//                    reducer shrinks the heap some seconds after allocations stop (see devices.ts),
+//                    so an earlier baseline would be too high
+//                    {type:'profile-start'} / {type:'profile-stop'}: a V8 CPU profile of this
+//                    process in between, answered summarised (self time by package and function)
+//                    {type:'finish'}: closes WUTS and exits
+// Arguments: --kind sqlite|postgres, --pg-url URL, --ws-url URL, --media-host HOST:PORT, --ca-file PEM
+import fs from 'node:fs';
+import { Session } from 'node:inspector';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openWuts, tenantWithDevices, type Kind } from './messages-common.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const send = (m: object) => process.send?.(m);
+
+/** The sampling period of the RSS series the parent reads (ms). */
+const SAMPLE_MS = 100;
+
+async function main(): Promise<void> {
+  const kind = (opt('--kind') ?? 'sqlite') as Kind;
+  const w = await openWuts(kind, opt('--pg-url'), {
+    waWsUrl: opt('--ws-url')!,
+    waMediaHost: opt('--media-host')!,
+    waMediaCaPem: fs.readFileSync(opt('--ca-file')!, 'utf8'),
+    sendIntervalMs: 0,
+    sendJitterPercent: 0,
+  });
+  const { token, deviceIds } = await tenantWithDevices(w, 1);
+  await w.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(w.app.server.address() as AddressInfo).port}`;
+
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    send({ type: 'mem', t: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
+  }, SAMPLE_MS);
+
+  const session = new Session();
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'settle') {
+      void (async () => {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        const rss: number[] = [];
+        const start = Date.now();
+        for (;;) {
+          gc?.();
+          await sleep(1000);
+          rss.push(process.memoryUsage().rss);
+          const last = rss.slice(-3);
+          const agree = last.length === 3 && Math.max(...last) - Math.min(...last) < 0.5 * 1_048_576;
+          if ((Date.now() - start >= 10_000 && agree) || Date.now() - start >= 30_000) break;
+        }
+        send({ type: 'settled', gcs: rss.length });
+      })();
+    }
+    if (m.type === 'profile-start') {
+      void (async () => {
+        session.connect();
+        await post(session, 'Profiler.enable');
+        await post(session, 'Profiler.setSamplingInterval', { interval: 500 });
+        await post(session, 'Profiler.start');
+        send({ type: 'profiling' });
+      })();
+    }
+    if (m.type === 'profile-stop') {
+      void (async () => {
+        const { profile } = await post<{ profile: Profile }>(session, 'Profiler.stop');
+        session.disconnect();
+        send({ type: 'profile', summary: summarise(profile) });
+      })();
+    }
+    if (m.type === 'finish') {
+      void (async () => {
+        clearInterval(sampler);
+        await w.close();
+        send({ type: 'done' });
+        process.disconnect?.();
+        setTimeout(() => process.exit(0), 200).unref();
+      })();
+    }
+  });
+  send({ type: 'ready', url, token, deviceId: deviceIds[0]! });
+}
+
+// ---------------------------------------------------------------- CPU profile, summarised
+// (as bench/messages-accept-server.ts does)
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export interface ProfileSummary {
+  busyMs: number;
+  wallMs: number;
+  categories: { name: string; ms: number }[];
+  functions: { name: string; ms: number }[];
+}
+
+function post<T = unknown>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T))));
+}
+
+/** Where a frame's code lives: a package, a WUTS source folder, Node's internals, or V8's pseudo-frames. */
+function categoryOf(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame;
+  if (!url) return functionName.startsWith('(') ? functionName : `(native) ${functionName || 'anonymous'}`;
+  if (url.startsWith('node:')) return 'node (internals)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (pkg) return pkg[1]!;
+  const src = /\/dist\/(src\/[^/]+|bench)\//.exec(url) ?? /\/dist\/(src)\/[^/]+\.js/.exec(url);
+  if (src) return `wuts ${src[1]}`;
+  return url.replace(/^file:\/\//, '');
+}
+
+function summarise(profile: Profile): ProfileSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) selfUs.set(samples[i]!, (selfUs.get(samples[i]!) ?? 0) + (deltas[i + 1] ?? 0));
+  const cats = new Map<string, number>();
+  const fns = new Map<string, number>();
+  let busy = 0;
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id)!;
+    const cat = categoryOf(node.callFrame);
+    if (cat === '(idle)') continue;
+    busy += us;
+    cats.set(cat, (cats.get(cat) ?? 0) + us);
+    const file = node.callFrame.url.replace(/^.*\/(node_modules|dist)\//, '');
+    const fn = `${node.callFrame.functionName || '(anonymous)'} ${file ? `${file}:${node.callFrame.lineNumber + 1}` : ''}`.trim();
+    fns.set(fn, (fns.get(fn) ?? 0) + us);
+  }
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({ name, ms: us / 1000 }));
+  return { busyMs: busy / 1000, wallMs: (profile.endTime - profile.startTime) / 1000, categories: top(cats, 12), functions: top(fns, 12) };
+}
+
+main().catch((err: unknown) => {
+  console.error('media bench server:', err);
+  process.exit(1);
+});
