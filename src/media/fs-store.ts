@@ -34,8 +34,10 @@ async function syncDir(dir: string): Promise<void> {
  */
 async function renameInto(source: string, target: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
     try {
+      // another put or delete may remove an emptied parent meanwhile (removeEmptyParents), even
+      // while this mkdir creates the chain: both steps are tried again
+      await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       await fsp.rename(source, target);
       return;
     } catch (err) {

@@ -48,7 +48,8 @@ export async function acceptMessage(
   const tenantId = user.tenantId;
   const device = await deviceOf(deps, tenantId, deviceId);
   checkFields(body);
-  const hash = requestHash(`POST /devices/${deviceId}/messages`, body);
+  // only a request with a key is compared with a replay (hashing an inline file costs)
+  const hash = idempotencyKey === undefined ? '' : requestHash(`POST /devices/${deviceId}/messages`, body);
   // the file is in the media store before the message exists: the queue never depends on a URL
   const media = (MEDIA_SEND_TYPES as readonly string[]).includes(body.type) ? await resolveSendMedia(deps, tenantId, body) : undefined;
   const answer = await idempotent(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours, async (trx) => {
