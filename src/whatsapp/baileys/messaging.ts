@@ -1,5 +1,6 @@
 import { jidNormalizedUser, type BinaryNode, type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
 import { proto } from '@whiskeysockets/baileys';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
   SendError,
@@ -78,11 +79,13 @@ export class SessionMessaging {
 
   async send(message: OutboundMessage): Promise<void> {
     const acked = this.waitForAck(message.waId);
+    let file: Readable | undefined;
     try {
       const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
-      const file = message.openMedia ? await message.openMedia() : undefined;
+      file = message.openMedia ? await message.openMedia() : undefined;
       await this.socket.sendMessage(message.chatJid, toSendContent(message, file), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
     } catch (err) {
+      file?.destroy(); // a send that failed before reading its file to the end must not keep it open
       this.dropAck(message.waId);
       throw classifySendError(err);
     }
