@@ -45,6 +45,17 @@ async function storedResult<T>(db: Kysely<Database>, tenantId: string, key: stri
   return { result: JSON.parse(row.result_json) as T, replayed: true };
 }
 
+/** The first answer of a key already used (409 when it was used with another request); undefined when it is new. */
+export async function earlierAnswer<T>(
+  db: Kysely<Database>,
+  tenantId: string,
+  key: string,
+  hash: string,
+  retentionHours: number,
+): Promise<Idempotent<T> | undefined> {
+  return storedResult<T>(db, tenantId, key, hash, new Date(Date.now() - retentionHours * 3600_000).toISOString());
+}
+
 /**
  * Runs `create` once per key: its result is stored in the same transaction as the work, so a
  * replay returns exactly the first result; the same key with another request is a 409.

@@ -9,7 +9,7 @@ import { newId } from '../lib/ids.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { recordAudit } from '../audit/record.js';
 import { checkFields, checkTarget, contentOf, newWaId, type SendBody } from './compose.js';
-import { idempotent, requestHash, type Idempotent } from './idempotency.js';
+import { earlierAnswer, idempotent, requestHash, type Idempotent } from './idempotency.js';
 import { normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
 import { resolveSendMedia } from './media-input.js';
@@ -50,8 +50,14 @@ export async function acceptMessage(
   checkFields(body);
   // only a request with a key is compared with a replay (hashing an inline file costs)
   const hash = idempotencyKey === undefined ? '' : requestHash(`POST /devices/${deviceId}/messages`, body);
+  const isMediaSend = (MEDIA_SEND_TYPES as readonly string[]).includes(body.type);
+  // a replayed media send answers before its file is fetched or stored again
+  if (isMediaSend && idempotencyKey !== undefined) {
+    const earlier = await earlierAnswer<ApiMessage>(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours);
+    if (earlier) return earlier;
+  }
   // the file is in the media store before the message exists: the queue never depends on a URL
-  const media = (MEDIA_SEND_TYPES as readonly string[]).includes(body.type) ? await resolveSendMedia(deps, tenantId, body) : undefined;
+  const media = isMediaSend ? await resolveSendMedia(deps, tenantId, body) : undefined;
   const answer = await idempotent(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours, async (trx) => {
     if (device.status === 'logged_out') throw conflict('the device is logged out: connect it again (a new QR scan) before sending', 'device_logged_out');
     const content = contentOf(body, media);

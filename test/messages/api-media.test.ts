@@ -43,6 +43,8 @@ let tenant: TenantFixture;
 let deviceId: string;
 let files: http.Server;
 let filesUrl = '';
+/** How many times the file server answered each path. */
+const fetches = new Map<string, number>();
 
 beforeAll(async () => {
   const defaults = loadConfig({}).mediaMaxBytes;
@@ -53,7 +55,8 @@ beforeAll(async () => {
   expect(created.statusCode, created.body).toBe(201);
   deviceId = created.json().device.id;
   files = http.createServer((req, res) => {
-    if (req.url === '/photo.jpg') return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
+    fetches.set(req.url ?? '', (fetches.get(req.url ?? '') ?? 0) + 1);
+    if (req.url === '/photo.jpg' || req.url === '/once.jpg') return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(JPEG);
     if (req.url === '/moved') return res.writeHead(301, { location: '/photo.jpg' }).end();
     if (req.url === '/big.jpg') return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(Buffer.concat([JPEG, randomBytes(10_000)]));
     res.writeHead(404).end();
@@ -112,6 +115,27 @@ describe('media sends', () => {
     expect(up.statusCode, up.body).toBe(201);
     const res = await send({ type: 'image', media: { id: up.json().media.id } });
     expect(res.statusCode, res.body).toBe(404);
+  });
+
+  it('a replayed Idempotency-Key answers the first message without fetching the file again', async () => {
+    const body = { type: 'image', to: PEER, media: { url: `${filesUrl}/once.jpg` } };
+    const first = await t.call('POST', `/devices/${deviceId}/messages`, tenant.adminToken, body, { 'idempotency-key': 'media-once-1' });
+    expect(first.statusCode, first.body).toBe(202);
+    const again = await t.call('POST', `/devices/${deviceId}/messages`, tenant.adminToken, body, { 'idempotency-key': 'media-once-1' });
+    expect(again.statusCode, again.body).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().message.id).toBe(first.json().message.id);
+    expect(fetches.get('/once.jpg')).toBe(1);
+    // the same key with another file is a 409, still without fetching it
+    const other = await t.call(
+      'POST',
+      `/devices/${deviceId}/messages`,
+      tenant.adminToken,
+      { ...body, caption: 'changed' },
+      { 'idempotency-key': 'media-once-1' },
+    );
+    expect(other.statusCode).toBe(409);
+    expect(fetches.get('/once.jpg')).toBe(1);
   });
 
   it('a voice note is read for its duration and waveform', async () => {
