@@ -103,6 +103,11 @@ async function deviceTraffic(): Promise<any[]> {
   return (await traffic()).filter((t) => t.peer === peer);
 }
 
+async function unfinishedDeliveries(): Promise<number> {
+  const rows = await w.database!.db.kysely.selectFrom('deliveries').select('id').where('status', 'in', ['pending', 'delivering']).execute();
+  return rows.length;
+}
+
 /** Holds the database so that WUTS cannot write received messages; answers the release. */
 async function blockWrites(): Promise<() => Promise<void>> {
   const handle = w.database!.reopen();
@@ -169,6 +174,9 @@ it(
     // a first message sets up the Signal session with B and shows the path works
     const first = await phoneSend('before the crash');
     await until('the first message stored', async () => (await storedCopies(first)).length === 1, 20_000);
+    // and every webhook delivery recorded: one still open when the database is locked (its outcome
+    // cannot be written) would hold the device's later deliveries until its lease runs out
+    await until('no delivery in flight', async () => (await unfinishedDeliveries()) === 0, 15_000);
 
     const release = await blockWrites();
     let releasedAlready = false;
