@@ -43,15 +43,15 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
 import sharp from 'sharp';
 import { Pool, request } from 'undici';
-import makeWASocket, { type WASocket } from '@whiskeysockets/baileys';
-import { EmulatorAdminClient, makeMemoryAuthState } from '@wuts/wa-emulator';
+import type { WASocket } from '@whiskeysockets/baileys';
+import { EmulatorAdminClient } from '@wuts/wa-emulator';
 import { mediaTrust } from '@wuts/wa-emulator/media-trust';
+import { linkBareClient, until } from './bare-client.js';
 import { emulatorApi, spawnEmulator, type EmulatorChild } from './emulator-child.js';
 import { DEFAULT_PG_URL, LABEL, fmt, table, withTimeout, type Kind } from './messages-common.js';
-import type { ProfileSummary } from './media-server.js';
+import type { ProfileSummary } from './cpu-profile.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_JS = path.join(HERE, 'media-server.js');
@@ -75,7 +75,6 @@ const MB = 1_000_000;
 const MIB = 1_048_576;
 const GOAL_MB = 32;
 
-const silent = pino({ level: 'silent' });
 const jid = (phone: string) => `${phone}@s.whatsapp.net`;
 const mib = (bytes: number) => fmt(bytes / MIB, 1);
 
@@ -203,16 +202,6 @@ function peaks(samples: MemSample[], from: number, to: number) {
   return { n: w.length, gap, rss: top('rss'), heapUsed: top('heapUsed'), external: top('external'), arrayBuffers: top('arrayBuffers'), atRss };
 }
 
-async function until<T>(what: string, ms: number, everyMs: number, probe: () => Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timeout after ${ms} ms: ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 // =============================================================================================
 // files
 
@@ -265,53 +254,29 @@ const received = async (emu: EmulatorChild, phone: string) =>
 
 /** A bare Baileys client linked to `phone` as a companion, trusting the emulator's media host. */
 async function baileysClient(emu: EmulatorChild, phone: string, trust: ReturnType<typeof mediaTrust>) {
-  const auth = makeMemoryAuthState();
-  let sock!: WASocket;
-  let openResolve!: () => void;
-  let qrResolve!: (qr: string) => void;
-  const opened = new Promise<void>((r) => (openResolve = r));
-  const qr = new Promise<string>((r) => (qrResolve = r));
-  const onAck = new Map<string, () => void>();
   /** jpegThumbnail sizes of the images this client received, by message id */
   const thumbnails = new Map<string, number>();
-  const start = (): void => {
-    sock = makeWASocket({
-      auth: auth.state,
-      waWebSocketUrl: emu.wsUrl,
-      logger: silent,
-      defaultQueryTimeoutMs: 60_000,
-      shouldSyncHistoryMessage: () => false,
-      syncFullHistory: false,
-      browser: ['Bench', 'Chrome', '1.0'],
-      fetchAgent: trust.fetchAgent,
-    });
-    sock.ev.on('connection.update', (u) => {
-      if (u.qr) qrResolve(u.qr);
-      if (u.connection === 'open') openResolve();
-      const code = (u.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
-      if (u.connection === 'close' && code === 515) start();
-    });
-    sock.ws.on('CB:ack,class:message', (node: { attrs: { id?: string } }) => node.attrs.id && onAck.get(node.attrs.id)?.());
-    sock.ev.on('messages.upsert', ({ messages }) => {
-      for (const m of messages) {
-        const image = m.message?.imageMessage;
-        if (image && m.key.id) thumbnails.set(m.key.id, image.jpegThumbnail?.length ?? 0);
-      }
-    });
-  };
-  start();
-  await emulatorApi(emu.url, 'POST', '/admin/link', { qr: await withTimeout(qr, 15_000, 'qr'), phone });
-  await withTimeout(opened, 30_000, 'baileys client open');
+  const client = await linkBareClient(emu, phone, {
+    defaultQueryTimeoutMs: 60_000,
+    fetchAgent: trust.fetchAgent,
+    onSocket: (sock) =>
+      sock.ev.on('messages.upsert', ({ messages }) => {
+        for (const m of messages) {
+          const image = m.message?.imageMessage;
+          if (image && m.key.id) thumbnails.set(m.key.id, image.jpegThumbnail?.length ?? 0);
+        }
+      }),
+  });
   /** Sends and waits for the server's ack of this message. */
   const sendAcked = async (to: string, content: Parameters<WASocket['sendMessage']>[1], ackMs = 60_000) => {
     const id = `3EB0${randomBytes(8).toString('hex').toUpperCase()}`;
-    const acked = new Promise<void>((r) => onAck.set(id, r));
-    await sock.sendMessage(jid(to), content, { messageId: id });
+    const acked = new Promise<void>((r) => client.onAck.set(id, r));
+    await client.sock().sendMessage(jid(to), content, { messageId: id });
     await withTimeout(acked, ackMs, `ack of ${id}`);
-    onAck.delete(id);
+    client.onAck.delete(id);
     return id;
   };
-  return { sock: () => sock, sendAcked, thumbnails, end: () => sock.end(undefined) };
+  return { sock: client.sock, sendAcked, thumbnails, end: client.end };
 }
 
 type Bare = Awaited<ReturnType<typeof baileysClient>>;
@@ -332,8 +297,8 @@ async function linkWuts(w: WutsChild, emu: EmulatorChild, phone: string): Promis
   await until(
     'device connected',
     30_000,
-    50,
     async () => (await w.call<{ device: { status: string } }>('GET', `/devices/${w.deviceId}`)).body.device.status === 'connected',
+    50,
   );
 }
 
@@ -360,10 +325,15 @@ const messageOf = async (w: WutsChild, id: string) =>
 
 /** The message WUTS stored for a WhatsApp id received in the chat with `peer`. */
 async function receivedInWuts(w: WutsChild, peer: string, waId: string, ms: number): Promise<{ id: string }> {
-  return until(`WUTS stored the message ${waId}`, ms, 100, async () => {
-    const res = await w.call<{ messages: { id: string; wa_id: string }[] }>('GET', `/devices/${w.deviceId}/chats/${peer}/messages?limit=20`);
-    return res.body.messages?.find((m) => m.wa_id === waId);
-  });
+  return until(
+    `WUTS stored the message ${waId}`,
+    ms,
+    async () => {
+      const res = await w.call<{ messages: { id: string; wa_id: string }[] }>('GET', `/devices/${w.deviceId}/chats/${peer}/messages?limit=20`);
+      return res.body.messages?.find((m) => m.wa_id === waId);
+    },
+    100,
+  );
 }
 
 /** GET /messages/{id}/media over HTTP, hashed as it streams. */
@@ -399,19 +369,22 @@ const MEM_HEADER = ['idle RSS MiB', 'peak RSS MiB', 'growth MiB', `< ${GOAL_MB} 
 /** Warm-up: a text, a small document and an image each way, so that sessions, number checks, sharp, the downloader and the store are loaded before the idle baseline. */
 async function warmUp(w: WutsChild, emu: EmulatorChild, peer: string, peerCompanion: Bare, phone: string, jpeg: Buffer): Promise<void> {
   const text = await sendMessage(w, { type: 'text', to: peer, text: 'warm-up' });
-  await until('warm-up text delivered', 30_000, 100, async () => ['delivered', 'read'].includes((await messageOf(w, text.id)).status));
+  await until('warm-up text delivered', 30_000, async () => ['delivered', 'read'].includes((await messageOf(w, text.id)).status), 100);
   const small = generatedFile(MIB);
   const up = await uploadStream(w, small.stream, MIB, 'warm-up.bin');
   const doc = await sendMessage(w, { type: 'document', to: peer, media: { id: up.id }, filename: 'warm-up.bin' });
   const img = await sendMessage(w, { type: 'image', to: peer, media: { data: jpeg.toString('base64') } });
   for (const m of [doc, img])
-    await until('warm-up media downloaded by the peer', 60_000, 100, async () =>
-      (await received(emu, peer)).find((r) => r.id === m.wa_id && r.media?.state === 'downloaded'),
+    await until(
+      'warm-up media downloaded by the peer',
+      60_000,
+      async () => (await received(emu, peer)).find((r) => r.id === m.wa_id && r.media?.state === 'downloaded'),
+      100,
     );
   const inDoc = generatedFile(MIB);
   const waId = await peerCompanion.sendAcked(phone, { document: { stream: inDoc.stream }, mimetype: 'application/octet-stream', fileName: 'warm-up-in.bin' });
   const stored = await receivedInWuts(w, peer, waId, 30_000);
-  await until('warm-up media stored by WUTS', 30_000, 100, async () => (await messageOf(w, stored.id)).content.media?.state === 'stored');
+  await until('warm-up media stored by WUTS', 30_000, async () => (await messageOf(w, stored.id)).content.media?.state === 'stored', 100);
   const back = await readBack(w, stored.id);
   if (back.sha256 !== inDoc.sha256()) throw new Error('warm-up: the received document read back differs');
 }
@@ -429,17 +402,22 @@ async function sendBig(w: WutsChild, emu: EmulatorChild, peer: string): Promise<
   let sentAt = 0;
   let seenAt = 0;
   let status = '';
-  const got = await until('the peer downloaded the 100 MB document', 300_000, 200, async () => {
-    if (!sentAt) {
-      status = (await messageOf(w, msg.id)).status;
-      if (['sent', 'delivered', 'read'].includes(status)) sentAt = Date.now();
-      if (status === 'failed') throw new Error(`WUTS reports the 100 MB document failed`);
-    }
-    const r = (await received(emu, peer)).find((m) => m.id === msg.wa_id);
-    if (r && !seenAt) seenAt = Date.now();
-    if (r?.media?.state === 'failed') throw new Error(`the peer's download failed: ${r.media.error}`);
-    return r?.media?.state === 'downloaded' ? r : undefined;
-  });
+  const got = await until(
+    'the peer downloaded the 100 MB document',
+    300_000,
+    async () => {
+      if (!sentAt) {
+        status = (await messageOf(w, msg.id)).status;
+        if (['sent', 'delivered', 'read'].includes(status)) sentAt = Date.now();
+        if (status === 'failed') throw new Error(`WUTS reports the 100 MB document failed`);
+      }
+      const r = (await received(emu, peer)).find((m) => m.id === msg.wa_id);
+      if (r && !seenAt) seenAt = Date.now();
+      if (r?.media?.state === 'failed') throw new Error(`the peer's download failed: ${r.media.error}`);
+      return r?.media?.state === 'downloaded' ? r : undefined;
+    },
+    200,
+  );
   const t3 = Date.now();
   sentAt ||= t3;
   if (got.media?.sha256 !== file.sha256()) notes.push(`the peer's file has sha256 ${got.media?.sha256}, not ${file.sha256()}`);
@@ -474,11 +452,16 @@ async function receiveBig(w: WutsChild, emu: EmulatorChild, peer: string, peerCo
   const stored = await receivedInWuts(w, peer, waId, 60_000);
   const t2 = Date.now();
   let state = '';
-  await until('WUTS stored the 100 MB document', 300_000, 200, async () => {
-    state = (await messageOf(w, stored.id)).content.media?.state ?? '';
-    if (state === 'failed') throw new Error('WUTS reports the download of the 100 MB document failed');
-    return state === 'stored';
-  });
+  await until(
+    'WUTS stored the 100 MB document',
+    300_000,
+    async () => {
+      state = (await messageOf(w, stored.id)).content.media?.state ?? '';
+      if (state === 'failed') throw new Error('WUTS reports the download of the 100 MB document failed');
+      return state === 'stored';
+    },
+    200,
+  );
   const t3 = Date.now();
   const back = await readBack(w, stored.id);
   const t4 = Date.now();

@@ -34,16 +34,15 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { CompiledQuery } from 'kysely';
-import { pino } from 'pino';
 import { Pool } from 'undici';
-import makeWASocket, { proto, type WASocket } from '@whiskeysockets/baileys';
-import { makeMemoryAuthState } from '@wuts/wa-emulator';
+import { proto } from '@whiskeysockets/baileys';
+import { linkBareClient, until } from './bare-client.js';
 import { emulatorApi, spawnEmulator, type EmulatorChild } from './emulator-child.js';
 import * as repo from '../src/messages/repo.js';
 import { encodeCursor } from '../src/lib/pagination.js';
 import { DEFAULT_PG_URL, LABEL, fmt, latency, openWuts, table, tenantWithDevices, withTimeout, type BenchWuts, type Kind } from './messages-common.js';
 import { bulkWriter, messageRow, prng } from './messages-fill.js';
-import type { ProfileSummary } from './messages-accept-server.js';
+import type { ProfileSummary } from './cpu-profile.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_JS = path.join(HERE, 'messages-accept-server.js');
@@ -69,7 +68,6 @@ const SAMPLES = num('--samples', 500, 50, 5000);
 const WARMUP_MS = 1000;
 const PAGE = 50;
 
-const silent = pino({ level: 'silent' });
 const jid = (phone: string) => `${phone}@s.whatsapp.net`;
 const kinds = () => KINDS.map((k) => [k, LABEL[k]] as const);
 
@@ -315,16 +313,6 @@ async function acceptSection(): Promise<void> {
 // =============================================================================================
 // 2. end to end through the emulator
 
-async function until<T>(what: string, ms: number, probe: () => Promise<T | null | undefined | false>, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timeout after ${ms} ms: ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 interface E2eFigures {
   accepted: number;
   delivered: number;
@@ -448,42 +436,19 @@ async function wutsEndToEnd(w: BenchWuts, emu: EmulatorChild, phone: string, pee
 
 /** A bare Baileys client (as bench/emulator.ts makes them) linked to `phone` on the emulator. */
 async function baileysClient(emu: EmulatorChild, phone: string) {
-  const auth = makeMemoryAuthState();
-  let sock!: WASocket;
-  let openResolve!: () => void;
-  let qrResolve!: (qr: string) => void;
-  const opened = new Promise<void>((r) => (openResolve = r));
-  const qr = new Promise<string>((r) => (qrResolve = r));
-  const onAck = new Map<string, () => void>();
   const onDelivered = new Map<string, () => void>();
-  const start = (): void => {
-    sock = makeWASocket({
-      auth: auth.state,
-      waWebSocketUrl: emu.wsUrl,
-      logger: silent,
-      defaultQueryTimeoutMs: 10_000,
-      shouldSyncHistoryMessage: () => false,
-      syncFullHistory: false,
-      browser: ['Bench', 'Chrome', '1.0'],
-    });
-    sock.ev.on('connection.update', (u) => {
-      if (u.qr) qrResolve(u.qr);
-      if (u.connection === 'open') openResolve();
-      const code = (u.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined)?.output?.statusCode;
-      if (u.connection === 'close' && code === 515) start();
-    });
-    sock.ws.on('CB:ack,class:message', (node: { attrs: { id?: string } }) => node.attrs.id && onAck.get(node.attrs.id)?.());
-    const seen = (id: string | null | undefined, status: number | null | undefined) => {
-      if (id && typeof status === 'number' && status >= proto.WebMessageInfo.Status.DELIVERY_ACK) onDelivered.get(id)?.();
-    };
-    sock.ev.on('messages.update', (updates) => updates.forEach((u) => seen(u.key.id, u.update.status)));
-    // Baileys reports the receipt of a message it sent as an upsert of that message with its status
-    sock.ev.on('messages.upsert', ({ messages }) => messages.forEach((m) => m.key.fromMe && seen(m.key.id, m.status)));
-  };
-  start();
-  await emulatorApi(emu.url, 'POST', '/admin/link', { qr: await withTimeout(qr, 15_000, 'qr'), phone });
-  await withTimeout(opened, 30_000, 'baileys client open');
-  return { sock: () => sock, onAck, onDelivered, end: () => sock.end(undefined) };
+  const client = await linkBareClient(emu, phone, {
+    defaultQueryTimeoutMs: 10_000,
+    onSocket: (sock) => {
+      const seen = (id: string | null | undefined, status: number | null | undefined) => {
+        if (id && typeof status === 'number' && status >= proto.WebMessageInfo.Status.DELIVERY_ACK) onDelivered.get(id)?.();
+      };
+      sock.ev.on('messages.update', (updates) => updates.forEach((u) => seen(u.key.id, u.update.status)));
+      // Baileys reports the receipt of a message it sent as an upsert of that message with its status
+      sock.ev.on('messages.upsert', ({ messages }) => messages.forEach((m) => m.key.fromMe && seen(m.key.id, m.status)));
+    },
+  });
+  return { ...client, onDelivered };
 }
 
 /** M texts from a bare Baileys client: one at a time, each waiting for the server's ack (as WUTS's queue does), or at Baileys' own pace (await sendMessage only). */
