@@ -336,7 +336,13 @@ export async function completePendingMedia(
   tenantId: string,
   id: string,
   source: Readable,
-  options: { maxBytes: number; expectedSha256?: string | undefined; mimeType?: string | undefined },
+  options: {
+    maxBytes: number;
+    expectedSha256?: string | undefined;
+    mimeType?: string | undefined;
+    /** more writes that must commit with the row (what the file belongs to says it is stored) */
+    alsoInTransaction?: ((trx: Kysely<Database>, stored: { sha256: string; size: number }) => Promise<void>) | undefined;
+  },
 ): Promise<MediaView> {
   const pending = await repo.findMediaFile(deps.db.kysely, tenantId, id);
   if (!pending || pending.state !== 'pending') {
@@ -354,6 +360,7 @@ export async function completePendingMedia(
     if (!(await repo.completePending(trx, tenantId, id, { sha256: received.sha256, size: received.size, mime_type: mimeType, updated_at: now }))) {
       throw notFound('pending media');
     }
+    await options.alsoInTransaction?.(trx, { sha256: received.sha256, size: received.size });
   });
   return toView({ ...pending, state: 'stored', sha256: received.sha256, size: received.size, mime_type: mimeType, updated_at: now });
 }
@@ -362,8 +369,21 @@ export async function completePendingMedia(
  * Records a failed download of a pending row: `retry` keeps it pending (attempts + 1, the error
  * kept) for another try, otherwise it becomes `failed` for good. False when it was not pending.
  */
-export async function failPendingMedia(deps: Deps, tenantId: string, id: string, error: string, options: { retry: boolean }): Promise<boolean> {
-  return repo.recordPendingFailure(deps.db.kysely, tenantId, id, { error: error.slice(0, 1000), retry: options.retry, updated_at: nowIso(deps.clock.now()) });
+export async function failPendingMedia(
+  deps: Deps,
+  tenantId: string,
+  id: string,
+  error: string,
+  options: { retry: boolean; alsoInTransaction?: ((trx: Kysely<Database>) => Promise<void>) | undefined },
+): Promise<boolean> {
+  const change = { error: error.slice(0, 1000), retry: options.retry, updated_at: nowIso(deps.clock.now()) };
+  const also = options.alsoInTransaction;
+  if (!also) return repo.recordPendingFailure(deps.db.kysely, tenantId, id, change);
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    if (!(await repo.recordPendingFailure(trx, tenantId, id, change))) return false;
+    await also(trx);
+    return true;
+  });
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Deps } from '../deps.js';
-import { withOutbox } from '../events/outbox.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { emitEvent } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
 import { completePendingMedia, failPendingMedia } from '../media/service.js';
 import type { MediaContent, MediaDownload, MessageRef } from '../whatsapp/messages.js';
@@ -40,11 +42,13 @@ async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownlo
   const log = { tenantId: p.tenant_id, mediaId: p.id, messageId: p.message_id, attempt: p.attempts + 1 };
   try {
     const stream = await open(source.download);
-    const stored = await completePendingMedia(deps, p.tenant_id, p.id, stream, {
+    // the message says stored in the transaction that marks the file stored: a crash between them cannot leave it pending
+    await completePendingMedia(deps, p.tenant_id, p.id, stream, {
       maxBytes: deps.config.mediaMaxUploadBytes,
       expectedSha256: hexOf(source.download.fileSha256),
+      alsoInTransaction: (trx, stored) => settleMessage(trx, p, { state: 'stored', size: stored.size, sha256: stored.sha256 }),
     });
-    await settleMessage(deps, p, { state: 'stored', size: stored.size, sha256: stored.sha256 });
+    deps.bus.notify();
     return;
   } catch (err) {
     if ((err as { expired?: boolean }).expired && !source.reuploaded) {
@@ -64,8 +68,8 @@ async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownlo
     const tooLarge = (err as { statusCode?: number }).statusCode === 413;
     if (failures >= deps.config.mediaDownloadAttempts || tooLarge) {
       deps.logger.warn({ ...log, err }, 'a received file could not be downloaded: given up');
-      await failPendingMedia(deps, p.tenant_id, p.id, describe(err), { retry: false });
-      await settleMessage(deps, p, { state: 'failed' });
+      await failPendingMedia(deps, p.tenant_id, p.id, describe(err), { retry: false, alsoInTransaction: (trx) => settleMessage(trx, p, { state: 'failed' }) });
+      deps.bus.notify();
       return;
     }
     deps.logger.info({ ...log, err: describe(err) }, 'downloading a received file failed; trying again later');
@@ -81,15 +85,13 @@ async function askForReupload(deps: Deps, source: DownloadSource): Promise<strin
   return devices.reuploadMedia(source.device_id, source.ref, source.download);
 }
 
-/** The message shows where its file stands; `message.media` says so. */
-async function settleMessage(deps: Deps, p: PendingDownload, change: Pick<MediaContent, 'state' | 'size' | 'sha256'>): Promise<void> {
-  await withOutbox(deps, async (trx, emit) => {
-    const row = await repo.findMessage(trx, p.tenant_id, p.message_id);
-    if (!row || row.deleted_at) return;
-    const content = { ...(parseContent(row) as MediaContent), ...change };
-    const at = nowIso();
-    await repo.updateMessage(trx, p.tenant_id, row.id, { content_json: JSON.stringify(content), updated_at: at });
-    const updated = { ...row, content_json: JSON.stringify(content), updated_at: at };
-    await emit({ tenantId: p.tenant_id, deviceId: row.device_id, type: 'message.media', data: { message: toApiMessage(updated) } });
-  });
+/** The message shows where its file stands and `message.media` says so, in the caller's transaction (which then notifies the bus). */
+async function settleMessage(trx: Kysely<Database>, p: PendingDownload, change: Pick<MediaContent, 'state' | 'size' | 'sha256'>): Promise<void> {
+  const row = await repo.findMessage(trx, p.tenant_id, p.message_id);
+  if (!row || row.deleted_at) return;
+  const content = { ...(parseContent(row) as MediaContent), ...change };
+  const at = nowIso();
+  await repo.updateMessage(trx, p.tenant_id, row.id, { content_json: JSON.stringify(content), updated_at: at });
+  const updated = { ...row, content_json: JSON.stringify(content), updated_at: at };
+  await emitEvent(trx, { tenantId: p.tenant_id, deviceId: row.device_id, type: 'message.media', data: { message: toApiMessage(updated) } });
 }
