@@ -9,7 +9,7 @@ const FIRST_PAUSE_MS = 250;
 const MAX_PAUSE_MS = 4_000;
 
 /** The pause before try `attempt + 1`: 0.25 s, doubling, at most 4 s. */
-export function storePause(attempt: number): number {
+function storePause(attempt: number): number {
   return Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS * 2 ** (attempt - 1));
 }
 

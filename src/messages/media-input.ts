@@ -21,7 +21,7 @@ const ACCEPTED: Record<MediaSendType, readonly string[] | null> = {
 
 const baseType = (mime: string) => mime.split(';')[0]!.trim().toLowerCase();
 
-export function maxBytesFor(deps: Deps, type: MediaSendType): number {
+function maxBytesFor(deps: Deps, type: MediaSendType): number {
   const m = deps.config.mediaMaxBytes;
   return type === 'voice' ? m.audio : m[type];
 }
