@@ -108,6 +108,11 @@ export interface DeviceSession {
    * Throws SendError (permanent or not); a retry with the same id shows one message.
    */
   send(message: OutboundMessage): Promise<void>;
+  /**
+   * Starts getting a media message ready (its file encrypted and uploaded) before its turn, so
+   * that its send() only relays it. Best effort: what fails here, send() does again.
+   */
+  prepare?(message: OutboundMessage): void;
   /** Sends read receipts for received messages. */
   markRead(refs: MessageRef[]): Promise<void>;
   /** Which phone numbers (digits) are on WhatsApp. */
