@@ -7,6 +7,7 @@ import type { Actor } from '../auth/actor.js';
 import { tenantUserOf } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { Database, MediaOrigin, MediaState } from '../db/schema.js';
+import { countedAsMedia, noteMediaBytes } from '../lib/churn-relief.js';
 import type { Deps } from '../deps.js';
 import { AppError, badRequest, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
@@ -139,6 +140,7 @@ async function receive(deps: Deps, source: Readable, maxBytes: number, contentTy
         return done(mediaTooLarge(maxBytes));
       }
       hash.update(chunk);
+      noteMediaBytes(chunk.length);
       if (headLength < SNIFF_BYTES) {
         head.push(chunk.subarray(0, SNIFF_BYTES - headLength));
         headLength += Math.min(chunk.length, SNIFF_BYTES - headLength);
@@ -279,7 +281,7 @@ export async function openMedia(deps: Deps, tenantId: string, id: string, range?
   if (!media) throw notFound('media');
   const object = await deps.media.get(blobKey(tenantId, media.sha256), range);
   if (!object) throw new Error(`media ${id}: its blob is missing from the store`);
-  return { media, stream: object.stream };
+  return { media, stream: countedAsMedia(object.stream) };
 }
 
 /**

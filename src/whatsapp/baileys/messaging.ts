@@ -12,6 +12,7 @@ import {
   type PresenceState,
   type StatusUpdate,
 } from '../messages.js';
+import { relievedWhile } from '../../lib/churn-relief.js';
 import { guardInbound, isWaId } from '../inbound-guard.js';
 import type { SessionEvents } from '../provider.js';
 import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
@@ -119,14 +120,17 @@ export class SessionMessaging {
   private async readyToRelay(message: OutboundMessage): Promise<WAMessage> {
     const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
     const file = await message.openMedia!();
+    const size = 'size' in message.content ? (message.content.size ?? 0) : 0;
     try {
-      return await generateWAMessage(message.chatJid, toSendContent(message, file), {
-        logger: this.logger,
-        userJid: this.socket.authState.creds.me!.id,
-        upload: this.socket.waUploadToServer,
-        messageId: message.waId,
-        ...(quoted ? { quoted } : {}),
-      });
+      return await relievedWhile(size, () =>
+        generateWAMessage(message.chatJid, toSendContent(message, file), {
+          logger: this.logger,
+          userJid: this.socket.authState.creds.me!.id,
+          upload: this.socket.waUploadToServer,
+          messageId: message.waId,
+          ...(quoted ? { quoted } : {}),
+        }),
+      );
     } finally {
       file.destroy(); // read to the end when it worked; must not stay open when it did not
     }
