@@ -8,7 +8,7 @@ import { countedAsMedia, noteMediaBytes, RELIEF_EVERY_BYTES, RELIEF_EVERY_MS, re
 async function minorGcsDuring(work: () => unknown): Promise<number> {
   let count = 0;
   const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) count++;
+    for (const entry of list.getEntries()) if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) count++;
   });
   observer.observe({ entryTypes: ['gc'] });
   await work();
