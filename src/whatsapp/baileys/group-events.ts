@@ -11,6 +11,7 @@ import {
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { GroupEvent, GroupParticipantsChange, GroupPerson, GroupUpdateFields } from '../groups.js';
+import type { GroupIdentities } from './group-identities.js';
 import { toGroupInfo, toPerson } from './groups.js';
 
 type ParticipantsUpdate = BaileysEventMap['group-participants.update'];
@@ -72,12 +73,35 @@ function fromNotificationMessage(m: WAMessage): GroupEvent | undefined {
   return undefined;
 }
 
+/** Every party of the event with both its forms when the session knows them (learning those the event itself pairs). */
+function completed(event: GroupEvent, ids: GroupIdentities): GroupEvent {
+  const all = (list: GroupPerson[]) => list.map((p) => ids.complete(p));
+  const author = event.author ? ids.complete(event.author) : null;
+  switch (event.kind) {
+    case 'created':
+      for (const p of event.group.participants) ids.learn(p);
+      return {
+        ...event,
+        author: author && ids.complete(author),
+        group: { ...event.group, participants: event.group.participants.map((p) => ({ ...ids.complete(p), role: p.role })) },
+      };
+    case 'participants':
+      for (const p of event.participants) ids.learn(p);
+      return { ...event, author: event.author ? ids.complete(event.author) : null, participants: all(event.participants) };
+    case 'join_request':
+      ids.learn(event.participant);
+      return { ...event, author: event.author ? ids.complete(event.author) : null, participant: ids.complete(event.participant) };
+    case 'updated':
+      return { ...event, author };
+  }
+}
+
 /** Turns the socket's group events into WUTS's GroupEvent, one call to `emit` each. */
-export function listenToGroupEvents(socket: WASocket, emit: (event: GroupEvent) => void, logger: Logger): void {
+export function listenToGroupEvents(socket: WASocket, ids: GroupIdentities, emit: (event: GroupEvent) => void, logger: Logger): void {
   const safe = (event: GroupEvent | undefined) => {
     if (!event) return;
     try {
-      emit(event);
+      emit(completed(event, ids));
     } catch (err) {
       logger.error({ err, kind: event.kind }, 'a group event handler threw');
     }

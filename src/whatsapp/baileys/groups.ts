@@ -21,6 +21,7 @@ import {
   type GroupPerson,
   type ParticipantResult,
 } from '../groups.js';
+import type { GroupIdentities } from './group-identities.js';
 
 /** A user as WUTS names it, from the JID a group gives and its other form when given. */
 export function toPerson(jid: string, alt?: string | null): GroupPerson {
@@ -78,14 +79,24 @@ const results = (list: { status: string; jid: string | undefined }[]): Participa
 
 /** DeviceGroups over a Baileys socket (Socket/groups.js and the picture IQs of Socket/chats.js). */
 export class BaileysGroups implements DeviceGroups {
-  constructor(private readonly socket: WASocket) {}
+  constructor(
+    private readonly socket: WASocket,
+    private readonly identities: GroupIdentities,
+  ) {}
+
+  /** A group read from WhatsApp; its participants' two forms are remembered for later events. */
+  private seen(meta: GroupMetadata): GroupInfo {
+    const info = toGroupInfo(meta);
+    for (const p of info.participants) this.identities.learn(p);
+    return info;
+  }
 
   list(): Promise<GroupInfo[]> {
-    return refusing(async () => Object.values(await this.socket.groupFetchAllParticipating()).map(toGroupInfo));
+    return refusing(async () => Object.values(await this.socket.groupFetchAllParticipating()).map((m) => this.seen(m)));
   }
 
   get(groupJid: string): Promise<GroupInfo> {
-    return refusing(async () => toGroupInfo(await this.socket.groupMetadata(groupJid)));
+    return refusing(async () => this.seen(await this.socket.groupMetadata(groupJid)));
   }
 
   /** groupCreate drops the per-participant errors of the answer: this asks itself, then reads the group. */
@@ -108,7 +119,7 @@ export class BaileysGroups implements DeviceGroups {
       const refused = getBinaryNodeChildren(node, 'participant')
         .filter((p) => p.attrs.error)
         .map((p) => ({ jid: jidNormalizedUser(p.attrs.jid ?? ''), code: Number(p.attrs.error) || 500 }));
-      return { group: toGroupInfo(await this.socket.groupMetadata(groupJid)), refused };
+      return { group: this.seen(await this.socket.groupMetadata(groupJid)), refused };
     });
   }
 

@@ -6,6 +6,7 @@ import type { DeviceGroups } from '../groups.js';
 import { isLinked, type SessionAuth } from './auth-state.js';
 import { classifyDisconnect, describeCloseError } from './disconnect.js';
 import { listenToGroupEvents } from './group-events.js';
+import { GroupIdentities } from './group-identities.js';
 import { BaileysGroups } from './groups.js';
 import { SessionMessaging } from './messaging.js';
 import { requestPairingCode } from './pairing.js';
@@ -69,8 +70,9 @@ export class BaileysDeviceSession implements DeviceSession {
     this.logger = parts.logger;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery());
-    this.groups = new BaileysGroups(this.socket);
-    listenToGroupEvents(this.socket, (event) => this.events.onGroupEvent?.(event), this.logger);
+    const identities = new GroupIdentities(() => this.socket.user);
+    this.groups = new BaileysGroups(this.socket, identities);
+    listenToGroupEvents(this.socket, identities, (event) => this.events.onGroupEvent?.(event), this.logger);
     this.socket.ev.on('creds.update', () => this.auth.saveCreds());
     this.socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
   }
