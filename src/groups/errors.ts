@@ -1,5 +1,5 @@
 import { AppError } from '../lib/errors.js';
-import { GroupRefusedError } from '../whatsapp/groups.js';
+import { GroupRefusedError, InvalidPictureError } from '../whatsapp/groups.js';
 
 /**
  * WhatsApp's refusals of group IQs, as API answers. A group the number is not in answers like
@@ -7,6 +7,7 @@ import { GroupRefusedError } from '../whatsapp/groups.js';
  * neither is the tenant's to tell apart.
  */
 export function groupErrorOf(err: unknown, groupJid?: string): unknown {
+  if (err instanceof InvalidPictureError) return new AppError(400, 'invalid_image', 'the picture is not an image that can be read (a JPEG or PNG)');
   if (!(err instanceof GroupRefusedError)) {
     if (err instanceof AppError) return err;
     return new AppError(502, 'whatsapp_unavailable', 'WhatsApp did not answer the group request: try again');

@@ -4,7 +4,7 @@ import { authorize } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
 import type { Deps } from '../deps.js';
 import { findDevice } from '../devices/repo.js';
-import { conflict, notFound } from '../lib/errors.js';
+import { AppError, conflict, notFound } from '../lib/errors.js';
 import type { DeviceGroups } from '../whatsapp/groups.js';
 import { groupErrorOf } from './errors.js';
 import { parseGroupJid } from './ids.js';
@@ -54,7 +54,7 @@ export async function onWhatsApp<T>(deps: Deps, ctx: GroupContext, groupJid: str
     return await work(ctx.groups);
   } catch (err) {
     const mapped = groupErrorOf(err, groupJid);
-    if (mapped !== err && !(err instanceof Error && err.name === 'GroupRefusedError')) {
+    if (mapped instanceof AppError && mapped.statusCode >= 500) {
       deps.logger.warn({ err, deviceId: ctx.deviceId, groupJid }, 'a group request to WhatsApp failed');
     }
     throw mapped;

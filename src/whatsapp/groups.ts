@@ -108,6 +108,14 @@ export class GroupRefusedError extends Error {
   }
 }
 
+/** The picture given is not an image the provider can make a group picture of. */
+export class InvalidPictureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidPictureError';
+  }
+}
+
 export type GroupParticipantsChange = 'added' | 'removed' | 'promoted' | 'demoted' | 'left' | 'joined';
 
 export interface GroupUpdateFields {

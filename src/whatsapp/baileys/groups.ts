@@ -1,5 +1,6 @@
 import {
   generateMessageIDV2,
+  generateProfilePicture,
   getBinaryNodeChild,
   getBinaryNodeChildren,
   isLidUser,
@@ -13,6 +14,7 @@ import {
 } from '@whiskeysockets/baileys';
 import {
   GroupRefusedError,
+  InvalidPictureError,
   type DeviceGroups,
   type GroupChanges,
   type GroupInfo,
@@ -200,8 +202,21 @@ export class BaileysGroups implements DeviceGroups {
     }
   }
 
-  setPicture(groupJid: string, image: Buffer): Promise<void> {
-    return refusing(() => this.socket.updateProfilePicture(groupJid, image));
+  /** updateProfilePicture, with the image made first: an image sharp cannot read is the caller's error, not WhatsApp's. */
+  async setPicture(groupJid: string, image: Buffer): Promise<void> {
+    let img: Buffer;
+    try {
+      ({ img } = await generateProfilePicture(image));
+    } catch (err) {
+      throw new InvalidPictureError(`the image could not be read: ${(err as Error).message}`);
+    }
+    await refusing(() =>
+      this.socket.query({
+        tag: 'iq',
+        attrs: { to: 's.whatsapp.net', type: 'set', xmlns: 'w:profile:picture', target: groupJid },
+        content: [{ tag: 'picture', attrs: { type: 'image' }, content: img }],
+      }),
+    );
   }
 
   removePicture(groupJid: string): Promise<void> {
