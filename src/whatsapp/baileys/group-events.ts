@@ -20,7 +20,7 @@ type JoinRequest = BaileysEventMap['group.join-request'];
 const authorOf = (jid: string | null | undefined, alt?: string | null): GroupPerson | null => (jid ? toPerson(jid, alt) : null);
 
 /** groups.update entries with a participant list are groupFetchAllParticipating's whole groups, not changes. */
-function changesOf(update: Partial<GroupMetadata>): GroupUpdateFields | undefined {
+export function changesOf(update: Partial<GroupMetadata>): GroupUpdateFields | undefined {
   if (update.participants) return undefined;
   const changes: GroupUpdateFields = {};
   if (update.subject !== undefined) changes.subject = update.subject;
@@ -35,7 +35,7 @@ function changesOf(update: Partial<GroupMetadata>): GroupUpdateFields | undefine
 const ACTIONS: Record<string, GroupParticipantsChange> = { add: 'added', remove: 'removed', promote: 'promoted', demote: 'demoted' };
 
 /** One user adding or removing itself joined (by link) or left. */
-function participantsEvent(u: ParticipantsUpdate): GroupEvent | undefined {
+export function participantsEvent(u: ParticipantsUpdate): GroupEvent | undefined {
   let action = ACTIONS[u.action];
   if (!action) return undefined; // 'modify': a number change, not a membership change
   const participants = u.participants.map((p) => toPerson(p.id, p.phoneNumber ?? p.lid));
@@ -59,7 +59,7 @@ function joinRequestEvent(r: JoinRequest): GroupEvent {
 }
 
 /** Picture and disappearing-messages changes reach Baileys' listeners only as notification messages. */
-function fromNotificationMessage(m: WAMessage): GroupEvent | undefined {
+export function fromNotificationMessage(m: WAMessage): GroupEvent | undefined {
   const groupJid = m.key.remoteJid;
   if (!groupJid || !isJidGroup(groupJid)) return undefined;
   const author = authorOf(m.key.participant ?? m.participant, m.key.participantAlt);
