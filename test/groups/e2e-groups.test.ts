@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, startWorld, tenantWithDevice, waitForEvent, type MessagingWorld, type TenantWithDevice } from '../messages/world.js';
 import { until } from '../helpers/wait.js';
+import { createUser } from '../helpers/factories.js';
 import { admin, groupCall, groupPath, peerView, roleIn } from './group-world.js';
 
 /**
@@ -251,6 +252,41 @@ describe('joining and leaving', () => {
     expect(left.data.participants).toEqual([person(A)]);
     await api('GET', groupPath(a, theirs.id), 404);
     expect((await api('GET', groupPath(a), 200)).groups.map((g: any) => g.jid)).not.toContain(theirs.id);
+  });
+
+  it('the live stream carries the same group events, to a viewer too (replayed after the first one)', async () => {
+    const first = await waitForEvent(w, 'group.created', (d) => d.group_jid === group);
+    const viewer = await createUser(w.t, { tenantId: a.tenantId, adminId: '', adminEmail: '', adminToken: a.token }, 'viewer');
+    const base = await w.t.app.listen({ port: 0, host: '127.0.0.1' });
+    const controller = new AbortController();
+    const res = await fetch(`${base}/events/stream?types=group.*&after=${first.id}`, {
+      headers: { authorization: `Bearer ${viewer.token}` },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    let text = '';
+    const decoder = new TextDecoder();
+    const stop = setTimeout(() => controller.abort(), 10_000); // bounded: the reading ends by then at the latest
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (/event: group\.join_request/.test(text)) break;
+      }
+    } catch {
+      // aborted at the deadline: the assertions below say what was missing
+    }
+    clearTimeout(stop);
+    controller.abort();
+    const types = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    expect(types).toEqual(expect.arrayContaining(['group.updated', 'group.participants', 'group.join_request']));
+    expect(types.every((t) => t!.startsWith('group.'))).toBe(true);
+    const subject = [...text.matchAll(/^data: (.+)$/gm)].map((m) => JSON.parse(m[1]!)).find((e) => e.type === 'group.updated' && e.data.changes.subject);
+    expect(subject).toMatchObject({
+      tenant_id: a.tenantId,
+      device_id: a.deviceId,
+      version: 1,
+      data: { group_jid: group, changes: { subject: 'Acme support (BR)' } },
+    });
   });
 
   it('every mutating call is in the audit log', async () => {
