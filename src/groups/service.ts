@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/record.js';
 import type { Deps } from '../deps.js';
 import { findDevice } from '../devices/repo.js';
 import { AppError, conflict, notFound } from '../lib/errors.js';
-import type { DeviceGroups } from '../whatsapp/groups.js';
+import { GroupRefusedError, type DeviceGroups } from '../whatsapp/groups.js';
 import { groupErrorOf } from './errors.js';
 import { parseGroupJid } from './ids.js';
 import type { Me } from './view.js';
@@ -48,16 +48,32 @@ export async function groupTarget(
   return { ...(await groupContext(deps, actor, deviceId, action)), groupJid };
 }
 
-/** Runs a WhatsApp call, turning its refusals into API errors (and logging what is not a refusal). */
+/**
+ * Runs a WhatsApp call, turning its refusals into API errors (and logging what is not a
+ * refusal). WhatsApp's 403 says "not a participant" for group reads but may say "not allowed"
+ * for changes a member may not make: the group is read to tell a group the number is not in
+ * (404) from one it is in without the right (403 not_group_admin).
+ */
 export async function onWhatsApp<T>(deps: Deps, ctx: GroupContext, groupJid: string | undefined, work: (groups: DeviceGroups) => Promise<T>): Promise<T> {
   try {
     return await work(ctx.groups);
   } catch (err) {
-    const mapped = groupErrorOf(err, groupJid);
-    if (mapped instanceof AppError && mapped.statusCode >= 500) {
-      deps.logger.warn({ err, deviceId: ctx.deviceId, groupJid }, 'a group request to WhatsApp failed');
+    if (err instanceof GroupRefusedError && err.code === 403 && groupJid && (await isMember(ctx, groupJid))) {
+      throw new AppError(403, 'not_group_admin', `the device's number may not do this in group ${groupJid}: WhatsApp refused`);
     }
+    const mapped = groupErrorOf(err, groupJid);
+    if (mapped instanceof AppError && mapped.statusCode >= 500)
+      deps.logger.warn({ err, deviceId: ctx.deviceId, groupJid }, 'a group request to WhatsApp failed');
     throw mapped;
+  }
+}
+
+async function isMember(ctx: GroupContext, groupJid: string): Promise<boolean> {
+  try {
+    await ctx.groups.get(groupJid);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -44,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => w?.close(), 60_000);
 
 describe('creating and reading', () => {
-  it('WUTS creates a group with two peers (one as +55-style formatted digits), which see it; group.created is delivered', async () => {
+  it('WUTS creates a group with two peers (one given with a leading +), which see it; group.created is delivered', async () => {
     const created = await api('POST', groupPath(a), 201, { subject: 'Acme support', participants: [B, `+${C}`] });
     group = created.group.jid;
     expect(group).toMatch(/^120363\d{12}@g\.us$/);

@@ -1,6 +1,10 @@
 import { proto, WAMessageStubType, type WAMessage } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import type { Deps } from '../../src/deps.js';
 import { groupErrorOf } from '../../src/groups/errors.js';
+import { onWhatsApp, type GroupContext } from '../../src/groups/service.js';
+import type { DeviceGroups } from '../../src/whatsapp/groups.js';
 import { parseGroupJid, parseInvite, parseParticipant, parseParticipants } from '../../src/groups/ids.js';
 import { toOutcomes } from '../../src/groups/view.js';
 import { AppError } from '../../src/lib/errors.js';
@@ -116,6 +120,28 @@ describe("WhatsApp's refusals as API errors", () => {
     expect(refusalOf(boom('item-not-found', { statusCode: 404, data: { tag: 'error', attrs: { code: '404' } } }))?.code).toBe(404);
     expect(refusalOf(boom('Connection Closed', { statusCode: 428 }))).toBeUndefined();
     expect(refusalOf('not an error')).toBeUndefined();
+  });
+});
+
+describe('a 403 from WhatsApp: a group the number is not in, or a change it may not make', () => {
+  const deps = { logger: pino({ level: 'silent' }) } as unknown as Deps;
+  const ctx = (member: boolean): GroupContext => ({
+    user: { type: 'user', userId: 'u', tenantId: 't', role: 'admin', email: 'a@example.test', tokenId: 'k' },
+    deviceId: 'd',
+    me: { phone: '5511900000001', lid: null },
+    groups: {
+      get: async () => {
+        if (!member) throw new GroupRefusedError(403, 'forbidden');
+        return {} as never;
+      },
+    } as unknown as DeviceGroups,
+  });
+  const refused = () => Promise.reject(new GroupRefusedError(403, 'forbidden'));
+  it('in the group: 403 not_group_admin', async () => {
+    await expect(onWhatsApp(deps, ctx(true), G, refused)).rejects.toMatchObject({ statusCode: 403, code: 'not_group_admin' });
+  });
+  it('not in the group: 404 group_not_found', async () => {
+    await expect(onWhatsApp(deps, ctx(false), G, refused)).rejects.toMatchObject({ statusCode: 404, code: 'group_not_found' });
   });
 });
 

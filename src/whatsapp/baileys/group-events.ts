@@ -73,24 +73,19 @@ export function fromNotificationMessage(m: WAMessage): GroupEvent | undefined {
   return undefined;
 }
 
-/** Every party of the event with both its forms when the session knows them (learning those the event itself pairs). */
+/** Every party of the event with both its forms when the session knows them, after learning the pairs the event itself carries. */
 function completed(event: GroupEvent, ids: GroupIdentities): GroupEvent {
-  const all = (list: GroupPerson[]) => list.map((p) => ids.complete(p));
+  if (event.kind === 'created') for (const p of event.group.participants) ids.learn(p);
+  if (event.kind === 'participants') for (const p of event.participants) ids.learn(p);
+  if (event.kind === 'join_request') ids.learn(event.participant);
   const author = event.author ? ids.complete(event.author) : null;
   switch (event.kind) {
     case 'created':
-      for (const p of event.group.participants) ids.learn(p);
-      return {
-        ...event,
-        author: author && ids.complete(author),
-        group: { ...event.group, participants: event.group.participants.map((p) => ({ ...ids.complete(p), role: p.role })) },
-      };
+      return { ...event, author, group: { ...event.group, participants: event.group.participants.map((p) => ({ ...ids.complete(p), role: p.role })) } };
     case 'participants':
-      for (const p of event.participants) ids.learn(p);
-      return { ...event, author: event.author ? ids.complete(event.author) : null, participants: all(event.participants) };
+      return { ...event, author, participants: event.participants.map((p) => ids.complete(p)) };
     case 'join_request':
-      ids.learn(event.participant);
-      return { ...event, author: event.author ? ids.complete(event.author) : null, participant: ids.complete(event.participant) };
+      return { ...event, author, participant: ids.complete(event.participant) };
     case 'updated':
       return { ...event, author };
   }
