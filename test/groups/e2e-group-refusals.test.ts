@@ -187,6 +187,20 @@ describe("WhatsApp's refusals", () => {
     expect(read.json().group).toMatchObject({ role: 'member', invite_code: null, settings: { announce: false } });
   });
 
+  it("pictures: another tenant's upload is 404, one over 5 MiB 413, and nothing reaches WhatsApp", async () => {
+    const upload = await w.t.app.inject({
+      method: 'POST',
+      url: '/media',
+      headers: { authorization: `Bearer ${t2.token}`, 'content-type': 'image/png' },
+      payload: readFileSync('test/fixtures/photo.png'),
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    expectError(await w.t.call('PUT', groupPath(t1, mine, '/picture'), t1.token, { media_id: upload.json().media.id }), 404, 'not_found', 'foreign media');
+    const big = Buffer.alloc(5 * 1024 * 1024 + 1, 0xff);
+    expectError(await w.t.call('PUT', groupPath(t1, mine, '/picture'), t1.token, { data: big.toString('base64') }), 413, 'media_too_large', 'too large');
+    expect((await peerView(w, B, mine))?.picture).toBeNull();
+  });
+
   it('an invite code no group has: 404 invite_not_found', async () => {
     expectError(await w.t.call('POST', groupPath(t1, undefined, '/join'), t1.token, { invite: 'AAAAAAAAAAAAAAAAAAAAAA' }), 404, 'invite_not_found', 'join');
   });

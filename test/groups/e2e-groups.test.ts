@@ -229,6 +229,19 @@ describe('the picture', () => {
     expect(picture).toEqual({ id: peer!.picture!.id, url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/pps\/g\//) });
     await waitForEvent(w, 'group.updated', (d) => d.group_jid === group && d.changes.picture === 'set');
 
+    // an upload (POST /media) works too, and makes a new picture
+    const upload = await w.t.app.inject({
+      method: 'POST',
+      url: '/media',
+      headers: { authorization: `Bearer ${a.token}`, 'content-type': 'image/png' },
+      payload: readFileSync('test/fixtures/photo.png'),
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    await api('PUT', groupPath(a, group, '/picture'), 200, { media_id: upload.json().media.id });
+    const replaced = (await api('GET', groupPath(a, group, '/picture'), 200)).picture;
+    expect(replaced.id).not.toBe(picture.id);
+    expect((await peerView(w, B, group))?.picture?.id).toBe(replaced.id);
+
     await api('DELETE', groupPath(a, group, '/picture'), 200);
     expect((await api('GET', groupPath(a, group, '/picture'), 200)).picture).toBeNull();
     expect((await peerView(w, B, group))?.picture).toBeNull();
