@@ -20,10 +20,7 @@ export interface GroupContext {
 
 export type GroupAction = 'groups.read' | 'groups.manage';
 
-/**
- * Authorizes, finds the device in the caller's tenant (404), parses the group when there is one
- * (400), and reaches the device's live connection (409 when it is not connected).
- */
+/** Authorizes, finds the device in the caller's tenant (404), and reaches its live connection (409 when it is not connected). */
 export async function groupContext(deps: Deps, actor: Actor, deviceId: string, action: GroupAction): Promise<GroupContext> {
   const user = tenantUserOf(actor, 'groups');
   authorize(user, action);
@@ -34,7 +31,7 @@ export async function groupContext(deps: Deps, actor: Actor, deviceId: string, a
   return { user, deviceId, me: { phone: device.phone, lid: device.lid }, groups: devices.groups(deviceId) };
 }
 
-/** groupContext for a route naming a group: the group JID is checked before anything else is asked. */
+/** groupContext for a route naming a group: after who may ask, the group JID is checked (400) before anything is looked up. */
 export async function groupTarget(
   deps: Deps,
   actor: Actor,
@@ -42,8 +39,7 @@ export async function groupTarget(
   group: string,
   action: GroupAction,
 ): Promise<GroupContext & { groupJid: string }> {
-  const user = tenantUserOf(actor, 'groups');
-  authorize(user, action);
+  authorize(tenantUserOf(actor, 'groups'), action);
   const groupJid = parseGroupJid(group);
   return { ...(await groupContext(deps, actor, deviceId, action)), groupJid };
 }

@@ -267,6 +267,20 @@ describe('joining and leaving', () => {
     expect((await api('GET', groupPath(a), 200)).groups.map((g: any) => g.jid)).not.toContain(theirs.id);
   });
 
+  it('in a phone-number-addressed group, answers and events name everyone by phone number and LID too', async () => {
+    const { group: pn } = await admin(w).createGroup(B, 'PN addressed', [A], { addressing_mode: 'pn' });
+    const created = await waitForEvent(w, 'group.created', (d) => d.group_jid === pn.id);
+    expect(created.data.group.participants).toEqual(
+      expect.arrayContaining([expect.objectContaining({ jid: `${A}@s.whatsapp.net`, phone: A, lid: expect.stringMatching(/@lid$/), role: 'member' })]),
+    );
+    await admin(w).groupParticipants(B, pn.id, 'promote', [A]);
+    const promoted = await waitForEvent(w, 'group.participants', (d) => d.group_jid === pn.id && d.action === 'promoted');
+    expect(promoted.data.author).toEqual({ jid: `${B}@s.whatsapp.net`, phone: B, lid: expect.stringMatching(/@lid$/) });
+    expect(promoted.data.participants).toEqual([{ jid: `${A}@s.whatsapp.net`, phone: A, lid: expect.stringMatching(/@lid$/) }]);
+    const read = await api('GET', groupPath(a, pn.id), 200);
+    expect(read.group).toMatchObject({ role: 'admin', owner: { jid: `${B}@s.whatsapp.net`, phone: B }, invite_code: expect.any(String) });
+  });
+
   it('the live stream carries the same group events, to a viewer too (replayed after the first one)', async () => {
     const first = await waitForEvent(w, 'group.created', (d) => d.group_jid === group);
     const viewer = await createUser(w.t, { tenantId: a.tenantId, adminId: '', adminEmail: '', adminToken: a.token }, 'viewer');
