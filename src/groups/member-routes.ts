@@ -49,10 +49,10 @@ export function registerGroupMemberRoutes(app: App, deps: Deps): void {
   );
 
   app.post(
-    '/devices/:id/groups/:group/invite/revoke',
+    '/devices/:id/groups/:group/invite',
     {
       schema: {
-        summary: 'Revoke the invite link',
+        summary: 'Revoke the invite link: a new code',
         description: `${MANAGERS} The old code stops working; answers the new one. The device must be a group admin (403 not_group_admin). ${GROUP_PATH_NOTE} ${LIVE}`,
         tags,
         security,

@@ -45,7 +45,7 @@ const ROUTES: Route[] = [
   { name: 'update', method: 'PUT', path: (g) => `/${g}`, body: () => ({ subject: 'renamed' }), manage: true, group: true },
   { name: 'participants', method: 'POST', path: (g) => `/${g}/participants`, body: () => ({ action: 'add', participants: [C] }), manage: true, group: true },
   { name: 'invite', method: 'GET', path: (g) => `/${g}/invite`, manage: true, group: true },
-  { name: 'revoke', method: 'POST', path: (g) => `/${g}/invite/revoke`, manage: true, group: true },
+  { name: 'revoke', method: 'POST', path: (g) => `/${g}/invite`, manage: true, group: true },
   { name: 'join requests', method: 'GET', path: (g) => `/${g}/join-requests`, manage: false, group: true },
   {
     name: 'answer requests',

@@ -95,7 +95,7 @@ describe('operations endpoints', () => {
       'put /devices/{id}/groups/{group}',
       'post /devices/{id}/groups/{group}/participants',
       'get /devices/{id}/groups/{group}/invite',
-      'post /devices/{id}/groups/{group}/invite/revoke',
+      'post /devices/{id}/groups/{group}/invite',
       'get /devices/{id}/groups/{group}/join-requests',
       'post /devices/{id}/groups/{group}/join-requests',
       'post /devices/{id}/groups/{group}/leave',
