@@ -1,4 +1,4 @@
-import { AppError } from '../lib/errors.js';
+import { AppError, tooManyRequests } from '../lib/errors.js';
 import { GroupRefusedError, InvalidPictureError } from '../whatsapp/groups.js';
 
 /**
@@ -23,6 +23,8 @@ export function groupErrorOf(err: unknown, groupJid?: string): unknown {
       return new AppError(404, 'invite_not_found', 'no group has this invite code (it is unknown, or was revoked)');
     case 409:
       return new AppError(409, 'group_conflict', `WhatsApp refused the change of ${which} as conflicting: read the group and try again`);
+    case 429:
+      return tooManyRequests(60, 'WhatsApp is rate limiting group requests of this number: try again later');
     case 400:
       return new AppError(400, 'whatsapp_bad_request', `WhatsApp refused the request as invalid: ${err.message}`);
     default:

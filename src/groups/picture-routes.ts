@@ -20,7 +20,7 @@ export function registerGroupPictureRoutes(app: App, deps: Deps): void {
         tags,
         security,
         params: S.DeviceGroupParams,
-        response: { 200: S.PictureResponse, ...errorResponses(400, 401, 403, 404, 409, 502) },
+        response: { 200: S.PictureResponse, ...errorResponses(400, 401, 403, 404, 409, 429, 502) },
       },
     },
     async (req) => ({ success: true as const, picture: await getPicture(deps, await requireActor(deps, req), req.params.id, req.params.group) }),
@@ -37,7 +37,7 @@ export function registerGroupPictureRoutes(app: App, deps: Deps): void {
         security,
         params: S.DeviceGroupParams,
         body: S.PictureBody,
-        response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 502) },
+        response: { 200: SuccessOnly, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429, 502) },
       },
     },
     async (req) => {
@@ -55,7 +55,7 @@ export function registerGroupPictureRoutes(app: App, deps: Deps): void {
         tags,
         security,
         params: S.DeviceGroupParams,
-        response: { 200: SuccessOnly, ...errorResponses(400, 401, 403, 404, 409, 502) },
+        response: { 200: SuccessOnly, ...errorResponses(400, 401, 403, 404, 409, 429, 502) },
       },
     },
     async (req) => {

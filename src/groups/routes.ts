@@ -21,7 +21,7 @@ export function registerGroupRoutes(app: App, deps: Deps): void {
         security,
         params: IdParams,
         querystring: S.GroupListQuery,
-        response: { 200: S.GroupListResponse, ...errorResponses(400, 401, 403, 404, 409, 502) },
+        response: { 200: S.GroupListResponse, ...errorResponses(400, 401, 403, 404, 409, 429, 502) },
       },
     },
     async (req) => {
@@ -40,7 +40,7 @@ export function registerGroupRoutes(app: App, deps: Deps): void {
         security,
         params: IdParams,
         body: S.CreateGroupBody,
-        response: { 201: S.CreateGroupResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 502) },
+        response: { 201: S.CreateGroupResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429, 502) },
       },
     },
     async (req, reply) => {
@@ -58,7 +58,7 @@ export function registerGroupRoutes(app: App, deps: Deps): void {
         tags,
         security,
         params: S.DeviceGroupParams,
-        response: { 200: S.GroupResponse, ...errorResponses(400, 401, 403, 404, 409, 502) },
+        response: { 200: S.GroupResponse, ...errorResponses(400, 401, 403, 404, 409, 429, 502) },
       },
     },
     async (req) => ({ success: true as const, group: await getGroup(deps, await requireActor(deps, req), req.params.id, req.params.group) }),
@@ -74,7 +74,7 @@ export function registerGroupRoutes(app: App, deps: Deps): void {
         security,
         params: S.DeviceGroupParams,
         body: S.UpdateGroupBody,
-        response: { 200: S.GroupResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 502) },
+        response: { 200: S.GroupResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429, 502) },
       },
     },
     async (req) => ({

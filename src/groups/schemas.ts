@@ -221,5 +221,5 @@ export const PictureResponse = Type.Object(
 
 /** What every group route says about reaching WhatsApp. */
 export const LIVE =
-  'WUTS asks WhatsApp through the device, which must be connected (409 device_not_connected). A group the number is not in answers 404 group_not_found; WhatsApp refusing because the number is not an admin of the group, 403 not_group_admin; WhatsApp not answering, 502.';
+  'WUTS asks WhatsApp through the device, which must be connected (409 device_not_connected). A group the number is not in answers 404 group_not_found; WhatsApp refusing because the number is not an admin of the group, 403 not_group_admin; WhatsApp not answering, 502; WhatsApp rate limiting the number, 429.';
 export const GROUP_PATH_NOTE = 'The group is named by its JID in the path: `/devices/{id}/groups/120363041234567890@g.us` (400 invalid_group otherwise).';

@@ -165,7 +165,7 @@ describe('operations endpoints', () => {
       expect(op.tags, name).toEqual(['groups']);
       expect(op.description, name).toMatch(/^(Every role|Admins and supervisors)\./);
       expect(op.description, name).toContain('409 device_not_connected');
-      expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['401', '403', '404', '409', '502']));
+      expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['401', '403', '404', '409', '429', '502']));
       if (name.includes('{group}')) expect(op.parameters.find((p: any) => p.name === 'group').example, name).toBe('120363041234567890@g.us');
     }
     const create = doc.paths['/devices/{id}/groups'].post;

@@ -106,6 +106,7 @@ describe("WhatsApp's refusals as API errors", () => {
     [406, 404, 'invite_not_found'],
     [409, 409, 'group_conflict'],
     [400, 400, 'whatsapp_bad_request'],
+    [429, 429, 'rate_limited'],
     [500, 502, 'whatsapp_refused'],
   ])('WhatsApp %i answers %i %s', (wa, status, code) => expect(asApi(new GroupRefusedError(wa, 'x'))).toEqual({ status, code }));
 
