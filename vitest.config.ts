@@ -14,6 +14,8 @@ export const E2E_FILES = [
   'test/devices/endpoint-e2e.test.ts',
   'test/devices/pairing-e2e.test.ts',
   'test/devices/supervisor.test.ts',
+  'test/groups/e2e-groups.test.ts',
+  'test/groups/e2e-group-refusals.test.ts',
   'test/messages/crash.test.ts',
   'test/messages/e2e-crafted.test.ts',
   'test/messages/e2e-inbound.test.ts',

@@ -25,6 +25,9 @@ import { registerWebhookRoutes } from './webhooks/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
 import { registerMessageRoutes } from './messages/routes.js';
 import { registerMediaRoutes } from './media/routes.js';
+import { registerGroupRoutes } from './groups/routes.js';
+import { registerGroupMemberRoutes } from './groups/member-routes.js';
+import { registerGroupPictureRoutes } from './groups/picture-routes.js';
 
 const API_DESCRIPTION =
   'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
@@ -140,6 +143,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
         { name: 'audit', description: 'the audit log' },
         { name: 'devices', description: 'WhatsApp numbers linked by QR code or pairing code' },
         { name: 'media', description: 'media files: uploads to send, and their bytes (ranges, ETag)' },
+        { name: 'groups', description: "WhatsApp groups of a device's number: create, read, change, participants, invites, join requests, picture" },
         { name: 'webhooks', description: 'webhooks, their secrets and deliveries (Standard Webhooks signatures)' },
         { name: 'events', description: 'the live event stream; the event catalog is in components.schemas (Event_*)' },
         { name: 'operations', description: 'health, readiness, documentation' },
@@ -155,6 +159,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerAuditRoutes(app, deps);
   registerDeviceRoutes(app, deps);
   registerMessageRoutes(app, deps);
+  registerGroupRoutes(app, deps);
+  registerGroupMemberRoutes(app, deps);
+  registerGroupPictureRoutes(app, deps);
   await registerMediaRoutes(app, deps);
   registerDeadLetterRoutes(app, deps);
   registerWebhookRoutes(app, deps);

@@ -16,6 +16,8 @@ export type Action =
   | 'devices.manage'
   | 'devices.connect'
   | 'messages.send'
+  | 'groups.read'
+  | 'groups.manage'
   | 'media.upload'
   | 'media.read'
   | 'webhooks.read'
@@ -31,6 +33,8 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'devices.manage': ['admin'],
   'devices.connect': ['admin', 'supervisor'],
   'messages.send': ['admin', 'supervisor', 'agent'],
+  'groups.read': ['admin', 'supervisor', 'agent', 'viewer'],
+  'groups.manage': ['admin', 'supervisor'], // create, change, participants, invites, join, leave, picture
   'media.upload': ['admin', 'supervisor', 'agent'], // upload first, send later: who may send
   'media.read': ['admin', 'supervisor', 'agent', 'viewer'],
   'webhooks.read': ['admin', 'supervisor'],

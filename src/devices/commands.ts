@@ -1,3 +1,4 @@
+import type { DeviceGroups } from '../whatsapp/groups.js';
 import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 
 /** What connecting reports first: the QR code, the pairing code, the open connection, or why it closed. */
@@ -31,4 +32,6 @@ export interface DeviceCommands {
   sendPresence(deviceId: string, state: PresenceState, chatJid?: string): Promise<void>;
   /** Asks the sender's phone to upload a received file again (WhatsApp expired it); answers its new direct path. */
   reuploadMedia(deviceId: string, ref: MessageRef, download: MediaDownload): Promise<string>;
+  /** The group operations of the device's live connection; 409 when it is not connected. */
+  groups(deviceId: string): DeviceGroups;
 }

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import { RoleSchema, Timestamp, Uuid } from '../http/schemas.js';
 import { MessageSchema } from '../messages/schemas.js';
+import { GroupCreatedData, GroupJoinRequestData, GroupParticipantsData, GroupUpdatedData } from '../groups/event-schemas.js';
 
 /**
  * The event catalog: every type WUTS emits, the version of its `data` shape, and that shape.
@@ -126,6 +127,31 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
       { chat_jid: Type.String(), participant_jid: Type.String(), state: Type.Enum(['available', 'unavailable', 'typing', 'recording', 'paused']) },
       { additionalProperties: false },
     ),
+  },
+  {
+    type: 'group.created',
+    version: 1,
+    description: "the device's number is in a new group: it created it, was added to it, or joined it; `group` as WhatsApp announced it",
+    data: GroupCreatedData,
+  },
+  {
+    type: 'group.updated',
+    version: 1,
+    description:
+      "a group's subject, description, settings (announce, locked, disappearing messages, member add mode, join approval) or picture changed; `changes` holds only what changed",
+    data: GroupUpdatedData,
+  },
+  {
+    type: 'group.participants',
+    version: 1,
+    description: 'participants were added, removed, promoted or demoted (with who did it), or left, or joined by an invite link',
+    data: GroupParticipantsData,
+  },
+  {
+    type: 'group.join_request',
+    version: 1,
+    description: 'someone asked to join a group that needs approval (the device is an admin), withdrew the request, or an admin rejected it',
+    data: GroupJoinRequestData,
   },
 ];
 

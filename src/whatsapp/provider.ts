@@ -3,6 +3,7 @@
  * WhatsApp through these types only, so the library behind them can change.
  */
 
+import type { DeviceGroups, GroupEvent } from './groups.js';
 import type { InboundMessage, MediaDownload, MessageContent, MessageRef, NumberCheck, OutboundMessage, PresenceState, StatusUpdate } from './messages.js';
 
 /** Why a connection closed, in the terms the device supervisor acts on. */
@@ -70,6 +71,10 @@ export interface SessionEvents {
   onPresence?(presence: { chatJid: string; participantJid: string; state: PresenceState }): void;
   /** The stored content of a message (to answer a retry request or to read a poll's votes). */
   lookupMessage?(ref: MessageRef): Promise<MessageContent | undefined>;
+
+  // --- groups (src/whatsapp/groups.ts) ---
+  /** A group was created with the account in it, changed, gained or lost participants, or got a join request. */
+  onGroupEvent?(event: GroupEvent): void;
 }
 
 /**
@@ -121,6 +126,10 @@ export interface DeviceSession {
   sendPresence(state: PresenceState, chatJid?: string): Promise<void>;
   /** Asks the sender's phone to upload a received file again; answers its new direct path. */
   reuploadMedia(ref: MessageRef, download: MediaDownload): Promise<string>;
+
+  // --- groups (src/whatsapp/groups.ts) ---
+  /** Group operations through this session (they need it open). */
+  readonly groups: DeviceGroups;
 }
 
 export interface WhatsAppProvider {

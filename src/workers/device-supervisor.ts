@@ -9,6 +9,8 @@ import { conflict } from '../lib/errors.js';
 import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
 import { deviceMessageEvents } from '../messages/session-events.js';
+import { deviceGroupEvents } from '../groups/session-events.js';
+import type { DeviceGroups } from '../whatsapp/groups.js';
 import { whatsappEndpoint } from '../whatsapp/endpoint.js';
 
 interface Entry {
@@ -229,6 +231,10 @@ export class DeviceSupervisor implements DeviceCommands {
     await this.connected(deviceId).sendPresence(state, chatJid);
   }
 
+  groups(deviceId: string): DeviceGroups {
+    return this.connected(deviceId).groups;
+  }
+
   private connected(deviceId: string): DeviceSession {
     const live = this.live(deviceId);
     if (!live?.session.isOpen) throw conflict('the device is not connected', 'device_not_connected');
@@ -278,6 +284,7 @@ export class DeviceSupervisor implements DeviceCommands {
           pairingPhone: entry.pairingPhone,
           events: {
             ...deviceMessageEvents(this.deps, tenantId, deviceId, (work) => this.serialAwaited(deviceId, entry, work)),
+            ...deviceGroupEvents(this.deps, tenantId, deviceId, (work) => this.serial(deviceId, entry, work)),
             // Signals go out after the state is written, so whoever waits reads it from the database.
             onQr: (qr) =>
               current() &&

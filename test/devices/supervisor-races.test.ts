@@ -29,6 +29,9 @@ class SlowProvider implements WhatsAppProvider {
       checkNumbers: notUsed,
       sendPresence: notUsed,
       reuploadMedia: notUsed,
+      get groups(): DeviceSession['groups'] {
+        throw new Error('groups are not part of these tests');
+      },
     };
   }
 

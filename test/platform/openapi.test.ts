@@ -88,6 +88,20 @@ describe('operations endpoints', () => {
       'get /media/{id}',
       'get /media/{id}/content',
       'get /messages/{id}/media',
+      'get /devices/{id}/groups',
+      'post /devices/{id}/groups',
+      'post /devices/{id}/groups/join',
+      'get /devices/{id}/groups/{group}',
+      'put /devices/{id}/groups/{group}',
+      'post /devices/{id}/groups/{group}/participants',
+      'get /devices/{id}/groups/{group}/invite',
+      'post /devices/{id}/groups/{group}/invite',
+      'get /devices/{id}/groups/{group}/join-requests',
+      'post /devices/{id}/groups/{group}/join-requests',
+      'post /devices/{id}/groups/{group}/leave',
+      'get /devices/{id}/groups/{group}/picture',
+      'put /devices/{id}/groups/{group}/picture',
+      'delete /devices/{id}/groups/{group}/picture',
     ];
     // Answers that are bytes, not JSON: a media file's content.
     const binary = new Set([
@@ -132,11 +146,34 @@ describe('operations endpoints', () => {
     // The event catalog: the envelope and one schema per type, with its version.
     const schemas = doc.components.schemas;
     expect(schemas.Event.required).toEqual(expect.arrayContaining(['id', 'type', 'version', 'tenant_id', 'device_id', 'timestamp', 'data']));
-    for (const type of ['user.created', 'user.updated', 'user.deleted', 'tenant.updated', 'webhook.test', 'device.connected', 'message.received']) {
+    const eventTypes = ['user.created', 'user.updated', 'user.deleted', 'tenant.updated', 'webhook.test', 'device.connected', 'message.received'];
+    for (const type of [...eventTypes, 'group.created', 'group.updated', 'group.participants', 'group.join_request']) {
       const schema = schemas[`Event_${type.replace('.', '_')}`];
+      expect(schema?.allOf[1].properties.version.enum, type).toEqual([1]);
       expect(schema, type).toBeDefined();
       expect(schema.allOf[1].properties.type.enum).toEqual([type]);
     }
+  });
+
+  it('describes the group API: every route tagged groups, with a description naming who may call, its refusals and examples', async () => {
+    const doc = (await t.call('GET', '/openapi.json')).json();
+    const groupOps = Object.entries(doc.paths as Record<string, Record<string, any>>)
+      .filter(([path]) => path.startsWith('/devices/{id}/groups'))
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ name: `${method} ${path}`, op })));
+    expect(groupOps).toHaveLength(14);
+    for (const { name, op } of groupOps) {
+      expect(op.tags, name).toEqual(['groups']);
+      expect(op.description, name).toMatch(/^(Every role|Admins and supervisors)\./);
+      expect(op.description, name).toContain('409 device_not_connected');
+      expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['401', '403', '404', '409', '429', '502']));
+      if (name.includes('{group}')) expect(op.parameters.find((p: any) => p.name === 'group').example, name).toBe('120363041234567890@g.us');
+    }
+    const create = doc.paths['/devices/{id}/groups'].post;
+    expect(create.requestBody.content['application/json'].schema.properties.participants.examples).toEqual([['5511987654321', '5511912345678@s.whatsapp.net']]);
+    const participants = doc.paths['/devices/{id}/groups/{group}/participants'].post;
+    expect(participants.requestBody.content['application/json'].schema.examples ?? participants.requestBody.content['application/json'].example).toBeTruthy();
+    expect(participants.responses['200'].content['application/json'].schema.properties.participants.items.properties.status.enum).toContain('privacy_refused');
+    expect(doc.tags.map((tag: { name: string }) => tag.name)).toContain('groups');
   });
 
   it('GET /docs is an HTML reference listing the routes', async () => {

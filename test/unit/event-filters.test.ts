@@ -18,8 +18,11 @@ describe('isKnownFilter', () => {
     ['chat.*', true],
     ['webhook.*', true],
     ['message.unknown', false],
-    ['group.created', false],
-    ['group.*', false],
+    ['group.created', true],
+    ['group.join_request', true],
+    ['group.*', true],
+    ['group.deleted', false],
+    ['groups.*', false],
     ['*', false],
     ['.*', false],
     ['message', false],
@@ -53,6 +56,7 @@ describe('eventVersion', () => {
   it('is 1 for the types of the catalog, and refuses others', () => {
     expect(eventVersion('message.received')).toBe(1);
     expect(eventVersion('user.created')).toBe(1);
-    expect(() => eventVersion('group.created')).toThrow('unknown event type group.created');
+    expect(eventVersion('group.participants')).toBe(1);
+    expect(() => eventVersion('group.deleted')).toThrow('unknown event type group.deleted');
   });
 });

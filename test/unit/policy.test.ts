@@ -50,7 +50,7 @@ const N = false;
 /**
  * product.md's table: tenants (and the dead-letter table of received messages) are the platform operator's (master token only); read devices (all
  * roles); send messages (agent and above); create/delete devices (admin); connect/disconnect
- * (admin, supervisor); upload media (those who send), read it (all roles); manage webhooks (admin), view them (admin, supervisor); create and read
+ * (admin, supervisor); read groups (all roles), manage them (admin, supervisor); upload media (those who send), read it (all roles); manage webhooks (admin), view them (admin, supervisor); create and read
  * users (admin, supervisor); the audit log (admin). Columns: master, admin, supervisor, agent, viewer.
  */
 const ACTION_TABLE: Record<Action, { allowed: readonly [boolean, boolean, boolean, boolean, boolean]; refusal: string }> = {
@@ -63,6 +63,8 @@ const ACTION_TABLE: Record<Action, { allowed: readonly [boolean, boolean, boolea
   'devices.manage': { allowed: [Y, Y, N, N, N], refusal: 'your role may not devices: manage' },
   'devices.connect': { allowed: [Y, Y, Y, N, N], refusal: 'your role may not devices: connect' },
   'messages.send': { allowed: [Y, Y, Y, Y, N], refusal: 'your role may not messages: send' },
+  'groups.read': { allowed: [Y, Y, Y, Y, Y], refusal: 'your role may not groups: read' },
+  'groups.manage': { allowed: [Y, Y, Y, N, N], refusal: 'your role may not groups: manage' },
   'media.upload': { allowed: [Y, Y, Y, Y, N], refusal: 'your role may not media: upload' },
   'media.read': { allowed: [Y, Y, Y, Y, Y], refusal: 'your role may not media: read' },
   'webhooks.read': { allowed: [Y, Y, Y, N, N], refusal: 'your role may not webhooks: read' },
@@ -75,8 +77,8 @@ const actionRows = ACTIONS.flatMap((action) =>
 );
 
 describe('can and authorize: every action × every role and the master token', () => {
-  it('has 13 actions × 5 actors', () => {
-    expect(actionRows).toHaveLength(65);
+  it('has 15 actions × 5 actors', () => {
+    expect(actionRows).toHaveLength(75);
   });
 
   it.each(actionRows.map((r) => [`${r.who} ${r.allowed ? 'may' : 'may not'} ${r.action}`, r] as const))('%s', (_name, row) => {
@@ -94,12 +96,14 @@ describe('can and authorize: every action × every role and the master token', (
       'devices.read',
       'devices.connect',
       'messages.send',
+      'groups.read',
+      'groups.manage',
       'media.upload',
       'media.read',
       'webhooks.read',
     ]);
-    expect(allowedFor('agent')).toEqual(['devices.read', 'messages.send', 'media.upload', 'media.read']);
-    expect(allowedFor('viewer')).toEqual(['devices.read', 'media.read']);
+    expect(allowedFor('agent')).toEqual(['devices.read', 'messages.send', 'groups.read', 'media.upload', 'media.read']);
+    expect(allowedFor('viewer')).toEqual(['devices.read', 'groups.read', 'media.read']);
   });
 });
 
@@ -264,6 +268,10 @@ describe('canSeeEvent: the live stream shows what the caller could read through 
     'message.reaction': ALL,
     'message.media': ALL,
     'chat.presence': ALL,
+    'group.created': ALL,
+    'group.updated': ALL,
+    'group.participants': ALL,
+    'group.join_request': ALL,
     'webhook.test': ALL,
   };
   // Types the catalog does not list yet: the families still decide.
@@ -271,7 +279,6 @@ describe('canSeeEvent: the live stream shows what the caller could read through 
     'user.password_changed': READERS_OF_USERS,
     'tenant.suspended': READERS_OF_USERS,
     'device.restricted': ALL,
-    'group.created': ALL,
     'message.pinned': ALL,
   };
 

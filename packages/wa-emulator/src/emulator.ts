@@ -9,6 +9,7 @@ import { mediaConnIqRoutes } from './media/media-conn.js';
 import { EmulatorMedia } from './media/media.js';
 import { GroupActions } from './groups/group-actions.js';
 import { groupIqRoutes } from './groups/group-iq.js';
+import { GroupPictures, groupPictureIqRoutes } from './groups/group-picture.js';
 import { groupStanzaRoutes } from './groups/group-routing.js';
 import { EmulatorService } from './service.js';
 import { loadState, StateSaver } from './store.js';
@@ -73,10 +74,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     ...(opts.mediaPort === undefined ? {} : { port: opts.mediaPort }),
   });
   const groups = new GroupActions(hub);
+  const pictures = new GroupPictures(hub, groups);
+  media.host.servePictures((groupId, pictureId) => pictures.bytesOf(groupId, pictureId));
   const service = new EmulatorService(hub, links, media, groups, '', logger);
   const app = await buildAdminApp(service, logger, access);
 
-  const iqRoutes = { ...pairingCodeIqRoutes(links), ...mediaConnIqRoutes(media.host), ...groupIqRoutes(hub, groups) };
+  const iqRoutes = {
+    ...pairingCodeIqRoutes(links),
+    ...mediaConnIqRoutes(media.host),
+    ...groupIqRoutes(hub, groups),
+    ...groupPictureIqRoutes(hub, groups, pictures, () => media.host.url),
+  };
   const groupStanzas = groupStanzaRoutes(hub, groups);
   const hooks: SessionHooks = {
     onClientPayload: async (session, payload) => onClientPayload(links, session, payload),

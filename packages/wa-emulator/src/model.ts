@@ -62,6 +62,17 @@ export interface GroupRecord {
   joinApproval: boolean;
   inviteCode: string;
   requests: GroupJoinRequest[];
+  /** the group's picture (w:profile:picture with a group target), as the client uploaded it */
+  picture?: GroupPicture;
+}
+
+export interface GroupPicture {
+  /** changes with every new picture, as WhatsApp's picture ids */
+  id: string;
+  jpeg: Buffer;
+  /** phone of who set it, and when (unix seconds) */
+  setBy: string;
+  time: number;
 }
 
 /** Who may add the account to groups (WhatsApp's privacy setting "groupadd"). */

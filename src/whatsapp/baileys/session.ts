@@ -2,8 +2,12 @@ import { jidDecode, type ConnectionState, type WASocket } from '@whiskeysockets/
 import type { Logger } from 'pino';
 import { SendError, type MediaDownload, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState } from '../messages.js';
 import type { DeviceSession, DisconnectKind, LinkedAccount, SessionEvents } from '../provider.js';
+import type { DeviceGroups } from '../groups.js';
 import { isLinked, type SessionAuth } from './auth-state.js';
 import { classifyDisconnect, describeCloseError } from './disconnect.js';
+import { listenToGroupEvents } from './group-events.js';
+import { GroupIdentities } from './group-identities.js';
+import { BaileysGroups } from './groups.js';
 import { SessionMessaging } from './messaging.js';
 import { requestPairingCode } from './pairing.js';
 
@@ -41,6 +45,7 @@ export class BaileysDeviceSession implements DeviceSession {
   readonly deviceId: string;
   readonly socket: WASocket;
   readonly messaging: SessionMessaging;
+  readonly groups: DeviceGroups;
   private readonly auth: SessionAuth;
   private readonly events: SessionEvents;
   private readonly logger: Logger;
@@ -65,6 +70,9 @@ export class BaileysDeviceSession implements DeviceSession {
     this.logger = parts.logger;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery());
+    const identities = new GroupIdentities(() => this.socket.user);
+    this.groups = new BaileysGroups(this.socket, identities);
+    listenToGroupEvents(this.socket, identities, (event) => this.events.onGroupEvent?.(event), this.logger);
     this.socket.ev.on('creds.update', () => this.auth.saveCreds());
     this.socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
   }

@@ -50,6 +50,15 @@ export const Group = Type.Object({
   ephemeral: Type.Integer({ description: 'disappearing messages, seconds; 0 = off' }),
   member_add_mode: Type.Union([Type.Literal('admin_add'), Type.Literal('all_member_add')]),
   join_approval: Type.Boolean({ description: 'joining by invite link needs an admin to approve' }),
+  picture: Type.Union(
+    [
+      Type.Object({ id: Type.String(), set_by: Type.String({ description: 'phone of who set it' }), set_at: Type.String(), bytes: Type.Integer() }),
+      Type.Null(),
+    ],
+    {
+      description: "the group's picture (set by a client with w:profile:picture), or null",
+    },
+  ),
   invite_code: Type.Optional(Type.String({ description: 'admins only' })),
   pending_requests: Type.Optional(Type.Array(JoinRequest, { description: 'admins only: requests to join waiting for approval' })),
 });

@@ -30,6 +30,7 @@ export function groupView(group: GroupRecord, viewer: string, groups: GroupServi
     ephemeral: group.ephemeral,
     member_add_mode: group.memberAddMode,
     join_approval: group.joinApproval,
+    picture: group.picture ? { id: group.picture.id, set_by: group.picture.setBy, set_at: iso(group.picture.time), bytes: group.picture.jpeg.length } : null,
     ...(admin ? { invite_code: group.inviteCode, pending_requests: group.requests.map(requestView) } : {}),
   };
 }

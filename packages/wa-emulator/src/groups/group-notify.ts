@@ -12,11 +12,19 @@ import { groupJid } from './group-store.js';
  * them into groups.upsert (create), group-participants.update (add, remove, promote, demote),
  * groups.update (subject, description, settings, invite) and group.join-request.
  */
-export function notifyGroup(hub: Hub, group: GroupRecord, actor: AccountRecord | undefined, change: BinaryNode, recipients: Iterable<AccountRecord>): void {
+export function notifyGroup(
+  hub: Hub,
+  group: GroupRecord,
+  actor: AccountRecord | undefined,
+  change: BinaryNode,
+  recipients: Iterable<AccountRecord>,
+  /** `picture` for a group picture change (Baileys: a GROUP_CHANGE_ICON stub message) */
+  type: 'w:gp2' | 'picture' = 'w:gp2',
+): void {
   const mode = group.addressingMode;
   const attrs: Record<string, string> = {
     from: groupJid(group),
-    type: 'w:gp2',
+    type,
     id: randomBytes(8).toString('hex').toUpperCase(),
     t: unixNow(),
     addressing_mode: mode,

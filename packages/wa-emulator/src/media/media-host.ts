@@ -20,6 +20,10 @@ export interface MediaHostOptions {
 const UPLOAD_PATH = /^(?:\/[a-z0-9-]+)+\/([A-Za-z0-9_-]{43})$/;
 const DOWNLOAD_PATH = /\/([0-9a-f]{64})\.enc$/;
 const DIRECT_PATH_PREFIX = '/v/t62.7118-24/emu/';
+const PICTURE_PATH = /^\/pps\/g\/(\d{6,32}(?:-\d{1,20})?)\/(\d{1,20})\.jpg$/;
+
+/** The JPEG of a group picture by group id and picture id (src/groups/group-picture.ts). */
+export type PictureSource = (groupId: string, pictureId: string) => Buffer | undefined;
 
 /** A new upload token for the `w:m` media_conn answer. */
 export const newMediaAuth = (): string => randomBytes(24).toString('base64url');
@@ -40,8 +44,11 @@ export function blobKeyOf(directPathOrUrl: string): string | undefined {
  *   401 bad auth, 400 bad token or hash mismatch, 413 too large.
  * - `GET /v/t62.7118-24/emu/{sha256 hex}.enc` (a direct path): the blob, with Content-Length
  *   (a single `Range: bytes=a-b` answers 206); 404 when unknown or expired.
+ * - `GET /pps/g/{group id}/{picture id}.jpg`: a group's picture (what profilePictureUrl names).
  */
 export class MediaHost {
+  private pictures: PictureSource = () => undefined;
+
   private constructor(
     private readonly server: Server,
     private readonly opts: MediaHostOptions,
@@ -90,6 +97,11 @@ export class MediaHost {
     return this.opts.cert.certPem;
   }
 
+  /** Serves group pictures from `source` from now on. */
+  servePictures(source: PictureSource): void {
+    this.pictures = source;
+  }
+
   directPathOf(key: string): string {
     return `${DIRECT_PATH_PREFIX}${key}.enc?ccb=11-4`;
   }
@@ -116,6 +128,13 @@ export class MediaHost {
     if (req.method === 'GET' || req.method === 'HEAD') {
       const download = DOWNLOAD_PATH.exec(url.pathname);
       if (download) return this.download(req, res, download[1]!);
+      const picture = PICTURE_PATH.exec(url.pathname);
+      const jpeg = picture ? this.pictures(picture[1]!, picture[2]!) : undefined;
+      if (jpeg) {
+        res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(jpeg.length) });
+        res.end(req.method === 'HEAD' ? undefined : jpeg);
+        return;
+      }
     }
     req.resume();
     send(res, 404, { error: 'not found' });
