@@ -14,6 +14,8 @@ export interface TenantsTable {
   active: boolean;
   staged_webhook_url: string | null;
   staged_webhook_id: string | null;
+  /** Bytes of the tenant's stored media, each blob once (kept by the media service). */
+  media_bytes: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

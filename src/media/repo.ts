@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, MediaFilesTable } from '../db/schema.js';
 
 export type MediaRow = Omit<MediaFilesTable, 'attempts'> & { attempts: number };
@@ -28,34 +28,20 @@ export async function blobReferenced(db: Kysely<Database>, tenantId: string, sha
   return row !== undefined;
 }
 
-/**
- * The stored rows that are the first (lowest id) of their blob: summing their sizes counts each
- * blob once. `m` is the outer table's alias.
- */
-export function firstOfBlob(eb: ExpressionBuilder<Database & { m: MediaFilesTable }, 'm'>) {
-  return eb.not(
-    eb.exists(
-      eb
-        .selectFrom('media_files as other')
-        .select('other.id')
-        .whereRef('other.tenant_id', '=', 'm.tenant_id')
-        .whereRef('other.sha256', '=', 'm.sha256')
-        .where('other.state', '=', 'stored')
-        .whereRef('other.id', '<', 'm.id'),
-    ),
-  );
+/** Bytes the tenant's stored media takes in the store: each blob once (kept by addTenantMediaBytes). */
+export async function tenantMediaBytes(db: Kysely<Database>, tenantId: string): Promise<number> {
+  const row = await db.selectFrom('tenants').select('media_bytes').where('id', '=', tenantId).executeTakeFirst();
+  return Number(row?.media_bytes ?? 0);
 }
 
-/** Bytes the tenant's stored media takes in the store: each blob once. */
-export async function tenantMediaBytes(db: Kysely<Database>, tenantId: string): Promise<number> {
-  const row = await db
-    .selectFrom('media_files as m')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('m.size'), eb.lit(0)).as('bytes'))
-    .where('m.tenant_id', '=', tenantId)
-    .where('m.state', '=', 'stored')
-    .where((eb) => firstOfBlob(eb))
-    .executeTakeFirst();
-  return Number(row?.bytes ?? 0);
+/** A blob the tenant did not have is now named by a stored row (`delta` > 0), or no longer is (< 0). */
+export async function addTenantMediaBytes(db: Kysely<Database>, tenantId: string, delta: number): Promise<void> {
+  if (delta === 0) return;
+  await db
+    .updateTable('tenants')
+    .set((eb) => ({ media_bytes: eb('media_bytes', '+', delta) }))
+    .where('id', '=', tenantId)
+    .execute();
 }
 
 /** Marks a pending row stored, with its bytes' hash, size and type; false when it was not pending. */
@@ -97,11 +83,17 @@ export async function recordPendingFailure(
   return Number(res.numUpdatedRows) === 1;
 }
 
-/** Deletes the tenant's rows; answers the blobs (sha256) they named. */
-export async function deleteMediaFiles(db: Kysely<Database>, tenantId: string, ids: string[]): Promise<string[]> {
+/** Deletes the tenant's rows; answers the blobs they named (sha256) with their size, and whether a stored row named it. */
+export async function deleteMediaFiles(db: Kysely<Database>, tenantId: string, ids: string[]): Promise<{ sha256: string; size: number; stored: boolean }[]> {
   if (ids.length === 0) return [];
-  const rows = await db.deleteFrom('media_files').where('tenant_id', '=', tenantId).where('id', 'in', ids).returning('sha256').execute();
-  return [...new Set(rows.map((r) => r.sha256).filter((s): s is string => s !== null))];
+  const rows = await db.deleteFrom('media_files').where('tenant_id', '=', tenantId).where('id', 'in', ids).returning(['sha256', 'size', 'state']).execute();
+  const blobs = new Map<string, { sha256: string; size: number; stored: boolean }>();
+  for (const r of rows) {
+    if (r.sha256 === null) continue;
+    const stored = r.state === 'stored' || blobs.get(r.sha256)?.stored === true;
+    blobs.set(r.sha256, { sha256: r.sha256, size: Number(r.size ?? 0), stored });
+  }
+  return [...blobs.values()];
 }
 
 // Across tenants: the media sweep and the download worker only; what they find is then handled

@@ -187,6 +187,7 @@ async function keep(deps: Deps, tenantId: string, received: Received, write: (tr
       const shared = await repo.blobReferenced(trx, tenantId, received.sha256);
       // Each blob counts once: bytes the tenant already has cost nothing more.
       if (!shared && quota > 0 && (await repo.tenantMediaBytes(trx, tenantId)) + received.size > quota) throw mediaQuotaExceeded(quota);
+      if (!shared) await repo.addTenantMediaBytes(trx, tenantId, received.size);
       // a blob no row names (left by a failed delete) is replaced by the bytes just checked
       if (!placed && !shared) await deps.media.move(received.tempKey, key);
       else if (!(await deps.media.head(key))) throw blobDeletedMeanwhile();
@@ -420,14 +421,22 @@ export async function failPendingMedia(
 }
 
 /**
- * Deletes the tenant's media rows, then each blob no row names any more (checked again under
- * the tenant's lock, so a blob an upload is reusing at that moment stays). A failure to delete
- * a blob leaves it behind (no row names it) and is logged.
+ * Deletes the tenant's media rows (and takes the blobs no stored row names any more off its
+ * usage, in the same transaction, under the tenant's lock), then each such blob (checked again
+ * under the lock, so a blob an upload is reusing at that moment stays). A failure to delete a
+ * blob leaves it behind (no row names it) and is logged.
  */
 export async function deleteMedia(deps: Deps, tenantId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  const blobs = await repo.deleteMediaFiles(deps.db.kysely, tenantId, ids);
-  for (const sha256 of blobs) await dropUnnamedBlob(deps, tenantId, sha256);
+  const blobs = await deps.db.kysely.transaction().execute(async (trx) => {
+    await lockTenant(trx, deps.db.dialect, tenantId);
+    const named = await repo.deleteMediaFiles(trx, tenantId, ids);
+    let freed = 0;
+    for (const blob of named) if (blob.stored && !(await repo.blobReferenced(trx, tenantId, blob.sha256))) freed += blob.size;
+    await repo.addTenantMediaBytes(trx, tenantId, -freed);
+    return named;
+  });
+  for (const blob of blobs) await dropUnnamedBlob(deps, tenantId, blob.sha256);
 }
 
 /**

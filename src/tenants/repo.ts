@@ -1,12 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, TenantsTable } from '../db/schema.js';
-import { firstOfBlob } from '../media/repo.js';
 
 /**
  * The platform module: the master token's queries, the only ones that are not scoped to one
  * tenant by their first argument.
  */
-export type TenantRow = TenantsTable;
+/** A tenant as inserted and read; its media usage is kept by the media service (media_bytes). */
+export type TenantRow = Omit<TenantsTable, 'media_bytes'>;
 
 export interface TenantWithCounts extends TenantRow {
   user_count: number;
@@ -55,13 +55,6 @@ function withCounts(db: Kysely<Database>) {
         .whereRef('d.tenant_id', '=', 't.id')
         .where('d.status', '=', 'connected')
         .as('connected_device_count'),
-      eb
-        .selectFrom('media_files as m')
-        .select((inner) => inner.fn.coalesce(inner.fn.sum<number>('m.size'), inner.lit(0)).as('n'))
-        .whereRef('m.tenant_id', '=', 't.id')
-        .where('m.state', '=', 'stored')
-        .where((inner) => firstOfBlob(inner))
-        .as('media_bytes'),
       eb
         .selectFrom('media_files as m')
         .select(eb.fn.countAll<number>().as('n'))

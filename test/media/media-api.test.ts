@@ -295,6 +295,30 @@ describe('POST /media and reading it back', () => {
     expect(tenantBlobs(old.tenantId)).toEqual([`tenants/${old.tenantId}/${fresh.sha256}`]);
   });
 
+  it("keeps the tenant's usage as files come and go: identical bytes count once, until the last file naming them goes", async () => {
+    const counted = await createTenant(t);
+    const usage = async () => (await t.call('GET', `/tenants/${counted.tenantId}`, t.masterToken)).json().tenant;
+    const a = pngBytes(30_000);
+    const b = pdfBytes();
+    const first = (await uploadRaw(counted.adminToken, a, 'image/png')).json().media;
+    const second = (await uploadRaw(counted.adminToken, a, 'image/png')).json().media;
+    const other = (await uploadRaw(counted.adminToken, b, 'application/pdf')).json().media;
+    expect(await usage()).toMatchObject({ media_bytes: a.length + b.length, media_files: 3 });
+    // a pending download costs nothing until it is stored; stored with bytes the tenant has, still nothing
+    const pending = await createPendingMedia(t.deps, counted.tenantId, { mimeType: 'image/png' });
+    expect((await usage()).media_bytes).toBe(a.length + b.length);
+    await completePendingMedia(t.deps, counted.tenantId, pending.id, Readable.from([a]), { maxBytes: MAX_UPLOAD });
+    expect(await usage()).toMatchObject({ media_bytes: a.length + b.length, media_files: 4 });
+    await sweepMedia(t.deps); // what earlier tests left expired
+    for (const id of [first.id, pending.id]) await expireInDb(id, 'created_at', new Date(Date.now() - 31 * 86_400_000));
+    expect(await sweepMedia(t.deps)).toBe(2);
+    expect(await usage()).toMatchObject({ media_bytes: a.length + b.length, media_files: 2 }); // `second` still names a
+    await expireInDb(second.id, 'created_at', new Date(Date.now() - 31 * 86_400_000));
+    expect(await sweepMedia(t.deps)).toBe(1);
+    expect(await usage()).toMatchObject({ media_bytes: b.length, media_files: 1 });
+    expect(tenantBlobs(counted.tenantId)).toEqual([`tenants/${counted.tenantId}/${other.sha256}`]);
+  });
+
   it("removes a deleted tenant's blobs", async () => {
     const gone = await createTenant(t);
     await uploadRaw(gone.adminToken, pngBytes(), 'image/png');
