@@ -7,6 +7,7 @@ import { RateWindow } from '../lib/rate-window.js';
 import { nowIso } from '../lib/time.js';
 import type { NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceCommands } from '../devices/commands.js';
+import { canonicalJid } from './identities.js';
 import { normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
 import { deviceOf } from './service.js';
@@ -23,9 +24,10 @@ async function connectedDevice(deps: Deps, actor: Actor, deviceId: string): Prom
 
 /** Marks a chat's received messages read (all unread, or the ones named) and sends read receipts. */
 export async function markRead(deps: Deps, actor: Actor, deviceId: string, body: { chat: string; message_ids?: string[] | undefined }): Promise<number> {
-  const chatJid = normalizeChatJid(body.chat, 'chat');
+  const asked = normalizeChatJid(body.chat, 'chat');
   const { tenantId, devices } = await connectedDevice(deps, actor, deviceId);
   const db = deps.db.kysely;
+  const chatJid = await canonicalJid(db, tenantId, deviceId, asked);
   const unread = await repo.unreadInbound(db, tenantId, deviceId, chatJid, body.message_ids);
   if (unread.length > 0) {
     await devices.markRead(

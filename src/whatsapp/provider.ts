@@ -3,7 +3,19 @@
  * WhatsApp through these types only, so the library behind them can change.
  */
 
-import type { InboundMessage, MediaDownload, MessageContent, MessageRef, NumberCheck, OutboundMessage, PresenceState, StatusUpdate } from './messages.js';
+import type {
+  IdentityPair,
+  InboundMessage,
+  MediaDownload,
+  MessageContent,
+  MessageRef,
+  NumberCheck,
+  OutboundMessage,
+  ParticipantReceipt,
+  PresenceState,
+  SendResult,
+  StatusUpdate,
+} from './messages.js';
 
 /** Why a connection closed, in the terms the device supervisor acts on. */
 export type DisconnectKind =
@@ -70,6 +82,15 @@ export interface SessionEvents {
   onPresence?(presence: { chatJid: string; participantJid: string; state: PresenceState }): void;
   /** The stored content of a message (to answer a retry request or to read a poll's votes). */
   lookupMessage?(ref: MessageRef): Promise<MessageContent | undefined>;
+
+  /* ---- Groups and identities (issue 13, group messages) ---- */
+  /**
+   * WhatsApp told which LID is which phone number (mapping events, contact sync, a message
+   * naming both). Called before the messages that taught it are handed over.
+   */
+  onIdentities?(pairs: IdentityPair[]): Promise<void>;
+  /** Participants' delivery and read receipts for group messages this device sent. */
+  onParticipantReceipts?(receipts: ParticipantReceipt[]): void;
 }
 
 /**
@@ -105,9 +126,10 @@ export interface DeviceSession {
   readonly isOpen: boolean;
   /**
    * Sends one message with the id it carries; resolves when the server acknowledged it.
-   * Throws SendError (permanent or not); a retry with the same id shows one message.
+   * Throws SendError (permanent or not); a retry with the same id shows one message. Answers
+   * what the send learned (the recipient's LID; a group's subject and participant count).
    */
-  send(message: OutboundMessage): Promise<void>;
+  send(message: OutboundMessage): Promise<SendResult | void>;
   /** Sends read receipts for received messages. */
   markRead(refs: MessageRef[]): Promise<void>;
   /** Which phone numbers (digits) are on WhatsApp. */

@@ -1,22 +1,27 @@
-import { jidNormalizedUser, type BinaryNode, type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
+import { isJidGroup, jidNormalizedUser, type BinaryNode, type MessageUserReceiptUpdate, type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
 import { proto } from '@whiskeysockets/baileys';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
   SendError,
   type DeliveryStatus,
+  type IdentityPair,
   type InboundMessage,
   type MediaDownload,
   type MessageRef,
   type NumberCheck,
   type OutboundMessage,
+  type ParticipantReceipt,
   type PresenceState,
+  type SendResult,
   type StatusUpdate,
 } from '../messages.js';
 import { guardInbound, isWaId } from '../inbound-guard.js';
 import type { SessionEvents } from '../provider.js';
 import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
-import { chatJidOf, toInbound, type Me } from './inbound.js';
+import type { GroupMetadataCache } from './group-cache.js';
+import { contactPairs, lidOf, pairOf, partyOf } from './identities.js';
+import { chatJidOf, toInbound, type Addressing, type Me } from './inbound.js';
 
 const STATUS: Partial<Record<number, DeliveryStatus>> = {
   [proto.WebMessageInfo.Status.ERROR]: 'failed',
@@ -34,10 +39,24 @@ const PERMANENT_ACK_ERRORS: Record<string, string> = {
   '479': 'WhatsApp refused the message (479)',
 };
 
+/** The same for a message to a group: WhatsApp's refusals there name the group's rules. */
+const PERMANENT_GROUP_ACK_ERRORS: Record<string, string> = {
+  ...PERMANENT_ACK_ERRORS,
+  '403': 'WhatsApp refused the message: only admins can send messages to this group, or this number is not a participant (403)',
+  '404': 'WhatsApp refused the message: the group does not exist (404)',
+};
+
+/** Why WhatsApp refused a message (its ack error code), and whether sending again could help. */
+export function ackRefusal(code: string, group: boolean): { reason: string; permanent: boolean } {
+  const known = (group ? PERMANENT_GROUP_ACK_ERRORS : PERMANENT_ACK_ERRORS)[code];
+  return { reason: known ?? `WhatsApp refused the message (${code})`, permanent: !!known };
+}
+
 interface PendingAck {
   resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+  group: boolean;
 }
 
 /**
@@ -58,8 +77,13 @@ export class SessionMessaging {
     private readonly ackTimeoutMs: number,
     /** A received message could not be kept (WhatsApp got no receipt): reconnect, and WhatsApp delivers it again. */
     private readonly onKeepFailed: () => void = () => {},
+    private readonly groups?: GroupMetadataCache,
   ) {
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
+    socket.ev.on('message-receipt.update', (updates) => this.onParticipantReceipts(updates));
+    socket.ev.on('lid-mapping.update', (pair) => this.learn([pairOf(pair.lid, pair.pn)]));
+    socket.ev.on('contacts.upsert', (contacts) => this.learn(contactPairs(contacts)));
+    socket.ev.on('contacts.update', (contacts) => this.learn(contactPairs(contacts)));
     socket.ev.on('messages.upsert', ({ messages, type }) => this.onUpsert(messages, type === 'append'));
     socket.ev.on('messages.update', (updates) => this.onUpdates(updates));
     socket.ev.on('presence.update', ({ id, presences }) => {
@@ -77,8 +101,11 @@ export class SessionMessaging {
     return { pn: user?.id ? jidNormalizedUser(user.id) : null, lid: user?.lid ? jidNormalizedUser(user.lid) : null };
   }
 
-  async send(message: OutboundMessage): Promise<void> {
-    const acked = this.waitForAck(message.waId);
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const group = isJidGroup(message.chatJid) === true;
+    // the participants it goes to, read before the send (Baileys asks the same cache)
+    const meta = group ? await this.groups?.get(message.chatJid) : undefined;
+    const acked = this.waitForAck(message.waId, group);
     let file: Readable | undefined;
     try {
       const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
@@ -90,6 +117,12 @@ export class SessionMessaging {
       throw classifySendError(err);
     }
     await acked;
+    if (group) {
+      const me = this.me();
+      const others = meta?.participants.filter((p) => ![p.id, p.lid, p.phoneNumber].some((j) => j && [me.pn, me.lid].includes(jidNormalizedUser(j))));
+      return { ...(others ? { recipients: others.length } : {}), chatName: meta?.subject ?? null };
+    }
+    return { recipientLid: await lidOf(this.socket, message.chatJid) };
   }
 
   async markRead(refs: MessageRef[]): Promise<void> {
@@ -132,14 +165,14 @@ export class SessionMessaging {
     }
   }
 
-  private waitForAck(waId: string): Promise<void> {
+  private waitForAck(waId: string, group: boolean): Promise<void> {
     this.dropAck(waId);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pendingAcks.delete(waId);
         reject(new SendError(`WhatsApp did not acknowledge the message within ${this.ackTimeoutMs} ms`, false));
       }, this.ackTimeoutMs);
-      this.pendingAcks.set(waId, { resolve, reject, timer });
+      this.pendingAcks.set(waId, { resolve, reject, timer, group });
     });
   }
 
@@ -159,8 +192,8 @@ export class SessionMessaging {
     this.pendingAcks.delete(id);
     const error = node.attrs.error;
     if (!error) return pending.resolve();
-    const permanent = PERMANENT_ACK_ERRORS[error];
-    pending.reject(new SendError(permanent ?? `WhatsApp refused the message (${error})`, !!permanent));
+    const refusal = ackRefusal(error, pending.group);
+    pending.reject(new SendError(refusal.reason, refusal.permanent));
   }
 
   /**
@@ -215,16 +248,17 @@ export class SessionMessaging {
 
   /** One message of a batch in WUTS's terms, made safe to store (inbound-guard); null when skipped. */
   private async readOne(m: WAMessage, me: Me, offline: boolean): Promise<InboundMessage | null> {
-    const chatJid = chatJidOf(m.key);
-    const key = { chatJid, waId: printable(m.key.id), fromMe: !!m.key.fromMe };
+    const key = { chatJid: chatJidOf(m.key), waId: printable(m.key.id), fromMe: !!m.key.fromMe };
     if (!isWaId(m.key.id)) {
       this.logger.warn(key, 'skipped a received message: its id is no WhatsApp message id');
       return null;
     }
     try {
+      const addr = await this.addressOf(m);
+      if (!addr) return null;
       const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
-      if (status && chatJid) this.events.onStatuses?.([{ chatJid, waId: m.key.id, status }]);
-      const read = await toInbound(m, me, this.events.lookupMessage?.bind(this.events), offline);
+      if (status) this.events.onStatuses?.([{ chatJid: addr.chatJid, waId: m.key.id, status }]);
+      const read = await toInbound(m, me, addr, this.events.lookupMessage?.bind(this.events), offline);
       if (!read) return null;
       const guarded = guardInbound(read);
       if (!guarded.message) {
@@ -241,6 +275,57 @@ export class SessionMessaging {
       this.logger.error({ err, ...key }, 'reading a received message failed; going on with the next');
       return null;
     }
+  }
+
+  /**
+   * Where a received message belongs and who sent it, each user in both addressings when known;
+   * a LID and phone number the message pairs are handed over (onIdentities) before it.
+   */
+  private async addressOf(m: WAMessage): Promise<Addressing | null> {
+    const k = m.key;
+    const remote = k.remoteJid;
+    if (!remote) return null;
+    if (isJidGroup(remote)) {
+      const sender = k.fromMe || !k.participant ? null : await partyOf(this.socket, k.participant, k.participantAlt);
+      if (!k.fromMe && !sender) return null;
+      await this.learnNow([sender?.phone && sender.lid ? { phone: sender.phone, lid: sender.lid } : null]);
+      return { chatJid: remote, chatLid: null, sender, chatName: this.groups?.cached(remote)?.subject ?? null };
+    }
+    if (!chatJidOf(k)) return null;
+    const peer = await partyOf(this.socket, remote, k.remoteJidAlt);
+    await this.learnNow([peer.phone && peer.lid ? { phone: peer.phone, lid: peer.lid } : null]);
+    return { chatJid: peer.jid, chatLid: peer.lid, sender: k.fromMe ? null : peer, chatName: null };
+  }
+
+  /** Hands over identity pairs learned now (awaited: the message that taught them follows). */
+  private async learnNow(pairs: Array<IdentityPair | null>): Promise<void> {
+    const known = pairs.filter((p): p is IdentityPair => p !== null);
+    if (known.length && this.events.onIdentities) await this.events.onIdentities(known);
+  }
+
+  /** Identity pairs from Baileys' events, in order with the inbound messages. */
+  private learn(pairs: Array<IdentityPair | null>): void {
+    this.inbound = this.inbound
+      .then(() => this.learnNow(pairs))
+      .catch((err: unknown) => this.logger.warn({ err }, 'storing learned identities failed'));
+  }
+
+  /** Group receipts: one per participant and message (Baileys reports no status for group messages). */
+  private onParticipantReceipts(updates: MessageUserReceiptUpdate[]): void {
+    const receipts: ParticipantReceipt[] = [];
+    for (const { key, receipt } of updates) {
+      if (!key.fromMe || !key.remoteJid || !isJidGroup(key.remoteJid) || !isWaId(key.id) || !receipt.userJid) continue;
+      const read = receipt.readTimestamp ?? receipt.playedTimestamp;
+      const seconds = Number(read ?? receipt.receiptTimestamp ?? 0);
+      receipts.push({
+        chatJid: key.remoteJid,
+        waId: key.id,
+        participantJid: jidNormalizedUser(receipt.userJid),
+        status: read ? 'read' : 'delivered',
+        at: new Date(seconds > 0 ? seconds * 1000 : Date.now()).toISOString(),
+      });
+    }
+    if (receipts.length) this.events.onParticipantReceipts?.(receipts);
   }
 
   private onUpdates(updates: WAMessageUpdate[]): void {
@@ -268,7 +353,7 @@ export class SessionMessaging {
 const KEPT_KEYS_REMEMBERED = 5_000;
 
 function messageKeyOf(m: WAMessage): string {
-  return `${chatJidOf(m.key) ?? ''}|${m.key.id ?? ''}|${m.key.fromMe ? 1 : 0}`;
+  return `${m.key.remoteJid ?? ''}|${m.key.id ?? ''}|${m.key.fromMe ? 1 : 0}`;
 }
 
 /** The statuses of messages this account sent, in WUTS's terms. */
@@ -277,7 +362,11 @@ function ourStatuses(updates: WAMessageUpdate[]): StatusUpdate[] {
   for (const { key, update } of updates) {
     const status = typeof update.status === 'number' ? STATUS[update.status] : undefined;
     const chatJid = chatJidOf(key);
-    if (key.fromMe && status && chatJid && isWaId(key.id)) statuses.push({ chatJid, waId: key.id, status });
+    if (!key.fromMe || !status || !chatJid || !isWaId(key.id)) continue;
+    // an error ack names its code: say why, as the sender does (ackRefusal)
+    const code = status === 'failed' ? update.messageStubParameters?.[0] : undefined;
+    const reason = typeof code === 'string' && /^\d{3}$/.test(code) ? ackRefusal(code, !!isJidGroup(chatJid)).reason : undefined;
+    statuses.push({ chatJid, waId: key.id, status, ...(reason ? { reason } : {}) });
   }
   return statuses;
 }

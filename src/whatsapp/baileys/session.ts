@@ -1,9 +1,10 @@
 import { jidDecode, type ConnectionState, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
-import { SendError, type MediaDownload, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState } from '../messages.js';
+import { SendError, type MediaDownload, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState, type SendResult } from '../messages.js';
 import type { DeviceSession, DisconnectKind, LinkedAccount, SessionEvents } from '../provider.js';
 import { isLinked, type SessionAuth } from './auth-state.js';
 import { classifyDisconnect, describeCloseError } from './disconnect.js';
+import { GroupMetadataCache } from './group-cache.js';
 import { SessionMessaging } from './messaging.js';
 import { requestPairingCode } from './pairing.js';
 
@@ -28,6 +29,8 @@ export interface SessionParts {
   ackTimeoutMs: number;
   /** Called once, just before onClose: the provider forgets the session. */
   onFinished: (session: BaileysDeviceSession) => void;
+  /** The metadata of the session's groups (also Baileys' cachedGroupMetadata). */
+  groups?: GroupMetadataCache | undefined;
 }
 
 /** After a received message could not be kept: time for its NACK to go out before the socket closes. */
@@ -64,7 +67,9 @@ export class BaileysDeviceSession implements DeviceSession {
     this.events = parts.events;
     this.logger = parts.logger;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery());
+    const groups = parts.groups ?? new GroupMetadataCache();
+    groups.attach(this.socket);
+    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery(), groups);
     this.socket.ev.on('creds.update', () => this.auth.saveCreds());
     this.socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
   }
@@ -77,9 +82,9 @@ export class BaileysDeviceSession implements DeviceSession {
     return this.phaseNow === 'open' && !this.finishing;
   }
 
-  async send(message: OutboundMessage): Promise<void> {
+  async send(message: OutboundMessage): Promise<SendResult> {
     if (!this.isOpen) throw new SendError('the device is not connected', false);
-    await this.messaging.send(message);
+    return this.messaging.send(message);
   }
 
   async markRead(refs: MessageRef[]): Promise<void> {

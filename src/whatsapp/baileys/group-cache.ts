@@ -1,0 +1,55 @@
+import type { GroupMetadata, WASocket } from '@whiskeysockets/baileys';
+
+/** How long a group's metadata is trusted without a change notification (participants, subject). */
+const GROUP_METADATA_TTL_MS = 5 * 60_000;
+/** Groups remembered per session; the oldest goes first. */
+const MAX_GROUPS = 500;
+
+/**
+ * The metadata of the groups a session sends to and receives from, in memory: Baileys asks
+ * for it before every group send (its `cachedGroupMetadata` option), and WUTS reads the
+ * subject and the participant count from it. Change notifications drop a group's entry.
+ */
+export class GroupMetadataCache {
+  private readonly entries = new Map<string, { meta: GroupMetadata; until: number }>();
+  private socket: WASocket | undefined;
+
+  /** The session's socket, set once it exists (the cache is handed to the socket's config first). */
+  attach(socket: WASocket): void {
+    this.socket = socket;
+    socket.ev.on('groups.upsert', (groups) => groups.forEach((g) => this.put(g)));
+    socket.ev.on('groups.update', (updates) => updates.forEach((u) => u.id && this.drop(u.id)));
+    socket.ev.on('group-participants.update', ({ id }) => this.drop(id));
+  }
+
+  /** What Baileys' cachedGroupMetadata answers: a fresh entry, or nothing (Baileys then asks WhatsApp). */
+  cached(jid: string): GroupMetadata | undefined {
+    const entry = this.entries.get(jid);
+    if (!entry || entry.until < Date.now()) return undefined;
+    return entry.meta;
+  }
+
+  /** The group's metadata, asked from WhatsApp when not cached; undefined when it cannot be had. */
+  async get(jid: string): Promise<GroupMetadata | undefined> {
+    const cached = this.cached(jid);
+    if (cached || !this.socket) return cached;
+    try {
+      const meta = await this.socket.groupMetadata(jid);
+      this.put(meta);
+      return meta;
+    } catch {
+      return undefined; // not a participant, or the group is gone: the send itself says why
+    }
+  }
+
+  put(meta: GroupMetadata): void {
+    if (!Array.isArray(meta.participants)) return;
+    this.entries.delete(meta.id);
+    this.entries.set(meta.id, { meta, until: Date.now() + GROUP_METADATA_TTL_MS });
+    if (this.entries.size > MAX_GROUPS) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  drop(jid: string): void {
+    this.entries.delete(jid);
+  }
+}
