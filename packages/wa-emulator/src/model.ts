@@ -96,6 +96,11 @@ export interface AccountRecord {
   sent: SentMessage[];
   /** absent = everyone may add the account to groups */
   privacy?: AccountPrivacy;
+  /**
+   * The account keeps its phone number to itself (WhatsApp's username privacy): in LID-addressed
+   * chats and groups its messages carry its LID only, without `sender_pn`/`participant_pn`.
+   */
+  hidesPhoneNumber?: boolean;
 }
 
 export type DeviceKind = 'phone' | 'companion';
