@@ -16,6 +16,8 @@ export const E2E_FILES = [
   'test/devices/supervisor.test.ts',
   'test/messages/crash.test.ts',
   'test/messages/e2e-crafted.test.ts',
+  'test/messages/e2e-groups.test.ts',
+  'test/messages/e2e-identities.test.ts',
   'test/messages/e2e-inbound.test.ts',
   'test/messages/e2e-isolation.test.ts',
   'test/messages/e2e-media-failures.test.ts',

@@ -32,7 +32,7 @@ export async function markRead(deps: Deps, actor: Actor, deviceId: string, body:
   if (unread.length > 0) {
     await devices.markRead(
       deviceId,
-      unread.map((m) => ({ chatJid: m.chat_jid, waId: m.wa_id, fromMe: false, senderJid: m.sender_jid })),
+      unread.map((m) => ({ chatJid: m.chat_jid, waId: m.wa_id, fromMe: false, senderJid: m.sender_jid, senderLid: m.sender_lid ?? null })),
     );
     const now = nowIso();
     await repo.markInboundRead(

@@ -33,7 +33,13 @@ export interface SendingSession {
   checkNumbers(phones: string[]): Promise<{ on_whatsapp: boolean }[]>;
 }
 
-const ref = (row: MessageRow): MessageRef => ({ chatJid: row.chat_jid, waId: row.wa_id, fromMe: row.from_me, senderJid: row.sender_jid });
+const ref = (row: MessageRow): MessageRef => ({
+  chatJid: row.chat_jid,
+  waId: row.wa_id,
+  fromMe: row.from_me,
+  senderJid: row.sender_jid,
+  senderLid: row.sender_lid ?? null,
+});
 
 /** The head of the device's queue, after failing the ones whose time to live ran out. */
 export async function nextToSend(deps: Deps, tenantId: string, deviceId: string, now: number): Promise<MessageRow | undefined> {

@@ -141,6 +141,8 @@ export interface MessageRef {
   fromMe: boolean;
   /** who sent it, for messages not from this device's account */
   senderJid: string | null;
+  /** the sender's LID when known (a LID-addressed group names its members by LID) */
+  senderLid?: string | null | undefined;
 }
 
 /** What the outbound queue hands the provider to send. */
@@ -211,8 +213,9 @@ export interface IdentityPair {
 export interface ParticipantReceipt {
   chatJid: string;
   waId: string;
-  /** the participant, as the receipt named it (phone-number JID or LID) */
+  /** the participant: its phone-number JID when known, else its LID */
   participantJid: string;
+  participantLid?: string | null | undefined;
   status: 'delivered' | 'read';
   /** RFC 3339 */
   at: string;

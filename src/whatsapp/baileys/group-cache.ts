@@ -1,4 +1,6 @@
 import type { GroupMetadata, WASocket } from '@whiskeysockets/baileys';
+import type { IdentityPair } from '../messages.js';
+import { pairOf } from './identities.js';
 
 /** How long a group's metadata is trusted without a change notification (participants, subject). */
 const GROUP_METADATA_TTL_MS = 5 * 60_000;
@@ -13,6 +15,8 @@ const MAX_GROUPS = 500;
 export class GroupMetadataCache {
   private readonly entries = new Map<string, { meta: GroupMetadata; until: number }>();
   private socket: WASocket | undefined;
+  /** Told the LID and phone number of each participant a group's metadata names both of. */
+  onIdentities: (pairs: IdentityPair[]) => void = () => {};
 
   /** The session's socket, set once it exists (the cache is handed to the socket's config first). */
   attach(socket: WASocket): void {
@@ -27,6 +31,11 @@ export class GroupMetadataCache {
     const entry = this.entries.get(jid);
     if (!entry || entry.until < Date.now()) return undefined;
     return entry.meta;
+  }
+
+  /** Whether the group names its members by LID (as WhatsApp's groups of today). */
+  async namesByLid(jid: string): Promise<boolean> {
+    return (await this.get(jid))?.addressingMode === 'lid';
   }
 
   /** The group's metadata, asked from WhatsApp when not cached; undefined when it cannot be had. */
@@ -44,6 +53,8 @@ export class GroupMetadataCache {
 
   put(meta: GroupMetadata): void {
     if (!Array.isArray(meta.participants)) return;
+    const pairs = meta.participants.map((p) => pairOf(p.lid ?? p.id, p.phoneNumber ?? p.id)).filter((p): p is IdentityPair => p !== null);
+    if (pairs.length) this.onIdentities(pairs);
     this.entries.delete(meta.id);
     this.entries.set(meta.id, { meta, until: Date.now() + GROUP_METADATA_TTL_MS });
     if (this.entries.size > MAX_GROUPS) this.entries.delete(this.entries.keys().next().value as string);

@@ -80,7 +80,8 @@ export class SessionMessaging {
     private readonly groups?: GroupMetadataCache,
   ) {
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
-    socket.ev.on('message-receipt.update', (updates) => this.onParticipantReceipts(updates));
+    socket.ev.on('message-receipt.update', (updates) => void this.onParticipantReceipts(updates));
+    if (groups) groups.onIdentities = (pairs) => this.learn(pairs);
     socket.ev.on('lid-mapping.update', (pair) => this.learn([pairOf(pair.lid, pair.pn)]));
     socket.ev.on('contacts.upsert', (contacts) => this.learn(contactPairs(contacts)));
     socket.ev.on('contacts.update', (contacts) => this.learn(contactPairs(contacts)));
@@ -106,8 +107,11 @@ export class SessionMessaging {
     // the participants it goes to, read before the send (Baileys asks the same cache)
     const meta = group ? await this.groups?.get(message.chatJid) : undefined;
     const acked = this.waitForAck(message.waId, group);
+    // a refusal can be acked before sendMessage resolves: it is awaited below, not unhandled
+    acked.catch(() => undefined);
     let file: Readable | undefined;
     try {
+      if (group) message = await this.inGroupAddressing(message);
       const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
       file = message.openMedia ? await message.openMedia() : undefined;
       await this.socket.sendMessage(message.chatJid, toSendContent(message, file), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
@@ -127,7 +131,21 @@ export class SessionMessaging {
 
   async markRead(refs: MessageRef[]): Promise<void> {
     if (refs.length === 0) return;
-    await this.socket.readMessages(refs.map((r) => ({ ...toKey(r), ...(r.senderJid && r.senderJid !== r.chatJid ? { participant: r.senderJid } : {}) })));
+    const keys = await Promise.all(refs.map((r) => this.refInGroupAddressing(r)));
+    await this.socket.readMessages(keys.map((r) => ({ ...toKey(r), ...(r.senderJid && r.senderJid !== r.chatJid ? { participant: r.senderJid } : {}) })));
+  }
+
+  /** A group member's message is known by its sender in the group's addressing: the LID in a LID-addressed group. */
+  private async refInGroupAddressing(ref: MessageRef): Promise<MessageRef> {
+    if (ref.fromMe || !ref.senderJid || !isJidGroup(ref.chatJid) || !(await this.groups?.namesByLid(ref.chatJid))) return ref;
+    const lid = ref.senderLid ?? (await lidOf(this.socket, ref.senderJid));
+    return lid ? { ...ref, senderJid: lid } : ref;
+  }
+
+  private async inGroupAddressing(message: OutboundMessage): Promise<OutboundMessage> {
+    const quoted = message.quoted ? { ...message.quoted, ref: await this.refInGroupAddressing(message.quoted.ref) } : undefined;
+    const target = message.target ? await this.refInGroupAddressing(message.target) : undefined;
+    return { ...message, ...(quoted ? { quoted } : {}), ...(target ? { target } : {}) };
   }
 
   async checkNumbers(phones: string[]): Promise<NumberCheck[]> {
@@ -311,16 +329,18 @@ export class SessionMessaging {
   }
 
   /** Group receipts: one per participant and message (Baileys reports no status for group messages). */
-  private onParticipantReceipts(updates: MessageUserReceiptUpdate[]): void {
+  private async onParticipantReceipts(updates: MessageUserReceiptUpdate[]): Promise<void> {
     const receipts: ParticipantReceipt[] = [];
     for (const { key, receipt } of updates) {
       if (!key.fromMe || !key.remoteJid || !isJidGroup(key.remoteJid) || !isWaId(key.id) || !receipt.userJid) continue;
       const read = receipt.readTimestamp ?? receipt.playedTimestamp;
       const seconds = Number(read ?? receipt.receiptTimestamp ?? 0);
+      const participant = await partyOf(this.socket, receipt.userJid);
       receipts.push({
         chatJid: key.remoteJid,
         waId: key.id,
-        participantJid: jidNormalizedUser(receipt.userJid),
+        participantJid: participant.jid,
+        participantLid: participant.lid,
         status: read ? 'read' : 'delivered',
         at: new Date(seconds > 0 ? seconds * 1000 : Date.now()).toISOString(),
       });
