@@ -17,7 +17,13 @@ export async function recordParticipantReceipts(deps: Deps, tenantId: string, de
       const row = await repo.findByWaId(trx, tenantId, deviceId, r.chatJid, r.waId, true);
       if (!row) return;
       const participant = await partyOf(trx, tenantId, deviceId, r.participantJid, r.participantLid);
-      await upsertReceipt(trx, tenantId, row.id, { participantJid: participant.jid, phone: participant.phone, lid: participant.lid, status: r.status, at: r.at });
+      await upsertReceipt(trx, tenantId, row.id, {
+        participantJid: participant.jid,
+        phone: participant.phone,
+        lid: participant.lid,
+        status: r.status,
+        at: r.at,
+      });
       await emit({
         tenantId,
         deviceId,

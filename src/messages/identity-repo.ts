@@ -153,7 +153,12 @@ async function mergeContact(db: Db, tenantId: string, deviceId: string, lid: str
   if (byPhone) {
     await db
       .updateTable('contacts')
-      .set({ lid, name: byPhone.name ?? byLid?.name ?? null, created_at: byLid && byLid.created_at < byPhone.created_at ? byLid.created_at : byPhone.created_at, updated_at: at })
+      .set({
+        lid,
+        name: byPhone.name ?? byLid?.name ?? null,
+        created_at: byLid && byLid.created_at < byPhone.created_at ? byLid.created_at : byPhone.created_at,
+        updated_at: at,
+      })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', byPhone.id)
       .execute();

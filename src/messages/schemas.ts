@@ -47,7 +47,7 @@ export const SendMessageBody = Type.Object(
       }),
     ),
     mention_all: Type.Optional(
-      Type.Boolean({ description: 'text, and image, video and document with a caption, to a group: mention every participant (WhatsApp\'s @all)' }),
+      Type.Boolean({ description: "text, and image, video and document with a caption, to a group: mention every participant (WhatsApp's @all)" }),
     ),
     text: Type.Optional(Type.String({ minLength: 1, maxLength: L.textChars, description: `text and edit: the text (at most ${L.textChars} characters)` })),
     link_preview: Type.Optional(

@@ -76,7 +76,9 @@ describe('from WUTS to the group', () => {
 
     // one member reads: the message is not read until both have
     expect(await admin.markRead(B, [msg.wa_id])).toEqual([msg.wa_id]);
-    await until('B read receipt', async () => (await messageOf(w, a.token, msg.id)).receipts.find((r: any) => r.participant.phone === B && r.status === 'read'));
+    await until('B read receipt', async () =>
+      (await messageOf(w, a.token, msg.id)).receipts.find((r: any) => r.participant.phone === B && r.status === 'read'),
+    );
     expect((await messageOf(w, a.token, msg.id)).status).toBe('delivered');
     const readEvent = await waitForEvent(w, 'message.receipt', (d) => d.message_id === msg.id && d.status === 'read');
     expect(readEvent.data).toEqual({ message_id: msg.id, wa_id: msg.wa_id, chat_jid: group, participant: party(B), status: 'read', at: expect.any(String) });
@@ -158,7 +160,10 @@ describe('from a member to WUTS', () => {
     chat = (await w.t.call('GET', `/devices/${a.deviceId}/chats`, a.token)).json().chats.find((c: any) => c.jid === group);
     expect(chat.unread_count).toBe(0);
     // each sender sees A's read receipt on its own message
-    await until("A's read on C's image", async () => (await groupMessages(C)).sent.find((m) => m.id === sent.id)?.receipts?.find((r) => r.phone === A)?.read_at);
+    await until(
+      "A's read on C's image",
+      async () => (await groupMessages(C)).sent.find((m) => m.id === sent.id)?.receipts?.find((r) => r.phone === A)?.read_at,
+    );
     const bSent = (await groupMessages(B)).sent;
     await until("A's read on B's text", async () => (await groupMessages(B)).sent.at(-1)?.receipts?.find((r) => r.phone === A)?.read_at);
     expect(bSent.length).toBeGreaterThan(0);
@@ -217,7 +222,11 @@ describe('refusals', () => {
     expect(read.statusCode).toBe(403);
 
     const ours = (eventsOf(w, 'message.received', (d) => d.message?.chat_jid === group)[0]!.payload as any).data.message;
-    const other = await w.t.call('POST', '/register', w.t.masterToken, { tenant_name: 'Other tenant groups', email: 'other-groups@example.test', password: 'password-123' });
+    const other = await w.t.call('POST', '/register', w.t.masterToken, {
+      tenant_name: 'Other tenant groups',
+      email: 'other-groups@example.test',
+      password: 'password-123',
+    });
     expect(other.statusCode, other.body).toBe(201);
     const token = other.json().token as string;
     const get = await w.t.call('GET', `/messages/${ours.id}`, token);

@@ -54,7 +54,9 @@ it('known by LID only: the chat, the contact and the event name the LID, and no 
   expect((await chats()).filter((c) => c.jid === pLid || c.jid === jidOf(P))).toEqual([
     expect.objectContaining({ jid: pLid, type: 'user', phone: null, lid: pLid, name: 'Pat', unread_count: 1 }),
   ]);
-  expect((await contacts()).filter((c) => c.jid === pLid || c.jid === jidOf(P))).toEqual([expect.objectContaining({ jid: pLid, phone: null, lid: pLid, name: 'Pat' })]);
+  expect((await contacts()).filter((c) => c.jid === pLid || c.jid === jidOf(P))).toEqual([
+    expect.objectContaining({ jid: pLid, phone: null, lid: pLid, name: 'Pat' }),
+  ]);
 });
 
 it('then by phone number too: one chat and one contact, keyed by the number, with both; the earlier message moved with them', async () => {

@@ -72,7 +72,10 @@ describe('checkFields', () => {
     for (const extra of optional) {
       // a media message mentions in its caption
       const caption: Field[] = (extra === 'mentions' || extra === 'mention_all') && type !== 'text' ? ['caption'] : [];
-      expect(errorOf(() => checkFields(bodyWith(type, [...required, extra, ...caption]))), extra).toBe('no error');
+      expect(
+        errorOf(() => checkFields(bodyWith(type, [...required, extra, ...caption]))),
+        extra,
+      ).toBe('no error');
     }
   });
 
@@ -329,7 +332,9 @@ describe('checkTarget', () => {
     expect(check({ ...reaction, to: 'not a number' }, target())).toEqual(
       bad('invalid_recipient', 'to must be a phone number in digits (country code first) or a JID such as 15550001111@s.whatsapp.net'),
     );
-    expect(check({ ...del, to: 'abc@g.us' }, target())).toEqual(bad('invalid_recipient', 'to is no group JID: a group is digits@g.us, such as 120363012345678901@g.us'));
+    expect(check({ ...del, to: 'abc@g.us' }, target())).toEqual(
+      bad('invalid_recipient', 'to is no group JID: a group is digits@g.us, such as 120363012345678901@g.us'),
+    );
     expect(check({ ...del, to: '120363000000000001@g.us' }, target())).toEqual(bad('chat_mismatch', '`to` is not the chat of message_id'));
   });
 

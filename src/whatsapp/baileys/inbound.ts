@@ -1,4 +1,14 @@
-import { decryptPollVote, isJidGroup, isPnUser, isLidUser, jidNormalizedUser, normalizeMessageContent, proto, sha256, type WAMessage } from '@whiskeysockets/baileys';
+import {
+  decryptPollVote,
+  isJidGroup,
+  isPnUser,
+  isLidUser,
+  jidNormalizedUser,
+  normalizeMessageContent,
+  proto,
+  sha256,
+  type WAMessage,
+} from '@whiskeysockets/baileys';
 import { isWaId } from '../inbound-guard.js';
 import {
   MEDIA_TYPES,

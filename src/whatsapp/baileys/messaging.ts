@@ -1,4 +1,12 @@
-import { isJidGroup, jidNormalizedUser, type BinaryNode, type MessageUserReceiptUpdate, type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
+import {
+  isJidGroup,
+  jidNormalizedUser,
+  type BinaryNode,
+  type MessageUserReceiptUpdate,
+  type WAMessage,
+  type WAMessageUpdate,
+  type WASocket,
+} from '@whiskeysockets/baileys';
 import { proto } from '@whiskeysockets/baileys';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -323,9 +331,7 @@ export class SessionMessaging {
 
   /** Identity pairs from Baileys' events, in order with the inbound messages. */
   private learn(pairs: Array<IdentityPair | null>): void {
-    this.inbound = this.inbound
-      .then(() => this.learnNow(pairs))
-      .catch((err: unknown) => this.logger.warn({ err }, 'storing learned identities failed'));
+    this.inbound = this.inbound.then(() => this.learnNow(pairs)).catch((err: unknown) => this.logger.warn({ err }, 'storing learned identities failed'));
   }
 
   /** Group receipts: one per participant and message (Baileys reports no status for group messages). */

@@ -5,7 +5,9 @@ import * as S from './schemas.js';
 import { ok } from './views.js';
 
 const HiddenBody = Type.Object(
-  { hidden: Type.Boolean({ description: 'true: LID-addressed messages of the account carry its LID only; false: its phone number rides along (the default)' }) },
+  {
+    hidden: Type.Boolean({ description: 'true: LID-addressed messages of the account carry its LID only; false: its phone number rides along (the default)' }),
+  },
   { additionalProperties: false },
 );
 const HiddenAnswer = Type.Object({ success: Type.Literal(true), hidden: Type.Boolean() });
