@@ -93,6 +93,9 @@ export class SessionMessaging {
     socket.ev.on('lid-mapping.update', (pair) => this.learn([pairOf(pair.lid, pair.pn)]));
     socket.ev.on('contacts.upsert', (contacts) => this.learn(contactPairs(contacts)));
     socket.ev.on('contacts.update', (contacts) => this.learn(contactPairs(contacts)));
+    socket.ev.on('messaging-history.set', ({ contacts, lidPnMappings }) =>
+      this.learn([...contactPairs(contacts), ...(lidPnMappings ?? []).map((m) => pairOf(m.lid, m.pn))]),
+    );
     socket.ev.on('messages.upsert', ({ messages, type }) => this.onUpsert(messages, type === 'append'));
     socket.ev.on('messages.update', (updates) => this.onUpdates(updates));
     socket.ev.on('presence.update', ({ id, presences }) => {
