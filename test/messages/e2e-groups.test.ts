@@ -9,6 +9,7 @@ import {
   eventsOf,
   jidOf,
   messageOf,
+  phoneAction,
   sendMessage,
   startWorld,
   statusEvents,
@@ -113,6 +114,46 @@ describe('from WUTS to the group', () => {
       expect(got).toMatchObject({ from: A, group, type: 'image', text: `@${B} the packing photo`, mentions: [B], media: { sha256: sha256(JPEG) } });
     }
     await waitForStatus(w, a.token, msg.id, 'delivered');
+  });
+});
+
+describe('every other type to the group', () => {
+  const receivedBy = (member: string, waId: string, match: (m: any) => boolean = () => true) =>
+    until(`${member} has ${waId}`, async () => (await groupMessages(member)).received.find((m) => m.id === waId && match(m)));
+
+  it('location and contact reach the members', async () => {
+    const location = { latitude: 52.52, longitude: 13.405, name: 'Warehouse', address: 'Berlin' };
+    const loc = await sendMessage(w, a.token, a.deviceId, { type: 'location', to: group, location });
+    const card = await sendMessage(w, a.token, a.deviceId, { type: 'contact', to: group, contact: { name: 'Dispatch', phone: '15557770001' } });
+    for (const member of [B, C]) {
+      expect(await receivedBy(member, loc.wa_id)).toMatchObject({ from: A, group, type: 'location', location });
+      expect(await receivedBy(member, card.wa_id)).toMatchObject({ from: A, group, type: 'contact', contact: { name: 'Dispatch' } });
+    }
+    await waitForStatus(w, a.token, card.id, 'delivered');
+  });
+
+  it("a poll reaches the members and a member's vote comes back with the option names", async () => {
+    const poll = await sendMessage(w, a.token, a.deviceId, { type: 'poll', to: group, poll: { name: 'Ship on?', options: ['Monday', 'Tuesday'] } });
+    await receivedBy(C, poll.wa_id, (m) => m.poll?.name === 'Ship on?');
+    const vote = await phoneAction(w, C, poll.wa_id, 'vote', { options: ['Tuesday'] });
+    const event = await waitForEvent(w, 'message.received', (d) => d.message?.type === 'poll_vote' && d.message.target_wa_id === poll.wa_id);
+    expect(event.data.message).toMatchObject({
+      chat_jid: group,
+      wa_id: vote.action_id,
+      target_message_id: poll.id,
+      sender: party(C),
+      content: { options: ['Tuesday'] },
+    });
+  });
+
+  it('an edit and a delete of a text WUTS sent apply at every member', async () => {
+    const original = await sendMessage(w, a.token, a.deviceId, { type: 'text', to: group, text: 'Pickup at 10' });
+    await waitForStatus(w, a.token, original.id, 'delivered');
+    await sendMessage(w, a.token, a.deviceId, { type: 'edit', message_id: original.id, text: 'Pickup at 11' });
+    for (const member of [B, C]) expect(await receivedBy(member, original.wa_id, (m) => m.edited)).toMatchObject({ text: 'Pickup at 11', edited: true });
+    await sendMessage(w, a.token, a.deviceId, { type: 'delete', message_id: original.id });
+    for (const member of [B, C]) expect(await receivedBy(member, original.wa_id, (m) => m.deleted)).toMatchObject({ deleted: true, text: null });
+    await until('deleted at WUTS too', async () => (await messageOf(w, a.token, original.id)).deleted_at);
   });
 });
 
