@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { withOutbox } from '../events/outbox.js';
 import type { ParticipantReceipt } from '../whatsapp/messages.js';
 import { partyOf } from './identities.js';
-import { upsertReceipt } from './receipt-repo.js';
+import { lockMessage, upsertReceipt } from './receipt-repo.js';
 import * as repo from './repo.js';
 import { settleGroupStatus } from './statuses.js';
 
@@ -16,6 +16,7 @@ export async function recordParticipantReceipts(deps: Deps, tenantId: string, de
     await withOutbox(deps, async (trx, emit) => {
       const row = await repo.findByWaId(trx, tenantId, deviceId, r.chatJid, r.waId, true);
       if (!row) return;
+      await lockMessage(trx, deps.db.dialect, tenantId, row.id);
       const participant = await partyOf(trx, tenantId, deviceId, r.participantJid, r.participantLid);
       await upsertReceipt(trx, tenantId, row.id, {
         participantJid: participant.jid,

@@ -4,6 +4,16 @@ import { newId } from '../lib/ids.js';
 
 type Db = Kysely<Database>;
 
+/**
+ * Serialises the writes that settle a group message's status (its sender's ack, which knows
+ * the participant count, and the participants' receipts): without it each could miss the
+ * other's uncommitted half. PostgreSQL: a row lock; SQLite runs one write transaction at a time.
+ */
+export async function lockMessage(db: Db, dialect: 'sqlite' | 'postgres', tenantId: string, messageId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await db.selectFrom('messages').select('id').where('tenant_id', '=', tenantId).where('id', '=', messageId).forUpdate().executeTakeFirst();
+}
+
 /** A participant's receipt for a group message; a read is kept over a later delivery. */
 export async function upsertReceipt(
   db: Db,

@@ -6,7 +6,7 @@ import { nowIso } from '../lib/time.js';
 import type { DeliveryStatus, SendResult, StatusUpdate } from '../whatsapp/messages.js';
 import { canonicalJid } from './identities.js';
 import { isGroupJid } from './jids.js';
-import { receiptCounts } from './receipt-repo.js';
+import { lockMessage, receiptCounts } from './receipt-repo.js';
 import * as repo from './repo.js';
 import { stepsForward } from './status-machine.js';
 import { parseContent, toApiMessage, type MessageRow } from './view.js';
@@ -73,6 +73,7 @@ async function applyOwnOperation(trx: Transaction<Database>, row: MessageRow, no
  */
 export async function recordSent(deps: Deps, tenantId: string, messageId: string, result: SendResult = {}): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
+    await lockMessage(trx, deps.db.dialect, tenantId, messageId);
     let row = await repo.findMessage(trx, tenantId, messageId);
     if (!row) return;
     const group = isGroupJid(row.chat_jid);
