@@ -7,11 +7,16 @@ import { storeInbound } from './inbound-store.js';
 import * as repo from './repo.js';
 import { recordReceipt } from './statuses.js';
 import { parseContent } from './view.js';
+import { cleanText } from '../whatsapp/inbound-guard.js';
+import { nowIso } from '../lib/time.js';
 import type { StatusUpdate } from '../whatsapp/messages.js';
 import type { SessionEvents } from '../whatsapp/provider.js';
 
 type MessageEvents = Required<
-  Pick<SessionEvents, 'onMessages' | 'keepMessage' | 'onStatuses' | 'keepStatuses' | 'onPresence' | 'lookupMessage' | 'onIdentities' | 'onParticipantReceipts'>
+  Pick<
+    SessionEvents,
+    'onMessages' | 'keepMessage' | 'onStatuses' | 'keepStatuses' | 'onPresence' | 'lookupMessage' | 'onIdentities' | 'onParticipantReceipts' | 'onGroupSubject'
+  >
 >;
 
 /**
@@ -46,6 +51,10 @@ export function deviceMessageEvents(deps: Deps, tenantId: string, deviceId: stri
     onParticipantReceipts: (receipts) =>
       void serial(() => recordParticipantReceipts(deps, tenantId, deviceId, receipts)).catch((err: unknown) =>
         deps.logger.warn({ err, deviceId }, 'recording group receipts failed'),
+      ),
+    onGroupSubject: (chatJid, subject) =>
+      void serial(() => repo.setChatName(deps.db.kysely, tenantId, deviceId, chatJid, cleanText(subject), nowIso())).catch((err: unknown) =>
+        deps.logger.warn({ err, deviceId }, 'naming a group chat failed'),
       ),
     lookupMessage: async (ref) => {
       const row = await repo.findByWaId(deps.db.kysely, tenantId, deviceId, ref.chatJid, ref.waId, ref.fromMe);

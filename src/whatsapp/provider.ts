@@ -91,6 +91,8 @@ export interface SessionEvents {
   onIdentities?(pairs: IdentityPair[]): Promise<void>;
   /** Participants' delivery and read receipts for group messages this device sent. */
   onParticipantReceipts?(receipts: ParticipantReceipt[]): void;
+  /** A group's subject, as the session learned it (the group's chat is named by it). */
+  onGroupSubject?(chatJid: string, subject: string): void;
 }
 
 /**

@@ -221,6 +221,16 @@ describe('from a member to WUTS', () => {
   });
 });
 
+describe('the group chat', () => {
+  it("follows the group's subject when an admin changes it", async () => {
+    await admin.updateGroup(B, group, { subject: 'Order 4711 team (closing)' });
+    await until('the chat renamed', async () => {
+      const chats = (await w.t.call('GET', `/devices/${a.deviceId}/chats`, a.token)).json().chats;
+      return chats.find((c: any) => c.jid === group && c.name === 'Order 4711 team (closing)');
+    });
+  });
+});
+
 describe('an announce-only group', () => {
   it('refuses a message from WUTS, which is no admin: the message fails with the reason; once open again it goes', async () => {
     await admin.updateGroup(B, group, { announce: true });

@@ -17,14 +17,32 @@ export class GroupMetadataCache {
   private socket: WASocket | undefined;
   /** Told the LID and phone number of each participant a group's metadata names both of. */
   onIdentities: (pairs: IdentityPair[]) => void = () => {};
+  /** Told a group's subject whenever metadata or a change names it. */
+  onSubject: (jid: string, subject: string) => void = () => {};
 
   /** The session's socket, set once it exists (the cache is handed to the socket's config first). */
   attach(socket: WASocket): void {
     this.socket = socket;
     socket.ev.on('groups.upsert', (groups) => groups.forEach((g) => this.put(g)));
-    socket.ev.on('groups.update', (updates) => updates.forEach((u) => u.id && this.drop(u.id)));
+    socket.ev.on('groups.update', (updates) =>
+      updates.forEach((u) => {
+        if (!u.id) return;
+        this.drop(u.id);
+        if (u.subject) this.onSubject(u.id, u.subject);
+      }),
+    );
     socket.ev.on('group-participants.update', ({ id }) => this.drop(id));
   }
+
+  /** Fetches a group's metadata in the background when it is not cached (a message from a group not seen since the start). */
+  warm(jid: string): void {
+    if (!this.cached(jid) && !this.warming.has(jid)) {
+      this.warming.add(jid);
+      void this.get(jid).finally(() => this.warming.delete(jid));
+    }
+  }
+
+  private readonly warming = new Set<string>();
 
   /** What Baileys' cachedGroupMetadata answers: a fresh entry, or nothing (Baileys then asks WhatsApp). */
   cached(jid: string): GroupMetadata | undefined {
@@ -55,6 +73,7 @@ export class GroupMetadataCache {
     if (!Array.isArray(meta.participants)) return;
     const pairs = meta.participants.map((p) => pairOf(p.lid ?? p.id, p.phoneNumber ?? p.id)).filter((p): p is IdentityPair => p !== null);
     if (pairs.length) this.onIdentities(pairs);
+    if (meta.subject) this.onSubject(meta.id, meta.subject);
     this.entries.delete(meta.id);
     this.entries.set(meta.id, { meta, until: Date.now() + GROUP_METADATA_TTL_MS });
     if (this.entries.size > MAX_GROUPS) this.entries.delete(this.entries.keys().next().value as string);

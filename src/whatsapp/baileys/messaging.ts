@@ -89,7 +89,10 @@ export class SessionMessaging {
   ) {
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
     socket.ev.on('message-receipt.update', (updates) => void this.onParticipantReceipts(updates));
-    if (groups) groups.onIdentities = (pairs) => this.learn(pairs);
+    if (groups) {
+      groups.onIdentities = (pairs) => this.learn(pairs);
+      groups.onSubject = (jid, subject) => this.events.onGroupSubject?.(jid, subject);
+    }
     socket.ev.on('lid-mapping.update', (pair) => this.learn([pairOf(pair.lid, pair.pn)]));
     socket.ev.on('contacts.upsert', (contacts) => this.learn(contactPairs(contacts)));
     socket.ev.on('contacts.update', (contacts) => this.learn(contactPairs(contacts)));
@@ -318,7 +321,10 @@ export class SessionMessaging {
       const sender = k.fromMe || !k.participant ? null : await partyOf(this.socket, k.participant, k.participantAlt);
       if (!k.fromMe && !sender) return null;
       await this.learnNow([sender?.phone && sender.lid ? { phone: sender.phone, lid: sender.lid } : null]);
-      return { chatJid: remote, chatLid: null, sender, chatName: this.groups?.cached(remote)?.subject ?? null };
+      // never a query while the message waits for its receipt: the subject comes later (onGroupSubject)
+      const chatName = this.groups?.cached(remote)?.subject ?? null;
+      if (!chatName) this.groups?.warm(remote);
+      return { chatJid: remote, chatLid: null, sender, chatName };
     }
     if (!chatJidOf(k)) return null;
     const peer = await partyOf(this.socket, remote, k.remoteJidAlt);
