@@ -19,7 +19,6 @@ import {
   type MessageRef,
   type NumberCheck,
   type OutboundMessage,
-  type ParticipantReceipt,
   type PresenceState,
   type SendResult,
   type StatusUpdate,
@@ -28,8 +27,10 @@ import { guardInbound, isWaId } from '../inbound-guard.js';
 import type { SessionEvents } from '../provider.js';
 import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
 import type { GroupMetadataCache } from './group-cache.js';
-import { contactPairs, lidOf, pairOf, partyOf } from './identities.js';
-import { chatJidOf, toInbound, type Addressing, type Me } from './inbound.js';
+import { SessionAddressing } from './addressing.js';
+import { contactPairs, pairOf } from './identities.js';
+import { chatJidOf, toInbound, type Me } from './inbound.js';
+import { ackRefusal, classifySendError } from './send-errors.js';
 
 const STATUS: Partial<Record<number, DeliveryStatus>> = {
   [proto.WebMessageInfo.Status.ERROR]: 'failed',
@@ -38,27 +39,6 @@ const STATUS: Partial<Record<number, DeliveryStatus>> = {
   [proto.WebMessageInfo.Status.READ]: 'read',
   [proto.WebMessageInfo.Status.PLAYED]: 'read',
 };
-
-/** Errors WhatsApp answers in a message ack that sending again will not cure. */
-const PERMANENT_ACK_ERRORS: Record<string, string> = {
-  '400': 'WhatsApp refused the message as malformed (400)',
-  '404': 'not on WhatsApp: the recipient does not exist (404)',
-  '463': 'WhatsApp refused the message: this account may not start new chats (463)',
-  '479': 'WhatsApp refused the message (479)',
-};
-
-/** The same for a message to a group: WhatsApp's refusals there name the group's rules. */
-const PERMANENT_GROUP_ACK_ERRORS: Record<string, string> = {
-  ...PERMANENT_ACK_ERRORS,
-  '403': 'WhatsApp refused the message: only admins can send messages to this group, or this number is not a participant (403)',
-  '404': 'WhatsApp refused the message: the group does not exist (404)',
-};
-
-/** Why WhatsApp refused a message (its ack error code), and whether sending again could help. */
-export function ackRefusal(code: string, group: boolean): { reason: string; permanent: boolean } {
-  const known = (group ? PERMANENT_GROUP_ACK_ERRORS : PERMANENT_ACK_ERRORS)[code];
-  return { reason: known ?? `WhatsApp refused the message (${code})`, permanent: !!known };
-}
 
 interface PendingAck {
   resolve: () => void;
@@ -77,6 +57,7 @@ export class SessionMessaging {
   private inbound: Promise<void> = Promise.resolve();
   /** Messages kept before their receipt, not to hand over again when Baileys upserts them. */
   private readonly kept = new RecentKeys(KEPT_KEYS_REMEMBERED);
+  private readonly addressing: SessionAddressing;
 
   constructor(
     private readonly socket: WASocket,
@@ -89,6 +70,7 @@ export class SessionMessaging {
   ) {
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
     socket.ev.on('message-receipt.update', (updates) => void this.onParticipantReceipts(updates));
+    this.addressing = new SessionAddressing(socket, groups);
     if (groups) {
       groups.onIdentities = (pairs) => this.learn(pairs);
       groups.onSubject = (jid, subject) => this.events.onGroupSubject?.(jid, subject);
@@ -125,7 +107,7 @@ export class SessionMessaging {
     acked.catch(() => undefined);
     let file: Readable | undefined;
     try {
-      if (group) message = await this.inGroupAddressing(message);
+      if (group) message = await this.addressing.inGroupAddressing(message);
       const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
       file = message.openMedia ? await message.openMedia() : undefined;
       await this.socket.sendMessage(message.chatJid, toSendContent(message, file), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
@@ -135,31 +117,13 @@ export class SessionMessaging {
       throw classifySendError(err);
     }
     await acked;
-    if (group) {
-      const me = this.me();
-      const others = meta?.participants.filter((p) => ![p.id, p.lid, p.phoneNumber].some((j) => j && [me.pn, me.lid].includes(jidNormalizedUser(j))));
-      return { ...(others ? { recipients: others.length } : {}), chatName: meta?.subject ?? null };
-    }
-    return { recipientLid: await lidOf(this.socket, message.chatJid) };
+    return this.addressing.sendResult(message.chatJid, meta, this.me());
   }
 
   async markRead(refs: MessageRef[]): Promise<void> {
     if (refs.length === 0) return;
-    const keys = await Promise.all(refs.map((r) => this.refInGroupAddressing(r)));
+    const keys = await Promise.all(refs.map((r) => this.addressing.refInGroupAddressing(r)));
     await this.socket.readMessages(keys.map((r) => ({ ...toKey(r), ...(r.senderJid && r.senderJid !== r.chatJid ? { participant: r.senderJid } : {}) })));
-  }
-
-  /** A group member's message is known by its sender in the group's addressing: the LID in a LID-addressed group. */
-  private async refInGroupAddressing(ref: MessageRef): Promise<MessageRef> {
-    if (ref.fromMe || !ref.senderJid || !isJidGroup(ref.chatJid) || !(await this.groups?.namesByLid(ref.chatJid))) return ref;
-    const lid = ref.senderLid ?? (await lidOf(this.socket, ref.senderJid));
-    return lid ? { ...ref, senderJid: lid } : ref;
-  }
-
-  private async inGroupAddressing(message: OutboundMessage): Promise<OutboundMessage> {
-    const quoted = message.quoted ? { ...message.quoted, ref: await this.refInGroupAddressing(message.quoted.ref) } : undefined;
-    const target = message.target ? await this.refInGroupAddressing(message.target) : undefined;
-    return { ...message, ...(quoted ? { quoted } : {}), ...(target ? { target } : {}) };
   }
 
   async checkNumbers(phones: string[]): Promise<NumberCheck[]> {
@@ -286,8 +250,11 @@ export class SessionMessaging {
       return null;
     }
     try {
-      const addr = await this.addressOf(m);
-      if (!addr) return null;
+      const found = await this.addressing.addressOf(m);
+      if (!found) return null;
+      // the pairs a message teaches are kept before the message itself
+      await this.learnNow(found.pairs);
+      const addr = found.addressing;
       const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
       if (status) this.events.onStatuses?.([{ chatJid: addr.chatJid, waId: m.key.id, status }]);
       const read = await toInbound(m, me, addr, this.events.lookupMessage?.bind(this.events), offline);
@@ -309,29 +276,6 @@ export class SessionMessaging {
     }
   }
 
-  /**
-   * Where a received message belongs and who sent it, each user in both addressings when known;
-   * a LID and phone number the message pairs are handed over (onIdentities) before it.
-   */
-  private async addressOf(m: WAMessage): Promise<Addressing | null> {
-    const k = m.key;
-    const remote = k.remoteJid;
-    if (!remote) return null;
-    if (isJidGroup(remote)) {
-      const sender = k.fromMe || !k.participant ? null : await partyOf(this.socket, k.participant, k.participantAlt);
-      if (!k.fromMe && !sender) return null;
-      await this.learnNow([sender?.phone && sender.lid ? { phone: sender.phone, lid: sender.lid } : null]);
-      // never a query while the message waits for its receipt: the subject comes later (onGroupSubject)
-      const chatName = this.groups?.cached(remote)?.subject ?? null;
-      if (!chatName) this.groups?.warm(remote);
-      return { chatJid: remote, chatLid: null, sender, chatName };
-    }
-    if (!chatJidOf(k)) return null;
-    const peer = await partyOf(this.socket, remote, k.remoteJidAlt);
-    await this.learnNow([peer.phone && peer.lid ? { phone: peer.phone, lid: peer.lid } : null]);
-    return { chatJid: peer.jid, chatLid: peer.lid, sender: k.fromMe ? null : peer, chatName: null };
-  }
-
   /** Hands over identity pairs learned now (awaited: the message that taught them follows). */
   private async learnNow(pairs: Array<IdentityPair | null>): Promise<void> {
     const known = pairs.filter((p): p is IdentityPair => p !== null);
@@ -343,23 +287,8 @@ export class SessionMessaging {
     this.inbound = this.inbound.then(() => this.learnNow(pairs)).catch((err: unknown) => this.logger.warn({ err }, 'storing learned identities failed'));
   }
 
-  /** Group receipts: one per participant and message (Baileys reports no status for group messages). */
   private async onParticipantReceipts(updates: MessageUserReceiptUpdate[]): Promise<void> {
-    const receipts: ParticipantReceipt[] = [];
-    for (const { key, receipt } of updates) {
-      if (!key.fromMe || !key.remoteJid || !isJidGroup(key.remoteJid) || !isWaId(key.id) || !receipt.userJid) continue;
-      const read = receipt.readTimestamp ?? receipt.playedTimestamp;
-      const seconds = Number(read ?? receipt.receiptTimestamp ?? 0);
-      const participant = await partyOf(this.socket, receipt.userJid);
-      receipts.push({
-        chatJid: key.remoteJid,
-        waId: key.id,
-        participantJid: participant.jid,
-        participantLid: participant.lid,
-        status: read ? 'read' : 'delivered',
-        at: new Date(seconds > 0 ? seconds * 1000 : Date.now()).toISOString(),
-      });
-    }
+    const receipts = await this.addressing.participantReceipts(updates);
     if (receipts.length) this.events.onParticipantReceipts?.(receipts);
   }
 
@@ -426,14 +355,4 @@ class RecentKeys {
 /** An id a peer chose, safe to log: JSON-quoted (control characters escaped) and bounded. */
 function printable(id: string | null | undefined): string | null {
   return id === null || id === undefined ? null : JSON.stringify(id).slice(0, 200);
-}
-
-function classifySendError(err: unknown): SendError {
-  if (err instanceof SendError) return err;
-  const message = (err as Error)?.message ?? String(err);
-  const status = (err as { output?: { statusCode?: number } })?.output?.statusCode;
-  // Baileys throws this when no device of the recipient could be found or encrypted for
-  if (/no sessions|All encryptions failed/i.test(message)) return new SendError(`not on WhatsApp, or no device could be reached: ${message}`, false);
-  if (status === 400 || status === 404) return new SendError(message, true);
-  return new SendError(message, false);
 }
