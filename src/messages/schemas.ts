@@ -292,7 +292,15 @@ export const CheckNumbersResponse = Type.Object(
   {
     success: Type.Literal(true),
     numbers: Type.Array(
-      Type.Object({ number: Type.String(), on_whatsapp: Type.Boolean(), jid: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          number: Type.String(),
+          on_whatsapp: Type.Boolean(),
+          jid: Type.Union([Type.String(), Type.Null()]),
+          lid: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "the number's LID, when WhatsApp told it" })),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

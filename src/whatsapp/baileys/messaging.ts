@@ -28,7 +28,7 @@ import type { SessionEvents } from '../provider.js';
 import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
 import type { GroupMetadataCache } from './group-cache.js';
 import { SessionAddressing } from './addressing.js';
-import { contactPairs, pairOf } from './identities.js';
+import { contactPairs, lidOf, pairOf } from './identities.js';
 import { chatJidOf, toInbound, type Me } from './inbound.js';
 import { ackRefusal, classifySendError } from './send-errors.js';
 
@@ -129,10 +129,13 @@ export class SessionMessaging {
   async checkNumbers(phones: string[]): Promise<NumberCheck[]> {
     const results = (await this.socket.onWhatsApp(...phones)) ?? [];
     const byPhone = new Map(results.map((r) => [r.jid.split('@')[0]!.split(':')[0]!, r]));
-    return phones.map((phone) => {
-      const found = byPhone.get(phone);
-      return { phone, on_whatsapp: !!found?.exists, jid: found?.exists ? jidNormalizedUser(found.jid) : null };
-    });
+    return Promise.all(
+      phones.map(async (phone) => {
+        const found = byPhone.get(phone);
+        const jid = found?.exists ? jidNormalizedUser(found.jid) : null;
+        return { phone, on_whatsapp: !!found?.exists, jid, lid: jid ? await lidOf(this.socket, jid) : null };
+      }),
+    );
   }
 
   /** Baileys' media re-upload request: the phone that sent the file uploads it again, under a new direct path. */
