@@ -250,14 +250,13 @@ export class SessionMessaging {
   async keepBeforeReceipt(m: WAMessage, offline: boolean): Promise<void> {
     const keep = this.events.keepMessage;
     if (!keep) return;
-    const inbound = await this.readOne(m, this.me(), offline);
-    if (inbound) {
-      try {
-        await keep.call(this.events, inbound);
-      } catch (err) {
-        this.onKeepFailed();
-        throw err;
-      }
+    try {
+      // reading it keeps the identities it teaches, which can fail like keeping it
+      const inbound = await this.readOne(m, this.me(), offline);
+      if (inbound) await keep.call(this.events, inbound);
+    } catch (err) {
+      this.onKeepFailed();
+      throw err;
     }
     this.kept.add(messageKeyOf(m));
   }
@@ -299,12 +298,13 @@ export class SessionMessaging {
       this.logger.warn(key, 'skipped a received message: its id is no WhatsApp message id');
       return null;
     }
+    const found = await this.addressing.addressOf(m);
+    if (!found) return null;
+    // the pairs a message teaches are kept before the message itself; a failure to keep them
+    // propagates like a failure to keep the message (no receipt: WhatsApp delivers it again)
+    await this.learnNow(found.pairs);
+    const addr = found.addressing;
     try {
-      const found = await this.addressing.addressOf(m);
-      if (!found) return null;
-      // the pairs a message teaches are kept before the message itself
-      await this.learnNow(found.pairs);
-      const addr = found.addressing;
       const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
       if (status) this.events.onStatuses?.([{ chatJid: addr.chatJid, waId: m.key.id, status }]);
       const read = await toInbound(m, me, addr, this.events.lookupMessage?.bind(this.events), offline);
