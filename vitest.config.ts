@@ -18,6 +18,8 @@ export const E2E_FILES = [
   'test/groups/e2e-group-refusals.test.ts',
   'test/messages/crash.test.ts',
   'test/messages/e2e-crafted.test.ts',
+  'test/messages/e2e-groups.test.ts',
+  'test/messages/e2e-identities.test.ts',
   'test/messages/e2e-inbound.test.ts',
   'test/messages/e2e-isolation.test.ts',
   'test/messages/e2e-media-failures.test.ts',

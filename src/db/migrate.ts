@@ -11,6 +11,7 @@ import { sessionEndpointMigration } from './migrations/0007_session_endpoint.js'
 import { inboundDeadLettersMigration } from './migrations/0008_inbound_dead_letters.js';
 import { mediaMigration } from './migrations/0009_media.js';
 import { mediaDownloadsMigration } from './migrations/0010_media_downloads.js';
+import { groupMessagesIdentitiesMigration } from './migrations/0012_group_messages_identities.js';
 import { tenantMediaBytesMigration } from './migrations/0014_tenant_media_bytes.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
@@ -26,6 +27,7 @@ function allMigrations(db: Db): Record<string, Migration> {
     '0008_inbound_dead_letters': inboundDeadLettersMigration(db.dialect),
     '0009_media': mediaMigration(db.dialect),
     '0010_media_downloads': mediaDownloadsMigration(db.dialect),
+    '0012_group_messages_identities': groupMessagesIdentitiesMigration(db.dialect),
     '0014_tenant_media_bytes': tenantMediaBytesMigration(),
   };
 }

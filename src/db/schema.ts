@@ -201,6 +201,12 @@ export interface MessagesTable {
   deleted_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** the sender's LID when known (inbound; in a group: the participant's) */
+  sender_lid: string | null;
+  /** a one-to-one chat: the peer's LID when known */
+  chat_lid: string | null;
+  /** a group message sent by the device: how many other participants it went to */
+  recipient_count: number | null;
 }
 
 export interface MessageStatusesTable {
@@ -235,6 +241,37 @@ export interface ContactsTable {
   on_whatsapp: boolean | null;
   checked_at: Timestamp | null;
   created_at: Timestamp;
+  updated_at: Timestamp;
+  lid: string | null;
+}
+
+/* ---- Groups and identities (migration 0012) ---- */
+
+/** Which LID is which phone number, as a device learned it. */
+export interface WaIdentitiesTable {
+  id: string;
+  tenant_id: string;
+  device_id: string;
+  /** `digits@lid` */
+  lid: string;
+  /** digits */
+  phone: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One participant's receipt for a group message the device sent. */
+export interface MessageReceiptsTable {
+  id: string;
+  tenant_id: string;
+  message_id: string;
+  /** the participant's JID as WUTS keys users: by phone number once known */
+  participant_jid: string;
+  phone: string | null;
+  lid: string | null;
+  status: 'delivered' | 'read';
+  delivered_at: Timestamp | null;
+  read_at: Timestamp | null;
   updated_at: Timestamp;
 }
 
@@ -320,6 +357,8 @@ export interface Database {
   inbound_dead_letters: InboundDeadLettersTable;
   secret_key_check: SecretKeyCheckTable;
   media_files: MediaFilesTable;
+  wa_identities: WaIdentitiesTable;
+  message_receipts: MessageReceiptsTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { RoleSchema, Timestamp, Uuid } from '../http/schemas.js';
-import { MessageSchema } from '../messages/schemas.js';
+import { MessageSchema, PartySchema } from '../messages/schemas.js';
 import { GroupCreatedData, GroupJoinRequestData, GroupParticipantsData, GroupUpdatedData } from '../groups/event-schemas.js';
 
 /**
@@ -89,6 +89,16 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
     ),
   },
   {
+    type: 'message.receipt',
+    version: 1,
+    description:
+      'a participant of a group got (delivered) or read a message this device sent to the group; the message itself moves to delivered (read) with `message.status` once every participant has',
+    data: Type.Object(
+      { message_id: Uuid, wa_id: Type.String(), chat_jid: Type.String(), participant: PartySchema, status: Type.Enum(['delivered', 'read']), at: Timestamp },
+      { additionalProperties: false },
+    ),
+  },
+  {
     type: 'message.edited',
     version: 1,
     description: 'the sender edited a message this device received; `message` is the message after the edit',
@@ -99,7 +109,13 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
     version: 1,
     description: 'the sender deleted a message for everyone; its content is gone from WUTS too',
     data: Type.Object(
-      { message_id: Uuid, wa_id: Type.String(), chat_jid: Type.String(), sender_jid: Type.Union([Type.String(), Type.Null()]) },
+      {
+        message_id: Uuid,
+        wa_id: Type.String(),
+        chat_jid: Type.String(),
+        sender_jid: Type.Union([Type.String(), Type.Null()]),
+        sender: Type.Union([PartySchema, Type.Null()], { description: 'who deleted it, with phone and LID when known' }),
+      },
       { additionalProperties: false },
     ),
   },
@@ -114,6 +130,7 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
         target_wa_id: Type.String(),
         chat_jid: Type.String(),
         sender_jid: Type.Union([Type.String(), Type.Null()]),
+        sender: Type.Union([PartySchema, Type.Null()], { description: 'who reacted, with phone and LID when known' }),
         emoji: Type.String(),
       },
       { additionalProperties: false },
@@ -124,7 +141,12 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
     version: 1,
     description: 'a contact is typing, recording, paused, online or offline',
     data: Type.Object(
-      { chat_jid: Type.String(), participant_jid: Type.String(), state: Type.Enum(['available', 'unavailable', 'typing', 'recording', 'paused']) },
+      {
+        chat_jid: Type.String(),
+        participant_jid: Type.String(),
+        participant: PartySchema,
+        state: Type.Enum(['available', 'unavailable', 'typing', 'recording', 'paused']),
+      },
       { additionalProperties: false },
     ),
   },

@@ -7,6 +7,7 @@ import { RateWindow } from '../lib/rate-window.js';
 import { nowIso } from '../lib/time.js';
 import type { NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceCommands } from '../devices/commands.js';
+import { canonicalJid, rememberIdentities } from './identities.js';
 import { normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
 import { deviceOf } from './service.js';
@@ -23,14 +24,15 @@ async function connectedDevice(deps: Deps, actor: Actor, deviceId: string): Prom
 
 /** Marks a chat's received messages read (all unread, or the ones named) and sends read receipts. */
 export async function markRead(deps: Deps, actor: Actor, deviceId: string, body: { chat: string; message_ids?: string[] | undefined }): Promise<number> {
-  const chatJid = normalizeChatJid(body.chat, 'chat');
+  const asked = normalizeChatJid(body.chat, 'chat');
   const { tenantId, devices } = await connectedDevice(deps, actor, deviceId);
   const db = deps.db.kysely;
+  const chatJid = await canonicalJid(db, tenantId, deviceId, asked);
   const unread = await repo.unreadInbound(db, tenantId, deviceId, chatJid, body.message_ids);
   if (unread.length > 0) {
     await devices.markRead(
       deviceId,
-      unread.map((m) => ({ chatJid: m.chat_jid, waId: m.wa_id, fromMe: false, senderJid: m.sender_jid })),
+      unread.map((m) => ({ chatJid: m.chat_jid, waId: m.wa_id, fromMe: false, senderJid: m.sender_jid, senderLid: m.sender_lid ?? null })),
     );
     const now = nowIso();
     await repo.markInboundRead(
@@ -60,11 +62,19 @@ export async function checkNumbers(deps: Deps, limit: CheckNumbersLimit, actor: 
   limit.take(deviceId);
   const phones = [...new Set(numbers.map((n) => n.replace(/^\+/, '')))];
   const results = await devices.checkNumbers(deviceId, phones);
+  // a LID learned here first merges what was kept under it
+  await rememberIdentities(
+    deps,
+    tenantId,
+    deviceId,
+    results.flatMap((r) => (r.lid ? [{ lid: r.lid, phone: r.phone }] : [])),
+  );
   const now = nowIso();
   for (const r of results) {
     await repo.upsertContact(deps.db.kysely, tenantId, deviceId, {
       jid: r.jid ?? `${r.phone}@s.whatsapp.net`,
       phone: r.phone,
+      lid: r.lid ?? null,
       onWhatsApp: r.on_whatsapp,
       at: now,
     });

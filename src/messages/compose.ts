@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Static } from 'typebox';
 import { badRequest } from '../lib/errors.js';
-import type { MediaContent, OutboundMessage } from '../whatsapp/messages.js';
-import { normalizeChatJid } from './jids.js';
+import type { MediaContent, OutboundMessage, Party } from '../whatsapp/messages.js';
+import { normalizeChatJid, normalizeUserJid } from './jids.js';
 import type { SendMessageBody } from './schemas.js';
 import type { MessageRow } from './view.js';
 
@@ -11,18 +11,18 @@ type Field = Exclude<keyof SendBody, 'type'>;
 
 /** The fields each type takes; anything else in the body is a 400, not silently ignored. */
 const FIELDS: Record<SendBody['type'], { required: Field[]; optional: Field[] }> = {
-  text: { required: ['to', 'text'], optional: ['link_preview', 'reply_to', 'ttl_seconds'] },
+  text: { required: ['to', 'text'], optional: ['link_preview', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
   location: { required: ['to', 'location'], optional: ['reply_to', 'ttl_seconds'] },
   contact: { required: ['to', 'contact'], optional: ['reply_to', 'ttl_seconds'] },
   poll: { required: ['to', 'poll'], optional: ['reply_to', 'ttl_seconds'] },
   reaction: { required: ['message_id', 'emoji'], optional: ['to', 'ttl_seconds'] },
   edit: { required: ['message_id', 'text'], optional: ['to', 'ttl_seconds'] },
   delete: { required: ['message_id'], optional: ['to', 'ttl_seconds'] },
-  image: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
-  video: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
+  image: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
+  video: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
   audio: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
   voice: { required: ['to', 'media'], optional: ['mime_type', 'view_once', 'reply_to', 'ttl_seconds'] },
-  document: { required: ['to', 'media'], optional: ['mime_type', 'filename', 'caption', 'reply_to', 'ttl_seconds'] },
+  document: { required: ['to', 'media'], optional: ['mime_type', 'filename', 'caption', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
   sticker: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
 };
 
@@ -39,6 +39,13 @@ export function checkFields(body: SendBody): void {
       throw badRequest(`\`${field}\` is not a field of a ${body.type} message`, 'field_not_allowed');
     }
   }
+  if ((body.mentions || body.mention_all) && body.type !== 'text' && body.caption === undefined)
+    throw badRequest('mentions are made in a text or a caption: add `caption`', 'missing_field');
+}
+
+/** The users a send mentions, each as a JID (phone digits or a user JID), once each. */
+export function mentionJids(body: SendBody): string[] {
+  return [...new Set((body.mentions ?? []).map((m, i) => normalizeUserJid(m, `mentions[${i}]`)))];
 }
 
 /** A WhatsApp message id in the form WhatsApp Web uses, made before the first attempt. */
@@ -83,7 +90,12 @@ export interface ResolvedMedia {
   waveform?: string | undefined;
 }
 
-function mediaContentOf(body: SendBody, media: ResolvedMedia): MediaContent {
+const mentionFields = (body: SendBody, mentions: Party[] | undefined) => ({
+  ...(mentions?.length ? { mentions } : {}),
+  ...(body.mention_all ? { mention_all: true } : {}),
+});
+
+function mediaContentOf(body: SendBody, media: ResolvedMedia, mentions: Party[] | undefined): MediaContent {
   const voice = body.type === 'voice';
   const type = voice ? 'audio' : (body.type as MediaContent['type']);
   return {
@@ -98,11 +110,12 @@ function mediaContentOf(body: SendBody, media: ResolvedMedia): MediaContent {
     ...(media.seconds !== undefined ? { seconds: media.seconds } : {}),
     ...(media.waveform !== undefined ? { waveform: media.waveform } : {}),
     ...(body.view_once ? { view_once: true } : {}),
+    ...(body.caption !== undefined ? mentionFields(body, mentions) : {}),
   };
 }
 
 /** The content to store for a send, from a body whose fields were checked (media types: with their file resolved). */
-export function contentOf(body: SendBody, media?: ResolvedMedia): OutboundMessage['content'] {
+export function contentOf(body: SendBody, media?: ResolvedMedia, mentions?: Party[]): OutboundMessage['content'] {
   switch (body.type) {
     case 'image':
     case 'video':
@@ -111,10 +124,10 @@ export function contentOf(body: SendBody, media?: ResolvedMedia): OutboundMessag
     case 'document':
     case 'sticker':
       if (!media) throw new Error(`a ${body.type} message needs its file resolved first`);
-      return mediaContentOf(body, media);
+      return mediaContentOf(body, media, mentions);
     case 'text':
       if (!body.text!.trim()) throw badRequest('text must not be blank', 'invalid_text');
-      return { type: 'text', text: body.text!, ...(body.link_preview ? { link_preview: true } : {}) };
+      return { type: 'text', text: body.text!, ...(body.link_preview ? { link_preview: true } : {}), ...mentionFields(body, mentions) };
     case 'location': {
       const l = body.location!;
       return {

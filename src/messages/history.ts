@@ -4,7 +4,9 @@ import { authorize } from '../auth/policy.js';
 import type { Deps } from '../deps.js';
 import { apiTime } from '../lib/time.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, toPage, type Page } from '../lib/pagination.js';
-import { normalizeChatJid } from './jids.js';
+import { canonicalJid } from './identities.js';
+import { lidsOfPhones } from './identity-repo.js';
+import { isGroupJid, normalizeChatJid, phoneOf } from './jids.js';
 import * as repo from './repo.js';
 import { deviceOf } from './service.js';
 import { toApiMessage, type ApiChat, type ApiContact, type ApiMessage } from './view.js';
@@ -36,14 +38,20 @@ export async function listChats(
       )
     ).map((m) => [m.id, m]),
   );
+  const phones = page.map((c) => phoneOf(c.jid)).filter((p): p is string => p !== null);
+  const lids = await lidsOfPhones(deps.db.kysely, tenantId, deviceId, phones);
   const chats: ApiChat[] = [];
   for (const c of page) {
     const message = last.get(c.last_message_id);
     if (!message) continue;
+    const phone = phoneOf(c.jid);
     chats.push({
       id: c.id,
       device_id: c.device_id,
       jid: c.jid,
+      type: isGroupJid(c.jid) ? 'group' : 'user',
+      phone,
+      lid: c.jid.endsWith('@lid') ? c.jid : phone ? (lids.get(phone) ?? null) : null,
       name: c.name,
       unread_count: c.unread_count,
       last_message: toApiMessage(message),
@@ -69,7 +77,7 @@ export async function chatMessages(
     deps.db.kysely,
     tenantId,
     deviceId,
-    normalizeChatJid(chat, 'chat'),
+    await canonicalJid(deps.db.kysely, tenantId, deviceId, normalizeChatJid(chat, 'chat')),
     decodeCursor(query.cursor),
     limit,
     query.direction ?? 'older',
@@ -91,6 +99,7 @@ export async function listContacts(
     items: page.items.map((c) => ({
       jid: c.jid,
       phone: c.phone,
+      lid: c.lid ?? (c.jid.endsWith('@lid') ? c.jid : null),
       name: c.name,
       on_whatsapp: c.on_whatsapp,
       checked_at: apiTime(c.checked_at),

@@ -5,7 +5,8 @@ import { withOutbox } from '../events/outbox.js';
 import { newId } from '../lib/ids.js';
 import { nowIso } from '../lib/time.js';
 import type { InboundMessage } from '../whatsapp/messages.js';
-import { phoneOf } from './jids.js';
+import { canonicalJid, storedParty } from './identities.js';
+import { isGroupJid, phoneOf } from './jids.js';
 import * as repo from './repo.js';
 import type { DownloadSource } from './media-downloads.js';
 import { createPendingMedia } from '../media/service.js';
@@ -24,6 +25,7 @@ async function storeDeletedUnseen(trx: Transaction<Database>, tenantId: string, 
     wa_id: del.targetWaId ?? '',
     from_me: del.fromMe,
     sender_jid: del.senderJid,
+    sender_lid: del.senderLid ?? null,
     type: 'unsupported',
     content_json: JSON.stringify({ type: 'unsupported', wa_type: 'deleted_before_received' }),
     quoted_wa_id: null,
@@ -64,10 +66,18 @@ export async function storeInbound(deps: Deps, tenantId: string, deviceId: strin
 }
 
 /** Stores one received message with its event, in one transaction; throws when it could not. */
-export async function storeReceived(deps: Deps, tenantId: string, deviceId: string, m: InboundMessage): Promise<void> {
+export async function storeReceived(deps: Deps, tenantId: string, deviceId: string, received: InboundMessage): Promise<void> {
   let downloadsQueued = false;
   await withOutbox(deps, async (trx, emit) => {
     const now = nowIso();
+    // users are keyed by phone number once WUTS knows it (identities.ts)
+    const m: InboundMessage = {
+      ...received,
+      chatJid: await canonicalJid(trx, tenantId, deviceId, received.chatJid),
+      senderJid: received.senderJid ? await canonicalJid(trx, tenantId, deviceId, received.senderJid) : null,
+    };
+    const group = isGroupJid(m.chatJid);
+    const sender = storedParty(m.senderJid, m.senderLid);
     const related = async (waId: string | null, fromMe?: boolean) => (waId ? repo.findByWaId(trx, tenantId, deviceId, m.chatJid, waId, fromMe) : undefined);
     // an edit or a delete applies to a message of the same sender
     const target = m.targetWaId ? await related(m.targetWaId, m.content.type === 'edit' || m.content.type === 'delete' ? m.fromMe : undefined) : undefined;
@@ -83,6 +93,9 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
       wa_id: m.waId,
       from_me: m.fromMe,
       sender_jid: m.senderJid,
+      sender_lid: m.senderLid ?? null,
+      chat_lid: group ? null : (m.chatLid ?? null),
+      recipient_count: null,
       type: m.content.type,
       content_json: JSON.stringify(content),
       quoted_wa_id: m.quotedWaId,
@@ -115,7 +128,8 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
     }
     const stored = { ...row, tenant_id: tenantId };
     const event = { tenantId, deviceId };
-    if (!m.fromMe) await repo.upsertContact(trx, tenantId, deviceId, { jid: m.chatJid, phone: phoneOf(m.chatJid), name: m.pushName, at: now });
+    if (!m.fromMe && m.senderJid)
+      await repo.upsertContact(trx, tenantId, deviceId, { jid: m.senderJid, phone: phoneOf(m.senderJid), lid: m.senderLid ?? null, name: m.pushName, at: now });
 
     switch (m.content.type) {
       case 'edit': {
@@ -138,7 +152,7 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
         await emit({
           ...event,
           type: 'message.deleted',
-          data: { message_id: deleted.id, wa_id: deleted.wa_id, chat_jid: deleted.chat_jid, sender_jid: deleted.sender_jid },
+          data: { message_id: deleted.id, wa_id: deleted.wa_id, chat_jid: deleted.chat_jid, sender_jid: deleted.sender_jid, sender },
         });
         return;
       }
@@ -152,6 +166,7 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
             target_wa_id: m.targetWaId ?? '',
             chat_jid: m.chatJid,
             sender_jid: m.senderJid,
+            sender,
             emoji: m.content.emoji,
           },
         });
@@ -160,7 +175,14 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
         await emit({ ...event, type: 'message.received', data: { message: toApiMessage(stored) } });
         return;
       default:
-        await repo.touchChat(trx, tenantId, deviceId, { jid: m.chatJid, messageId: row.id, at: now, unread: !m.fromMe, name: m.fromMe ? null : m.pushName });
+        await repo.touchChat(trx, tenantId, deviceId, {
+          jid: m.chatJid,
+          messageId: row.id,
+          at: now,
+          unread: !m.fromMe,
+          // a group is named by its subject, a user by the profile name it sent
+          name: group ? (m.chatName ?? null) : m.fromMe ? null : m.pushName,
+        });
         await emit({ ...event, type: 'message.received', data: { message: toApiMessage(stored) } });
     }
   });

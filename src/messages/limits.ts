@@ -13,4 +13,6 @@ export const MESSAGE_LIMITS = {
   readIds: 100,
   idempotencyKeyChars: 255,
   ttlSeconds: { min: 10, max: 7 * 24 * 3600 },
+  /** users one text or caption mentions */
+  mentions: 256,
 } as const;

@@ -3,7 +3,7 @@ import { findDevice } from '../devices/repo.js';
 import { AppError } from '../lib/errors.js';
 import { nowIso } from '../lib/time.js';
 import { openMedia } from '../media/service.js';
-import { SendError, type MessageRef, type OutboundMessage } from '../whatsapp/messages.js';
+import { SendError, type MessageRef, type OutboundMessage, type SendResult } from '../whatsapp/messages.js';
 import { purgeIdempotencyKeys } from './idempotency-repo.js';
 import { phoneOf } from './jids.js';
 import { fetchLinkPreview } from './link-preview.js';
@@ -29,12 +29,18 @@ import { isMedia, parseContent, type MessageRow } from './view.js';
 
 /** What sending needs from the device's live connection. */
 export interface SendingSession {
-  send(message: OutboundMessage): Promise<void>;
+  send(message: OutboundMessage): Promise<SendResult | void>;
   prepare?(message: OutboundMessage): void;
   checkNumbers(phones: string[]): Promise<{ on_whatsapp: boolean }[]>;
 }
 
-const ref = (row: MessageRow): MessageRef => ({ chatJid: row.chat_jid, waId: row.wa_id, fromMe: row.from_me, senderJid: row.sender_jid });
+const ref = (row: MessageRow): MessageRef => ({
+  chatJid: row.chat_jid,
+  waId: row.wa_id,
+  fromMe: row.from_me,
+  senderJid: row.sender_jid,
+  senderLid: row.sender_lid ?? null,
+});
 
 /**
  * The head of the device's queue and up to `ahead` messages after it, after failing the heads
@@ -64,8 +70,8 @@ export async function attemptSend(deps: Deps, tenantId: string, session: Sending
     const message = await outboundOf(deps, tenantId, row);
     const refusal = await recipientRefusal(deps, tenantId, session, row);
     if (refusal) return await recordFailed(deps, tenantId, row.id, refusal);
-    await session.send(message);
-    await recordSent(deps, tenantId, row.id);
+    const result = await session.send(message);
+    await recordSent(deps, tenantId, row.id, result ?? {});
   } catch (err) {
     const error = { message: (err as Error).message, permanent: err instanceof SendError && err.permanent };
     const outcome = afterFailedAttempt(row.attempts, error, deps.config.sendMaxAttempts, Date.now());

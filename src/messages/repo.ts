@@ -145,6 +145,17 @@ export async function touchChat(
     .execute();
 }
 
+export async function setChatName(db: Db, tenantId: string, deviceId: string, jid: string, name: string, at: string): Promise<void> {
+  await db
+    .updateTable('chats')
+    .set({ name, updated_at: at })
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', '=', deviceId)
+    .where('jid', '=', jid)
+    .where((eb) => eb.or([eb('name', 'is', null), eb('name', '!=', name)]))
+    .execute();
+}
+
 export async function setChatUnread(db: Db, tenantId: string, deviceId: string, jid: string, unread: number, at: string): Promise<void> {
   await db
     .updateTable('chats')
@@ -242,7 +253,7 @@ export async function upsertContact(
   db: Db,
   tenantId: string,
   deviceId: string,
-  contact: { jid: string; phone: string | null; name?: string | null; onWhatsApp?: boolean; at: string },
+  contact: { jid: string; phone: string | null; lid?: string | null; name?: string | null; onWhatsApp?: boolean; at: string },
 ): Promise<void> {
   const checked = contact.onWhatsApp !== undefined;
   await db
@@ -253,6 +264,7 @@ export async function upsertContact(
       device_id: deviceId,
       jid: contact.jid,
       phone: contact.phone,
+      lid: contact.lid ?? null,
       name: contact.name ?? null,
       on_whatsapp: checked ? contact.onWhatsApp! : null,
       checked_at: checked ? contact.at : null,
@@ -262,6 +274,7 @@ export async function upsertContact(
     .onConflict((oc) =>
       oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
         name: contact.name ? eb.ref('excluded.name') : eb.ref('contacts.name'),
+        lid: contact.lid ? eb.ref('excluded.lid') : eb.ref('contacts.lid'),
         on_whatsapp: checked ? eb.ref('excluded.on_whatsapp') : eb.ref('contacts.on_whatsapp'),
         checked_at: checked ? eb.ref('excluded.checked_at') : eb.ref('contacts.checked_at'),
         updated_at: eb.ref('excluded.updated_at'),

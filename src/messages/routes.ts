@@ -18,6 +18,8 @@ const SEND_DESCRIPTION = `Admins, supervisors and agents. Queues the message dur
 
 Types and their fields: \`text\` (to, text ≤ ${L.textChars}, link_preview, reply_to), \`location\` (to, location), \`contact\` (to, contact: name and phone, or a vCard ≤ ${L.vcardChars}), \`poll\` (to, poll: name, ${L.pollOptions.min}–${L.pollOptions.max} distinct options, selectable_count), \`reaction\` (message_id, emoji), \`edit\` (message_id of a text this device sent less than 15 minutes ago, text), \`delete\` (message_id of a message this device sent: deleted for everyone). \`image\`, \`video\`, \`audio\`, \`voice\` (a voice note: OGG/Opus, sent with its duration and waveform), \`document\` and \`sticker\` (WebP) take \`to\` and \`media\`: exactly one of \`{"url": ...}\` (fetched now: public addresses, no redirects, WUTS_MEDIA_FETCH_TIMEOUT_SECONDS), \`{"data": ...}\` (base64 or a data URL, at most WUTS_INLINE_MEDIA_MAX_BYTES) or \`{"id": ...}\` (a file from POST /media); optional \`mime_type\` (sniffed when absent; a file whose bytes say otherwise is a 400), \`caption\` (image, video, document; ≤ ${L.captionChars}), \`filename\` (document), \`view_once\` (image, video, voice), \`reply_to\`. The 202 comes only once the file is in WUTS's media store, so the queue never depends on the URL still working; a file over its type's limit (WUTS_MAX_IMAGE_BYTES, ...) is a 413. \`reply_to\` quotes a stored message of the same chat. A field that is not part of the type is a 400.
 
+Groups: \`to\` may be a group's JID (\`120363012345678901@g.us\`); every type goes to a group. \`text\`, and \`image\`, \`video\` and \`document\` with a \`caption\`, take \`mentions\` (phone numbers or JIDs, ≤ ${L.mentions}) and, to a group, \`mention_all\` (WhatsApp's @all). A group message keeps each participant's receipt (GET /messages/{id} \`receipts\`, \`message.receipt\` events) and moves to delivered (read) once every participant it went to has; in a group where only admins send, a non-admin's message fails with WhatsApp's refusal as the reason. The answer names the recipient of a one-to-one message as \`recipient\` \`{jid, phone, lid}\` (the LID when known).
+
 \`Idempotency-Key\` (≤ ${L.idempotencyKeyChars} visible ASCII characters): the same key and body within WUTS_IDEMPOTENCY_HOURS answer the first answer again (header \`Idempotent-Replayed: true\`) and create nothing; the same key with another body is a 409. 429 when WUTS_MAX_QUEUED_PER_DEVICE messages already wait.`;
 
 export function registerMessageRoutes(app: App, deps: Deps): void {
@@ -51,7 +53,8 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Get a message',
-        description: 'Every role. With its status history (oldest first).',
+        description:
+          'Every role. With its status history (oldest first); a message sent to a group also with `recipients` (the other participants it went to) and `receipts` (each participant, with phone and LID when known, delivered and read).',
         tags,
         security,
         params: IdParams,
@@ -106,7 +109,8 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: "A device's chats",
-        description: 'Every role. The most recently active first, each with its last message and unread count; keyset paginated.',
+        description:
+          "Every role. The most recently active first, each with its last message and unread count; keyset paginated. Groups are chats too (`type` group, `name` the group's subject); a user's chat carries its `phone` and `lid` when known, and is one chat whether WhatsApp named the user by LID or by number.",
         tags,
         security,
         params: IdParams,
@@ -145,7 +149,8 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: "A device's contacts",
-        description: 'Every role. People the device exchanged messages with or checked, with their profile names.',
+        description:
+          'Every role. People the device exchanged messages with (group participants included) or checked, with their profile names, phone numbers and LIDs when known: one contact per user, keyed by the phone-number JID once known.',
         tags,
         security,
         params: IdParams,
@@ -164,7 +169,7 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Mark messages read',
-        description: `Admins, supervisors and agents. Marks a chat's received messages read (all, or at most ${L.readIds} named) and sends read receipts. 409 when the device is not connected.`,
+        description: `Admins, supervisors and agents. Marks a chat's received messages read (all, or at most ${L.readIds} named) and sends read receipts (in a group, each naming the participant who sent the message). 409 when the device is not connected.`,
         tags,
         security,
         params: IdParams,
@@ -190,7 +195,7 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
     },
     async (req) => {
       const results = await actions.checkNumbers(deps, checkLimit, await requireActor(deps, req), req.params.id, req.body.numbers);
-      return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid })) };
+      return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid, lid: r.lid ?? null })) };
     },
   );
 

@@ -36,8 +36,18 @@ export const SendMessageBody = Type.Object(
     to: Type.Optional(
       str(
         128,
-        'the recipient: a phone number in digits (country code first, no +) or a JID (`15550001111@s.whatsapp.net`). Required except for reaction, edit and delete, which go to the chat of their message',
+        'the recipient: a phone number in digits (country code first, no +), a JID (`15550001111@s.whatsapp.net`, `123456789012345@lid`) or a group JID (`120363012345678901@g.us`). Required except for reaction, edit and delete, which go to the chat of their message',
       ),
+    ),
+    mentions: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        minItems: 1,
+        maxItems: L.mentions,
+        description: `text, and image, video and document with a caption: users the text mentions, as phone numbers in digits or JIDs (at most ${L.mentions}); write them in the text as @<digits> for WhatsApp to show them`,
+      }),
+    ),
+    mention_all: Type.Optional(
+      Type.Boolean({ description: "text, and image, video and document with a caption, to a group: mention every participant (WhatsApp's @all)" }),
     ),
     text: Type.Optional(Type.String({ minLength: 1, maxLength: L.textChars, description: `text and edit: the text (at most ${L.textChars} characters)` })),
     link_preview: Type.Optional(
@@ -111,6 +121,16 @@ const StatusEnum = Type.Enum(['queued', 'sent', 'delivered', 'read', 'failed', '
   description: 'outbound: queued → sent (server ack) → delivered → read, or failed (see `reason`) or cancelled; inbound: received, then read once marked read',
 });
 
+/** A WhatsApp user in both addressings, as far as WUTS knows them. */
+export const PartySchema = Type.Object(
+  {
+    jid: Type.String({ description: 'the JID WUTS keys the user by: the phone-number JID once known, else the LID' }),
+    phone: Type.Union([Type.String(), Type.Null()], { description: 'phone number in digits, when known' }),
+    lid: Type.Union([Type.String(), Type.Null()], { description: 'the LID (`digits@lid`), when known' }),
+  },
+  { additionalProperties: false },
+);
+
 export const MessageSchema = Type.Object(
   {
     id: Uuid,
@@ -118,7 +138,11 @@ export const MessageSchema = Type.Object(
     chat_jid: Type.String({ description: "the chat: the other party's JID" }),
     wa_id: Type.String({ description: 'the WhatsApp message id' }),
     direction: Type.Enum(['outbound', 'inbound']),
-    sender_jid: Type.Union([Type.String(), Type.Null()], { description: 'inbound: who sent it' }),
+    sender_jid: Type.Union([Type.String(), Type.Null()], { description: 'inbound: who sent it (in a group: the participant)' }),
+    sender: Type.Union([PartySchema, Type.Null()], { description: 'inbound: who sent it (in a group: the participant), with phone and LID when known' }),
+    recipient: Type.Union([PartySchema, Type.Null()], {
+      description: 'outbound to one user: the recipient, with phone and LID when known (null to a group: see `receipts` of GET /messages/{id})',
+    }),
     type: Type.String({
       description: 'text, location, contact, poll, reaction, edit, delete, poll_vote, image, video, audio, document, sticker or unsupported',
     }),
@@ -145,8 +169,32 @@ export const StatusHistorySchema = Type.Array(
 );
 
 export const MessageResponse = Type.Object({ success: Type.Literal(true), message: MessageSchema }, { additionalProperties: false });
+export const ReceiptSchema = Type.Object(
+  {
+    participant: PartySchema,
+    status: Type.Enum(['delivered', 'read']),
+    delivered_at: NullableTimestamp,
+    read_at: NullableTimestamp,
+    at: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
 export const MessageDetailResponse = Type.Object(
-  { success: Type.Literal(true), message: Type.Object({ ...MessageSchema.properties, status_history: StatusHistorySchema }, { additionalProperties: false }) },
+  {
+    success: Type.Literal(true),
+    message: Type.Object(
+      {
+        ...MessageSchema.properties,
+        status_history: StatusHistorySchema,
+        recipients: Type.Union([Type.Integer(), Type.Null()], {
+          description: 'outbound to a group: how many other participants it went to (the status moves to delivered, then read, once all of them have)',
+        }),
+        receipts: Type.Array(ReceiptSchema, { description: "outbound to a group: each participant's delivery and read, as far as they came" }),
+      },
+      { additionalProperties: false },
+    ),
+  },
   { additionalProperties: false },
 );
 export const MessageListResponse = Type.Object(
@@ -158,8 +206,11 @@ export const ChatSchema = Type.Object(
   {
     id: Uuid,
     device_id: Uuid,
-    jid: Type.String(),
-    name: Type.Union([Type.String(), Type.Null()]),
+    jid: Type.String({ description: "the chat: a user's JID (the phone-number JID once known) or a group's" }),
+    type: Type.Enum(['user', 'group']),
+    phone: Type.Union([Type.String(), Type.Null()], { description: 'a user: the phone number, when known' }),
+    lid: Type.Union([Type.String(), Type.Null()], { description: 'a user: the LID, when known' }),
+    name: Type.Union([Type.String(), Type.Null()], { description: "a user's profile name, or a group's subject, when known" }),
     unread_count: Type.Integer(),
     last_message: MessageSchema,
     last_message_at: Timestamp,
@@ -175,8 +226,9 @@ export const ChatListResponse = Type.Object(
 
 export const ContactSchema = Type.Object(
   {
-    jid: Type.String(),
+    jid: Type.String({ description: 'the phone-number JID once known, else the LID: one contact per user' }),
     phone: Type.Union([Type.String(), Type.Null()]),
+    lid: Type.Union([Type.String(), Type.Null()], { description: 'the LID, when known' }),
     name: Type.Union([Type.String(), Type.Null()], { description: 'the profile name the contact sent' }),
     on_whatsapp: Type.Union([Type.Boolean(), Type.Null()], { description: 'as last checked; null: never checked' }),
     checked_at: NullableTimestamp,
@@ -236,7 +288,15 @@ export const CheckNumbersResponse = Type.Object(
   {
     success: Type.Literal(true),
     numbers: Type.Array(
-      Type.Object({ number: Type.String(), on_whatsapp: Type.Boolean(), jid: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          number: Type.String(),
+          on_whatsapp: Type.Boolean(),
+          jid: Type.Union([Type.String(), Type.Null()]),
+          lid: Type.Union([Type.String(), Type.Null()], { description: "the number's LID, when WhatsApp told it" }),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -8,9 +8,11 @@ import { AppError, badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { recordAudit } from '../audit/record.js';
-import { checkFields, checkTarget, contentOf, newWaId, type SendBody } from './compose.js';
+import { checkFields, checkTarget, contentOf, mentionJids, newWaId, type SendBody } from './compose.js';
+import { canonicalJid, partyOf } from './identities.js';
+import { receiptsOf } from './receipt-repo.js';
 import { earlierAnswer, idempotent, requestHash, type Idempotent } from './idempotency.js';
-import { normalizeChatJid } from './jids.js';
+import { isGroupJid, normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
 import { resolveSendMedia } from './media-input.js';
 import { MEDIA_SEND_TYPES, type MessageDetailResponse } from './schemas.js';
@@ -60,7 +62,8 @@ export async function acceptMessage(
   const media = isMediaSend ? await resolveSendMedia(deps, tenantId, body) : undefined;
   const answer = await idempotent(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours, async (trx) => {
     if (device.status === 'logged_out') throw conflict('the device is logged out: connect it again (a new QR scan) before sending', 'device_logged_out');
-    const content = contentOf(body, media);
+    const mentions = await Promise.all(mentionJids(body).map((jid) => partyOf(trx, tenantId, deviceId, jid)));
+    const content = contentOf(body, media, mentions);
     const now = Date.now();
     let chatJid: string;
     let target: MessageRow | undefined;
@@ -70,8 +73,11 @@ export async function acceptMessage(
       checkTarget(body, target, now);
       chatJid = target.chat_jid;
     } else {
-      chatJid = normalizeChatJid(body.to!);
+      chatJid = await canonicalJid(trx, tenantId, deviceId, normalizeChatJid(body.to!));
     }
+    const group = isGroupJid(chatJid);
+    if (body.mention_all && !group) throw badRequest('mention_all mentions everyone in a group: `to` must be a group', 'invalid_mentions');
+    const chatLid = group ? null : (await partyOf(trx, tenantId, deviceId, chatJid)).lid;
     let quoted: MessageRow | undefined;
     if (body.reply_to) {
       quoted = await repo.findMessage(trx, tenantId, body.reply_to);
@@ -90,6 +96,9 @@ export async function acceptMessage(
       wa_id: newWaId(),
       from_me: true,
       sender_jid: null,
+      sender_lid: null,
+      chat_lid: chatLid,
+      recipient_count: null,
       type: content.type,
       content_json: JSON.stringify(content),
       quoted_wa_id: quoted?.wa_id ?? null,
@@ -121,7 +130,19 @@ type Detail = Static<typeof MessageDetailResponse>['message'];
 
 async function detail(deps: Deps, row: MessageRow): Promise<Detail> {
   const history = await repo.statusHistory(deps.db.kysely, row.tenant_id, row.id);
-  return { ...toApiMessage(row), status_history: history.map((h) => ({ status: h.status, reason: h.reason, at: apiTime(h.created_at) })) };
+  const receipts = row.from_me && isGroupJid(row.chat_jid) ? await receiptsOf(deps.db.kysely, row.tenant_id, row.id) : [];
+  return {
+    ...toApiMessage(row),
+    status_history: history.map((h) => ({ status: h.status, reason: h.reason, at: apiTime(h.created_at) })),
+    recipients: row.recipient_count ?? null,
+    receipts: receipts.map((r) => ({
+      participant: { jid: r.participant_jid, phone: r.phone, lid: r.lid },
+      status: r.status,
+      delivered_at: apiTime(r.delivered_at),
+      read_at: apiTime(r.read_at),
+      at: apiTime(r.updated_at),
+    })),
+  };
 }
 
 export async function getMessage(deps: Deps, actor: Actor, id: string): Promise<Detail> {

@@ -3,7 +3,10 @@ import type { Deps } from '../deps.js';
 import type { Database, MessageStatus } from '../db/schema.js';
 import { withOutbox, type Emit } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
-import type { DeliveryStatus, StatusUpdate } from '../whatsapp/messages.js';
+import type { DeliveryStatus, SendResult, StatusUpdate } from '../whatsapp/messages.js';
+import { canonicalJid } from './identities.js';
+import { isGroupJid } from './jids.js';
+import { lockMessage, receiptCounts } from './receipt-repo.js';
 import * as repo from './repo.js';
 import { stepsForward } from './status-machine.js';
 import { parseContent, toApiMessage, type MessageRow } from './view.js';
@@ -12,7 +15,7 @@ import { parseContent, toApiMessage, type MessageRow } from './view.js';
  * Moves an outbound message forward to `target`, recording every step on the way (a read
  * receipt for a message still queued records sent, delivered and read), each with its event.
  */
-async function advance(trx: Transaction<Database>, emit: Emit, row: MessageRow, target: Exclude<DeliveryStatus, 'failed'>): Promise<void> {
+export async function advance(trx: Transaction<Database>, emit: Emit, row: MessageRow, target: Exclude<DeliveryStatus, 'failed'>): Promise<void> {
   // a receipt and the sender's ack can race: when the row moved meanwhile, read it again
   for (let tries = 0; tries < 3; tries++) {
     const steps = stepsForward(row.status, target);
@@ -64,19 +67,49 @@ async function applyOwnOperation(trx: Transaction<Database>, row: MessageRow, no
   }
 }
 
-/** WhatsApp's server acknowledged the message: it is sent. */
-export async function recordSent(deps: Deps, tenantId: string, messageId: string): Promise<void> {
+/**
+ * WhatsApp's server acknowledged the message: it is sent. What the send learned is kept: the
+ * recipient's LID, a group's subject and how many participants it went to.
+ */
+export async function recordSent(deps: Deps, tenantId: string, messageId: string, result: SendResult = {}): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
-    const row = await repo.findMessage(trx, tenantId, messageId);
-    if (row) await advance(trx, emit, row, 'sent');
+    await lockMessage(trx, deps.db.dialect, tenantId, messageId);
+    let row = await repo.findMessage(trx, tenantId, messageId);
+    if (!row) return;
+    const group = isGroupJid(row.chat_jid);
+    const learned = {
+      ...(group && result.recipients !== undefined ? { recipient_count: result.recipients } : {}),
+      ...(!group && result.recipientLid && !row.chat_lid ? { chat_lid: result.recipientLid } : {}),
+    };
+    if (Object.keys(learned).length) {
+      await repo.updateMessage(trx, tenantId, row.id, learned);
+      row = { ...row, ...learned };
+    }
+    if (group && result.chatName) await repo.setChatName(trx, tenantId, row.device_id, row.chat_jid, result.chatName, nowIso());
+    await advance(trx, emit, row, 'sent');
+    // participants' receipts may have come before the count was known
+    if (group) await settleGroupStatus(trx, emit, row.tenant_id, row.id);
   });
+}
+
+/** A group message is delivered (read) once every participant it went to has it (read it). */
+export async function settleGroupStatus(trx: Transaction<Database>, emit: Emit, tenantId: string, messageId: string): Promise<void> {
+  const row = await repo.findMessage(trx, tenantId, messageId);
+  const expected = row?.recipient_count;
+  if (!row || !expected || expected <= 0) return;
+  const counts = await receiptCounts(trx, tenantId, messageId);
+  if (counts.read >= expected) await advance(trx, emit, row, 'read');
+  else if (counts.delivered >= expected) await advance(trx, emit, row, 'delivered');
 }
 
 /** A receipt from WhatsApp about a message this device sent. */
 export async function recordReceipt(deps: Deps, tenantId: string, deviceId: string, update: StatusUpdate): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
-    const row = await repo.findByWaId(trx, tenantId, deviceId, update.chatJid, update.waId, true);
+    const chatJid = await canonicalJid(trx, tenantId, deviceId, update.chatJid);
+    const row = await repo.findByWaId(trx, tenantId, deviceId, chatJid, update.waId, true);
     if (!row) return;
+    // a group's summary status moves with its participants' receipts (group-receipts.ts)
+    if (isGroupJid(chatJid) && update.status !== 'failed') return;
     if (update.status === 'failed') await fail(trx, emit, row, ['queued', 'sent'], update.reason ?? 'WhatsApp reported an error for this message');
     else await advance(trx, emit, row, update.status);
   });

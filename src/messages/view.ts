@@ -2,9 +2,17 @@ import type { Static } from 'typebox';
 import type { MessagesTable } from '../db/schema.js';
 import { apiTime } from '../lib/time.js';
 import { MEDIA_TYPES, type MediaContent, type MessageContent } from '../whatsapp/messages.js';
+import { storedParty } from './identities.js';
+import { isGroupJid } from './jids.js';
 import type { ChatSchema, ContactSchema, MessageSchema } from './schemas.js';
 
-export type MessageRow = Omit<MessagesTable, 'attempts'> & { attempts: number };
+/** A message row; the columns of migration 0012 are optional so that rows built before it stay valid. */
+export type MessageRow = Omit<MessagesTable, 'attempts' | 'sender_lid' | 'chat_lid' | 'recipient_count'> & {
+  attempts: number;
+  sender_lid?: string | null | undefined;
+  chat_lid?: string | null | undefined;
+  recipient_count?: number | null | undefined;
+};
 export type ApiMessage = Static<typeof MessageSchema>;
 
 export function parseContent(row: Pick<MessageRow, 'content_json'>): MessageContent {
@@ -59,6 +67,8 @@ export function toApiMessage(row: MessageRow): ApiMessage {
     wa_id: row.wa_id,
     direction: row.from_me ? 'outbound' : 'inbound',
     sender_jid: row.sender_jid,
+    sender: row.from_me ? null : storedParty(row.sender_jid, row.sender_lid),
+    recipient: row.from_me && !isGroupJid(row.chat_jid) ? storedParty(row.chat_jid, row.chat_lid) : null,
     type: row.type,
     content: row.deleted_at ? null : publicContent(row.id, parseContent(row)),
     quoted_message_id: row.quoted_message_id,

@@ -11,6 +11,10 @@ export interface TextContent {
   text: string;
   /** whether a preview of the first URL was asked for */
   link_preview?: boolean | undefined;
+  /** users the text mentions (groups) */
+  mentions?: Party[] | undefined;
+  /** the text mentions everyone in the group (WhatsApp's @all) */
+  mention_all?: boolean | undefined;
 }
 
 export interface LinkPreview {
@@ -93,6 +97,10 @@ export interface MediaContent {
   waveform?: string | undefined;
   /** the file in WUTS's store: stored, or (received media) pending while it downloads, or failed */
   state?: 'stored' | 'pending' | 'failed' | undefined;
+  /** users the caption mentions (groups) */
+  mentions?: Party[] | undefined;
+  /** the caption mentions everyone in the group */
+  mention_all?: boolean | undefined;
 }
 
 /** Where WhatsApp keeps a received media file, and the keys to decrypt it (all base64 but the paths). */
@@ -133,6 +141,8 @@ export interface MessageRef {
   fromMe: boolean;
   /** who sent it, for messages not from this device's account */
   senderJid: string | null;
+  /** the sender's LID when known (a LID-addressed group names its members by LID) */
+  senderLid?: string | null | undefined;
 }
 
 /** What the outbound queue hands the provider to send. */
@@ -171,7 +181,54 @@ export interface InboundMessage {
   editedBeforeReceived?: boolean | undefined;
   /** a media message: where to download its file */
   download?: MediaDownload | undefined;
+  /** the sender's LID when known (`senderJid` is its phone-number JID when that is known) */
+  senderLid?: string | null | undefined;
+  /** a one-to-one chat: the peer's LID when known */
+  chatLid?: string | null | undefined;
+  /** a group chat: its subject, when the session knows it */
+  chatName?: string | null | undefined;
 }
+
+/* ---- Groups and identities (issue 13, group messages) ---- */
+
+/**
+ * A WhatsApp user: the JID WUTS keys it by (the phone-number JID once known, else the LID) and
+ * both addressings when known (`phone` in digits, `lid` as `digits@lid`).
+ */
+export interface Party {
+  jid: string;
+  phone: string | null;
+  lid: string | null;
+}
+
+/** A LID and the phone number it stands for, as WhatsApp told it. */
+export interface IdentityPair {
+  /** `digits@lid` */
+  lid: string;
+  /** digits */
+  phone: string;
+}
+
+/** One participant's receipt for a group message this device sent. */
+export interface ParticipantReceipt {
+  chatJid: string;
+  waId: string;
+  /** the participant: its phone-number JID when known, else its LID */
+  participantJid: string;
+  participantLid?: string | null | undefined;
+  status: 'delivered' | 'read';
+  /** RFC 3339 */
+  at: string;
+}
+
+/** What a send learned: the recipient's LID, and for a group its subject and how many other participants it went to. */
+export interface SendResult {
+  recipientLid?: string | null | undefined;
+  recipients?: number | undefined;
+  chatName?: string | null | undefined;
+}
+
+/* ---- end of groups and identities ---- */
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -189,6 +246,8 @@ export interface NumberCheck {
   phone: string;
   on_whatsapp: boolean;
   jid: string | null;
+  /** the number's LID, when WhatsApp told it */
+  lid?: string | null | undefined;
 }
 
 /** A send that failed; `permanent` ones are not retried. */

@@ -4,7 +4,19 @@
  */
 
 import type { DeviceGroups, GroupEvent } from './groups.js';
-import type { InboundMessage, MediaDownload, MessageContent, MessageRef, NumberCheck, OutboundMessage, PresenceState, StatusUpdate } from './messages.js';
+import type {
+  IdentityPair,
+  InboundMessage,
+  MediaDownload,
+  MessageContent,
+  MessageRef,
+  NumberCheck,
+  OutboundMessage,
+  ParticipantReceipt,
+  PresenceState,
+  SendResult,
+  StatusUpdate,
+} from './messages.js';
 
 /** Why a connection closed, in the terms the device supervisor acts on. */
 export type DisconnectKind =
@@ -75,6 +87,17 @@ export interface SessionEvents {
   // --- groups (src/whatsapp/groups.ts) ---
   /** A group was created with the account in it, changed, gained or lost participants, or got a join request. */
   onGroupEvent?(event: GroupEvent): void;
+
+  /* ---- Groups and identities (issue 13, group messages) ---- */
+  /**
+   * WhatsApp told which LID is which phone number (mapping events, contact sync, a message
+   * naming both). Called before the messages that taught it are handed over.
+   */
+  onIdentities?(pairs: IdentityPair[]): Promise<void>;
+  /** Participants' delivery and read receipts for group messages this device sent. */
+  onParticipantReceipts?(receipts: ParticipantReceipt[]): void;
+  /** A group's subject, as the session learned it (the group's chat is named by it). */
+  onGroupSubject?(chatJid: string, subject: string): void;
 }
 
 /**
@@ -110,9 +133,10 @@ export interface DeviceSession {
   readonly isOpen: boolean;
   /**
    * Sends one message with the id it carries; resolves when the server acknowledged it.
-   * Throws SendError (permanent or not); a retry with the same id shows one message.
+   * Throws SendError (permanent or not); a retry with the same id shows one message. Answers
+   * what the send learned (the recipient's LID; a group's subject and participant count).
    */
-  send(message: OutboundMessage): Promise<void>;
+  send(message: OutboundMessage): Promise<SendResult | void>;
   /**
    * Starts getting a media message ready (its file encrypted and uploaded) before its turn, so
    * that its send() only relays it. Best effort: what fails here, send() does again.

@@ -78,6 +78,14 @@ export function expectQueuedView(
     wa_id: expect.stringMatching(WA_ID),
     direction: 'outbound',
     sender_jid: null,
+    sender: null,
+    recipient: expected.chatJid.endsWith('@g.us')
+      ? null
+      : {
+          jid: expected.chatJid,
+          phone: expected.chatJid.endsWith('@s.whatsapp.net') ? expected.chatJid.split('@')[0] : null,
+          lid: expected.chatJid.endsWith('@lid') ? expected.chatJid : null,
+        },
     type: expected.type,
     content: expected.content,
     quoted_message_id: expected.quoted?.id ?? null,

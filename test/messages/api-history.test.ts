@@ -131,6 +131,8 @@ describe("a chat's history", () => {
       wa_id: expect.any(String),
       direction: 'inbound',
       sender_jid: PEER_JID,
+      sender: { jid: PEER_JID, phone: PEER_JID.split('@')[0], lid: null },
+      recipient: null,
       type: 'text',
       content: { text: 'm1' },
       quoted_message_id: null,
@@ -182,7 +184,7 @@ describe("a chat's history", () => {
 
   it.each([
     ['a name', 'bob', 'invalid_recipient'],
-    ['a group', '120363025246125244@g.us', 'unsupported_recipient'],
+    ['no group JID', 'abc@g.us', 'invalid_recipient'],
   ])('a chat that is %s: 400 %s', async (_name, chat, code) => {
     expectError(await t.call('GET', historyUrl('', chat), viewer.token), 400, code);
   });
@@ -234,6 +236,9 @@ describe('chats and contacts', () => {
       id: expect.stringMatching(UUID_V7),
       device_id: dev,
       jid: jidOf(Z),
+      type: 'user',
+      phone: Z,
+      lid: null,
       name: null,
       unread_count: 0,
       last_message: toZ,
@@ -282,8 +287,8 @@ describe('chats and contacts', () => {
     expect(res.json()).toEqual({
       success: true,
       contacts: [
-        { jid: jidOf(Y), phone: Y, name: 'Yvonne', on_whatsapp: null, checked_at: null, updated_at: expect.stringMatching(RFC3339) },
-        { jid: jidOf(X), phone: X, name: 'Xavier', on_whatsapp: null, checked_at: null, updated_at: expect.stringMatching(RFC3339) },
+        { jid: jidOf(Y), phone: Y, lid: null, name: 'Yvonne', on_whatsapp: null, checked_at: null, updated_at: expect.stringMatching(RFC3339) },
+        { jid: jidOf(X), phone: X, lid: null, name: 'Xavier', on_whatsapp: null, checked_at: null, updated_at: expect.stringMatching(RFC3339) },
       ],
       next_cursor: null,
     });

@@ -36,7 +36,10 @@ describe('status and cancel', () => {
     const m = await sendOk(t, agent.token, dev, text());
     const res = await t.call('GET', `/messages/${m.id}`, agent.token);
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ success: true, message: { ...m, status_history: [{ status: 'queued', reason: null, at: m.created_at }] } });
+    expect(res.json()).toEqual({
+      success: true,
+      message: { ...m, status_history: [{ status: 'queued', reason: null, at: m.created_at }], recipients: null, receipts: [] },
+    });
     // accepting emits no status event: queued is where every message starts
     expect(await statusEvents(t, tenant.tenantId, m.id)).toEqual([]);
   });
@@ -58,6 +61,8 @@ describe('status and cancel', () => {
         { status: 'queued', reason: null, at: m.created_at },
         { status: 'cancelled', reason: 'cancelled by request', at: expect.stringMatching(RFC3339) },
       ],
+      recipients: null,
+      receipts: [],
     });
     expect(cancelled.status_history[1].at).toBe(cancelled.updated_at);
     expect(await getMessage(t, agent.token, m.id)).toEqual(cancelled);

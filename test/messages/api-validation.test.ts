@@ -152,8 +152,24 @@ describe('recipients', () => {
     await expect400({ type: 'text', to, text: 'hi' }, 'invalid_recipient');
   });
 
-  it('a group JID: 400 unsupported_recipient', async () => {
-    await expect400({ type: 'text', to: '120363025246125244@g.us', text: 'hi' }, 'unsupported_recipient');
+  it('a group JID is a recipient: the message is queued to the group, with its mentions', async () => {
+    const group = '120363025246125244@g.us';
+    const m = await sendOk(t, agent.token, deviceId, { type: 'text', to: group, text: 'hi @15550009999', mentions: ['15550009999'], mention_all: true });
+    expectQueuedView(m, {
+      deviceId,
+      chatJid: group,
+      type: 'text',
+      content: { text: 'hi @15550009999', mentions: [{ jid: '15550009999@s.whatsapp.net', phone: '15550009999', lid: null }], mention_all: true },
+    });
+  });
+
+  it.each(['abc@g.us', '1@g.us', '120363-@g.us'])('a bad group JID %j: 400 invalid_recipient', async (to) => {
+    await expect400({ type: 'text', to, text: 'hi' }, 'invalid_recipient');
+  });
+
+  it('mention_all to a user: 400 invalid_mentions; a mention that is no user: 400 invalid_recipient', async () => {
+    await expect400({ type: 'text', to: PEER, text: 'hi all', mention_all: true }, 'invalid_mentions');
+    await expect400({ type: 'text', to: '120363025246125244@g.us', text: 'hi', mentions: ['120363025246125244@g.us'] }, 'invalid_recipient');
   });
 
   it('+digits, digits, a JID and a JID with a device part all give digits@s.whatsapp.net', async () => {
@@ -186,7 +202,7 @@ describe('text', () => {
     const m = await sendOk(t, agent.token, deviceId, text({ text: 'see https://example.com', link_preview: true }));
     expectQueuedView(m, { deviceId, chatJid: PEER_JID, type: 'text', content: { text: 'see https://example.com', link_preview: true } });
     const got = await getMessage(t, agent.token, m.id);
-    expect(got).toEqual({ ...m, status_history: [{ status: 'queued', reason: null, at: m.created_at }] });
+    expect(got).toEqual({ ...m, status_history: [{ status: 'queued', reason: null, at: m.created_at }], recipients: null, receipts: [] });
   });
 
   it('link_preview false is not stored as a field', async () => {

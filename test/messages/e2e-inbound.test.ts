@@ -162,7 +162,8 @@ it('a delete from B sets deleted_at, clears the content, and sends message.delet
   await phoneAction(w, B, sent.id, 'delete');
   fromB.find((m) => m.waId === sent.id)!.type = 'deleted';
   const event = await waitForEvent(w, 'message.deleted', (d) => d.message_id === msg.id);
-  expect(event.data).toEqual({ message_id: msg.id, wa_id: sent.id, chat_jid: jidOf(B), sender_jid: jidOf(B) });
+  expect(event.data).toEqual({ message_id: msg.id, wa_id: sent.id, chat_jid: jidOf(B), sender_jid: jidOf(B), sender: msg.sender });
+  expect(msg.sender).toEqual({ jid: jidOf(B), phone: B, lid: expect.stringMatching(/^\d+@lid$/) });
   const now = await messageOf(w, a.token, msg.id);
   expect(now.deleted_at).not.toBeNull();
   expect(now.content).toBeNull();

@@ -27,23 +27,25 @@ const SAMPLE: Required<Pick<SendBody, Field>> = {
   filename: 'invoice.pdf',
   caption: 'look',
   view_once: true,
+  mentions: ['15550003333'],
+  mention_all: true,
 };
 const ALL_FIELDS = Object.keys(SAMPLE) as Field[];
 
 /** Each type's fields, as the API reference describes them. */
 const FIELDS: Record<SendType, { required: Field[]; optional: Field[] }> = {
-  text: { required: ['to', 'text'], optional: ['link_preview', 'reply_to', 'ttl_seconds'] },
+  text: { required: ['to', 'text'], optional: ['link_preview', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
   location: { required: ['to', 'location'], optional: ['reply_to', 'ttl_seconds'] },
   contact: { required: ['to', 'contact'], optional: ['reply_to', 'ttl_seconds'] },
   poll: { required: ['to', 'poll'], optional: ['reply_to', 'ttl_seconds'] },
   reaction: { required: ['message_id', 'emoji'], optional: ['to', 'ttl_seconds'] },
   edit: { required: ['message_id', 'text'], optional: ['to', 'ttl_seconds'] },
   delete: { required: ['message_id'], optional: ['to', 'ttl_seconds'] },
-  image: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
-  video: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds'] },
+  image: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
+  video: { required: ['to', 'media'], optional: ['mime_type', 'caption', 'view_once', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
   audio: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
   voice: { required: ['to', 'media'], optional: ['mime_type', 'view_once', 'reply_to', 'ttl_seconds'] },
-  document: { required: ['to', 'media'], optional: ['mime_type', 'filename', 'caption', 'reply_to', 'ttl_seconds'] },
+  document: { required: ['to', 'media'], optional: ['mime_type', 'filename', 'caption', 'reply_to', 'ttl_seconds', 'mentions', 'mention_all'] },
   sticker: { required: ['to', 'media'], optional: ['mime_type', 'reply_to', 'ttl_seconds'] },
 };
 const TYPES = Object.keys(FIELDS) as SendType[];
@@ -67,11 +69,21 @@ describe('checkFields', () => {
     const { required, optional } = FIELDS[type];
     expect(errorOf(() => checkFields(bodyWith(type, required)))).toBe('no error');
     expect(errorOf(() => checkFields(bodyWith(type, [...required, ...optional])))).toBe('no error');
-    for (const extra of optional)
+    for (const extra of optional) {
+      // a media message mentions in its caption
+      const caption: Field[] = (extra === 'mentions' || extra === 'mention_all') && type !== 'text' ? ['caption'] : [];
       expect(
-        errorOf(() => checkFields(bodyWith(type, [...required, extra]))),
+        errorOf(() => checkFields(bodyWith(type, [...required, extra, ...caption]))),
         extra,
       ).toBe('no error');
+    }
+  });
+
+  it.each(['image', 'video', 'document'] as const)('a %s with mentions but no caption: missing_field', (type) => {
+    for (const field of ['mentions', 'mention_all'] as const)
+      expect(errorOf(() => checkFields(bodyWith(type, [...FIELDS[type].required, field])))).toEqual(
+        bad('missing_field', 'mentions are made in a text or a caption: add `caption`'),
+      );
   });
 
   const missing = TYPES.flatMap((type) => FIELDS[type].required.map((field) => ({ type, field })));
@@ -84,10 +96,10 @@ describe('checkFields', () => {
   const foreign = TYPES.flatMap((type) =>
     ALL_FIELDS.filter((f) => !FIELDS[type].required.includes(f) && !FIELDS[type].optional.includes(f)).map((field) => ({ type, field })),
   );
-  it('refuses 130 foreign fields in all', () => {
-    // 15 fields less each type's own: text 10, location 11, contact 11, poll 11, reaction 11, edit 11,
-    // delete 12, image 8, video 8, audio 10, voice 9, document 8, sticker 10
-    expect(foreign).toHaveLength(130);
+  it('refuses 148 foreign fields in all', () => {
+    // 17 fields less each type's own: text 10, location 13, contact 13, poll 13, reaction 13, edit 13,
+    // delete 14, image 8, video 8, audio 12, voice 11, document 8, sticker 12
+    expect(foreign).toHaveLength(148);
     // the media fields belong to media types only
     // prettier-ignore
     expect(foreign.filter((r) => r.type === 'text').map((r) => r.field)).toEqual([
@@ -104,6 +116,8 @@ describe('checkFields', () => {
       'filename',
       'caption',
       'view_once',
+      'mentions',
+      'mention_all',
     ]);
     expect(foreign.filter((r) => r.type === 'sticker').map((r) => r.field)).toContain('caption');
     expect(foreign.filter((r) => r.type === 'voice').map((r) => r.field)).not.toContain('view_once');
@@ -314,11 +328,14 @@ describe('checkTarget', () => {
     for (const body of [reaction, edit, del]) expect(check({ ...body, to }, target()), body.type).toEqual(expected);
   });
 
-  it('`to` that is no recipient at all is invalid_recipient; a group is unsupported_recipient', () => {
+  it('`to` that is no recipient at all, or no valid group, is invalid_recipient; another group is chat_mismatch', () => {
     expect(check({ ...reaction, to: 'not a number' }, target())).toEqual(
       bad('invalid_recipient', 'to must be a phone number in digits (country code first) or a JID such as 15550001111@s.whatsapp.net'),
     );
-    expect(check({ ...del, to: '1203630@g.us' }, target())).toEqual(bad('unsupported_recipient', 'to: groups are not supported yet'));
+    expect(check({ ...del, to: 'abc@g.us' }, target())).toEqual(
+      bad('invalid_recipient', 'to is no group JID: a group is digits@g.us, such as 120363012345678901@g.us'),
+    );
+    expect(check({ ...del, to: '120363000000000001@g.us' }, target())).toEqual(bad('chat_mismatch', '`to` is not the chat of message_id'));
   });
 
   const targetTypes = ['reaction', 'edit', 'delete', 'poll_vote'] as const;

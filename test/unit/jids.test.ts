@@ -7,7 +7,11 @@ const invalid = (field = 'to') => ({
   code: 'invalid_recipient',
   message: `${field} must be a phone number in digits (country code first) or a JID such as 15550001111@s.whatsapp.net`,
 });
-const group = (field = 'to') => ({ statusCode: 400, code: 'unsupported_recipient', message: `${field}: groups are not supported yet` });
+const badGroup = (field = 'to') => ({
+  statusCode: 400,
+  code: 'invalid_recipient',
+  message: `${field} is no group JID: a group is digits@g.us, such as 120363012345678901@g.us`,
+});
 
 describe('normalizeChatJid', () => {
   it('stores phone-number chats on s.whatsapp.net', () => {
@@ -50,13 +54,24 @@ describe('normalizeChatJid', () => {
     expect(errorOf(() => normalizeChatJid(input))).toEqual(invalid());
   });
 
-  it.each(['120363000000000000@g.us', '15550001111-1600000000@g.us', ' anything@g.us '])('refuses the group %j: unsupported_recipient', (input) => {
-    expect(errorOf(() => normalizeChatJid(input))).toEqual(group());
+  it.each([
+    ['a group of today', '120363000000000000@g.us', '120363000000000000@g.us'],
+    ['an older group (creator-time)', '15550001111-1600000000@g.us', '15550001111-1600000000@g.us'],
+    ['a group with spaces around', ' 120363025246125244@g.us\n', '120363025246125244@g.us'],
+  ])('accepts %s', (_what, input, expected) => {
+    expect(normalizeChatJid(input)).toBe(expected);
   });
+
+  it.each([' anything@g.us ', '1@g.us', '0120363000000000000@g.us', '120363-@g.us', '120363:1@g.us', '12036300000000000000000000000000000@g.us'])(
+    'refuses the bad group %j: invalid_recipient',
+    (input) => {
+      expect(errorOf(() => normalizeChatJid(input))).toEqual(badGroup());
+    },
+  );
 
   it('names the field it checked', () => {
     expect(errorOf(() => normalizeChatJid('nope', 'numbers[2]'))).toEqual(invalid('numbers[2]'));
-    expect(errorOf(() => normalizeChatJid('1@g.us', 'chat'))).toEqual(group('chat'));
+    expect(errorOf(() => normalizeChatJid('1@g.us', 'chat'))).toEqual(badGroup('chat'));
   });
 });
 

@@ -263,6 +263,7 @@ describe('canSeeEvent: the live stream shows what the caller could read through 
     'message.received': ALL,
     'message.sent': ALL,
     'message.status': ALL,
+    'message.receipt': ALL,
     'message.edited': ALL,
     'message.deleted': ALL,
     'message.reaction': ALL,

@@ -107,6 +107,11 @@ export interface AccountRecord {
   sent: SentMessage[];
   /** absent = everyone may add the account to groups */
   privacy?: AccountPrivacy;
+  /**
+   * The account keeps its phone number to itself (WhatsApp's username privacy): in LID-addressed
+   * chats and groups its messages carry its LID only, without `sender_pn`/`participant_pn`.
+   */
+  hidesPhoneNumber?: boolean;
 }
 
 export type DeviceKind = 'phone' | 'companion';
@@ -228,6 +233,8 @@ export interface MessageBody {
   quotedId?: string;
   /** phone numbers the message mentions (contextInfo.mentionedJid) */
   mentions?: string[];
+  /** the message mentions everyone in the group (contextInfo.nonJidMentions, WhatsApp's @all) */
+  mentionAll?: boolean;
   /** id of the message a reaction points at, for a reaction whose target this account does not have */
   targetId?: string;
   edited?: boolean;

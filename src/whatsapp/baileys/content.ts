@@ -1,14 +1,24 @@
 import type { AnyMessageContent, proto, WAMessage, WAMessageKey } from '@whiskeysockets/baileys';
 import type { Readable } from 'node:stream';
-import type { MediaContent, MessageContent, MessageRef, OutboundMessage } from '../messages.js';
+import type { MediaContent, MessageContent, MessageRef, OutboundMessage, Party } from '../messages.js';
 
 export function toKey(ref: MessageRef): WAMessageKey {
-  return { remoteJid: ref.chatJid, id: ref.waId, fromMe: ref.fromMe };
+  // in a group, another member's message is known by its sender too
+  const participant = !ref.fromMe && ref.senderJid && ref.chatJid.endsWith('@g.us') ? { participant: ref.senderJid } : {};
+  return { remoteJid: ref.chatJid, id: ref.waId, fromMe: ref.fromMe, ...participant };
 }
 
 function needTarget(message: OutboundMessage): WAMessageKey {
   if (!message.target) throw new Error(`a ${message.content.type} needs the message it applies to`);
   return toKey(message.target);
+}
+
+/** Baileys' mention fields (contextInfo.mentionedJid, and nonJidMentions for @all) of a text or caption. */
+function mentionsOf(c: { mentions?: Party[] | undefined; mention_all?: boolean | undefined }): { mentions?: string[]; mentionAll?: boolean } {
+  return {
+    ...(c.mentions?.length ? { mentions: c.mentions.map((m) => m.jid) } : {}),
+    ...(c.mention_all ? { mentionAll: true } : {}),
+  };
 }
 
 /** Baileys' content for a media message, its file read from `file` (Baileys encrypts it through a temporary file). */
@@ -17,11 +27,12 @@ function toMediaContent(c: MediaContent, file: Readable | undefined): AnyMessage
   const media = { stream: file };
   const mimetype = c.mimetype ?? undefined;
   const viewOnce = c.view_once ? { viewOnce: true } : {};
+  const mentions = c.caption ? mentionsOf(c) : {};
   switch (c.type) {
     case 'image':
-      return { image: media, mimetype, ...(c.caption ? { caption: c.caption } : {}), ...viewOnce };
+      return { image: media, mimetype, ...(c.caption ? { caption: c.caption } : {}), ...viewOnce, ...mentions };
     case 'video':
-      return { video: media, mimetype, ...(c.caption ? { caption: c.caption } : {}), ...viewOnce };
+      return { video: media, mimetype, ...(c.caption ? { caption: c.caption } : {}), ...viewOnce, ...mentions };
     case 'audio':
       return {
         audio: media,
@@ -37,7 +48,9 @@ function toMediaContent(c: MediaContent, file: Readable | undefined): AnyMessage
         mimetype: mimetype ?? 'application/octet-stream',
         fileName: c.file_name ?? 'file',
         ...(c.caption ? { caption: c.caption } : {}),
-      };
+        // Baileys' types omit mentions on documents; its message builder reads them on any content
+        ...mentions,
+      } as AnyMessageContent;
     case 'sticker':
       return { sticker: media, mimetype };
   }
@@ -56,6 +69,7 @@ export function toSendContent(message: OutboundMessage, file?: Readable): AnyMes
     case 'text':
       return {
         text: c.text,
+        ...mentionsOf(c),
         // null, not undefined: undefined makes Baileys fetch the URL itself
         linkPreview: message.linkPreview
           ? {

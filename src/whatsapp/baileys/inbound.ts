@@ -1,4 +1,14 @@
-import { decryptPollVote, isPnUser, isLidUser, jidNormalizedUser, normalizeMessageContent, proto, sha256, type WAMessage } from '@whiskeysockets/baileys';
+import {
+  decryptPollVote,
+  isJidGroup,
+  isPnUser,
+  isLidUser,
+  jidNormalizedUser,
+  normalizeMessageContent,
+  proto,
+  sha256,
+  type WAMessage,
+} from '@whiskeysockets/baileys';
 import { isWaId } from '../inbound-guard.js';
 import {
   MEDIA_TYPES,
@@ -8,6 +18,7 @@ import {
   type MediaType,
   type MessageContent,
   type MessageRef,
+  type Party,
   type PollContent,
 } from '../messages.js';
 
@@ -21,30 +32,62 @@ export type LookupMessage = (ref: MessageRef) => Promise<MessageContent | undefi
 
 const seconds = (value: WAMessage['messageTimestamp']): number => Number(value ?? 0) || Math.floor(Date.now() / 1000);
 
-/** The chat a one-to-one message belongs to, by phone number when WhatsApp told it. */
+/** The chat a message belongs to: a group, or a one-to-one chat by phone number when WhatsApp told it. */
 export function chatJidOf(key: { remoteJid?: string | null; remoteJidAlt?: string | null }): string | null {
   const remote = key.remoteJid;
   if (!remote) return null;
+  if (isJidGroup(remote)) return remote;
   if (isLidUser(remote) && key.remoteJidAlt && isPnUser(key.remoteJidAlt)) return jidNormalizedUser(key.remoteJidAlt);
   if (isPnUser(remote) || isLidUser(remote)) return jidNormalizedUser(remote);
-  return null; // groups, broadcasts and newsletters come later
+  return null; // broadcasts and newsletters are not kept
 }
+
+/** Who a received message is from and where it belongs, both addressings resolved (identities.ts). */
+export interface Addressing {
+  chatJid: string;
+  /** a one-to-one chat: the peer's LID */
+  chatLid: string | null;
+  /** null for the account's own messages */
+  sender: Party | null;
+  /** a group: its subject when the session knows it */
+  chatName: string | null;
+}
+
+/** The users a message mentions (contextInfo.mentionedJid), each in the addressing the sender used. */
+function mentionsOf(context: proto.IContextInfo | null | undefined): Party[] | undefined {
+  const jids = (context?.mentionedJid ?? []).filter((j): j is string => typeof j === 'string' && !!(isPnUser(j) || isLidUser(j)));
+  if (jids.length === 0) return undefined;
+  return jids.slice(0, 256).map((j) => {
+    const jid = jidNormalizedUser(j);
+    return { jid, phone: isPnUser(jid) ? jid.split('@')[0]! : null, lid: isLidUser(jid) ? jid : null };
+  });
+}
+
+const mentionFields = (context: proto.IContextInfo | null | undefined) => {
+  const mentions = mentionsOf(context);
+  return { ...(mentions ? { mentions } : {}), ...(context?.nonJidMentions ? { mention_all: true } : {}) };
+};
 
 /**
  * One received WhatsApp message in WUTS's terms; null for what WUTS does not keep (protocol
- * messages other than edits and deletes, groups, status updates).
+ * messages other than edits and deletes, status updates).
  */
-export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | undefined, offline: boolean): Promise<InboundMessage | null> {
-  const chatJid = chatJidOf(msg.key);
+export async function toInbound(msg: WAMessage, me: Me, addr: Addressing, lookup: LookupMessage | undefined, offline: boolean): Promise<InboundMessage | null> {
+  const { chatJid } = addr;
   const waId = msg.key.id;
   const content = normalizeMessageContent(msg.message);
-  if (!chatJid || !waId || !content) return null;
+  if (!waId || !content) return null;
   const fromMe = !!msg.key.fromMe;
+  const isGroup = isJidGroup(chatJid);
+  const sender = addr.sender;
   const base = {
     chatJid,
     waId,
     fromMe,
-    senderJid: fromMe ? null : chatJid,
+    senderJid: fromMe ? null : (sender?.jid ?? null),
+    senderLid: fromMe ? null : (sender?.lid ?? null),
+    chatLid: addr.chatLid,
+    ...(addr.chatName ? { chatName: addr.chatName } : {}),
     pushName: msg.pushName ?? null,
     timestamp: new Date(seconds(msg.messageTimestamp) * 1000).toISOString(),
     quotedWaId: null as string | null,
@@ -71,13 +114,16 @@ export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | 
     const pollKey = content.pollUpdateMessage.pollCreationMessageKey;
     // the poll's id is looked up before the guard sees the vote
     if (!isWaId(pollKey?.id) || !content.pollUpdateMessage.vote) return null;
-    const pollRef: MessageRef = { chatJid, waId: pollKey.id, fromMe: !!pollKey.fromMe, senderJid: pollKey.fromMe ? null : chatJid };
+    const pollCreator = isGroup ? (pollKey.participant ?? null) : chatJid;
+    const pollRef: MessageRef = { chatJid, waId: pollKey.id, fromMe: !!pollKey.fromMe, senderJid: pollKey.fromMe ? null : pollCreator };
     const poll = await lookup?.(pollRef);
     if (!poll || poll.type !== 'poll' || !poll.secret) return null;
+    // votes are bound to the voter's and creator's jids in the addressing the voter used: try both
+    const peer = isGroup ? [sender?.jid, sender?.lid, msg.key.participant] : [chatJid, msg.key.remoteJid, addr.chatLid];
     const options = readVote(content.pollUpdateMessage.vote, poll, {
       pollId: pollKey.id,
-      creators: pollKey.fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid],
-      voters: fromMe ? [me.pn, me.lid] : [chatJid, msg.key.remoteJid],
+      creators: pollKey.fromMe ? [me.pn, me.lid] : isGroup ? [pollCreator] : peer,
+      voters: fromMe ? [me.pn, me.lid] : peer,
     });
     return options ? { ...base, targetWaId: pollKey.id, content: { type: 'poll_vote', options } } : null;
   }
@@ -99,8 +145,10 @@ export async function toInbound(msg: WAMessage, me: Me, lookup: LookupMessage | 
 
 function readContent(c: proto.IMessage, viewOnce: boolean): { content: MessageContent; quotedWaId: string | null; download?: MediaDownload } | null {
   if (typeof c.conversation === 'string') return { content: { type: 'text', text: c.conversation }, quotedWaId: null };
-  if (c.extendedTextMessage)
-    return { content: { type: 'text', text: c.extendedTextMessage.text ?? '' }, quotedWaId: c.extendedTextMessage.contextInfo?.stanzaId ?? null };
+  if (c.extendedTextMessage) {
+    const context = c.extendedTextMessage.contextInfo;
+    return { content: { type: 'text', text: c.extendedTextMessage.text ?? '', ...mentionFields(context) }, quotedWaId: context?.stanzaId ?? null };
+  }
   if (c.locationMessage || c.liveLocationMessage) {
     const l = (c.locationMessage ?? c.liveLocationMessage)!;
     const loc = l as proto.Message.ILocationMessage;
@@ -170,6 +218,7 @@ function readMedia(c: proto.IMessage, viewOnce: boolean): { content: MediaConten
     ...(m.height ? { height: m.height } : {}),
     ...(viewOnce || m.viewOnce ? { view_once: true } : {}),
     ...(type === 'audio' && m.waveform?.length ? { waveform: b64(m.waveform)! } : {}),
+    ...(m.caption ? mentionFields(m.contextInfo) : {}),
   };
   const mediaKey = b64(m.mediaKey);
   const download: MediaDownload | undefined =

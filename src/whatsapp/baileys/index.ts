@@ -6,6 +6,7 @@ import { loadSessionAuth } from './auth-state.js';
 import { guardLibsignalConsole } from '@wuts/wa-emulator/libsignal-log-guard';
 import { mediaTransport, type MediaHostOptions } from './media-transfer.js';
 import { BaileysDeviceSession } from './session.js';
+import { GroupMetadataCache } from './group-cache.js';
 
 export interface BaileysProviderOptions {
   /** The WhatsApp Web socket URL (WUTS_WA_WS_URL); WhatsApp's own when absent (see whatsappEndpoint). */
@@ -80,6 +81,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
       if (closed) throw new ProviderClosedError();
       // eslint-disable-next-line prefer-const -- the socket's getMessage reads the session made after the socket
       let session: BaileysDeviceSession | undefined;
+      const groups = new GroupMetadataCache();
       const socket = makeWASocket({
         waWebSocketUrl,
         auth: auth.state,
@@ -92,6 +94,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         // our own sends are tracked by the outbound queue, not echoed back as received
         emitOwnEvents: false,
         getMessage: async (key) => session?.messaging.getMessage(key),
+        cachedGroupMetadata: async (jid) => groups.cached(jid),
         ...(transport?.fetchAgent ? { fetchAgent: transport.fetchAgent } : {}),
         // store before acknowledging (patches/@whiskeysockets+baileys+7.0.0-rc14.patch)
         beforeMessageReceipt: async (message, { offline }) => requireSession(session).messaging.keepBeforeReceipt(message, offline),
@@ -112,6 +115,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
         pairingPhone: opts.pairingPhone,
         queryTimeoutMs,
         ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
+        groups,
         onFinished: (s) => {
           if (live.get(s.deviceId) === s) live.delete(s.deviceId);
         },

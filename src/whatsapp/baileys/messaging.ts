@@ -1,22 +1,37 @@
-import { generateWAMessage, jidNormalizedUser, type BinaryNode, type WAMessage, type WAMessageUpdate, type WASocket } from '@whiskeysockets/baileys';
+import {
+  generateWAMessage,
+  isJidGroup,
+  jidNormalizedUser,
+  type BinaryNode,
+  type MessageUserReceiptUpdate,
+  type WAMessage,
+  type WAMessageUpdate,
+  type WASocket,
+} from '@whiskeysockets/baileys';
 import { proto } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import {
   SendError,
   type DeliveryStatus,
+  type IdentityPair,
   type InboundMessage,
   type MediaDownload,
   type MessageRef,
   type NumberCheck,
   type OutboundMessage,
   type PresenceState,
+  type SendResult,
   type StatusUpdate,
 } from '../messages.js';
 import { relievedWhile } from '../../lib/churn-relief.js';
 import { guardInbound, isWaId } from '../inbound-guard.js';
 import type { SessionEvents } from '../provider.js';
 import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
+import type { GroupMetadataCache } from './group-cache.js';
+import { SessionAddressing } from './addressing.js';
+import { contactPairs, lidOf, pairOf } from './identities.js';
 import { chatJidOf, toInbound, type Me } from './inbound.js';
+import { ackRefusal, classifySendError } from './send-errors.js';
 
 const STATUS: Partial<Record<number, DeliveryStatus>> = {
   [proto.WebMessageInfo.Status.ERROR]: 'failed',
@@ -26,18 +41,11 @@ const STATUS: Partial<Record<number, DeliveryStatus>> = {
   [proto.WebMessageInfo.Status.PLAYED]: 'read',
 };
 
-/** Errors WhatsApp answers in a message ack that sending again will not cure. */
-const PERMANENT_ACK_ERRORS: Record<string, string> = {
-  '400': 'WhatsApp refused the message as malformed (400)',
-  '404': 'not on WhatsApp: the recipient does not exist (404)',
-  '463': 'WhatsApp refused the message: this account may not start new chats (463)',
-  '479': 'WhatsApp refused the message (479)',
-};
-
 interface PendingAck {
   resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+  group: boolean;
 }
 
 /**
@@ -52,6 +60,7 @@ export class SessionMessaging {
   private inbound: Promise<void> = Promise.resolve();
   /** Messages kept before their receipt, not to hand over again when Baileys upserts them. */
   private readonly kept = new RecentKeys(KEPT_KEYS_REMEMBERED);
+  private readonly addressing: SessionAddressing;
 
   constructor(
     private readonly socket: WASocket,
@@ -60,8 +69,21 @@ export class SessionMessaging {
     private readonly ackTimeoutMs: number,
     /** A received message could not be kept (WhatsApp got no receipt): reconnect, and WhatsApp delivers it again. */
     private readonly onKeepFailed: () => void = () => {},
+    private readonly groups?: GroupMetadataCache,
   ) {
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
+    socket.ev.on('message-receipt.update', (updates) => void this.onParticipantReceipts(updates));
+    this.addressing = new SessionAddressing(socket, groups);
+    if (groups) {
+      groups.onIdentities = (pairs) => this.learn(pairs);
+      groups.onSubject = (jid, subject) => this.events.onGroupSubject?.(jid, subject);
+    }
+    socket.ev.on('lid-mapping.update', (pair) => this.learn([pairOf(pair.lid, pair.pn)]));
+    socket.ev.on('contacts.upsert', (contacts) => this.learn(contactPairs(contacts)));
+    socket.ev.on('contacts.update', (contacts) => this.learn(contactPairs(contacts)));
+    socket.ev.on('messaging-history.set', ({ contacts, lidPnMappings }) =>
+      this.learn([...contactPairs(contacts), ...(lidPnMappings ?? []).map((m) => pairOf(m.lid, m.pn))]),
+    );
     socket.ev.on('messages.upsert', ({ messages, type }) => this.onUpsert(messages, type === 'append'));
     socket.ev.on('messages.update', (updates) => this.onUpdates(updates));
     socket.ev.on('presence.update', ({ id, presences }) => {
@@ -79,13 +101,19 @@ export class SessionMessaging {
     return { pn: user?.id ? jidNormalizedUser(user.id) : null, lid: user?.lid ? jidNormalizedUser(user.lid) : null };
   }
 
-  async send(message: OutboundMessage): Promise<void> {
-    const acked = this.waitForAck(message.waId);
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const group = isJidGroup(message.chatJid) === true;
+    // the participants it goes to, read before the send (Baileys asks the same cache)
+    const meta = group ? await this.groups?.get(message.chatJid) : undefined;
+    const acked = this.waitForAck(message.waId, group);
+    // a refusal can be acked before the send resolves: it is awaited below, not unhandled
+    acked.catch(() => undefined);
     try {
       if (message.openMedia) {
         const ready = await this.takePrepared(message);
         await this.socket.relayMessage(message.chatJid, ready.message!, { messageId: message.waId });
       } else {
+        if (group) message = await this.addressing.inGroupAddressing(message);
         const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
         await this.socket.sendMessage(message.chatJid, toSendContent(message), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
       }
@@ -94,6 +122,7 @@ export class SessionMessaging {
       throw classifySendError(err);
     }
     await acked;
+    return this.addressing.sendResult(message.chatJid, meta, this.me());
   }
 
   /**
@@ -118,6 +147,7 @@ export class SessionMessaging {
 
   /** What Baileys' sendMessage does for a media message before it relays it. */
   private async readyToRelay(message: OutboundMessage): Promise<WAMessage> {
+    if (isJidGroup(message.chatJid)) message = await this.addressing.inGroupAddressing(message);
     const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
     const file = await message.openMedia!();
     const size = 'size' in message.content ? (message.content.size ?? 0) : 0;
@@ -138,16 +168,20 @@ export class SessionMessaging {
 
   async markRead(refs: MessageRef[]): Promise<void> {
     if (refs.length === 0) return;
-    await this.socket.readMessages(refs.map((r) => ({ ...toKey(r), ...(r.senderJid && r.senderJid !== r.chatJid ? { participant: r.senderJid } : {}) })));
+    const keys = await Promise.all(refs.map((r) => this.addressing.refInGroupAddressing(r)));
+    await this.socket.readMessages(keys.map((r) => ({ ...toKey(r), ...(r.senderJid && r.senderJid !== r.chatJid ? { participant: r.senderJid } : {}) })));
   }
 
   async checkNumbers(phones: string[]): Promise<NumberCheck[]> {
     const results = (await this.socket.onWhatsApp(...phones)) ?? [];
     const byPhone = new Map(results.map((r) => [r.jid.split('@')[0]!.split(':')[0]!, r]));
-    return phones.map((phone) => {
-      const found = byPhone.get(phone);
-      return { phone, on_whatsapp: !!found?.exists, jid: found?.exists ? jidNormalizedUser(found.jid) : null };
-    });
+    return Promise.all(
+      phones.map(async (phone) => {
+        const found = byPhone.get(phone);
+        const jid = found?.exists ? jidNormalizedUser(found.jid) : null;
+        return { phone, on_whatsapp: !!found?.exists, jid, lid: jid ? await lidOf(this.socket, jid) : null };
+      }),
+    );
   }
 
   /** Baileys' media re-upload request: the phone that sent the file uploads it again, under a new direct path. */
@@ -177,14 +211,14 @@ export class SessionMessaging {
     }
   }
 
-  private waitForAck(waId: string): Promise<void> {
+  private waitForAck(waId: string, group: boolean): Promise<void> {
     this.dropAck(waId);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pendingAcks.delete(waId);
         reject(new SendError(`WhatsApp did not acknowledge the message within ${this.ackTimeoutMs} ms`, false));
       }, this.ackTimeoutMs);
-      this.pendingAcks.set(waId, { resolve, reject, timer });
+      this.pendingAcks.set(waId, { resolve, reject, timer, group });
     });
   }
 
@@ -204,8 +238,8 @@ export class SessionMessaging {
     this.pendingAcks.delete(id);
     const error = node.attrs.error;
     if (!error) return pending.resolve();
-    const permanent = PERMANENT_ACK_ERRORS[error];
-    pending.reject(new SendError(permanent ?? `WhatsApp refused the message (${error})`, !!permanent));
+    const refusal = ackRefusal(error, pending.group);
+    pending.reject(new SendError(refusal.reason, refusal.permanent));
   }
 
   /**
@@ -216,14 +250,13 @@ export class SessionMessaging {
   async keepBeforeReceipt(m: WAMessage, offline: boolean): Promise<void> {
     const keep = this.events.keepMessage;
     if (!keep) return;
-    const inbound = await this.readOne(m, this.me(), offline);
-    if (inbound) {
-      try {
-        await keep.call(this.events, inbound);
-      } catch (err) {
-        this.onKeepFailed();
-        throw err;
-      }
+    try {
+      // reading it keeps the identities it teaches, which can fail like keeping it
+      const inbound = await this.readOne(m, this.me(), offline);
+      if (inbound) await keep.call(this.events, inbound);
+    } catch (err) {
+      this.onKeepFailed();
+      throw err;
     }
     this.kept.add(messageKeyOf(m));
   }
@@ -260,16 +293,21 @@ export class SessionMessaging {
 
   /** One message of a batch in WUTS's terms, made safe to store (inbound-guard); null when skipped. */
   private async readOne(m: WAMessage, me: Me, offline: boolean): Promise<InboundMessage | null> {
-    const chatJid = chatJidOf(m.key);
-    const key = { chatJid, waId: printable(m.key.id), fromMe: !!m.key.fromMe };
+    const key = { chatJid: chatJidOf(m.key), waId: printable(m.key.id), fromMe: !!m.key.fromMe };
     if (!isWaId(m.key.id)) {
       this.logger.warn(key, 'skipped a received message: its id is no WhatsApp message id');
       return null;
     }
+    const found = await this.addressing.addressOf(m);
+    if (!found) return null;
+    // the pairs a message teaches are kept before the message itself; a failure to keep them
+    // propagates like a failure to keep the message (no receipt: WhatsApp delivers it again)
+    await this.learnNow(found.pairs);
+    const addr = found.addressing;
     try {
       const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
-      if (status && chatJid) this.events.onStatuses?.([{ chatJid, waId: m.key.id, status }]);
-      const read = await toInbound(m, me, this.events.lookupMessage?.bind(this.events), offline);
+      if (status) this.events.onStatuses?.([{ chatJid: addr.chatJid, waId: m.key.id, status }]);
+      const read = await toInbound(m, me, addr, this.events.lookupMessage?.bind(this.events), offline);
       if (!read) return null;
       const guarded = guardInbound(read);
       if (!guarded.message) {
@@ -286,6 +324,22 @@ export class SessionMessaging {
       this.logger.error({ err, ...key }, 'reading a received message failed; going on with the next');
       return null;
     }
+  }
+
+  /** Hands over identity pairs learned now (awaited: the message that taught them follows). */
+  private async learnNow(pairs: Array<IdentityPair | null>): Promise<void> {
+    const known = pairs.filter((p): p is IdentityPair => p !== null);
+    if (known.length && this.events.onIdentities) await this.events.onIdentities(known);
+  }
+
+  /** Identity pairs from Baileys' events, in order with the inbound messages. */
+  private learn(pairs: Array<IdentityPair | null>): void {
+    this.inbound = this.inbound.then(() => this.learnNow(pairs)).catch((err: unknown) => this.logger.warn({ err }, 'storing learned identities failed'));
+  }
+
+  private async onParticipantReceipts(updates: MessageUserReceiptUpdate[]): Promise<void> {
+    const receipts = await this.addressing.participantReceipts(updates);
+    if (receipts.length) this.events.onParticipantReceipts?.(receipts);
   }
 
   private onUpdates(updates: WAMessageUpdate[]): void {
@@ -315,7 +369,7 @@ const KEPT_KEYS_REMEMBERED = 5_000;
 const PREPARED_KEPT = 8;
 
 function messageKeyOf(m: WAMessage): string {
-  return `${chatJidOf(m.key) ?? ''}|${m.key.id ?? ''}|${m.key.fromMe ? 1 : 0}`;
+  return `${m.key.remoteJid ?? ''}|${m.key.id ?? ''}|${m.key.fromMe ? 1 : 0}`;
 }
 
 /** The statuses of messages this account sent, in WUTS's terms. */
@@ -324,7 +378,11 @@ function ourStatuses(updates: WAMessageUpdate[]): StatusUpdate[] {
   for (const { key, update } of updates) {
     const status = typeof update.status === 'number' ? STATUS[update.status] : undefined;
     const chatJid = chatJidOf(key);
-    if (key.fromMe && status && chatJid && isWaId(key.id)) statuses.push({ chatJid, waId: key.id, status });
+    if (!key.fromMe || !status || !chatJid || !isWaId(key.id)) continue;
+    // an error ack names its code: say why, as the sender does (ackRefusal)
+    const code = status === 'failed' ? update.messageStubParameters?.[0] : undefined;
+    const reason = typeof code === 'string' && /^\d{3}$/.test(code) ? ackRefusal(code, !!isJidGroup(chatJid)).reason : undefined;
+    statuses.push({ chatJid, waId: key.id, status, ...(reason ? { reason } : {}) });
   }
   return statuses;
 }
@@ -349,14 +407,4 @@ class RecentKeys {
 /** An id a peer chose, safe to log: JSON-quoted (control characters escaped) and bounded. */
 function printable(id: string | null | undefined): string | null {
   return id === null || id === undefined ? null : JSON.stringify(id).slice(0, 200);
-}
-
-function classifySendError(err: unknown): SendError {
-  if (err instanceof SendError) return err;
-  const message = (err as Error)?.message ?? String(err);
-  const status = (err as { output?: { statusCode?: number } })?.output?.statusCode;
-  // Baileys throws this when no device of the recipient could be found or encrypted for
-  if (/no sessions|All encryptions failed/i.test(message)) return new SendError(`not on WhatsApp, or no device could be reached: ${message}`, false);
-  if (status === 400 || status === 404) return new SendError(message, true);
-  return new SendError(message, false);
 }

@@ -1,6 +1,6 @@
 import { jidDecode, type ConnectionState, type WASocket } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
-import { SendError, type MediaDownload, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState } from '../messages.js';
+import { SendError, type MediaDownload, type MessageRef, type NumberCheck, type OutboundMessage, type PresenceState, type SendResult } from '../messages.js';
 import type { DeviceSession, DisconnectKind, LinkedAccount, SessionEvents } from '../provider.js';
 import type { DeviceGroups } from '../groups.js';
 import { isLinked, type SessionAuth } from './auth-state.js';
@@ -8,6 +8,7 @@ import { classifyDisconnect, describeCloseError } from './disconnect.js';
 import { listenToGroupEvents } from './group-events.js';
 import { GroupIdentities } from './group-identities.js';
 import { BaileysGroups } from './groups.js';
+import { GroupMetadataCache } from './group-cache.js';
 import { SessionMessaging } from './messaging.js';
 import { requestPairingCode } from './pairing.js';
 
@@ -32,6 +33,8 @@ export interface SessionParts {
   ackTimeoutMs: number;
   /** Called once, just before onClose: the provider forgets the session. */
   onFinished: (session: BaileysDeviceSession) => void;
+  /** The metadata of the session's groups (also Baileys' cachedGroupMetadata). */
+  groups?: GroupMetadataCache | undefined;
 }
 
 /** After a received message could not be kept: time for its NACK to go out before the socket closes. */
@@ -69,7 +72,9 @@ export class BaileysDeviceSession implements DeviceSession {
     this.events = parts.events;
     this.logger = parts.logger;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery());
+    const groups = parts.groups ?? new GroupMetadataCache();
+    groups.attach(this.socket);
+    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery(), groups);
     const identities = new GroupIdentities(() => this.socket.user);
     this.groups = new BaileysGroups(this.socket, identities);
     listenToGroupEvents(this.socket, identities, (event) => this.events.onGroupEvent?.(event), this.logger);
@@ -85,9 +90,9 @@ export class BaileysDeviceSession implements DeviceSession {
     return this.phaseNow === 'open' && !this.finishing;
   }
 
-  async send(message: OutboundMessage): Promise<void> {
+  async send(message: OutboundMessage): Promise<SendResult> {
     if (!this.isOpen) throw new SendError('the device is not connected', false);
-    await this.messaging.send(message);
+    return this.messaging.send(message);
   }
 
   prepare(message: OutboundMessage): void {

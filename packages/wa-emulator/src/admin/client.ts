@@ -323,6 +323,11 @@ export class EmulatorAdminClient {
   }
 
   /** The group messages the account received and sent (newest last). */
+  /** Hides (or shows) the account's phone number in LID-addressed chats and groups: receivers then know its LID only. */
+  async setPhoneNumberHidden(phone: string, hidden: boolean): Promise<boolean> {
+    return (await this.call<{ hidden: boolean }>('PUT', `/admin/accounts/${enc(phone)}/phone-number-privacy`, { hidden })).hidden;
+  }
+
   async groupMessages(phone: string, id: string, limit?: number): Promise<AccountMessages> {
     const query = limit === undefined ? '' : `?limit=${limit}`;
     const { received, sent } = await this.call<AccountMessages>('GET', `${this.groupPath(phone, id)}/messages${query}`);

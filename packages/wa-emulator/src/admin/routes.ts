@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { EmulatorService } from '../service.js';
 import { groupRoutes } from './group-routes.js';
+import { identityRoutes } from './identity-routes.js';
 import { messageRoutes } from './message-routes.js';
 import * as M from './message-schemas.js';
 import * as S from './schemas.js';
@@ -82,6 +83,7 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
 
   messageRoutes(app, service);
   groupRoutes(app, service);
+  identityRoutes(app, service);
 
   app.get<{ Params: { phone: string } }>(
     '/admin/accounts/:phone/devices',

@@ -62,6 +62,8 @@ function routeGroupMessage(hub: Hub, groups: GroupActions, session: WireSession,
     addressing_mode: mode,
     notify: sender.name,
   };
+  // a member that hides its number is named by its LID alone in a LID group
+  if (mode === 'lid' && sender.hidesPhoneNumber) delete attrs.participant_pn;
   for (const name of PASSED_ATTRS) if (node.attrs[name]) attrs[name] = node.attrs[name];
   const shared = children(node, 'enc');
   const deviceIdentity = getBinaryNodeChild(node, 'device-identity');

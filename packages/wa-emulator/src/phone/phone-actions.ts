@@ -211,8 +211,11 @@ export class PhoneActions {
     return found.direction === 'sent' ? found.record.toJid : found.record.remoteJid;
   }
 
+  /** A group member's message is known by its author too (`participant`, as the stanza named it). */
   private keyOf(found: FoundMessage): proto.IMessageKey {
-    return { remoteJid: this.chatJidOf(found), fromMe: found.direction === 'sent', id: found.record.id };
+    const key: proto.IMessageKey = { remoteJid: this.chatJidOf(found), fromMe: found.direction === 'sent', id: found.record.id };
+    if (found.direction === 'received' && found.record.group && found.record.participantJid) key.participant = found.record.participantJid;
+    return key;
   }
 
   private asQuoted(found: FoundMessage, chatJid: string): WAMessage {

@@ -110,7 +110,7 @@ export class MessageBook {
     const reaction = inner?.reactionMessage;
     if (reaction?.key?.id) {
       // Baileys turned the key to this account's side: fromMe = a message this account sent
-      const target = this.targetOf(reaction.key, msg.peer);
+      const target = this.targetOf(reaction.key, msg.peer, msg.group);
       if (!target) return msg.fromMe;
       this.react(target, author, reaction.text ?? '');
       return true;
@@ -118,7 +118,7 @@ export class MessageBook {
     const update = inner?.pollUpdateMessage;
     if (update) {
       const key = update.pollCreationMessageKey;
-      const poll = key?.id ? this.targetOf(key, msg.peer) : undefined;
+      const poll = key?.id ? this.targetOf(key, msg.peer, msg.group) : undefined;
       if (!key?.id || !update.vote || !poll?.poll || !poll.pollSecret) return true;
       const creator = key.fromMe ? this.account.phone : msg.peer;
       const options = decryptVoteOptions(
@@ -170,7 +170,9 @@ export class MessageBook {
     this.changed();
   }
 
-  private targetOf(key: proto.IMessageKey, peer: string): MessageBody | undefined {
+  /** In a group the target is a message of that group, whoever of its members `peer` is. */
+  private targetOf(key: proto.IMessageKey, peer: string, group?: string): MessageBody | undefined {
+    if (group) return key.fromMe ? this.findGroupSent(key.id!, group) : this.account.received.findLast((m) => m.id === key.id && m.group === group);
     return key.fromMe ? this.findSent(key.id!, peer) : this.findReceived(key.id!, peer);
   }
 }

@@ -72,6 +72,7 @@ export function routeMessage(hub: Hub, session: WireSession, node: BinaryNode, g
 
 /** `from` is the sender device in the chat's addressing; the other form rides along, as WhatsApp does. */
 function senderAttrs(sender: ResolvedJid['account'], deviceId: number, chat: ResolvedJid, base: Record<string, string>): Record<string, string> {
+  if (chat.addressing === 'lid' && sender.hidesPhoneNumber) return { ...base, from: deviceJid(sender, deviceId, 'lid') };
   if (chat.addressing === 'lid') return { ...base, from: deviceJid(sender, deviceId, 'lid'), sender_pn: deviceJid(sender, deviceId, 'pn') };
   return { ...base, from: deviceJid(sender, deviceId, 'pn'), sender_lid: deviceJid(sender, deviceId, 'lid') };
 }
