@@ -9,6 +9,7 @@ import { mediaConnIqRoutes } from './media/media-conn.js';
 import { EmulatorMedia } from './media/media.js';
 import { GroupActions } from './groups/group-actions.js';
 import { groupIqRoutes } from './groups/group-iq.js';
+import { mexIqRoutes } from './restrictions/mex-iq.js';
 import { groupStanzaRoutes } from './groups/group-routing.js';
 import { EmulatorService } from './service.js';
 import { loadState, StateSaver } from './store.js';
@@ -76,7 +77,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const service = new EmulatorService(hub, links, media, groups, '', logger);
   const app = await buildAdminApp(service, logger, access);
 
-  const iqRoutes = { ...pairingCodeIqRoutes(links), ...mediaConnIqRoutes(media.host), ...groupIqRoutes(hub, groups) };
+  const iqRoutes = { ...pairingCodeIqRoutes(links), ...mediaConnIqRoutes(media.host), ...groupIqRoutes(hub, groups), ...mexIqRoutes() };
   const groupStanzas = groupStanzaRoutes(hub, groups);
   const hooks: SessionHooks = {
     onClientPayload: async (session, payload) => onClientPayload(links, session, payload),
