@@ -7,6 +7,7 @@ import { classifyDisconnect, describeCloseError } from './disconnect.js';
 import { GroupMetadataCache } from './group-cache.js';
 import { SessionMessaging } from './messaging.js';
 import { requestPairingCode } from './pairing.js';
+import { RestrictionWatch } from './restriction-watch.js';
 
 export type SessionPhase = 'connecting' | 'qr' | 'open' | 'closed';
 
@@ -69,7 +70,8 @@ export class BaileysDeviceSession implements DeviceSession {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const groups = parts.groups ?? new GroupMetadataCache();
     groups.attach(this.socket);
-    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery(), groups);
+    const restrictions = new RestrictionWatch(this.socket, this.events, this.logger);
+    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery(), groups, restrictions);
     this.socket.ev.on('creds.update', () => this.auth.saveCreds());
     this.socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
   }
