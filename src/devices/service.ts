@@ -122,9 +122,10 @@ export async function connectDevice(deps: Deps, limits: DeviceLimits, actor: Act
   if (devices.isRunning(id)) {
     await devices.connect(user.tenantId, id, {}); // a device waiting to retry tries now
   } else {
+    const beforeView = await viewOf(deps, before); // read before the transaction: SQLite has one connection
     await deps.db.kysely.transaction().execute(async (trx) => {
       await repo.updateDevice(trx, user.tenantId, id, { auto_connect: true, updated_at: nowIso() });
-      await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.connect', targetType: 'device', targetId: id, before: await viewOf(deps, before) });
+      await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.connect', targetType: 'device', targetId: id, before: beforeView });
     });
     await devices.connect(user.tenantId, id, { pairingPhone: body.phone_number, waitMs: CONNECT_WAIT_MS });
   }
@@ -189,9 +190,10 @@ export async function deleteDevice(deps: Deps, actor: Actor, id: string): Promis
   const before = await mustFind(deps, user.tenantId, id);
   const devices = deps.bus.devices();
   if (devices.isRunning(id) || (await repo.hasSession(deps.db.kysely, user.tenantId, id))) await devices.logout(user.tenantId, id);
+  const beforeView = await viewOf(deps, before); // read before the transaction: SQLite has one connection
   await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.deleteDevice(trx, user.tenantId, id);
     await disableWebhooksOfDevice(trx, user.tenantId, id, nowIso());
-    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: await viewOf(deps, before) });
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: beforeView });
   });
 }
