@@ -10,7 +10,9 @@ export const RestrictionSchema = Type.Object(
     }),
     until: NullableTimestamp,
     reason: Type.String({ description: 'what WhatsApp restricts, in words' }),
-    detail: Type.Union([Type.String(), Type.Null()], { description: "WhatsApp's own word: the time-lock's enforcement type (BIZ_QUALITY, ...) or the cap's usage" }),
+    detail: Type.Union([Type.String(), Type.Null()], {
+      description: "WhatsApp's own word: the time-lock's enforcement type (BIZ_QUALITY, ...) or the cap's usage",
+    }),
     since: Timestamp,
   },
   {

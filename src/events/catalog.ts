@@ -68,7 +68,8 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
   {
     type: 'device.unrestricted',
     version: 1,
-    description: "the device's account restriction ended: WhatsApp lifted it (`cause` lifted) or its time passed (expired); `restriction` is the one that ended",
+    description:
+      "the device's account restriction ended: WhatsApp lifted it (`cause` lifted) or its time passed (expired); `restriction` is the one that ended",
     data: Type.Object({ device_id: Uuid, cause: Type.Enum(['lifted', 'expired']), restriction: RestrictionSchema }, { additionalProperties: false }),
   },
   {

@@ -197,4 +197,22 @@ describe('a time-lock WUTS learns from a refusal (463)', () => {
     const msg = await send(N4, 'after the time-lock');
     await waitForReceivedBy(w, N4, msg.wa_id);
   });
+
+  it('lifted while WUTS was down: read again at the next login, device.unrestricted (lifted)', async () => {
+    const lockedUntil = wholeSecondsFromNow(3600_000);
+    await admin.setReachoutTimelock(A, { until: lockedUntil });
+    await waitForEvent(w, 'device.restricted', (d) => d.device_id === a.deviceId && d.restriction.until === apiTime(lockedUntil));
+    await node!.close();
+    // the WUTS device is offline: only the query at its next login can tell it
+    await admin.liftReachoutTimelock(A);
+    node = await startNode(w.t.deps, {}, { dispatcher: true });
+    const event = await waitForEvent(
+      w,
+      'device.unrestricted',
+      (d) => d.device_id === a.deviceId && d.restriction.until === apiTime(lockedUntil),
+      'the lift noticed at login',
+    );
+    expect(event.data.cause).toBe('lifted');
+    expect((await device()).restriction).toBeNull();
+  });
 });
