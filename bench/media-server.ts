@@ -85,6 +85,8 @@ async function main(): Promise<void> {
       void (async () => {
         const { profile } = await post<{ profile: Profile }>(session, 'Profiler.stop');
         session.disconnect();
+        // the whole profile, for DevTools or a closer look (WUTS_BENCH_PROFILE_OUT=<file>.cpuprofile)
+        if (process.env.WUTS_BENCH_PROFILE_OUT) fs.writeFileSync(process.env.WUTS_BENCH_PROFILE_OUT, JSON.stringify(profile));
         send({ type: 'profile', summary: summarise(profile, 12) });
       })();
     }

@@ -7,6 +7,7 @@ import type { Actor } from '../auth/actor.js';
 import { tenantUserOf } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { Database, MediaOrigin, MediaState } from '../db/schema.js';
+import { countedAsMedia, noteMediaBytes } from '../lib/churn-relief.js';
 import type { Deps } from '../deps.js';
 import { AppError, badRequest, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
@@ -22,9 +23,10 @@ import type { ByteRange } from './store.js';
  * of `media_files`; its bytes are a blob in the media store at `tenants/<tenant id>/<sha256>`,
  * shared by every row of the tenant with the same bytes and deleted with the last of them.
  *
- * Blobs and rows change together under the tenant's lock (`lockTenant`): a blob is placed and
- * its row inserted in one transaction, and a blob is deleted only in a transaction that has
- * seen no row naming it, so a row never names a missing blob.
+ * Blobs and rows change together under the tenant's lock (`lockTenant`): a row is inserted by
+ * a transaction that has seen its blob in the store (placed just before), and a blob is
+ * deleted only in a transaction that has seen no row naming it, so a row never names a
+ * missing blob.
  */
 
 /** A stored media file as the API (and other services) show it. */
@@ -139,6 +141,7 @@ async function receive(deps: Deps, source: Readable, maxBytes: number, contentTy
         return done(mediaTooLarge(maxBytes));
       }
       hash.update(chunk);
+      noteMediaBytes(chunk.length);
       if (headLength < SNIFF_BYTES) {
         head.push(chunk.subarray(0, SNIFF_BYTES - headLength));
         headLength += Math.min(chunk.length, SNIFF_BYTES - headLength);
@@ -162,25 +165,55 @@ async function receive(deps: Deps, source: Readable, maxBytes: number, contentTy
 
 /**
  * Places the received bytes at their content-addressed key (or drops them when the tenant
- * already has that blob), checks the quota, and inserts (`row` absent: completes) the row: all
- * under the tenant's lock. The temporary object is gone afterwards, whatever happened.
+ * already has that blob), checks the quota, and inserts (`row` absent: completes) the row
+ * under the tenant's lock. A blob the store does not have yet is placed before the
+ * transaction: a move is a rename and a directory fsync (a copy on S3), and holding the
+ * database meanwhile (SQLite's one connection) stalled every other query for ~10 ms per file.
+ * The transaction then checks the blob is still there: a delete of the tenant's last row with
+ * the same bytes may have removed it meanwhile (503, send again). A blob placed here that no
+ * row came to name is removed again. The temporary object is gone afterwards, whatever happened.
  */
 async function keep(deps: Deps, tenantId: string, received: Received, write: (trx: Kysely<Database>) => Promise<void>): Promise<void> {
   const key = blobKey(tenantId, received.sha256);
   const quota = deps.config.mediaQuotaBytesPerTenant;
+  let placed = false;
   try {
+    if (!(await deps.media.head(key))) {
+      await deps.media.move(received.tempKey, key);
+      placed = true;
+    }
     await deps.db.kysely.transaction().execute(async (trx) => {
       if (!(await lockTenant(trx, deps.db.dialect, tenantId))) throw notFound('tenant');
       const shared = await repo.blobReferenced(trx, tenantId, received.sha256);
       // Each blob counts once: bytes the tenant already has cost nothing more.
       if (!shared && quota > 0 && (await repo.tenantMediaBytes(trx, tenantId)) + received.size > quota) throw mediaQuotaExceeded(quota);
-      if (!shared || !(await deps.media.head(key))) await deps.media.move(received.tempKey, key);
+      // a blob no row names (left by a failed delete) is replaced by the bytes just checked
+      if (!placed && !shared) await deps.media.move(received.tempKey, key);
+      else if (!(await deps.media.head(key))) throw blobDeletedMeanwhile();
       await write(trx);
     });
+  } catch (err) {
+    if (placed) await dropUnnamedBlob(deps, tenantId, received.sha256);
+    throw err;
   } finally {
     await deps.media
       .delete(received.tempKey)
       .catch((err: unknown) => deps.logger.warn({ err, key: received.tempKey }, 'could not delete a temporary media object'));
+  }
+}
+
+const blobDeletedMeanwhile = () =>
+  new AppError(503, 'media_store_conflict', 'the same file was being deleted from the media store at that moment; send it again');
+
+/** Deletes the tenant's blob unless a row names it (checked under the tenant's lock); failures are logged. */
+async function dropUnnamedBlob(deps: Deps, tenantId: string, sha256: string): Promise<void> {
+  try {
+    await deps.db.kysely.transaction().execute(async (trx) => {
+      await lockTenant(trx, deps.db.dialect, tenantId);
+      if (!(await repo.blobReferenced(trx, tenantId, sha256))) await deps.media.delete(blobKey(tenantId, sha256));
+    });
+  } catch (err) {
+    deps.logger.error({ err, tenantId, sha256 }, 'could not delete a media blob');
   }
 }
 
@@ -279,7 +312,7 @@ export async function openMedia(deps: Deps, tenantId: string, id: string, range?
   if (!media) throw notFound('media');
   const object = await deps.media.get(blobKey(tenantId, media.sha256), range);
   if (!object) throw new Error(`media ${id}: its blob is missing from the store`);
-  return { media, stream: object.stream };
+  return { media, stream: countedAsMedia(object.stream) };
 }
 
 /**
@@ -394,16 +427,7 @@ export async function failPendingMedia(
 export async function deleteMedia(deps: Deps, tenantId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const blobs = await repo.deleteMediaFiles(deps.db.kysely, tenantId, ids);
-  for (const sha256 of blobs) {
-    try {
-      await deps.db.kysely.transaction().execute(async (trx) => {
-        await lockTenant(trx, deps.db.dialect, tenantId);
-        if (!(await repo.blobReferenced(trx, tenantId, sha256))) await deps.media.delete(blobKey(tenantId, sha256));
-      });
-    } catch (err) {
-      deps.logger.error({ err, tenantId, sha256 }, 'could not delete a media blob');
-    }
-  }
+  for (const sha256 of blobs) await dropUnnamedBlob(deps, tenantId, sha256);
 }
 
 /**

@@ -7,7 +7,7 @@ import { RateWindow } from '../lib/rate-window.js';
 import { nowIso } from '../lib/time.js';
 import type { NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceCommands } from '../devices/commands.js';
-import { canonicalJid } from './identities.js';
+import { canonicalJid, rememberIdentities } from './identities.js';
 import { normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
 import { deviceOf } from './service.js';
@@ -62,11 +62,19 @@ export async function checkNumbers(deps: Deps, limit: CheckNumbersLimit, actor: 
   limit.take(deviceId);
   const phones = [...new Set(numbers.map((n) => n.replace(/^\+/, '')))];
   const results = await devices.checkNumbers(deviceId, phones);
+  // a LID learned here first merges what was kept under it
+  await rememberIdentities(
+    deps,
+    tenantId,
+    deviceId,
+    results.flatMap((r) => (r.lid ? [{ lid: r.lid, phone: r.phone }] : [])),
+  );
   const now = nowIso();
   for (const r of results) {
     await repo.upsertContact(deps.db.kysely, tenantId, deviceId, {
       jid: r.jid ?? `${r.phone}@s.whatsapp.net`,
       phone: r.phone,
+      lid: r.lid ?? null,
       onWhatsApp: r.on_whatsapp,
       at: now,
     });

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Deps } from '../deps.js';
+import { relievedWhile } from '../lib/churn-relief.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { emitEvent } from '../events/outbox.js';
@@ -41,12 +42,15 @@ async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownlo
   const source = JSON.parse(p.source_json) as DownloadSource;
   const log = { tenantId: p.tenant_id, mediaId: p.id, messageId: p.message_id, attempt: p.attempts + 1 };
   try {
-    const stream = await open(source.download);
-    // the message says stored in the transaction that marks the file stored: a crash between them cannot leave it pending
-    await completePendingMedia(deps, p.tenant_id, p.id, stream, {
-      maxBytes: deps.config.mediaMaxUploadBytes,
-      expectedSha256: hexOf(source.download.fileSha256),
-      alsoInTransaction: (trx, stored) => settleMessage(trx, p, { state: 'stored', size: stored.size, sha256: stored.sha256 }),
+    // the fetch and the decryption happen in Baileys, whose chunks the store's meter sees only once decrypted
+    await relievedWhile(source.download.fileLength ?? 0, async () => {
+      const stream = await open(source.download);
+      // the message says stored in the transaction that marks the file stored: a crash between them cannot leave it pending
+      await completePendingMedia(deps, p.tenant_id, p.id, stream, {
+        maxBytes: deps.config.mediaMaxUploadBytes,
+        expectedSha256: hexOf(source.download.fileSha256),
+        alsoInTransaction: (trx, stored) => settleMessage(trx, p, { state: 'stored', size: stored.size, sha256: stored.sha256 }),
+      });
     });
     deps.bus.notify();
     return;

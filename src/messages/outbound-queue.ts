@@ -31,6 +31,7 @@ import { isMedia, parseContent, type MessageRow } from './view.js';
 /** What sending needs from the device's live connection. */
 export interface SendingSession {
   send(message: OutboundMessage): Promise<SendResult | void>;
+  prepare?(message: OutboundMessage): void;
   checkNumbers(phones: string[]): Promise<{ on_whatsapp: boolean }[]>;
 }
 
@@ -42,11 +43,15 @@ const ref = (row: MessageRow): MessageRef => ({
   senderLid: row.sender_lid ?? null,
 });
 
-/** The head of the device's queue, after failing the ones whose time to live ran out. */
-export async function nextToSend(deps: Deps, tenantId: string, deviceId: string, now: number): Promise<MessageRow | undefined> {
+/**
+ * The head of the device's queue and up to `ahead` messages after it, after failing the heads
+ * whose time to live ran out.
+ */
+export async function nextToSend(deps: Deps, tenantId: string, deviceId: string, now: number, ahead = 0): Promise<MessageRow[]> {
   for (;;) {
-    const head = await repo.nextQueued(deps.db.kysely, tenantId, deviceId);
-    if (!head || !isExpired(head, now)) return head;
+    const rows = await repo.queuedHeads(deps.db.kysely, tenantId, deviceId, 1 + ahead);
+    const head = rows[0];
+    if (!head || !isExpired(head, now)) return rows;
     await recordFailed(deps, tenantId, head.id, TTL_EXPIRED);
   }
 }
@@ -74,6 +79,23 @@ export async function attemptSend(deps: Deps, tenantId: string, session: Sending
     if (outcome.kind === 'fail') return recordFailed(deps, tenantId, row.id, outcome.reason);
     deps.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
     await recordRetry(deps, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
+  }
+}
+
+/**
+ * Lets the session get the queue's next media messages ready (encrypted, uploaded) while the
+ * device waits its pause or sends the ones before; a message that cannot be made ready here is
+ * left for its own attempt, which meets the same error and records it.
+ */
+export async function prepareAhead(deps: Deps, tenantId: string, session: SendingSession, rows: MessageRow[]): Promise<void> {
+  if (!session.prepare) return;
+  for (const row of rows) {
+    if (!isMedia(parseContent(row))) continue;
+    try {
+      session.prepare(await outboundOf(deps, tenantId, row));
+    } catch {
+      // left for its own attempt
+    }
   }
 }
 

@@ -99,7 +99,8 @@ export async function releaseQueueSlot(db: Db, tenantId: string, deviceId: strin
 }
 
 /** The head of a device's outbound queue: its oldest queued message. */
-export async function nextQueued(db: Db, tenantId: string, deviceId: string): Promise<MessageRow | undefined> {
+/** The first `count` queued messages of the device, in sending order. */
+export async function queuedHeads(db: Db, tenantId: string, deviceId: string, count: number): Promise<MessageRow[]> {
   return db
     .selectFrom('messages')
     .selectAll()
@@ -107,8 +108,8 @@ export async function nextQueued(db: Db, tenantId: string, deviceId: string): Pr
     .where('device_id', '=', deviceId)
     .where('status', '=', 'queued')
     .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(count)
+    .execute();
 }
 
 /** Records a message as the chat's latest; creates the chat on its first message. */

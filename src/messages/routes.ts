@@ -195,7 +195,7 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
     },
     async (req) => {
       const results = await actions.checkNumbers(deps, checkLimit, await requireActor(deps, req), req.params.id, req.body.numbers);
-      return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid })) };
+      return { success: true as const, numbers: results.map((r) => ({ number: r.phone, on_whatsapp: r.on_whatsapp, jid: r.jid, lid: r.lid ?? null })) };
     },
   );
 

@@ -139,14 +139,10 @@ export const MessageSchema = Type.Object(
     wa_id: Type.String({ description: 'the WhatsApp message id' }),
     direction: Type.Enum(['outbound', 'inbound']),
     sender_jid: Type.Union([Type.String(), Type.Null()], { description: 'inbound: who sent it (in a group: the participant)' }),
-    sender: Type.Optional(
-      Type.Union([PartySchema, Type.Null()], { description: 'inbound: who sent it (in a group: the participant), with phone and LID when known' }),
-    ),
-    recipient: Type.Optional(
-      Type.Union([PartySchema, Type.Null()], {
-        description: 'outbound to one user: the recipient, with phone and LID when known (null to a group: see `receipts` of GET /messages/{id})',
-      }),
-    ),
+    sender: Type.Union([PartySchema, Type.Null()], { description: 'inbound: who sent it (in a group: the participant), with phone and LID when known' }),
+    recipient: Type.Union([PartySchema, Type.Null()], {
+      description: 'outbound to one user: the recipient, with phone and LID when known (null to a group: see `receipts` of GET /messages/{id})',
+    }),
     type: Type.String({
       description: 'text, location, contact, poll, reaction, edit, delete, poll_vote, image, video, audio, document, sticker or unsupported',
     }),
@@ -211,9 +207,9 @@ export const ChatSchema = Type.Object(
     id: Uuid,
     device_id: Uuid,
     jid: Type.String({ description: "the chat: a user's JID (the phone-number JID once known) or a group's" }),
-    type: Type.Optional(Type.Enum(['user', 'group'])),
-    phone: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'a user: the phone number, when known' })),
-    lid: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'a user: the LID, when known' })),
+    type: Type.Enum(['user', 'group']),
+    phone: Type.Union([Type.String(), Type.Null()], { description: 'a user: the phone number, when known' }),
+    lid: Type.Union([Type.String(), Type.Null()], { description: 'a user: the LID, when known' }),
     name: Type.Union([Type.String(), Type.Null()], { description: "a user's profile name, or a group's subject, when known" }),
     unread_count: Type.Integer(),
     last_message: MessageSchema,
@@ -232,7 +228,7 @@ export const ContactSchema = Type.Object(
   {
     jid: Type.String({ description: 'the phone-number JID once known, else the LID: one contact per user' }),
     phone: Type.Union([Type.String(), Type.Null()]),
-    lid: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the LID, when known' })),
+    lid: Type.Union([Type.String(), Type.Null()], { description: 'the LID, when known' }),
     name: Type.Union([Type.String(), Type.Null()], { description: 'the profile name the contact sent' }),
     on_whatsapp: Type.Union([Type.Boolean(), Type.Null()], { description: 'as last checked; null: never checked' }),
     checked_at: NullableTimestamp,
@@ -292,7 +288,15 @@ export const CheckNumbersResponse = Type.Object(
   {
     success: Type.Literal(true),
     numbers: Type.Array(
-      Type.Object({ number: Type.String(), on_whatsapp: Type.Boolean(), jid: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          number: Type.String(),
+          on_whatsapp: Type.Boolean(),
+          jid: Type.Union([Type.String(), Type.Null()]),
+          lid: Type.Union([Type.String(), Type.Null()], { description: "the number's LID, when WhatsApp told it" }),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -246,6 +246,8 @@ export interface NumberCheck {
   phone: string;
   on_whatsapp: boolean;
   jid: string | null;
+  /** the number's LID, when WhatsApp told it */
+  lid?: string | null | undefined;
 }
 
 /** A send that failed; `permanent` ones are not retried. */

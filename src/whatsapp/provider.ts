@@ -136,6 +136,11 @@ export interface DeviceSession {
    * what the send learned (the recipient's LID; a group's subject and participant count).
    */
   send(message: OutboundMessage): Promise<SendResult | void>;
+  /**
+   * Starts getting a media message ready (its file encrypted and uploaded) before its turn, so
+   * that its send() only relays it. Best effort: what fails here, send() does again.
+   */
+  prepare?(message: OutboundMessage): void;
   /** Sends read receipts for received messages. */
   markRead(refs: MessageRef[]): Promise<void>;
   /** Which phone numbers (digits) are on WhatsApp. */

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { attemptSend, nextToSend, pauseOf, sweepQueues } from '../messages/outbound-queue.js';
+import { attemptSend, nextToSend, pauseOf, prepareAhead, sweepQueues } from '../messages/outbound-queue.js';
 import { dueAt } from '../messages/queue-rules.js';
 import { expireRestrictions } from '../devices/restriction.js';
 import type { DeviceSession } from '../whatsapp/provider.js';
@@ -8,6 +8,8 @@ import type { DeviceSession } from '../whatsapp/provider.js';
 export type LiveSessionLookup = (deviceId: string) => { tenantId: string; session: DeviceSession } | undefined;
 
 const SWEEP_MS = 5_000;
+/** Media messages after the head whose upload may run while the head is sent. */
+const PREPARE_AHEAD = 2;
 
 interface DeviceLoop {
   running: boolean;
@@ -74,15 +76,17 @@ export class MessageSender {
         const live = this.sessions(deviceId);
         if (!live?.session.isOpen) return;
         const now = Date.now();
-        const head = await nextToSend(this.deps, live.tenantId, deviceId, now);
+        const [head, ...next] = await nextToSend(this.deps, live.tenantId, deviceId, now, PREPARE_AHEAD);
         if (!head) {
           if (loop.wanted) continue; // a message came in while the queue was being read
           return;
         }
+        // media files are encrypted and uploaded during the pause and the sends before their turn
+        await prepareAhead(this.deps, live.tenantId, live.session, [head, ...next]);
         const due = dueAt(head, loop.lastSentAt, await pauseOf(this.deps, live.tenantId, deviceId), now);
         if (due > now) {
           await this.sleep(loop, Math.min(due - now, SWEEP_MS));
-          if (Date.now() < due) continue; // poked early: look at the queue again
+          continue; // read the queue again: its head may have been cancelled or expired meanwhile
         }
         await attemptSend(this.deps, live.tenantId, live.session, head);
         loop.lastSentAt = Date.now();

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completePendingMedia, createPendingMedia, failPendingMedia, findMediaRecord, openMedia, sweepMedia } from '../../src/media/service.js';
 import { AppError } from '../../src/lib/errors.js';
+import { FsMediaStore } from '../../src/media/fs-store.js';
+import type { MediaStore } from '../../src/media/store.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
 import { multipartBody, pdfBytes, pngBytes, sha256, storedFiles } from '../helpers/media.js';
@@ -380,5 +385,50 @@ describe('over a real connection', () => {
     const got = await fetch(`${address}/media/${media.id}/content`, { headers: { authorization: `Bearer ${tenant.adminToken}`, range: 'bytes=5-9' } });
     expect(got.status).toBe(206);
     expect(Buffer.from(await got.arrayBuffer()).equals(bytes.subarray(5, 10))).toBe(true);
+  });
+});
+
+describe('a blob deleted between its placement and its row', () => {
+  it('answers 503 media_store_conflict and keeps nothing; the same bytes sent again are stored', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-media-race-'));
+    const real = await FsMediaStore.open(path.join(root, 'media'));
+    let deleteAfterMove = false;
+    // The real store, with what a delete of the tenant's last row with the same bytes does at that moment
+    const store: MediaStore = Object.assign(Object.create(real) as MediaStore, {
+      move: async (from: string, to: string) => {
+        await real.move(from, to);
+        if (deleteAfterMove && to.startsWith('tenants/')) await real.delete(to);
+      },
+    });
+    const app = await createTestApp({ mediaQuotaBytesPerTenant: QUOTA }, {}, { media: store });
+    try {
+      const racing = await createTenant(app);
+      const bytes = pngBytes(10_000);
+      deleteAfterMove = true;
+      const res = await app.app.inject({
+        method: 'POST',
+        url: '/media',
+        headers: { authorization: `Bearer ${racing.adminToken}`, 'content-type': 'image/png' },
+        payload: bytes,
+      });
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json().code).toBe('media_store_conflict');
+      const rows = await app.database.db.kysely.selectFrom('media_files').select('id').where('tenant_id', '=', racing.tenantId).execute();
+      expect(rows).toEqual([]);
+      expect(storedFiles(root).filter((f) => !f.startsWith('.incoming'))).toEqual([]);
+      deleteAfterMove = false;
+      const again = await app.app.inject({
+        method: 'POST',
+        url: '/media',
+        headers: { authorization: `Bearer ${racing.adminToken}`, 'content-type': 'image/png' },
+        payload: bytes,
+      });
+      expect(again.statusCode, again.body).toBe(201);
+      expect(again.json().media.sha256).toBe(sha256(bytes));
+      expect(storedFiles(root)).toContain(`tenants/${racing.tenantId}/${sha256(bytes)}`);
+    } finally {
+      await app.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -116,7 +116,9 @@ describe('roles', () => {
     const history = (await t.call('GET', `/devices/${deviceA}/chats/${PEER}/messages`, viewer)).json();
     expect(history.messages.map((m: ApiMessage) => m.content.text)).toContain('secret of tenant A');
     const contacts = (await t.call('GET', `/devices/${deviceA}/contacts`, viewer)).json();
-    expect(contacts.contacts).toEqual([{ jid: PEER_JID, phone: PEER, name: 'Peer of A', on_whatsapp: null, checked_at: null, updated_at: expect.any(String) }]);
+    expect(contacts.contacts).toEqual([
+      { jid: PEER_JID, phone: PEER, lid: null, name: 'Peer of A', on_whatsapp: null, checked_at: null, updated_at: expect.any(String) },
+    ]);
   });
 
   it('a viewer refused changes nothing', async () => {

@@ -92,10 +92,13 @@ describe('from WUTS to the group', () => {
     expect(statusEvents(w, msg.id).map((d) => d.status)).toEqual(['sent', 'delivered', 'read']);
   });
 
-  it('mention_all is kept with the text and reaches the members', async () => {
+  it('mention_all is kept with the text and reaches the members as a mention of everyone', async () => {
     const msg = await sendMessage(w, a.token, a.deviceId, { type: 'text', to: group, text: 'Everyone: stand-up at 9', mention_all: true });
     expect(msg.content).toEqual({ text: 'Everyone: stand-up at 9', mention_all: true });
-    await until('B got it', async () => (await groupMessages(B)).received.find((m) => m.id === msg.wa_id));
+    for (const member of [B, C]) {
+      const got = await until(`${member} got it`, async () => (await groupMessages(member)).received.find((m) => m.id === msg.wa_id));
+      expect(got).toMatchObject({ from: A, group, text: 'Everyone: stand-up at 9', mention_all: true });
+    }
     await waitForStatus(w, a.token, msg.id, 'delivered');
   });
 

@@ -93,3 +93,12 @@ it('a send to the number answers the recipient with its LID; the peer gets it; i
   expect(byLid).toMatchObject({ chat_jid: jidOf(P), recipient: { jid: jidOf(P), phone: P, lid: pLid } });
   expect((await chats()).filter((c) => c.phone === P || c.lid === pLid)).toHaveLength(1);
 });
+
+it("checking numbers answers each number's LID, and the contact keeps it", async () => {
+  const res = await w.t.call('POST', `/devices/${a.deviceId}/check-numbers`, a.token, { numbers: [P] });
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.json().numbers).toEqual([{ number: P, on_whatsapp: true, jid: jidOf(P), lid: pLid }]);
+  expect((await contacts()).filter((c) => c.phone === P || c.lid === pLid)).toEqual([
+    expect.objectContaining({ jid: jidOf(P), phone: P, lid: pLid, on_whatsapp: true }),
+  ]);
+});

@@ -12,6 +12,7 @@ import {
   disconnectDevice,
   emulatorApi,
   eventsOf,
+  messageOf,
   phoneSend,
   reconnectDevice,
   sendMessage,
@@ -200,6 +201,29 @@ describe('sending media', () => {
     const msg = await sendMessage(w, a.token, a.deviceId, { type: 'image', to: B, media: { data: JPEG.toString('base64') }, reply_to: stored.id });
     const got = await receivedByB(msg.wa_id);
     expect(got.quoted_id).toBe(question.id);
+  });
+
+  it('media queued together leaves in queue order (each made ready ahead, during the pause); one cancelled while it waits is never sent', async () => {
+    const pace = (ms: number | null) => w.t.call('PUT', `/devices/${a.deviceId}/send-interval`, a.token, { send_interval_ms: ms });
+    expect((await pace(1500)).statusCode).toBe(200);
+    try {
+      const docs = [1, 2, 3, 4].map((i) => Buffer.concat([PDF, Buffer.from(`copy ${i}`)]));
+      const sent: any[] = [];
+      for (const [i, bytes] of docs.entries()) {
+        sent.push(await sendMessage(w, a.token, a.deviceId, { type: 'document', to: B, media: { data: bytes.toString('base64') }, filename: `copy-${i}.pdf` }));
+      }
+      await until('the first one sent', async () => (await messageOf(w, a.token, sent[0].id)).status !== 'queued');
+      const cancel = await w.t.call('POST', `/messages/${sent[1].id}/cancel`, a.token, {});
+      expect(cancel.statusCode, cancel.body).toBe(200);
+      for (const i of [0, 2, 3]) expect((await receivedByB(sent[i].wa_id)).media.sha256).toBe(sha256(docs[i]!));
+      const received = (await accountMessages(w, B)).received.map((m) => m.id);
+      const wanted = [sent[0].wa_id, sent[2].wa_id, sent[3].wa_id];
+      expect(received.filter((id) => wanted.includes(id))).toEqual(wanted);
+      expect(received).not.toContain(sent[1].wa_id);
+      expect((await messageOf(w, a.token, sent[1].id)).status).toBe('cancelled');
+    } finally {
+      await pace(null);
+    }
   });
 });
 

@@ -78,12 +78,12 @@ it('POST /devices/{id}/check-numbers: A and B are on WhatsApp, an unknown number
   const res = await w.t.call('POST', `/devices/${a.deviceId}/check-numbers`, a.token, { numbers: [A, `+${B}`, NOBODY] });
   expect(res.statusCode, res.body).toBe(200);
   expect(res.json().numbers).toEqual([
-    { number: A, on_whatsapp: true, jid: `${A}@s.whatsapp.net` },
-    { number: B, on_whatsapp: true, jid: `${B}@s.whatsapp.net` },
-    { number: NOBODY, on_whatsapp: false, jid: null },
+    { number: A, on_whatsapp: true, jid: `${A}@s.whatsapp.net`, lid: expect.stringMatching(/^\d+@lid$/) },
+    { number: B, on_whatsapp: true, jid: `${B}@s.whatsapp.net`, lid: expect.stringMatching(/^\d+@lid$/) },
+    { number: NOBODY, on_whatsapp: false, jid: null, lid: null },
   ]);
   const contacts = (await w.t.call('GET', `/devices/${a.deviceId}/contacts`, a.token)).json().contacts;
-  expect(contacts.find((c: any) => c.phone === B)).toMatchObject({ on_whatsapp: true });
+  expect(contacts.find((c: any) => c.phone === B)).toMatchObject({ on_whatsapp: true, lid: res.json().numbers[1].lid });
   expect(contacts.find((c: any) => c.phone === NOBODY)).toMatchObject({ on_whatsapp: false });
 });
 

@@ -2,7 +2,10 @@ import { DEFAULT_CONNECTION_CONFIG } from '@whiskeysockets/baileys';
 import { describe, expect, it } from 'vitest';
 import { classifyDisconnect, describeCloseError } from '../../src/whatsapp/baileys/disconnect.js';
 import { nextMessageTag } from '../../src/whatsapp/baileys/pairing.js';
-import { BoundedKeyCache } from '../../src/whatsapp/baileys/key-cache.js';
+import { BoundedKeyCache, KnownAbsentKeys } from '../../src/whatsapp/baileys/key-cache.js';
+import { loadSessionAuth } from '../../src/whatsapp/baileys/auth-state.js';
+import type { SessionStore } from '../../src/whatsapp/provider.js';
+import { pino } from 'pino';
 import { WHATSAPP_WS_URL, whatsappEndpoint } from '../../src/whatsapp/endpoint.js';
 
 // The pure parts of the Baileys provider (src/whatsapp/baileys): how a close is classified, the
@@ -83,6 +86,54 @@ describe('bounded key cache', () => {
     expect(cache.get('n')).toBeUndefined();
     cache.flushAll();
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('keys known to be absent', () => {
+  /** A session store in memory that counts the key reads reaching it. */
+  function countingStore() {
+    const keys = new Map<string, string>();
+    const reads: string[][] = [];
+    const store: SessionStore = {
+      readCreds: async () => null,
+      writeCreds: async () => {},
+      readKeys: async (type, ids) => {
+        reads.push(ids.map((id) => `${type}.${id}`));
+        return new Map(ids.filter((id) => keys.has(`${type}.${id}`)).map((id) => [id, keys.get(`${type}.${id}`)!]));
+      },
+      writeKeys: async (entries) => {
+        for (const e of entries) {
+          if (e.value === null) keys.delete(`${e.type}.${e.id}`);
+          else keys.set(`${e.type}.${e.id}`, e.value);
+        }
+      },
+      clear: async () => keys.clear(),
+    };
+    return { store, reads };
+  }
+
+  it('a key read and not found is not asked of the store again, until it is written', async () => {
+    const { store, reads } = countingStore();
+    const auth = await loadSessionAuth(store, pino({ level: 'silent' }));
+    expect(await auth.state.keys.get('tctoken', ['155500@s.whatsapp.net'])).toEqual({});
+    expect(await auth.state.keys.get('tctoken', ['155500@s.whatsapp.net'])).toEqual({});
+    expect(reads).toEqual([['tctoken.155500@s.whatsapp.net']]);
+    await auth.state.keys.get('tctoken', ['155500@s.whatsapp.net', '155501@s.whatsapp.net']);
+    expect(reads.at(-1)).toEqual(['tctoken.155501@s.whatsapp.net']); // only the one never asked
+    await auth.state.keys.set({ tctoken: { '155500@s.whatsapp.net': { token: Buffer.from('t'), timestamp: '1' } } });
+    await auth.state.keys.clear?.(); // forgets Baileys' own cache (not the store): the next read reaches the store
+    expect(Object.keys(await auth.state.keys.get('tctoken', ['155500@s.whatsapp.net']))).toEqual(['155500@s.whatsapp.net']);
+  });
+
+  it('is bounded: the oldest is forgotten first', () => {
+    const absent = new KnownAbsentKeys(2);
+    absent.add('session', 'a');
+    absent.add('session', 'b');
+    absent.add('session', 'c');
+    expect([absent.has('session', 'a'), absent.has('session', 'b'), absent.has('session', 'c')]).toEqual([false, true, true]);
+    absent.delete('session', 'b');
+    expect(absent.has('session', 'b')).toBe(false);
+    expect(absent.has('tctoken', 'c')).toBe(false); // per type
   });
 });
 

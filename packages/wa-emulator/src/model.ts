@@ -233,6 +233,8 @@ export interface MessageBody {
   quotedId?: string;
   /** phone numbers the message mentions (contextInfo.mentionedJid) */
   mentions?: string[];
+  /** the message mentions everyone in the group (contextInfo.nonJidMentions, WhatsApp's @all) */
+  mentionAll?: boolean;
   /** id of the message a reaction points at, for a reaction whose target this account does not have */
   targetId?: string;
   edited?: boolean;

@@ -11,7 +11,7 @@ import {
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import type { SessionStore } from '../provider.js';
-import { BoundedKeyCache } from './key-cache.js';
+import { BoundedKeyCache, KnownAbsentKeys } from './key-cache.js';
 
 /**
  * One session's Baileys auth state over WUTS's SessionStore. Creds and keys are opaque JSON
@@ -61,9 +61,14 @@ export async function loadSessionAuth(store: SessionStore, logger: Logger): Prom
     return p;
   };
 
+  // Keys read and not found, until written: Baileys' cache keeps only what exists, and it asks
+  // again for the same missing keys (an unknown LID mapping, a privacy token) on every send.
+  const absent = new KnownAbsentKeys();
   const rawKeys: SignalKeyStore = {
     async get<T extends keyof SignalDataTypeMap>(type: T, ids: string[]) {
-      const found = await store.readKeys(type, ids);
+      const wanted = ids.filter((id) => !absent.has(type, id));
+      const found = wanted.length ? await store.readKeys(type, wanted) : new Map<string, string>();
+      for (const id of wanted) if (!found.has(id)) absent.add(type, id);
       const out: { [id: string]: SignalDataTypeMap[T] } = {};
       for (const [id, json] of found) {
         let value: unknown = deserialise(json);
@@ -76,6 +81,7 @@ export async function loadSessionAuth(store: SessionStore, logger: Logger): Prom
       const entries: { type: string; id: string; value: string | null }[] = [];
       for (const type of Object.keys(data) as (keyof SignalDataTypeMap)[]) {
         for (const [id, value] of Object.entries(data[type] ?? {})) {
+          absent.delete(type, id);
           entries.push({ type, id, value: value === null || value === undefined ? null : serialise(value) });
         }
       }
@@ -120,6 +126,7 @@ export async function loadSessionAuth(store: SessionStore, logger: Logger): Prom
     seal() {
       sealed = true;
       cache.flushAll();
+      absent.clear();
     },
   };
 }

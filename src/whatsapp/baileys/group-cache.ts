@@ -15,6 +15,8 @@ const MAX_GROUPS = 500;
 export class GroupMetadataCache {
   private readonly entries = new Map<string, { meta: GroupMetadata; until: number }>();
   private socket: WASocket | undefined;
+  /** Groups whose metadata is being fetched in the background (warm). */
+  private readonly warming = new Set<string>();
   /** Told the LID and phone number of each participant a group's metadata names both of. */
   onIdentities: (pairs: IdentityPair[]) => void = () => {};
   /** Told a group's subject whenever metadata or a change names it. */
@@ -41,8 +43,6 @@ export class GroupMetadataCache {
       void this.get(jid).finally(() => this.warming.delete(jid));
     }
   }
-
-  private readonly warming = new Set<string>();
 
   /** What Baileys' cachedGroupMetadata answers: a fresh entry, or nothing (Baileys then asks WhatsApp). */
   cached(jid: string): GroupMetadata | undefined {

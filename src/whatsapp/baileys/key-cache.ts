@@ -45,3 +45,30 @@ export class BoundedKeyCache implements CacheStore {
     return this.entries.size;
   }
 }
+
+/**
+ * Signal keys a session read and did not find, so that asking again costs no query. A session
+ * is the only writer of its device's keys, so a key leaves this set when it is written.
+ */
+export class KnownAbsentKeys {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly maxEntries = 2_000) {}
+
+  has(type: string, id: string): boolean {
+    return this.keys.has(`${type}.${id}`);
+  }
+
+  add(type: string, id: string): void {
+    this.keys.add(`${type}.${id}`);
+    if (this.keys.size > this.maxEntries) this.keys.delete(this.keys.values().next().value!);
+  }
+
+  delete(type: string, id: string): void {
+    this.keys.delete(`${type}.${id}`);
+  }
+
+  clear(): void {
+    this.keys.clear();
+  }
+}

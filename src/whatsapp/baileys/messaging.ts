@@ -1,4 +1,5 @@
 import {
+  generateWAMessage,
   isJidGroup,
   jidNormalizedUser,
   type BinaryNode,
@@ -8,7 +9,6 @@ import {
   type WASocket,
 } from '@whiskeysockets/baileys';
 import { proto } from '@whiskeysockets/baileys';
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
   SendError,
@@ -23,12 +23,13 @@ import {
   type SendResult,
   type StatusUpdate,
 } from '../messages.js';
+import { relievedWhile } from '../../lib/churn-relief.js';
 import { guardInbound, isWaId } from '../inbound-guard.js';
 import type { SessionEvents } from '../provider.js';
 import { toKey, toProtoMessage, toQuoted, toSendContent } from './content.js';
 import type { GroupMetadataCache } from './group-cache.js';
 import { SessionAddressing } from './addressing.js';
-import { contactPairs, pairOf } from './identities.js';
+import { contactPairs, lidOf, pairOf } from './identities.js';
 import { chatJidOf, toInbound, type Me } from './inbound.js';
 import type { RestrictionWatch } from './restriction-watch.js';
 import { ACCOUNT_RESTRICTED_ACK, ackRefusal, classifySendError } from './send-errors.js';
@@ -54,6 +55,8 @@ interface PendingAck {
  */
 export class SessionMessaging {
   private readonly pendingAcks = new Map<string, PendingAck>();
+  /** Media messages made ready ahead of their turn, by WhatsApp id. */
+  private readonly prepared = new Map<string, Promise<WAMessage>>();
   /** Inbound batches are handed over one after another, in arrival order. */
   private inbound: Promise<void> = Promise.resolve();
   /** Messages kept before their receipt, not to hand over again when Baileys upserts them. */
@@ -106,21 +109,64 @@ export class SessionMessaging {
     // the participants it goes to, read before the send (Baileys asks the same cache)
     const meta = group ? await this.groups?.get(message.chatJid) : undefined;
     const acked = this.waitForAck(message.waId, group);
-    // a refusal can be acked before sendMessage resolves: it is awaited below, not unhandled
+    // a refusal can be acked before the send resolves: it is awaited below, not unhandled
     acked.catch(() => undefined);
-    let file: Readable | undefined;
     try {
-      if (group) message = await this.addressing.inGroupAddressing(message);
-      const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
-      file = message.openMedia ? await message.openMedia() : undefined;
-      await this.socket.sendMessage(message.chatJid, toSendContent(message, file), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
+      if (message.openMedia) {
+        const ready = await this.takePrepared(message);
+        await this.socket.relayMessage(message.chatJid, ready.message!, { messageId: message.waId });
+      } else {
+        if (group) message = await this.addressing.inGroupAddressing(message);
+        const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
+        await this.socket.sendMessage(message.chatJid, toSendContent(message), { messageId: message.waId, ...(quoted ? { quoted } : {}) });
+      }
     } catch (err) {
-      file?.destroy(); // a send that failed before reading its file to the end must not keep it open
       this.dropAck(message.waId);
       throw classifySendError(err);
     }
     await acked;
     return this.addressing.sendResult(message.chatJid, meta, this.me());
+  }
+
+  /**
+   * Starts making a media message ready ahead of its turn: its file encrypted, uploaded to the
+   * media host, and the message built around it, so that its send() only relays it. A failure
+   * here is forgotten: send() makes it again and reports what goes wrong.
+   */
+  prepare(message: OutboundMessage): void {
+    if (!message.openMedia || this.prepared.has(message.waId)) return;
+    const ready = this.readyToRelay(message);
+    ready.catch(() => {});
+    this.prepared.set(message.waId, ready);
+    // a prepared message that is never sent (cancelled, failed) must not stay for good
+    if (this.prepared.size > PREPARED_KEPT) this.prepared.delete(this.prepared.keys().next().value!);
+  }
+
+  private async takePrepared(message: OutboundMessage): Promise<WAMessage> {
+    const ready = this.prepared.get(message.waId);
+    this.prepared.delete(message.waId);
+    return (await ready?.catch(() => undefined)) ?? this.readyToRelay(message);
+  }
+
+  /** What Baileys' sendMessage does for a media message before it relays it. */
+  private async readyToRelay(message: OutboundMessage): Promise<WAMessage> {
+    if (isJidGroup(message.chatJid)) message = await this.addressing.inGroupAddressing(message);
+    const quoted = message.quoted ? toQuoted(message.quoted) : undefined;
+    const file = await message.openMedia!();
+    const size = 'size' in message.content ? (message.content.size ?? 0) : 0;
+    try {
+      return await relievedWhile(size, () =>
+        generateWAMessage(message.chatJid, toSendContent(message, file), {
+          logger: this.logger,
+          userJid: this.socket.authState.creds.me!.id,
+          upload: this.socket.waUploadToServer,
+          messageId: message.waId,
+          ...(quoted ? { quoted } : {}),
+        }),
+      );
+    } finally {
+      file.destroy(); // read to the end when it worked; must not stay open when it did not
+    }
   }
 
   async markRead(refs: MessageRef[]): Promise<void> {
@@ -132,10 +178,13 @@ export class SessionMessaging {
   async checkNumbers(phones: string[]): Promise<NumberCheck[]> {
     const results = (await this.socket.onWhatsApp(...phones)) ?? [];
     const byPhone = new Map(results.map((r) => [r.jid.split('@')[0]!.split(':')[0]!, r]));
-    return phones.map((phone) => {
-      const found = byPhone.get(phone);
-      return { phone, on_whatsapp: !!found?.exists, jid: found?.exists ? jidNormalizedUser(found.jid) : null };
-    });
+    return Promise.all(
+      phones.map(async (phone) => {
+        const found = byPhone.get(phone);
+        const jid = found?.exists ? jidNormalizedUser(found.jid) : null;
+        return { phone, on_whatsapp: !!found?.exists, jid, lid: jid ? await lidOf(this.socket, jid) : null };
+      }),
+    );
   }
 
   /** Baileys' media re-upload request: the phone that sent the file uploads it again, under a new direct path. */
@@ -157,6 +206,7 @@ export class SessionMessaging {
 
   /** The session closed: sends still waiting for an ack fail as transient (they are sent again). */
   close(): void {
+    this.prepared.clear();
     for (const [id, pending] of this.pendingAcks) {
       clearTimeout(pending.timer);
       pending.reject(new SendError('the connection closed before WhatsApp acknowledged the message', false));
@@ -204,14 +254,13 @@ export class SessionMessaging {
   async keepBeforeReceipt(m: WAMessage, offline: boolean): Promise<void> {
     const keep = this.events.keepMessage;
     if (!keep) return;
-    const inbound = await this.readOne(m, this.me(), offline);
-    if (inbound) {
-      try {
-        await keep.call(this.events, inbound);
-      } catch (err) {
-        this.onKeepFailed();
-        throw err;
-      }
+    try {
+      // reading it keeps the identities it teaches, which can fail like keeping it
+      const inbound = await this.readOne(m, this.me(), offline);
+      if (inbound) await keep.call(this.events, inbound);
+    } catch (err) {
+      this.onKeepFailed();
+      throw err;
     }
     this.kept.add(messageKeyOf(m));
   }
@@ -253,12 +302,13 @@ export class SessionMessaging {
       this.logger.warn(key, 'skipped a received message: its id is no WhatsApp message id');
       return null;
     }
+    const found = await this.addressing.addressOf(m);
+    if (!found) return null;
+    // the pairs a message teaches are kept before the message itself; a failure to keep them
+    // propagates like a failure to keep the message (no receipt: WhatsApp delivers it again)
+    await this.learnNow(found.pairs);
+    const addr = found.addressing;
     try {
-      const found = await this.addressing.addressOf(m);
-      if (!found) return null;
-      // the pairs a message teaches are kept before the message itself
-      await this.learnNow(found.pairs);
-      const addr = found.addressing;
       const status = m.key.fromMe && typeof m.status === 'number' ? STATUS[m.status] : undefined;
       if (status) this.events.onStatuses?.([{ chatJid: addr.chatJid, waId: m.key.id, status }]);
       const read = await toInbound(m, me, addr, this.events.lookupMessage?.bind(this.events), offline);
@@ -319,6 +369,8 @@ export class SessionMessaging {
 
 /** How many kept message keys a session remembers until Baileys upserts them (it does so at once). */
 const KEPT_KEYS_REMEMBERED = 5_000;
+/** Prepared media messages kept for their turn; the oldest is dropped beyond this. */
+const PREPARED_KEPT = 8;
 
 function messageKeyOf(m: WAMessage): string {
   return `${m.key.remoteJid ?? ''}|${m.key.id ?? ''}|${m.key.fromMe ? 1 : 0}`;

@@ -89,6 +89,10 @@ export class BaileysDeviceSession implements DeviceSession {
     return this.messaging.send(message);
   }
 
+  prepare(message: OutboundMessage): void {
+    if (this.isOpen) this.messaging.prepare(message);
+  }
+
   async markRead(refs: MessageRef[]): Promise<void> {
     this.requireOpen();
     await this.messaging.markRead(refs);

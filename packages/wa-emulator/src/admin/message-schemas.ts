@@ -197,6 +197,7 @@ const BodyFields = {
   media: Type.Optional(Media),
   quoted_id: Type.Optional(Type.String({ description: 'id of the message this one replies to' })),
   mentions: Type.Optional(Type.Array(Type.String(), { description: 'phone numbers the message mentions (contextInfo.mentionedJid)' })),
+  mention_all: Type.Optional(Type.Boolean({ description: 'the message mentions everyone in the group (contextInfo.nonJidMentions, @all)' })),
   target_id: Type.Optional(Type.String({ description: 'a reaction whose target this account does not have: the id it points at' })),
   edited: Type.Boolean({ description: 'the text was edited by its author' }),
   deleted: Type.Boolean({ description: 'deleted for everyone by its author: the content is gone' }),

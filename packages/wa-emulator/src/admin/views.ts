@@ -15,6 +15,7 @@ function bodyView(m: MessageBody) {
     ...(m.media ? { media: mediaView(m.media) } : {}),
     ...(m.quotedId ? { quoted_id: m.quotedId } : {}),
     ...(m.mentions ? { mentions: m.mentions } : {}),
+    ...(m.mentionAll ? { mention_all: true } : {}),
     ...(m.targetId ? { target_id: m.targetId } : {}),
     edited: m.edited === true,
     deleted: m.deleted === true,

@@ -24,7 +24,7 @@ export type OutgoingContent =
 /** The fields of a stored record that describe its content (everything a revoke clears). */
 export type ContentFields = Pick<
   MessageBody,
-  'type' | 'text' | 'location' | 'contact' | 'poll' | 'media' | 'quotedId' | 'mentions' | 'targetId' | 'pollSecret' | 'content'
+  'type' | 'text' | 'location' | 'contact' | 'poll' | 'media' | 'quotedId' | 'mentions' | 'mentionAll' | 'targetId' | 'pollSecret' | 'content'
 >;
 
 /** The proto field of each media kind (a voice message is an audioMessage with ptt). */
@@ -153,6 +153,7 @@ export function describeContent(message: proto.IMessage, phoneOf: (jid: string) 
   if (quotedId) fields.quotedId = clip(quotedId, LIMITS.messageIdChars)!;
   const mentioned = (context?.mentionedJid ?? []).filter((j) => typeof j === 'string' && j.length > 0);
   if (mentioned.length > 0) fields.mentions = mentioned.slice(0, LIMITS.mentions).map((j) => clip(phoneOf(j), LIMITS.labelChars)!);
+  if (context?.nonJidMentions) fields.mentionAll = true;
   const encoded = proto.Message.encode(message).finish();
   if (encoded.length <= LIMITS.storedContentBytes) fields.content = Buffer.from(encoded).toString('base64');
   return fields;
