@@ -13,6 +13,7 @@ export const E2E_FILES = [
   'test/devices/devices-e2e.test.ts',
   'test/devices/endpoint-e2e.test.ts',
   'test/devices/pairing-e2e.test.ts',
+  'test/devices/restrictions-e2e.test.ts',
   'test/devices/supervisor.test.ts',
   'test/groups/e2e-groups.test.ts',
   'test/groups/e2e-group-refusals.test.ts',

@@ -336,6 +336,21 @@ export interface MediaFilesTable {
   next_attempt_at: Timestamp | null;
 }
 
+/* ---- Account restrictions (migration 0013) ---- */
+
+/** WhatsApp forbids the device's account to start new chats until `until` (null: not said). */
+export interface DeviceRestrictionsTable {
+  device_id: string;
+  tenant_id: string;
+  kind: 'reachout_timelock' | 'new_chat_cap';
+  until: Timestamp | null;
+  reason: string;
+  /** WhatsApp's own word: the time-lock's enforcement type, or the cap's usage */
+  detail: string | null;
+  since: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -352,6 +367,7 @@ export interface Database {
   messages: MessagesTable;
   message_statuses: MessageStatusesTable;
   chats: ChatsTable;
+  device_restrictions: DeviceRestrictionsTable;
   contacts: ContactsTable;
   idempotency_keys: IdempotencyKeysTable;
   inbound_dead_letters: InboundDeadLettersTable;

@@ -49,7 +49,8 @@ export function registerDeviceRoutes(app: App, deps: Deps): void {
     {
       schema: {
         summary: 'Get a device',
-        description: 'Every role.',
+        description:
+          "Every role. `restriction` shows WhatsApp's restriction of the account while one holds (a reach-out time-lock or the new-chat cap: no new chats until `until`); set and lifted by WhatsApp only (events device.restricted, device.unrestricted).",
         tags,
         security,
         params: IdParams,

@@ -3,6 +3,25 @@ import { NextCursor, NullableTimestamp, PageQuery, Timestamp, Uuid } from '../ht
 
 export const DeviceStatusSchema = Type.Enum(['created', 'connecting', 'qr', 'connected', 'disconnected', 'logged_out', 'failed']);
 
+export const RestrictionSchema = Type.Object(
+  {
+    kind: Type.Enum(['reachout_timelock', 'new_chat_cap'], {
+      description: "reachout_timelock: WhatsApp's reach-out time-lock; new_chat_cap: the account used up its monthly messages to new chats",
+    }),
+    until: NullableTimestamp,
+    reason: Type.String({ description: 'what WhatsApp restricts, in words' }),
+    detail: Type.Union([Type.String(), Type.Null()], {
+      description: "WhatsApp's own word: the time-lock's enforcement type (BIZ_QUALITY, ...) or the cap's usage",
+    }),
+    since: Timestamp,
+  },
+  {
+    additionalProperties: false,
+    description:
+      'WhatsApp forbids this account to start new one-to-one chats until `until` (null: until WhatsApp lifts it). Chats it already has and groups still work; messages to new chats fail at once with a reason starting `account_restricted`.',
+  },
+);
+
 export const DeviceSchema = Type.Object(
   {
     id: Uuid,
@@ -19,6 +38,7 @@ export const DeviceSchema = Type.Object(
       description: "this device's pause between two sends (PUT /devices/{id}/send-interval); null: WUTS_SEND_INTERVAL_MS",
     }),
     queued_messages: Type.Integer({ description: 'messages waiting in its outbound queue' }),
+    restriction: Type.Union([RestrictionSchema, Type.Null()], { description: 'the account restriction in force (device.restricted), or null' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },

@@ -15,6 +15,7 @@ import { LINKED_ELSEWHERE_CONFLICT, linkedElsewhere } from './linked-endpoint.js
 import { qrDataUrl } from './qr.js';
 import * as repo from './repo.js';
 import type { QrSchema } from './schemas.js';
+import { findRestriction, restrictionsOf } from './restriction-repo.js';
 import { toApiDevice, type ApiDevice } from './view.js';
 
 const tenantUser = (actor: Actor): UserActor => tenantUserOf(actor, 'devices');
@@ -70,13 +71,24 @@ export async function listDevices(
   authorize(user, 'devices.read');
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const page = toPage(await repo.listDevices(deps.db.kysely, user.tenantId, { afterId: decodeCursor(query.cursor), limit, status: query.status }), limit);
-  return { items: page.items.map(toApiDevice), nextCursor: page.nextCursor };
+  const restrictions = await restrictionsOf(
+    deps.db.kysely,
+    user.tenantId,
+    page.items.map((d) => d.id),
+  );
+  const byDevice = new Map(restrictions.map((r) => [r.device_id, r]));
+  return { items: page.items.map((d) => toApiDevice(d, byDevice.get(d.id))), nextCursor: page.nextCursor };
 }
 
 export async function getDevice(deps: Deps, actor: Actor, id: string): Promise<ApiDevice> {
   const user = tenantUser(actor);
   authorize(user, 'devices.read');
-  return toApiDevice(await mustFind(deps, user.tenantId, id));
+  return viewOf(deps, await mustFind(deps, user.tenantId, id));
+}
+
+/** The device as the API shows it, with its restriction. */
+async function viewOf(deps: Deps, row: repo.DeviceRow): Promise<ApiDevice> {
+  return toApiDevice(row, await findRestriction(deps.db.kysely, row.tenant_id, row.id));
 }
 
 async function qrOf(row: repo.DeviceRow): Promise<Static<typeof QrSchema> | null> {
@@ -110,15 +122,16 @@ export async function connectDevice(deps: Deps, limits: DeviceLimits, actor: Act
   if (devices.isRunning(id)) {
     await devices.connect(user.tenantId, id, {}); // a device waiting to retry tries now
   } else {
+    const beforeView = await viewOf(deps, before); // read before the transaction: SQLite has one connection
     await deps.db.kysely.transaction().execute(async (trx) => {
       await repo.updateDevice(trx, user.tenantId, id, { auto_connect: true, updated_at: nowIso() });
-      await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.connect', targetType: 'device', targetId: id, before: toApiDevice(before) });
+      await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.connect', targetType: 'device', targetId: id, before: beforeView });
     });
     await devices.connect(user.tenantId, id, { pairingPhone: body.phone_number, waitMs: CONNECT_WAIT_MS });
   }
   const row = await mustFind(deps, user.tenantId, id);
   const pairingCode = row.status === 'qr' ? row.pairing_code : null;
-  return { device: toApiDevice(row), qr: pairingCode ? null : await qrOf(row), pairing_code: pairingCode };
+  return { device: await viewOf(deps, row), qr: pairingCode ? null : await qrOf(row), pairing_code: pairingCode };
 }
 
 export async function currentQr(deps: Deps, limits: DeviceLimits, actor: Actor, id: string): Promise<Static<typeof QrSchema>> {
@@ -140,15 +153,15 @@ async function changeConnection(
 ): Promise<ApiDevice> {
   const user = tenantUser(actor);
   authorize(user, change.permission);
-  const before = await mustFind(deps, user.tenantId, id);
+  const before = await viewOf(deps, await mustFind(deps, user.tenantId, id));
   await change.run(user.tenantId);
-  const after = toApiDevice(await mustFind(deps, user.tenantId, id));
+  const after = await viewOf(deps, await mustFind(deps, user.tenantId, id));
   await recordAudit(deps.db.kysely, user, {
     tenantId: user.tenantId,
     action: change.action,
     targetType: 'device',
     targetId: id,
-    before: toApiDevice(before),
+    before,
     after,
   });
   return after;
@@ -177,9 +190,10 @@ export async function deleteDevice(deps: Deps, actor: Actor, id: string): Promis
   const before = await mustFind(deps, user.tenantId, id);
   const devices = deps.bus.devices();
   if (devices.isRunning(id) || (await repo.hasSession(deps.db.kysely, user.tenantId, id))) await devices.logout(user.tenantId, id);
+  const beforeView = await viewOf(deps, before); // read before the transaction: SQLite has one connection
   await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.deleteDevice(trx, user.tenantId, id);
     await disableWebhooksOfDevice(trx, user.tenantId, id, nowIso());
-    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: toApiDevice(before) });
+    await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: beforeView });
   });
 }

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { RoleSchema, Timestamp, Uuid } from '../http/schemas.js';
+import { RestrictionSchema } from '../devices/schemas.js';
 import { MessageSchema, PartySchema } from '../messages/schemas.js';
 import { GroupCreatedData, GroupJoinRequestData, GroupParticipantsData, GroupUpdatedData } from '../groups/event-schemas.js';
 
@@ -58,6 +59,20 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
   },
   { type: 'device.disconnected', version: 1, description: 'a connected device lost its connection, was disconnected, or failed', data: DeviceClosedData },
   { type: 'device.logged_out', version: 1, description: 'a device was unlinked, from the phone or by logout; its session is deleted', data: DeviceClosedData },
+  {
+    type: 'device.restricted',
+    version: 1,
+    description:
+      "WhatsApp restricted the device's account (a reach-out time-lock, or the new-chat message cap) or renewed the restriction: it may not start new chats until `restriction.until`; messages to new chats fail with reason `account_restricted: ...`, chats it already has still work",
+    data: Type.Object({ device_id: Uuid, restriction: RestrictionSchema }, { additionalProperties: false }),
+  },
+  {
+    type: 'device.unrestricted',
+    version: 1,
+    description:
+      "the device's account restriction ended: WhatsApp lifted it (`cause` lifted) or its time passed (expired); `restriction` is the one that ended",
+    data: Type.Object({ device_id: Uuid, cause: Type.Enum(['lifted', 'expired']), restriction: RestrictionSchema }, { additionalProperties: false }),
+  },
   {
     type: 'message.received',
     version: 1,

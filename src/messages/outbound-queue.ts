@@ -7,6 +7,7 @@ import { SendError, type MessageRef, type OutboundMessage, type SendResult } fro
 import { purgeIdempotencyKeys } from './idempotency-repo.js';
 import { phoneOf } from './jids.js';
 import { fetchLinkPreview } from './link-preview.js';
+import { newChatRefusal } from './new-chats.js';
 import {
   afterFailedAttempt,
   DEVICE_LOGGED_OUT,
@@ -68,7 +69,7 @@ export async function pauseOf(deps: Deps, tenantId: string, deviceId: string): P
 export async function attemptSend(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow): Promise<void> {
   try {
     const message = await outboundOf(deps, tenantId, row);
-    const refusal = await recipientRefusal(deps, tenantId, session, row);
+    const refusal = (await newChatRefusal(deps, tenantId, row)) ?? (await recipientRefusal(deps, tenantId, session, row));
     if (refusal) return await recordFailed(deps, tenantId, row.id, refusal);
     const result = await session.send(message);
     await recordSent(deps, tenantId, row.id, result ?? {});

@@ -17,6 +17,7 @@ import type {
   SendResult,
   StatusUpdate,
 } from './messages.js';
+import type { RestrictionReport } from './restrictions.js';
 
 /** Why a connection closed, in the terms the device supervisor acts on. */
 export type DisconnectKind =
@@ -98,6 +99,9 @@ export interface SessionEvents {
   onParticipantReceipts?(receipts: ParticipantReceipt[]): void;
   /** A group's subject, as the session learned it (the group's chat is named by it). */
   onGroupSubject?(chatJid: string, subject: string): void;
+
+  /** WhatsApp restricted the account (a reach-out time-lock, the new-chat cap) or lifted it; also re-read at each login. */
+  onRestriction?(report: RestrictionReport): void;
 }
 
 /**

@@ -4,6 +4,7 @@ import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
 import { closedState } from '../devices/disconnect-table.js';
 import { recordClosed, recordConnecting, recordLinkedElsewhere, recordNotWanted, recordOpen, recordPairingCode, recordQr } from '../devices/state.js';
 import { LINKED_ELSEWHERE_REASON, linkedElsewhere } from '../devices/linked-endpoint.js';
+import { recordRestriction } from '../devices/restriction.js';
 import type { DeviceCommands, SessionSignal } from '../devices/commands.js';
 import { conflict } from '../lib/errors.js';
 import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
@@ -309,6 +310,7 @@ export class DeviceSupervisor implements DeviceCommands {
                 this.deps.bus.wakeSender(deviceId);
               });
             },
+            onRestriction: (report) => current() && this.serial(deviceId, entry, () => recordRestriction(this.deps, tenantId, deviceId, report)),
             onClose: (close) => this.onClose(deviceId, entry, close.kind, close.message),
           },
         });

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { attemptSend, nextToSend, pauseOf, prepareAhead, sweepQueues } from '../messages/outbound-queue.js';
 import { dueAt } from '../messages/queue-rules.js';
+import { expireRestrictions } from '../devices/restriction.js';
 import type { DeviceSession } from '../whatsapp/provider.js';
 
 /** A device's live session on this node, if it holds one. */
@@ -113,6 +114,8 @@ export class MessageSender {
   /** The queues' sweep (expired and orphaned messages, old keys); wakes the held devices with a message due. */
   async sweep(): Promise<void> {
     try {
+      // restrictions whose time passed end here too: from then on new chats are sent to again
+      await expireRestrictions(this.deps);
       for (const deviceId of await sweepQueues(this.deps)) if (this.sessions(deviceId)) this.wake(deviceId);
     } catch (err) {
       this.deps.logger.error({ err }, 'outbound queue sweep failed');

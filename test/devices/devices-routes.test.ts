@@ -46,6 +46,7 @@ describe('devices API', () => {
       disconnected_at: null,
       send_interval_ms: null,
       queued_messages: 0,
+      restriction: null,
       created_at: expect.stringMatching(/Z$/),
       updated_at: expect.stringMatching(/Z$/),
     });

@@ -11,6 +11,9 @@ describe('isKnownFilter', () => {
     ['message.received', true],
     ['webhook.test', true],
     ['chat.presence', true],
+    ['device.restricted', true],
+    ['device.unrestricted', true],
+    ['device.restriction', false],
     ['message.*', true],
     ['device.*', true],
     ['user.*', true],
@@ -47,6 +50,10 @@ describe('filterMatches', () => {
     [['device.qr', 'user.*'], 'device.qr', true],
     [['device.qr', 'user.*'], 'device.connected', false],
     [['device.*'], 'device.logged_out', true],
+    [['device.*'], 'device.restricted', true],
+    [['device.*'], 'device.unrestricted', true],
+    [['device.restricted'], 'device.unrestricted', false],
+    [['device.unrestricted'], 'device.restricted', false],
   ] as const)('%j lets %s through: %s', (filters, type, expected) => {
     expect(filterMatches(filters === null ? null : [...filters], type)).toBe(expected);
   });
@@ -57,6 +64,8 @@ describe('eventVersion', () => {
     expect(eventVersion('message.received')).toBe(1);
     expect(eventVersion('user.created')).toBe(1);
     expect(eventVersion('group.participants')).toBe(1);
+    expect(eventVersion('device.restricted')).toBe(1);
+    expect(eventVersion('device.unrestricted')).toBe(1);
     expect(() => eventVersion('group.deleted')).toThrow('unknown event type group.deleted');
   });
 });

@@ -260,6 +260,8 @@ describe('canSeeEvent: the live stream shows what the caller could read through 
     'device.connected': ALL,
     'device.disconnected': ALL,
     'device.logged_out': ALL,
+    'device.restricted': ALL,
+    'device.unrestricted': ALL,
     'message.received': ALL,
     'message.sent': ALL,
     'message.status': ALL,
@@ -279,7 +281,7 @@ describe('canSeeEvent: the live stream shows what the caller could read through 
   const FUTURE_TABLE: Record<string, readonly [boolean, boolean, boolean, boolean, boolean]> = {
     'user.password_changed': READERS_OF_USERS,
     'tenant.suspended': READERS_OF_USERS,
-    'device.restricted': ALL,
+    'device.warned': ALL,
     'message.pinned': ALL,
   };
 

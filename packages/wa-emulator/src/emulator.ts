@@ -10,6 +10,7 @@ import { EmulatorMedia } from './media/media.js';
 import { GroupActions } from './groups/group-actions.js';
 import { groupIqRoutes } from './groups/group-iq.js';
 import { GroupPictures, groupPictureIqRoutes } from './groups/group-picture.js';
+import { mexIqRoutes } from './restrictions/mex-iq.js';
 import { groupStanzaRoutes } from './groups/group-routing.js';
 import { EmulatorService } from './service.js';
 import { loadState, StateSaver } from './store.js';
@@ -84,6 +85,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
     ...mediaConnIqRoutes(media.host),
     ...groupIqRoutes(hub, groups),
     ...groupPictureIqRoutes(hub, groups, pictures, () => media.host.url),
+    ...mexIqRoutes(),
   };
   const groupStanzas = groupStanzaRoutes(hub, groups);
   const hooks: SessionHooks = {

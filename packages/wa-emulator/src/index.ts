@@ -26,6 +26,7 @@ export {
   type MediaFile,
   type MediaRecord,
   type QueuedStanzaRecord,
+  type ReachoutTimelockRecord,
   type ReceivedRecord,
   type SendMessageBody,
   type SentRecord,

@@ -112,6 +112,17 @@ export interface AccountRecord {
    * chats and groups its messages carry its LID only, without `sender_pn`/`participant_pn`.
    */
   hidesPhoneNumber?: boolean;
+  /** WhatsApp's reach-out time-lock: while it holds, messages to users the account never chatted with are refused (463) */
+  reachoutTimelock?: ReachoutTimelock;
+  /** phone numbers of the accounts it exchanged one-to-one messages with (either way): its existing chats */
+  chatsWith?: string[];
+}
+
+export interface ReachoutTimelock {
+  /** unix seconds: when the lock ends by itself */
+  until: number;
+  /** WhatsApp's enforcement type (DEFAULT, BIZ_QUALITY, ...) */
+  enforcementType: string;
 }
 
 export type DeviceKind = 'phone' | 'companion';

@@ -61,6 +61,8 @@ export class TestCompanion {
   presences: Array<{ id: string; presences: Record<string, { lastKnownPresence: string }> }> = [];
   /** group events as Baileys emitted them: groups.upsert, groups.update, group-participants.update, group.join-request, message-receipt.update */
   groupEvents: Array<{ event: string; data: any }> = [];
+  /** the reach-out time-lock states Baileys reported (connection.update reachoutTimeLock), oldest first */
+  timelocks: Array<{ isActive?: boolean; timeEnforcementEnds?: Date; enforcementType?: string }> = [];
   /** Baileys' shouldIgnoreJid: a message from a jid it answers true for is NACKed (500) unread */
   ignore: ((jid: string) => boolean) | undefined;
   private stopped = false;
@@ -98,6 +100,7 @@ export class TestCompanion {
         this.qr = u.qr;
         this.qrCount++;
       }
+      if (u.reachoutTimeLock) this.timelocks.push(u.reachoutTimeLock);
       if (u.connection === 'open') {
         this.isOpen = true;
         this.openCount++;

@@ -31,7 +31,8 @@ import type { GroupMetadataCache } from './group-cache.js';
 import { SessionAddressing } from './addressing.js';
 import { contactPairs, lidOf, pairOf } from './identities.js';
 import { chatJidOf, toInbound, type Me } from './inbound.js';
-import { ackRefusal, classifySendError } from './send-errors.js';
+import type { RestrictionWatch } from './restriction-watch.js';
+import { ACCOUNT_RESTRICTED_ACK, ackRefusal, classifySendError } from './send-errors.js';
 
 const STATUS: Partial<Record<number, DeliveryStatus>> = {
   [proto.WebMessageInfo.Status.ERROR]: 'failed',
@@ -70,6 +71,8 @@ export class SessionMessaging {
     /** A received message could not be kept (WhatsApp got no receipt): reconnect, and WhatsApp delivers it again. */
     private readonly onKeepFailed: () => void = () => {},
     private readonly groups?: GroupMetadataCache,
+    /** the account's restrictions: a refusal 463 names until when, and has WhatsApp asked again */
+    private readonly restrictions?: RestrictionWatch,
   ) {
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => this.onAck(node));
     socket.ev.on('message-receipt.update', (updates) => void this.onParticipantReceipts(updates));
@@ -238,7 +241,8 @@ export class SessionMessaging {
     this.pendingAcks.delete(id);
     const error = node.attrs.error;
     if (!error) return pending.resolve();
-    const refusal = ackRefusal(error, pending.group);
+    if (error === ACCOUNT_RESTRICTED_ACK && !pending.group) this.restrictions?.refresh();
+    const refusal = ackRefusal(error, pending.group, this.restrictions?.refusalReason());
     pending.reject(new SendError(refusal.reason, refusal.permanent));
   }
 
@@ -343,7 +347,7 @@ export class SessionMessaging {
   }
 
   private onUpdates(updates: WAMessageUpdate[]): void {
-    let statuses = ourStatuses(updates);
+    let statuses = ourStatuses(updates, this.restrictions?.refusalReason());
     // receipts were kept before their ack (keepReceipts); an error ack of a send is not a receipt
     if (this.events.keepStatuses) statuses = statuses.filter((s) => s.status === 'failed');
     if (statuses.length) this.events.onStatuses?.(statuses);
@@ -373,7 +377,7 @@ function messageKeyOf(m: WAMessage): string {
 }
 
 /** The statuses of messages this account sent, in WUTS's terms. */
-function ourStatuses(updates: WAMessageUpdate[]): StatusUpdate[] {
+function ourStatuses(updates: WAMessageUpdate[], restrictedReason?: string): StatusUpdate[] {
   const statuses: StatusUpdate[] = [];
   for (const { key, update } of updates) {
     const status = typeof update.status === 'number' ? STATUS[update.status] : undefined;
@@ -381,7 +385,7 @@ function ourStatuses(updates: WAMessageUpdate[]): StatusUpdate[] {
     if (!key.fromMe || !status || !chatJid || !isWaId(key.id)) continue;
     // an error ack names its code: say why, as the sender does (ackRefusal)
     const code = status === 'failed' ? update.messageStubParameters?.[0] : undefined;
-    const reason = typeof code === 'string' && /^\d{3}$/.test(code) ? ackRefusal(code, !!isJidGroup(chatJid)).reason : undefined;
+    const reason = typeof code === 'string' && /^\d{3}$/.test(code) ? ackRefusal(code, !!isJidGroup(chatJid), restrictedReason).reason : undefined;
     statuses.push({ chatJid, waId: key.id, status, ...(reason ? { reason } : {}) });
   }
   return statuses;

@@ -1,10 +1,11 @@
 import { SendError } from '../messages.js';
+import { accountRestrictedReason } from '../restrictions.js';
 
 /** Errors WhatsApp answers in a message ack that sending again will not cure. */
 const PERMANENT_ACK_ERRORS: Record<string, string> = {
   '400': 'WhatsApp refused the message as malformed (400)',
   '404': 'not on WhatsApp: the recipient does not exist (404)',
-  '463': 'WhatsApp refused the message: this account may not start new chats (463)',
+  '463': accountRestrictedReason(null),
   '479': 'WhatsApp refused the message (479)',
 };
 
@@ -15,8 +16,15 @@ const PERMANENT_GROUP_ACK_ERRORS: Record<string, string> = {
   '404': 'WhatsApp refused the message: the group does not exist (404)',
 };
 
-/** Why WhatsApp refused a message (its ack error code), and whether sending again could help. */
-export function ackRefusal(code: string, group: boolean): { reason: string; permanent: boolean } {
+/** The code of a refusal because the account may not start new chats (restricted). */
+export const ACCOUNT_RESTRICTED_ACK = '463';
+
+/**
+ * Why WhatsApp refused a message (its ack error code), and whether sending again could help.
+ * `restrictedReason`: what the session knows of the account's restriction, for a 463.
+ */
+export function ackRefusal(code: string, group: boolean, restrictedReason?: string): { reason: string; permanent: boolean } {
+  if (code === ACCOUNT_RESTRICTED_ACK && !group && restrictedReason) return { reason: restrictedReason, permanent: true };
   const known = (group ? PERMANENT_GROUP_ACK_ERRORS : PERMANENT_ACK_ERRORS)[code];
   return { reason: known ?? `WhatsApp refused the message (${code})`, permanent: !!known };
 }

@@ -11,6 +11,7 @@ import { BaileysGroups } from './groups.js';
 import { GroupMetadataCache } from './group-cache.js';
 import { SessionMessaging } from './messaging.js';
 import { requestPairingCode } from './pairing.js';
+import { RestrictionWatch } from './restriction-watch.js';
 
 export type SessionPhase = 'connecting' | 'qr' | 'open' | 'closed';
 
@@ -74,7 +75,8 @@ export class BaileysDeviceSession implements DeviceSession {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const groups = parts.groups ?? new GroupMetadataCache();
     groups.attach(this.socket);
-    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery(), groups);
+    const restrictions = new RestrictionWatch(this.socket, this.events, this.logger);
+    this.messaging = new SessionMessaging(this.socket, this.events, this.logger, parts.ackTimeoutMs, () => this.reconnectForRedelivery(), groups, restrictions);
     const identities = new GroupIdentities(() => this.socket.user);
     this.groups = new BaileysGroups(this.socket, identities);
     listenToGroupEvents(this.socket, identities, (event) => this.events.onGroupEvent?.(event), this.logger);

@@ -4,6 +4,7 @@ import type { GroupChanges, GroupSendRequest } from '../group-service.js';
 import type * as G from './group-schemas.js';
 import type * as M from './message-schemas.js';
 import type * as S from './schemas.js';
+import type * as R from './restriction-schemas.js';
 
 // A typed client of the emulator's admin API over fetch, for tests, benchmarks and tools.
 // It imports types only: no Baileys, no Fastify, nothing of the emulator is loaded with it.
@@ -39,6 +40,9 @@ export interface EmulatorInfo {
   /** https base URL of the media host */
   media_url: string;
 }
+
+/** An account's reach-out time-lock: whether it holds, until when, WhatsApp's enforcement type. */
+export type ReachoutTimelockRecord = Static<typeof R.ReachoutTimelockView>;
 
 /** The media of a message sent or received, as a record shows it (`sha256` of the bytes, `state`, ...). */
 export type MediaRecord = Static<typeof M.Media>;
@@ -326,6 +330,26 @@ export class EmulatorAdminClient {
   /** Hides (or shows) the account's phone number in LID-addressed chats and groups: receivers then know its LID only. */
   async setPhoneNumberHidden(phone: string, hidden: boolean): Promise<boolean> {
     return (await this.call<{ hidden: boolean }>('PUT', `/admin/accounts/${enc(phone)}/phone-number-privacy`, { hidden })).hidden;
+  }
+
+  /** Puts the account under WhatsApp's reach-out time-lock until `until`: its messages to new chats are refused (463). */
+  async setReachoutTimelock(phone: string, lock: { until: Date | string; enforcementType?: string; notify?: boolean }): Promise<ReachoutTimelockRecord> {
+    const body = {
+      until: typeof lock.until === 'string' ? lock.until : lock.until.toISOString(),
+      ...(lock.enforcementType ? { enforcement_type: lock.enforcementType } : {}),
+      ...(lock.notify === undefined ? {} : { notify: lock.notify }),
+    };
+    return (await this.call<{ timelock: ReachoutTimelockRecord }>('PUT', `/admin/accounts/${enc(phone)}/reachout-timelock`, body)).timelock;
+  }
+
+  /** Lifts the account's reach-out time-lock (its connected devices are told, unless notify is false). */
+  async liftReachoutTimelock(phone: string, opts: { notify?: boolean } = {}): Promise<ReachoutTimelockRecord> {
+    const query = opts.notify === undefined ? '' : `?notify=${opts.notify}`;
+    return (await this.call<{ timelock: ReachoutTimelockRecord }>('DELETE', `/admin/accounts/${enc(phone)}/reachout-timelock${query}`)).timelock;
+  }
+
+  async reachoutTimelock(phone: string): Promise<ReachoutTimelockRecord> {
+    return (await this.call<{ timelock: ReachoutTimelockRecord }>('GET', `/admin/accounts/${enc(phone)}/reachout-timelock`)).timelock;
   }
 
   async groupMessages(phone: string, id: string, limit?: number): Promise<AccountMessages> {

@@ -4,6 +4,7 @@ import type { EmulatorService } from '../service.js';
 import { groupRoutes } from './group-routes.js';
 import { identityRoutes } from './identity-routes.js';
 import { messageRoutes } from './message-routes.js';
+import { restrictionRoutes } from './restriction-routes.js';
 import * as M from './message-schemas.js';
 import * as S from './schemas.js';
 import { ok } from './views.js';
@@ -84,6 +85,7 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
   messageRoutes(app, service);
   groupRoutes(app, service);
   identityRoutes(app, service);
+  restrictionRoutes(app, service);
 
   app.get<{ Params: { phone: string } }>(
     '/admin/accounts/:phone/devices',

@@ -1,5 +1,6 @@
 import { getBinaryNodeChild, type BinaryNode } from '../baileys.js';
 import { deviceJid, userJid, type ResolvedJid } from '../accounts.js';
+import { activeTimelock, hasChatWith, REACHOUT_TIMELOCKED_ERROR, rememberChat } from '../restrictions/reachout-timelock.js';
 import type { Hub } from './hub.js';
 import { children, unixNow } from './nodes.js';
 import type { WireSession } from './session.js';
@@ -44,6 +45,10 @@ export function routeMessage(hub: Hub, session: WireSession, node: BinaryNode, g
     hub.logger.info({ to, id }, 'message to an unknown or unsupported jid (groups, newsletters come later)');
     return ack({ error: '404' });
   }
+  if (activeTimelock(sender) && !hasChatWith(sender, destination.account)) {
+    hub.logger.info({ from: sender.phone, to, id }, 'refused: the sender is under a reach-out time-lock and never chatted with the recipient');
+    return ack({ error: REACHOUT_TIMELOCKED_ERROR });
+  }
   const participants = getBinaryNodeChild(node, 'participants');
   const targets: Target[] = participants
     ? children(participants, 'to').map((t) => ({ jid: t.attrs.jid ?? '', encs: children(t, 'enc') }))
@@ -66,6 +71,7 @@ export function routeMessage(hub: Hub, session: WireSession, node: BinaryNode, g
     hub.deliver(resolved.account, deviceId, { tag: 'message', attrs, content: deviceIdentity ? [...target.encs, deviceIdentity] : target.encs });
     delivered++;
   }
+  rememberChat(hub, sender, destination.account);
   hub.logger.debug({ id, to, devices: delivered }, 'message routed');
   ack();
 }
