@@ -353,13 +353,16 @@ describe(`outbound messages survive SIGKILL (${DIALECT})`, () => {
 
     // The one in flight: the first WUTS has not seen acknowledged. Wait until B has it, then
     // until nothing more arrives there for a second (the sender is stuck on it).
-    const stuck = await eventually('a message on B that WUTS has not seen acknowledged', 15_000, async () => {
+    await eventually('a message on B that WUTS has not seen acknowledged', 15_000, async () => {
       const k = (await statuses(burst)).findIndex((s) => !DONE.has(s));
       if (k < 0) throw new Error('every message was sent before the freeze took hold');
       const onPhone = (await phoneOfB()).map((r) => r.id);
       return onPhone.includes(burst[k]!.waId) ? k : undefined;
     });
     await pause(1_000);
+    // Read again once settled: an ack that came just before the freeze may still have been
+    // being recorded above (the sender then sent one more, which is the one in flight).
+    const stuck = (await statuses(burst)).findIndex((s) => !DONE.has(s));
     const before = w.all.length - N;
     const onPhone = (await phoneOfB()).map((r) => r.id).slice(before);
     expect(onPhone, 'B has exactly the sent ones and the one in flight').toEqual(burst.slice(0, stuck + 1).map((q) => q.waId));
