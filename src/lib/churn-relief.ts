@@ -16,7 +16,7 @@ function youngGc(): GcFunction | null {
   if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');
-      gc = vm.runInNewContext('gc') as GcFunction;
+      gc = (vm.runInNewContext('gc') as GcFunction | undefined) ?? null;
     } catch {
       gc = null;
     }
