@@ -37,7 +37,7 @@ export function registerMessageRoutes(app: App, deps: Deps): void {
         security,
         params: IdParams,
         body: S.SendMessageBody,
-        response: { 202: S.MessageResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429) },
+        response: { 202: S.MessageResponse, ...errorResponses(...BODY_ERRORS, 401, 403, 404, 409, 429, 503) },
       },
     },
     async (req, reply) => {
