@@ -7,12 +7,16 @@ import type { Config } from '../config.js';
 import { BOOLEAN_COLUMNS, type Database } from './schema.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { GroupCommit } from './group-commit.js';
+import { prepareNamedStatements } from './pg-named-statements.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /** Transactions shared by concurrent writers (one commit for all of them): the accept path's. */
+  commits: GroupCommit;
   close(): Promise<void>;
 }
 
@@ -65,8 +69,9 @@ export function openDatabase(options: DbOptions): Db {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    pool.on('connect', prepareNamedStatements);
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+    return { kysely, dialect: 'postgres', commits: new GroupCommit(kysely), close: () => kysely.destroy() };
   }
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const sqlite = new SQLite(sqliteFilePath(options.dataDir));
@@ -78,5 +83,5 @@ export function openDatabase(options: DbOptions): Db {
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     plugins: [new SqliteBooleanPlugin(BOOLEAN_COLUMNS)],
   });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  return { kysely, dialect: 'sqlite', commits: new GroupCommit(kysely), close: () => kysely.destroy() };
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, DeviceStatus, DevicesTable } from '../db/schema.js';
+import { PreparedQuery } from '../db/prepared.js';
 
 export type DeviceRow = Omit<DevicesTable, 'auto_connect' | 'queued_count'> & { auto_connect: boolean; queued_count: number };
 
@@ -10,8 +11,12 @@ export async function insertDevice(db: Kysely<Database>, tenantId: string, row: 
     .execute();
 }
 
+const findDeviceQuery = new PreparedQuery(['tenantId', 'id'], (db, p) =>
+  db.selectFrom('devices').selectAll().where('tenant_id', '=', p.tenantId).where('id', '=', p.id),
+);
+
 export async function findDevice(db: Kysely<Database>, tenantId: string, id: string): Promise<DeviceRow | undefined> {
-  return db.selectFrom('devices').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return findDeviceQuery.first(db, { tenantId, id });
 }
 
 export async function listDevices(

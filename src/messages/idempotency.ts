@@ -59,6 +59,7 @@ export async function earlierAnswer<T>(
 /**
  * Runs `create` once per key: its result is stored in the same transaction as the work, so a
  * replay returns exactly the first result; the same key with another request is a 409.
+ * `inTransaction` runs the work in a transaction (its own by default, or a shared one).
  */
 export async function idempotent<T>(
   db: Kysely<Database>,
@@ -67,11 +68,12 @@ export async function idempotent<T>(
   hash: string,
   retentionHours: number,
   create: (trx: Transaction<Database>) => Promise<T>,
+  inTransaction: <R>(work: (trx: Transaction<Database>) => Promise<R>) => Promise<R> = (work) => db.transaction().execute(work),
 ): Promise<Idempotent<T>> {
-  if (!key) return { result: await db.transaction().execute(create), replayed: false };
+  if (!key) return { result: await inTransaction(create), replayed: false };
   const keepSince = new Date(Date.now() - retentionHours * 3600_000).toISOString();
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await inTransaction(async (trx) => {
       const earlier = await storedResult<T>(trx, tenantId, key, hash, keepSince);
       if (earlier) return earlier;
       const result = await create(trx);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { newId } from '../lib/ids.js';
+import { PreparedQuery } from '../db/prepared.js';
 
 type Db = Kysely<Database>;
 
@@ -13,27 +14,27 @@ export async function upsertIdentity(db: Db, tenantId: string, deviceId: string,
     .execute();
 }
 
+const phoneOfLidQuery = new PreparedQuery(['tenantId', 'deviceId', 'lid'], (db, p) =>
+  db.selectFrom('wa_identities').select('phone').where('tenant_id', '=', p.tenantId).where('device_id', '=', p.deviceId).where('lid', '=', p.lid),
+);
+
 export async function phoneOfLid(db: Db, tenantId: string, deviceId: string, lid: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('wa_identities')
-    .select('phone')
-    .where('tenant_id', '=', tenantId)
-    .where('device_id', '=', deviceId)
-    .where('lid', '=', lid)
-    .executeTakeFirst();
-  return row?.phone ?? null;
+  return (await phoneOfLidQuery.first(db, { tenantId, deviceId, lid }))?.phone ?? null;
 }
 
-export async function lidOfPhone(db: Db, tenantId: string, deviceId: string, phone: string): Promise<string | null> {
-  const row = await db
+const lidOfPhoneQuery = new PreparedQuery(['tenantId', 'deviceId', 'phone'], (db, p) =>
+  db
     .selectFrom('wa_identities')
     .select('lid')
-    .where('tenant_id', '=', tenantId)
-    .where('device_id', '=', deviceId)
-    .where('phone', '=', phone)
+    .where('tenant_id', '=', p.tenantId)
+    .where('device_id', '=', p.deviceId)
+    .where('phone', '=', p.phone)
     .orderBy('updated_at', 'desc')
-    .executeTakeFirst();
-  return row?.lid ?? null;
+    .limit(1),
+);
+
+export async function lidOfPhone(db: Db, tenantId: string, deviceId: string, phone: string): Promise<string | null> {
+  return (await lidOfPhoneQuery.first(db, { tenantId, deviceId, phone }))?.lid ?? null;
 }
 
 /** The LIDs of phone numbers the device knows, by phone. */

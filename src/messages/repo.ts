@@ -1,15 +1,51 @@
 import { sql, type Kysely } from 'kysely';
 import type { ContactsTable, Database, MessageStatus } from '../db/schema.js';
 import { newId } from '../lib/ids.js';
+import { PreparedQuery } from '../db/prepared.js';
 import type { MessageRow } from './view.js';
 
 type Db = Kysely<Database>;
 
+/** Every column of a message row, in the order the prepared insert binds them. */
+const MESSAGE_COLUMNS = [
+  'id',
+  'tenant_id',
+  'device_id',
+  'chat_jid',
+  'wa_id',
+  'from_me',
+  'sender_jid',
+  'type',
+  'content_json',
+  'quoted_wa_id',
+  'quoted_message_id',
+  'target_wa_id',
+  'target_message_id',
+  'status',
+  'reason',
+  'attempts',
+  'next_attempt_at',
+  'expires_at',
+  'created_by',
+  'wa_timestamp',
+  'edited_at',
+  'deleted_at',
+  'created_at',
+  'updated_at',
+  'sender_lid',
+  'chat_lid',
+  'recipient_count',
+] as const satisfies readonly (keyof MessageRow)[];
+// a column added to the table and not to the list above fails to compile here
+const everyColumn: Record<Exclude<keyof MessageRow, (typeof MESSAGE_COLUMNS)[number]>, never> = {};
+void everyColumn;
+
+const insertMessageQuery = new PreparedQuery(MESSAGE_COLUMNS, (db, p) => db.insertInto('messages').values(p));
+
 export async function insertMessage(db: Db, tenantId: string, row: Omit<MessageRow, 'tenant_id'>): Promise<void> {
-  await db
-    .insertInto('messages')
-    .values({ ...row, tenant_id: tenantId })
-    .execute();
+  const values: Record<string, unknown> = { ...row, tenant_id: tenantId };
+  for (const column of MESSAGE_COLUMNS) values[column] ??= column === 'attempts' ? 0 : null;
+  await insertMessageQuery.execute(db, values as Record<(typeof MESSAGE_COLUMNS)[number], unknown>);
 }
 
 /** Inserts unless the same WhatsApp key is stored already; answers whether it inserted. */
@@ -60,8 +96,12 @@ export async function transitionMessage(
   return Number(result.numUpdatedRows) > 0;
 }
 
+const insertStatusQuery = new PreparedQuery(['id', 'tenant_id', 'message_id', 'status', 'reason', 'created_at'], (db, p) =>
+  db.insertInto('message_statuses').values(p),
+);
+
 export async function addStatus(db: Db, tenantId: string, messageId: string, status: MessageStatus, reason: string | null, at: string): Promise<void> {
-  await db.insertInto('message_statuses').values({ id: newId(), tenant_id: tenantId, message_id: messageId, status, reason, created_at: at }).execute();
+  await insertStatusQuery.execute(db, { id: newId(), tenant_id: tenantId, message_id: messageId, status, reason, created_at: at });
 }
 
 export async function statusHistory(db: Db, tenantId: string, messageId: string) {
@@ -76,15 +116,17 @@ export async function statusHistory(db: Db, tenantId: string, messageId: string)
 }
 
 /** Takes a place in the device's queue; false when it holds `limit` messages already (atomic on both databases). */
-export async function reserveQueueSlot(db: Db, tenantId: string, deviceId: string, limit: number): Promise<boolean> {
-  const result = await db
+const reserveQueueSlotQuery = new PreparedQuery(['tenantId', 'deviceId', 'limit'], (db, p) =>
+  db
     .updateTable('devices')
     .set((eb) => ({ queued_count: eb('queued_count', '+', 1) }))
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', deviceId)
-    .where('queued_count', '<', limit)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+    .where('tenant_id', '=', p.tenantId)
+    .where('id', '=', p.deviceId)
+    .where('queued_count', '<', p.limit),
+);
+
+export async function reserveQueueSlot(db: Db, tenantId: string, deviceId: string, limit: number): Promise<boolean> {
+  return (await reserveQueueSlotQuery.affected(db, { tenantId, deviceId, limit })) > 0;
 }
 
 /** A message of the device left `queued`. */
@@ -112,6 +154,31 @@ export async function queuedHeads(db: Db, tenantId: string, deviceId: string, co
     .execute();
 }
 
+const CHAT_COLUMNS = ['id', 'tenant_id', 'device_id', 'jid', 'name', 'last_message_id', 'last_message_at', 'unread_count', 'created_at', 'updated_at'] as const;
+
+/** The chat upsert in its four forms: whether the message is unread, whether it names the chat. */
+const touchChatQueries = new Map(
+  [false, true].flatMap((unread) =>
+    [false, true].map((named) => [
+      `${unread}/${named}`,
+      new PreparedQuery(CHAT_COLUMNS, (db, p) =>
+        db
+          .insertInto('chats')
+          .values(p)
+          .onConflict((oc) =>
+            oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
+              last_message_id: eb.ref('excluded.last_message_id'),
+              last_message_at: eb.ref('excluded.last_message_at'),
+              unread_count: unread ? sql<number>`chats.unread_count + 1` : eb.ref('chats.unread_count'),
+              name: named ? eb.ref('excluded.name') : eb.ref('chats.name'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          ),
+      ),
+    ]),
+  ),
+);
+
 /** Records a message as the chat's latest; creates the chat on its first message. */
 export async function touchChat(
   db: Db,
@@ -119,30 +186,18 @@ export async function touchChat(
   deviceId: string,
   chat: { jid: string; messageId: string; at: string; unread: boolean; name?: string | null | undefined },
 ): Promise<void> {
-  await db
-    .insertInto('chats')
-    .values({
-      id: newId(),
-      tenant_id: tenantId,
-      device_id: deviceId,
-      jid: chat.jid,
-      name: chat.name ?? null,
-      last_message_id: chat.messageId,
-      last_message_at: chat.at,
-      unread_count: chat.unread ? 1 : 0,
-      created_at: chat.at,
-      updated_at: chat.at,
-    })
-    .onConflict((oc) =>
-      oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
-        last_message_id: eb.ref('excluded.last_message_id'),
-        last_message_at: eb.ref('excluded.last_message_at'),
-        unread_count: chat.unread ? sql<number>`chats.unread_count + 1` : eb.ref('chats.unread_count'),
-        name: chat.name ? eb.ref('excluded.name') : eb.ref('chats.name'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .execute();
+  await touchChatQueries.get(`${chat.unread}/${Boolean(chat.name)}`)!.execute(db, {
+    id: newId(),
+    tenant_id: tenantId,
+    device_id: deviceId,
+    jid: chat.jid,
+    name: chat.name ?? null,
+    last_message_id: chat.messageId,
+    last_message_at: chat.at,
+    unread_count: chat.unread ? 1 : 0,
+    created_at: chat.at,
+    updated_at: chat.at,
+  });
 }
 
 export async function setChatName(db: Db, tenantId: string, deviceId: string, jid: string, name: string, at: string): Promise<void> {

@@ -52,78 +52,102 @@ export async function acceptMessage(
   checkFields(body);
   // only a request with a key is compared with a replay (hashing an inline file costs)
   const hash = idempotencyKey === undefined ? '' : requestHash(`POST /devices/${deviceId}/messages`, body);
-  const isMediaSend = (MEDIA_SEND_TYPES as readonly string[]).includes(body.type);
-  // a replayed media send answers before its file is fetched or stored again
-  if (isMediaSend && idempotencyKey !== undefined) {
+  // a replay answers before anything is read, fetched or stored again
+  if (idempotencyKey !== undefined) {
     const earlier = await earlierAnswer<ApiMessage>(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours);
     if (earlier) return earlier;
   }
+  if (device.status === 'logged_out') throw conflict('the device is logged out: connect it again (a new QR scan) before sending', 'device_logged_out');
+  const isMediaSend = (MEDIA_SEND_TYPES as readonly string[]).includes(body.type);
   // the file is in the media store before the message exists: the queue never depends on a URL
   const media = isMediaSend ? await resolveSendMedia(deps, tenantId, body) : undefined;
-  const answer = await idempotent(deps.db.kysely, tenantId, idempotencyKey, hash, deps.config.idempotencyHours, async (trx) => {
-    if (device.status === 'logged_out') throw conflict('the device is logged out: connect it again (a new QR scan) before sending', 'device_logged_out');
-    const mentions = await Promise.all(mentionJids(body).map((jid) => partyOf(trx, tenantId, deviceId, jid)));
-    const content = contentOf(body, media, mentions);
-    const now = Date.now();
-    let chatJid: string;
-    let target: MessageRow | undefined;
-    if (body.message_id) {
-      target = await repo.findMessage(trx, tenantId, body.message_id);
-      if (!target || target.device_id !== deviceId) throw notFound('message');
-      checkTarget(body, target, now);
-      chatJid = target.chat_jid;
-    } else {
-      chatJid = await canonicalJid(trx, tenantId, deviceId, normalizeChatJid(body.to!));
-    }
-    const group = isGroupJid(chatJid);
-    if (body.mention_all && !group) throw badRequest('mention_all mentions everyone in a group: `to` must be a group', 'invalid_mentions');
-    const chatLid = group ? null : (await partyOf(trx, tenantId, deviceId, chatJid)).lid;
-    let quoted: MessageRow | undefined;
-    if (body.reply_to) {
-      quoted = await repo.findMessage(trx, tenantId, body.reply_to);
-      if (!quoted || quoted.device_id !== deviceId) throw notFound('message');
-      if (quoted.chat_jid !== chatJid) throw badRequest('reply_to is a message of another chat', 'chat_mismatch');
-      if (quoted.deleted_at) throw badRequest('that message was deleted', 'message_deleted');
-    }
-    if (!(await repo.reserveQueueSlot(trx, tenantId, deviceId, deps.config.maxQueuedPerDevice))) {
-      throw new AppError(429, 'queue_full', `this device already has ${deps.config.maxQueuedPerDevice} messages waiting to be sent`, { 'retry-after': '60' });
-    }
-    const at = nowIso(new Date(now));
-    const row: Omit<MessageRow, 'tenant_id'> = {
-      id: newId(now),
-      device_id: deviceId,
-      chat_jid: chatJid,
-      wa_id: newWaId(),
-      from_me: true,
-      sender_jid: null,
-      sender_lid: null,
-      chat_lid: chatLid,
-      recipient_count: null,
-      type: content.type,
-      content_json: JSON.stringify(content),
-      quoted_wa_id: quoted?.wa_id ?? null,
-      quoted_message_id: quoted?.id ?? null,
-      target_wa_id: target?.wa_id ?? null,
-      target_message_id: target?.id ?? null,
-      status: 'queued',
-      reason: null,
-      attempts: 0,
-      next_attempt_at: at,
-      expires_at: nowIso(new Date(now + (body.ttl_seconds ?? deps.config.messageTtlSeconds) * 1000)),
-      created_by: user.userId,
-      wa_timestamp: null,
-      edited_at: null,
-      deleted_at: null,
-      created_at: at,
-      updated_at: at,
-    };
-    await repo.insertMessage(trx, tenantId, row);
-    await repo.addStatus(trx, tenantId, row.id, 'queued', null, at);
-    if (TIMELINE_TYPES.has(content.type)) await repo.touchChat(trx, tenantId, deviceId, { jid: chatJid, messageId: row.id, at, unread: false });
-    return toApiMessage({ ...row, tenant_id: tenantId });
-  });
+  const row = await outboundRow(deps, user.userId, tenantId, deviceId, body, media);
+  const limit = deps.config.maxQueuedPerDevice;
+  // the writes share a transaction with concurrent accepts (group commit); a 202 follows its commit
+  const answer = await idempotent(
+    deps.db.kysely,
+    tenantId,
+    idempotencyKey,
+    hash,
+    deps.config.idempotencyHours,
+    async (trx) => {
+      if (!(await repo.reserveQueueSlot(trx, tenantId, deviceId, limit))) {
+        throw new AppError(429, 'queue_full', `this device already has ${limit} messages waiting to be sent`, { 'retry-after': '60' });
+      }
+      await repo.insertMessage(trx, tenantId, row);
+      await repo.addStatus(trx, tenantId, row.id, 'queued', null, row.created_at);
+      if (TIMELINE_TYPES.has(row.type))
+        await repo.touchChat(trx, tenantId, deviceId, { jid: row.chat_jid, messageId: row.id, at: row.created_at, unread: false });
+      return toApiMessage({ ...row, tenant_id: tenantId });
+    },
+    (work) => deps.db.commits.run(work),
+  );
   if (!answer.replayed) deps.bus.wakeSender(deviceId);
   return answer;
+}
+
+/** The queued message a send request stands for, from what is read before any write. */
+async function outboundRow(
+  deps: Deps,
+  userId: string,
+  tenantId: string,
+  deviceId: string,
+  body: SendBody,
+  media: Awaited<ReturnType<typeof resolveSendMedia>> | undefined,
+): Promise<Omit<MessageRow, 'tenant_id'>> {
+  const db = deps.db.kysely;
+  const mentions = await Promise.all(mentionJids(body).map((jid) => partyOf(db, tenantId, deviceId, jid)));
+  const content = contentOf(body, media, mentions);
+  const now = Date.now();
+  let chatJid: string;
+  let target: MessageRow | undefined;
+  if (body.message_id) {
+    target = await repo.findMessage(db, tenantId, body.message_id);
+    if (!target || target.device_id !== deviceId) throw notFound('message');
+    checkTarget(body, target, now);
+    chatJid = target.chat_jid;
+  } else {
+    chatJid = await canonicalJid(db, tenantId, deviceId, normalizeChatJid(body.to!));
+  }
+  const group = isGroupJid(chatJid);
+  if (body.mention_all && !group) throw badRequest('mention_all mentions everyone in a group: `to` must be a group', 'invalid_mentions');
+  const chatLid = group ? null : (await partyOf(db, tenantId, deviceId, chatJid)).lid;
+  let quoted: MessageRow | undefined;
+  if (body.reply_to) {
+    quoted = await repo.findMessage(db, tenantId, body.reply_to);
+    if (!quoted || quoted.device_id !== deviceId) throw notFound('message');
+    if (quoted.chat_jid !== chatJid) throw badRequest('reply_to is a message of another chat', 'chat_mismatch');
+    if (quoted.deleted_at) throw badRequest('that message was deleted', 'message_deleted');
+  }
+  const at = nowIso(new Date(now));
+  return {
+    id: newId(now),
+    device_id: deviceId,
+    chat_jid: chatJid,
+    wa_id: newWaId(),
+    from_me: true,
+    sender_jid: null,
+    sender_lid: null,
+    chat_lid: chatLid,
+    recipient_count: null,
+    type: content.type,
+    content_json: JSON.stringify(content),
+    quoted_wa_id: quoted?.wa_id ?? null,
+    quoted_message_id: quoted?.id ?? null,
+    target_wa_id: target?.wa_id ?? null,
+    target_message_id: target?.id ?? null,
+    status: 'queued',
+    reason: null,
+    attempts: 0,
+    next_attempt_at: at,
+    expires_at: nowIso(new Date(now + (body.ttl_seconds ?? deps.config.messageTtlSeconds) * 1000)),
+    created_by: userId,
+    wa_timestamp: null,
+    edited_at: null,
+    deleted_at: null,
+    created_at: at,
+    updated_at: at,
+  };
 }
 
 type Detail = Static<typeof MessageDetailResponse>['message'];
