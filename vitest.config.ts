@@ -17,6 +17,7 @@ export const E2E_FILES = [
   'test/devices/supervisor.test.ts',
   'test/groups/e2e-groups.test.ts',
   'test/groups/e2e-group-refusals.test.ts',
+  'test/messages/accept-crash.test.ts',
   'test/messages/crash.test.ts',
   'test/messages/e2e-crafted.test.ts',
   'test/messages/e2e-groups.test.ts',

@@ -31,6 +31,8 @@ export const GROUP_COMMIT_MAX = 64;
 export class GroupCommit {
   private waiting: Waiting[] = [];
   private writing = false;
+  /** Transactions begun and works handed in so far (works ÷ transactions: how much commits are shared). */
+  readonly stats = { transactions: 0, works: 0 };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -38,6 +40,7 @@ export class GroupCommit {
   ) {}
 
   run<T>(work: TransactionWork<T>): Promise<T> {
+    this.stats.works++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.writing) {
@@ -59,6 +62,7 @@ export class GroupCommit {
   private async write(batch: Waiting[]): Promise<void> {
     if (batch.length === 1) return this.writeAlone(batch[0]!);
     let failed = -1;
+    this.stats.transactions++;
     try {
       const results = await this.db.transaction().execute(async (trx) => {
         const out: Outcome[] = [];
@@ -92,6 +96,7 @@ export class GroupCommit {
   }
 
   private async writeAlone(w: Waiting): Promise<void> {
+    this.stats.transactions++;
     try {
       w.resolve(await this.db.transaction().execute(w.work));
     } catch (err) {
