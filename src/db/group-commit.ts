@@ -1,16 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../lib/errors.js';
+import { BatchQueue, type Settled } from './batch-queue.js';
 import type { Database } from './schema.js';
 
 export type TransactionWork<T> = (trx: Transaction<Database>) => Promise<T>;
-
-interface Waiting {
-  work: TransactionWork<unknown>;
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-}
-
-type Outcome = { value: unknown } | { refusal: AppError };
 
 /** How many works share a transaction at most. */
 export const GROUP_COMMIT_MAX = 64;
@@ -29,78 +22,57 @@ export const GROUP_COMMIT_MAX = 64;
  * database only through `trx`.
  */
 export class GroupCommit {
-  private waiting: Waiting[] = [];
-  private writing = false;
+  private readonly queue: BatchQueue<TransactionWork<unknown>, unknown>;
   /** Transactions begun and works handed in so far (works ÷ transactions: how much commits are shared). */
   readonly stats = { transactions: 0, works: 0 };
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly max = GROUP_COMMIT_MAX,
-  ) {}
+    max = GROUP_COMMIT_MAX,
+  ) {
+    this.queue = new BatchQueue((works) => this.write(works), max);
+  }
 
   run<T>(work: TransactionWork<T>): Promise<T> {
     this.stats.works++;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.writing) {
-        this.writing = true;
-        // requests read in the same turn of the event loop join the first transaction
-        setImmediate(() => void this.writeAll());
-      }
-    });
+    return this.queue.push(work) as Promise<T>;
   }
 
-  private async writeAll(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.max);
-      await this.write(batch);
-    }
-    this.writing = false;
-  }
-
-  private async write(batch: Waiting[]): Promise<void> {
-    if (batch.length === 1) return this.writeAlone(batch[0]!);
+  private async write(works: TransactionWork<unknown>[]): Promise<Settled<unknown>[]> {
+    if (works.length === 1) return [await this.writeAlone(works[0]!)];
     let failed = -1;
     this.stats.transactions++;
     try {
-      const results = await this.db.transaction().execute(async (trx) => {
-        const out: Outcome[] = [];
-        for (let i = 0; i < batch.length; i++) {
+      return await this.db.transaction().execute(async (trx) => {
+        const out: Settled<unknown>[] = [];
+        for (let i = 0; i < works.length; i++) {
           failed = i;
           try {
-            out.push({ value: await batch[i]!.work(trx) });
+            out.push({ value: await works[i]!(trx) });
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
-            out.push({ refusal: err });
+            out.push({ error: err });
           }
         }
         failed = -1;
         return out;
       });
-      batch.forEach((w, i) => {
-        const outcome = results[i]!;
-        if ('refusal' in outcome) w.reject(outcome.refusal);
-        else w.resolve(outcome.value);
-      });
     } catch (err) {
-      if (failed < 0) {
-        // the commit itself failed: nothing of the batch is written
-        for (const w of batch) w.reject(err);
-        return;
-      }
-      const [culprit] = batch.splice(failed, 1);
-      await this.write(batch);
-      await this.writeAlone(culprit!);
+      // the commit itself failed: nothing of the batch is written
+      if (failed < 0) return works.map(() => ({ error: err }));
+      const others = [...works.slice(0, failed), ...works.slice(failed + 1)];
+      const outcomes = await this.write(others);
+      const own = await this.writeAlone(works[failed]!);
+      return [...outcomes.slice(0, failed), own, ...outcomes.slice(failed)];
     }
   }
 
-  private async writeAlone(w: Waiting): Promise<void> {
+  private async writeAlone(work: TransactionWork<unknown>): Promise<Settled<unknown>> {
     this.stats.transactions++;
     try {
-      w.resolve(await this.db.transaction().execute(w.work));
+      return { value: await this.db.transaction().execute(work) };
     } catch (err) {
-      w.reject(err);
+      return { error: err };
     }
   }
 }

@@ -88,3 +88,42 @@ export class PreparedQuery<P extends string, R> {
     return { sql, template: [...parameters], slots, sqlite };
   }
 }
+
+/**
+ * An `insert ... values (...), (...)` of `rows` rows, compiled once per row count: values are
+ * bound row by row in `columns` order. `finish` may add what follows the values (an upsert),
+ * as long as it binds no value of its own.
+ */
+export class PreparedMultiInsert<C extends string> {
+  private readonly byCount = new Map<number, PreparedQuery<string, unknown>>();
+
+  constructor(
+    private readonly columns: readonly C[],
+    private readonly build: (db: Kysely<Database>, rows: Record<C, never>[]) => Compilable<unknown>,
+  ) {}
+
+  /** Inserts the rows; a column a row lacks is bound as null. */
+  async execute(db: Kysely<Database>, rows: readonly Partial<Record<C, unknown>>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values: Record<string, unknown> = {};
+    rows.forEach((row, i) => {
+      for (const c of this.columns) values[`${c}.${i}`] = row[c] ?? null;
+    });
+    await this.queryFor(rows.length).execute(db, values);
+  }
+
+  private queryFor(count: number): PreparedQuery<string, unknown> {
+    let query = this.byCount.get(count);
+    if (!query) {
+      const names = Array.from({ length: count }, (_, i) => this.columns.map((c) => `${c}.${i}`)).flat();
+      query = new PreparedQuery(names, (db, p) =>
+        this.build(
+          db,
+          Array.from({ length: count }, (_, i) => Object.fromEntries(this.columns.map((c) => [c, p[`${c}.${i}`]])) as Record<C, never>),
+        ),
+      );
+      this.byCount.set(count, query);
+    }
+    return query;
+  }
+}

@@ -7,7 +7,7 @@ import type { MessageRow } from './view.js';
 type Db = Kysely<Database>;
 
 /** Every column of a message row, in the order the prepared insert binds them. */
-const MESSAGE_COLUMNS = [
+export const MESSAGE_COLUMNS = [
   'id',
   'tenant_id',
   'device_id',

@@ -4,7 +4,7 @@ import { tenantUserOf } from '../auth/actor.js';
 import { authorize } from '../auth/policy.js';
 import type { Deps } from '../deps.js';
 import { findDevice, updateDevice, type DeviceRow } from '../devices/repo.js';
-import { AppError, badRequest, conflict, notFound } from '../lib/errors.js';
+import { badRequest, conflict, notFound } from '../lib/errors.js';
 import { newId } from '../lib/ids.js';
 import { apiTime, nowIso } from '../lib/time.js';
 import { recordAudit } from '../audit/record.js';
@@ -14,6 +14,7 @@ import { receiptsOf } from './receipt-repo.js';
 import { earlierAnswer, idempotent, requestHash, type Idempotent } from './idempotency.js';
 import { isGroupJid, normalizeChatJid } from './jids.js';
 import * as repo from './repo.js';
+import { queueFull, storeQueued } from './accept-writer.js';
 import { resolveSendMedia } from './media-input.js';
 import { MEDIA_SEND_TYPES, type MessageDetailResponse } from './schemas.js';
 import { cancelQueued } from './statuses.js';
@@ -63,7 +64,14 @@ export async function acceptMessage(
   const media = isMediaSend ? await resolveSendMedia(deps, tenantId, body) : undefined;
   const row = await outboundRow(deps, user.userId, tenantId, deviceId, body, media);
   const limit = deps.config.maxQueuedPerDevice;
-  // the writes share a transaction with concurrent accepts (group commit); a 202 follows its commit
+  const timeline = TIMELINE_TYPES.has(row.type);
+  // without a key: stored with the messages accepted meanwhile (group commit); a 202 follows the commit
+  if (idempotencyKey === undefined) {
+    await storeQueued(deps.db, { row: { ...row, tenant_id: tenantId }, timeline, limit });
+    deps.bus.wakeSender(deviceId);
+    return { result: toApiMessage({ ...row, tenant_id: tenantId }), replayed: false };
+  }
+  // with a key: the key and its answer are written with the message, in a shared transaction too
   const answer = await idempotent(
     deps.db.kysely,
     tenantId,
@@ -71,13 +79,10 @@ export async function acceptMessage(
     hash,
     deps.config.idempotencyHours,
     async (trx) => {
-      if (!(await repo.reserveQueueSlot(trx, tenantId, deviceId, limit))) {
-        throw new AppError(429, 'queue_full', `this device already has ${limit} messages waiting to be sent`, { 'retry-after': '60' });
-      }
+      if (!(await repo.reserveQueueSlot(trx, tenantId, deviceId, limit))) throw queueFull(limit);
       await repo.insertMessage(trx, tenantId, row);
       await repo.addStatus(trx, tenantId, row.id, 'queued', null, row.created_at);
-      if (TIMELINE_TYPES.has(row.type))
-        await repo.touchChat(trx, tenantId, deviceId, { jid: row.chat_jid, messageId: row.id, at: row.created_at, unread: false });
+      if (timeline) await repo.touchChat(trx, tenantId, deviceId, { jid: row.chat_jid, messageId: row.id, at: row.created_at, unread: false });
       return toApiMessage({ ...row, tenant_id: tenantId });
     },
     (work) => deps.db.commits.run(work),

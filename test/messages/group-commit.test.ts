@@ -6,6 +6,10 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createTenant, createUser, type TenantFixture, type UserFixture } from '../helpers/factories.js';
 import { createDevice, phone, send } from './api-helpers.js';
+import { storeQueued, storeQueuedStats } from '../../src/messages/accept-writer.js';
+import { newWaId } from '../../src/messages/compose.js';
+import type { MessageRow } from '../../src/messages/view.js';
+import { newId } from '../../src/lib/ids.js';
 
 /**
  * Concurrent accepts share one transaction (group commit): each is answered after the commit
@@ -37,7 +41,7 @@ async function queuedOf(deviceId: string) {
 describe('accepts sent together', () => {
   it('share transactions, and each 202 names a message that is stored with its queued status', async () => {
     const dev = await createDevice(t, tenant.adminToken);
-    const before = { ...t.deps.db.commits.stats };
+    const before = storeQueuedStats(t.deps.db);
     const answers = await Promise.all(Array.from({ length: QUEUE_LIMIT }, () => send(t, agent.token, dev, text())));
     expect(answers.map((a) => a.statusCode)).toEqual(Array(QUEUE_LIMIT).fill(202));
     const ids = answers.map((a) => a.json().message.id as string);
@@ -46,10 +50,9 @@ describe('accepts sent together', () => {
     expect(stored.queuedCount).toBe(QUEUE_LIMIT);
     const statuses = await t.deps.db.kysely.selectFrom('message_statuses').select(['message_id', 'status']).where('message_id', 'in', ids).execute();
     expect(statuses.map((s) => s.status)).toEqual(Array(QUEUE_LIMIT).fill('queued'));
-    const works = t.deps.db.commits.stats.works - before.works;
-    const transactions = t.deps.db.commits.stats.transactions - before.transactions;
-    expect(works).toBe(QUEUE_LIMIT);
-    expect(transactions).toBeLessThan(works);
+    const after = storeQueuedStats(t.deps.db);
+    expect(after.items - before.items).toBe(QUEUE_LIMIT);
+    expect(after.batches - before.batches).toBeLessThan(QUEUE_LIMIT);
   });
 
   it('past the queue limit: exactly the limit is accepted, every other one is 429 queue_full on its own', async () => {
@@ -86,6 +89,66 @@ describe('accepts sent together', () => {
     const stored = await queuedOf(dev);
     expect(stored.rows.map((r) => r.id).sort()).toEqual([...ids, u!.json().message.id].sort());
     expect(stored.queuedCount).toBe(2);
+  });
+});
+
+describe('storeQueued on the database', () => {
+  const rowOf = (deviceId: string, id = newId()): MessageRow => ({
+    id,
+    tenant_id: tenant.tenantId,
+    device_id: deviceId,
+    chat_jid: `${phone()}@s.whatsapp.net`,
+    wa_id: newWaId(),
+    from_me: true,
+    sender_jid: null,
+    sender_lid: null,
+    chat_lid: null,
+    recipient_count: null,
+    type: 'text',
+    content_json: JSON.stringify({ type: 'text', text: 'stored directly' }),
+    quoted_wa_id: null,
+    quoted_message_id: null,
+    target_wa_id: null,
+    target_message_id: null,
+    status: 'queued',
+    reason: null,
+    attempts: 0,
+    next_attempt_at: new Date().toISOString(),
+    expires_at: new Date(Date.now() + 60_000).toISOString(),
+    created_by: null,
+    wa_timestamp: null,
+    edited_at: null,
+    deleted_at: null,
+    created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+  });
+
+  it('a message that breaks a constraint fails alone with its own error; the others of its batch are stored and counted', async () => {
+    const dev = await createDevice(t, tenant.adminToken);
+    const taken = rowOf(dev);
+    await storeQueued(t.deps.db, { row: taken, timeline: true, limit: 100 });
+    const rows = [rowOf(dev), rowOf(dev), { ...rowOf(dev), id: taken.id }, rowOf(dev)];
+    const outcomes = await Promise.allSettled(rows.map((row) => storeQueued(t.deps.db, { row, timeline: true, limit: 100 })));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const error = (outcomes[2] as PromiseRejectedResult).reason as { code?: string };
+    expect(['23505', 'SQLITE_CONSTRAINT_PRIMARYKEY']).toContain(error.code);
+    const stored = await queuedOf(dev);
+    expect(stored.rows.map((r) => r.id)).toEqual([taken.id, rows[0]!.id, rows[1]!.id, rows[3]!.id].sort());
+    expect(stored.queuedCount).toBe(4);
+    const chats = await t.deps.db.kysely.selectFrom('chats').select('last_message_id').where('device_id', '=', dev).execute();
+    expect(chats.map((c) => c.last_message_id).sort()).toEqual([taken.id, rows[0]!.id, rows[1]!.id, rows[3]!.id].sort());
+  });
+
+  it('two messages to one chat in a batch: the chat keeps the later one', async () => {
+    const dev = await createDevice(t, tenant.adminToken);
+    const first = rowOf(dev);
+    const second = { ...rowOf(dev), chat_jid: first.chat_jid };
+    await Promise.all([
+      storeQueued(t.deps.db, { row: second, timeline: true, limit: 100 }),
+      storeQueued(t.deps.db, { row: first, timeline: true, limit: 100 }),
+    ]);
+    const chats = await t.deps.db.kysely.selectFrom('chats').select(['jid', 'last_message_id']).where('device_id', '=', dev).execute();
+    expect(chats).toEqual([{ jid: first.chat_jid, last_message_id: second.id }]);
   });
 });
 

@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import type { DialectName } from '../db/connect.js';
+import { PreparedMultiInsert, PreparedQuery } from '../db/prepared.js';
+import type { Database } from '../db/schema.js';
+import { MESSAGE_COLUMNS } from './repo.js';
+import type { MessageRow } from './view.js';
+
+/**
+ * The writes of a batch of accepted messages (group commit): one statement per kind of row for
+ * the whole batch, and one queue count update per device.
+ */
+
+type Db = Kysely<Database>;
+
+/** The devices' queue counts, locked until the transaction ends (PostgreSQL; SQLite's writer is alone). */
+export async function lockQueueCounts(db: Db, dialect: DialectName, deviceIds: readonly string[]): Promise<Map<string, number>> {
+  let query = db.selectFrom('devices').select(['id', 'queued_count']).where('id', 'in', deviceIds);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const rows = await query.execute();
+  return new Map(rows.map((r) => [r.id, Number(r.queued_count)]));
+}
+
+const addQueuedQuery = new PreparedQuery(['tenantId', 'deviceId', 'count'], (db, p) =>
+  db
+    .updateTable('devices')
+    .set((eb) => ({ queued_count: eb('queued_count', '+', p.count) }))
+    .where('tenant_id', '=', p.tenantId)
+    .where('id', '=', p.deviceId),
+);
+
+export async function addQueued(db: Db, tenantId: string, deviceId: string, count: number): Promise<void> {
+  await addQueuedQuery.execute(db, { tenantId, deviceId, count });
+}
+
+const insertMessagesQuery = new PreparedMultiInsert(MESSAGE_COLUMNS, (db, rows) => db.insertInto('messages').values(rows));
+
+export async function insertMessages(db: Db, rows: readonly MessageRow[]): Promise<void> {
+  await insertMessagesQuery.execute(db, rows);
+}
+
+const STATUS_COLUMNS = ['id', 'tenant_id', 'message_id', 'status', 'reason', 'created_at'] as const;
+const insertStatusesQuery = new PreparedMultiInsert(STATUS_COLUMNS, (db, rows) => db.insertInto('message_statuses').values(rows));
+
+export async function insertStatuses(db: Db, rows: readonly Record<(typeof STATUS_COLUMNS)[number], unknown>[]): Promise<void> {
+  await insertStatusesQuery.execute(db, rows);
+}
+
+const CHAT_COLUMNS = ['id', 'tenant_id', 'device_id', 'jid', 'name', 'last_message_id', 'last_message_at', 'unread_count', 'created_at', 'updated_at'] as const;
+const touchChatsQuery = new PreparedMultiInsert(CHAT_COLUMNS, (db, rows) =>
+  db
+    .insertInto('chats')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
+        last_message_id: eb.ref('excluded.last_message_id'),
+        last_message_at: eb.ref('excluded.last_message_at'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    ),
+);
+
+/** Each chat's latest message (sent: read), creating the chats that are new; one row per chat. */
+export async function touchChats(db: Db, rows: readonly Record<(typeof CHAT_COLUMNS)[number], unknown>[]): Promise<void> {
+  await touchChatsQuery.execute(db, rows);
+}
