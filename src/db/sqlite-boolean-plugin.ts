@@ -35,8 +35,12 @@ export class SqliteBooleanPlugin implements KyselyPlugin {
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    for (const row of args.result.rows) {
-      for (const column of this.booleanColumns) {
+    const rows = args.result.rows;
+    if (rows.length === 0) return args.result;
+    // every row of a result has the same columns: find the boolean ones once
+    const columns = [...this.booleanColumns].filter((c) => c in rows[0]!);
+    for (const row of rows) {
+      for (const column of columns) {
         const v = row[column];
         if (v === 0 || v === 1) row[column] = v === 1;
       }
