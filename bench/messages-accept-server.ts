@@ -89,6 +89,40 @@ async function bareApp() {
       });
     },
   );
+  // the floor of a WUTS route without WUTS: a path parameter checked, a device-sized JSON answered
+  app.get(
+    '/devices/:id',
+    {
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } }, required: ['id'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              success: { type: 'boolean' },
+              device: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  name: { type: 'string' },
+                  status: { type: 'string' },
+                  phone: { type: ['string', 'null'] },
+                  queued_messages: { type: 'integer' },
+                  created_at: { type: 'string' },
+                  updated_at: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const now = new Date().toISOString();
+      return { success: true, device: { id, name: 'bench phone', status: 'created', phone: null, queued_messages: 0, created_at: now, updated_at: now } };
+    },
+  );
   return app;
 }
 

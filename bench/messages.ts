@@ -179,15 +179,20 @@ async function load(
   return out;
 }
 
-type Variant = 'bare' | 'wuts' | 'wuts-idem' | 'wuts-queued' | 'wuts-one-chat' | 'wuts-get';
+type Variant = 'bare' | 'wuts' | 'wuts-idem' | 'wuts-queued' | 'wuts-one-chat' | 'bare-get' | 'wuts-get';
 const VARIANTS: { id: Variant; name: string }[] = [
   { id: 'bare', name: 'bare Fastify POST (ajv body check, 202)' },
   { id: 'wuts', name: 'WUTS POST /devices/{id}/messages' },
   { id: 'wuts-idem', name: 'WUTS POST ..., Idempotency-Key' },
   { id: 'wuts-queued', name: 'WUTS POST ..., 10,000 already queued' },
   { id: 'wuts-one-chat', name: 'WUTS POST ..., all to one recipient' },
+  { id: 'bare-get', name: 'bare Fastify GET (params check, 200)' },
   { id: 'wuts-get', name: 'WUTS GET /devices/{id} (auth + 1 read)' },
 ];
+/** The goals of issue 14, as a share of the bare route: accepts (POST) and the floor of a route (GET). */
+const GOALS: Record<Kind, { post: number; get: number }> = { sqlite: { post: 0.5, get: 0.7 }, postgres: { post: 0.3, get: 0.5 } };
+const isBare = (v: Variant) => v === 'bare' || v === 'bare-get';
+const isGet = (v: Variant) => v === 'bare-get' || v === 'wuts-get';
 /** Recipients cycle over this many numbers (one chat each), except in the one-recipient row. */
 const RECIPIENTS = 1000;
 const PREFILL = 10_000;
@@ -198,17 +203,17 @@ async function acceptRun(
   clients: number,
   profile = false,
 ): Promise<Load & { counts: Record<string, number>; profile?: ProfileSummary }> {
-  const server = await startServer(variant === 'bare' ? 'bare' : 'wuts', kind, variant === 'wuts-queued' ? PREFILL : 0);
+  const server = await startServer(isBare(variant) ? 'bare' : 'wuts', kind, variant === 'wuts-queued' ? PREFILL : 0);
   let result: Load;
   try {
-    const auth: Record<string, string> = variant === 'bare' ? {} : { authorization: `Bearer ${server.token}` };
+    const auth: Record<string, string> = isBare(variant) ? {} : { authorization: `Bearer ${server.token}` };
     const run = randomBytes(3).toString('hex');
     result = await load(
       server.url,
       clients,
-      variant === 'wuts-get' ? 200 : 202,
+      isGet(variant) ? 200 : 202,
       (i) =>
-        variant === 'wuts-get'
+        isGet(variant)
           ? { method: 'GET', path: `/devices/${server.deviceId}`, headers: auth }
           : {
               method: 'POST',
@@ -259,10 +264,11 @@ async function acceptSection(): Promise<void> {
           pooled.set(v.id, p);
         }
       }
-      const bareRate = pooled.get('bare')!.completed / (pooled.get('bare')!.ms / 1000);
+      const rateOf = (v: Variant) => pooled.get(v)!.completed / (pooled.get(v)!.ms / 1000);
       for (const v of VARIANTS) {
         const p = pooled.get(v.id)!;
         const rate = p.completed / (p.ms / 1000);
+        const bareRate = rateOf(isGet(v.id) ? 'bare-get' : 'bare');
         const l = latency(p.latencies);
         rows.push([
           label,
@@ -272,27 +278,35 @@ async function acceptSection(): Promise<void> {
           fmt(l.p50, 2),
           fmt(l.p99, 2),
           String(p.other),
-          v.id === 'bare' ? '-' : `${fmt((100 * rate) / bareRate, 1)}%`,
+          isBare(v.id) ? '-' : `${fmt((100 * rate) / bareRate, 1)}%`,
           p.queued.length ? p.queued.map((q) => q.toLocaleString('en-US')).join(' / ') : '-',
         ]);
         if (p.sample) goals.push(`${label} ${v.name}, ${clients} clients: unexpected answers, e.g. ${p.sample}`);
-        if (v.id === 'wuts') {
+        if (v.id === 'wuts' || v.id === 'wuts-get') {
           const share = rate / bareRate;
+          const goal = v.id === 'wuts' ? GOALS[kind].post : GOALS[kind].get;
+          const what = v.id === 'wuts' ? 'accepts' : 'answers GET /devices/{id}';
           goals.push(
-            `${label}, ${clients} client${clients === 1 ? '' : 's'}: WUTS accepts ${fmt(rate)}/s = ${fmt(100 * share, 1)}% of the bare route's ${fmt(bareRate)}/s (goal >= 50%: ${share >= 0.5 ? 'met' : `missed, ${fmt(0.5 / share, 2)}x short`})`,
+            `${label}, ${clients} client${clients === 1 ? '' : 's'}: WUTS ${what} ${fmt(rate)}/s = ${fmt(100 * share, 1)}% of the bare route's ${fmt(bareRate)}/s (goal >= ${fmt(100 * goal)}%: ${share >= goal ? 'met' : `missed, ${fmt(goal / share, 2)}x short`})`,
           );
         }
       }
     }
     if (PROFILE) {
       const clients = Math.max(...CLIENTS);
-      const res = await acceptRun(kind, 'wuts', clients, true);
-      const p = res.profile;
-      if (p) {
+      for (const [variant, what] of [
+        ['wuts', 'WUTS POST'],
+        ['bare', 'bare POST'],
+        ['wuts-get', 'WUTS GET'],
+      ] as const) {
+        const res = await acceptRun(kind, variant, clients, true);
+        const p = res.profile;
+        if (!p) continue;
         const rate = res.completed / (res.ms / 1000);
         profiles.push(
-          `${label}, WUTS POST at ${clients} clients (${fmt(rate)} req/s in this run): server CPU busy ${fmt(p.busyMs)} ms of ${fmt(p.wallMs)} ms profiled (${fmt((100 * p.busyMs) / p.wallMs, 0)}%), ${fmt((1000 * p.busyMs) / Math.max(1, res.completed), 0)} µs of CPU per accepted message`,
+          `${label}, ${what} at ${clients} clients (${fmt(rate)} req/s in this run): server CPU busy ${fmt(p.busyMs)} ms of ${fmt(p.wallMs)} ms profiled (${fmt((100 * p.busyMs) / p.wallMs, 0)}%), ${fmt((1000 * p.busyMs) / Math.max(1, res.completed), 0)} µs of CPU per request`,
         );
+        if (variant === 'bare') continue;
         profiles.push('  self time by where the code lives:');
         for (const c of p.categories) profiles.push(`    ${fmt((100 * c.ms) / p.busyMs, 1).padStart(5)}%  ${c.name}`);
         profiles.push('  hottest functions (self time):');

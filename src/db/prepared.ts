@@ -15,6 +15,8 @@ interface Compiled {
   template: unknown[];
   slots: { index: number; name: string }[];
   sqlite: boolean;
+  /** Whether the parameters are exactly the placeholders in a given order (checked on first use). */
+  inOrder?: boolean;
 }
 
 /** Stands for a value given at run time; unlikely in any real value. */
@@ -44,6 +46,20 @@ export class PreparedQuery<P extends string, R> {
       const value = values[slot.name as P];
       parameters[slot.index] = compiled.sqlite && typeof value === 'boolean' ? (value ? 1 : 0) : value;
     }
+    return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
+  }
+
+  /**
+   * Runs with the parameters given in the order the SQL binds them, when every bound value is a
+   * placeholder (no constant), as in a plain multi-row insert; checked once against `order`.
+   */
+  async executeInOrder(db: Kysely<Database>, order: readonly P[], parameters: unknown[]): Promise<QueryResult<R>> {
+    const compiled = this.compiledFor(db);
+    if (compiled.inOrder === undefined) {
+      compiled.inOrder = compiled.slots.length === compiled.template.length && compiled.slots.every((s, i) => s.index === i && s.name === order[i]);
+    }
+    if (!compiled.inOrder) throw new Error(`prepared query: its parameters are not bound in the order given: ${compiled.sql}`);
+    if (compiled.sqlite) for (let i = 0; i < parameters.length; i++) if (typeof parameters[i] === 'boolean') parameters[i] = parameters[i] ? 1 : 0;
     return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
   }
 
@@ -95,7 +111,7 @@ export class PreparedQuery<P extends string, R> {
  * as long as it binds no value of its own.
  */
 export class PreparedMultiInsert<C extends string> {
-  private readonly byCount = new Map<number, PreparedQuery<string, unknown>>();
+  private readonly byCount = new Map<number, { query: PreparedQuery<string, unknown>; order: string[] }>();
 
   constructor(
     private readonly columns: readonly C[],
@@ -105,25 +121,25 @@ export class PreparedMultiInsert<C extends string> {
   /** Inserts the rows; a column a row lacks is bound as null. */
   async execute(db: Kysely<Database>, rows: readonly Partial<Record<C, unknown>>[]): Promise<void> {
     if (rows.length === 0) return;
-    const values: Record<string, unknown> = {};
-    rows.forEach((row, i) => {
-      for (const c of this.columns) values[`${c}.${i}`] = row[c] ?? null;
-    });
-    await this.queryFor(rows.length).execute(db, values);
+    const parameters: unknown[] = [];
+    for (const row of rows) for (const c of this.columns) parameters.push(row[c] ?? null);
+    const { query, order } = this.queryFor(rows.length);
+    await query.executeInOrder(db, order, parameters);
   }
 
-  private queryFor(count: number): PreparedQuery<string, unknown> {
-    let query = this.byCount.get(count);
-    if (!query) {
-      const names = Array.from({ length: count }, (_, i) => this.columns.map((c) => `${c}.${i}`)).flat();
-      query = new PreparedQuery(names, (db, p) =>
+  private queryFor(count: number): { query: PreparedQuery<string, unknown>; order: string[] } {
+    let entry = this.byCount.get(count);
+    if (!entry) {
+      const order = Array.from({ length: count }, (_, i) => this.columns.map((c) => `${c}.${i}`)).flat();
+      const query = new PreparedQuery(order, (db, p) =>
         this.build(
           db,
           Array.from({ length: count }, (_, i) => Object.fromEntries(this.columns.map((c) => [c, p[`${c}.${i}`]])) as Record<C, never>),
         ),
       );
-      this.byCount.set(count, query);
+      entry = { query, order };
+      this.byCount.set(count, entry);
     }
-    return query;
+    return entry;
   }
 }
