@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { PreparedQuery } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
 
 export interface IdempotencyRow {
@@ -6,16 +7,26 @@ export interface IdempotencyRow {
   result_json: string;
 }
 
-/** The key's record if it was made at or after `keepSince` (older ones count as gone). */
-export async function findIdempotencyKey(db: Kysely<Database>, tenantId: string, key: string, keepSince: string): Promise<IdempotencyRow | undefined> {
-  return db
+const findKeyQuery = new PreparedQuery(['tenantId', 'key', 'keepSince'], (db, p) =>
+  db
     .selectFrom('idempotency_keys')
     .select(['request_hash', 'result_json'])
-    .where('tenant_id', '=', tenantId)
-    .where('key', '=', key)
-    .where('created_at', '>=', keepSince)
-    .executeTakeFirst();
+    .where('tenant_id', '=', p.tenantId)
+    .where('key', '=', p.key)
+    .where('created_at', '>=', p.keepSince),
+);
+
+/** The key's record if it was made at or after `keepSince` (older ones count as gone). */
+export async function findIdempotencyKey(db: Kysely<Database>, tenantId: string, key: string, keepSince: string): Promise<IdempotencyRow | undefined> {
+  return findKeyQuery.first(db, { tenantId, key, keepSince });
 }
+
+const dropExpiredKeyQuery = new PreparedQuery(['tenantId', 'key', 'keepSince'], (db, p) =>
+  db.deleteFrom('idempotency_keys').where('tenant_id', '=', p.tenantId).where('key', '=', p.key).where('created_at', '<', p.keepSince),
+);
+const insertKeyQuery = new PreparedQuery(['tenant_id', 'key', 'request_hash', 'result_json', 'created_at'], (db, p) =>
+  db.insertInto('idempotency_keys').values(p),
+);
 
 /**
  * Records the key with its result. An expired record of the same key makes room first; a live
@@ -27,11 +38,8 @@ export async function insertIdempotencyKey(
   row: { key: string; request_hash: string; result_json: string; created_at: string },
   keepSince: string,
 ): Promise<void> {
-  await trx.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', row.key).where('created_at', '<', keepSince).execute();
-  await trx
-    .insertInto('idempotency_keys')
-    .values({ tenant_id: tenantId, ...row })
-    .execute();
+  await dropExpiredKeyQuery.execute(trx, { tenantId, key: row.key, keepSince });
+  await insertKeyQuery.execute(trx, { tenant_id: tenantId, ...row });
 }
 
 /** Forgets keys of every tenant made before `olderThan` (the sender's sweep). */
