@@ -45,6 +45,11 @@ export class Identities {
     await this.sync?.stop();
   }
 
+  /** PostgreSQL: the server process of the listening connection, while it listens. */
+  async listenerPid(): Promise<number | undefined> {
+    return this.sync?.listenerPid();
+  }
+
   /** Whether identities kept in memory are served now (tests wait for it). */
   serving(): boolean {
     return !this.sync || this.sync.trusted();

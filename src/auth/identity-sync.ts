@@ -76,6 +76,10 @@ export class IdentitySync {
     await this.notifications.stop();
   }
 
+  listenerPid(): Promise<number | undefined> {
+    return this.notifications.backendPid();
+  }
+
   /** Whether identities kept in memory may be served now. */
   trusted(): boolean {
     return this.notifications.listening && performance.now() - this.confirmedAt <= this.timeoutMs;

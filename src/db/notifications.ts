@@ -100,6 +100,7 @@ export class PgNotifications {
     if (this.stopped) return;
     const client = new pg.Client({
       connectionString: this.options.databaseUrl,
+      application_name: 'wuts-notifications',
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       ...(this.options.connectTimeoutMs ? { connectionTimeoutMillis: this.options.connectTimeoutMs } : {}),
