@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { PgNotifications } from '../db/notifications.js';
 import type { Database } from '../db/schema.js';
 import { IdentityCache } from './identity-cache.js';
-import { IdentitySync } from './identity-sync.js';
+import { IdentitySync, announceUnheard } from './identity-sync.js';
 import type { TokenIdentityRow } from './token-repo.js';
 
 /** Marks a change's transaction: call it inside, with the transaction, before it commits. */
@@ -18,31 +18,41 @@ export type AnnounceChange = (trx: Kysely<Database>) => Promise<void>;
  */
 export class Identities {
   private readonly cache: IdentityCache;
-  private readonly sync: IdentitySync | undefined;
+  /** PostgreSQL: other nodes may change identities; what is kept is served only while in sync. */
+  private readonly multiNode: boolean;
+  private sync: IdentitySync | undefined;
   /** Something may have been missed while the cache could not be trusted. */
   private suspect = false;
 
-  constructor(config: Pick<Config, 'databaseUrl' | 'authCacheEntries' | 'authCacheMaxAgeMs' | 'authSyncTimeoutMs' | 'pgConnectTimeoutMs'>, logger: Logger) {
+  constructor(
+    private readonly config: Pick<Config, 'databaseUrl' | 'authCacheEntries' | 'authCacheMaxAgeMs' | 'authSyncTimeoutMs' | 'pgConnectTimeoutMs'>,
+    private readonly logger: Logger,
+  ) {
     this.cache = new IdentityCache(config.authCacheEntries, config.authCacheMaxAgeMs);
-    if (config.databaseUrl && config.authCacheEntries > 0) {
-      const notifications = new PgNotifications({ databaseUrl: config.databaseUrl, logger, connectTimeoutMs: config.pgConnectTimeoutMs });
-      this.sync = new IdentitySync(
-        notifications,
-        config.authSyncTimeoutMs,
-        logger,
-        (tenantId) => this.cache.dropTenant(tenantId),
-        () => this.cache.clear(),
-      );
-    }
+    this.multiNode = config.databaseUrl !== undefined && config.authCacheEntries > 0;
   }
 
-  /** Starts listening to the other nodes (PostgreSQL); idempotent. */
+  /** Starts listening to the other nodes (PostgreSQL); again after a stop. */
   start(): void {
-    this.sync?.start();
+    if (!this.multiNode || this.sync) return;
+    const { databaseUrl, pgConnectTimeoutMs, authSyncTimeoutMs } = this.config;
+    const notifications = new PgNotifications({ databaseUrl: databaseUrl!, logger: this.logger, connectTimeoutMs: pgConnectTimeoutMs });
+    this.sync = new IdentitySync(
+      notifications,
+      authSyncTimeoutMs,
+      this.logger,
+      (tenantId) => this.cache.dropTenant(tenantId),
+      () => this.cache.clear(),
+    );
+    this.sync.start();
   }
 
+  /** Stops listening: until started again, every request reads the database. */
   async stop(): Promise<void> {
-    await this.sync?.stop();
+    const sync = this.sync;
+    this.sync = undefined;
+    this.cache.clear();
+    await sync?.stop();
   }
 
   /** PostgreSQL: the server process of the listening connection, while it listens. */
@@ -52,9 +62,8 @@ export class Identities {
 
   /** Whether identities kept in memory are served now (tests wait for it). */
   serving(): boolean {
-    return !this.sync || this.sync.trusted();
+    return !this.multiNode || (this.sync?.trusted() ?? false);
   }
-
   /** Read before a database lookup and given back to `remember`. */
   get epoch(): number {
     return this.cache.epoch;
@@ -85,9 +94,10 @@ export class Identities {
   async change<T>(tenantId: string, work: (announce: AnnounceChange) => Promise<T>): Promise<T> {
     let announced: Awaited<ReturnType<IdentitySync['announce']>> | undefined;
     const announce: AnnounceChange = async (trx) => {
-      if (!this.sync) return;
+      if (!this.multiNode) return;
       announced?.cancel();
-      announced = await this.sync.announce(trx as Kysely<unknown>, tenantId);
+      const sql = trx as Kysely<unknown>;
+      announced = this.sync ? await this.sync.announce(sql, tenantId) : await announceUnheard(sql, tenantId, this.config.authSyncTimeoutMs);
     };
     let result: T;
     try {

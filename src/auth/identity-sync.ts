@@ -192,3 +192,13 @@ export class IdentitySync {
     if (this.isSettled(change)) change.done();
   }
 }
+
+/**
+ * A change on a node that does not listen (stopping): the others are told all the same, and
+ * the change answers after the timeout, by which time every node has applied it or stopped
+ * serving from memory.
+ */
+export async function announceUnheard(trx: Kysely<unknown>, tenantId: string, timeoutMs: number): Promise<{ settled(): Promise<void>; cancel(): void }> {
+  await notifyOnCommit(trx, IDENTITY_CHANNEL, JSON.stringify({ k: 'drop', n: randomUUID(), c: randomUUID(), t: tenantId } satisfies Message));
+  return { settled: () => new Promise((resolve) => setTimeout(resolve, timeoutMs)), cancel: () => {} };
+}
