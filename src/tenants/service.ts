@@ -157,10 +157,9 @@ export async function updateTenant(
   change: { name?: string | undefined; active?: boolean | undefined },
 ): Promise<ApiTenant> {
   authorize(actor, 'tenants.manage');
-  // A rename changes no identity; a suspension or reactivation is announced to every node.
-  const changeIdentities = change.active !== undefined ? deps.identities.change.bind(deps.identities, id) : noIdentityChange;
   try {
-    await changeIdentities((announce) => updateTenantRow(deps, actor, id, change, announce));
+    // A suspension or reactivation changes identities (a rename does not, but is as rare).
+    await deps.identities.change(id, (announce) => updateTenantRow(deps, actor, id, change, announce));
   } catch (err) {
     if (uniqueViolation(err)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
     throw err;
@@ -168,10 +167,6 @@ export async function updateTenant(
   if (change.active === false) await deps.bus.devices().suspendTenant(id);
   if (change.active === true) await deps.bus.devices().resumeTenant(id);
   return getTenant(deps, actor, id);
-}
-
-async function noIdentityChange<T>(work: (announce: AnnounceChange) => Promise<T>): Promise<T> {
-  return work(async () => {});
 }
 
 async function updateTenantRow(
