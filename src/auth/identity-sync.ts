@@ -72,7 +72,6 @@ export class IdentitySync {
     if (this.timer) clearInterval(this.timer);
     if (this.notifications.listening) await this.send({ k: 'bye', n: this.nodeId });
     for (const off of this.unsubscribe) off();
-    for (const change of this.pending.values()) change.done();
     await this.notifications.stop();
   }
 
