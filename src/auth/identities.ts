@@ -18,7 +18,10 @@ export type AnnounceChange = (trx: Kysely<Database>) => Promise<void>;
  */
 export class Identities {
   private readonly cache: IdentityCache;
-  /** PostgreSQL: other nodes may change identities; what is kept is served only while in sync. */
+  /**
+   * PostgreSQL: other nodes may change identities; what is kept is served only while in sync.
+   * A node keeping nothing (WUTS_AUTH_CACHE_ENTRIES=0) still announces and acknowledges for the others.
+   */
   private readonly multiNode: boolean;
   private sync: IdentitySync | undefined;
   /** Something may have been missed while the cache could not be trusted. */
@@ -29,7 +32,7 @@ export class Identities {
     private readonly logger: Logger,
   ) {
     this.cache = new IdentityCache(config.authCacheEntries, config.authCacheMaxAgeMs);
-    this.multiNode = config.databaseUrl !== undefined && config.authCacheEntries > 0;
+    this.multiNode = config.databaseUrl !== undefined;
   }
 
   /** Starts listening to the other nodes (PostgreSQL); again after a stop. */
