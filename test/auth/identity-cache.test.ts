@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECT } from '../helpers/database.js';
 import { createTestApp, startNode, type TestApp, type TestNode } from '../helpers/app.js';
 import { createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
+import { IDENTITY_CHANNEL } from '../../src/auth/identity-sync.js';
 import { until } from '../helpers/wait.js';
 
 // Identities are kept in memory so an authenticated request reads no database, and the
@@ -234,6 +237,76 @@ if (DIALECT === 'postgres') {
       // Not through WUTS (no notification at all): only a database read can see it.
       await a.deps.db.kysely.updateTable('users').set({ active: false }).where('id', '=', user.id).execute();
       await expectAnswer(b, 'GET', '/me', user.token, 401, INACTIVE);
+    });
+  });
+
+  /**
+   * Another node as the wire sees it: a PostgreSQL session that heartbeats on the channel and
+   * answers (or not) the drops of others with an acknowledgement, after `ackDelayMs`.
+   */
+  async function peer(databaseUrl: string, ackDelayMs: number | null) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const id = randomUUID();
+    const acks: number[] = [];
+    const heard = new Set<string>();
+    client.on('notification', (msg) => {
+      const message = JSON.parse(msg.payload ?? '{}');
+      if (message.n === id && message.k === 'beat') heard.add(message.b);
+      if (message.k !== 'drop' || message.n === id || ackDelayMs === null) return;
+      setTimeout(() => {
+        acks.push(Date.now());
+        void client.query('select pg_notify($1, $2)', [IDENTITY_CHANNEL, JSON.stringify({ k: 'ack', n: id, c: message.c, to: message.n })]);
+      }, ackDelayMs);
+    });
+    await client.query(`listen ${IDENTITY_CHANNEL}`);
+    /** A heartbeat, heard back (so every listening node has it before anything committed later). */
+    const beat = async () => {
+      const b = randomUUID();
+      await client.query('select pg_notify($1, $2)', [IDENTITY_CHANNEL, JSON.stringify({ k: 'beat', n: id, b })]);
+      await until('the heartbeat is heard back', () => heard.has(b), 5_000);
+    };
+    return { acks, beat, close: () => client.end() };
+  }
+
+  describe('a change waits for the other nodes (PostgreSQL)', () => {
+    let a: TestApp;
+    beforeAll(async () => {
+      a = await createTestApp({ authSyncTimeoutMs: 1_500 });
+      await until('the node serves identities from memory', () => a.deps.identities.serving());
+    });
+    afterAll(async () => {
+      await a?.close();
+    });
+
+    it('answers only after every node it knows acknowledged', async () => {
+      const other = await peer(a.database.databaseUrl!, 300);
+      try {
+        const tenant = await createTenant(a);
+        const user = await createUser(a, tenant, 'agent');
+        await other.beat();
+        await ok(a.call('PUT', `/users/${user.id}`, tenant.adminToken, { active: false }));
+        const answeredAt = Date.now();
+        expect(other.acks).toHaveLength(1);
+        expect(answeredAt).toBeGreaterThanOrEqual(other.acks[0]!);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('a node that does not acknowledge holds a change for WUTS_AUTH_SYNC_TIMEOUT_MS, then it answers', async () => {
+      const silent = await peer(a.database.databaseUrl!, null);
+      try {
+        const tenant = await createTenant(a);
+        const user = await createUser(a, tenant, 'agent');
+        await silent.beat();
+        const started = Date.now();
+        await ok(a.call('PUT', `/users/${user.id}`, tenant.adminToken, { active: false }));
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+        await expectAnswer(a, 'GET', '/me', user.token, 401, INACTIVE);
+      } finally {
+        await silent.close();
+      }
     });
   });
 }
