@@ -32,6 +32,7 @@ import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
+import { Identities } from '../src/auth/identities.js';
 import { EventBus } from '../src/events/bus.js';
 import { openMediaStore } from '../src/media/open-store.js';
 import { createWorkers, type Workers } from '../src/workers/index.js';
@@ -162,7 +163,8 @@ interface Wuts {
 async function startWuts(base: { config: Config; db: Db; masterToken: string; secrets: Deps['secrets'] }, start = true): Promise<Wuts> {
   // WUTS's production WhatsApp settings (no test timeouts); logs off
   const media = await openMediaStore(base.config);
-  const deps: Deps = { ...base, logger: pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media };
+  const logger = pino({ level: 'silent' });
+  const deps: Deps = { ...base, logger, bus: new EventBus(), clock: systemClock, media, identities: new Identities(base.config, logger) };
   const app = await buildApp(deps);
   const workers = createWorkers(deps);
   if (start) await workers.start({ dispatcher: false });

@@ -12,6 +12,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
 import { SecretBox } from '../src/lib/secret-box.js';
+import { Identities } from '../src/auth/identities.js';
 import { EventBus } from '../src/events/bus.js';
 import { openMediaStore } from '../src/media/open-store.js';
 import { createWorkers, type WhatsAppTimeouts, type Workers } from '../src/workers/index.js';
@@ -64,16 +65,18 @@ export async function openWuts(kind: Kind, pgUrl: string | undefined, overrides:
   const config: Config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true, ...BENCH_LIMITS, ...overrides };
   const db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
+  // WUTS_BENCH_LOG_LEVEL (e.g. error) shows what WUTS logs during a run; silent by default
+  const logger = pino({ level: process.env.WUTS_BENCH_LOG_LEVEL || 'silent' });
   const deps: Deps = {
     config,
     db,
     masterToken,
     secrets: new SecretBox(randomBytes(32)),
-    // WUTS_BENCH_LOG_LEVEL (e.g. error) shows what WUTS logs during a run; silent by default
-    logger: pino({ level: process.env.WUTS_BENCH_LOG_LEVEL || 'silent' }),
+    logger,
     bus: new EventBus(),
     clock: systemClock,
     media: await openMediaStore(config),
+    identities: new Identities(config, logger),
   };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { whatsapp });

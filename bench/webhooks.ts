@@ -19,6 +19,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { systemClock, type Deps } from '../src/deps.js';
 import { SecretBox } from '../src/lib/secret-box.js';
+import { Identities } from '../src/auth/identities.js';
 import { EventBus } from '../src/events/bus.js';
 import { openMediaStore } from '../src/media/open-store.js';
 import { openDatabase, type Db } from '../src/db/connect.js';
@@ -133,15 +134,17 @@ async function openBenchDb(kind: 'sqlite' | 'postgres'): Promise<BenchDb> {
   const config = { ...loadConfig({}), dataDir, databaseUrl, logLevel: 'silent', allowPrivateWebhooks: true };
   const db: Db = openDatabase({ databaseUrl, dataDir });
   await migrateToLatest(db);
+  const logger = pino({ level: 'silent' });
   const deps: Deps = {
     config,
     db,
     masterToken: MASTER,
     secrets: new SecretBox(randomBytes(32)),
-    logger: pino({ level: 'silent' }),
+    logger,
     bus: new EventBus(),
     clock: systemClock,
     media: await openMediaStore(config),
+    identities: new Identities(config, logger),
   };
   return {
     deps,

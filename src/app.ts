@@ -151,6 +151,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     },
   });
 
+  // Identities kept in memory follow changes made on other nodes from now until the app closes.
+  deps.identities.start();
+  app.addHook('onClose', async () => deps.identities.stop());
+
   registerMetrics(app, deps);
   registerPlatformRoutes(app, deps);
   registerTenantRoutes(app, deps);

@@ -49,6 +49,12 @@ export interface Config {
   maxUsersPerTenant: number;
   maxTokensPerUser: number;
   sessionTtlHours: number;
+  /** Token identities kept in memory per node (least recently used dropped beyond); 0: every request reads the database. */
+  authCacheEntries: number;
+  /** A kept identity is read again from the database once this old, whatever happened. */
+  authCacheMaxAgeMs: number;
+  /** PostgreSQL: how long a change of a token, user or tenant waits for the other nodes to drop what they kept. */
+  authSyncTimeoutMs: number;
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
@@ -230,6 +236,23 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'WUTS_MAX_USERS_PER_TENANT', defaultText: '100', meaning: 'users a tenant may have' },
   { name: 'WUTS_MAX_TOKENS_PER_USER', defaultText: '50', meaning: 'API tokens (POST /me/tokens) a user may hold, and login sessions kept per user' },
   { name: 'WUTS_SESSION_TTL_HOURS', defaultText: '168', meaning: 'lifetime of a token issued by POST /login' },
+  {
+    name: 'WUTS_AUTH_CACHE_ENTRIES',
+    defaultText: '10000',
+    meaning:
+      'token identities (token, user, role, tenant) each node keeps in memory, the least recently used dropped beyond; 0: every request reads the database',
+  },
+  {
+    name: 'WUTS_AUTH_CACHE_MAX_AGE_SECONDS',
+    defaultText: '60',
+    meaning: 'a kept identity is read again from the database once this old (a safety net: changes drop it at once)',
+  },
+  {
+    name: 'WUTS_AUTH_SYNC_TIMEOUT_MS',
+    defaultText: '2000',
+    meaning:
+      'PostgreSQL: the longest a revocation, deactivation, role change or suspension waits for the other nodes to acknowledge it; a node that cannot hear the others for this long reads identities from the database',
+  },
   { name: 'WUTS_LOGIN_MAX_FAILURES_PER_ACCOUNT', defaultText: '5', meaning: 'failed logins per email within the window before 429' },
   { name: 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', defaultText: '20', meaning: 'failed logins per client address within the window before 429' },
   { name: 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', defaultText: '900', meaning: 'window of the login failure limits' },
@@ -531,6 +554,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxUsersPerTenant: intSetting(env, 'WUTS_MAX_USERS_PER_TENANT', 100, 1, 1_000_000),
     maxTokensPerUser: intSetting(env, 'WUTS_MAX_TOKENS_PER_USER', 50, 1, 10_000),
     sessionTtlHours: intSetting(env, 'WUTS_SESSION_TTL_HOURS', 168, 1, 24 * 366),
+    authCacheEntries: intSetting(env, 'WUTS_AUTH_CACHE_ENTRIES', 10_000, 0, 1_000_000),
+    authCacheMaxAgeMs: intSetting(env, 'WUTS_AUTH_CACHE_MAX_AGE_SECONDS', 60, 1, 86_400) * 1000,
+    authSyncTimeoutMs: intSetting(env, 'WUTS_AUTH_SYNC_TIMEOUT_MS', 2000, 200, 60_000),
     loginMaxFailuresPerAccount: intSetting(env, 'WUTS_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 10_000),
     loginMaxFailuresPerAddress: intSetting(env, 'WUTS_LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
     loginFailureWindowSeconds: intSetting(env, 'WUTS_LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400 * 7),

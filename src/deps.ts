@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Identities } from './auth/identities.js';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
 import type { EventBus } from './events/bus.js';
@@ -14,7 +15,7 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /**
  * What services, repositories' callers and workers are given: settings, the database, the
- * master token, the secret box, a logger, the bus, the clock and the media store. Never a worker, never the application.
+ * master token, the secret box, a logger, the bus, the clock, the media store and the identity cache. Never a worker, never the application.
  */
 export interface Deps {
   config: Config;
@@ -28,4 +29,6 @@ export interface Deps {
   clock: Clock;
   /** Where media bytes live (WUTS_MEDIA_STORE); only the media service (src/media/) uses it. */
   media: MediaStore;
+  /** Token identities kept in memory, and how changes drop them on every node (src/auth/identities.ts). */
+  identities: Identities;
 }

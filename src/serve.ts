@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { databaseOptions, openDatabase } from './db/connect.js';
 import { migrateDatabase } from './db/migrate.js';
 import { systemClock, type Deps } from './deps.js';
+import { Identities } from './auth/identities.js';
 import { EventBus } from './events/bus.js';
 import { lockDataDir } from './lib/data-dir-lock.js';
 import { SecretBox } from './lib/secret-box.js';
@@ -52,7 +53,17 @@ export async function serve(config: Config): Promise<void> {
     await db.close();
     throw err;
   });
-  const deps: Deps = { config, db, masterToken: master.token, secrets, logger, bus: new EventBus(), clock: systemClock, media };
+  const deps: Deps = {
+    config,
+    db,
+    masterToken: master.token,
+    secrets,
+    logger,
+    bus: new EventBus(),
+    clock: systemClock,
+    media,
+    identities: new Identities(config, logger),
+  };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
   const workers = createWorkers(deps);

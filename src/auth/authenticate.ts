@@ -3,7 +3,7 @@ import type { Deps } from '../deps.js';
 import { MASTER_TOKEN_REQUIRED, forbidden, unauthorized } from '../lib/errors.js';
 import { nowIso } from '../lib/time.js';
 import type { Actor, UserActor } from './actor.js';
-import { findTokenIdentity, touchToken } from './token-repo.js';
+import { findTokenIdentity, touchToken, type TokenIdentityRow } from './token-repo.js';
 import { TOKEN_PREFIX, hashToken, secretsEqual } from './tokens.js';
 
 type Identity =
@@ -31,12 +31,19 @@ async function identify(deps: Deps, request: CallerRequest): Promise<Identity> {
   if (secretsEqual(token, deps.masterToken)) return { kind: 'master' };
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { kind: 'invalid' };
 
-  const row = await findTokenIdentity(deps.db.kysely, hashToken(token));
+  const tokenHash = hashToken(token);
   const now = Date.now();
+  let row = deps.identities.lookup(tokenHash, now);
+  const cached = row !== undefined;
+  if (!row) {
+    const epoch = deps.identities.epoch;
+    row = await findTokenIdentity(deps.db.kysely, tokenHash);
+    if (row) deps.identities.remember(tokenHash, row, epoch, now);
+  }
   if (!row || (row.expires_at !== null && Date.parse(row.expires_at) <= now)) return { kind: 'invalid' };
   if (!row.user_active) return { kind: 'inactive_user' };
   if (row.last_used_at === null || now - Date.parse(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
-    await touchToken(deps.db.kysely, row.tenant_id, row.token_id, nowIso(new Date(now)));
+    await touch(deps, row, now, cached);
   }
   return {
     kind: 'user',
@@ -45,8 +52,21 @@ async function identify(deps: Deps, request: CallerRequest): Promise<Identity> {
   };
 }
 
-/** Identifies the caller once per request; the database is read on every request, so a
- * deactivation or revocation takes effect on the very next one. */
+/**
+ * Records the token's use (once a minute). A request that read the database anyway waits for
+ * it, so a token's first use shows at once; one served from memory does not pay a round for it:
+ * the write runs in the background (a failure is logged; the next minute writes again).
+ */
+async function touch(deps: Deps, row: TokenIdentityRow, now: number, cached: boolean): Promise<void> {
+  const at = nowIso(new Date(now));
+  row.last_used_at = at; // the kept row too: the next requests do not write again
+  const write = touchToken(deps.db.kysely, row.tenant_id, row.token_id, at);
+  if (!cached) return write;
+  write.catch((err: unknown) => deps.logger.warn({ err, tokenId: row.token_id }, 'could not record when a token was last used'));
+}
+
+/** Identifies the caller once per request. Identities kept in memory are dropped (on every node)
+ * before a revocation, deactivation, role change or suspension answers, so it takes effect on the very next request. */
 function identityOf(deps: Deps, request: CallerRequest): Promise<Identity> {
   let found = identities.get(request);
   if (!found) {

@@ -94,20 +94,31 @@ export async function login(
   if (!candidate.tenant_active) throw forbidden('tenant is suspended', 'tenant_suspended');
 
   const expiresAt = new Date(now.getTime() + config.sessionTtlHours * 3_600_000);
-  const issued = await db.transaction().execute(async (trx) => {
-    const t = nowIso(now);
-    await tokens.deleteExpiredTokens(trx, candidate.tenant_id, candidate.id, t);
-    const sessions = await tokens.liveTokenIds(trx, candidate.tenant_id, candidate.id, 'session', t);
-    const excess = sessions.length - (config.maxTokensPerUser - 1);
-    if (excess > 0) await tokens.deleteTokens(trx, candidate.tenant_id, sessions.slice(0, excess));
-    return issueToken(trx, candidate.tenant_id, candidate.id, 'session', 'login', expiresAt);
-  });
+  // Ending the oldest sessions is a revocation: changing identities, announced to every node.
+  const issued = await deps.identities.change(candidate.tenant_id, (announce) =>
+    db.transaction().execute(async (trx) => {
+      const t = nowIso(now);
+      await tokens.deleteExpiredTokens(trx, candidate.tenant_id, candidate.id, t);
+      const sessions = await tokens.liveTokenIds(trx, candidate.tenant_id, candidate.id, 'session', t);
+      const excess = sessions.length - (config.maxTokensPerUser - 1);
+      if (excess > 0) {
+        await tokens.deleteTokens(trx, candidate.tenant_id, sessions.slice(0, excess));
+        await announce(trx);
+      }
+      return issueToken(trx, candidate.tenant_id, candidate.id, 'session', 'login', expiresAt);
+    }),
+  );
   const user = await findUser(db, candidate.tenant_id, candidate.id);
   return { user: toApiUser(user!), token: issued.token, expires_at: apiTime(expiresAt.toISOString()) };
 }
 
 export async function logout(deps: Deps, actor: UserActor): Promise<void> {
-  await tokens.deleteToken(deps.db.kysely, actor.tenantId, actor.tokenId);
+  await deps.identities.change(actor.tenantId, (announce) =>
+    deps.db.kysely.transaction().execute(async (trx) => {
+      await tokens.deleteToken(trx, actor.tenantId, actor.tokenId);
+      await announce(trx);
+    }),
+  );
 }
 
 export async function me(deps: Deps, actor: UserActor): Promise<ApiUser> {
@@ -133,11 +144,14 @@ export async function changePassword(deps: Deps, actor: UserActor, input: { curr
   if (!currentHash || !(await verifyPassword(currentHash, input.current_password))) throw forbidden('current_password is wrong', 'wrong_password');
   await clearFailures(db, accountKey);
   const newHash = await hashPassword(input.new_password);
-  await db.transaction().execute(async (trx) => {
-    await updateUser(trx, actor.tenantId, actor.userId, { password_hash: newHash, updated_at: nowIso() });
-    await tokens.deleteSessionsExcept(trx, actor.tenantId, actor.userId, actor.tokenId);
-    await recordAudit(trx, actor, { tenantId: actor.tenantId, action: 'user.password_change', targetType: 'user', targetId: actor.userId });
-  });
+  await deps.identities.change(actor.tenantId, (announce) =>
+    db.transaction().execute(async (trx) => {
+      await updateUser(trx, actor.tenantId, actor.userId, { password_hash: newHash, updated_at: nowIso() });
+      await tokens.deleteSessionsExcept(trx, actor.tenantId, actor.userId, actor.tokenId);
+      await recordAudit(trx, actor, { tenantId: actor.tenantId, action: 'user.password_change', targetType: 'user', targetId: actor.userId });
+      await announce(trx);
+    }),
+  );
 }
 
 export async function listTokens(deps: Deps, actor: UserActor, query: { limit?: number | undefined; cursor?: string | undefined }): Promise<Page<TokenInfo>> {
@@ -173,10 +187,13 @@ export async function createApiToken(
 }
 
 export async function revokeToken(deps: Deps, actor: UserActor, tokenId: string): Promise<void> {
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    const row = await tokens.findUserToken(trx, actor.tenantId, actor.userId, tokenId);
-    if (!row) throw notFound('token');
-    await tokens.deleteToken(trx, actor.tenantId, tokenId);
-    await recordAudit(trx, actor, { tenantId: actor.tenantId, action: 'token.revoke', targetType: 'token', targetId: tokenId, before: toTokenInfo(row) });
-  });
+  await deps.identities.change(actor.tenantId, (announce) =>
+    deps.db.kysely.transaction().execute(async (trx) => {
+      const row = await tokens.findUserToken(trx, actor.tenantId, actor.userId, tokenId);
+      if (!row) throw notFound('token');
+      await tokens.deleteToken(trx, actor.tenantId, tokenId);
+      await recordAudit(trx, actor, { tenantId: actor.tenantId, action: 'token.revoke', targetType: 'token', targetId: tokenId, before: toTokenInfo(row) });
+      await announce(trx);
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import type { Actor } from '../auth/actor.js';
+import type { AnnounceChange } from '../auth/identities.js';
 import { authorize } from '../auth/policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import { insertToken } from '../auth/token-repo.js';
@@ -157,31 +158,8 @@ export async function updateTenant(
 ): Promise<ApiTenant> {
   authorize(actor, 'tenants.manage');
   try {
-    await withOutbox(deps, async (trx, emit) => {
-      const before = await repo.findTenant(trx, id);
-      if (!before) throw notFound('tenant');
-      const set: Parameters<typeof repo.updateTenant>[2] = { updated_at: nowIso() };
-      if (change.name !== undefined) {
-        set.name = change.name.trim();
-        set.name_key = tenantNameKey(change.name);
-        if (await repo.tenantNameTaken(trx, set.name_key, id)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
-      }
-      if (change.active !== undefined) set.active = change.active;
-      await repo.updateTenant(trx, id, set);
-      await recordAudit(trx, actor, {
-        tenantId: id,
-        action: 'tenant.update',
-        targetType: 'tenant',
-        targetId: id,
-        before: { name: before.name, active: before.active },
-        after: { name: set.name ?? before.name, active: set.active ?? before.active },
-      });
-      await emit({
-        tenantId: id,
-        type: 'tenant.updated',
-        data: { id, name: set.name ?? before.name, active: set.active ?? before.active, updated_at: apiTime(set.updated_at) },
-      });
-    });
+    // A suspension or reactivation changes identities (a rename does not, but is as rare).
+    await deps.identities.change(id, (announce) => updateTenantRow(deps, actor, id, change, announce));
   } catch (err) {
     if (uniqueViolation(err)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
     throw err;
@@ -189,6 +167,41 @@ export async function updateTenant(
   if (change.active === false) await deps.bus.devices().suspendTenant(id);
   if (change.active === true) await deps.bus.devices().resumeTenant(id);
   return getTenant(deps, actor, id);
+}
+
+async function updateTenantRow(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  change: { name?: string | undefined; active?: boolean | undefined },
+  announce: AnnounceChange,
+): Promise<void> {
+  await withOutbox(deps, async (trx, emit) => {
+    const before = await repo.findTenant(trx, id);
+    if (!before) throw notFound('tenant');
+    const set: Parameters<typeof repo.updateTenant>[2] = { updated_at: nowIso() };
+    if (change.name !== undefined) {
+      set.name = change.name.trim();
+      set.name_key = tenantNameKey(change.name);
+      if (await repo.tenantNameTaken(trx, set.name_key, id)) throw conflict(TENANT_NAME_TAKEN, 'tenant_exists');
+    }
+    if (change.active !== undefined) set.active = change.active;
+    await repo.updateTenant(trx, id, set);
+    await recordAudit(trx, actor, {
+      tenantId: id,
+      action: 'tenant.update',
+      targetType: 'tenant',
+      targetId: id,
+      before: { name: before.name, active: before.active },
+      after: { name: set.name ?? before.name, active: set.active ?? before.active },
+    });
+    await emit({
+      tenantId: id,
+      type: 'tenant.updated',
+      data: { id, name: set.name ?? before.name, active: set.active ?? before.active, updated_at: apiTime(set.updated_at) },
+    });
+    await announce(trx);
+  });
 }
 
 /**
@@ -204,18 +217,21 @@ export async function deleteTenant(deps: Deps, actor: Actor, id: string): Promis
       await devices.logout(id, deviceId).catch((err: unknown) => deps.logger.warn({ err, deviceId }, 'could not log out a device of a deleted tenant'));
     }
   }
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    const before = await repo.findTenant(trx, id);
-    if (!before) throw notFound('tenant');
-    await repo.deleteTenant(trx, id);
-    await recordAudit(trx, actor, {
-      tenantId: null,
-      action: 'tenant.delete',
-      targetType: 'tenant',
-      targetId: id,
-      before: { id, name: before.name, active: before.active },
-    });
-  });
+  await deps.identities.change(id, (announce) =>
+    deps.db.kysely.transaction().execute(async (trx) => {
+      const before = await repo.findTenant(trx, id);
+      if (!before) throw notFound('tenant');
+      await repo.deleteTenant(trx, id);
+      await announce(trx);
+      await recordAudit(trx, actor, {
+        tenantId: null,
+        action: 'tenant.delete',
+        targetType: 'tenant',
+        targetId: id,
+        before: { id, name: before.name, active: before.active },
+      });
+    }),
+  );
   // The rows went with the tenant (cascade); the blobs are not rows. A failure leaves bytes no
   // row names, and is logged.
   await deleteTenantMedia(deps, id).catch((err: unknown) => deps.logger.error({ err, tenantId: id }, "could not delete a deleted tenant's media"));

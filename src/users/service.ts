@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Actor } from '../auth/actor.js';
+import type { AnnounceChange } from '../auth/identities.js';
 import { hashPassword } from '../auth/passwords.js';
 import { authorize, authorizeUserChange, authorizeUserCreate, authorizeUserRead } from '../auth/policy.js';
 import { recordAudit } from '../audit/record.js';
@@ -113,6 +114,17 @@ async function changeUser(
   change: { role?: Role | undefined; active?: boolean | undefined } | undefined,
 ): Promise<ApiUser | undefined> {
   const tenantId = await targetTenantId(deps, actor, userId);
+  return deps.identities.change(tenantId, (announce) => changeUserRow(deps, actor, tenantId, userId, change, announce));
+}
+
+async function changeUserRow(
+  deps: Deps,
+  actor: Actor,
+  tenantId: string,
+  userId: string,
+  change: { role?: Role | undefined; active?: boolean | undefined } | undefined,
+  announce: AnnounceChange,
+): Promise<ApiUser | undefined> {
   return withOutbox(deps, async (trx, emit) => {
     await lockTenant(trx, deps.db.dialect, tenantId);
     const before = await repo.findUser(trx, tenantId, userId);
@@ -138,6 +150,7 @@ async function changeUser(
       after: after ? toApiUser(after) : null,
     });
     await emit(after ? { tenantId, type: 'user.updated', data: toApiUser(after) } : { tenantId, type: 'user.deleted', data: toApiUser(before) });
+    await announce(trx);
     return after ? toApiUser(after) : undefined;
   });
 }

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { systemClock, type Deps } from '../../src/deps.js';
+import { Identities } from '../../src/auth/identities.js';
 import { EventBus } from '../../src/events/bus.js';
 import { openMediaStore } from '../../src/media/open-store.js';
 import type { MediaStore } from '../../src/media/store.js';
@@ -55,7 +56,8 @@ export async function startNode(
   options: NodeOptions = {},
 ): Promise<TestNode> {
   const media = options.media ?? (await openMediaStore(base.config));
-  const deps: Deps = { ...base, logger: options.logger ?? pino({ level: 'silent' }), bus: new EventBus(), clock: systemClock, media };
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const deps: Deps = { ...base, logger, bus: new EventBus(), clock: systemClock, media, identities: new Identities(base.config, logger) };
   const app = await buildApp(deps);
   const workers = createWorkers(deps, { ...workerOptions, whatsapp: { ...TEST_WHATSAPP, ...workerOptions.whatsapp } });
   await workers.start({ dispatcher: options.dispatcher ?? false });
