@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { PreparedQuery } from '../db/prepared.js';
 import type { ApiTokensTable, Database, Role, TokenKind } from '../db/schema.js';
 
 export interface TokenIdentityRow {
@@ -13,9 +14,8 @@ export interface TokenIdentityRow {
   tenant_active: boolean;
 }
 
-/** The one lookup without a tenant id: authentication is how the tenant becomes known. */
-export async function findTokenIdentity(db: Kysely<Database>, tokenHash: string): Promise<TokenIdentityRow | undefined> {
-  return db
+const tokenIdentityQuery = new PreparedQuery(['tokenHash'], (db, p) =>
+  db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .innerJoin('tenants as n', 'n.id', 't.tenant_id')
@@ -30,12 +30,20 @@ export async function findTokenIdentity(db: Kysely<Database>, tokenHash: string)
       'u.active as user_active',
       'n.active as tenant_active',
     ])
-    .where('t.token_hash', '=', tokenHash)
-    .executeTakeFirst() as Promise<TokenIdentityRow | undefined>;
+    .where('t.token_hash', '=', p.tokenHash),
+);
+
+/** The one lookup without a tenant id: authentication is how the tenant becomes known. */
+export async function findTokenIdentity(db: Kysely<Database>, tokenHash: string): Promise<TokenIdentityRow | undefined> {
+  return tokenIdentityQuery.first(db, { tokenHash }) as Promise<TokenIdentityRow | undefined>;
 }
 
+const touchTokenQuery = new PreparedQuery(['now', 'tenantId', 'tokenId'], (db, p) =>
+  db.updateTable('api_tokens').set({ last_used_at: p.now }).where('tenant_id', '=', p.tenantId).where('id', '=', p.tokenId),
+);
+
 export async function touchToken(db: Kysely<Database>, tenantId: string, tokenId: string, now: string): Promise<void> {
-  await db.updateTable('api_tokens').set({ last_used_at: now }).where('tenant_id', '=', tenantId).where('id', '=', tokenId).execute();
+  await touchTokenQuery.execute(db, { now, tenantId, tokenId });
 }
 
 export async function insertToken(db: Kysely<Database>, tenantId: string, row: Omit<ApiTokensTable, 'tenant_id'>): Promise<void> {
