@@ -11,6 +11,11 @@
 //            snapshots (none connected, N linked, all stopped, N reconnected), summarised per
 //            device by constructor (the memory figures of that run are not reported:
 //            writing a snapshot moves RSS)
+//        node dist/bench/devices.js --traffic 100,250,500,1000: device density under traffic
+//            (bench/devices-traffic.ts): N connected devices each sending a text every 10 s;
+//            RSS, CPU, event-loop delay and accept -> sent p99 per N, the emulator's CPU beside
+//            them. Options: --parallel K (linked at once, default 8), --interval S (10),
+//            --warmup S (20), --window S (60), --profile (a CPU profile of WUTS in the window)
 //
 // Each (size, repetition) runs in a fresh worker process (this file with --worker N), which
 // spawns its own emulator as a child process (`wuts emulator --port 0`): the emulator holds a
@@ -30,6 +35,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { heapDiffLines, summariseSnapshot } from './devices-heap.js';
+import { trafficMain, trafficWorkerMain, type TrafficOptions } from './devices-traffic.js';
 import {
   countConnected,
   fmt,
@@ -390,8 +396,30 @@ function option(args: string[], name: string, fallback: number, min: number, max
   return v;
 }
 
+function trafficOptions(args: string[]): TrafficOptions {
+  return {
+    parallel: Math.floor(option(args, '--parallel', 8, 1, 32)),
+    intervalS: option(args, '--interval', 10, 1, 60),
+    warmupS: option(args, '--warmup', 20, 0, 300),
+    windowS: option(args, '--window', 60, 5, 600),
+    profile: args.includes('--profile'),
+  };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const trafficWorker = Math.floor(option(args, '--traffic-worker', 0, 0, 2000));
+  if (trafficWorker > 0) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(128 + (signal === 'SIGTERM' ? 15 : 2)));
+    return trafficWorkerMain(trafficWorker, trafficOptions(args));
+  }
+  const trafficAt = args.indexOf('--traffic');
+  if (trafficAt >= 0) {
+    const sizes = (args[trafficAt + 1] ?? '').split(',').map(Number);
+    if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 2000)) throw new Error('--traffic takes sizes from 1 to 2000, comma-separated');
+    args.splice(trafficAt, 2);
+    return trafficMain(THIS_FILE, sizes, trafficOptions(args));
+  }
   const workerN = option(args, '--worker', 0, 0, 200);
   const idleS = option(args, '--idle', 5, 0, 120);
   const parallel = Math.floor(option(args, '--parallel', 1, 1, 20));
