@@ -31,7 +31,7 @@ function memoryStore(): { store: SignalKeyStore; data: Record<string, Record<str
 const storagesOnANewResource = () =>
   new Promise<number>((resolve) => setImmediate(() => resolve(Object.getOwnPropertySymbols(executionAsyncResource()).length)));
 
-const session = (id: string) => ({ [id]: new Uint8Array([1, 2, 3]) }) as unknown as SignalDataTypeMap['session'];
+const session = (id: string): { [id: string]: SignalDataTypeMap['session'] } => ({ [id]: new Uint8Array([1, 2, 3]) });
 
 describe("Baileys' Signal key transactions (patched: one AsyncLocalStorage for all sockets)", () => {
   it('adds at most one AsyncLocalStorage to every async resource, however many key stores ran a transaction', async () => {
