@@ -75,6 +75,11 @@ export interface TrafficResult {
   sent: number;
   delivered: number;
   acceptToSent: { p50: number; p99: number; max: number };
+  /** texts of the window slower than 1 s to `sent`, by the second of the window they were accepted in (5 s bins) */
+  slowBySecond: Record<string, number>;
+  /** accept -> sent p90 and p95 */
+  acceptToSentP90: number;
+  acceptToSentP95: number;
   acceptToDelivered: { p50: number; p99: number; max: number };
   /** POST /devices/{id}/messages through app.inject */
   postP99Ms: number;
@@ -273,6 +278,7 @@ export async function runTrafficWorker(n: number, o: TrafficOptions): Promise<Tr
       await post(session, 'Profiler.setSamplingInterval', { interval: 1000 });
       await post(session, 'Profiler.start');
     }
+    const windowStartedAt = Date.now();
     const busy = await measureWindow(emu.pid, o.windowS);
     phase = 'after';
     let profile: TrafficResult['profile'];
@@ -295,9 +301,14 @@ export async function runTrafficWorker(n: number, o: TrafficOptions): Promise<Tr
     }
     const toSent: number[] = [];
     const toDelivered: number[] = [];
+    const slowBySecond: Record<string, number> = {};
     for (const m of times.values()) {
       if (m.queued === undefined) continue;
       if (m.sent !== undefined) toSent.push(m.sent - m.queued);
+      if (m.sent !== undefined && m.sent - m.queued > GOAL_P99_MS) {
+        const bin = String(Math.floor((m.queued - windowStartedAt) / 5000) * 5);
+        slowBySecond[bin] = (slowBySecond[bin] ?? 0) + 1;
+      }
       if (m.delivered !== undefined) toDelivered.push(m.delivered - m.queued);
     }
     if (toSent.length < ids.length) notes.push(`${ids.length - toSent.length} accepted text(s) of the window not sent 45 s after it`);
@@ -323,6 +334,9 @@ export async function runTrafficWorker(n: number, o: TrafficOptions): Promise<Tr
       sent: toSent.length,
       delivered: toDelivered.length,
       acceptToSent: spreadOf(toSent),
+      acceptToSentP90: quantile(toSent, 0.9),
+      acceptToSentP95: quantile(toSent, 0.95),
+      slowBySecond,
       acceptToDelivered: spreadOf(toDelivered),
       postP99Ms: quantile(
         windowPosts.map((p) => p.ms),
@@ -475,6 +489,11 @@ function trafficReport(results: TrafficResult[], o: TrafficOptions): void {
   for (const r of results) {
     console.log(
       `  ${String(r.devices).padStart(4)} devices: ${r.linked} linked in ${fmt(r.linkWallMs / 1000, 0)} s, each p50 ${fmt(r.linkP50Ms, 0)} ms / p99 ${fmt(r.linkP99Ms, 0)} ms; ${r.tenants} tenants, ${r.peers} peer account(s)`,
+    );
+    const slow = Object.entries(r.slowBySecond);
+    console.log(
+      `    accept->sent p90 ${fmt(r.acceptToSentP90, 0)} ms, p95 ${fmt(r.acceptToSentP95, 0)} ms; over ${GOAL_P99_MS} ms: ${slow.reduce((a, [, c]) => a + c, 0)}` +
+        (slow.length ? `, by second of the window they were accepted in: ${slow.map(([at, c]) => `${at}s: ${c}`).join(', ')}` : ''),
     );
     for (const note of r.notes) console.log(`    note: ${note}`);
     if (r.refused.length) console.log(`    refused: ${r.refused.join(' | ')}`);
