@@ -12,6 +12,7 @@ import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { loadConfig, type Config } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { post, summarise, type Profile } from './cpu-profile.js';
@@ -51,6 +52,9 @@ interface CpuWindow {
   eldP50: number;
   eldP99: number;
   eldMax: number;
+  /** `select 1` through WUTS's database handle every 100 ms: the wait for the connection (ms) */
+  dbProbeP99: number;
+  dbProbeMax: number;
   load: number[];
 }
 
@@ -110,9 +114,20 @@ async function inPool<T>(items: T[], size: number, run: (item: T) => Promise<voi
 }
 
 /** CPU, memory and event-loop delay of WUTS's process and the emulator's over the next `seconds`. */
-async function measureWindow(emulatorPid: number, seconds: number): Promise<CpuWindow> {
+async function measureWindow(w: Wuts, emulatorPid: number, seconds: number): Promise<CpuWindow> {
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
+  // SQLite has one connection (Kysely queues the queries): a probe shows how long a query waits for it
+  const probes: number[] = [];
+  let probing = true;
+  const probe = (async () => {
+    while (probing) {
+      const t = performance.now();
+      await sql`select 1`.execute(w.deps.db.kysely);
+      probes.push(performance.now() - t);
+      await sleep(100);
+    }
+  })();
   const cpu0 = process.cpuUsage();
   const emu0 = cpuSecondsOfPid(emulatorPid);
   const t0 = performance.now();
@@ -128,6 +143,8 @@ async function measureWindow(emulatorPid: number, seconds: number): Promise<CpuW
   const cpu = process.cpuUsage(cpu0);
   const emu1 = cpuSecondsOfPid(emulatorPid);
   eld.disable();
+  probing = false;
+  await probe;
   const mem = process.memoryUsage();
   return {
     wutsCpu: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
@@ -140,6 +157,8 @@ async function measureWindow(emulatorPid: number, seconds: number): Promise<CpuW
     eldP50: eld.percentile(50) / 1e6,
     eldP99: eld.percentile(99) / 1e6,
     eldMax: eld.max / 1e6,
+    dbProbeP99: quantile(probes, 0.99),
+    dbProbeMax: probes.length ? Math.max(...probes) : NaN,
     load: os.loadavg(),
   };
 }
@@ -262,7 +281,7 @@ export async function runTrafficWorker(n: number, o: TrafficOptions): Promise<Tr
     console.error(`  [${n}] ${connectedBeforeTraffic}/${n} connected after ${(linkWallMs / 1000).toFixed(0)} s; idle window`);
 
     await sleep(5_000);
-    const idle = await measureWindow(emu.pid, 15);
+    const idle = await measureWindow(wuts, emu.pid, 15);
 
     const posts: Posted[] = [];
     let phase: Posted['phase'] = 'warmup';
@@ -279,7 +298,7 @@ export async function runTrafficWorker(n: number, o: TrafficOptions): Promise<Tr
       await post(session, 'Profiler.start');
     }
     const windowStartedAt = Date.now();
-    const busy = await measureWindow(emu.pid, o.windowS);
+    const busy = await measureWindow(wuts, emu.pid, o.windowS);
     phase = 'after';
     let profile: TrafficResult['profile'];
     if (session) {
@@ -456,6 +475,7 @@ function trafficReport(results: TrafficResult[], o: TrafficOptions): void {
       'POST p99 (ms)',
       'WUTS CPU idle / busy (%)',
       'WUTS ELD p99 (ms)',
+      'DB probe p99 / max (ms)',
       'WUTS RSS (MB)',
       'emulator CPU idle / busy (%)',
       'emulator RSS (MB)',
@@ -475,6 +495,7 @@ function trafficReport(results: TrafficResult[], o: TrafficOptions): void {
       fmt(r.postP99Ms, 0),
       `${fmt(r.idle.wutsCpu, 0)} / ${fmt(r.busy.wutsCpu, 0)}`,
       fmt(r.busy.eldP99, 0),
+      `${fmt(r.busy.dbProbeP99, 1)} / ${fmt(r.busy.dbProbeMax, 1)}`,
       `${fmt(r.busy.wutsRssMb, 0)} (max ${fmt(r.busy.wutsRssMaxMb, 0)})`,
       `${fmt(r.idle.emulatorCpu ?? NaN, 0)} / ${fmt(r.busy.emulatorCpu ?? NaN, 0)}`,
       `${fmt(r.busy.emulatorRssMb ?? NaN, 0)} (max ${fmt(r.busy.emulatorRssMaxMb ?? NaN, 0)})`,
