@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -304,6 +305,10 @@ export async function runTrafficWorker(n: number, o: TrafficOptions): Promise<Tr
     if (session) {
       const { profile: p } = await post<{ profile: Profile }>(session, 'Profiler.stop');
       session.disconnect();
+      // the whole profile too, for Chrome DevTools or a look at the callers
+      const file = path.join(os.tmpdir(), `wuts-density-${n}-${Date.now()}.cpuprofile`);
+      fs.writeFileSync(file, JSON.stringify(p));
+      notes.push(`CPU profile written to ${file}`);
       profile = summarise(p, 16);
     }
     await stop();
