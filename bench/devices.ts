@@ -11,6 +11,11 @@
 //            snapshots (none connected, N linked, all stopped, N reconnected), summarised per
 //            device by constructor (the memory figures of that run are not reported:
 //            writing a snapshot moves RSS)
+//        node dist/bench/devices.js --traffic 100,250,500,1000: device density under traffic
+//            (bench/devices-traffic.ts): N connected devices each sending a text every 10 s;
+//            RSS, CPU, event-loop delay and accept -> sent p99 per N, the emulator's CPU beside
+//            them. Options: --parallel K (linked at once, default 8), --interval S (10),
+//            --warmup S (20), --window S (60), --profile (a CPU profile of WUTS in the window)
 //
 // Each (size, repetition) runs in a fresh worker process (this file with --worker N), which
 // spawns its own emulator as a child process (`wuts emulator --port 0`): the emulator holds a
@@ -27,18 +32,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import v8 from 'node:v8';
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { pino } from 'pino';
-import { buildApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { systemClock, type Deps } from '../src/deps.js';
-import { Identities } from '../src/auth/identities.js';
-import { EventBus } from '../src/events/bus.js';
-import { openMediaStore } from '../src/media/open-store.js';
-import { createWorkers, type Workers } from '../src/workers/index.js';
-import type { Db } from '../src/db/connect.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { heapDiffLines, summariseSnapshot } from './devices-heap.js';
+import { trafficMain, trafficWorkerMain, type TrafficOptions } from './devices-traffic.js';
+import {
+  countConnected,
+  fmt,
+  inBatches,
+  linkOne,
+  median,
+  quantile,
+  rssOfPid,
+  startWuts,
+  stopWuts,
+  type LinkTiming,
+  type Slot,
+  type Wuts,
+} from './devices-wuts.js';
 import { emulatorApi, spawnEmulator, withTimeout } from './emulator-child.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -56,17 +67,6 @@ interface Memory {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
-}
-
-interface LinkTiming {
-  /** POST /connect -> connected in GET /devices/{id}: the figure */
-  totalMs: number;
-  /** POST /connect answered with the QR */
-  qrMs: number;
-  /** emulator POST /admin/link (the phone scans, the pairing is confirmed) */
-  scanMs: number;
-  /** link confirmed -> connected in the API (Baileys restarts after 515 and logs in) */
-  loginMs: number;
 }
 
 interface WorkerResult {
@@ -95,13 +95,6 @@ interface WorkerResult {
   snapshots?: string[];
 }
 
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
-};
-const median = (values: number[]) => quantile(values, 0.5);
-
 // ---------------------------------------------------------------------------------------------
 // worker: one WUTS process with N devices
 
@@ -128,87 +121,6 @@ async function settledMemory(): Promise<Memory> {
     if ((Date.now() - started >= 12_000 && steady) || Date.now() - started >= 30_000) return samples.at(-1)!;
     await sleep(900);
   }
-}
-
-async function inBatches<T>(items: T[], size: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)));
-}
-
-function rssOfPid(pid: number): number | null {
-  try {
-    // Linux only; absent elsewhere
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
-    return kb ? Number(kb) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-interface Slot {
-  token: string;
-  deviceId: string;
-  phone: string;
-}
-
-/** One WUTS in this process: its app and workers, called through app.inject. */
-interface Wuts {
-  deps: Deps;
-  workers: Workers;
-  app: FastifyInstance;
-  call(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<LightMyRequestResponse>;
-}
-
-/** The app and its workers; the workers start (and reconnect stored devices) unless `start` is false. */
-async function startWuts(base: { config: Config; db: Db; masterToken: string; secrets: Deps['secrets'] }, start = true): Promise<Wuts> {
-  // WUTS's production WhatsApp settings (no test timeouts); logs off
-  const media = await openMediaStore(base.config);
-  const logger = pino({ level: 'silent' });
-  const deps: Deps = { ...base, logger, bus: new EventBus(), clock: systemClock, media, identities: new Identities(base.config, logger) };
-  const app = await buildApp(deps);
-  const workers = createWorkers(deps);
-  if (start) await workers.start({ dispatcher: false });
-  return {
-    deps,
-    workers,
-    app,
-    call: (method, url, token, body) =>
-      app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body !== undefined ? { payload: body as InjectOptions['payload'] } : {}) }),
-  };
-}
-
-async function stopWuts(w: Wuts): Promise<void> {
-  await w.app.close();
-  await w.workers.stop();
-}
-
-async function linkOne(w: Wuts, emulatorUrl: string, slot: Slot): Promise<LinkTiming> {
-  const t0 = performance.now();
-  const res = await w.call('POST', `/devices/${slot.deviceId}/connect`, slot.token, {});
-  if (res.statusCode !== 200) throw new Error(`connect ${slot.deviceId}: ${res.statusCode} ${res.body}`);
-  const answer = res.json() as { device: { status: string; reason: string | null }; qr: { text: string } | null };
-  if (!answer.qr) throw new Error(`connect ${slot.deviceId}: no QR, the device is ${answer.device.status} (${answer.device.reason})`);
-  const tQr = performance.now();
-  await emulatorApi(emulatorUrl, 'POST', '/admin/link', { qr: answer.qr.text, phone: slot.phone });
-  const tScanned = performance.now();
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const d = (await w.call('GET', `/devices/${slot.deviceId}`, slot.token)).json() as { device: { status: string; reason: string | null } };
-    if (d.device.status === 'connected') break;
-    if (Date.now() > deadline) throw new Error(`device ${slot.deviceId} not connected after 30 s: ${d.device.status} (${d.device.reason})`);
-    await sleep(20);
-  }
-  const t1 = performance.now();
-  return { totalMs: t1 - t0, qrMs: tQr - t0, scanMs: tScanned - tQr, loginMs: t1 - tScanned };
-}
-
-async function countConnected(w: Wuts, tokens: string[]): Promise<number> {
-  let n = 0;
-  for (const token of tokens) {
-    const res = (await w.call('GET', '/devices?limit=100', token)).json() as { devices: { status: string }[] };
-    n += res.devices.filter((d) => d.status === 'connected').length;
-  }
-  return n;
 }
 
 async function runWorker(devices: number, idleS: number, parallel: number, heap: boolean): Promise<WorkerResult> {
@@ -484,8 +396,30 @@ function option(args: string[], name: string, fallback: number, min: number, max
   return v;
 }
 
+function trafficOptions(args: string[]): TrafficOptions {
+  return {
+    parallel: Math.floor(option(args, '--parallel', 8, 1, 32)),
+    intervalS: option(args, '--interval', 10, 1, 60),
+    warmupS: option(args, '--warmup', 20, 0, 300),
+    windowS: option(args, '--window', 60, 5, 600),
+    profile: args.includes('--profile'),
+  };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const trafficWorker = Math.floor(option(args, '--traffic-worker', 0, 0, 2000));
+  if (trafficWorker > 0) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(128 + (signal === 'SIGTERM' ? 15 : 2)));
+    return trafficWorkerMain(trafficWorker, trafficOptions(args));
+  }
+  const trafficAt = args.indexOf('--traffic');
+  if (trafficAt >= 0) {
+    const sizes = (args[trafficAt + 1] ?? '').split(',').map(Number);
+    if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 2000)) throw new Error('--traffic takes sizes from 1 to 2000, comma-separated');
+    args.splice(trafficAt, 2);
+    return trafficMain(THIS_FILE, sizes, trafficOptions(args));
+  }
   const workerN = option(args, '--worker', 0, 0, 200);
   const idleS = option(args, '--idle', 5, 0, 120);
   const parallel = Math.floor(option(args, '--parallel', 1, 1, 20));

@@ -103,6 +103,11 @@ export interface AccountRecord {
   devices: Record<string, DeviceRecord>;
   /** auth state (creds and Signal keys) of the internal Baileys client acting as the phone */
   phoneAuth?: SerializedAuth;
+  /**
+   * Created with `start_phone: false`: its phone client is started at its first use (a send,
+   * a read, a group action), not at creation nor when the emulator loads its state.
+   */
+  lazyPhone?: boolean;
   received: ReceivedMessage[];
   sent: SentMessage[];
   /** absent = everyone may add the account to groups */

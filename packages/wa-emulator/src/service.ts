@@ -39,9 +39,10 @@ export class EmulatorService {
     );
   }
 
-  /** Connects the phones of accounts loaded from a state file. */
+  /** Connects the phones of accounts loaded from a state file (a lazy phone only if it ever started). */
   async startPhones(): Promise<void> {
-    await Promise.all(this.hub.registry.list().map((account) => this.phoneFor(account).start()));
+    const accounts = this.hub.registry.list().filter((account) => !account.lazyPhone || account.phoneAuth);
+    await Promise.all(accounts.map((account) => this.phoneFor(account).start()));
   }
 
   async stop(): Promise<void> {
@@ -49,10 +50,12 @@ export class EmulatorService {
     this.phones.clear();
   }
 
-  async createAccount(phone: string, name?: string): Promise<ReturnType<EmulatorService['accountView']>> {
+  /** A new account; its phone client connects now unless `startPhone` is false (then at its first use). */
+  async createAccount(phone: string, name?: string, opts: { startPhone?: boolean } = {}): Promise<ReturnType<EmulatorService['accountView']>> {
     const account = this.hub.registry.create(phone, name);
+    if (opts.startPhone === false) account.lazyPhone = true;
     this.hub.saver.markDirty();
-    await this.phoneFor(account).start();
+    if (opts.startPhone !== false) await this.phoneFor(account).start();
     return this.accountView(account);
   }
 

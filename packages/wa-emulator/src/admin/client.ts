@@ -148,9 +148,13 @@ export class EmulatorAdminClient {
     throw new EmulatorAdminError(answer.status, code, answer.body, `emulator ${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
   }
 
-  /** POST /admin/accounts: a new account (phone: 6-15 digits); answers once its phone client is online. */
-  async createAccount(phone: string, name?: string): Promise<EmulatorAccount> {
-    return (await this.call<{ account: EmulatorAccount }>('POST', '/admin/accounts', { phone, name })).account;
+  /**
+   * POST /admin/accounts: a new account (phone: 6-15 digits); answers once its phone client is
+   * online, or at once with `startPhone: false` (the phone then starts at its first use).
+   */
+  async createAccount(phone: string, name?: string, opts: { startPhone?: boolean } = {}): Promise<EmulatorAccount> {
+    const body = { phone, name, ...(opts.startPhone === false ? { start_phone: false } : {}) };
+    return (await this.call<{ account: EmulatorAccount }>('POST', '/admin/accounts', body)).account;
   }
 
   async accounts(): Promise<EmulatorAccount[]> {

@@ -14,7 +14,7 @@ const tags = ['emulator'];
 
 /** Accounts, linking (QR and pairing code), devices, traffic and info; messages in message-routes.ts. */
 export function adminRoutes(app: FastifyInstance, service: EmulatorService): void {
-  app.post<{ Body: { phone: string; name?: string } }>(
+  app.post<{ Body: { phone: string; name?: string; start_phone?: boolean } }>(
     '/admin/accounts',
     {
       schema: {
@@ -24,7 +24,8 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
         response: { 201: Type.Object({ success: Type.Literal(true), account: S.Account }), ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(ok({ account: await service.createAccount(req.body.phone, req.body.name) })),
+    async (req, reply) =>
+      reply.status(201).send(ok({ account: await service.createAccount(req.body.phone, req.body.name, { startPhone: req.body.start_phone ?? true }) })),
   );
 
   app.get(

@@ -46,7 +46,17 @@ export const TrafficItem = Type.Object({
 });
 
 export const CreateAccountBody = Type.Object(
-  { phone: Phone, name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+  {
+    phone: Phone,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    start_phone: Type.Optional(
+      Type.Boolean({
+        description:
+          "default true: the account's phone client (a Baileys client, device 0) connects now and the answer waits for it. " +
+          'false: it starts at its first use (a send, a read, a group action); until then the account has no device 0, only the companions linked to it.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export const LinkBody = Type.Object(

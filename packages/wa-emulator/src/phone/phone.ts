@@ -25,6 +25,7 @@ const STATUS_FROM_PROTO: Record<number, SentStatus> = {
  */
 export class AccountPhone {
   private sock: WASocket | undefined;
+  private started = false;
   private open = false;
   private stopped = false;
   private retryDelayMs = 250;
@@ -62,13 +63,16 @@ export class AccountPhone {
   }
 
   start(): Promise<void> {
-    this.connect();
     return this.ready();
   }
 
-  /** Resolves when the client is logged in (open). */
+  /** Resolves when the client is logged in (open); connects it first if it never was (a lazy phone's first use). */
   ready(timeoutMs = OPEN_TIMEOUT_MS): Promise<void> {
     if (this.open) return Promise.resolve();
+    if (!this.started) {
+      this.started = true;
+      this.connect();
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`phone of ${this.account.phone} did not connect within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.push(() => {
