@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DeviceStatus, DevicesTable } from '../db/schema.js';
 import { PreparedQuery } from '../db/prepared.js';
+import type { RestrictionRow } from './restriction-repo.js';
 
 export type DeviceRow = Omit<DevicesTable, 'auto_connect' | 'queued_count'> & { auto_connect: boolean; queued_count: number };
 
@@ -17,6 +18,41 @@ const findDeviceQuery = new PreparedQuery(['tenantId', 'id'], (db, p) =>
 
 export async function findDevice(db: Kysely<Database>, tenantId: string, id: string): Promise<DeviceRow | undefined> {
   return findDeviceQuery.first(db, { tenantId, id });
+}
+
+const findDeviceWithRestrictionQuery = new PreparedQuery(['tenantId', 'id'], (db, p) =>
+  db
+    .selectFrom('devices as d')
+    .leftJoin('device_restrictions as r', (join) => join.onRef('r.device_id', '=', 'd.id').onRef('r.tenant_id', '=', 'd.tenant_id'))
+    .selectAll('d')
+    .select(['r.kind as r_kind', 'r.until as r_until', 'r.reason as r_reason', 'r.detail as r_detail', 'r.since as r_since', 'r.updated_at as r_updated_at'])
+    .where('d.tenant_id', '=', p.tenantId)
+    .where('d.id', '=', p.id),
+);
+
+/** A device and its restriction, if any, in one read (the device's API view needs both). */
+export async function findDeviceWithRestriction(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+): Promise<{ device: DeviceRow; restriction: RestrictionRow | undefined } | undefined> {
+  const row = await findDeviceWithRestrictionQuery.first(db, { tenantId, id });
+  if (!row) return undefined;
+  const { r_kind, r_until, r_reason, r_detail, r_since, r_updated_at, ...device } = row;
+  const restriction: RestrictionRow | undefined =
+    r_kind === null
+      ? undefined
+      : {
+          device_id: device.id,
+          tenant_id: device.tenant_id,
+          kind: r_kind,
+          until: r_until,
+          reason: r_reason!,
+          detail: r_detail,
+          since: r_since!,
+          updated_at: r_updated_at!,
+        };
+  return { device: device as DeviceRow, restriction };
 }
 
 export async function listDevices(

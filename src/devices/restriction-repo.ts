@@ -1,10 +1,15 @@
 import type { Kysely } from 'kysely';
+import { PreparedQuery } from '../db/prepared.js';
 import type { Database, DeviceRestrictionsTable } from '../db/schema.js';
 
 export type RestrictionRow = DeviceRestrictionsTable;
 
+const findRestrictionQuery = new PreparedQuery(['tenantId', 'deviceId'], (db, p) =>
+  db.selectFrom('device_restrictions').selectAll().where('tenant_id', '=', p.tenantId).where('device_id', '=', p.deviceId),
+);
+
 export async function findRestriction(db: Kysely<Database>, tenantId: string, deviceId: string): Promise<RestrictionRow | undefined> {
-  return db.selectFrom('device_restrictions').selectAll().where('tenant_id', '=', tenantId).where('device_id', '=', deviceId).executeTakeFirst();
+  return findRestrictionQuery.first(db, { tenantId, deviceId });
 }
 
 /** The restrictions of some devices of the tenant (a page of the device list). */

@@ -83,7 +83,9 @@ export async function listDevices(
 export async function getDevice(deps: Deps, actor: Actor, id: string): Promise<ApiDevice> {
   const user = tenantUser(actor);
   authorize(user, 'devices.read');
-  return viewOf(deps, await mustFind(deps, user.tenantId, id));
+  const found = await repo.findDeviceWithRestriction(deps.db.kysely, user.tenantId, id);
+  if (!found) throw notFound('device');
+  return toApiDevice(found.device, found.restriction);
 }
 
 /** The device as the API shows it, with its restriction. */
