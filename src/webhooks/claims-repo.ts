@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.js';
 import type { Database, EventsTable, WebhooksTable } from '../db/schema.js';
 
@@ -94,7 +94,7 @@ function toDue(r: Row): DueDelivery {
   };
 }
 
-function deliveryColumns(trx: Transaction<Database>) {
+function deliveryColumns(trx: Kysely<Database>) {
   return trx
     .selectFrom('deliveries as d')
     .innerJoin('events as e', 'e.id', 'd.event_id')
@@ -106,29 +106,27 @@ function deliveryColumns(trx: Transaction<Database>) {
  * Up to `perRun` deliveries queued behind each claimed head, oldest first, cut at the first one
  * not yet due (a later delivery never overtakes an earlier one).
  */
-async function followersOf(trx: Transaction<Database>, heads: { webhook_id: string; order_key: string; event_id: string }[], now: string, perRun: number) {
+async function followersOf(trx: Kysely<Database>, heads: { webhook_id: string; order_key: string; event_id: string }[], now: string, perRun: number) {
   const out = new Map<string, DueDelivery[]>();
   if (heads.length === 0 || perRun <= 0) return out;
-  const ranked = deliveryColumns(trx)
-    .select((eb) =>
-      eb.fn
-        .agg<number>('row_number')
-        .over((ob) => ob.partitionBy(['d.webhook_id', 'd.order_key']).orderBy('d.event_id'))
-        .as('n'),
-    )
-    .where('d.status', '=', 'pending')
-    .where((eb) =>
-      eb.or(heads.map((h) => eb.and([eb('d.webhook_id', '=', h.webhook_id), eb('d.order_key', '=', h.order_key), eb('d.event_id', '>', h.event_id)]))),
-    )
-    .as('f');
-  const rows = (await trx
-    .selectFrom(ranked)
-    .selectAll()
-    .where('f.n', '<=', perRun)
-    .orderBy('f.webhook_id')
-    .orderBy('f.order_key')
-    .orderBy('f.event_id')
-    .execute()) as unknown as Row[];
+  // One statement: a limited, ordered read of each key's queue, side by side (UNION ALL).
+  const perKey = heads.map((h, i) =>
+    trx
+      .selectFrom(
+        deliveryColumns(trx)
+          .where('d.status', '=', 'pending')
+          .where('d.webhook_id', '=', h.webhook_id)
+          .where('d.order_key', '=', h.order_key)
+          .where('d.event_id', '>', h.event_id)
+          .orderBy('d.event_id')
+          .limit(perRun)
+          .as(`k${i}`),
+      )
+      .selectAll(),
+  );
+  let all = perKey[0]!;
+  for (const q of perKey.slice(1)) all = all.unionAll(q);
+  const rows = ((await all.execute()) as Row[]).sort((x, y) => (x.event_id < y.event_id ? -1 : x.event_id > y.event_id ? 1 : 0));
   const cut = new Set<string>();
   for (const r of rows) {
     const key = `${r.webhook_id}|${r.order_key}`;
@@ -223,4 +221,19 @@ export async function claimDueRuns(
       },
     }));
   });
+}
+
+/**
+ * The due deliveries queued in a key after `afterEventId`, oldest first, for a run that holds
+ * the key's head and has sent everything it read (a read only: the head's lease keeps the key).
+ */
+export async function queuedAfter(
+  db: Kysely<Database>,
+  key: { webhook_id: string; order_key: string },
+  afterEventId: string,
+  now: string,
+  limit: number,
+): Promise<DueDelivery[]> {
+  const found = await followersOf(db, [{ ...key, event_id: afterEventId }], now, limit);
+  return found.get(`${key.webhook_id}|${key.order_key}`) ?? [];
 }

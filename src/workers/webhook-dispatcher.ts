@@ -4,7 +4,7 @@ import type { EventBus } from '../events/bus.js';
 import { toEnvelope } from '../events/envelope.js';
 import { pruneEvents } from '../events/repo.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import { claimDueRuns, type ClaimedRun, type DueDelivery } from '../webhooks/claims-repo.js';
+import { claimDueRuns, queuedAfter, type ClaimedRun, type DueDelivery } from '../webhooks/claims-repo.js';
 import type { WebhookPoster } from '../webhooks/deliver.js';
 import { signedHeaders } from '../webhooks/signing.js';
 import { WebhookCache, type CachedWebhook } from '../webhooks/webhook-cache.js';
@@ -36,9 +36,17 @@ export interface DispatcherOptions {
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 const LEASE_MARGIN_MS = 10_000;
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
-const RUN_LENGTH = 64;
-/** A run hands its key back after this long, so that the other keys of its webhook get their turn. */
-const RUN_TURN_MS = 250;
+/** Deliveries read with a claimed head, and read on each time a run has sent what it read. */
+const RUN_READ = 64;
+/**
+ * A run sends this many deliveries at most, for this long at most, then writes their outcomes
+ * and hands its key back, so that the other keys of its webhook get their turn and a crash
+ * sends at most one run again.
+ */
+const RUN_LENGTH = 256;
+const RUN_TURN_MS = 100;
+/** How long a wake-up waits while runs are in flight. */
+const BUSY_WAKE_MS = 10;
 /** A run sends one more request only while the head's lease outlasts it by this much. */
 const LEASE_ROOM_MS = 5_000;
 
@@ -61,6 +69,7 @@ export class WebhookDispatcher {
   private pumpAgain = false;
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private lastHousekeeping = 0;
   /** Aborted when a shutdown's grace period ends with deliveries still in flight. */
@@ -92,7 +101,7 @@ export class WebhookDispatcher {
     this.stopped = false;
     this.watchWebhookChanges();
     this.abandon = new AbortController();
-    this.unsubscribe = this.o.bus.subscribe(() => void this.pump());
+    this.unsubscribe = this.o.bus.subscribe(() => this.wake());
     this.timer = setInterval(() => void this.pump(), this.o.pollIntervalMs ?? 1000);
     this.timer.unref();
     void this.pump();
@@ -107,6 +116,8 @@ export class WebhookDispatcher {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     const idle = async (): Promise<true> => {
       // a claim under way adds its deliveries to inFlight when it returns
       while (this.pumping || this.inFlight.size > 0) {
@@ -136,6 +147,18 @@ export class WebhookDispatcher {
       await Promise.allSettled([...this.inFlight.values()]);
     }
     throw new Error('drain did not settle');
+  }
+
+  /**
+   * Events were committed. While runs are in flight the claim waits a little, so that a burst of
+   * commits costs a few claims rather than one each (a run reads its own key's new deliveries).
+   */
+  private wake(): void {
+    if (this.inFlight.size === 0) return void this.pump();
+    this.wakeTimer ??= setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.pump();
+    }, BUSY_WAKE_MS);
   }
 
   /** One claim fills the free slots; each finished run pumps again, so one claim per wake-up. */
@@ -168,7 +191,7 @@ export class WebhookDispatcher {
       // Longer than any request may take; after a crash, the delivery is sent again when it ends.
       leaseUntil: new Date(now.getTime() + this.o.timeoutMs + LEASE_MARGIN_MS).toISOString(),
       limit: room,
-      perRun: this.o.runLength ?? RUN_LENGTH,
+      perRun: Math.min(RUN_READ, this.o.runLength ?? RUN_LENGTH),
       heldKeys: this.heldKeys,
       inFlightPerWebhook: this.inFlightPerWebhook,
       perWebhookLimit: this.o.perWebhookConcurrency,
@@ -186,7 +209,8 @@ export class WebhookDispatcher {
           const n = (this.inFlightPerWebhook.get(run.head.webhook_id) ?? 1) - 1;
           if (n <= 0) this.inFlightPerWebhook.delete(run.head.webhook_id);
           else this.inFlightPerWebhook.set(run.head.webhook_id, n);
-          if (!this.stopped) void this.pump();
+          // Claims go in groups: a claim costs about the same for one run as for several.
+          if (!this.stopped && (this.inFlight.size === 0 || this.o.concurrency - this.inFlight.size >= Math.max(1, this.o.concurrency >> 2))) void this.pump();
         });
       this.inFlight.set(run.head.id, work);
     }
@@ -203,15 +227,19 @@ export class WebhookDispatcher {
     const sent: SentDelivery[] = [];
     const turnEnds = performance.now() + RUN_TURN_MS;
     const leaseEnds = Date.parse(run.lease_until);
+    const maxLength = this.o.runLength ?? RUN_LENGTH;
     const queue = [run.head, ...run.followers];
     let hook: CachedWebhook | undefined = this.webhooks.fromClaim(run.webhook);
-    for (let i = 0; i < queue.length; i++) {
+    for (let i = 0; i < maxLength; i++) {
       if (i > 0) {
         if (this.stopped || performance.now() > turnEnds) break;
         if (this.now().getTime() + this.o.timeoutMs + LEASE_ROOM_MS > leaseEnds) break;
+        // Sent all it read: what was queued since is read on (the head's lease still holds the key).
+        if (i === queue.length) queue.push(...(await queuedAfter(this.o.db.kysely, run.head, queue[i - 1]!.event_id, this.now().toISOString(), RUN_READ)));
+        if (i === queue.length) break;
         hook = await this.webhooks.current(run.webhook.tenant_id, run.webhook.id);
       }
-      if (!hook?.row.enabled) return sent.length > 0 ? { run, sent, release: false } : { run, sent, release: true };
+      if (!hook?.row.enabled) return { run, sent, release: sent.length === 0 };
       const outcome = await this.send(queue[i]!, hook);
       if (!outcome) break; // shutdown: abandoned, nothing recorded for it
       sent.push(outcome);
