@@ -31,6 +31,8 @@ export interface DispatcherOptions {
   pollIntervalMs?: number;
   /** Deliveries of one webhook and order key sent in one run at most (the claimed head and those queued behind it). */
   runLength?: number;
+  /** How long a run may go on before it hands its key back (ms). */
+  runTurnMs?: number;
 }
 
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
@@ -225,7 +227,7 @@ export class WebhookDispatcher {
    */
   private async sendRun(run: ClaimedRun): Promise<RunOutcome | undefined> {
     const sent: SentDelivery[] = [];
-    const turnEnds = performance.now() + RUN_TURN_MS;
+    const turnEnds = performance.now() + (this.o.runTurnMs ?? RUN_TURN_MS);
     const leaseEnds = Date.parse(run.lease_until);
     const maxLength = this.o.runLength ?? RUN_LENGTH;
     const queue = [run.head, ...run.followers];
