@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.js';
 import type { Database, EventsTable, WebhooksTable } from '../db/schema.js';
 
@@ -172,11 +172,10 @@ export async function claimDueRuns(
       .select(['w.url', 'w.secret', 'w.previous_secret', 'w.previous_secret_expires_at', 'w.enabled', 'w.updated_at'])
       .where('d.id', 'in', headIds(trx, dialect))
       .where('w.enabled', '=', true)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('d.status', '=', 'pending'), eb('d.next_attempt_at', '<=', opts.now)]),
-          eb.and([eb('d.status', '=', 'delivering'), eb('d.lease_until', '<', opts.now)]),
-        ]),
+      // Due: pending and its time has come, or claimed and its lease ran out. Written as CASE so that
+      // SQLite looks the heads up by id rather than walking every unfinished delivery for the OR.
+      .where(
+        sql<boolean>`case when ${sql.ref('d.status')} = 'pending' then ${sql.ref('d.next_attempt_at')} <= ${opts.now} when ${sql.ref('d.status')} = 'delivering' then ${sql.ref('d.lease_until')} < ${opts.now} else false end`,
       )
       .orderBy('d.next_attempt_at')
       .orderBy('d.event_id')
