@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.js';
 import type { EventBus } from '../events/bus.js';
-import { toEnvelope } from '../events/envelope.js';
+import { envelopeJson } from '../events/envelope.js';
 import { pruneEvents } from '../events/repo.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { claimDueRuns, queuedAfter, type ClaimedRun, type DueDelivery } from '../webhooks/claims-repo.js';
@@ -253,7 +253,7 @@ export class WebhookDispatcher {
   /** One request; undefined when it was abandoned at shutdown. */
   private async send(d: DueDelivery, hook: CachedWebhook): Promise<SentDelivery | undefined> {
     const startedAt = this.now();
-    const body = JSON.stringify(toEnvelope(d.event));
+    const body = envelopeJson(d.event);
     const headers = signedHeaders(WebhookCache.signingSecrets(hook, startedAt.getTime()), d.event_id, Math.floor(Date.now() / 1000), body);
     const result = await this.o.poster.post(hook.row.url, body, headers, this.abandon.signal);
     if (this.abandon.signal.aborted) return undefined; // the lease, still held, makes it claimable again later
