@@ -208,7 +208,11 @@ describe('checkWebhookTarget without DNS (literals, schemes, local names)', () =
 
 describe('webhook body', () => {
   it('is the envelope as JSON.stringify writes it, whatever the data', () => {
-    const datas: object[] = [{}, { text: 'olá 👋 "quoted" \\ back\u2028line' }, { n: 1.5e-7, big: 12345678901234567890, list: [null, true, { a: [] }] }];
+    const datas: object[] = [
+      {},
+      { text: 'olá 👋 "quoted" \\ back\u2028line' },
+      { n: 1.5e-7, big: 9007199254740991, tiny: -0.000001, list: [null, true, { a: [] }] },
+    ];
     for (const [i, data] of datas.entries()) {
       const row = {
         id: `0190000${i}-0000-7000-8000-000000000000`,
