@@ -103,6 +103,35 @@ describe('webhook changes reach the dispatcher at once', () => {
   });
 });
 
+describe('webhook changes made by another node', () => {
+  it('apply from the next claim, though no event reached this node: the claim reads the webhook row with the delivery', async () => {
+    const tenant = await createTenant(t);
+    const clock = new TestClock();
+    const d = makeDispatcher(t, clock);
+    const hook = await createWebhook(t, tenant, { url: first.url, event_types: ['device.*'] });
+    for (const r of [first, second]) {
+      r.setSecrets(hook.secret);
+      r.requests.length = 0;
+      r.respondWith('ok');
+    }
+    const device = await createDevice(t, tenant);
+    const e1 = await emitDeviceEvent(t, tenant, device, 1);
+    await d.dispatcher.drain(); // the webhook is in memory now
+    // Another node's PUT: the row changes, this node's bus hears nothing.
+    await t.deps.db.kysely
+      .updateTable('webhooks')
+      .set({ url: second.url, updated_at: new Date(Date.now() + 1000).toISOString() })
+      .where('id', '=', hook.id)
+      .execute();
+    const e2 = await emitDeviceEvent(t, tenant, device, 2);
+    await d.dispatcher.drain();
+    await d.close();
+    expect(ids(first.requests)).toEqual([e1]);
+    expect(ids(second.requests)).toEqual([e2]);
+    expect(second.unverified()).toEqual([]);
+  });
+});
+
 describe('order per key with runs and batched outcomes', () => {
   it('first successful arrivals follow event order per device when some requests fail and are retried', async () => {
     const tenant = await createTenant(t);
