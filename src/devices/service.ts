@@ -198,4 +198,5 @@ export async function deleteDevice(deps: Deps, actor: Actor, id: string): Promis
     await disableWebhooksOfDevice(trx, user.tenantId, id, nowIso());
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: beforeView });
   });
+  deps.bus.webhooksChanged(user.tenantId, null); // its webhooks were disabled
 }

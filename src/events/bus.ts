@@ -25,6 +25,19 @@ export class EventBus {
     return () => this.emitter.off('committed', listener);
   }
 
+  /**
+   * A webhook was changed, deleted or had its secret rotated (webhookId null: every webhook of
+   * the tenant): the dispatcher reads it again before its next delivery.
+   */
+  webhooksChanged(tenantId: string, webhookId: string | null): void {
+    this.emitter.emit('webhooks', tenantId, webhookId);
+  }
+
+  onWebhooksChanged(listener: (tenantId: string, webhookId: string | null) => void): () => void {
+    this.emitter.on('webhooks', listener);
+    return () => this.emitter.off('webhooks', listener);
+  }
+
   /** A message was queued for the device, or it can send again: the outbound sender looks at its queue. */
   wakeSender(deviceId: string): void {
     this.emitter.emit('outbound', deviceId);

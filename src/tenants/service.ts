@@ -232,6 +232,7 @@ export async function deleteTenant(deps: Deps, actor: Actor, id: string): Promis
       });
     }),
   );
+  deps.bus.webhooksChanged(id, null);
   // The rows went with the tenant (cascade); the blobs are not rows. A failure leaves bytes no
   // row names, and is logged.
   await deleteTenantMedia(deps, id).catch((err: unknown) => deps.logger.error({ err, tenantId: id }, "could not delete a deleted tenant's media"));

@@ -2,6 +2,7 @@ import { Agent, request } from 'undici';
 import { ForbiddenTargetError, forbiddenAddressReason, guardedLookup, literalAddress } from './ssrf.js';
 
 export const MAX_RESPONSE_BODY = 64 * 1024;
+const MAX_TARGETS = 10_000;
 
 export interface PostResult {
   statusCode: number | null;
@@ -53,15 +54,28 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
     connections: 64,
   });
 
+  // A webhook's URL, parsed and checked once (not per request); bounded, cleared when full.
+  const targets = new Map<string, { url: URL; refusal: string | null }>();
+  const target = (url: string) => {
+    let t = targets.get(url);
+    if (!t) {
+      const parsed = new URL(url);
+      const literal = literalAddress(parsed);
+      const reason = literal && !options.allowPrivate ? forbiddenAddressReason(literal) : null;
+      t = { url: parsed, refusal: reason ? `refused: ${literal} is a ${reason} address` : null };
+      if (targets.size >= MAX_TARGETS) targets.clear();
+      targets.set(url, t);
+    }
+    return t;
+  };
+
   return {
     async post(url, body, headers, abandon) {
       const started = performance.now();
       const done = (r: Omit<PostResult, 'latencyMs'>): PostResult => ({ ...r, latencyMs: Math.round(performance.now() - started) });
       try {
-        const parsed = new URL(url);
-        const literal = literalAddress(parsed);
-        const reason = literal && !options.allowPrivate ? forbiddenAddressReason(literal) : null;
-        if (reason) throw new ForbiddenTargetError(`refused: ${literal} is a ${reason} address`);
+        const { url: parsed, refusal } = target(url);
+        if (refusal) throw new ForbiddenTargetError(refusal);
         const res = await request(parsed, {
           method: 'POST',
           body,
@@ -69,7 +83,8 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
           dispatcher: agent,
           signal: abandon ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), abandon]) : AbortSignal.timeout(options.timeoutMs),
         });
-        const responseBody = await readCapped(res.body as unknown as AsyncIterable<Buffer> & { destroy(): void });
+        const empty = res.statusCode === 204 || res.headers['content-length'] === '0';
+        const responseBody = empty ? (await res.body.dump(), '') : await readCapped(res.body as unknown as AsyncIterable<Buffer> & { destroy(): void });
         return done({
           statusCode: res.statusCode,
           error: null,

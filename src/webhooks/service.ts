@@ -151,6 +151,7 @@ export async function updateWebhook(deps: Deps, actor: Actor, id: string, body: 
       after: toApiWebhook(after),
     });
   });
+  deps.bus.webhooksChanged(user.tenantId, id);
   if (body.enabled) deps.bus.notify();
   return toApiWebhook(after);
 }
@@ -163,6 +164,7 @@ export async function deleteWebhook(deps: Deps, actor: Actor, id: string): Promi
     await repo.deleteWebhook(trx, user.tenantId, id);
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'webhook.delete', targetType: 'webhook', targetId: id, before: toApiWebhook(before) });
   });
+  deps.bus.webhooksChanged(user.tenantId, id);
 }
 
 export async function getSecret(deps: Deps, actor: Actor, id: string) {
@@ -200,6 +202,7 @@ export async function rotateSecret(deps: Deps, actor: Actor, id: string) {
       after: { previous_secret_expires_at: apiTime(expires) },
     });
   });
+  deps.bus.webhooksChanged(user.tenantId, id);
   return getSecret(deps, actor, id);
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { envelopeJson, toEnvelope } from '../../src/events/envelope.js';
 import { SECRET_PREFIX, generateSecret, signature, signedHeaders } from '../../src/webhooks/signing.js';
 import { checkWebhookTarget, forbiddenAddressReason, literalAddress } from '../../src/webhooks/ssrf.js';
 
@@ -202,5 +203,28 @@ describe('checkWebhookTarget without DNS (literals, schemes, local names)', () =
     ['http://localhost:8080/hook', true, null],
   ] as const)('%s (private allowed: %s) → %s', async (url, allowPrivate, expected) => {
     expect(await checkWebhookTarget(url, allowPrivate)).toBe(expected);
+  });
+});
+
+describe('webhook body', () => {
+  it('is the envelope as JSON.stringify writes it, whatever the data', () => {
+    const datas: object[] = [
+      {},
+      { text: 'olá 👋 "quoted" \\ back\u2028line' },
+      { n: 1.5e-7, big: 9007199254740991, tiny: -0.000001, list: [null, true, { a: [] }] },
+    ];
+    for (const [i, data] of datas.entries()) {
+      const row = {
+        id: `0190000${i}-0000-7000-8000-000000000000`,
+        tenant_id: '01900000-0000-7000-8000-00000000000a',
+        device_id: i === 0 ? null : '01900000-0000-7000-8000-00000000000b',
+        type: 'message.received',
+        version: 1,
+        data_json: JSON.stringify(data),
+        created_at: '2026-12-05T10:11:12.345Z',
+      };
+      expect(envelopeJson(row)).toBe(JSON.stringify(toEnvelope(row)));
+      expect(JSON.parse(envelopeJson(row))).toEqual({ ...toEnvelope(row), data });
+    }
   });
 });
