@@ -196,4 +196,5 @@ export async function deleteDevice(deps: Deps, actor: Actor, id: string): Promis
     await disableWebhooksOfDevice(trx, user.tenantId, id, nowIso());
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: beforeView });
   });
+  deps.bus.sendPaceChanged(id);
 }

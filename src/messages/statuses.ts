@@ -72,24 +72,37 @@ async function applyOwnOperation(trx: Transaction<Database>, row: MessageRow, no
  * recipient's LID, a group's subject and how many participants it went to.
  */
 export async function recordSent(deps: Deps, tenantId: string, messageId: string, result: SendResult = {}): Promise<void> {
+  await recordSentMany(deps, tenantId, [{ messageId, result }]);
+}
+
+/**
+ * Several acknowledged messages of one tenant, in one transaction. Every message is locked
+ * before any is changed: a receipt's transaction takes its message's row before the device's,
+ * and so must this one, or the two could wait on each other.
+ */
+export async function recordSentMany(deps: Deps, tenantId: string, acked: Array<{ messageId: string; result: SendResult }>): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
-    await lockMessage(trx, deps.db.dialect, tenantId, messageId);
-    let row = await repo.findMessage(trx, tenantId, messageId);
-    if (!row) return;
-    const group = isGroupJid(row.chat_jid);
-    const learned = {
-      ...(group && result.recipients !== undefined ? { recipient_count: result.recipients } : {}),
-      ...(!group && result.recipientLid && !row.chat_lid ? { chat_lid: result.recipientLid } : {}),
-    };
-    if (Object.keys(learned).length) {
-      await repo.updateMessage(trx, tenantId, row.id, learned);
-      row = { ...row, ...learned };
-    }
-    if (group && result.chatName) await repo.setChatName(trx, tenantId, row.device_id, row.chat_jid, result.chatName, nowIso());
-    await advance(trx, emit, row, 'sent');
-    // participants' receipts may have come before the count was known
-    if (group) await settleGroupStatus(trx, emit, row.tenant_id, row.id);
+    for (const { messageId } of acked) await lockMessage(trx, deps.db.dialect, tenantId, messageId);
+    for (const { messageId, result } of acked) await sentIn(trx, emit, tenantId, messageId, result);
   });
+}
+
+async function sentIn(trx: Transaction<Database>, emit: Emit, tenantId: string, messageId: string, result: SendResult): Promise<void> {
+  let row = await repo.findMessage(trx, tenantId, messageId);
+  if (!row) return;
+  const group = isGroupJid(row.chat_jid);
+  const learned = {
+    ...(group && result.recipients !== undefined ? { recipient_count: result.recipients } : {}),
+    ...(!group && result.recipientLid && !row.chat_lid ? { chat_lid: result.recipientLid } : {}),
+  };
+  if (Object.keys(learned).length) {
+    await repo.updateMessage(trx, tenantId, row.id, learned);
+    row = { ...row, ...learned };
+  }
+  if (group && result.chatName) await repo.setChatName(trx, tenantId, row.device_id, row.chat_jid, result.chatName, nowIso());
+  await advance(trx, emit, row, 'sent');
+  // participants' receipts may have come before the count was known
+  if (group) await settleGroupStatus(trx, emit, row.tenant_id, row.id);
 }
 
 /** A group message is delivered (read) once every participant it went to has it (read it). */
