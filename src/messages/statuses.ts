@@ -6,7 +6,7 @@ import { nowIso } from '../lib/time.js';
 import type { DeliveryStatus, SendResult, StatusUpdate } from '../whatsapp/messages.js';
 import { canonicalJid } from './identities.js';
 import { isGroupJid } from './jids.js';
-import { lockMessage, receiptCounts } from './receipt-repo.js';
+import { lockedMessage, receiptCounts } from './receipt-repo.js';
 import * as repo from './repo.js';
 import { stepsForward } from './status-machine.js';
 import { parseContent, toApiMessage, type MessageRow } from './view.js';
@@ -82,14 +82,13 @@ export async function recordSent(deps: Deps, tenantId: string, messageId: string
  */
 export async function recordSentMany(deps: Deps, tenantId: string, acked: Array<{ messageId: string; result: SendResult }>): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
-    for (const { messageId } of acked) await lockMessage(trx, deps.db.dialect, tenantId, messageId);
-    for (const { messageId, result } of acked) await sentIn(trx, emit, tenantId, messageId, result);
+    const rows = [];
+    for (const { messageId } of acked) rows.push(await lockedMessage(trx, deps.db.dialect, tenantId, messageId));
+    for (const [i, row] of rows.entries()) if (row) await sentIn(trx, emit, tenantId, row, acked[i]!.result);
   });
 }
 
-async function sentIn(trx: Transaction<Database>, emit: Emit, tenantId: string, messageId: string, result: SendResult): Promise<void> {
-  let row = await repo.findMessage(trx, tenantId, messageId);
-  if (!row) return;
+async function sentIn(trx: Transaction<Database>, emit: Emit, tenantId: string, row: MessageRow, result: SendResult): Promise<void> {
   const group = isGroupJid(row.chat_jid);
   const learned = {
     ...(group && result.recipients !== undefined ? { recipient_count: result.recipients } : {}),
