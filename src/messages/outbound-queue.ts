@@ -7,7 +7,16 @@ import { purgeIdempotencyKeys } from './idempotency-repo.js';
 import { phoneOf } from './jids.js';
 import { fetchLinkPreview } from './link-preview.js';
 import { newChatRefusal } from './new-chats.js';
-import { afterFailedAttempt, DEVICE_LOGGED_OUT, isExpired, knownOnWhatsApp, needsRecipientCheck, notOnWhatsApp, TTL_EXPIRED } from './queue-rules.js';
+import {
+  afterFailedAttempt,
+  DEVICE_LOGGED_OUT,
+  isExpired,
+  knownOnWhatsApp,
+  needsRecipientCheck,
+  notOnWhatsApp,
+  NUMBER_CHECK_TTL_MS,
+  TTL_EXPIRED,
+} from './queue-rules.js';
 import * as repo from './repo.js';
 import { recordFailed, recordRetry, recordSentMany } from './statuses.js';
 import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from './sweep-repo.js';
@@ -65,14 +74,17 @@ export interface Attempt {
   settled?: SendOutcome;
 }
 
-/** Starts sending one message: refusals are checked first (not on WhatsApp, a new chat while restricted). */
-export function startAttempt(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow): Attempt {
+/**
+ * Starts sending one message: refusals are checked first (not on WhatsApp, a new chat while
+ * restricted); `known` spares the contact read for chats already known to be on WhatsApp.
+ */
+export function startAttempt(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow, known?: KnownRecipients): Attempt {
   let markWritten!: () => void;
   const written = new Promise<void>((resolve) => (markWritten = resolve));
   const outcome = (async (): Promise<SendOutcome> => {
     try {
       const message = await outboundOf(deps, tenantId, row);
-      const refusal = (await newChatRefusal(deps, tenantId, row)) ?? (await recipientRefusal(deps, tenantId, session, row));
+      const refusal = (await newChatRefusal(deps, tenantId, row)) ?? (await recipientRefusal(deps, tenantId, session, row, known));
       if (refusal) return { kind: 'refused', reason: refusal };
       return { kind: 'sent', result: (await session.send(message, markWritten)) ?? {} };
     } catch (error) {
@@ -188,16 +200,28 @@ async function outboundOf(deps: Deps, tenantId: string, row: MessageRow): Promis
   return message;
 }
 
+/** Chats known to be on WhatsApp, each until its answer must be asked again (ms): what a run of the sender already read. */
+export type KnownRecipients = Map<string, number>;
+const KNOWN_RECIPIENTS_KEPT = 1_000;
+
 /** Why WhatsApp would not deliver to this chat (not on WhatsApp), asked once a day per contact. */
-async function recipientRefusal(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow): Promise<string | null> {
+async function recipientRefusal(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow, known?: KnownRecipients): Promise<string | null> {
   const phone = phoneOf(row.chat_jid);
   if (!needsRecipientCheck(row.type, phone)) return null;
+  if ((known?.get(row.chat_jid) ?? 0) > Date.now()) return null;
   const db = deps.db.kysely;
-  let onWhatsApp = knownOnWhatsApp(await repo.findContact(db, tenantId, row.device_id, row.chat_jid), Date.now());
+  const contact = await repo.findContact(db, tenantId, row.device_id, row.chat_jid);
+  let onWhatsApp = knownOnWhatsApp(contact, Date.now());
+  let checkedAt = contact?.checked_at ?? null;
   if (onWhatsApp === null) {
     const [result] = await session.checkNumbers([phone]);
     onWhatsApp = !!result?.on_whatsapp;
-    await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: nowIso() });
+    checkedAt = nowIso();
+    await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: checkedAt });
+  }
+  if (onWhatsApp && known && checkedAt) {
+    if (known.size >= KNOWN_RECIPIENTS_KEPT) known.clear();
+    known.set(row.chat_jid, Date.parse(checkedAt) + NUMBER_CHECK_TTL_MS);
   }
   return onWhatsApp ? null : notOnWhatsApp(phone);
 }

@@ -123,7 +123,7 @@ export class MessageSender {
         }
         // an outcome to retry came in meanwhile: it goes before this one (read again once the window is empty)
         if (window.halted) continue;
-        const attempt = startAttempt(this.deps, live.tenantId, live.session, head);
+        const attempt = startAttempt(this.deps, live.tenantId, live.session, head, window.knownRecipients);
         window.add(attempt);
         await attempt.written;
         if (room === 1) await window.drained();

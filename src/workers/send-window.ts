@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { recordAttempts, type Attempt } from '../messages/outbound-queue.js';
+import { recordAttempts, type Attempt, type KnownRecipients } from '../messages/outbound-queue.js';
 
 /**
  * The messages of one device written to WhatsApp whose outcome is not recorded yet, oldest
@@ -14,6 +14,8 @@ export class SendWindow {
   halted = false;
   /** Recording failed (the database): the loop stops, the messages stay queued, the sweep restarts it. */
   broken: unknown;
+  /** Chats this run of the sender already knows to be on WhatsApp. */
+  readonly knownRecipients: KnownRecipients = new Map();
 
   constructor(
     private readonly deps: Deps,
