@@ -27,9 +27,9 @@ interface DeviceLoop {
  * id order and records each outcome. A device with a pace sends one at a time, pausing between
  * sends; one whose pace is 0 writes up to `sendWindow` messages before their acks came (each
  * is written once the one before it is). A message stays `queued` until WhatsApp's server
- * acknowledged it, so a crash mid-send sends it again with the same id. When an outcome is to
- * be retried, nothing more is written until the window is empty: the retried message goes
- * again before anything not yet written.
+ * acknowledged it and that is recorded, so a crash mid-send sends it again with the same id.
+ * When a send fails, nothing more is written until the window is empty: a message to retry
+ * goes again before anything not yet written.
  */
 export class MessageSender {
   private readonly loops = new Map<string, DeviceLoop>();
@@ -102,7 +102,7 @@ export class MessageSender {
         if (window.broken) throw window.broken;
         const interval = await this.paces.intervalOf(live.tenantId, deviceId);
         const room = interval === 0 ? this.deps.config.sendWindow : 1;
-        if (window.size >= room || (window.halted && window.size > 0)) {
+        if (!window.hasRoom(room)) {
           await this.wait(loop, window.changed());
           continue;
         }

@@ -2,15 +2,22 @@ import type { Deps } from '../deps.js';
 import { recordAttempts, type Attempt, type KnownRecipients } from '../messages/outbound-queue.js';
 
 /**
+ * Acknowledged messages whose outcome is still being recorded, at most: beyond, the sender
+ * waits for the recording (the database) to catch up before it writes more.
+ */
+const RECORDING_BACKLOG = 64;
+
+/**
  * The messages of one device written to WhatsApp whose outcome is not recorded yet, oldest
- * first. Outcomes are recorded in that order, those that came together in one go; a message
- * leaves the window once its outcome is recorded.
+ * first. A message is on its way until its ack (or error) came; outcomes are recorded in the
+ * window's order, those that came while the previous ones were recorded in one go; a message
+ * leaves the window once its outcome is recorded (it stays `queued` until then).
  */
 export class SendWindow {
   private readonly attempts: Attempt[] = [];
   private recording = false;
   private listeners: Array<() => void> = [];
-  /** An outcome will be tried again: nothing more is written until the window is empty. */
+  /** A send failed (it may be tried again): nothing more is written until the window is empty. */
   halted = false;
   /** Recording failed (the database): the loop stops, the messages stay queued, the sweep restarts it. */
   broken: unknown;
@@ -22,8 +29,20 @@ export class SendWindow {
     private readonly tenantId: string,
   ) {}
 
+  /** Messages in the window, recorded or not. */
   get size(): number {
     return this.attempts.length;
+  }
+
+  /** Messages written whose ack has not come yet. */
+  get onTheirWay(): number {
+    return this.attempts.filter((a) => !a.settled).length;
+  }
+
+  /** Whether another message may be written now, with `room` on their way at most. */
+  hasRoom(room: number): boolean {
+    if (this.halted && this.attempts.length > 0) return false;
+    return this.onTheirWay < room && this.attempts.length < RECORDING_BACKLOG;
   }
 
   /** The ids of the messages in the window (still `queued` in the database). */
@@ -33,16 +52,26 @@ export class SendWindow {
 
   add(attempt: Attempt): void {
     this.attempts.push(attempt);
-    void attempt.outcome.then(() => this.recordSettled());
+    void attempt.outcome.then((outcome) => {
+      if (outcome.kind === 'error') this.halted = true;
+      this.notify();
+      return this.recordSettled();
+    });
   }
 
-  /** Resolves once a message left the window. */
+  /** Resolves once a message's ack came or a message left the window. */
   changed(): Promise<void> {
     return new Promise((resolve) => this.listeners.push(resolve));
   }
 
   async drained(): Promise<void> {
     while (this.attempts.length) await this.changed();
+  }
+
+  private notify(): void {
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const l of listeners) l();
   }
 
   private async recordSettled(): Promise<void> {
@@ -60,9 +89,7 @@ export class SendWindow {
           this.halted = true;
         }
         this.attempts.splice(0, ready);
-        const listeners = this.listeners;
-        this.listeners = [];
-        for (const l of listeners) l();
+        this.notify();
       }
     } finally {
       this.recording = false;
