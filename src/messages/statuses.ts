@@ -68,17 +68,11 @@ async function applyOwnOperation(trx: Transaction<Database>, row: MessageRow, no
 }
 
 /**
- * WhatsApp's server acknowledged the message: it is sent. What the send learned is kept: the
- * recipient's LID, a group's subject and how many participants it went to.
- */
-export async function recordSent(deps: Deps, tenantId: string, messageId: string, result: SendResult = {}): Promise<void> {
-  await recordSentMany(deps, tenantId, [{ messageId, result }]);
-}
-
-/**
- * Several acknowledged messages of one tenant, in one transaction. Every message is locked
- * before any is changed: a receipt's transaction takes its message's row before the device's,
- * and so must this one, or the two could wait on each other.
+ * WhatsApp's server acknowledged these messages of one tenant: they are sent, in one
+ * transaction. What each send learned is kept: the recipient's LID, a group's subject and how
+ * many participants it went to. Every message is locked before any is changed: a receipt's
+ * transaction takes its message's row before the device's, and so must this one, or the two
+ * could wait on each other.
  */
 export async function recordSentMany(deps: Deps, tenantId: string, acked: Array<{ messageId: string; result: SendResult }>): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
