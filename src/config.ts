@@ -76,6 +76,8 @@ export interface Config {
   sendIntervalMs: number;
   /** The pause varies by up to this share, up or down, so sends do not look machine-timed. */
   sendJitterPercent: number;
+  /** Messages of one device written to WhatsApp before the previous ones were acknowledged, when its pace is 0. */
+  sendWindow: number;
   messageTtlSeconds: number;
   sendMaxAttempts: number;
   /** Tries to store a received message before it is parked in the dead-letter table. */
@@ -283,6 +285,11 @@ export const SETTINGS: SettingDoc[] = [
     meaning: 'pause between two messages sent by one device (a device may override it: PUT /devices/{id}/send-interval)',
   },
   { name: 'WUTS_SEND_JITTER_PERCENT', defaultText: '30', meaning: 'the pause varies randomly by up to this percentage, up or down' },
+  {
+    name: 'WUTS_SEND_WINDOW',
+    defaultText: '4',
+    meaning: 'messages of a device whose pace is 0 written to WhatsApp before the server acknowledged the previous ones (1: one at a time)',
+  },
   { name: 'WUTS_MESSAGE_TTL_SECONDS', defaultText: '86400', meaning: 'a queued message not sent within this time fails as expired (per message: ttl_seconds)' },
   {
     name: 'WUTS_SEND_MAX_ATTEMPTS',
@@ -579,6 +586,7 @@ export function loadConfig(env: Env = process.env): Config {
     qrRequestsPerMinute: intSetting(env, 'WUTS_QR_REQUESTS_PER_MINUTE', 60, 1, 10_000),
     sendIntervalMs: intSetting(env, 'WUTS_SEND_INTERVAL_MS', 1000, 0, 600_000),
     sendJitterPercent: intSetting(env, 'WUTS_SEND_JITTER_PERCENT', 30, 0, 100),
+    sendWindow: intSetting(env, 'WUTS_SEND_WINDOW', 4, 1, 64),
     messageTtlSeconds: intSetting(env, 'WUTS_MESSAGE_TTL_SECONDS', 86_400, 10, 30 * 86_400),
     sendMaxAttempts: intSetting(env, 'WUTS_SEND_MAX_ATTEMPTS', 10, 1, 100),
     inboundStoreAttempts: intSetting(env, 'WUTS_INBOUND_STORE_ATTEMPTS', 5, 1, 20),

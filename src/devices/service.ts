@@ -199,4 +199,5 @@ export async function deleteDevice(deps: Deps, actor: Actor, id: string): Promis
     await recordAudit(trx, user, { tenantId: user.tenantId, action: 'device.delete', targetType: 'device', targetId: id, before: beforeView });
   });
   deps.bus.webhooksChanged(user.tenantId, null); // its webhooks were disabled
+  deps.bus.sendPaceChanged(id);
 }

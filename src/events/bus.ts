@@ -48,6 +48,19 @@ export class EventBus {
     return () => this.emitter.off('outbound', listener);
   }
 
+  /**
+   * The device's pace between sends changed (or the device is gone): the sender forgets the
+   * pace it keeps and reads it again before the device's next message.
+   */
+  sendPaceChanged(deviceId: string): void {
+    this.emitter.emit('pace', deviceId);
+  }
+
+  onSendPaceChanged(listener: (deviceId: string) => void): () => void {
+    this.emitter.on('pace', listener);
+    return () => this.emitter.off('pace', listener);
+  }
+
   /** A received message's file waits to be downloaded: the media downloader looks. */
   wakeMediaDownloads(): void {
     this.emitter.emit('media');

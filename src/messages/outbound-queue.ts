@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.js';
-import { findDevice } from '../devices/repo.js';
 import { AppError } from '../lib/errors.js';
 import { nowIso } from '../lib/time.js';
 import { openMedia } from '../media/service.js';
@@ -15,22 +14,22 @@ import {
   knownOnWhatsApp,
   needsRecipientCheck,
   notOnWhatsApp,
-  sendPause,
+  NUMBER_CHECK_TTL_MS,
   TTL_EXPIRED,
 } from './queue-rules.js';
 import * as repo from './repo.js';
-import { recordFailed, recordRetry, recordSent } from './statuses.js';
+import { recordFailed, recordRetry, recordSentMany } from './statuses.js';
 import { devicesWithDueMessages, expiredQueued, queuedOfLoggedOutDevices } from './sweep-repo.js';
 import { isMedia, parseContent, type MessageRow } from './view.js';
 
 /**
- * The outbound queue's steps, for the sender worker that loops over them: what is next, how
- * long to pause, one attempt and its outcome, and the periodic sweep.
+ * The outbound queue's steps, for the sender worker that loops over them: what is next, one
+ * attempt, the outcomes of attempts, and the periodic sweep.
  */
 
 /** What sending needs from the device's live connection. */
 export interface SendingSession {
-  send(message: OutboundMessage): Promise<SendResult | void>;
+  send(message: OutboundMessage, written?: () => void): Promise<SendResult | void>;
   prepare?(message: OutboundMessage): void;
   checkNumbers(phones: string[]): Promise<{ on_whatsapp: boolean }[]>;
 }
@@ -45,41 +44,111 @@ const ref = (row: MessageRow): MessageRef => ({
 
 /**
  * The head of the device's queue and up to `ahead` messages after it, after failing the heads
- * whose time to live ran out.
+ * whose time to live ran out; messages in `skip` (on their way to WhatsApp) are passed over.
  */
-export async function nextToSend(deps: Deps, tenantId: string, deviceId: string, now: number, ahead = 0): Promise<MessageRow[]> {
+export async function nextToSend(
+  deps: Deps,
+  tenantId: string,
+  deviceId: string,
+  now: number,
+  ahead = 0,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<MessageRow[]> {
   for (;;) {
-    const rows = await repo.queuedHeads(deps.db.kysely, tenantId, deviceId, 1 + ahead);
+    const rows = (await repo.queuedHeads(deps.db.kysely, tenantId, deviceId, 1 + ahead + skip.size)).filter((r) => !skip.has(r.id));
     const head = rows[0];
-    if (!head || !isExpired(head, now)) return rows;
+    if (!head || !isExpired(head, now)) return rows.slice(0, 1 + ahead);
     await recordFailed(deps, tenantId, head.id, TTL_EXPIRED);
   }
 }
 
-/** The device's pause between sends (its own interval or the default), jittered; read each time so a change applies at once. */
-export async function pauseOf(deps: Deps, tenantId: string, deviceId: string): Promise<number> {
-  const device = await findDevice(deps.db.kysely, tenantId, deviceId);
-  return sendPause(device?.send_interval_ms ?? deps.config.sendIntervalMs, deps.config.sendJitterPercent);
+export type SendOutcome = { kind: 'sent'; result: SendResult } | { kind: 'refused'; reason: string } | { kind: 'error'; error: unknown };
+
+/** One attempt to send a message: it is written to WhatsApp, then waits for the server's ack. */
+export interface Attempt {
+  row: MessageRow;
+  /** Resolves once the message was written to the connection (or the attempt ended before): the next one may go. */
+  written: Promise<void>;
+  /** What became of it (never rejects); `settled` holds it once known. */
+  outcome: Promise<SendOutcome>;
+  settled?: SendOutcome;
 }
 
 /**
- * Sends one message and records the outcome: sent on the server's ack; failed for good (a
- * permanent error, the recipient not on WhatsApp, the last attempt); otherwise retried later.
+ * Starts sending one message: refusals are checked first (not on WhatsApp, a new chat while
+ * restricted); `known` spares the contact read for chats already known to be on WhatsApp.
  */
-export async function attemptSend(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow): Promise<void> {
-  try {
-    const message = await outboundOf(deps, tenantId, row);
-    const refusal = (await newChatRefusal(deps, tenantId, row)) ?? (await recipientRefusal(deps, tenantId, session, row));
-    if (refusal) return await recordFailed(deps, tenantId, row.id, refusal);
-    const result = await session.send(message);
-    await recordSent(deps, tenantId, row.id, result ?? {});
-  } catch (err) {
-    const error = { message: (err as Error).message, permanent: err instanceof SendError && err.permanent };
-    const outcome = afterFailedAttempt(row.attempts, error, deps.config.sendMaxAttempts, Date.now());
-    if (outcome.kind === 'fail') return recordFailed(deps, tenantId, row.id, outcome.reason);
-    deps.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
-    await recordRetry(deps, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
+export function startAttempt(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow, known?: KnownRecipients): Attempt {
+  let markWritten!: () => void;
+  const written = new Promise<void>((resolve) => (markWritten = resolve));
+  const outcome = (async (): Promise<SendOutcome> => {
+    try {
+      const message = await outboundOf(deps, tenantId, row);
+      const refusal = (await newChatRefusal(deps, tenantId, row)) ?? (await recipientRefusal(deps, tenantId, session, row, known));
+      if (refusal) return { kind: 'refused', reason: refusal };
+      return { kind: 'sent', result: (await session.send(message, markWritten)) ?? {} };
+    } catch (error) {
+      return { kind: 'error', error };
+    }
+  })();
+  const attempt: Attempt = { row, written: Promise.race([written, outcome.then(() => undefined)]), outcome };
+  void outcome.then((o) => (attempt.settled = o));
+  return attempt;
+}
+
+/**
+ * Records the outcomes of settled attempts, in their order: sent on the server's ack (those
+ * acknowledged together in one transaction); failed for good (a refusal, a permanent error,
+ * the last attempt); otherwise retried later. Answers whether one of them will be retried.
+ */
+export async function recordAttempts(deps: Deps, tenantId: string, attempts: Attempt[]): Promise<boolean> {
+  let retried = false;
+  for (let i = 0; i < attempts.length;) {
+    let end = i;
+    while (end < attempts.length && attempts[end]!.settled?.kind === 'sent') end++;
+    if (end > i) {
+      retried = (await recordSentGroup(deps, tenantId, attempts.slice(i, end))) || retried;
+      i = end;
+      continue;
+    }
+    const { row, settled } = attempts[i++]!;
+    if (settled?.kind === 'refused') await recordFailed(deps, tenantId, row.id, settled.reason);
+    else retried = (await recordError(deps, tenantId, row, settled?.kind === 'error' ? settled.error : new Error('the attempt did not settle'))) || retried;
   }
+  return retried;
+}
+
+async function recordSentGroup(deps: Deps, tenantId: string, sent: Attempt[]): Promise<boolean> {
+  const acked = (a: Attempt) => ({ messageId: a.row.id, result: a.settled?.kind === 'sent' ? a.settled.result : {} });
+  if (sent.length > 1) {
+    try {
+      return await recordSentMany(deps, tenantId, sent.map(acked)).then(() => false);
+    } catch {
+      // one at a time below: what cannot be recorded is handled as before, on its own
+    }
+  }
+  let retried = false;
+  for (const a of sent) {
+    try {
+      await recordSentMany(deps, tenantId, [acked(a)]);
+    } catch (err) {
+      retried = (await recordError(deps, tenantId, a.row, err)) || retried;
+    }
+  }
+  return retried;
+}
+
+/** A failed attempt: failed for good when permanent or the last one, otherwise retried later (answers true then). */
+async function recordError(deps: Deps, tenantId: string, row: MessageRow, err: unknown): Promise<boolean> {
+  const error = { message: (err as Error).message, permanent: err instanceof SendError && err.permanent };
+  const outcome = afterFailedAttempt(row.attempts, error, deps.config.sendMaxAttempts, Date.now());
+  if (outcome.kind === 'fail') {
+    await recordFailed(deps, tenantId, row.id, outcome.reason);
+    return false;
+  }
+  deps.logger.warn({ messageId: row.id, attempts: outcome.attempts, reason: outcome.reason }, 'sending failed; trying again');
+  await recordRetry(deps, tenantId, row.id, outcome.attempts, nowIso(new Date(outcome.retryAt)), outcome.reason);
+  return true;
 }
 
 /**
@@ -131,16 +200,28 @@ async function outboundOf(deps: Deps, tenantId: string, row: MessageRow): Promis
   return message;
 }
 
+/** Chats known to be on WhatsApp, each until its answer must be asked again (ms): what a run of the sender already read. */
+export type KnownRecipients = Map<string, number>;
+const KNOWN_RECIPIENTS_KEPT = 1_000;
+
 /** Why WhatsApp would not deliver to this chat (not on WhatsApp), asked once a day per contact. */
-async function recipientRefusal(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow): Promise<string | null> {
+async function recipientRefusal(deps: Deps, tenantId: string, session: SendingSession, row: MessageRow, known?: KnownRecipients): Promise<string | null> {
   const phone = phoneOf(row.chat_jid);
   if (!needsRecipientCheck(row.type, phone)) return null;
+  if ((known?.get(row.chat_jid) ?? 0) > Date.now()) return null;
   const db = deps.db.kysely;
-  let onWhatsApp = knownOnWhatsApp(await repo.findContact(db, tenantId, row.device_id, row.chat_jid), Date.now());
+  const contact = await repo.findContact(db, tenantId, row.device_id, row.chat_jid);
+  let onWhatsApp = knownOnWhatsApp(contact, Date.now());
+  let checkedAt = contact?.checked_at ?? null;
   if (onWhatsApp === null) {
     const [result] = await session.checkNumbers([phone]);
     onWhatsApp = !!result?.on_whatsapp;
-    await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: nowIso() });
+    checkedAt = nowIso();
+    await repo.upsertContact(db, tenantId, row.device_id, { jid: row.chat_jid, phone, onWhatsApp, at: checkedAt });
+  }
+  if (onWhatsApp && known && checkedAt) {
+    if (known.size >= KNOWN_RECIPIENTS_KEPT) known.clear();
+    known.set(row.chat_jid, Date.parse(checkedAt) + NUMBER_CHECK_TTL_MS);
   }
   return onWhatsApp ? null : notOnWhatsApp(phone);
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, MessageReceiptsTable } from '../db/schema.js';
 import { newId } from '../lib/ids.js';
+import type { MessageRow } from './view.js';
 
 type Db = Kysely<Database>;
 
@@ -12,6 +13,12 @@ type Db = Kysely<Database>;
 export async function lockMessage(db: Db, dialect: 'sqlite' | 'postgres', tenantId: string, messageId: string): Promise<void> {
   if (dialect !== 'postgres') return;
   await db.selectFrom('messages').select('id').where('tenant_id', '=', tenantId).where('id', '=', messageId).forUpdate().executeTakeFirst();
+}
+
+/** The message, locked on PostgreSQL until the transaction ends (lockMessage and the read in one statement). */
+export async function lockedMessage(db: Db, dialect: 'sqlite' | 'postgres', tenantId: string, messageId: string): Promise<MessageRow | undefined> {
+  const query = db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('id', '=', messageId);
+  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
 }
 
 /** A participant's receipt for a group message; a read is kept over a later delivery. */

@@ -213,6 +213,7 @@ export async function setSendInterval(
       after: { send_interval_ms: intervalMs },
     });
   });
+  deps.bus.sendPaceChanged(deviceId);
   return { send_interval_ms: intervalMs, effective_ms: intervalMs ?? deps.config.sendIntervalMs };
 }
 

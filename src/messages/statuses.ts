@@ -6,7 +6,8 @@ import { nowIso } from '../lib/time.js';
 import type { DeliveryStatus, SendResult, StatusUpdate } from '../whatsapp/messages.js';
 import { canonicalJid } from './identities.js';
 import { isGroupJid } from './jids.js';
-import { lockMessage, receiptCounts } from './receipt-repo.js';
+import { releaseQueueSlots } from './queue-slots-repo.js';
+import { lockedMessage, receiptCounts } from './receipt-repo.js';
 import * as repo from './repo.js';
 import { stepsForward } from './status-machine.js';
 import { parseContent, toApiMessage, type MessageRow } from './view.js';
@@ -14,15 +15,26 @@ import { parseContent, toApiMessage, type MessageRow } from './view.js';
 /**
  * Moves an outbound message forward to `target`, recording every step on the way (a read
  * receipt for a message still queued records sent, delivered and read), each with its event.
+ * A message leaving the queue gives its place back, or tells `leftQueue`, which gives the
+ * places back later in the transaction.
  */
-export async function advance(trx: Transaction<Database>, emit: Emit, row: MessageRow, target: Exclude<DeliveryStatus, 'failed'>): Promise<void> {
+export async function advance(
+  trx: Transaction<Database>,
+  emit: Emit,
+  row: MessageRow,
+  target: Exclude<DeliveryStatus, 'failed'>,
+  leftQueue?: (deviceId: string) => void,
+): Promise<void> {
   // a receipt and the sender's ack can race: when the row moved meanwhile, read it again
   for (let tries = 0; tries < 3; tries++) {
     const steps = stepsForward(row.status, target);
     if (!steps.length) return;
     const now = nowIso();
     if (await repo.transitionMessage(trx, row.tenant_id, row.id, [row.status], { status: target, reason: null, next_attempt_at: null, updated_at: now })) {
-      if (row.status === 'queued') await repo.releaseQueueSlot(trx, row.tenant_id, row.device_id);
+      if (row.status === 'queued') {
+        if (leftQueue) leftQueue(row.device_id);
+        else await repo.releaseQueueSlot(trx, row.tenant_id, row.device_id);
+      }
       await recordSteps(trx, emit, row, steps, now);
       return;
     }
@@ -68,28 +80,45 @@ async function applyOwnOperation(trx: Transaction<Database>, row: MessageRow, no
 }
 
 /**
- * WhatsApp's server acknowledged the message: it is sent. What the send learned is kept: the
- * recipient's LID, a group's subject and how many participants it went to.
+ * WhatsApp's server acknowledged these messages of one tenant: they are sent, in one
+ * transaction. What each send learned is kept: the recipient's LID, a group's subject and how
+ * many participants it went to. Every message is locked before any is changed, and the
+ * device's row (its queue count) last: a receipt's or a send's transaction takes a message's
+ * row before the device's, and so must this one, or they could wait on each other; the
+ * device's row, which every accepted message updates too, is then held only briefly.
  */
-export async function recordSent(deps: Deps, tenantId: string, messageId: string, result: SendResult = {}): Promise<void> {
+export async function recordSentMany(deps: Deps, tenantId: string, acked: Array<{ messageId: string; result: SendResult }>): Promise<void> {
   await withOutbox(deps, async (trx, emit) => {
-    await lockMessage(trx, deps.db.dialect, tenantId, messageId);
-    let row = await repo.findMessage(trx, tenantId, messageId);
-    if (!row) return;
-    const group = isGroupJid(row.chat_jid);
-    const learned = {
-      ...(group && result.recipients !== undefined ? { recipient_count: result.recipients } : {}),
-      ...(!group && result.recipientLid && !row.chat_lid ? { chat_lid: result.recipientLid } : {}),
-    };
-    if (Object.keys(learned).length) {
-      await repo.updateMessage(trx, tenantId, row.id, learned);
-      row = { ...row, ...learned };
-    }
-    if (group && result.chatName) await repo.setChatName(trx, tenantId, row.device_id, row.chat_jid, result.chatName, nowIso());
-    await advance(trx, emit, row, 'sent');
-    // participants' receipts may have come before the count was known
-    if (group) await settleGroupStatus(trx, emit, row.tenant_id, row.id);
+    const rows = [];
+    for (const { messageId } of acked) rows.push(await lockedMessage(trx, deps.db.dialect, tenantId, messageId));
+    const left = new Map<string, number>();
+    const leftQueue = (deviceId: string) => left.set(deviceId, (left.get(deviceId) ?? 0) + 1);
+    for (const [i, row] of rows.entries()) if (row) await sentIn(trx, emit, tenantId, row, acked[i]!.result, leftQueue);
+    for (const [deviceId, count] of left) await releaseQueueSlots(trx, tenantId, deviceId, count);
   });
+}
+
+async function sentIn(
+  trx: Transaction<Database>,
+  emit: Emit,
+  tenantId: string,
+  row: MessageRow,
+  result: SendResult,
+  leftQueue: (deviceId: string) => void,
+): Promise<void> {
+  const group = isGroupJid(row.chat_jid);
+  const learned = {
+    ...(group && result.recipients !== undefined ? { recipient_count: result.recipients } : {}),
+    ...(!group && result.recipientLid && !row.chat_lid ? { chat_lid: result.recipientLid } : {}),
+  };
+  if (Object.keys(learned).length) {
+    await repo.updateMessage(trx, tenantId, row.id, learned);
+    row = { ...row, ...learned };
+  }
+  if (group && result.chatName) await repo.setChatName(trx, tenantId, row.device_id, row.chat_jid, result.chatName, nowIso());
+  await advance(trx, emit, row, 'sent', leftQueue);
+  // participants' receipts may have come before the count was known
+  if (group) await settleGroupStatus(trx, emit, row.tenant_id, row.id);
 }
 
 /** A group message is delivered (read) once every participant it went to has it (read it). */

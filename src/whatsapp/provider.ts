@@ -139,8 +139,10 @@ export interface DeviceSession {
    * Sends one message with the id it carries; resolves when the server acknowledged it.
    * Throws SendError (permanent or not); a retry with the same id shows one message. Answers
    * what the send learned (the recipient's LID; a group's subject and participant count).
+   * `written` is called once the message was handed to the connection, before the ack: a
+   * message sent after that goes out after this one.
    */
-  send(message: OutboundMessage): Promise<SendResult | void>;
+  send(message: OutboundMessage, written?: () => void): Promise<SendResult | void>;
   /**
    * Starts getting a media message ready (its file encrypted and uploaded) before its turn, so
    * that its send() only relays it. Best effort: what fails here, send() does again.

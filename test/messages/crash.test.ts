@@ -29,6 +29,10 @@
 //     sender writes the next message (the proxy sees exactly one WebSocket frame of a message's
 //     size) and waits for an ack; the server never saw it. After the kill and the restart WUTS must
 //     send it again, exactly once, under the WhatsApp id it was given when accepted.
+//  4. "several in flight": the device's pace is 0, so the sender writes up to WUTS_SEND_WINDOW (4)
+//     messages before their acks. The proxy stops passing WUTS's bytes before the burst: exactly
+//     that many message frames are written and held, none reaches the server. After the kill and
+//     the restart each of them is sent again exactly once, under its id, and the burst in order.
 // What no test here can force: a message the phone stored whose receipt WUTS never gets, sent again
 // and stored once by the phone's dedup; the emulator always queues the receipt (case 2).
 import { randomBytes } from 'node:crypto';
@@ -49,6 +53,8 @@ const RECOVERY_BOUND_MS = 60_000;
 const DONE = new Set(['sent', 'delivered', 'read']);
 /** A WebSocket frame at least this big, written by WUTS, is a message stanza (acks, receipts and pings are far smaller). */
 const MESSAGE_FRAME_BYTES = 300;
+/** WUTS_SEND_WINDOW: messages on their way at once when the device's pace is 0 (test 4). */
+const WINDOW = 4;
 const A = '15557770001';
 const B = '15557770002';
 
@@ -104,6 +110,7 @@ function serverEnv(waWsUrl: string): Record<string, string | undefined> {
     WUTS_ALLOW_PRIVATE_WEBHOOKS: 'true',
     WUTS_SEND_INTERVAL_MS: String(INTERVAL_MS),
     WUTS_SEND_JITTER_PERCENT: '0',
+    WUTS_SEND_WINDOW: String(WINDOW),
     LOG_LEVEL: 'warn',
   };
 }
@@ -446,6 +453,55 @@ describe(`outbound messages survive SIGKILL (${DIALECT})`, () => {
       console.log(
         `[crash ${DIALECT}] never received: ${stuck}/${N} sent before SIGKILL, #${stuck + 1} written by WUTS (held frames ${JSON.stringify(frames)}) and not received; ` +
           `sent again once under the same id after the restart; ${describeRecovery({ bootMs, reconnectMs, recoverMs })}`,
+      );
+      await server().stop('SIGTERM');
+    },
+  );
+
+  it(
+    'killed with several sends in flight (pace 0): after a restart each is sent again once under its id, B has each once, in order',
+    { timeout: 120_000 },
+    async () => {
+      const proxy = w.proxy!;
+      await readyOn(proxy.wsUrl);
+      await ok(api(server().baseUrl, 'PUT', `/devices/${w.deviceId}/send-interval`, w.token, { send_interval_ms: 0 }), 200);
+      // one message first, so that the session knows B's devices before the freeze
+      const first = await ok(
+        api(server().baseUrl, 'POST', `/devices/${w.deviceId}/messages`, w.token, { type: 'text', to: B, text: 'crash window: first' }),
+        202,
+      );
+      const warm = { id: first.message.id, waId: first.message.wa_id, text: 'crash window: first' };
+      w.all.push(warm);
+      await waitSent(warm);
+
+      const heldBefore = proxy.heldUpFrames().length;
+      expect(proxy.freezeUpstream()).toBe(1);
+      const burst = await queueBurst('window');
+      const messageFrames = () =>
+        proxy
+          .heldUpFrames()
+          .slice(heldBefore)
+          .filter((len) => len >= MESSAGE_FRAME_BYTES).length;
+      await eventually(`WUTS wrote ${WINDOW} messages`, 15_000, async () => (messageFrames() >= WINDOW ? true : undefined));
+      await pause(1_000); // the window is full: nothing more is written
+      expect(messageFrames(), `held frames ${JSON.stringify(proxy.heldUpFrames().slice(heldBefore))}`).toBe(WINDOW);
+      for (const q of burst.slice(0, WINDOW)) expect(await sendsOf(q.waId)).toBe(0);
+      expect(await statuses(burst)).toEqual(Array<string>(N).fill('queued'));
+
+      await kill();
+      const killedIso = new Date().toISOString();
+      const atKill = await statusesAtKill(burst);
+      expect(atKill).toEqual(Array(N).fill({ status: 'queued', attempts: 0 }));
+
+      const bootMs = await boot(proxy.wsUrl);
+      const reconnectMs = await connected();
+      await waitSent(burst[WINDOW - 1]!);
+      // read while the traffic log still holds their sends
+      for (const q of burst.slice(0, WINDOW)) expect(await sendsOf(q.waId, killedIso), `${q.text} sent again once after the restart`).toBe(1);
+      const recoverMs = await allSent(burst);
+      await checkPhone(burst);
+      console.log(
+        `[crash ${DIALECT}] several in flight: ${WINDOW} written by WUTS and held, none received; each sent again once under its id after the restart; ${describeRecovery({ bootMs, reconnectMs, recoverMs })}`,
       );
       await server().stop('SIGTERM');
     },

@@ -5,6 +5,7 @@ import { EmulatorAdminClient, startTestEmulator, type RunningEmulator } from '@w
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startReceiver, type ReceivedRequest, type WebhookReceiver } from '../helpers/receiver.js';
 import { until } from '../helpers/wait.js';
+import { startTcpProxy, type TcpProxy } from './crash-helpers.js';
 
 /**
  * One WUTS with the real Baileys provider, the emulator, a webhook dispatcher and a receiver:
@@ -12,6 +13,8 @@ import { until } from '../helpers/wait.js';
  */
 export interface MessagingWorld {
   emu: RunningEmulator;
+  /** the TCP proxy WUTS reaches the emulator through, when startWorld was asked for one */
+  proxy?: TcpProxy;
   t: TestApp;
   receiver: WebhookReceiver;
   /** the webhook secrets of the tenants tenantWithDevice made; the receiver verifies against all of them */
@@ -19,12 +22,14 @@ export interface MessagingWorld {
   close(): Promise<void>;
 }
 
-export async function startWorld(overrides: Partial<Config> = {}): Promise<MessagingWorld> {
+export async function startWorld(overrides: Partial<Config> = {}, options: { proxy?: boolean } = {}): Promise<MessagingWorld> {
   const emu = await startTestEmulator();
+  // a session belongs to the endpoint it was linked on: a proxied world links through the proxy
+  const proxy = options.proxy ? await startTcpProxy(Number(new URL(emu.url).port)) : undefined;
   const receiver = await startReceiver();
   const t = await createTestApp(
     {
-      waWsUrl: emu.wsUrl,
+      waWsUrl: proxy?.wsUrl ?? emu.wsUrl,
       // media go to and come from the emulator's HTTPS media host, trusted by its own certificate
       waMediaHost: new URL(emu.mediaUrl).host,
       waMediaCaPem: emu.mediaCaPem,
@@ -38,11 +43,13 @@ export async function startWorld(overrides: Partial<Config> = {}): Promise<Messa
   );
   return {
     emu,
+    ...(proxy ? { proxy } : {}),
     t,
     receiver,
     secrets: [],
     async close() {
       await t.close();
+      await proxy?.close();
       await receiver.close();
       await emu.close();
     },

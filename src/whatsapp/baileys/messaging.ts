@@ -104,7 +104,8 @@ export class SessionMessaging {
     return { pn: user?.id ? jidNormalizedUser(user.id) : null, lid: user?.lid ? jidNormalizedUser(user.lid) : null };
   }
 
-  async send(message: OutboundMessage): Promise<SendResult> {
+  /** Resolves on the server's ack; `written` is called once the stanza went to the socket (Baileys resolves then). */
+  async send(message: OutboundMessage, written?: () => void): Promise<SendResult> {
     const group = isJidGroup(message.chatJid) === true;
     // the participants it goes to, read before the send (Baileys asks the same cache)
     const meta = group ? await this.groups?.get(message.chatJid) : undefined;
@@ -124,6 +125,7 @@ export class SessionMessaging {
       this.dropAck(message.waId);
       throw classifySendError(err);
     }
+    written?.();
     await acked;
     return this.addressing.sendResult(message.chatJid, meta, this.me());
   }

@@ -92,9 +92,9 @@ export class BaileysDeviceSession implements DeviceSession {
     return this.phaseNow === 'open' && !this.finishing;
   }
 
-  async send(message: OutboundMessage): Promise<SendResult> {
+  async send(message: OutboundMessage, written?: () => void): Promise<SendResult> {
     if (!this.isOpen) throw new SendError('the device is not connected', false);
-    return this.messaging.send(message);
+    return this.messaging.send(message, written);
   }
 
   prepare(message: OutboundMessage): void {
