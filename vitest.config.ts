@@ -28,6 +28,7 @@ export const E2E_FILES = [
   'test/messages/e2e-media.test.ts',
   'test/messages/e2e-outbound.test.ts',
   'test/messages/e2e-queue.test.ts',
+  'test/messages/e2e-send-window.test.ts',
   'test/messages/e2e-store-before-ack.test.ts',
   'test/messages/inbound-crash.test.ts',
   'test/messages/smoke.test.ts',
