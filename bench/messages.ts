@@ -257,7 +257,7 @@ async function acceptSection(): Promise<void> {
           const p = pooled.get(v.id) ?? { completed: 0, ms: 0, latencies: [], other: 0, queued: [] };
           p.completed += res.completed;
           p.ms += res.ms;
-          p.latencies.push(...res.latencies);
+          for (const l of res.latencies) p.latencies.push(l);
           p.other += [...res.other.values()].reduce((a, b) => a + b, 0);
           p.sample ??= res.sample;
           if (res.counts.queued !== undefined) p.queued.push(res.counts.queued);
