@@ -13,34 +13,8 @@ import type { Kind } from './messages-common.js';
 // the identity columns of migration 0012 stay null in a filled chat
 type Row = Omit<MessagesTable, 'attempts' | 'sender_lid' | 'chat_lid' | 'recipient_count'> & { attempts: number };
 
-const COLUMNS = [
-  'id',
-  'tenant_id',
-  'device_id',
-  'chat_jid',
-  'wa_id',
-  'from_me',
-  'sender_jid',
-  'type',
-  'content_json',
-  'quoted_wa_id',
-  'quoted_message_id',
-  'target_wa_id',
-  'target_message_id',
-  'status',
-  'reason',
-  'attempts',
-  'next_attempt_at',
-  'expires_at',
-  'created_by',
-  'wa_timestamp',
-  'edited_at',
-  'deleted_at',
-  'created_at',
-  'updated_at',
-] as const satisfies readonly (keyof Row)[];
-
-const PG_TYPES: Record<(typeof COLUMNS)[number], string> = {
+/** Every column a filled row has, with its PostgreSQL type (for unnest). */
+const PG_TYPES: Record<keyof Row, string> = {
   id: 'uuid',
   tenant_id: 'uuid',
   device_id: 'uuid',
@@ -66,6 +40,7 @@ const PG_TYPES: Record<(typeof COLUMNS)[number], string> = {
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
 };
+const COLUMNS = Object.keys(PG_TYPES) as (keyof Row)[];
 
 /** A small deterministic PRNG (mulberry32), so that every run stores the same mix. */
 export function prng(seed: number): () => number {

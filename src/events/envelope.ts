@@ -13,15 +13,11 @@ export interface EventEnvelopeJson {
 
 /** The JSON an event is delivered as, on webhooks and on the live stream. */
 export function toEnvelope(row: EventRow): EventEnvelopeJson {
-  return {
-    id: row.id,
-    type: row.type,
-    version: row.version,
-    tenant_id: row.tenant_id,
-    device_id: row.device_id,
-    timestamp: apiTime(row.created_at),
-    data: JSON.parse(row.data_json),
-  };
+  return { ...envelopeHead(row), data: JSON.parse(row.data_json) };
+}
+
+function envelopeHead(row: EventRow): Omit<EventEnvelopeJson, 'data'> {
+  return { id: row.id, type: row.type, version: row.version, tenant_id: row.tenant_id, device_id: row.device_id, timestamp: apiTime(row.created_at) };
 }
 
 /**
@@ -30,13 +26,6 @@ export function toEnvelope(row: EventRow): EventEnvelopeJson {
  * dispatcher serializes every delivery.
  */
 export function envelopeJson(row: EventRow): string {
-  const head = JSON.stringify({
-    id: row.id,
-    type: row.type,
-    version: row.version,
-    tenant_id: row.tenant_id,
-    device_id: row.device_id,
-    timestamp: apiTime(row.created_at),
-  });
+  const head = JSON.stringify(envelopeHead(row));
   return `${head.slice(0, -1)},"data":${row.data_json}}`;
 }

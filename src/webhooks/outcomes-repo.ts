@@ -1,7 +1,18 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, DeliveriesTable, DeliveryAttemptsTable, WebhooksTable } from '../db/schema.js';
 
 type DeliverySet = Partial<Omit<DeliveriesTable, 'id' | 'tenant_id'>>;
+
+/** What a delivery that succeeded is set to. */
+function succeeded(eb: ExpressionBuilder<Database, 'deliveries'>, o: { statusCode: number; now: string }) {
+  return {
+    status: 'succeeded' as const,
+    attempt_count: eb('attempt_count', '+', 1),
+    last_status_code: o.statusCode,
+    last_error: null,
+    updated_at: o.now,
+  };
+}
 
 /**
  * Marks claimed heads succeeded, only those still held with `leaseUntil` (a lease taken over by
@@ -11,14 +22,7 @@ export async function succeedClaimedHeads(db: Kysely<Database>, ids: string[], l
   if (ids.length === 0) return [];
   const rows = await db
     .updateTable('deliveries')
-    .set((eb) => ({
-      status: 'succeeded',
-      attempt_count: eb('attempt_count', '+', 1),
-      last_status_code: o.statusCode,
-      last_error: null,
-      lease_until: null,
-      updated_at: o.now,
-    }))
+    .set((eb) => ({ ...succeeded(eb, o), lease_until: null }))
     .where('id', 'in', ids)
     .where('status', '=', 'delivering')
     .where('lease_until', '=', leaseUntil)
@@ -35,13 +39,7 @@ export async function succeedQueuedDeliveries(db: Kysely<Database>, ids: string[
   if (ids.length === 0) return;
   await db
     .updateTable('deliveries')
-    .set((eb) => ({
-      status: 'succeeded',
-      attempt_count: eb('attempt_count', '+', 1),
-      last_status_code: o.statusCode,
-      last_error: null,
-      updated_at: o.now,
-    }))
+    .set((eb) => succeeded(eb, o))
     .where('id', 'in', ids)
     .where('status', '=', 'pending')
     .execute();
