@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { PreparedQuery } from '../db/prepared.js';
 
 /**
  * A device's WhatsApp session rows: Baileys creds in `device_auth_creds`, Signal keys in
@@ -18,8 +19,12 @@ export interface KeyRow {
 }
 
 /** Whether the device exists and is the tenant's (writes check it first, in their transaction). */
+const deviceExistsQuery = new PreparedQuery(['tenantId', 'deviceId'], (db, p) =>
+  db.selectFrom('devices').select('id').where('tenant_id', '=', p.tenantId).where('id', '=', p.deviceId),
+);
+
 export async function deviceExists(trx: Transaction<Database>, tenantId: string, deviceId: string): Promise<boolean> {
-  return !!(await trx.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).where('id', '=', deviceId).executeTakeFirst());
+  return !!(await deviceExistsQuery.first(trx, { tenantId, deviceId }));
 }
 
 export async function readCreds(db: Kysely<Database>, tenantId: string, deviceId: string): Promise<string | null> {

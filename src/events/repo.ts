@@ -1,13 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Database, EventsTable } from '../db/schema.js';
+import { PreparedQuery } from '../db/prepared.js';
 
 export type EventRow = EventsTable;
 
+const insertEventQuery = new PreparedQuery(['id', 'tenant_id', 'device_id', 'type', 'version', 'data_json', 'created_at'], (db, p) =>
+  db.insertInto('events').values(p),
+);
+
 export async function insertEvent(db: Kysely<Database>, tenantId: string, row: Omit<EventRow, 'tenant_id'>): Promise<void> {
-  await db
-    .insertInto('events')
-    .values({ ...row, tenant_id: tenantId })
-    .execute();
+  await insertEventQuery.execute(db, { ...row, tenant_id: tenantId });
 }
 
 export async function findEvent(db: Kysely<Database>, tenantId: string, id: string): Promise<EventRow | undefined> {

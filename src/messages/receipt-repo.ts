@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, MessageReceiptsTable } from '../db/schema.js';
+import { PreparedQuery } from '../db/prepared.js';
 import { newId } from '../lib/ids.js';
 import type { MessageRow } from './view.js';
 
@@ -16,9 +17,15 @@ export async function lockMessage(db: Db, dialect: 'sqlite' | 'postgres', tenant
 }
 
 /** The message, locked on PostgreSQL until the transaction ends (lockMessage and the read in one statement). */
+const messageQuery = new PreparedQuery(['tenantId', 'id'], (db, p) =>
+  db.selectFrom('messages').selectAll().where('tenant_id', '=', p.tenantId).where('id', '=', p.id),
+);
+const lockedMessageQuery = new PreparedQuery(['tenantId', 'id'], (db, p) =>
+  db.selectFrom('messages').selectAll().where('tenant_id', '=', p.tenantId).where('id', '=', p.id).forUpdate(),
+);
+
 export async function lockedMessage(db: Db, dialect: 'sqlite' | 'postgres', tenantId: string, messageId: string): Promise<MessageRow | undefined> {
-  const query = db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('id', '=', messageId);
-  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  return (dialect === 'postgres' ? lockedMessageQuery : messageQuery).first(db, { tenantId, id: messageId });
 }
 
 /** A participant's receipt for a group message; a read is kept over a later delivery. */

@@ -62,16 +62,34 @@ export async function findMessage(db: Db, tenantId: string, id: string): Promise
   return db.selectFrom('messages').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
-export async function findByWaId(db: Db, tenantId: string, deviceId: string, chatJid: string, waId: string, fromMe?: boolean): Promise<MessageRow | undefined> {
-  let q = db
+/** The look-up by WhatsApp key, without and with the direction. */
+const byWaIdQuery = new PreparedQuery(['tenantId', 'deviceId', 'chatJid', 'waId'], (db, p) =>
+  db
     .selectFrom('messages')
     .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('device_id', '=', deviceId)
-    .where('chat_jid', '=', chatJid)
-    .where('wa_id', '=', waId);
-  if (fromMe !== undefined) q = q.where('from_me', '=', fromMe);
-  return q.orderBy('id').executeTakeFirst();
+    .where('tenant_id', '=', p.tenantId)
+    .where('device_id', '=', p.deviceId)
+    .where('chat_jid', '=', p.chatJid)
+    .where('wa_id', '=', p.waId)
+    .orderBy('id')
+    .limit(1),
+);
+const byWaIdFromMeQuery = new PreparedQuery(['tenantId', 'deviceId', 'chatJid', 'waId', 'fromMe'], (db, p) =>
+  db
+    .selectFrom('messages')
+    .selectAll()
+    .where('tenant_id', '=', p.tenantId)
+    .where('device_id', '=', p.deviceId)
+    .where('chat_jid', '=', p.chatJid)
+    .where('wa_id', '=', p.waId)
+    .where('from_me', '=', p.fromMe)
+    .orderBy('id')
+    .limit(1),
+);
+
+export async function findByWaId(db: Db, tenantId: string, deviceId: string, chatJid: string, waId: string, fromMe?: boolean): Promise<MessageRow | undefined> {
+  if (fromMe === undefined) return byWaIdQuery.first(db, { tenantId, deviceId, chatJid, waId });
+  return byWaIdFromMeQuery.first(db, { tenantId, deviceId, chatJid, waId, fromMe });
 }
 
 export async function updateMessage(db: Db, tenantId: string, id: string, set: Partial<Omit<MessageRow, 'id' | 'tenant_id'>>): Promise<void> {
@@ -142,16 +160,19 @@ export async function releaseQueueSlot(db: Db, tenantId: string, deviceId: strin
 
 /** The head of a device's outbound queue: its oldest queued message. */
 /** The first `count` queued messages of the device, in sending order. */
-export async function queuedHeads(db: Db, tenantId: string, deviceId: string, count: number): Promise<MessageRow[]> {
-  return db
+const queuedHeadsQuery = new PreparedQuery(['tenantId', 'deviceId', 'count'], (db, p) =>
+  db
     .selectFrom('messages')
     .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('device_id', '=', deviceId)
+    .where('tenant_id', '=', p.tenantId)
+    .where('device_id', '=', p.deviceId)
     .where('status', '=', 'queued')
     .orderBy('id')
-    .limit(count)
-    .execute();
+    .limit(p.count),
+);
+
+export async function queuedHeads(db: Db, tenantId: string, deviceId: string, count: number): Promise<MessageRow[]> {
+  return queuedHeadsQuery.rows(db, { tenantId, deviceId, count });
 }
 
 const CHAT_COLUMNS = ['id', 'tenant_id', 'device_id', 'jid', 'name', 'last_message_id', 'last_message_at', 'unread_count', 'created_at', 'updated_at'] as const;

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DeliveriesTable, DeliveryAttemptsTable, WebhooksTable } from '../db/schema.js';
+import { PreparedQuery } from '../db/prepared.js';
 
 export type WebhookRow = WebhooksTable;
 export type DeliveryRow = DeliveriesTable;
@@ -25,8 +26,12 @@ export async function listWebhooks(db: Kysely<Database>, tenantId: string, opts:
     .execute();
 }
 
+const enabledWebhooksQuery = new PreparedQuery(['tenantId'], (db, p) =>
+  db.selectFrom('webhooks').select(['id', 'event_types_json', 'device_id']).where('tenant_id', '=', p.tenantId).where('enabled', '=', true),
+);
+
 export async function enabledWebhooks(db: Kysely<Database>, tenantId: string): Promise<Pick<WebhookRow, 'id' | 'event_types_json' | 'device_id'>[]> {
-  return db.selectFrom('webhooks').select(['id', 'event_types_json', 'device_id']).where('tenant_id', '=', tenantId).where('enabled', '=', true).execute();
+  return enabledWebhooksQuery.rows(db, { tenantId });
 }
 
 export async function countWebhooks(db: Kysely<Database>, tenantId: string): Promise<number> {
