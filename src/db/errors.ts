@@ -9,3 +9,12 @@ export function uniqueViolation(err: unknown): { detail: string } | undefined {
   if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return { detail: e.message ?? '' };
   return undefined;
 }
+
+/**
+ * A failure that says nothing about the work itself: PostgreSQL chose this transaction to end a
+ * deadlock, or could not serialize it. Running the same work again is the remedy.
+ */
+export function transientFailure(err: unknown): boolean {
+  const code = err && typeof err === 'object' ? (err as { code?: string }).code : undefined;
+  return code === '40P01' || code === '40001';
+}

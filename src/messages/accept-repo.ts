@@ -13,16 +13,21 @@ import type { MessageRow } from './view.js';
 type Db = Kysely<Database>;
 
 const queueCountQuery = new PreparedQuery(['id'], (db, p) => db.selectFrom('devices').select(['id', 'queued_count']).where('id', '=', p.id));
-const lockedQueueCountQuery = new PreparedQuery(['id'], (db, p) => db.selectFrom('devices').select(['id', 'queued_count']).where('id', '=', p.id).forUpdate());
+const lockedQueueCountQuery = new PreparedQuery(['id'], (db, p) =>
+  db.selectFrom('devices').select(['id', 'queued_count']).where('id', '=', p.id).forNoKeyUpdate(),
+);
 
-/** The devices' queue counts, locked until the transaction ends (PostgreSQL; SQLite's writer is alone). */
+/**
+ * The devices' queue counts, locked until the transaction ends (PostgreSQL; SQLite's writer is
+ * alone). No key update: rows that only reference the device (inbound messages) are not held up.
+ */
 export async function lockQueueCounts(db: Db, dialect: DialectName, deviceIds: readonly string[]): Promise<Map<string, number>> {
   let rows: { id: string; queued_count: number }[];
   if (deviceIds.length === 1) {
     rows = await (dialect === 'postgres' ? lockedQueueCountQuery : queueCountQuery).rows(db, { id: deviceIds[0] });
   } else {
     let query = db.selectFrom('devices').select(['id', 'queued_count']).where('id', 'in', deviceIds);
-    if (dialect === 'postgres') query = query.forUpdate();
+    if (dialect === 'postgres') query = query.forNoKeyUpdate();
     rows = await query.execute();
   }
   return new Map(rows.map((r) => [r.id, Number(r.queued_count)]));

@@ -119,7 +119,9 @@ export async function deleteTenant(db: Kysely<Database>, id: string): Promise<nu
  */
 export async function lockTenant(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', id: string): Promise<boolean> {
   if (dialect === 'postgres') {
-    const row = await db.selectFrom('tenants').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+    // no key update: lockers wait for each other, while rows that only reference the tenant (a
+    // foreign key check takes a key share lock) are written meanwhile, so no deadlock with them
+    const row = await db.selectFrom('tenants').select('id').where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
     return row !== undefined;
   }
   return (await db.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
