@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../src/db/group-commit.js';
 import { AppError } from '../../src/lib/errors.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, DIALECT, type TestDatabase } from '../helpers/database.js';
+import { lockTenant } from '../../src/tenants/repo.js';
 import { createTenant, createUser, type TenantFixture, type UserFixture } from '../helpers/factories.js';
 import { createDevice, phone, send } from './api-helpers.js';
 import { storeQueued, storeQueuedStats } from '../../src/messages/accept-writer.js';
@@ -151,6 +152,34 @@ describe('storeQueued on the database', () => {
     expect(chats).toEqual([{ jid: first.chat_jid, last_message_id: second.id }]);
   });
 });
+
+if (DIALECT === 'postgres') {
+  describe('locks (PostgreSQL)', () => {
+    it('an accept is written while another transaction holds the tenant lock (the media counter): no key update, no wait', async () => {
+      const dev = await createDevice(t, tenant.adminToken);
+      let release = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      let locked = () => {};
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = t.deps.db.kysely.transaction().execute(async (trx) => {
+        expect(await lockTenant(trx, 'postgres', tenant.tenantId)).toBe(true);
+        locked();
+        await held;
+      });
+      await isLocked;
+      const letGo = setTimeout(() => release(), 3_000); // were the accept to wait for the lock, it ends here
+      const started = Date.now();
+      const res = await send(t, agent.token, dev, text());
+      const waited = Date.now() - started;
+      clearTimeout(letGo);
+      release();
+      await holder;
+      expect(res.statusCode, res.body).toBe(202);
+      // a key share lock (the message's foreign key to its tenant) waited on a 'for update' lock until it ended
+      expect(waited).toBeLessThan(2_000);
+    });
+  });
+}
 
 describe('GroupCommit on the database', () => {
   let database: TestDatabase;
