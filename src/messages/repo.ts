@@ -63,33 +63,24 @@ export async function findMessage(db: Db, tenantId: string, id: string): Promise
 }
 
 /** The look-up by WhatsApp key, without and with the direction. */
-const byWaIdQuery = new PreparedQuery(['tenantId', 'deviceId', 'chatJid', 'waId'], (db, p) =>
-  db
-    .selectFrom('messages')
-    .selectAll()
-    .where('tenant_id', '=', p.tenantId)
-    .where('device_id', '=', p.deviceId)
-    .where('chat_jid', '=', p.chatJid)
-    .where('wa_id', '=', p.waId)
-    .orderBy('id')
-    .limit(1),
-);
-const byWaIdFromMeQuery = new PreparedQuery(['tenantId', 'deviceId', 'chatJid', 'waId', 'fromMe'], (db, p) =>
-  db
-    .selectFrom('messages')
-    .selectAll()
-    .where('tenant_id', '=', p.tenantId)
-    .where('device_id', '=', p.deviceId)
-    .where('chat_jid', '=', p.chatJid)
-    .where('wa_id', '=', p.waId)
-    .where('from_me', '=', p.fromMe)
-    .orderBy('id')
-    .limit(1),
-);
+const byWaIdQuery = (withDirection: boolean) =>
+  new PreparedQuery<string, MessageRow>(['tenantId', 'deviceId', 'chatJid', 'waId', ...(withDirection ? ['fromMe'] : [])], (db, p) => {
+    let q = db
+      .selectFrom('messages')
+      .selectAll()
+      .where('tenant_id', '=', p.tenantId!)
+      .where('device_id', '=', p.deviceId!)
+      .where('chat_jid', '=', p.chatJid!)
+      .where('wa_id', '=', p.waId!);
+    if (withDirection) q = q.where('from_me', '=', p.fromMe!);
+    return q.orderBy('id').limit(1);
+  });
+const byWaId = byWaIdQuery(false);
+const byWaIdAndDirection = byWaIdQuery(true);
 
 export async function findByWaId(db: Db, tenantId: string, deviceId: string, chatJid: string, waId: string, fromMe?: boolean): Promise<MessageRow | undefined> {
-  if (fromMe === undefined) return byWaIdQuery.first(db, { tenantId, deviceId, chatJid, waId });
-  return byWaIdFromMeQuery.first(db, { tenantId, deviceId, chatJid, waId, fromMe });
+  if (fromMe === undefined) return byWaId.first(db, { tenantId, deviceId, chatJid, waId });
+  return byWaIdAndDirection.first(db, { tenantId, deviceId, chatJid, waId, fromMe });
 }
 
 export async function updateMessage(db: Db, tenantId: string, id: string, set: Partial<Omit<MessageRow, 'id' | 'tenant_id'>>): Promise<void> {
