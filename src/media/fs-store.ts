@@ -177,9 +177,13 @@ export class FsMediaStore implements MediaStore {
     return removed;
   }
 
-  /** Directories emptied by a delete or a move go too (never the root). */
+  /**
+   * Directories emptied by a delete or a move go too; never the root nor its own directories
+   * (`tmp/`, `tenants/`): every upload puts into and moves out of `tmp/`, and removing it each
+   * time it empties made concurrent puts lose the race more often than their retries allow.
+   */
   private async removeEmptyParents(file: string): Promise<void> {
-    for (let dir = path.dirname(file); dir.startsWith(this.root + path.sep); dir = path.dirname(dir)) {
+    for (let dir = path.dirname(file); path.dirname(dir).startsWith(this.root + path.sep); dir = path.dirname(dir)) {
       try {
         await fsp.rmdir(dir);
       } catch {
