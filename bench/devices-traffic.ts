@@ -5,7 +5,6 @@
 // RSS, to tell which side is the limit. The emulator's sender accounts have no phone client
 // (start_phone: false); the peers receiving the texts have one (a Baileys client each, which
 // decrypts and sends the delivery receipts), one peer per PEER_SENDERS devices.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,20 @@ import { sql } from 'kysely';
 import { loadConfig, type Config } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { post, summarise, type Profile } from './cpu-profile.js';
-import { countConnected, fmt, linkOne, median, quantile, rssOfPid, startWuts, stopWuts, type LinkTiming, type Slot, type Wuts } from './devices-wuts.js';
+import {
+  countConnected,
+  fmt,
+  linkOne,
+  median,
+  quantile,
+  rssOfPid,
+  runWorkerProcess,
+  startWuts,
+  stopWuts,
+  type LinkTiming,
+  type Slot,
+  type Wuts,
+} from './devices-wuts.js';
 import { emulatorApi, spawnEmulator, withTimeout } from './emulator-child.js';
 
 const MB = 1024 * 1024;
@@ -400,22 +412,7 @@ function runTrafficChild(file: string, n: number, o: TrafficOptions): Promise<Tr
     String(o.windowS),
     ...(o.profile ? ['--profile'] : []),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      reject(new Error(`worker for ${n} devices took more than ${timeoutMs / 1000} s; killed`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as TrafficResult);
-      else reject(new Error(`worker for ${n} devices exited ${code}: ${out.slice(-2000)}`));
-    });
-  });
+  return runWorkerProcess<TrafficResult>(args, `worker for ${n} devices`, timeoutMs);
 }
 
 /** The worker side: one size, its result as a RESULT line on stdout. */

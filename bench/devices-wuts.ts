@@ -1,6 +1,7 @@
 // What the devices benchmark's runs share (bench/devices.ts and bench/devices-traffic.ts): one WUTS
 // in the calling process (the app and its workers, called through app.inject), linking a device by
 // QR through the HTTP API and the emulator's admin API, and small figures helpers.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -112,4 +113,27 @@ export async function countConnected(w: Wuts, tokens: string[]): Promise<number>
     n += res.devices.filter((d) => d.status === 'connected').length;
   }
   return n;
+}
+
+/**
+ * Runs a worker process (node with `args`) that prints its figures as one `RESULT <json>` line;
+ * past `timeoutMs` it gets SIGTERM (so it stops its emulator child), then SIGKILL.
+ */
+export function runWorkerProcess<T>(args: string[], label: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      reject(new Error(`${label} took more than ${timeoutMs / 1000} s; killed`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as T);
+      else reject(new Error(`${label} exited ${code}: ${out.slice(-2000)}`));
+    });
+  });
 }

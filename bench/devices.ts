@@ -24,7 +24,6 @@
 // One emulator account per device (an account takes 8 companions at most), ceil(N/10) tenants
 // (WUTS_MAX_DEVICES_PER_TENANT's default). Bounded: sizes up to 200, each worker killed after
 // 200 s + 15 s per device. Figures, never pass/fail: the 5 MB goal is printed beside them.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +43,7 @@ import {
   median,
   quantile,
   rssOfPid,
+  runWorkerProcess,
   startWuts,
   stopWuts,
   type LinkTiming,
@@ -219,36 +219,18 @@ async function runWorker(devices: number, idleS: number, parallel: number, heap:
 
 function runChild(devices: number, idleS: number, parallel: number, heap = false): Promise<WorkerResult> {
   const timeoutMs = 200_000 + devices * 15_000 + idleS * 1000 + (heap ? 120_000 : 0);
-  return new Promise((resolve, reject) => {
-    const args = [
-      '--expose-gc',
-      THIS_FILE,
-      '--worker',
-      String(devices),
-      '--idle',
-      String(idleS),
-      '--parallel',
-      String(parallel),
-      ...(heap ? ['--heap-worker'] : []),
-    ];
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => {
-      // SIGTERM first: the worker then stops its emulator child
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      reject(new Error(`worker for ${devices} devices took more than ${timeoutMs / 1000} s; killed`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as WorkerResult);
-      else reject(new Error(`worker for ${devices} devices exited ${code}: ${out.slice(-2000)}`));
-    });
-  });
+  const args = [
+    '--expose-gc',
+    THIS_FILE,
+    '--worker',
+    String(devices),
+    '--idle',
+    String(idleS),
+    '--parallel',
+    String(parallel),
+    ...(heap ? ['--heap-worker'] : []),
+  ];
+  return runWorkerProcess<WorkerResult>(args, `worker for ${devices} devices`, timeoutMs);
 }
 
 const perDeviceMb = (r: WorkerResult, field: keyof Memory, from: 'base' | 'lib' = 'lib', at: 'idle' | 'idleLater' = 'idleLater') =>

@@ -18,3 +18,17 @@ export function transientFailure(err: unknown): boolean {
   const code = err && typeof err === 'object' ? (err as { code?: string }).code : undefined;
   return code === '40P01' || code === '40001';
 }
+
+/** How many times work ended by a transient failure is run again. */
+const TRANSIENT_RETRIES = 3;
+
+/** Runs `work` (a whole transaction), again when a deadlock or serialization failure ended it. */
+export async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!transientFailure(err) || attempt > TRANSIENT_RETRIES) throw err;
+    }
+  }
+}

@@ -1,13 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../lib/errors.js';
 import { BatchQueue, type Settled } from './batch-queue.js';
-import { transientFailure } from './errors.js';
+import { retryTransient } from './errors.js';
 import type { Database } from './schema.js';
 
 export type TransactionWork<T> = (trx: Transaction<Database>) => Promise<T>;
-
-/** How many times a work's own transaction ended by a deadlock (or a serialization failure) is run again. */
-const TRANSIENT_RETRIES = 3;
 
 /** How many works share a transaction at most. */
 export const GROUP_COMMIT_MAX = 64;
@@ -72,14 +69,15 @@ export class GroupCommit {
   }
 
   private async writeAlone(work: TransactionWork<unknown>): Promise<Settled<unknown>> {
-    for (let attempt = 1; ; attempt++) {
-      this.stats.transactions++;
-      try {
-        return { value: await this.db.transaction().execute(work) };
-      } catch (err) {
-        // a deadlock or serialization failure ended it: the same work runs again
-        if (!transientFailure(err) || attempt > TRANSIENT_RETRIES) return { error: err };
-      }
+    try {
+      return {
+        value: await retryTransient(() => {
+          this.stats.transactions++;
+          return this.db.transaction().execute(work);
+        }),
+      };
+    } catch (err) {
+      return { error: err };
     }
   }
 }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.js';
 import { PreparedMultiInsert, PreparedQuery } from '../db/prepared.js';
 import type { Database } from '../db/schema.js';
-import { MESSAGE_COLUMNS } from './repo.js';
+import { CHAT_COLUMNS, MESSAGE_COLUMNS, STATUS_COLUMNS, upsertChats } from './repo.js';
 import type { MessageRow } from './view.js';
 
 /**
@@ -51,26 +51,13 @@ export async function insertMessages(db: Db, rows: readonly MessageRow[]): Promi
   await insertMessagesQuery.execute(db, rows);
 }
 
-const STATUS_COLUMNS = ['id', 'tenant_id', 'message_id', 'status', 'reason', 'created_at'] as const;
 const insertStatusesQuery = new PreparedMultiInsert(STATUS_COLUMNS, (db, rows) => db.insertInto('message_statuses').values(rows));
 
 export async function insertStatuses(db: Db, rows: readonly Record<(typeof STATUS_COLUMNS)[number], unknown>[]): Promise<void> {
   await insertStatusesQuery.execute(db, rows);
 }
 
-const CHAT_COLUMNS = ['id', 'tenant_id', 'device_id', 'jid', 'name', 'last_message_id', 'last_message_at', 'unread_count', 'created_at', 'updated_at'] as const;
-const touchChatsQuery = new PreparedMultiInsert(CHAT_COLUMNS, (db, rows) =>
-  db
-    .insertInto('chats')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
-        last_message_id: eb.ref('excluded.last_message_id'),
-        last_message_at: eb.ref('excluded.last_message_at'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    ),
-);
+const touchChatsQuery = new PreparedMultiInsert(CHAT_COLUMNS, (db, rows) => upsertChats(db, rows, { unread: false, named: false }));
 
 /** Each chat's latest message (sent: read), creating the chats that are new; one row per chat. */
 export async function touchChats(db: Db, rows: readonly Record<(typeof CHAT_COLUMNS)[number], unknown>[]): Promise<void> {

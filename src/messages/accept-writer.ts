@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { BatchQueue, type Settled } from '../db/batch-queue.js';
 import type { Db, DialectName } from '../db/connect.js';
-import { transientFailure } from '../db/errors.js';
+import { retryTransient } from '../db/errors.js';
 import { GROUP_COMMIT_MAX } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import { AppError, notFound } from '../lib/errors.js';
@@ -49,9 +49,6 @@ function writerOf(db: Db): BatchQueue<QueuedMessage, void> {
   return writer;
 }
 
-/** How many times a transaction ended by a deadlock (or a serialization failure) is run again. */
-const TRANSIENT_RETRIES = 3;
-
 async function writeBatch(db: Db, messages: QueuedMessage[]): Promise<Settled<void>[]> {
   try {
     return await writeRetrying(db, messages);
@@ -69,14 +66,8 @@ async function writeBatch(db: Db, messages: QueuedMessage[]): Promise<Settled<vo
   }
 }
 
-async function writeRetrying(db: Db, messages: QueuedMessage[]): Promise<Settled<void>[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.kysely.transaction().execute((trx) => writeTogether(trx, db.dialect, messages));
-    } catch (err) {
-      if (!transientFailure(err) || attempt > TRANSIENT_RETRIES) throw err;
-    }
-  }
+function writeRetrying(db: Db, messages: QueuedMessage[]): Promise<Settled<void>[]> {
+  return retryTransient(() => db.kysely.transaction().execute((trx) => writeTogether(trx, db.dialect, messages)));
 }
 
 async function writeTogether(trx: Transaction<Database>, dialect: DialectName, messages: QueuedMessage[]): Promise<Settled<void>[]> {

@@ -105,9 +105,8 @@ export async function transitionMessage(
   return Number(result.numUpdatedRows) > 0;
 }
 
-const insertStatusQuery = new PreparedQuery(['id', 'tenant_id', 'message_id', 'status', 'reason', 'created_at'], (db, p) =>
-  db.insertInto('message_statuses').values(p),
-);
+export const STATUS_COLUMNS = ['id', 'tenant_id', 'message_id', 'status', 'reason', 'created_at'] as const;
+const insertStatusQuery = new PreparedQuery(STATUS_COLUMNS, (db, p) => db.insertInto('message_statuses').values(p));
 
 export async function addStatus(db: Db, tenantId: string, messageId: string, status: MessageStatus, reason: string | null, at: string): Promise<void> {
   await insertStatusQuery.execute(db, { id: newId(), tenant_id: tenantId, message_id: messageId, status, reason, created_at: at });
@@ -166,28 +165,40 @@ export async function queuedHeads(db: Db, tenantId: string, deviceId: string, co
   return queuedHeadsQuery.rows(db, { tenantId, deviceId, count });
 }
 
-const CHAT_COLUMNS = ['id', 'tenant_id', 'device_id', 'jid', 'name', 'last_message_id', 'last_message_at', 'unread_count', 'created_at', 'updated_at'] as const;
+export const CHAT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'device_id',
+  'jid',
+  'name',
+  'last_message_id',
+  'last_message_at',
+  'unread_count',
+  'created_at',
+  'updated_at',
+] as const;
+type ChatPlaceholders = Record<(typeof CHAT_COLUMNS)[number], never>;
+
+/** The chats' upsert: the latest message always; the unread count and the name as `unread` and `named` say. */
+export function upsertChats(db: Db, rows: ChatPlaceholders | ChatPlaceholders[], form: { unread: boolean; named: boolean }) {
+  return db
+    .insertInto('chats')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
+        last_message_id: eb.ref('excluded.last_message_id'),
+        last_message_at: eb.ref('excluded.last_message_at'),
+        unread_count: form.unread ? sql<number>`chats.unread_count + 1` : eb.ref('chats.unread_count'),
+        name: form.named ? eb.ref('excluded.name') : eb.ref('chats.name'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    );
+}
 
 /** The chat upsert in its four forms: whether the message is unread, whether it names the chat. */
 const touchChatQueries = new Map(
   [false, true].flatMap((unread) =>
-    [false, true].map((named) => [
-      `${unread}/${named}`,
-      new PreparedQuery(CHAT_COLUMNS, (db, p) =>
-        db
-          .insertInto('chats')
-          .values(p)
-          .onConflict((oc) =>
-            oc.columns(['device_id', 'jid']).doUpdateSet((eb) => ({
-              last_message_id: eb.ref('excluded.last_message_id'),
-              last_message_at: eb.ref('excluded.last_message_at'),
-              unread_count: unread ? sql<number>`chats.unread_count + 1` : eb.ref('chats.unread_count'),
-              name: named ? eb.ref('excluded.name') : eb.ref('chats.name'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          ),
-      ),
-    ]),
+    [false, true].map((named) => [`${unread}/${named}`, new PreparedQuery(CHAT_COLUMNS, (db, p) => upsertChats(db, p, { unread, named }))]),
   ),
 );
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdminClient, EmulatorAdminError, type RunningEmulator } from '../src/index.js';
-import { createAccount, startTestEmulator, TestCompanion, waitFor } from './helpers.js';
+import { createAccount, createAccounts, startTestEmulator, TestCompanion, waitFor } from './helpers.js';
 
 const ALICE = '15550008001';
 const BOB = '15550008002';
@@ -23,13 +23,12 @@ describe('groups: w:g2 IQs from real Baileys clients, w:gp2 notifications, the a
   beforeAll(async () => {
     emu = await startTestEmulator();
     admin = new EmulatorAdminClient(emu);
-    for (const [phone, name] of [
+    await createAccounts(emu, [
       [ALICE, 'Alice'],
       [BOB, 'Bob'],
       [CAROL, 'Carol'],
       [DAVE, 'Dave'],
-    ] as const)
-      await createAccount(emu, phone, name);
+    ]);
     alice = new TestCompanion(emu.wsUrl);
     bob = new TestCompanion(emu.wsUrl);
     await Promise.all([alice.linkTo(emu, ALICE), bob.linkTo(emu, BOB)]);

@@ -44,6 +44,11 @@ export async function createAccount(emu: RunningEmulator, phone: string, name?: 
   await new EmulatorAdminClient(emu).createAccount(phone, name);
 }
 
+/** Creates the accounts, one after the other: `[phone, name]` each. */
+export async function createAccounts(emu: RunningEmulator, accounts: readonly (readonly [string, string])[]): Promise<void> {
+  for (const [phone, name] of accounts) await createAccount(emu, phone, name);
+}
+
 /**
  * An unmodified Baileys client, driven like a provider would: it reconnects with the same
  * auth on 515 (restart after pairing) and records what it sees.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { proto } from '@whiskeysockets/baileys';
 import { EmulatorAdminClient, type RunningEmulator } from '../src/index.js';
-import { api, createAccount, startTestEmulator, TestCompanion, waitFor, waitForMessages } from './helpers.js';
+import { api, createAccount, createAccounts, startTestEmulator, TestCompanion, waitFor, waitForMessages } from './helpers.js';
 
 const ALICE = '15550009201';
 const BOB = '15550009202';
@@ -19,13 +19,12 @@ describe('a reach-out time-lock: new chats refused with 463, existing chats deli
   beforeAll(async () => {
     emu = await startTestEmulator();
     admin = new EmulatorAdminClient(emu);
-    for (const [phone, name] of [
+    await createAccounts(emu, [
       [ALICE, 'Alice'],
       [BOB, 'Bob'],
       [CAROL, 'Carol'],
       [DAVE, 'Dave'],
-    ] as const)
-      await createAccount(emu, phone, name);
+    ]);
     alice = new TestCompanion(emu.wsUrl);
     await alice.linkTo(emu, ALICE);
   });
