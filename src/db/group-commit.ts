@@ -24,8 +24,7 @@ export const GROUP_COMMIT_MAX = 64;
  */
 export class GroupCommit {
   private readonly queue: BatchQueue<TransactionWork<unknown>, unknown>;
-  /** Transactions begun and works handed in so far (works ÷ transactions: how much commits are shared). */
-  readonly stats = { transactions: 0, works: 0 };
+  private transactions = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -34,15 +33,19 @@ export class GroupCommit {
     this.queue = new BatchQueue((works) => this.write(works), max);
   }
 
+  /** Transactions begun and works handed in so far (works ÷ transactions: how much commits are shared). */
+  get stats(): { transactions: number; works: number } {
+    return { transactions: this.transactions, works: this.queue.stats.items };
+  }
+
   run<T>(work: TransactionWork<T>): Promise<T> {
-    this.stats.works++;
     return this.queue.push(work) as Promise<T>;
   }
 
   private async write(works: TransactionWork<unknown>[]): Promise<Settled<unknown>[]> {
     if (works.length === 1) return [await this.writeAlone(works[0]!)];
     let failed = -1;
-    this.stats.transactions++;
+    this.transactions++;
     try {
       return await this.db.transaction().execute(async (trx) => {
         const out: Settled<unknown>[] = [];
@@ -72,7 +75,7 @@ export class GroupCommit {
     try {
       return {
         value: await retryTransient(() => {
-          this.stats.transactions++;
+          this.transactions++;
           return this.db.transaction().execute(work);
         }),
       };

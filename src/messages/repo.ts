@@ -137,18 +137,6 @@ export async function reserveQueueSlot(db: Db, tenantId: string, deviceId: strin
   return (await reserveQueueSlotQuery.affected(db, { tenantId, deviceId, limit })) > 0;
 }
 
-/** A message of the device left `queued`. */
-export async function releaseQueueSlot(db: Db, tenantId: string, deviceId: string): Promise<void> {
-  await db
-    .updateTable('devices')
-    .set((eb) => ({ queued_count: eb('queued_count', '-', 1) }))
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', deviceId)
-    .where('queued_count', '>', 0)
-    .execute();
-}
-
-/** The head of a device's outbound queue: its oldest queued message. */
 /** The first `count` queued messages of the device, in sending order. */
 const queuedHeadsQuery = new PreparedQuery(['tenantId', 'deviceId', 'count'], (db, p) =>
   db

@@ -33,7 +33,7 @@ export async function advance(
     if (await repo.transitionMessage(trx, row.tenant_id, row.id, [row.status], { status: target, reason: null, next_attempt_at: null, updated_at: now })) {
       if (row.status === 'queued') {
         if (leftQueue) leftQueue(row.device_id);
-        else await repo.releaseQueueSlot(trx, row.tenant_id, row.device_id);
+        else await releaseQueueSlots(trx, row.tenant_id, row.device_id, 1);
       }
       await recordSteps(trx, emit, row, steps, now);
       return;
@@ -158,7 +158,7 @@ async function fail(
   let previous: MessageStatus | undefined;
   if (from.includes('queued') && (await repo.transitionMessage(trx, row.tenant_id, row.id, ['queued'], set))) {
     previous = 'queued';
-    await repo.releaseQueueSlot(trx, row.tenant_id, row.device_id);
+    await releaseQueueSlots(trx, row.tenant_id, row.device_id, 1);
   } else {
     const others = from.filter((s) => s !== 'queued');
     if (others.length && (await repo.transitionMessage(trx, row.tenant_id, row.id, others, set))) previous = row.status === 'queued' ? 'sent' : row.status;
