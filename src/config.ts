@@ -98,6 +98,8 @@ export interface Config {
   emulatorWithRealSessions: boolean;
   /** Where media bytes live: files under WUTS_DATA_DIR/media, or an S3-compatible bucket. */
   mediaStore: MediaStoreSettings;
+  /** The cluster: this node's id (undefined: `<hostname>:<port>` once bound), role and capacity, heartbeat and lease times. */
+  cluster: ClusterSettings;
   /** Largest media file accepted by one upload (POST /media). */
   mediaMaxUploadBytes: number;
   /** An uploaded media id may be used (and is kept) this long. */
@@ -106,6 +108,17 @@ export interface Config {
   mediaQuotaBytesPerTenant: number;
   /** Media older than this is deleted by the sweep; 0: kept until deleted otherwise. */
   mediaRetentionDays: number;
+}
+
+export interface ClusterSettings {
+  nodeId: string | undefined;
+  /** `devices`: holds devices' WhatsApp connections and answers the API; `api`: answers the API only. */
+  role: 'devices' | 'api';
+  /** Devices this node holds at most. */
+  capacity: number;
+  heartbeatMs: number;
+  /** A lease not renewed for this long may be taken by another node. */
+  leaseMs: number;
 }
 
 /** An S3-compatible bucket for media (WUTS_S3_*). */
@@ -335,6 +348,25 @@ export const SETTINGS: SettingDoc[] = [
     defaultText: '10',
     meaning: 'at SIGTERM, time the webhook deliveries and sends in flight have to finish; the rest are sent again after the next start',
   },
+  {
+    name: 'WUTS_NODE_ID',
+    defaultText: '<hostname>:<port>',
+    meaning:
+      "this node's id in the cluster (PostgreSQL); a node started again with the same id takes its own devices back at once instead of waiting for their leases to run out. Two running nodes must never share one",
+  },
+  { name: 'WUTS_NODE_ROLE', defaultText: 'devices', meaning: 'devices: holds WhatsApp connections and answers the API; api: answers the API only (holds no device)' },
+  { name: 'WUTS_NODE_CAPACITY', defaultText: '1000', meaning: 'WhatsApp devices this node holds at most' },
+  {
+    name: 'WUTS_CLUSTER_HEARTBEAT_MS',
+    defaultText: '5000',
+    meaning: 'how often a node renews its heartbeat and its device leases, and looks for devices to take or hand over',
+  },
+  {
+    name: 'WUTS_CLUSTER_LEASE_MS',
+    defaultText: '20000',
+    meaning:
+      "a device lease not renewed for this long is taken over by another node (at least 3 heartbeats): a dead node's devices reconnect elsewhere within this plus a heartbeat",
+  },
   { name: 'WUTS_MAX_STREAMS_PER_TENANT', defaultText: '10', meaning: 'live event streams (/events/stream) open at once per tenant per node' },
   {
     name: 'WUTS_MEDIA_STORE',
@@ -376,6 +408,18 @@ export const SETTINGS: SettingDoc[] = [
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
+
+function clusterSetting(env: Env): ClusterSettings {
+  const nodeId = env.WUTS_NODE_ID?.trim() || undefined;
+  if (nodeId !== undefined && !/^[A-Za-z0-9._:-]{1,100}$/.test(nodeId))
+    throw new ConfigError(`WUTS_NODE_ID must be 1 to 100 letters, digits, '.', '_', ':' or '-', got "${nodeId}"`);
+  const role = env.WUTS_NODE_ROLE?.trim().toLowerCase() || 'devices';
+  if (role !== 'devices' && role !== 'api') throw new ConfigError(`WUTS_NODE_ROLE must be devices or api, got "${env.WUTS_NODE_ROLE}"`);
+  const heartbeatMs = intSetting(env, 'WUTS_CLUSTER_HEARTBEAT_MS', 5000, 100, 60_000);
+  const leaseMs = intSetting(env, 'WUTS_CLUSTER_LEASE_MS', 20_000, 300, 600_000);
+  if (leaseMs < 3 * heartbeatMs) throw new ConfigError(`WUTS_CLUSTER_LEASE_MS (${leaseMs}) must be at least 3 heartbeats (WUTS_CLUSTER_HEARTBEAT_MS x 3 = ${3 * heartbeatMs})`);
+  return { nodeId, role, capacity: intSetting(env, 'WUTS_NODE_CAPACITY', 1000, 1, 1_000_000), heartbeatMs, leaseMs };
+}
 
 function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -606,5 +650,6 @@ export function loadConfig(env: Env = process.env): Config {
     mediaUploadTtlHours: intSetting(env, 'WUTS_MEDIA_UPLOAD_TTL_HOURS', 24, 1, 24 * 365),
     mediaQuotaBytesPerTenant: intSetting(env, 'WUTS_MEDIA_QUOTA_BYTES_PER_TENANT', 5 * 1024 * 1_048_576, 0, Number.MAX_SAFE_INTEGER),
     mediaRetentionDays: intSetting(env, 'WUTS_MEDIA_RETENTION_DAYS', 30, 0, 36_500),
+    cluster: clusterSetting(env),
   };
 }

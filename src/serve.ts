@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
@@ -32,7 +33,8 @@ export async function serve(config: Config): Promise<void> {
   const secrets = new SecretBox(secretKey.key, config.previousSecretKeys);
   const applied = await migrateDatabase(databaseOptions(config));
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const db = openDatabase(databaseOptions(config));
+  const nodeId = config.cluster.nodeId ?? defaultNodeId(config.port);
+  const db = openDatabase({ ...databaseOptions(config), applicationName: `wuts:${nodeId}` });
   // A sandbox that would sit on real sessions is refused before anything else happens.
   const sandbox = await startSandbox(config, logger, db).catch(async (err: unknown) => {
     await db.close();
@@ -66,7 +68,7 @@ export async function serve(config: Config): Promise<void> {
   };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
-  const workers = createWorkers(deps);
+  const workers = createWorkers(deps, { nodeId });
   await workers.start();
 
   let closing = false;
@@ -111,4 +113,10 @@ export async function serve(config: Config): Promise<void> {
   const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
   console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
+}
+
+/** `<hostname>:<port>`: a node started again on its host and port is the same node (its port bound, the earlier process is gone). */
+function defaultNodeId(port: number): string {
+  // port 0 (any free port, tests): the process id tells nodes on one host apart
+  return `${os.hostname()}:${port === 0 ? `pid${process.pid}` : port}`;
 }

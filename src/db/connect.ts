@@ -29,6 +29,8 @@ export interface DbOptions {
   connectTimeoutMs?: number | undefined;
   /** PostgreSQL: the server cancels a statement running longer (per connection; unset: no bound). */
   statementTimeoutMs?: number | undefined;
+  /** PostgreSQL: the connections' application_name (`wuts:<node id>`: pg_stat_activity tells the nodes apart). */
+  applicationName?: string | undefined;
 }
 
 const PG_TIMESTAMPTZ = 1184;
@@ -62,6 +64,7 @@ export function openDatabase(options: DbOptions): Db {
       max: options.poolSize ?? 10,
       ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.applicationName ? { application_name: options.applicationName.slice(0, 63) } : {}),
       // A connection whose peer vanished (packets dropped) is noticed instead of waited on forever.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,

@@ -14,6 +14,7 @@ import { mediaDownloadsMigration } from './migrations/0010_media_downloads.js';
 import { groupMessagesIdentitiesMigration } from './migrations/0012_group_messages_identities.js';
 import { deviceRestrictionsMigration } from './migrations/0013_device_restrictions.js';
 import { tenantMediaBytesMigration } from './migrations/0014_tenant_media_bytes.js';
+import { clusterMigration } from './migrations/0015_cluster.js';
 
 /** Every migration, in order. Names sort; never rename or edit one that has shipped. */
 function allMigrations(db: Db): Record<string, Migration> {
@@ -31,6 +32,7 @@ function allMigrations(db: Db): Record<string, Migration> {
     '0012_group_messages_identities': groupMessagesIdentitiesMigration(db.dialect),
     '0013_device_restrictions': deviceRestrictionsMigration(db.dialect),
     '0014_tenant_media_bytes': tenantMediaBytesMigration(),
+    '0015_cluster': clusterMigration(db.dialect),
   };
 }
 

@@ -351,6 +351,39 @@ export interface DeviceRestrictionsTable {
   updated_at: Timestamp;
 }
 
+/* ---- Cluster (migration 0015) ---- */
+
+/** A node sharing the database: its heartbeat is the database's clock in ms. */
+export interface ClusterNodesTable {
+  id: string;
+  role: 'devices' | 'api';
+  version: string;
+  capacity: number;
+  draining: boolean;
+  started_at: Timestamp;
+  heartbeat_ms: number;
+}
+
+/** Which node holds the device's WhatsApp connection (null: released), under which epoch, until when (database ms). */
+export interface DeviceLeasesTable {
+  device_id: string;
+  tenant_id: string;
+  node_id: string | null;
+  epoch: number;
+  expires_ms: number;
+}
+
+/** A device command handed to the node holding the device; the target writes its result. */
+export interface ClusterCommandsTable {
+  id: string;
+  target_node: string;
+  origin_node: string;
+  kind: string;
+  args_json: string;
+  deadline_ms: number;
+  result_json: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -375,7 +408,10 @@ export interface Database {
   media_files: MediaFilesTable;
   wa_identities: WaIdentitiesTable;
   message_receipts: MessageReceiptsTable;
+  cluster_nodes: ClusterNodesTable;
+  device_leases: DeviceLeasesTable;
+  cluster_commands: ClusterCommandsTable;
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled', 'auto_connect', 'user_active', 'tenant_active', 'from_me', 'on_whatsapp']);
+export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled', 'auto_connect', 'user_active', 'tenant_active', 'from_me', 'on_whatsapp', 'draining']);

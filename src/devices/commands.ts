@@ -6,12 +6,12 @@ export type SessionSignal = { kind: 'qr'; qr: string } | { kind: 'pairing_code';
 
 /**
  * What services ask of the worker that holds devices' WhatsApp connections. Services reach it
- * through the bus (`bus.devices()`), never by importing the worker, so the node that answers
- * can change (an API-only node, a cluster) without touching a service.
+ * through the bus (`bus.devices()`), never by importing the worker: in a cluster the command
+ * runs on the node holding the device (src/cluster/cluster-devices.ts).
  */
 export interface DeviceCommands {
-  /** Whether this node runs a connection (or a retry) for the device. */
-  isRunning(deviceId: string): boolean;
+  /** Whether a node (this one or another) runs a connection (or a retry) for the device. */
+  isRunning(deviceId: string): Promise<boolean>;
   /**
    * Starts the device's connection, or makes a connection waiting to retry try now. When it
    * was not running, waits up to `waitMs` for its first sign (with a pairing phone, for the code).
@@ -24,8 +24,8 @@ export interface DeviceCommands {
   /** A suspended tenant's devices disconnect, and come back when it is reactivated. */
   suspendTenant(tenantId: string): Promise<void>;
   resumeTenant(tenantId: string): Promise<void>;
-  /** Whether the device is connected here now (the actions below need it). */
-  isConnected(deviceId: string): boolean;
+  /** Whether the device is connected now, on whichever node holds it (the actions below need it). */
+  isConnected(deviceId: string): Promise<boolean>;
   /** Read receipts, number checks and presence through the device's live connection; 409 when it is not connected. */
   markRead(deviceId: string, refs: MessageRef[]): Promise<void>;
   checkNumbers(deviceId: string, phones: string[]): Promise<NumberCheck[]>;

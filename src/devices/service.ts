@@ -121,7 +121,7 @@ export async function connectDevice(deps: Deps, limits: DeviceLimits, actor: Act
   if ((await linkedElsewhere(deps, user.tenantId, id)) !== null) throw conflict(LINKED_ELSEWHERE_CONFLICT, 'device_linked_elsewhere');
 
   const devices = deps.bus.devices();
-  if (devices.isRunning(id)) {
+  if (await devices.isRunning(id)) {
     await devices.connect(user.tenantId, id, {}); // a device waiting to retry tries now
   } else {
     const beforeView = await viewOf(deps, before); // read before the transaction: SQLite has one connection
@@ -191,7 +191,7 @@ export async function deleteDevice(deps: Deps, actor: Actor, id: string): Promis
   authorize(user, 'devices.manage');
   const before = await mustFind(deps, user.tenantId, id);
   const devices = deps.bus.devices();
-  if (devices.isRunning(id) || (await repo.hasSession(deps.db.kysely, user.tenantId, id))) await devices.logout(user.tenantId, id);
+  if ((await devices.isRunning(id)) || (await repo.hasSession(deps.db.kysely, user.tenantId, id))) await devices.logout(user.tenantId, id);
   const beforeView = await viewOf(deps, before); // read before the transaction: SQLite has one connection
   await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.deleteDevice(trx, user.tenantId, id);

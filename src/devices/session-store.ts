@@ -6,6 +6,7 @@ import type { SecretBox } from '../lib/secret-box.js';
 import { nowIso } from '../lib/time.js';
 import { credsAad, signalKeyAad } from '../secrets/aad.js';
 import * as repo from './session-repo.js';
+import { assertHolder, type Fence } from '../cluster/fence.js';
 
 /**
  * One promise chain per device (tenant + device): every operation of a device, reads
@@ -40,15 +41,18 @@ export class DeviceNotFoundError extends Error {
  * `device_auth_keys`. Every query names both the tenant and the device; a write for a device
  * that is not the tenant's (or no longer exists) fails with DeviceNotFoundError. Every value is
  * sealed with the secret key, bound to its tenant, device (and key type and id): a value that does
- * not open (changed, or copied from another row) fails the read with SecretOpenError.
+ * not open (changed, or copied from another row) fails the read with SecretOpenError. With a
+ * `fence` (the node holding the device), a write after another node took the device over fails
+ * with LeaseLostError and writes nothing.
  */
-export function createDbSessionStore(db: Db, secrets: SecretBox, tenantId: string, deviceId: string): SessionStore {
+export function createDbSessionStore(db: Db, secrets: SecretBox, tenantId: string, deviceId: string, fence?: Fence): SessionStore {
   const k = db.kysely;
   const chainKey = `${tenantId}/${deviceId}`;
   const aadOfCreds = credsAad(tenantId, deviceId);
 
   async function assertDevice(trx: Transaction<Database>): Promise<void> {
     if (!(await repo.deviceExists(trx, tenantId, deviceId))) throw new DeviceNotFoundError(tenantId, deviceId);
+    if (fence) await assertHolder(trx, db.dialect, fence);
   }
 
   return {
@@ -106,6 +110,12 @@ export function createDbSessionStore(db: Db, secrets: SecretBox, tenantId: strin
       );
     },
 
-    clear: () => serialised(chainKey, () => k.transaction().execute((trx) => repo.deleteSession(trx, tenantId, deviceId))),
+    clear: () =>
+      serialised(chainKey, () =>
+        k.transaction().execute(async (trx) => {
+          if (fence) await assertHolder(trx, db.dialect, fence);
+          await repo.deleteSession(trx, tenantId, deviceId);
+        }),
+      ),
   };
 }

@@ -7,18 +7,30 @@ import type { ClosedState } from './disconnect-table.js';
 import { LINKED_ELSEWHERE_REASON } from './linked-endpoint.js';
 import { recordLinkedEndpoint } from './session-repo.js';
 import { activateStagedWebhook } from './staged-webhook.js';
+import { assertHolder, type Fence } from '../cluster/fence.js';
+import type { Emit } from '../events/outbox.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 
 /**
  * The device's state as the supervisor learns it from WhatsApp, written with the events it
- * causes in one transaction (the outbox). A device deleted meanwhile is left alone.
+ * causes in one transaction (the outbox). A device deleted meanwhile is left alone. Each write
+ * carries the holder's fence: once another node took the device over, it fails with
+ * LeaseLostError and writes nothing.
  */
-export async function recordConnecting(deps: Deps, tenantId: string, deviceId: string): Promise<void> {
-  const now = nowIso();
-  await updateDevice(deps.db.kysely, tenantId, deviceId, { status: 'connecting', reason: null, updated_at: now });
+function holderWrite<T>(deps: Deps, fence: Fence | undefined, work: (trx: Transaction<Database>, emit: Emit) => Promise<T>): Promise<T> {
+  return withOutbox(deps, async (trx, emit) => {
+    if (fence) await assertHolder(trx, deps.db.dialect, fence);
+    return work(trx, emit);
+  });
 }
 
-export async function recordQr(deps: Deps, tenantId: string, deviceId: string, qr: string): Promise<void> {
-  await withOutbox(deps, async (trx, emit) => {
+export async function recordConnecting(deps: Deps, tenantId: string, deviceId: string, fence?: Fence): Promise<void> {
+  await holderWrite(deps, fence, (trx) => updateDevice(trx, tenantId, deviceId, { status: 'connecting', reason: null, updated_at: nowIso() }));
+}
+
+export async function recordQr(deps: Deps, tenantId: string, deviceId: string, qr: string, fence?: Fence): Promise<void> {
+  await holderWrite(deps, fence, async (trx, emit) => {
     if (!(await findDevice(trx, tenantId, deviceId))) return;
     const now = nowIso();
     await updateDevice(trx, tenantId, deviceId, { status: 'qr', reason: null, qr, qr_updated_at: now, updated_at: now });
@@ -26,14 +38,13 @@ export async function recordQr(deps: Deps, tenantId: string, deviceId: string, q
   });
 }
 
-export async function recordPairingCode(deps: Deps, tenantId: string, deviceId: string, code: string): Promise<void> {
-  const now = nowIso();
-  await updateDevice(deps.db.kysely, tenantId, deviceId, { status: 'qr', pairing_code: code, updated_at: now });
+export async function recordPairingCode(deps: Deps, tenantId: string, deviceId: string, code: string, fence?: Fence): Promise<void> {
+  await holderWrite(deps, fence, (trx) => updateDevice(trx, tenantId, deviceId, { status: 'qr', pairing_code: code, updated_at: nowIso() }));
 }
 
 /** The connection opened on `endpoint`: a session that was just linked records it as the endpoint it belongs to. */
-export async function recordOpen(deps: Deps, tenantId: string, deviceId: string, account: LinkedAccount, endpoint: string): Promise<void> {
-  await withOutbox(deps, async (trx, emit) => {
+export async function recordOpen(deps: Deps, tenantId: string, deviceId: string, account: LinkedAccount, endpoint: string, fence?: Fence): Promise<void> {
+  await holderWrite(deps, fence, async (trx, emit) => {
     if (!(await findDevice(trx, tenantId, deviceId))) return;
     const now = nowIso();
     await recordLinkedEndpoint(trx, tenantId, deviceId, endpoint);
@@ -54,8 +65,8 @@ export async function recordOpen(deps: Deps, tenantId: string, deviceId: string,
   });
 }
 
-export async function recordClosed(deps: Deps, tenantId: string, deviceId: string, state: ClosedState): Promise<void> {
-  await withOutbox(deps, async (trx, emit) => {
+export async function recordClosed(deps: Deps, tenantId: string, deviceId: string, state: ClosedState, fence?: Fence): Promise<void> {
+  await holderWrite(deps, fence, async (trx, emit) => {
     const before = await findDevice(trx, tenantId, deviceId);
     if (!before) return;
     const now = nowIso();
@@ -78,8 +89,8 @@ export async function recordClosed(deps: Deps, tenantId: string, deviceId: strin
  * connected here and its session stays. It is still wanted (auto_connect is left as it is), so a
  * node on its endpoint reconnects it; one that showed as connected tells so (device.disconnected).
  */
-export async function recordLinkedElsewhere(deps: Deps, tenantId: string, deviceId: string): Promise<void> {
-  await withOutbox(deps, async (trx, emit) => {
+export async function recordLinkedElsewhere(deps: Deps, tenantId: string, deviceId: string, fence?: Fence): Promise<void> {
+  await holderWrite(deps, fence, async (trx, emit) => {
     const before = await findDevice(trx, tenantId, deviceId);
     if (!before) return;
     const now = nowIso();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DeviceCommands } from '../devices/commands.js';
+import type { NodeStatus } from '../cluster/node-status.js';
 import { AppError } from '../lib/errors.js';
 
 /**
@@ -10,6 +11,7 @@ import { AppError } from '../lib/errors.js';
 export class EventBus {
   private readonly emitter = new EventEmitter();
   private deviceWorker: DeviceCommands | undefined;
+  private nodeStatus: NodeStatus | undefined;
 
   constructor() {
     this.emitter.setMaxListeners(0);
@@ -77,6 +79,19 @@ export class EventBus {
     return () => {
       if (this.deviceWorker === worker) this.deviceWorker = undefined;
     };
+  }
+
+  /** The node's workers report through `status` (metrics) from now on. */
+  serveNodeStatus(status: NodeStatus): () => void {
+    this.nodeStatus = status;
+    return () => {
+      if (this.nodeStatus === status) this.nodeStatus = undefined;
+    };
+  }
+
+  /** What this node's workers report; undefined while none run. */
+  node(): NodeStatus | undefined {
+    return this.nodeStatus;
   }
 
   /** The device worker of this node; 503 when this node runs none (starting or shutting down). */

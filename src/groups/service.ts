@@ -27,7 +27,7 @@ export async function groupContext(deps: Deps, actor: Actor, deviceId: string, a
   const device = await findDevice(deps.db.kysely, user.tenantId, deviceId);
   if (!device) throw notFound('device');
   const devices = deps.bus.devices();
-  if (!devices.isConnected(deviceId)) throw conflict('the device is not connected', 'device_not_connected');
+  if (!(await devices.isConnected(deviceId))) throw conflict('the device is not connected', 'device_not_connected');
   return { user, deviceId, me: { phone: device.phone, lid: device.lid }, groups: devices.groups(deviceId) };
 }
 

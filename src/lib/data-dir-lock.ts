@@ -62,7 +62,7 @@ export async function lockDataDir(dataDir: string): Promise<{ release(): void }>
     }
     if (holder !== undefined && holder !== process.pid && alive(holder)) {
       throw new DataDirLockedError(
-        `another wuts serve (pid ${holder}) is using the data directory ${dataDir}; stop it first or use another WUTS_DATA_DIR (if pid ${holder} is not WUTS, remove ${file})`,
+        `another wuts serve (pid ${holder}) is using the data directory ${dataDir}; stop it first or use another WUTS_DATA_DIR (if pid ${holder} is not WUTS, remove ${file}). SQLite runs a single node: to run several nodes on one database, use PostgreSQL (DATABASE_URL)`,
       );
     }
     fs.rmSync(file, { force: true }); // stale

@@ -18,7 +18,7 @@ async function connectedDevice(deps: Deps, actor: Actor, deviceId: string): Prom
   authorize(user, 'messages.send');
   await deviceOf(deps, user.tenantId, deviceId);
   const devices = deps.bus.devices();
-  if (!devices.isConnected(deviceId)) throw conflict('the device is not connected', 'device_not_connected');
+  if (!(await devices.isConnected(deviceId))) throw conflict('the device is not connected', 'device_not_connected');
   return { tenantId: user.tenantId, devices };
 }
 

@@ -85,7 +85,7 @@ async function downloadOne(deps: Deps, open: OpenReceivedMedia, p: PendingDownlo
 /** WhatsApp expired the file: the sender's phone uploads it again (when the device is connected here). */
 async function askForReupload(deps: Deps, source: DownloadSource): Promise<string | undefined> {
   const devices = deps.bus.devices();
-  if (!devices.isConnected(source.device_id)) return undefined;
+  if (!(await devices.isConnected(source.device_id))) return undefined;
   return devices.reuploadMedia(source.device_id, source.ref, source.download);
 }
 

@@ -213,7 +213,7 @@ export async function deleteTenant(deps: Deps, actor: Actor, id: string): Promis
   if (!(await repo.findTenant(deps.db.kysely, id))) throw notFound('tenant');
   for (const deviceId of await tenantDeviceIds(deps.db.kysely, id)) {
     const devices = deps.bus.devices();
-    if (devices.isRunning(deviceId) || (await hasSession(deps.db.kysely, id, deviceId))) {
+    if ((await devices.isRunning(deviceId)) || (await hasSession(deps.db.kysely, id, deviceId))) {
       await devices.logout(id, deviceId).catch((err: unknown) => deps.logger.warn({ err, deviceId }, 'could not log out a device of a deleted tenant'));
     }
   }

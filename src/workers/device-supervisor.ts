@@ -1,11 +1,12 @@
 import type { Deps } from '../deps.js';
 import { createDbSessionStore } from '../devices/session-store.js';
-import { devicesToReconnect, tenantDeviceIds } from '../devices/repo.js';
+import { tenantDeviceIds } from '../devices/repo.js';
 import { closedState } from '../devices/disconnect-table.js';
 import { recordClosed, recordConnecting, recordLinkedElsewhere, recordNotWanted, recordOpen, recordPairingCode, recordQr } from '../devices/state.js';
 import { LINKED_ELSEWHERE_REASON, linkedElsewhere } from '../devices/linked-endpoint.js';
 import { recordRestriction } from '../devices/restriction.js';
-import type { DeviceCommands, SessionSignal } from '../devices/commands.js';
+import type { SessionSignal } from '../devices/commands.js';
+import { isCurrent, LeaseLostError, type Fence } from '../cluster/fence.js';
 import { conflict } from '../lib/errors.js';
 import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceSession, DisconnectKind, WhatsAppProvider } from '../whatsapp/provider.js';
@@ -16,6 +17,8 @@ import { whatsappEndpoint } from '../whatsapp/endpoint.js';
 
 interface Entry {
   tenantId: string;
+  /** This node's lease on the device: nothing is connected, sent or written without it. */
+  fence: Fence;
   session: DeviceSession | null;
   pairingPhone: string | undefined;
   /** Set when WUTS itself ends the session, so the close is not treated as a fault. */
@@ -37,15 +40,19 @@ export interface SupervisorOptions {
   provider: () => Promise<WhatsAppProvider>;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** The device's connection ended for good here (not a retry, not a drop): its lease may go. */
+  onEnded?: (deviceId: string, fence: Fence) => void;
 }
 
 /**
- * Keeps each device's WhatsApp connection: starts it, follows it, reconnects it with backoff
- * after faults, and never holds two sockets for one device in this process. A device whose
+ * Keeps the WhatsApp connection of each device this node holds the lease of (src/cluster):
+ * starts it, follows it, reconnects it with backoff after faults, and never holds two sockets
+ * for one device in this process. Every state and session write carries the lease's fence; a
+ * device whose lease is lost is dropped (its socket closed, nothing written). A device whose
  * session was linked on another WhatsApp endpoint than this node's (WUTS_WA_WS_URL) is never
  * connected here, and its session is never deleted here.
  */
-export class DeviceSupervisor implements DeviceCommands {
+export class DeviceSupervisor {
   private readonly entries = new Map<string, Entry>();
   private providerInstance: Promise<WhatsAppProvider> | undefined;
   private stopped = false;
@@ -67,23 +74,23 @@ export class DeviceSupervisor implements DeviceCommands {
     return this.entries.has(deviceId);
   }
 
-  /** The device's session when this node holds it connected. */
+  /** The devices this node runs a connection (or a retry) for. */
+  runningIds(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The device's session when this node holds it connected, under a lease still current. */
   live(deviceId: string): { tenantId: string; session: DeviceSession } | undefined {
     const entry = this.entries.get(deviceId);
-    return entry?.session && entry.connected ? { tenantId: entry.tenantId, session: entry.session } : undefined;
+    return entry?.session && entry.connected && isCurrent(entry.fence) ? { tenantId: entry.tenantId, session: entry.session } : undefined;
   }
 
   isConnected(deviceId: string): boolean {
     return !!this.live(deviceId)?.session.isOpen;
   }
 
-  /** At start: every device that should be connected reconnects from its stored session. */
-  async reconnectAll(): Promise<void> {
-    for (const d of await devicesToReconnect(this.deps.db.kysely)) this.run(d.tenant_id, d.id);
-  }
-
-  /** Starts the device's connection unless it runs already (one waiting to retry tries now). */
-  private run(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined } = {}): void {
+  /** Starts the device's connection under `fence` unless it runs already (one waiting to retry tries now). */
+  hold(tenantId: string, deviceId: string, fence: Fence, opts: { pairingPhone?: string | undefined } = {}): void {
     if (this.stopped) return;
     const existing = this.entries.get(deviceId);
     if (existing) {
@@ -96,6 +103,7 @@ export class DeviceSupervisor implements DeviceCommands {
     }
     const entry: Entry = {
       tenantId,
+      fence,
       session: null,
       pairingPhone: opts.pairingPhone,
       ending: null,
@@ -111,11 +119,17 @@ export class DeviceSupervisor implements DeviceCommands {
   }
 
   /**
-   * Starts the connection, then answers the first thing it reports (or null after `waitMs`; at
-   * once without it). When linking by pairing code, QR codes come first: it waits on for the code.
+   * Starts the connection under `fence` (or makes one waiting to retry try now), then answers
+   * the first thing it reports (or null after `waitMs`; at once without it). When linking by
+   * pairing code, QR codes come first: it waits on for the code.
    */
-  async connect(tenantId: string, deviceId: string, opts: { pairingPhone?: string | undefined; waitMs?: number }): Promise<SessionSignal | null> {
-    this.run(tenantId, deviceId, opts);
+  async connect(
+    tenantId: string,
+    deviceId: string,
+    fence: Fence,
+    opts: { pairingPhone?: string | undefined; waitMs?: number | undefined },
+  ): Promise<SessionSignal | null> {
+    this.hold(tenantId, deviceId, fence, opts);
     if (!opts.waitMs) return null;
     const deadline = Date.now() + opts.waitMs;
     for (;;) {
@@ -143,19 +157,20 @@ export class DeviceSupervisor implements DeviceCommands {
   async disconnect(tenantId: string, deviceId: string, reason: string, keepAutoConnect = false): Promise<void> {
     const entry = this.entries.get(deviceId);
     if (entry) {
-      entry.ending = 'stop';
-      if (entry.retryTimer) clearTimeout(entry.retryTimer);
-      this.entries.delete(deviceId);
-      await entry.session?.stop().catch(() => {});
-      await entry.chain;
-    }
-    if (entry) {
-      await recordClosed(this.deps, tenantId, deviceId, {
-        status: 'disconnected',
-        reason,
-        autoConnect: keepAutoConnect,
-        event: entry.connected ? 'device.disconnected' : null,
-      });
+      await this.end(deviceId, entry);
+      await recordClosed(
+        this.deps,
+        tenantId,
+        deviceId,
+        {
+          status: 'disconnected',
+          reason,
+          autoConnect: keepAutoConnect,
+          event: entry.connected ? 'device.disconnected' : null,
+        },
+        entry.fence,
+      );
+      this.options.onEnded?.(deviceId, entry.fence);
     } else {
       // Not running here: only stop it from reconnecting; a logged-out or failed device keeps its state.
       await recordNotWanted(this.deps, tenantId, deviceId, reason);
@@ -172,20 +187,39 @@ export class DeviceSupervisor implements DeviceCommands {
       await this.settle(deviceId, entry);
       if (!this.entries.has(deviceId)) return;
     }
-    if (entry) {
-      entry.ending = 'stop';
-      this.entries.delete(deviceId);
-      if (entry.retryTimer) clearTimeout(entry.retryTimer);
-      await entry.session?.stop().catch(() => {});
-      await entry.chain;
-    }
-    await createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId).clear();
-    await recordClosed(this.deps, tenantId, deviceId, {
-      status: 'logged_out',
-      reason: 'logged out by request',
-      autoConnect: false,
-      event: 'device.logged_out',
-    });
+    if (entry) await this.end(deviceId, entry);
+    await createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId, entry?.fence).clear();
+    await recordClosed(
+      this.deps,
+      tenantId,
+      deviceId,
+      {
+        status: 'logged_out',
+        reason: 'logged out by request',
+        autoConnect: false,
+        event: 'device.logged_out',
+      },
+      entry?.fence,
+    );
+    if (entry) this.options.onEnded?.(deviceId, entry.fence);
+  }
+
+  /** Stops the connection (WUTS ends it: the close is not a fault) and waits for its state writes. */
+  private async end(deviceId: string, entry: Entry): Promise<void> {
+    entry.ending = 'stop';
+    if (this.entries.get(deviceId) === entry) this.entries.delete(deviceId);
+    if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    await entry.session?.stop().catch(() => {});
+    await entry.chain;
+  }
+
+  /**
+   * The lease is lost (another node took the device) or handed over (drain, rebalancing): the
+   * socket closes and nothing is written; the device's state is the next holder's to write.
+   */
+  async drop(deviceId: string): Promise<void> {
+    const entry = this.entries.get(deviceId);
+    if (entry) await this.end(deviceId, entry);
   }
 
   /** A suspended tenant's devices disconnect; they come back when it is reactivated. */
@@ -193,11 +227,6 @@ export class DeviceSupervisor implements DeviceCommands {
     for (const id of await tenantDeviceIds(this.deps.db.kysely, tenantId)) {
       if (this.entries.has(id)) await this.disconnect(tenantId, id, 'tenant suspended', true);
     }
-  }
-
-  async resumeTenant(tenantId: string): Promise<void> {
-    const ids = new Set(await tenantDeviceIds(this.deps.db.kysely, tenantId));
-    for (const d of await devicesToReconnect(this.deps.db.kysely)) if (ids.has(d.id)) this.run(tenantId, d.id);
   }
 
   /** Shutdown: closes every socket cleanly; sessions stay, so the next start reconnects them. */
@@ -251,7 +280,7 @@ export class DeviceSupervisor implements DeviceCommands {
     for (const w of [...entry.waiters]) w(s);
   }
 
-  /** Runs `work` after the device's earlier state writes; a failure is logged, never thrown. */
+  /** Runs `work` after the device's earlier state writes; a failure is logged, never thrown (a lost lease drops the device). */
   private serial(deviceId: string, entry: Entry, work: () => Promise<void>): void {
     void this.serialAwaited(deviceId, entry, work);
   }
@@ -259,7 +288,11 @@ export class DeviceSupervisor implements DeviceCommands {
   /** serial(), for a caller that must know the work was written: the answer settles with it (the chain goes on either way). */
   private serialAwaited(deviceId: string, entry: Entry, work: () => Promise<void>): Promise<void> {
     const run = entry.chain.then(work);
-    entry.chain = run.catch((err) => this.deps.logger.error({ err, deviceId }, 'device state update failed'));
+    entry.chain = run.catch((err) => {
+      if (!(err instanceof LeaseLostError)) return this.deps.logger.error({ err, deviceId }, 'device state update failed');
+      this.deps.logger.warn({ deviceId, epoch: entry.fence.epoch }, 'the device was taken over by another node; its connection here closes');
+      if (this.entries.get(deviceId) === entry) void this.drop(deviceId);
+    });
     return run;
   }
 
@@ -268,20 +301,22 @@ export class DeviceSupervisor implements DeviceCommands {
     const current = () => this.entries.get(deviceId) === entry;
     this.serial(deviceId, entry, async () => {
       if (!current() || entry.session) return;
+      if (!isCurrent(entry.fence)) throw new LeaseLostError(entry.fence);
       // Another server would answer its session 401 (logged out): leave the device alone.
       const elsewhere = await linkedElsewhere(this.deps, tenantId, deviceId);
       if (elsewhere !== null) {
         if (!current()) return;
         this.entries.delete(deviceId);
+        // its lease stays here: no node of this endpoint takes it up again and again
         return this.leftAlone(deviceId, entry, elsewhere);
       }
-      await recordConnecting(this.deps, tenantId, deviceId);
+      await recordConnecting(this.deps, tenantId, deviceId, entry.fence);
       try {
         const session = await (
           await this.provider()
         ).start({
           deviceId,
-          store: createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId),
+          store: createDbSessionStore(this.deps.db, this.deps.secrets, tenantId, deviceId, entry.fence),
           pairingPhone: entry.pairingPhone,
           events: {
             ...deviceMessageEvents(this.deps, tenantId, deviceId, (work) => this.serialAwaited(deviceId, entry, work)),
@@ -290,13 +325,13 @@ export class DeviceSupervisor implements DeviceCommands {
             onQr: (qr) =>
               current() &&
               this.serial(deviceId, entry, async () => {
-                await recordQr(this.deps, tenantId, deviceId, qr);
+                await recordQr(this.deps, tenantId, deviceId, qr, entry.fence);
                 this.signal(entry, { kind: 'qr', qr });
               }),
             onPairingCode: (code) =>
               current() &&
               this.serial(deviceId, entry, async () => {
-                await recordPairingCode(this.deps, tenantId, deviceId, code);
+                await recordPairingCode(this.deps, tenantId, deviceId, code, entry.fence);
                 this.signal(entry, { kind: 'pairing_code', code });
               }),
             onOpen: (account) => {
@@ -305,7 +340,7 @@ export class DeviceSupervisor implements DeviceCommands {
               entry.attempts = 0;
               entry.restarts = 0;
               this.serial(deviceId, entry, async () => {
-                await recordOpen(this.deps, tenantId, deviceId, account, whatsappEndpoint(this.deps.config.waWsUrl));
+                await recordOpen(this.deps, tenantId, deviceId, account, whatsappEndpoint(this.deps.config.waWsUrl), entry.fence);
                 this.signal(entry, { kind: 'open' });
                 this.deps.bus.wakeSender(deviceId);
               });
@@ -332,7 +367,7 @@ export class DeviceSupervisor implements DeviceCommands {
         ? 'the device was refused by a WhatsApp endpoint it was not linked on; its session is kept'
         : 'the device was linked on another WhatsApp endpoint; it is not connected here and its session is kept',
     );
-    await recordLinkedElsewhere(this.deps, entry.tenantId, deviceId);
+    await recordLinkedElsewhere(this.deps, entry.tenantId, deviceId, entry.fence);
     this.signal(entry, { kind: 'closed', reason: LINKED_ELSEWHERE_REASON });
   }
 
@@ -346,18 +381,23 @@ export class DeviceSupervisor implements DeviceCommands {
     entry.connected = false;
     if (!state) {
       this.entries.delete(deviceId);
+      this.options.onEnded?.(deviceId, entry.fence);
       return;
     }
     if (!state.retry) this.entries.delete(deviceId);
     this.serial(deviceId, entry, async () => {
-      if (state.clearSession) {
-        // A session linked on another endpoint is not this server's to end, whatever it answered.
-        const elsewhere = await linkedElsewhere(this.deps, entry.tenantId, deviceId);
-        if (elsewhere !== null) return this.leftAlone(deviceId, entry, elsewhere, message);
-        await createDbSessionStore(this.deps.db, this.deps.secrets, entry.tenantId, deviceId).clear();
+      try {
+        if (state.clearSession) {
+          // A session linked on another endpoint is not this server's to end, whatever it answered.
+          const elsewhere = await linkedElsewhere(this.deps, entry.tenantId, deviceId);
+          if (elsewhere !== null) return await this.leftAlone(deviceId, entry, elsewhere, message);
+          await createDbSessionStore(this.deps.db, this.deps.secrets, entry.tenantId, deviceId, entry.fence).clear();
+        }
+        await recordClosed(this.deps, entry.tenantId, deviceId, state, entry.fence);
+        this.signal(entry, { kind: 'closed', reason: state.reason });
+      } finally {
+        if (!state.retry) this.options.onEnded?.(deviceId, entry.fence);
       }
-      await recordClosed(this.deps, entry.tenantId, deviceId, state);
-      this.signal(entry, { kind: 'closed', reason: state.reason });
     });
     if (state.retry && !this.stopped) {
       const base = this.options.backoffInitialMs ?? 1000;

@@ -7,6 +7,12 @@ import { MediaSweeper } from './media-sweeper.js';
 import { MessageSender } from './message-sender.js';
 import type { OpenReceivedMedia } from '../messages/media-downloads.js';
 import { WebhookDispatcher, type DispatcherOptions } from './webhook-dispatcher.js';
+import { randomUUID } from 'node:crypto';
+import { ClusterDevices, PLACEMENT_CHANNEL } from '../cluster/cluster-devices.js';
+import { CommandRelay } from '../cluster/command-relay.js';
+import { LeaseKeeper } from '../cluster/lease-keeper.js';
+import { wutsVersion } from '../cluster/version.js';
+import { PgNotifications } from '../db/notifications.js';
 
 export type { DeviceSupervisor, MediaSweeper, MessageSender, WebhookDispatcher };
 
@@ -24,12 +30,18 @@ export interface WorkerOptions {
   whatsapp?: WhatsAppTimeouts;
   /** The WhatsApp provider; the Baileys provider on WUTS_WA_WS_URL when absent. */
   provider?: () => Promise<WhatsAppProvider>;
+  /** The node's id in the cluster: WUTS_NODE_ID, else `serve` passes `<hostname>:<port>`; a random one when absent. */
+  nodeId?: string;
 }
 
 /** The loops of one node: built here, woken through the bus, started and stopped together. */
 export interface Workers {
-  /** Holds devices' WhatsApp connections and answers the bus's device commands. */
+  /** Holds the WhatsApp connections of the devices whose lease this node has. */
   readonly devices: DeviceSupervisor;
+  /** The node's heartbeat, device leases and placement (src/cluster). */
+  readonly keeper: LeaseKeeper;
+  /** The bus's device commands: run here, or on the node holding the device. */
+  readonly commands: ClusterDevices;
   /** Sends each held device's outbound queue. */
   readonly sender: MessageSender;
   /** Delivers webhooks (its own poster, closed by stop()). */
@@ -37,14 +49,16 @@ export interface Workers {
   /** Deletes expired and old media (and their blobs). */
   readonly mediaSweeper: MediaSweeper;
   /**
-   * Starts the loops: answers device commands, runs the sender and the media sweep, reconnects the devices that
-   * should be connected and, unless `dispatcher: false`, delivers webhooks.
+   * Starts the loops: joins the cluster (heartbeat, leases: the devices that should be connected
+   * are taken and reconnected), answers device commands, runs the sender and the media sweep
+   * and, unless `dispatcher: false`, delivers webhooks.
    */
   start(options?: { dispatcher?: boolean }): Promise<void>;
   /**
    * Stops taking work (device commands, sends, webhook claims), waits for the sends and
    * deliveries in flight (until `deadline`, a Date.now() value, when given: the rest are abandoned
-   * and stay claimable), then closes every WhatsApp connection (sessions stay) and the poster; once.
+   * and stay claimable), then hands every device over (its connection closed, sessions stay, its
+   * lease released for the other nodes), leaves the cluster and closes the poster; once.
    */
   stop(options?: { deadline?: number }): Promise<void>;
 }
@@ -81,7 +95,12 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
   const devices = new DeviceSupervisor(deps, {
     provider: options.provider ?? baileysProvider(deps, timeouts),
     backoffInitialMs: timeouts.backoffInitialMs,
+    onEnded: (deviceId, fence) => keeper.released(deviceId, fence),
   });
+  const nodeId = options.nodeId ?? deps.config.cluster.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
+  const keeper = new LeaseKeeper(deps, { id: nodeId, version: wutsVersion(), startedAt: new Date().toISOString() }, deps.config.cluster, devices);
+  const commands = new ClusterDevices(deps, keeper, devices);
+  const cluster = deps.config.databaseUrl ? clusterLink(deps, nodeId, commands, keeper) : undefined;
   const sender = new MessageSender(deps);
   const mediaDownloader = new MediaDownloader(deps, receivedMediaOpener(deps));
   const dispatcher = createWebhookDispatcher(deps);
@@ -90,14 +109,35 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
   let stopping: Promise<void> | undefined;
   return {
     devices,
+    keeper,
+    commands,
     sender,
     dispatcher,
     mediaSweeper,
     async start(opts = {}) {
-      stopServing = deps.bus.serveDevices(devices);
+      await cluster?.start();
+      const unserve = [
+        deps.bus.serveDevices(commands),
+        deps.bus.serveNodeStatus({
+          nodeId,
+          devicesHeld: () => keeper.heldCount,
+          devicesConnected: () => devices.runningIds().filter((id) => devices.isConnected(id)).length,
+          counters: () => ({
+            leasesAcquired: keeper.counters.acquired,
+            leasesLost: keeper.counters.lost,
+            leasesReleased: keeper.counters.released,
+            commandsSent: cluster?.relay.counters.sent ?? 0,
+            commandsServed: cluster?.relay.counters.served ?? 0,
+            commandsTimedOut: cluster?.relay.counters.timedOut ?? 0,
+          }),
+        }),
+      ];
+      stopServing = () => unserve.forEach((off) => off());
       sender.start((deviceId) => devices.live(deviceId));
       mediaSweeper.start();
-      await devices.reconnectAll();
+      await keeper.start();
+      // the first placement: devices that should be connected and that nobody holds are taken now
+      keeper.poke();
       mediaDownloader.start();
       if (opts.dispatcher !== false) dispatcher.start();
     },
@@ -105,10 +145,39 @@ export function createWorkers(deps: Deps, options: WorkerOptions = {}): Workers 
       stopping ??= (async () => {
         stopServing();
         await Promise.all([sender.stop(opts.deadline), dispatcher.stop(opts.deadline), mediaDownloader.stop(), mediaSweeper.stop()]);
+        await keeper.drain();
         await devices.stopAll();
+        await keeper.stop();
+        await cluster?.stop();
         await dispatcher.poster.close();
       })();
       return stopping;
+    },
+  };
+}
+
+/**
+ * PostgreSQL: the node's link to the others, on a listening connection of its own: device
+ * commands for devices held elsewhere (and from other nodes for those held here), and the
+ * "look for devices now" call after a node released some.
+ */
+function clusterLink(deps: Deps, nodeId: string, commands: ClusterDevices, keeper: LeaseKeeper) {
+  const notifications = new PgNotifications({ databaseUrl: deps.config.databaseUrl!, logger: deps.logger, connectTimeoutMs: deps.config.pgConnectTimeoutMs });
+  const relay = new CommandRelay(deps.db, nodeId, notifications, deps.logger, commands.handlers());
+  commands.useRelay(relay);
+  keeper.onReleased = () => void relay.broadcast(PLACEMENT_CHANNEL, nodeId).catch(() => {});
+  let offPlacement = () => {};
+  return {
+    relay,
+    async start() {
+      offPlacement = notifications.subscribe(PLACEMENT_CHANNEL, (from) => from !== nodeId && keeper.poke());
+      relay.start();
+      notifications.start();
+    },
+    async stop() {
+      offPlacement();
+      relay.stop();
+      await notifications.stop();
     },
   };
 }

@@ -70,9 +70,10 @@ const waitForStart = async (p: SlowProvider, n: number) => {
 describe('the device supervisor under races', () => {
   it('closes a socket that finishes starting after the device was disconnected, and ignores its events', async () => {
     const provider = new SlowProvider();
-    const supervisor = createWorkers(t.deps, { provider: async () => provider }).devices;
+    const workers = createWorkers(t.deps, { provider: async () => provider });
+    const supervisor = workers.devices;
     const id = await device();
-    void supervisor.connect(tenant.tenantId, id, {});
+    void workers.commands.connect(tenant.tenantId, id, {});
     await waitForStart(provider, 1);
     const disconnecting = supervisor.disconnect(tenant.tenantId, id, 'disconnected by request');
     provider.starts[0]!.finish();
@@ -87,9 +88,10 @@ describe('the device supervisor under races', () => {
 
   it('closes a socket that finishes starting during shutdown', async () => {
     const provider = new SlowProvider();
-    const supervisor = createWorkers(t.deps, { provider: async () => provider }).devices;
+    const workers = createWorkers(t.deps, { provider: async () => provider });
+    const supervisor = workers.devices;
     const id = await device();
-    void supervisor.connect(tenant.tenantId, id, {});
+    void workers.commands.connect(tenant.tenantId, id, {});
     await waitForStart(provider, 1);
     const stopping = supervisor.stopAll();
     provider.starts[0]!.finish();

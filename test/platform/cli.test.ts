@@ -49,7 +49,7 @@ describe('the wuts command', () => {
     const first = await runCli(['migrate'], baseEnv());
     expect(first.stderr).toBe('');
     expect(first.stdout.trim()).toBe(
-      'applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages, 0005_idempotency_results, 0006_secret_key_check, 0007_session_endpoint, 0008_inbound_dead_letters, 0009_media, 0010_media_downloads, 0012_group_messages_identities, 0013_device_restrictions, 0014_tenant_media_bytes',
+      'applied: 0001_tenancy, 0002_events_webhooks, 0003_devices, 0004_messages, 0005_idempotency_results, 0006_secret_key_check, 0007_session_endpoint, 0008_inbound_dead_letters, 0009_media, 0010_media_downloads, 0012_group_messages_identities, 0013_device_restrictions, 0014_tenant_media_bytes, 0015_cluster',
     );
     const second = await runCli(['migrate'], baseEnv());
     expect(second.stdout.trim()).toBe('the database is up to date');
@@ -73,6 +73,7 @@ describe('the wuts command', () => {
       '0012_group_messages_identities',
       '0013_device_restrictions',
       '0014_tenant_media_bytes',
+      '0015_cluster',
     ]);
   });
 
