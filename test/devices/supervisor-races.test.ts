@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
-import { createWorkers } from '../../src/workers/index.js';
+import { createWorkers, type Workers } from '../../src/workers/index.js';
 import type { DeviceSession, StartOptions, WhatsAppProvider } from '../../src/whatsapp/provider.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
@@ -44,13 +44,23 @@ async function notUsed(): Promise<never> {
 
 let t: TestApp;
 let tenant: TenantFixture;
+const started: Workers[] = [];
 beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTenant(t);
 });
 afterAll(async () => {
+  for (const w of started) await w.stop();
   await t.close();
 });
+
+/** A second node's workers on the test database, with `provider`: a device nobody holds is connected on it (it holds the fewest). */
+async function raceWorkers(provider: WhatsAppProvider): Promise<Workers> {
+  const workers = createWorkers(t.deps, { provider: async () => provider });
+  await workers.start({ dispatcher: false });
+  started.push(workers);
+  return workers;
+}
 
 async function device(): Promise<string> {
   const id = newId();
@@ -70,7 +80,7 @@ const waitForStart = async (p: SlowProvider, n: number) => {
 describe('the device supervisor under races', () => {
   it('closes a socket that finishes starting after the device was disconnected, and ignores its events', async () => {
     const provider = new SlowProvider();
-    const workers = createWorkers(t.deps, { provider: async () => provider });
+    const workers = await raceWorkers(provider);
     const supervisor = workers.devices;
     const id = await device();
     void workers.commands.connect(tenant.tenantId, id, {});
@@ -88,7 +98,7 @@ describe('the device supervisor under races', () => {
 
   it('closes a socket that finishes starting during shutdown', async () => {
     const provider = new SlowProvider();
-    const workers = createWorkers(t.deps, { provider: async () => provider });
+    const workers = await raceWorkers(provider);
     const supervisor = workers.devices;
     const id = await device();
     void workers.commands.connect(tenant.tenantId, id, {});
@@ -100,7 +110,7 @@ describe('the device supervisor under races', () => {
   });
 
   it('leaves a logged-out device logged out when asked to disconnect', async () => {
-    const supervisor = createWorkers(t.deps, { provider: async () => new SlowProvider() }).devices;
+    const supervisor = (await raceWorkers(new SlowProvider())).devices;
     const id = await device();
     await t.deps.db.kysely.updateTable('devices').set({ status: 'logged_out', reason: 'unlinked from the phone' }).where('id', '=', id).execute();
     await supervisor.disconnect(tenant.tenantId, id, 'disconnected by request');
