@@ -354,7 +354,11 @@ export const SETTINGS: SettingDoc[] = [
     meaning:
       "this node's id in the cluster (PostgreSQL); a node started again with the same id takes its own devices back at once instead of waiting for their leases to run out. Two running nodes must never share one",
   },
-  { name: 'WUTS_NODE_ROLE', defaultText: 'devices', meaning: 'devices: holds WhatsApp connections and answers the API; api: answers the API only (holds no device)' },
+  {
+    name: 'WUTS_NODE_ROLE',
+    defaultText: 'devices',
+    meaning: 'devices: holds WhatsApp connections and answers the API; api: answers the API only (holds no device)',
+  },
   { name: 'WUTS_NODE_CAPACITY', defaultText: '1000', meaning: 'WhatsApp devices this node holds at most' },
   {
     name: 'WUTS_CLUSTER_HEARTBEAT_MS',
@@ -417,7 +421,8 @@ function clusterSetting(env: Env): ClusterSettings {
   if (role !== 'devices' && role !== 'api') throw new ConfigError(`WUTS_NODE_ROLE must be devices or api, got "${env.WUTS_NODE_ROLE}"`);
   const heartbeatMs = intSetting(env, 'WUTS_CLUSTER_HEARTBEAT_MS', 5000, 100, 60_000);
   const leaseMs = intSetting(env, 'WUTS_CLUSTER_LEASE_MS', 20_000, 300, 600_000);
-  if (leaseMs < 3 * heartbeatMs) throw new ConfigError(`WUTS_CLUSTER_LEASE_MS (${leaseMs}) must be at least 3 heartbeats (WUTS_CLUSTER_HEARTBEAT_MS x 3 = ${3 * heartbeatMs})`);
+  if (leaseMs < 3 * heartbeatMs)
+    throw new ConfigError(`WUTS_CLUSTER_LEASE_MS (${leaseMs}) must be at least 3 heartbeats (WUTS_CLUSTER_HEARTBEAT_MS x 3 = ${3 * heartbeatMs})`);
   return { nodeId, role, capacity: intSetting(env, 'WUTS_NODE_CAPACITY', 1000, 1, 1_000_000), heartbeatMs, leaseMs };
 }
 

@@ -87,7 +87,12 @@ export class ClusterDevices implements DeviceCommands {
    * Runs the command here when this node holds the device, on the holder otherwise, or
    * `whenNobody` when no node holds it.
    */
-  private async route<T>(deviceId: string, here: () => Promise<T>, command: { kind: string; args: unknown; timeoutMs?: number }, whenNobody: () => Promise<T>): Promise<T> {
+  private async route<T>(
+    deviceId: string,
+    here: () => Promise<T>,
+    command: { kind: string; args: unknown; timeoutMs?: number },
+    whenNobody: () => Promise<T>,
+  ): Promise<T> {
     if (this.local.isRunning(deviceId)) return here();
     const holder = await holderOf(this.deps.db.kysely, this.deps.db.dialect, deviceId);
     if (!holder) return whenNobody();
@@ -111,11 +116,16 @@ export class ClusterDevices implements DeviceCommands {
   async connect(tenantId: string, deviceId: string, options: ConnectOptions): Promise<SessionSignal | null> {
     const timeoutMs = (options.waitMs ?? 0) + COMMAND_TIMEOUT_MS;
     const args = { tenantId, deviceId, options };
-    return this.route(deviceId, () => this.connectHere(tenantId, deviceId, options), { kind: 'connect', args, timeoutMs }, async () => {
-      const target = await this.placeNew();
-      if (target === this.nodeId || !this.relay) return this.connectHere(tenantId, deviceId, options);
-      return (await this.relay.call(target, 'connect', args, timeoutMs)) as SessionSignal | null;
-    });
+    return this.route(
+      deviceId,
+      () => this.connectHere(tenantId, deviceId, options),
+      { kind: 'connect', args, timeoutMs },
+      async () => {
+        const target = await this.placeNew();
+        if (target === this.nodeId || !this.relay) return this.connectHere(tenantId, deviceId, options);
+        return (await this.relay.call(target, 'connect', args, timeoutMs)) as SessionSignal | null;
+      },
+    );
   }
 
   /** Connects the device on this node, taking its lease when nobody holds it. */
@@ -157,7 +167,8 @@ export class ClusterDevices implements DeviceCommands {
       this.local.suspendTenant(tenantId),
       ...others.filter((id) => id !== this.nodeId).map((id) => this.relay!.call(id, 'suspendTenant', { tenantId }, COMMAND_TIMEOUT_MS)),
     ]);
-    for (const r of results) if (r.status === 'rejected') this.deps.logger.warn({ err: r.reason, tenantId }, 'a node did not disconnect a suspended tenant; its heartbeat will');
+    for (const r of results)
+      if (r.status === 'rejected') this.deps.logger.warn({ err: r.reason, tenantId }, 'a node did not disconnect a suspended tenant; its heartbeat will');
   }
 
   /** The tenant's devices are wanted again: the nodes look for devices to take now. */
@@ -172,24 +183,38 @@ export class ClusterDevices implements DeviceCommands {
   }
 
   markRead(deviceId: string, refs: MessageRef[]): Promise<void> {
-    return this.route(deviceId, () => this.local.markRead(deviceId, refs), { kind: 'markRead', args: { deviceId, refs } }, () => Promise.reject(notConnected()));
+    return this.route(
+      deviceId,
+      () => this.local.markRead(deviceId, refs),
+      { kind: 'markRead', args: { deviceId, refs } },
+      () => Promise.reject(notConnected()),
+    );
   }
 
   checkNumbers(deviceId: string, phones: string[]): Promise<NumberCheck[]> {
-    return this.route(deviceId, () => this.local.checkNumbers(deviceId, phones), { kind: 'checkNumbers', args: { deviceId, phones } }, () =>
-      Promise.reject(notConnected()),
+    return this.route(
+      deviceId,
+      () => this.local.checkNumbers(deviceId, phones),
+      { kind: 'checkNumbers', args: { deviceId, phones } },
+      () => Promise.reject(notConnected()),
     );
   }
 
   sendPresence(deviceId: string, state: PresenceState, chatJid?: string): Promise<void> {
-    return this.route(deviceId, () => this.local.sendPresence(deviceId, state, chatJid), { kind: 'sendPresence', args: { deviceId, state, chatJid } }, () =>
-      Promise.reject(notConnected()),
+    return this.route(
+      deviceId,
+      () => this.local.sendPresence(deviceId, state, chatJid),
+      { kind: 'sendPresence', args: { deviceId, state, chatJid } },
+      () => Promise.reject(notConnected()),
     );
   }
 
   reuploadMedia(deviceId: string, ref: MessageRef, download: MediaDownload): Promise<string> {
-    return this.route(deviceId, () => this.local.reuploadMedia(deviceId, ref, download), { kind: 'reuploadMedia', args: { deviceId, ref, download } }, () =>
-      Promise.reject(notConnected()),
+    return this.route(
+      deviceId,
+      () => this.local.reuploadMedia(deviceId, ref, download),
+      { kind: 'reuploadMedia', args: { deviceId, ref, download } },
+      () => Promise.reject(notConnected()),
     );
   }
 
@@ -200,12 +225,12 @@ export class ClusterDevices implements DeviceCommands {
         method === 'then'
           ? undefined // not a promise
           : (...args: unknown[]) =>
-          this.route(
-            deviceId,
-            () => (this.local.groups(deviceId) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args),
-            { kind: 'groups', args: { deviceId, method, args } satisfies GroupCall as unknown },
-            () => Promise.reject(notConnected()),
-          ),
+              this.route(
+                deviceId,
+                () => (this.local.groups(deviceId) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args),
+                { kind: 'groups', args: { deviceId, method, args } satisfies GroupCall as unknown },
+                () => Promise.reject(notConnected()),
+              ),
     });
   }
 }

@@ -86,7 +86,11 @@ export class CommandRelay {
       const answer = await Promise.race([answered, timedOut]);
       if (answer === 'timeout') {
         this.counters.timedOut++;
-        throw new AppError(503, 'device_node_unavailable', `the node holding this device (${target}) did not answer within ${Math.ceil(timeoutMs / 1000)} s; try again shortly`);
+        throw new AppError(
+          503,
+          'device_node_unavailable',
+          `the node holding this device (${target}) did not answer within ${Math.ceil(timeoutMs / 1000)} s; try again shortly`,
+        );
       }
       if ('error' in answer) throw new AppError(answer.error.status, answer.error.code, answer.error.message);
       return answer.ok;

@@ -131,7 +131,9 @@ export class LeaseKeeper {
     const held = [...this.fences.keys()];
     await Promise.all(held.map((id) => this.devices.drop(id)));
     this.fences.clear();
-    await leases.releaseLeases(this.deps.db.kysely, this.nodeId, held).catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing leases at shutdown failed; they run out instead'));
+    await leases
+      .releaseLeases(this.deps.db.kysely, this.nodeId, held)
+      .catch((err: unknown) => this.deps.logger.warn({ err }, 'releasing leases at shutdown failed; they run out instead'));
     this.counters.released += held.length;
     if (held.length) this.onReleased();
   }
@@ -184,7 +186,9 @@ export class LeaseKeeper {
   }
 
   private async renew(started: number): Promise<void> {
-    const renewed = new Map((await leases.renewLeases(this.deps.db.kysely, this.deps.db.dialect, this.nodeId, this.settings.leaseMs)).map((l) => [l.deviceId, l.epoch]));
+    const renewed = new Map(
+      (await leases.renewLeases(this.deps.db.kysely, this.deps.db.dialect, this.nodeId, this.settings.leaseMs)).map((l) => [l.deviceId, l.epoch]),
+    );
     for (const [deviceId, fence] of this.fences) {
       if (renewed.get(deviceId) === fence.epoch) fence.validUntil = this.validFrom(started);
       else this.lose(deviceId, fence);

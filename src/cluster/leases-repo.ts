@@ -105,6 +105,15 @@ export async function unheldWanted(db: Kysely<Database>, dialect: DialectName, l
     .execute();
 }
 
+export async function countUnheldWanted(db: Kysely<Database>, dialect: DialectName): Promise<number> {
+  const row = await wantedDevices(db)
+    .leftJoin('device_leases as l', 'l.device_id', 'd.id')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where((eb) => eb.or([eb('l.device_id', 'is', null), eb('l.node_id', 'is', null), eb('l.expires_ms', '<', dbNowMs(dialect))]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Devices this node holds that should no longer be connected (disconnected, tenant suspended, gone). */
 export async function heldUnwanted(db: Kysely<Database>, nodeId: string): Promise<{ device_id: string; tenant_id: string; suspended: boolean }[]> {
   const rows = await db
