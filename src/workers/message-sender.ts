@@ -123,6 +123,8 @@ export class MessageSender {
         }
         // an outcome to retry came in meanwhile: it goes before this one (read again once the window is empty)
         if (window.halted) continue;
+        // the lease is checked again just before the message is written: a node paused past it sends nothing
+        if (!this.sessions(deviceId)) continue;
         const attempt = startAttempt(this.deps, live.tenantId, live.session, head, window.knownRecipients);
         window.add(attempt);
         await attempt.written;
