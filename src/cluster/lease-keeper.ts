@@ -44,6 +44,8 @@ export interface KeeperCounters {
  */
 export class LeaseKeeper {
   private readonly fences = new Map<string, Fence>();
+  /** Devices whose lease is being taken (a renewal that finds one in the database does not give it back). */
+  private readonly acquiring = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -103,7 +105,13 @@ export class LeaseKeeper {
     if (held) return held;
     if (this.stopped || this.draining || this.settings.role === 'api') return null;
     const started = Date.now();
-    const epoch = await leases.acquireLease(this.deps.db.kysely, this.deps.db.dialect, this.nodeId, device, this.settings.leaseMs);
+    this.acquiring.add(device.id);
+    let epoch: number | null;
+    try {
+      epoch = await leases.acquireLease(this.deps.db.kysely, this.deps.db.dialect, this.nodeId, device, this.settings.leaseMs);
+    } finally {
+      this.acquiring.delete(device.id);
+    }
     if (epoch === null) return null;
     const fence: Fence = { deviceId: device.id, nodeId: this.nodeId, epoch, validUntil: this.validFrom(started) };
     this.fences.set(device.id, fence);
@@ -193,8 +201,8 @@ export class LeaseKeeper {
       if (renewed.get(deviceId) === fence.epoch) fence.validUntil = this.validFrom(started);
       else this.lose(deviceId, fence);
     }
-    // held in the database but by no connection here (a start that failed): given back
-    const stray = [...renewed.keys()].filter((id) => !this.fences.has(id));
+    // held in the database but not here (an earlier run of this node, under the same id): given back, then taken again below
+    const stray = [...renewed.keys()].filter((id) => !this.fences.has(id) && !this.acquiring.has(id));
     if (stray.length) await leases.releaseLeases(this.deps.db.kysely, this.nodeId, stray);
   }
 
@@ -229,6 +237,7 @@ export class LeaseKeeper {
     const held = this.fences.size;
     if (held < share) {
       for (const d of await leases.unheldWanted(this.deps.db.kysely, this.deps.db.dialect, Math.min(share - held, TAKE_PER_BEAT))) {
+        if (this.fences.has(d.id)) continue;
         const fence = await this.acquire({ id: d.id, tenantId: d.tenant_id });
         if (fence) this.devices.hold(d.tenant_id, d.id, fence);
       }
