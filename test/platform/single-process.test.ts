@@ -69,7 +69,7 @@ if (DIALECT === 'sqlite') {
       const lines = second.stderr.trim().split('\n');
       expect(lines, second.stderr).toHaveLength(1);
       expect(lines[0]).toBe(
-        `wuts: another wuts serve (pid ${first.child.pid}) is using the data directory ${database.dataDir}; stop it first or use another WUTS_DATA_DIR (if pid ${first.child.pid} is not WUTS, remove ${lockFile(database)})`,
+        `wuts: another wuts serve (pid ${first.child.pid}) is using the data directory ${database.dataDir}; stop it first or use another WUTS_DATA_DIR (if pid ${first.child.pid} is not WUTS, remove ${lockFile(database)}). SQLite runs a single node: to run several nodes on one database, use PostgreSQL (DATABASE_URL)`,
       );
 
       expect((await fetch(`${first.baseUrl}/ready`)).status).toBe(200);
