@@ -49,6 +49,7 @@ describe('operations endpoints', () => {
       'post /me/tokens',
       'delete /me/tokens/{id}',
       'get /audit',
+      'get /cluster',
       'get /health',
       'get /ready',
       'get /metrics',
