@@ -53,9 +53,11 @@ export class MessageSender {
       // a loop waiting out the old pause looks again at once
       this.loops.get(deviceId)?.poke();
     });
+    const missed = this.deps.bus.onPeerSignalsMissed(() => this.paces.forgetAll());
     this.unsubscribe = () => {
       wakes();
       paceChanges();
+      missed();
     };
     const tick = () => {
       this.sweepTimer = setTimeout(() => void this.sweep().finally(() => !this.stopped && tick()), SWEEP_MS);
