@@ -33,6 +33,7 @@ export interface ReceivedSignals {
  */
 export function encodeSignals(nodeId: string, batch: SignalBatch, maxBytes = MAX_PAYLOAD_BYTES, tooLarge: (item: string) => void = () => {}): string[] {
   const head = `{"v":${BUS_PAYLOAD_VERSION},"n":${JSON.stringify(nodeId)}`;
+  const headBytes = Buffer.byteLength(head);
   const payloads: string[] = [];
   let body = head + (batch.events ? ',"e":1' : '') + (batch.media ? ',"m":1' : '');
   let bytes = Buffer.byteLength(body);
@@ -43,22 +44,23 @@ export function encodeSignals(nodeId: string, batch: SignalBatch, maxBytes = MAX
   const finish = () => {
     payloads.push(body + (openList !== null ? ']}' : '}'));
     body = head;
-    bytes = Buffer.byteLength(head);
+    bytes = headBytes;
     empty = true;
     openList = null;
   };
   const add = (key: string, item: string): void => {
-    const piece = openList === key ? `,${item}` : `${openList !== null ? ']' : ''},"${key}":[${item}`;
-    const pieceBytes = Buffer.byteLength(piece);
-    // 2: the `]}` that closes the list and the object
-    if (bytes + pieceBytes + 2 <= maxBytes) {
-      body += piece;
-      bytes += pieceBytes;
+    const itemBytes = Buffer.byteLength(item);
+    // `,"k":[` opens a list (after the `]` of the one before); 2: the `]}` that closes list and object
+    const opening = `,"${key}":[`;
+    const prefix = openList === key ? ',' : openList !== null ? ']' + opening : opening;
+    if (bytes + prefix.length + itemBytes + 2 <= maxBytes) {
+      body += prefix + item;
+      bytes += prefix.length + itemBytes;
       empty = false;
       openList = key;
       return;
     }
-    if (empty) return tooLarge(item);
+    if (headBytes + opening.length + itemBytes + 2 > maxBytes) return tooLarge(item);
     finish();
     add(key, item);
   };

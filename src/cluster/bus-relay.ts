@@ -87,9 +87,9 @@ export class BusRelay implements BusSignals {
     await this.notifications.stop();
   }
 
-  /** The server's process id of the listening connection (tests terminate it). */
+  /** The server's process id of the listening connection (tests terminate it); undefined while it is down. */
   backendPid(): Promise<number | undefined> {
-    return this.notifications.backendPid();
+    return this.notifications.backendPid().catch(() => undefined);
   }
 
   notify(): void {
