@@ -79,6 +79,8 @@ export class MessageSender {
   wake(deviceId: string): void {
     if (this.stopped) return;
     let loop = this.loops.get(deviceId);
+    // wakes come from every node: a device never held here has no loop to start and no pace to forget
+    if (!loop && !this.sessions(deviceId)) return;
     if (!loop) {
       loop = { running: false, wanted: false, poke: () => {}, lastSentAt: 0 };
       this.loops.set(deviceId, loop);
