@@ -14,8 +14,6 @@ export interface BusRelayOptions {
   nodeId: string;
   logger: Logger;
   connectTimeoutMs?: number | undefined;
-  /** Tests lower it to see a batch split; PostgreSQL's own limit otherwise. */
-  maxPayloadBytes?: number;
 }
 
 /**
@@ -33,7 +31,6 @@ export interface BusRelayOptions {
  */
 export class BusRelay implements BusSignals {
   private notifications: PgNotifications;
-  private readonly maxPayloadBytes: number;
   private events = false;
   private media = false;
   private readonly senders = new Set<string>();
@@ -51,11 +48,6 @@ export class BusRelay implements BusSignals {
     private readonly options: BusRelayOptions,
   ) {
     this.notifications = this.connection();
-    this.maxPayloadBytes = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
-  }
-
-  get nodeId(): string {
-    return this.options.nodeId;
   }
 
   /** Whether signals are relayed now (the listening connection is up). */
@@ -139,7 +131,7 @@ export class BusRelay implements BusSignals {
     const payloads = encodeSignals(
       this.options.nodeId,
       { events: this.events, media: this.media, senders: this.senders, paces: this.paces, webhooks: this.webhooks.values() },
-      this.maxPayloadBytes,
+      MAX_PAYLOAD_BYTES,
       (item) => this.warn('too-large', { item: item.slice(0, 100) }, 'bus relay: a signal too large for a notification was not relayed'),
     );
     this.clear();
