@@ -2,6 +2,7 @@ import os from 'node:os';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
+import { BusRelay } from './cluster/bus-relay.js';
 import type { Config } from './config.js';
 import { databaseOptions, openDatabase } from './db/connect.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -68,6 +69,11 @@ export async function serve(config: Config): Promise<void> {
   };
   const app = await buildApp(deps);
   const address = await app.listen({ port: config.port, host: config.host });
+  // PostgreSQL: the other nodes hear this node's wakes and invalidations (SQLite has no other node)
+  const relay = config.databaseUrl
+    ? new BusRelay(deps.bus, { databaseUrl: config.databaseUrl, nodeId, logger, connectTimeoutMs: config.pgConnectTimeoutMs })
+    : undefined;
+  relay?.start();
   const workers = createWorkers(deps, { nodeId });
   await workers.start();
 
@@ -89,6 +95,7 @@ export async function serve(config: Config): Promise<void> {
     force.unref();
     const requestsDone = app.close();
     await Promise.all([workers.stop({ deadline }), Promise.race([requestsDone, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))])]);
+    await relay?.stop();
     await sandbox?.close();
     await media.close();
     await db.close();

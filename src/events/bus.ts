@@ -3,23 +3,52 @@ import type { DeviceCommands } from '../devices/commands.js';
 import type { NodeStatus } from '../cluster/node-status.js';
 import { AppError } from '../lib/errors.js';
 
+/** The signals a bus carries, as its emitting methods name them (a relay to other nodes takes them too). */
+export interface BusSignals {
+  notify(): void;
+  webhooksChanged(tenantId: string, webhookId: string | null): void;
+  wakeSender(deviceId: string): void;
+  sendPaceChanged(deviceId: string): void;
+  wakeMediaDownloads(): void;
+}
+
 /**
  * The seam between services and this process's workers. Services announce what they committed
  * (events, a queued message) and ask the device worker for what needs a live WhatsApp connection;
- * they never hold a worker. Other nodes find the same rows by polling: a wake only removes the wait.
+ * they never hold a worker. Other nodes hear the signals through a relay (src/cluster/bus-relay.ts)
+ * when one is attached, and find the same rows by polling otherwise: a wake only removes the wait.
  */
-export class EventBus {
+export class EventBus implements BusSignals {
   private readonly emitter = new EventEmitter();
   private deviceWorker: DeviceCommands | undefined;
   private nodeStatus: NodeStatus | undefined;
+  private relay: BusSignals | undefined;
+
+  /** Emits on this node only: what a relay heard from another node is not relayed again. */
+  readonly local: BusSignals = {
+    notify: () => this.emitter.emit('committed'),
+    webhooksChanged: (tenantId, webhookId) => this.emitter.emit('webhooks', tenantId, webhookId),
+    wakeSender: (deviceId) => this.emitter.emit('outbound', deviceId),
+    sendPaceChanged: (deviceId) => this.emitter.emit('pace', deviceId),
+    wakeMediaDownloads: () => this.emitter.emit('media'),
+  };
 
   constructor() {
     this.emitter.setMaxListeners(0);
   }
 
+  /** Every signal emitted on this bus (not those emitted through `local`) goes to `relay` too, until the returned function is called. */
+  relayTo(relay: BusSignals): () => void {
+    this.relay = relay;
+    return () => {
+      if (this.relay === relay) this.relay = undefined;
+    };
+  }
+
   /** Events were committed: the webhook dispatcher and live streams look for them now. */
   notify(): void {
-    this.emitter.emit('committed');
+    this.local.notify();
+    this.relay?.notify();
   }
 
   subscribe(listener: () => void): () => void {
@@ -32,7 +61,8 @@ export class EventBus {
    * the tenant): the dispatcher reads it again before its next delivery.
    */
   webhooksChanged(tenantId: string, webhookId: string | null): void {
-    this.emitter.emit('webhooks', tenantId, webhookId);
+    this.local.webhooksChanged(tenantId, webhookId);
+    this.relay?.webhooksChanged(tenantId, webhookId);
   }
 
   onWebhooksChanged(listener: (tenantId: string, webhookId: string | null) => void): () => void {
@@ -42,7 +72,8 @@ export class EventBus {
 
   /** A message was queued for the device, or it can send again: the outbound sender looks at its queue. */
   wakeSender(deviceId: string): void {
-    this.emitter.emit('outbound', deviceId);
+    this.local.wakeSender(deviceId);
+    this.relay?.wakeSender(deviceId);
   }
 
   onSenderWake(listener: (deviceId: string) => void): () => void {
@@ -55,7 +86,8 @@ export class EventBus {
    * pace it keeps and reads it again before the device's next message.
    */
   sendPaceChanged(deviceId: string): void {
-    this.emitter.emit('pace', deviceId);
+    this.local.sendPaceChanged(deviceId);
+    this.relay?.sendPaceChanged(deviceId);
   }
 
   onSendPaceChanged(listener: (deviceId: string) => void): () => void {
@@ -65,12 +97,26 @@ export class EventBus {
 
   /** A received message's file waits to be downloaded: the media downloader looks. */
   wakeMediaDownloads(): void {
-    this.emitter.emit('media');
+    this.local.wakeMediaDownloads();
+    this.relay?.wakeMediaDownloads();
   }
 
   onMediaDownloadsWake(listener: () => void): () => void {
     this.emitter.on('media', listener);
     return () => this.emitter.off('media', listener);
+  }
+
+  /**
+   * A relay listens again (or for the first time): what other nodes changed meanwhile was not
+   * heard, so what is kept from the database (webhooks, send paces) is dropped. This node only.
+   */
+  peerSignalsMissed(): void {
+    this.emitter.emit('missed');
+  }
+
+  onPeerSignalsMissed(listener: () => void): () => void {
+    this.emitter.on('missed', listener);
+    return () => this.emitter.off('missed', listener);
   }
 
   /** The device worker answers device commands from now on (until the returned function is called). */

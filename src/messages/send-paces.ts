@@ -27,4 +27,10 @@ export class SendPaces {
     this.forgets++;
     this.intervals.delete(deviceId);
   }
+
+  /** Forgets every pace (changes made on other nodes may have been missed). */
+  forgetAll(): void {
+    this.forgets++;
+    this.intervals.clear();
+  }
 }

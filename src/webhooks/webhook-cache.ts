@@ -71,6 +71,11 @@ export class WebhookCache {
     for (const [key, entry] of this.entries) if (entry.row.tenant_id === tenantId) this.entries.delete(key);
   }
 
+  /** Drops every webhook (changes made on other nodes may have been missed). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** The current secret, and the previous one while its grace period lasts. */
   static signingSecrets(entry: CachedWebhook, nowMs: number): string[] {
     return entry.previousSecret !== null && entry.previousSecretExpiresMs !== null && entry.previousSecretExpiresMs > nowMs

@@ -53,9 +53,11 @@ export class MessageSender {
       // a loop waiting out the old pause looks again at once
       this.loops.get(deviceId)?.poke();
     });
+    const missed = this.deps.bus.onPeerSignalsMissed(() => this.paces.forgetAll());
     this.unsubscribe = () => {
       wakes();
       paceChanges();
+      missed();
     };
     const tick = () => {
       this.sweepTimer = setTimeout(() => void this.sweep().finally(() => !this.stopped && tick()), SWEEP_MS);
@@ -77,6 +79,8 @@ export class MessageSender {
   wake(deviceId: string): void {
     if (this.stopped) return;
     let loop = this.loops.get(deviceId);
+    // wakes come from every node: a device never held here has no loop to start and no pace to forget
+    if (!loop && !this.sessions(deviceId)) return;
     if (!loop) {
       loop = { running: false, wanted: false, poke: () => {}, lastSentAt: 0 };
       this.loops.set(deviceId, loop);

@@ -96,7 +96,13 @@ export class WebhookDispatcher {
   }
 
   private watchWebhookChanges(): void {
-    this.unsubscribeChanges ??= this.o.bus.onWebhooksChanged((tenantId, id) => this.invalidateWebhooks(tenantId, id));
+    if (this.unsubscribeChanges) return;
+    const changes = this.o.bus.onWebhooksChanged((tenantId, id) => this.invalidateWebhooks(tenantId, id));
+    const missed = this.o.bus.onPeerSignalsMissed(() => this.webhooks.clear());
+    this.unsubscribeChanges = () => {
+      changes();
+      missed();
+    };
   }
 
   start(): void {

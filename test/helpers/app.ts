@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { systemClock, type Deps } from '../../src/deps.js';
 import { Identities } from '../../src/auth/identities.js';
+import { BusRelay } from '../../src/cluster/bus-relay.js';
 import { EventBus } from '../../src/events/bus.js';
 import { openMediaStore } from '../../src/media/open-store.js';
 import type { MediaStore } from '../../src/media/store.js';
@@ -19,6 +20,8 @@ export interface TestNode {
   deps: Deps;
   /** The node's workers; the webhook dispatcher runs only when the node was started with it. */
   workers: Workers;
+  /** On PostgreSQL, the relay of the node's bus to the other nodes on the same database (started with the node). */
+  relay: BusRelay | undefined;
   /** app.inject with a bearer token. */
   call: Call;
   /** Closes the API, then the workers (WhatsApp sessions stay stored). */
@@ -59,6 +62,8 @@ export async function startNode(
   const logger = options.logger ?? pino({ level: 'silent' });
   const deps: Deps = { ...base, logger, bus: new EventBus(), clock: systemClock, media, identities: new Identities(base.config, logger) };
   const app = await buildApp(deps);
+  const relay = base.config.databaseUrl ? new BusRelay(deps.bus, { databaseUrl: base.config.databaseUrl, nodeId: randomUUID(), logger }) : undefined;
+  relay?.start();
   const workers = createWorkers(deps, { ...workerOptions, whatsapp: { ...TEST_WHATSAPP, ...workerOptions.whatsapp } });
   await workers.start({ dispatcher: options.dispatcher ?? false });
   const call: Call = (method, url, token, body, headers = {}) =>
@@ -72,10 +77,12 @@ export async function startNode(
     app,
     deps,
     workers,
+    relay,
     call,
     close: async () => {
       await app.close();
       await workers.stop();
+      await relay?.stop();
       if (!options.media) await media.close();
     },
   };
