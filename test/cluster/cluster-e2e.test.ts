@@ -1,0 +1,607 @@
+// Issue 15, "Cluster": several `wuts serve` processes on one PostgreSQL, each WhatsApp device held
+// by exactly one node through a lease with fencing, any node answering any device command. The
+// harness (test/helpers/cluster.ts) runs real processes (dist: `npm run build` first) against one
+// WhatsApp emulator in this process, with heartbeat 500 ms and lease 3 s. PostgreSQL only
+// (WUTS_TEST_DATABASE_URL); SQLite serves one node.
+//
+// One cluster for the whole file (booting nodes and linking devices cost seconds): the cases run
+// in order and each leaves every node of the previous ones running.
+//   a. 30 devices linked through the 3 nodes in turn end up spread over them; each companion
+//      logged in once, none replaced (the emulator's /admin/connections).
+//   b. every device command answers through a node that does not hold the device (and through a
+//      node of role `api`, which holds none); a tenant suspended through one node disconnects
+//      its devices held by the others.
+//   c. SIGKILL of a node with queued messages and a webhook delivery pending: its devices connect
+//      elsewhere within 30 s, each message reaches the peer once under its WhatsApp id, every
+//      event reaches the webhook, an event stream open on another node goes on.
+//   d. fencing: a node paused (SIGSTOP) until its leases are taken over writes nothing to the
+//      session tables or `devices` once resumed, and holds no device within seconds.
+//   e. rolling restart (SIGTERM, start again, next) under a steady send load: no accepted
+//      message lost, none twice.
+//   f. a fourth node joining takes a share of the devices gradually, each moved device logging
+//      in once on its new node and none replaced.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceConnectionsRecord } from '@wuts/wa-emulator';
+import { DIALECT } from '../helpers/database.js';
+import { ok } from '../helpers/http.js';
+import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
+import {
+  HEARTBEAT_MS,
+  LEASE_MS,
+  openEventStream,
+  poll,
+  sleep,
+  startCluster,
+  writesSince,
+  type Cluster,
+  type ClusterNode,
+  type LinkedDevice,
+} from '../helpers/cluster.js';
+
+const NODES = ['node-a', 'node-b', 'node-c'];
+const FLEET_SIZE = 30;
+/** The 30 accounts WUTS's devices link to (their phones start at first use: the emulator stays light). */
+const fleetPhone = (i: number) => `1555100${String(i).padStart(4, '0')}`;
+/** Case b's own devices. */
+const COMMAND_PHONE = '15551000100';
+const SUSPENDED_PHONES = ['15551000101', '15551000102', '15551000103'];
+/** A peer account (phone online) per case: what it received is that case's alone. */
+const PEER = { commands: '15551009001', kill: '15551009002', fence: '15551009003', rolling: '15551009004' };
+/** A message is out once it is at least sent. */
+const DONE = new Set(['sent', 'delivered', 'read']);
+
+// ---------------------------------------------------------------- state shared by the cases
+
+let cluster: Cluster;
+let token: string;
+let tenantId: string;
+/** Case a's 30 devices, in link order. */
+let fleet: LinkedDevice[] = [];
+/** Every device linked so far: WUTS id -> emulator phone. */
+const phoneOfDevice = new Map<string, string>();
+
+// ---------------------------------------------------------------- helpers
+
+/** Runs `fn` over `items`, at most `limit` at once; answers the results in order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const node = (id: string) => cluster.node(id);
+/** The devices-role nodes that answer now. */
+const deviceNodes = () => cluster.answering().filter((n) => n.role === 'devices');
+
+async function link(via: ClusterNode, phone: string, options: { token?: string; connectVia?: ClusterNode } = {}): Promise<LinkedDevice> {
+  const device = await cluster.linkDevice(via, options.token ?? token, phone, options.connectVia ? { connectVia: options.connectVia } : {});
+  phoneOfDevice.set(device.id, phone);
+  return device;
+}
+
+interface Queued {
+  id: string;
+  waId: string;
+  text: string;
+  deviceId: string;
+}
+
+/** POST /devices/{id}/messages through `via`: 202, queued. */
+async function send(via: ClusterNode, deviceId: string, to: string, text: string): Promise<Queued> {
+  const body = await ok(via.call('POST', `/devices/${deviceId}/messages`, token, { type: 'text', to, text }), 202);
+  expect(body.message.wa_id).toEqual(expect.any(String));
+  return { id: body.message.id, waId: body.message.wa_id, text, deviceId };
+}
+
+/** The same, for a load that goes on while nodes stop: undefined when the node did not accept it. */
+async function trySend(via: ClusterNode, deviceId: string, to: string, text: string): Promise<Queued | undefined> {
+  try {
+    const answer = await via.call('POST', `/devices/${deviceId}/messages`, token, { type: 'text', to, text });
+    if (answer.status !== 202) return undefined;
+    return { id: answer.body.message.id, waId: answer.body.message.wa_id, text, deviceId };
+  } catch {
+    return undefined; // refused or reset: the node was going down
+  }
+}
+
+/**
+ * Every message reaches sent or better within `timeoutMs` (read from the database), none fails;
+ * then, through the API, each was sent once (one `sent` in its history) under the WhatsApp id it
+ * was given when accepted.
+ */
+async function expectAllSent(messages: Queued[], timeoutMs: number): Promise<void> {
+  const ids = messages.map((m) => m.id);
+  await poll(`all ${messages.length} messages sent`, timeoutMs, async () => {
+    const rows = (await cluster.pool.query<{ id: string; status: string }>('select id, status from messages where id = any($1)', [ids])).rows;
+    expect(rows.filter((r) => r.status === 'failed' || r.status === 'cancelled')).toEqual([]);
+    return rows.length === ids.length && rows.every((r) => DONE.has(r.status)) ? true : undefined;
+  });
+  const via = cluster.other();
+  await mapLimit(messages, 8, async (q) => {
+    const m = (await ok(via.call('GET', `/messages/${q.id}`, token), 200)).message;
+    expect(m.wa_id, q.text).toBe(q.waId);
+    const history: string[] = m.status_history.map((h: { status: string }) => h.status);
+    expect(
+      history.filter((s) => s === 'sent'),
+      `${q.text}: ${JSON.stringify(history)}`,
+    ).toHaveLength(1);
+    expect(history).not.toContain('failed');
+  });
+}
+
+/**
+ * The peer's phone has each message exactly once under its WhatsApp id and nothing else with
+ * the case's text prefix. The phone keeps one record per id (a resend with the same id changes
+ * nothing: packages/wa-emulator/src/phone/phone-records.ts), so a message sent twice under two
+ * ids shows as its text twice.
+ */
+async function expectPeerHasEachOnce(peer: string, messages: Queued[], prefix: string): Promise<void> {
+  const received = async () => (await cluster.admin.messages(peer, 500)).received.filter((r) => r.text?.startsWith(prefix));
+  await poll(`${peer} has all ${messages.length}`, 20_000, async () => {
+    const ids = new Set((await received()).map((r) => r.id));
+    return messages.every((m) => ids.has(m.waId)) ? true : undefined;
+  });
+  await sleep(500); // a late duplicate has the time to show
+  const got = await received();
+  expect(got.map((r) => r.id).sort(), 'one record per message, nothing else').toEqual(messages.map((m) => m.waId).sort());
+  expect(got.map((r) => r.text).sort(), 'no text twice').toEqual(messages.map((m) => m.text).sort());
+}
+
+/** The emulator's connection counts of these phones' companions: phone -> its one entry. */
+async function connectionsOf(phones: string[]): Promise<Map<string, DeviceConnectionsRecord>> {
+  const wanted = new Set(phones);
+  const entries = (await cluster.admin.connections()).devices.filter((d) => wanted.has(d.phone) && d.linked);
+  const byPhone = new Map<string, DeviceConnectionsRecord>();
+  for (const e of entries) {
+    expect(byPhone.has(e.phone), `${e.phone} has one linked companion`).toBe(false);
+    byPhone.set(e.phone, e);
+  }
+  return byPhone;
+}
+
+/** Each of these phones' companions logged in exactly once and was never replaced; online now. */
+async function expectLoggedInOnce(phones: string[]): Promise<void> {
+  const byPhone = await connectionsOf(phones);
+  expect(phones.map((p) => byPhone.get(p)).map((e) => e && { phone: e.phone, online: e.online, logins: e.logins, replaced: e.replaced })).toEqual(
+    phones.map((phone) => ({ phone, online: true, logins: 1, replaced: 0 })),
+  );
+}
+
+/** Waits until the emulator shows these phones' companions online (true) or offline (false). */
+async function waitOnline(phones: string[], online: boolean, timeoutMs = 15_000): Promise<void> {
+  await poll(`${phones.join(', ')} ${online ? 'online' : 'offline'} at the emulator`, timeoutMs, async () => {
+    const byPhone = await connectionsOf(phones);
+    return phones.every((p) => (byPhone.get(p)?.online ?? false) === online) ? true : undefined;
+  });
+}
+
+/** Waits until each device is held by a node other than `notBy` and connected. Answers the holders. */
+async function waitHeldElsewhere(deviceIds: string[], notBy: string, timeoutMs: number): Promise<Map<string, string>> {
+  return poll(`${deviceIds.length} devices held by nodes other than ${notBy} and connected`, timeoutMs, async () => {
+    const holders = await cluster.holders(deviceIds);
+    if (!deviceIds.every((d) => holders.has(d) && holders.get(d) !== notBy)) return undefined;
+    const rows = await Promise.all(deviceIds.map((d) => cluster.deviceRow(d)));
+    return rows.every((r) => r?.status === 'connected') ? holders : undefined;
+  });
+}
+
+/** The devices node holding the most of `among` (lease table), with those devices. */
+async function busiestNode(among: string[]): Promise<{ node: ClusterNode; devices: string[] }> {
+  const holders = await cluster.holders(among);
+  const ranked = deviceNodes()
+    .map((n) => ({ node: n, devices: among.filter((d) => holders.get(d) === n.id) }))
+    .sort((x, y) => y.devices.length - x.devices.length);
+  expect(ranked[0]?.devices.length, 'some node holds devices').toBeGreaterThan(0);
+  return ranked[0]!;
+}
+
+/** Waits until no lease changes hands for `quietMs` and every wanted device is held. */
+async function waitSettled(timeoutMs = 20_000, quietMs = 2_000): Promise<Map<string, string>> {
+  let last = '';
+  let since = Date.now();
+  return poll('the leases settle', timeoutMs, async () => {
+    const holders = await cluster.holders();
+    const now = JSON.stringify([...holders.entries()].sort());
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+      return undefined;
+    }
+    const view = await cluster.view();
+    return view.devices.unheld === 0 && Date.now() - since >= quietMs ? holders : undefined;
+  });
+}
+
+/** The tenant's event ids recorded at or after `since` (PostgreSQL's clock). */
+async function eventIdsSince(since: Date): Promise<string[]> {
+  const rows = await cluster.pool.query<{ id: string }>('select id from events where tenant_id = $1 and created_at >= $2 order by id', [tenantId, since]);
+  return rows.rows.map((r) => r.id);
+}
+
+/** Sets a device's pace of sending (null: the node's WUTS_SEND_INTERVAL_MS) through `via`. */
+async function pace(via: ClusterNode, deviceId: string, ms: number | null): Promise<void> {
+  await ok(via.call('PUT', `/devices/${deviceId}/send-interval`, token, { send_interval_ms: ms }), 200);
+}
+
+/** Queues `perDevice` texts for each device through `via` (texts `${prefix} <device> #k`). */
+async function queueBurst(via: ClusterNode, deviceIds: string[], to: string, prefix: string, perDevice: number): Promise<Queued[]> {
+  const queued: Queued[] = [];
+  for (let k = 1; k <= perDevice; k++) for (const d of deviceIds) queued.push(await send(via, d, to, `${prefix} ${d.slice(-6)} #${k}`));
+  return queued;
+}
+
+// ---------------------------------------------------------------- the cases
+
+if (DIALECT === 'postgres') {
+  describe('a cluster of wuts serve nodes sharing PostgreSQL (issue 15)', () => {
+    beforeAll(async () => {
+      cluster = await startCluster(NODES, {
+        env: {
+          WUTS_SEND_INTERVAL_MS: '100',
+          WUTS_SEND_JITTER_PERCENT: '0',
+          WUTS_SHUTDOWN_GRACE_SECONDS: '5',
+          WUTS_WEBHOOK_TIMEOUT_SECONDS: '2',
+          WUTS_WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1,1,1',
+          WUTS_CONNECT_ATTEMPTS_PER_MINUTE: '100',
+        },
+      });
+      for (const peer of Object.values(PEER)) await cluster.admin.createAccount(peer, `peer ${peer}`);
+      const phones = [...Array.from({ length: FLEET_SIZE }, (_, i) => fleetPhone(i)), COMMAND_PHONE, ...SUSPENDED_PHONES];
+      await mapLimit(phones, 8, (phone) => cluster.admin.createAccount(phone, `wuts ${phone}`, { startPhone: false }));
+      ({ token, tenantId } = await cluster.register('Cluster'));
+    }, 120_000);
+
+    afterAll(async () => {
+      await cluster?.close();
+    }, 60_000);
+
+    it(
+      'a. 30 devices linked through the 3 nodes in turn are spread over them; each companion logged in once, none replaced',
+      { timeout: 150_000 },
+      async () => {
+        // device i: created, connected and its QR answered through node i % 3
+        fleet = await mapLimit(
+          Array.from({ length: FLEET_SIZE }, (_, i) => i),
+          6,
+          (i) => link(node(NODES[i % NODES.length]!), fleetPhone(i)),
+        );
+        const phones = fleet.map((d) => d.phone);
+        // WhatsApp's side: one login per companion, never two connections of one device at once
+        await expectLoggedInOnce(phones);
+
+        // the operator's view, the same through every node
+        for (const via of deviceNodes()) {
+          const view = await poll(`GET /cluster through ${via.id} counts the 30 held`, 15_000, async () => {
+            const v = await cluster.view(via);
+            return v.devices.held === FLEET_SIZE ? v : undefined;
+          });
+          expect(view.devices).toEqual({ wanted: FLEET_SIZE, held: FLEET_SIZE, unheld: 0 });
+          expect(view.nodes.map((n) => n.id).sort()).toEqual(NODES);
+          for (const n of view.nodes) {
+            expect(n, n.id).toMatchObject({ role: 'devices', alive: true, draining: false, capacity: 1000 });
+            expect(n.devices_held, `${n.id} holds some of the 30`).toBeGreaterThan(0);
+          }
+          expect(view.nodes.reduce((sum, n) => sum + n.devices_held, 0)).toBe(FLEET_SIZE);
+        }
+        // the lease table agrees with it
+        const holders = await cluster.holders(fleet.map((d) => d.id));
+        expect(holders.size).toBe(FLEET_SIZE);
+        const view = await cluster.view();
+        for (const n of view.nodes) expect([...holders.values()].filter((h) => h === n.id).length, n.id).toBe(n.devices_held);
+
+        // and it stays so: a lease period later nobody logged in again
+        await sleep(LEASE_MS + 2 * HEARTBEAT_MS);
+        await expectLoggedInOnce(phones);
+        expect(await cluster.holders(fleet.map((d) => d.id))).toEqual(holders);
+      },
+    );
+
+    it(
+      'b. every device command answers through nodes that do not hold the device; a suspension through one node disconnects devices held by others',
+      { timeout: 150_000 },
+      async () => {
+        // A node of role `api` holds no device: whatever it is asked about a device, it forwards.
+        const apiNode = await cluster.addNode('node-api', { role: 'api' });
+        try {
+          // connect with QR, through the api node
+          const device = await link(node('node-a'), COMMAND_PHONE, { connectVia: apiNode });
+          const holder = await cluster.holderOf(device.id);
+          expect(holder, 'a devices node holds it').toBeDefined();
+          expect(holder).not.toBe(apiNode.id);
+          expect((await cluster.nodeView(apiNode.id))?.devices_held).toBe(0);
+          const nonHolders = cluster.answering().filter((n) => n.id !== holder);
+          expect(nonHolders.map((n) => n.role).sort()).toEqual(['api', 'devices', 'devices']);
+          const path = (p: string) => `/devices/${device.id}${p}`;
+
+          // send, presence and check-numbers through every node but the holder
+          const sent: Queued[] = [];
+          for (const via of nonHolders) {
+            sent.push(await send(via, device.id, PEER.commands, `b: sent through ${via.id}`));
+            await ok(via.call('POST', path('/presence'), token, { state: 'available' }), 200);
+            await ok(via.call('POST', path('/presence'), token, { state: 'typing', chat: PEER.commands }), 200);
+            const checked = await ok(via.call('POST', path('/check-numbers'), token, { numbers: [PEER.commands, '15559990000'] }), 200);
+            expect(checked.numbers.map((n: { number: string; on_whatsapp: boolean }) => [n.number, n.on_whatsapp])).toEqual([
+              [PEER.commands, true],
+              ['15559990000', false],
+            ]);
+          }
+          await expectAllSent(sent, 20_000);
+          await expectPeerHasEachOnce(PEER.commands, sent, 'b: sent through');
+
+          // read receipts: the peer writes, WUTS marks the chat read through a non-holder
+          const [reader, disconnecter] = nonHolders.filter((n) => n.role === 'devices');
+          const reconnecter = apiNode;
+          const incoming = await cluster.admin.send(PEER.commands, { to: COMMAND_PHONE, text: 'b: from the peer' });
+          await poll('the peer message in WUTS', 15_000, async () => {
+            const page = await ok(reader!.call('GET', path(`/chats/${PEER.commands}/messages?limit=50`), token), 200);
+            return page.messages.some((m: { wa_id: string }) => m.wa_id === incoming.id) ? true : undefined;
+          });
+          expect((await ok(reader!.call('POST', path('/read'), token, { chat: PEER.commands }), 200)).read).toBe(1);
+          await poll('the peer sees its message read', 15_000, async () =>
+            (await cluster.admin.messages(PEER.commands, 500)).sent.find((m) => m.id === incoming.id)?.status === 'read' ? true : undefined,
+          );
+
+          // disconnect through a non-holder: WUTS and WhatsApp both see it go
+          await ok(disconnecter!.call('POST', path('/disconnect'), token), 200);
+          await cluster.waitStatus(disconnecter!, token, device.id, 'disconnected', 15_000);
+          await waitOnline([COMMAND_PHONE], false);
+
+          // connect again (its stored session: no QR) through the api node
+          await ok(reconnecter.call('POST', path('/connect'), token, {}), 200);
+          await cluster.waitStatus(reconnecter!, token, device.id, 'connected', 20_000);
+          await waitOnline([COMMAND_PHONE], true);
+
+          // logout and delete, each through a node not holding it now
+          const holderNow = await cluster.holderOf(device.id);
+          const loggingOut = cluster.other(holderNow ?? '');
+          const out = await ok(loggingOut.call('POST', path('/logout'), token), 200);
+          expect(out.device).toMatchObject({ status: 'logged_out' });
+          await poll('the companion unlinked at the emulator', 15_000, async () =>
+            (await cluster.admin.devices(COMMAND_PHONE)).some((d) => d.kind === 'companion') ? undefined : true,
+          );
+          await ok(cluster.other(holderNow ?? '', loggingOut).call('DELETE', path(''), token), 200);
+          for (const via of cluster.answering()) expect((await via.call('GET', path(''), token)).status, via.id).toBe(404);
+
+          // A second tenant's devices, linked through the 3 nodes in turn; suspended through a node
+          // that does not hold all of them: every one disconnects, WhatsApp sees them go.
+          const other = await cluster.register('Suspended');
+          const devices = await mapLimit(SUSPENDED_PHONES, 3, (phone, i) => link(node(NODES[i]!), phone, { token: other.token }));
+          const ids = devices.map((d) => d.id);
+          const holders = await cluster.holders(ids);
+          const suspender = deviceNodes().find((n) => ids.some((d) => holders.get(d) !== n.id))!;
+          expect(ids.filter((d) => holders.get(d) !== suspender.id).length, 'devices held by other nodes').toBeGreaterThan(0);
+          await ok(suspender.call('PATCH', `/tenants/${other.tenantId}`, cluster.master, { active: false }), 200);
+          await poll('the suspended tenant’s devices disconnected', 15_000, async () => {
+            const rows = await Promise.all(ids.map((d) => cluster.deviceRow(d)));
+            return rows.every((r) => r?.status === 'disconnected' && r.reason === 'tenant suspended') ? true : undefined;
+          });
+          await waitOnline(SUSPENDED_PHONES, false);
+          const tenantView = (await ok(cluster.other(suspender).call('GET', `/tenants/${other.tenantId}`, cluster.master), 200)).tenant;
+          expect(tenantView).toMatchObject({ active: false, connected_device_count: 0 });
+
+          // reactivated through another node, they come back
+          await ok(cluster.other(suspender).call('PATCH', `/tenants/${other.tenantId}`, cluster.master, { active: true }), 200);
+          await poll('the reactivated tenant’s devices connected', 20_000, async () => {
+            const rows = await Promise.all(ids.map((d) => cluster.deviceRow(d)));
+            return rows.every((r) => r?.status === 'connected') ? true : undefined;
+          });
+          await waitOnline(SUSPENDED_PHONES, true);
+        } finally {
+          await apiNode.stop();
+        }
+      },
+    );
+
+    it(
+      'c. SIGKILL: the dead node’s devices connect elsewhere within 30 s; queued messages reach the peer once; every event reaches the webhook; a stream on another node goes on',
+      { timeout: 150_000 },
+      async () => {
+        const { node: victim, devices: held } = await busiestNode(fleet.map((d) => d.id));
+        const devices = held.slice(0, 3);
+        const survivor = cluster.other(victim);
+        let receiver: WebhookReceiver | undefined;
+        let stream: Awaited<ReturnType<typeof openEventStream>> | undefined;
+        try {
+          // a webhook for every event, whose receiver hangs: deliveries stay in flight
+          receiver = await startReceiver({ mode: 'hang' });
+          const since = await cluster.dbNow();
+          const hook = (await ok(survivor.call('POST', '/webhooks', token, { url: receiver.url }), 201)).webhook;
+          receiver.setSecrets((await ok(survivor.call('GET', `/webhooks/${hook.id}/secret`, token), 200)).secret);
+          stream = await openEventStream(survivor.baseUrl, token);
+
+          // a slow pace keeps the burst queued on the victim: its first messages go out, the rest wait
+          for (const d of devices) await pace(survivor, d, 3_000);
+          const burst = await queueBurst(survivor, devices, PEER.kill, 'c:', 4);
+          await receiver.waitFor((r) => r.requests.length > 0, 15_000, 'a delivery in flight');
+
+          const killedAt = Date.now();
+          const killedDb = await cluster.dbNow();
+          await victim.kill();
+          receiver.respondWith('ok');
+
+          // its devices are connected elsewhere within 30 s
+          await waitHeldElsewhere(devices, victim.id, 30_000);
+          expect(Date.now() - killedAt).toBeLessThan(30_000);
+          for (const d of devices) await pace(survivor, d, null);
+
+          // every queued message reaches the peer once, sent once under its id
+          await expectAllSent(burst, 40_000);
+          await expectPeerHasEachOnce(PEER.kill, burst, 'c:');
+
+          // every event of the tenant since the webhook exists reached it (verified signatures)
+          await poll('every event delivered to the webhook', 40_000, async () => {
+            const delivered = new Set(receiver!.requests.map((r) => r.payload?.id));
+            return (await eventIdsSince(since)).every((id) => delivered.has(id)) ? true : undefined;
+          });
+          expect(receiver.unverified()).toEqual([]);
+
+          // the stream on the survivor stayed open and saw the events recorded after the kill
+          const later = await eventIdsSince(killedDb);
+          expect(later.length, 'events after the kill').toBeGreaterThan(0);
+          await poll('the stream shows the events after the kill', 15_000, async () => {
+            const seen = new Set(stream!.events.map((e) => e.id));
+            return later.every((id) => seen.has(id)) ? true : undefined;
+          });
+          expect(stream.ended).toBe(false);
+        } finally {
+          await stream?.close();
+          await receiver?.close();
+          if (!victim.running) await victim.start(); // the next cases want every node
+        }
+      },
+    );
+
+    it(
+      'd. fencing: a node paused until its leases are taken over writes nothing to the sessions or devices once resumed, and soon holds no device',
+      { timeout: 120_000 },
+      async () => {
+        await waitSettled();
+        const { node: victim, devices: held } = await busiestNode(fleet.map((d) => d.id));
+        const devices = held.slice(0, 3);
+        const other = cluster.other(victim);
+
+        victim.pause();
+        try {
+          // meanwhile a command about its device is forwarded to the new holder, or refused as unavailable
+          const early = await other.call('POST', `/devices/${devices[0]}/presence`, token, { state: 'available' });
+          expect([200, 503], JSON.stringify(early.body)).toContain(early.status);
+          if (early.status === 503) expect(early.body).toMatchObject({ success: false, code: 'device_node_unavailable' });
+
+          // its leases are taken over; GET /cluster shows it gone and its devices held elsewhere
+          await waitHeldElsewhere(devices, victim.id, 20_000);
+          const view = await cluster.view(other);
+          expect(view.nodes.find((n) => n.id === victim.id)?.alive).toBe(false);
+
+          // messages queued while it sleeps
+          const burst = await queueBurst(other, devices, PEER.fence, 'd:', 3);
+
+          // from SIGCONT on: the lease table as it stands, then the write log
+          const leasesAtCont = await leaseEpochs();
+          const contAt = await cluster.dbNow();
+          victim.resume();
+
+          await poll(`${victim.id} holds no device (its own GET /cluster)`, 10_000, async () =>
+            (await cluster.nodeView(victim.id, victim))?.devices_held === 0 ? true : undefined,
+          );
+          await expectAllSent(burst, 30_000);
+          await expectPeerHasEachOnce(PEER.fence, burst, 'd:');
+          await sleep(LEASE_MS); // a stale write, were there one, has had the time to land
+
+          // A write of the resumed node counts only for a device it leased again after the CONT
+          // (a higher epoch): none of the session tables or `devices` otherwise.
+          const leasesNow = await leaseEpochs();
+          const stale = (await writesSince(cluster.pool, contAt, victim.applicationName)).filter((w) => {
+            const now = w.device_id ? leasesNow.get(w.device_id) : undefined;
+            const before = w.device_id ? leasesAtCont.get(w.device_id) : undefined;
+            return !(now && now.node === victim.id && (!before || now.epoch > before.epoch));
+          });
+          expect(stale, `writes by ${victim.applicationName} after SIGCONT`).toEqual([]);
+        } finally {
+          if (victim.paused) victim.resume();
+        }
+      },
+    );
+
+    it('e. rolling restart under a steady send load: every accepted message reaches the peer exactly once', { timeout: 180_000 }, async () => {
+      await waitSettled();
+      // three senders, spread over the nodes where the leases allow
+      const holders = await cluster.holders(fleet.map((d) => d.id));
+      const senders = NODES.map((id) => fleet.find((d) => holders.get(d.id) === id)?.id).filter((d): d is string => !!d);
+      for (const d of fleet) if (senders.length < 3 && !senders.includes(d.id)) senders.push(d.id);
+
+      let restarting: string | undefined;
+      let stopLoad = false;
+      const accepted: Queued[] = [];
+      let refused = 0;
+      // ~5 sends a second, each through the next node that is not being restarted
+      const load = (async () => {
+        for (let n = 0; !stopLoad; n++) {
+          const started = Date.now();
+          const choices = cluster.answering().filter((x) => x.id !== restarting);
+          const via = choices[n % choices.length]!;
+          const q = await trySend(via, senders[n % senders.length]!, PEER.rolling, `e: #${n}`);
+          if (q) accepted.push(q);
+          else refused++;
+          await sleep(Math.max(0, 200 - (Date.now() - started)));
+        }
+      })();
+
+      try {
+        await sleep(1_000);
+        for (const id of NODES) {
+          restarting = id;
+          expect(await node(id).stop(), `${id} exits cleanly on SIGTERM`).toBe(0);
+          await node(id).start();
+          await poll(`${id} alive again`, 10_000, async () => ((await cluster.nodeView(id))?.alive ? true : undefined));
+          restarting = undefined;
+          await sleep(1_000);
+        }
+        await sleep(1_000);
+      } finally {
+        stopLoad = true;
+        await load;
+      }
+      console.log(`[cluster] rolling restart: ${accepted.length} messages accepted, ${refused} not`);
+      expect(accepted.length).toBeGreaterThan(20);
+      await expectAllSent(accepted, 60_000);
+      await expectPeerHasEachOnce(PEER.rolling, accepted, 'e:');
+    });
+
+    it(
+      'f. a fourth node joining takes a share of the devices gradually; a moved device logs in once on its new node, none replaced',
+      { timeout: 120_000 },
+      async () => {
+        const before = await waitSettled();
+        await cluster.admin.resetConnections();
+        const fourth = await cluster.addNode('node-d');
+
+        // node-d's devices_held over time (missing before its first heartbeat: 0)
+        const samples: number[] = [];
+        let stableSince = Date.now();
+        await poll(
+          'node-d takes a share and stops',
+          40_000,
+          async () => {
+            const held = (await cluster.nodeView(fourth.id, node('node-a')))?.devices_held ?? 0;
+            if (held !== samples.at(-1)) stableSince = Date.now();
+            samples.push(held);
+            return held > 0 && Date.now() - stableSince >= 3_000 ? true : undefined;
+          },
+          250,
+        );
+        const final = samples.at(-1)!;
+        const wanted = (await cluster.view()).devices.wanted;
+        expect(samples[0], `rises from 0: ${JSON.stringify(samples)}`).toBe(0);
+        for (let i = 1; i < samples.length; i++) expect(samples[i]!, `never drops: ${JSON.stringify(samples)}`).toBeGreaterThanOrEqual(samples[i - 1]!);
+        expect(final, 'about its share, not more').toBeLessThanOrEqual(Math.ceil(wanted / 4) + 1);
+        if (final > 1) expect(new Set(samples).size, `gradually, not at once: ${JSON.stringify(samples)}`).toBeGreaterThan(2);
+
+        // what moved went to node-d only, and each moved device logged in exactly once there
+        const after = await waitSettled();
+        const moved = [...after.keys()].filter((d) => before.get(d) !== after.get(d));
+        expect(moved.every((d) => after.get(d) === fourth.id)).toBe(true);
+        expect(moved.length).toBe(final);
+        const connections = await cluster.admin.connections();
+        const movedPhones = new Set(moved.map((d) => phoneOfDevice.get(d)));
+        for (const entry of connections.devices.filter((e) => e.linked)) {
+          expect({ phone: entry.phone, logins: entry.logins, replaced: entry.replaced }).toEqual({
+            phone: entry.phone,
+            logins: movedPhones.has(entry.phone) ? 1 : 0,
+            replaced: 0,
+          });
+        }
+        expect(connections.totals).toMatchObject({ logins: moved.length, replaced: 0 });
+      },
+    );
+  });
+}
+
+/** device id -> its lease's node and epoch, expired or not. */
+async function leaseEpochs(): Promise<Map<string, { node: string; epoch: number }>> {
+  const rows = await cluster.pool.query<{ device_id: string; node_id: string; epoch: string }>('select device_id, node_id, epoch from device_leases');
+  return new Map(rows.rows.map((r) => [r.device_id, { node: r.node_id, epoch: Number(r.epoch) }]));
+}
