@@ -6,6 +6,7 @@
 //
 // One cluster for the whole file (booting nodes and linking devices cost seconds): the cases run
 // in order and each leaves every node of the previous ones running.
+//   0. each node's PostgreSQL connections carry application_name `wuts:<node id>`.
 //   a. 30 devices linked through the 3 nodes in turn end up spread over them; each companion
 //      logged in once, none replaced (the emulator's /admin/connections).
 //   b. every device command answers through a node that does not hold the device (and through a
@@ -21,7 +22,6 @@
 //   f. a fourth node joining takes a share of the devices gradually, each moved device logging
 //      in once on its new node and none replaced.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceConnectionsRecord } from '@wuts/wa-emulator';
 import { DIALECT } from '../helpers/database.js';
 import { ok } from '../helpers/http.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
@@ -37,6 +37,7 @@ import {
   type ClusterNode,
   type LinkedDevice,
 } from '../helpers/cluster.js';
+import { expectLoggedInOnce, expectPeerHasEachOnce, mapLimit, TenantCalls, waitOnline, type Queued } from '../helpers/cluster-checks.js';
 
 const NODES = ['node-a', 'node-b', 'node-c'];
 const FLEET_SIZE = 30;
@@ -47,31 +48,20 @@ const COMMAND_PHONE = '15551000100';
 const SUSPENDED_PHONES = ['15551000101', '15551000102', '15551000103'];
 /** A peer account (phone online) per case: what it received is that case's alone. */
 const PEER = { commands: '15551009001', kill: '15551009002', fence: '15551009003', rolling: '15551009004' };
-/** A message is out once it is at least sent. */
-const DONE = new Set(['sent', 'delivered', 'read']);
 
 // ---------------------------------------------------------------- state shared by the cases
 
 let cluster: Cluster;
 let token: string;
 let tenantId: string;
+/** The tenant's calls: send, pace, expectAllSent... */
+let calls: TenantCalls;
 /** Case a's 30 devices, in link order. */
 let fleet: LinkedDevice[] = [];
 /** Every device linked so far: WUTS id -> emulator phone. */
 const phoneOfDevice = new Map<string, string>();
 
 // ---------------------------------------------------------------- helpers
-
-/** Runs `fn` over `items`, at most `limit` at once; answers the results in order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 const node = (id: string) => cluster.node(id);
 /** The devices-role nodes that answer now. */
@@ -81,102 +71,6 @@ async function link(via: ClusterNode, phone: string, options: { token?: string; 
   const device = await cluster.linkDevice(via, options.token ?? token, phone, options.connectVia ? { connectVia: options.connectVia } : {});
   phoneOfDevice.set(device.id, phone);
   return device;
-}
-
-interface Queued {
-  id: string;
-  waId: string;
-  text: string;
-  deviceId: string;
-}
-
-/** POST /devices/{id}/messages through `via`: 202, queued. */
-async function send(via: ClusterNode, deviceId: string, to: string, text: string): Promise<Queued> {
-  const body = await ok(via.call('POST', `/devices/${deviceId}/messages`, token, { type: 'text', to, text }), 202);
-  expect(body.message.wa_id).toEqual(expect.any(String));
-  return { id: body.message.id, waId: body.message.wa_id, text, deviceId };
-}
-
-/** The same, for a load that goes on while nodes stop: undefined when the node did not accept it. */
-async function trySend(via: ClusterNode, deviceId: string, to: string, text: string): Promise<Queued | undefined> {
-  try {
-    const answer = await via.call('POST', `/devices/${deviceId}/messages`, token, { type: 'text', to, text });
-    if (answer.status !== 202) return undefined;
-    return { id: answer.body.message.id, waId: answer.body.message.wa_id, text, deviceId };
-  } catch {
-    return undefined; // refused or reset: the node was going down
-  }
-}
-
-/**
- * Every message reaches sent or better within `timeoutMs` (read from the database), none fails;
- * then, through the API, each was sent once (one `sent` in its history) under the WhatsApp id it
- * was given when accepted.
- */
-async function expectAllSent(messages: Queued[], timeoutMs: number): Promise<void> {
-  const ids = messages.map((m) => m.id);
-  await poll(`all ${messages.length} messages sent`, timeoutMs, async () => {
-    const rows = (await cluster.pool.query<{ id: string; status: string }>('select id, status from messages where id = any($1)', [ids])).rows;
-    expect(rows.filter((r) => r.status === 'failed' || r.status === 'cancelled')).toEqual([]);
-    return rows.length === ids.length && rows.every((r) => DONE.has(r.status)) ? true : undefined;
-  });
-  const via = cluster.other();
-  await mapLimit(messages, 8, async (q) => {
-    const m = (await ok(via.call('GET', `/messages/${q.id}`, token), 200)).message;
-    expect(m.wa_id, q.text).toBe(q.waId);
-    const history: string[] = m.status_history.map((h: { status: string }) => h.status);
-    expect(
-      history.filter((s) => s === 'sent'),
-      `${q.text}: ${JSON.stringify(history)}`,
-    ).toHaveLength(1);
-    expect(history).not.toContain('failed');
-  });
-}
-
-/**
- * The peer's phone has each message exactly once under its WhatsApp id and nothing else with
- * the case's text prefix. The phone keeps one record per id (a resend with the same id changes
- * nothing: packages/wa-emulator/src/phone/phone-records.ts), so a message sent twice under two
- * ids shows as its text twice.
- */
-async function expectPeerHasEachOnce(peer: string, messages: Queued[], prefix: string): Promise<void> {
-  const received = async () => (await cluster.admin.messages(peer, 500)).received.filter((r) => r.text?.startsWith(prefix));
-  await poll(`${peer} has all ${messages.length}`, 20_000, async () => {
-    const ids = new Set((await received()).map((r) => r.id));
-    return messages.every((m) => ids.has(m.waId)) ? true : undefined;
-  });
-  await sleep(500); // a late duplicate has the time to show
-  const got = await received();
-  expect(got.map((r) => r.id).sort(), 'one record per message, nothing else').toEqual(messages.map((m) => m.waId).sort());
-  expect(got.map((r) => r.text).sort(), 'no text twice').toEqual(messages.map((m) => m.text).sort());
-}
-
-/** The emulator's connection counts of these phones' companions: phone -> its one entry. */
-async function connectionsOf(phones: string[]): Promise<Map<string, DeviceConnectionsRecord>> {
-  const wanted = new Set(phones);
-  const entries = (await cluster.admin.connections()).devices.filter((d) => wanted.has(d.phone) && d.linked);
-  const byPhone = new Map<string, DeviceConnectionsRecord>();
-  for (const e of entries) {
-    expect(byPhone.has(e.phone), `${e.phone} has one linked companion`).toBe(false);
-    byPhone.set(e.phone, e);
-  }
-  return byPhone;
-}
-
-/** Each of these phones' companions logged in exactly once and was never replaced; online now. */
-async function expectLoggedInOnce(phones: string[]): Promise<void> {
-  const byPhone = await connectionsOf(phones);
-  expect(phones.map((p) => byPhone.get(p)).map((e) => e && { phone: e.phone, online: e.online, logins: e.logins, replaced: e.replaced })).toEqual(
-    phones.map((phone) => ({ phone, online: true, logins: 1, replaced: 0 })),
-  );
-}
-
-/** Waits until the emulator shows these phones' companions online (true) or offline (false). */
-async function waitOnline(phones: string[], online: boolean, timeoutMs = 15_000): Promise<void> {
-  await poll(`${phones.join(', ')} ${online ? 'online' : 'offline'} at the emulator`, timeoutMs, async () => {
-    const byPhone = await connectionsOf(phones);
-    return phones.every((p) => (byPhone.get(p)?.online ?? false) === online) ? true : undefined;
-  });
 }
 
 /** Waits until each device is held by a node other than `notBy` and connected. Answers the holders. */
@@ -222,18 +116,6 @@ async function eventIdsSince(since: Date): Promise<string[]> {
   return rows.rows.map((r) => r.id);
 }
 
-/** Sets a device's pace of sending (null: the node's WUTS_SEND_INTERVAL_MS) through `via`. */
-async function pace(via: ClusterNode, deviceId: string, ms: number | null): Promise<void> {
-  await ok(via.call('PUT', `/devices/${deviceId}/send-interval`, token, { send_interval_ms: ms }), 200);
-}
-
-/** Queues `perDevice` texts for each device through `via` (texts `${prefix} <device> #k`). */
-async function queueBurst(via: ClusterNode, deviceIds: string[], to: string, prefix: string, perDevice: number): Promise<Queued[]> {
-  const queued: Queued[] = [];
-  for (let k = 1; k <= perDevice; k++) for (const d of deviceIds) queued.push(await send(via, d, to, `${prefix} ${d.slice(-6)} #${k}`));
-  return queued;
-}
-
 // ---------------------------------------------------------------- the cases
 
 if (DIALECT === 'postgres') {
@@ -247,17 +129,26 @@ if (DIALECT === 'postgres') {
           WUTS_WEBHOOK_TIMEOUT_SECONDS: '2',
           WUTS_WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1,1,1',
           WUTS_CONNECT_ATTEMPTS_PER_MINUTE: '100',
+          WUTS_MAX_DEVICES_PER_TENANT: '100',
         },
       });
       for (const peer of Object.values(PEER)) await cluster.admin.createAccount(peer, `peer ${peer}`);
       const phones = [...Array.from({ length: FLEET_SIZE }, (_, i) => fleetPhone(i)), COMMAND_PHONE, ...SUSPENDED_PHONES];
       await mapLimit(phones, 8, (phone) => cluster.admin.createAccount(phone, `wuts ${phone}`, { startPhone: false }));
       ({ token, tenantId } = await cluster.register('Cluster'));
+      calls = new TenantCalls(cluster, token);
     }, 120_000);
 
     afterAll(async () => {
       await cluster?.close();
     }, 60_000);
+
+    it('0. each node’s PostgreSQL connections carry application_name wuts:<node id> (case d’s write log relies on it)', async () => {
+      await poll('every node connected as wuts:<node id>', 10_000, async () => {
+        const names = await cluster.applicationNames();
+        return NODES.every((id) => names.has(`wuts:${id}`)) ? true : undefined;
+      });
+    });
 
     it(
       'a. 30 devices linked through the 3 nodes in turn are spread over them; each companion logged in once, none replaced',
@@ -271,7 +162,7 @@ if (DIALECT === 'postgres') {
         );
         const phones = fleet.map((d) => d.phone);
         // WhatsApp's side: one login per companion, never two connections of one device at once
-        await expectLoggedInOnce(phones);
+        await expectLoggedInOnce(cluster, phones);
 
         // the operator's view, the same through every node
         for (const via of deviceNodes()) {
@@ -295,7 +186,7 @@ if (DIALECT === 'postgres') {
 
         // and it stays so: a lease period later nobody logged in again
         await sleep(LEASE_MS + 2 * HEARTBEAT_MS);
-        await expectLoggedInOnce(phones);
+        await expectLoggedInOnce(cluster, phones);
         expect(await cluster.holders(fleet.map((d) => d.id))).toEqual(holders);
       },
     );
@@ -320,7 +211,7 @@ if (DIALECT === 'postgres') {
           // send, presence and check-numbers through every node but the holder
           const sent: Queued[] = [];
           for (const via of nonHolders) {
-            sent.push(await send(via, device.id, PEER.commands, `b: sent through ${via.id}`));
+            sent.push(await calls.send(via, device.id, PEER.commands, `b: sent through ${via.id}`));
             await ok(via.call('POST', path('/presence'), token, { state: 'available' }), 200);
             await ok(via.call('POST', path('/presence'), token, { state: 'typing', chat: PEER.commands }), 200);
             const checked = await ok(via.call('POST', path('/check-numbers'), token, { numbers: [PEER.commands, '15559990000'] }), 200);
@@ -329,8 +220,8 @@ if (DIALECT === 'postgres') {
               ['15559990000', false],
             ]);
           }
-          await expectAllSent(sent, 20_000);
-          await expectPeerHasEachOnce(PEER.commands, sent, 'b: sent through');
+          await calls.expectAllSent(sent, 20_000);
+          await expectPeerHasEachOnce(cluster, PEER.commands, sent, 'b: sent through');
 
           // read receipts: the peer writes, WUTS marks the chat read through a non-holder
           const [reader, disconnecter] = nonHolders.filter((n) => n.role === 'devices');
@@ -348,12 +239,12 @@ if (DIALECT === 'postgres') {
           // disconnect through a non-holder: WUTS and WhatsApp both see it go
           await ok(disconnecter!.call('POST', path('/disconnect'), token), 200);
           await cluster.waitStatus(disconnecter!, token, device.id, 'disconnected', 15_000);
-          await waitOnline([COMMAND_PHONE], false);
+          await waitOnline(cluster, [COMMAND_PHONE], false);
 
           // connect again (its stored session: no QR) through the api node
           await ok(reconnecter.call('POST', path('/connect'), token, {}), 200);
           await cluster.waitStatus(reconnecter!, token, device.id, 'connected', 20_000);
-          await waitOnline([COMMAND_PHONE], true);
+          await waitOnline(cluster, [COMMAND_PHONE], true);
 
           // logout and delete, each through a node not holding it now
           const holderNow = await cluster.holderOf(device.id);
@@ -379,7 +270,7 @@ if (DIALECT === 'postgres') {
             const rows = await Promise.all(ids.map((d) => cluster.deviceRow(d)));
             return rows.every((r) => r?.status === 'disconnected' && r.reason === 'tenant suspended') ? true : undefined;
           });
-          await waitOnline(SUSPENDED_PHONES, false);
+          await waitOnline(cluster, SUSPENDED_PHONES, false);
           const tenantView = (await ok(cluster.other(suspender).call('GET', `/tenants/${other.tenantId}`, cluster.master), 200)).tenant;
           expect(tenantView).toMatchObject({ active: false, connected_device_count: 0 });
 
@@ -389,7 +280,7 @@ if (DIALECT === 'postgres') {
             const rows = await Promise.all(ids.map((d) => cluster.deviceRow(d)));
             return rows.every((r) => r?.status === 'connected') ? true : undefined;
           });
-          await waitOnline(SUSPENDED_PHONES, true);
+          await waitOnline(cluster, SUSPENDED_PHONES, true);
         } finally {
           await apiNode.stop();
         }
@@ -414,8 +305,8 @@ if (DIALECT === 'postgres') {
           stream = await openEventStream(survivor.baseUrl, token);
 
           // a slow pace keeps the burst queued on the victim: its first messages go out, the rest wait
-          for (const d of devices) await pace(survivor, d, 3_000);
-          const burst = await queueBurst(survivor, devices, PEER.kill, 'c:', 4);
+          for (const d of devices) await calls.pace(survivor, d, 3_000);
+          const burst = await calls.queueBurst(survivor, devices, PEER.kill, 'c:', 4);
           await receiver.waitFor((r) => r.requests.length > 0, 15_000, 'a delivery in flight');
 
           const killedAt = Date.now();
@@ -426,11 +317,11 @@ if (DIALECT === 'postgres') {
           // its devices are connected elsewhere within 30 s
           await waitHeldElsewhere(devices, victim.id, 30_000);
           expect(Date.now() - killedAt).toBeLessThan(30_000);
-          for (const d of devices) await pace(survivor, d, null);
+          for (const d of devices) await calls.pace(survivor, d, null);
 
           // every queued message reaches the peer once, sent once under its id
-          await expectAllSent(burst, 40_000);
-          await expectPeerHasEachOnce(PEER.kill, burst, 'c:');
+          await calls.expectAllSent(burst, 40_000);
+          await expectPeerHasEachOnce(cluster, PEER.kill, burst, 'c:');
 
           // every event of the tenant since the webhook exists reached it (verified signatures)
           await poll('every event delivered to the webhook', 40_000, async () => {
@@ -477,7 +368,7 @@ if (DIALECT === 'postgres') {
           expect(view.nodes.find((n) => n.id === victim.id)?.alive).toBe(false);
 
           // messages queued while it sleeps
-          const burst = await queueBurst(other, devices, PEER.fence, 'd:', 3);
+          const burst = await calls.queueBurst(other, devices, PEER.fence, 'd:', 3);
 
           // from SIGCONT on: the lease table as it stands, then the write log
           const leasesAtCont = await leaseEpochs();
@@ -487,8 +378,8 @@ if (DIALECT === 'postgres') {
           await poll(`${victim.id} holds no device (its own GET /cluster)`, 10_000, async () =>
             (await cluster.nodeView(victim.id, victim))?.devices_held === 0 ? true : undefined,
           );
-          await expectAllSent(burst, 30_000);
-          await expectPeerHasEachOnce(PEER.fence, burst, 'd:');
+          await calls.expectAllSent(burst, 30_000);
+          await expectPeerHasEachOnce(cluster, PEER.fence, burst, 'd:');
           await sleep(LEASE_MS); // a stale write, were there one, has had the time to land
 
           // A write of the resumed node counts only for a device it leased again after the CONT
@@ -523,7 +414,7 @@ if (DIALECT === 'postgres') {
           const started = Date.now();
           const choices = cluster.answering().filter((x) => x.id !== restarting);
           const via = choices[n % choices.length]!;
-          const q = await trySend(via, senders[n % senders.length]!, PEER.rolling, `e: #${n}`);
+          const q = await calls.trySend(via, senders[n % senders.length]!, PEER.rolling, `e: #${n}`);
           if (q) accepted.push(q);
           else refused++;
           await sleep(Math.max(0, 200 - (Date.now() - started)));
@@ -547,8 +438,8 @@ if (DIALECT === 'postgres') {
       }
       console.log(`[cluster] rolling restart: ${accepted.length} messages accepted, ${refused} not`);
       expect(accepted.length).toBeGreaterThan(20);
-      await expectAllSent(accepted, 60_000);
-      await expectPeerHasEachOnce(PEER.rolling, accepted, 'e:');
+      await calls.expectAllSent(accepted, 60_000);
+      await expectPeerHasEachOnce(cluster, PEER.rolling, accepted, 'e:');
     });
 
     it(

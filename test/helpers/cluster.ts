@@ -268,6 +268,12 @@ export class Cluster {
     return (await this.pool.query<{ status: string; reason: string | null }>('select status, reason from devices where id = $1', [deviceId])).rows[0];
   }
 
+  /** The application_name of every connection to the cluster's database now. */
+  async applicationNames(): Promise<Set<string>> {
+    const rows = await this.pool.query<{ name: string }>('select distinct application_name as name from pg_stat_activity where datname = current_database()');
+    return new Set(rows.rows.map((r) => r.name));
+  }
+
   /** PostgreSQL's clock now (clock_timestamp(), as the write log records). */
   async dbNow(): Promise<Date> {
     return (await this.pool.query<{ now: Date }>('select clock_timestamp() as now')).rows[0]!.now;
