@@ -94,7 +94,7 @@ async function busiestNode(among: string[]): Promise<{ node: ClusterNode; device
 }
 
 /** Waits until no lease changes hands for `quietMs` and every wanted device is held. */
-async function waitSettled(timeoutMs = 20_000, quietMs = 2_000): Promise<Map<string, string>> {
+async function waitSettled(timeoutMs = 30_000, quietMs = 2_000): Promise<Map<string, string>> {
   let last = '';
   let since = Date.now();
   return poll('the leases settle', timeoutMs, async () => {
@@ -296,9 +296,11 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
       try {
         // a webhook for every event, whose receiver hangs: deliveries stay in flight
         receiver = await startReceiver({ mode: 'hang' });
-        const since = await cluster.dbNow();
         const hook = (await ok(survivor.call('POST', '/webhooks', token, { url: receiver.url }), 201)).webhook;
         receiver.setSecrets((await ok(survivor.call('GET', `/webhooks/${hook.id}/secret`, token), 200)).secret);
+        // what the webhook must get: every event of the tenant from a moment after it exists
+        await sleep(200);
+        const since = await cluster.dbNow();
         stream = await openEventStream(survivor.baseUrl, token);
 
         // a slow pace keeps the burst queued on the victim: its first messages go out, the rest wait
@@ -443,24 +445,36 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
     'f. a fourth node joining takes a share of the devices gradually; a moved device logs in once on its new node, none replaced',
     { timeout: 120_000 },
     async () => {
-      const before = await waitSettled();
+      // nothing moves among the three for more than a lease period: what moves next is node-d's doing
+      const before = await waitSettled(30_000, LEASE_MS + 1_000);
       await cluster.admin.resetConnections();
-      const fourth = await cluster.addNode('node-d');
 
-      // node-d's devices_held over time (missing before its first heartbeat: 0)
+      // node-d's devices_held over time, sampled from before it starts (no entry yet: 0)
       const samples: number[] = [];
-      let stableSince = Date.now();
-      await poll(
-        'node-d takes a share and stops',
-        40_000,
-        async () => {
-          const held = (await cluster.nodeView(fourth.id, node('node-a')))?.devices_held ?? 0;
-          if (held !== samples.at(-1)) stableSince = Date.now();
-          samples.push(held);
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          samples.push((await cluster.nodeView('node-d', node('node-a')))?.devices_held ?? 0);
+          await sleep(250);
+        }
+      })();
+      let fourth: ClusterNode;
+      try {
+        fourth = await cluster.addNode('node-d');
+        let last = -1;
+        let stableSince = Date.now();
+        await poll('node-d takes a share and stops', 40_000, async () => {
+          const held = samples.at(-1) ?? 0;
+          if (held !== last) {
+            last = held;
+            stableSince = Date.now();
+          }
           return held > 0 && Date.now() - stableSince >= 3_000 ? true : undefined;
-        },
-        250,
-      );
+        });
+      } finally {
+        sampling = false;
+        await sampler;
+      }
       const final = samples.at(-1)!;
       const wanted = (await cluster.view()).devices.wanted;
       expect(samples[0], `rises from 0: ${JSON.stringify(samples)}`).toBe(0);
@@ -469,7 +483,7 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
       if (final > 1) expect(new Set(samples).size, `gradually, not at once: ${JSON.stringify(samples)}`).toBeGreaterThan(2);
 
       // what moved went to node-d only, and each moved device logged in exactly once there
-      const after = await waitSettled();
+      const after = await waitSettled(30_000, LEASE_MS + 1_000);
       const moved = [...after.keys()].filter((d) => before.get(d) !== after.get(d));
       expect(moved.every((d) => after.get(d) === fourth.id)).toBe(true);
       expect(moved.length).toBe(final);
