@@ -262,7 +262,7 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
         const holders = await cluster.holders(ids);
         const suspender = deviceNodes().find((n) => ids.some((d) => holders.get(d) !== n.id))!;
         expect(ids.filter((d) => holders.get(d) !== suspender.id).length, 'devices held by other nodes').toBeGreaterThan(0);
-        await ok(suspender.call('PATCH', `/tenants/${other.tenantId}`, cluster.master, { active: false }), 200);
+        await ok(suspender.call('PUT', `/tenants/${other.tenantId}`, cluster.master, { active: false }), 200);
         await poll('the suspended tenant’s devices disconnected', 15_000, async () => {
           const rows = await Promise.all(ids.map((d) => cluster.deviceRow(d)));
           return rows.every((r) => r?.status === 'disconnected' && r.reason === 'tenant suspended') ? true : undefined;
@@ -272,7 +272,7 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
         expect(tenantView).toMatchObject({ active: false, connected_device_count: 0 });
 
         // reactivated through another node, they come back
-        await ok(cluster.other(suspender).call('PATCH', `/tenants/${other.tenantId}`, cluster.master, { active: true }), 200);
+        await ok(cluster.other(suspender).call('PUT', `/tenants/${other.tenantId}`, cluster.master, { active: true }), 200);
         await poll('the reactivated tenant’s devices connected', 20_000, async () => {
           const rows = await Promise.all(ids.map((d) => cluster.deviceRow(d)));
           return rows.every((r) => r?.status === 'connected') ? true : undefined;
