@@ -13,12 +13,15 @@
 //      node of role `api`, which holds none); a tenant suspended through one node disconnects
 //      its devices held by the others.
 //   c. SIGKILL of a node with queued messages and a webhook delivery pending: its devices connect
-//      elsewhere within 30 s, each message reaches the peer once under its WhatsApp id, every
-//      event reaches the webhook, an event stream open on another node goes on.
+//      elsewhere within 30 s (each logging in once, none replaced), each message reaches the peer
+//      once under its WhatsApp id, every event reaches the webhook, an event stream open on
+//      another node goes on.
 //   d. fencing: a node paused (SIGSTOP) until its leases are taken over writes nothing to the
-//      session tables or `devices` once resumed, and holds no device within seconds.
+//      session tables or `devices` once resumed, logs none of them in again, and holds no device
+//      within seconds. (Its connections stay open while it sleeps: each takeover login replaces
+//      one, the only case where `replaced` is not 0.)
 //   e. rolling restart (SIGTERM, start again, next) under a steady send load: no accepted
-//      message lost, none twice.
+//      message lost, none twice, no connection replaced.
 //   f. a fourth node joining takes a share of the devices gradually, each moved device logging
 //      in once on its new node and none replaced.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +111,23 @@ async function waitSettled(timeoutMs = 30_000, quietMs = 2_000): Promise<Map<str
     const view = await cluster.view();
     return view.devices.unheld === 0 && Date.now() - since >= quietMs ? holders : undefined;
   });
+}
+
+/**
+ * Since the emulator's last connection reset, every linked companion of a device WUTS linked
+ * has the logins and replaced connections `expected(device id)` says.
+ */
+async function expectConnectionsSinceReset(expected: (deviceId: string) => { logins: number; replaced: number }): Promise<void> {
+  const deviceOfPhone = new Map([...phoneOfDevice.entries()].map(([d, p]) => [p, d]));
+  const linked = (await cluster.admin.connections()).devices.filter((e) => e.linked && deviceOfPhone.has(e.phone));
+  expect(linked.map((e) => ({ phone: e.phone, logins: e.logins, replaced: e.replaced }))).toEqual(
+    linked.map((e) => ({ phone: e.phone, ...expected(deviceOfPhone.get(e.phone)!) })),
+  );
+}
+
+/** Since the last reset: each of `moved` logged in exactly once, no other device at all, nothing replaced. */
+async function expectLoginsSinceReset(moved: Set<string>): Promise<void> {
+  await expectConnectionsSinceReset((d) => ({ logins: moved.has(d) ? 1 : 0, replaced: 0 }));
 }
 
 /** The tenant's event ids recorded at or after `since` (PostgreSQL's clock). */
@@ -313,6 +333,9 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
         const burst = await calls.queueBurst(survivor, devices, PEER.kill, 'c:', 4);
         await receiver.waitFor((r) => r.requests.length > 0, 15_000, 'a delivery in flight');
 
+        // everything the victim holds moves: each such companion logs in once on its new node
+        const moving = await cluster.heldBy(victim.id);
+        await cluster.admin.resetConnections();
         const killedAt = Date.now();
         const killedDb = await cluster.dbNow();
         await victim.kill();
@@ -342,6 +365,10 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
           return later.every((id) => seen.has(id)) ? true : undefined;
         });
         expect(stream.ended).toBe(false);
+
+        // WhatsApp's side: the dead node's connections were gone, so nothing was replaced; each
+        // of its devices logged in once elsewhere, no other device logged in
+        await expectLoginsSinceReset(new Set(moving));
       } finally {
         await stream?.close();
         await receiver?.close();
@@ -358,6 +385,8 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
       const { node: victim, devices: held } = await busiestNode(fleet.map((d) => d.id));
       const devices = held.slice(0, 3);
       const other = cluster.other(victim);
+      const moving = new Set(await cluster.heldBy(victim.id));
+      await cluster.admin.resetConnections();
 
       victim.pause();
       try {
@@ -395,6 +424,15 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
           return !(now && now.node === victim.id && (!before || now.epoch > before.epoch));
         });
         expect(stale, `writes by ${victim.applicationName} after SIGCONT`).toEqual([]);
+
+        // WhatsApp's side: the paused node's connections stayed open, so each new holder's login
+        // replaced one (once per moved device); the resumed node logged none in again, but for a
+        // device it leased again after the CONT
+        const reacquired = (d: string) => leasesNow.get(d)?.node === victim.id && leasesNow.get(d)!.epoch > (leasesAtCont.get(d)?.epoch ?? -1);
+        await expectConnectionsSinceReset((d) => ({
+          logins: (moving.has(d) ? 1 : 0) + (reacquired(d) ? 1 : 0),
+          replaced: moving.has(d) ? 1 : 0,
+        }));
       } finally {
         if (victim.paused) victim.resume();
       }
@@ -408,6 +446,7 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
     const senders = NODES.map((id) => fleet.find((d) => holders.get(d.id) === id)?.id).filter((d): d is string => !!d);
     for (const d of fleet) if (senders.length < 3 && !senders.includes(d.id)) senders.push(d.id);
 
+    await cluster.admin.resetConnections();
     let restarting: string | undefined;
     let stopLoad = false;
     const accepted: Queued[] = [];
@@ -444,6 +483,8 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
     expect(accepted.length).toBeGreaterThan(20);
     await calls.expectAllSent(accepted, 60_000);
     await expectPeerHasEachOnce(cluster, PEER.rolling, accepted, 'e:');
+    // a drained node closes its connections before another node logs its devices in: none replaced
+    expect((await cluster.admin.connections()).totals.replaced).toBe(0);
   });
 
   it(
@@ -492,16 +533,7 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
       const moved = [...after.keys()].filter((d) => before.get(d) !== after.get(d));
       expect(moved.every((d) => after.get(d) === fourth.id)).toBe(true);
       expect(moved.length).toBe(final);
-      const connections = await cluster.admin.connections();
-      const movedPhones = new Set(moved.map((d) => phoneOfDevice.get(d)));
-      for (const entry of connections.devices.filter((e) => e.linked)) {
-        expect({ phone: entry.phone, logins: entry.logins, replaced: entry.replaced }).toEqual({
-          phone: entry.phone,
-          logins: movedPhones.has(entry.phone) ? 1 : 0,
-          replaced: 0,
-        });
-      }
-      expect(connections.totals).toMatchObject({ logins: moved.length, replaced: 0 });
+      await expectLoginsSinceReset(new Set(moved));
     },
   );
 });
