@@ -24,7 +24,7 @@
 //      message lost, none twice, no connection replaced.
 //   f. a fourth node joining takes a share of the devices gradually, each moved device logging
 //      in once on its new node and none replaced.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECT } from '../helpers/database.js';
 import { ok } from '../helpers/http.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
@@ -159,6 +159,11 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
     ({ token, tenantId } = await cluster.register('Cluster'));
     calls = new TenantCalls(cluster, token);
   }, 120_000);
+
+  afterEach((context) => {
+    // what the nodes printed (LOG_LEVEL warn) helps to tell why a case failed
+    if (context.task.result?.state === 'fail' && cluster) console.log(`[cluster] ${context.task.name}: node output\n${cluster.outputs()}`);
+  });
 
   afterAll(async () => {
     await cluster?.close();

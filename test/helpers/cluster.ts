@@ -311,6 +311,19 @@ export class Cluster {
     });
   }
 
+  /** The last `chars` of what each node printed (every run), for a failed test's report. */
+  outputs(chars = 3_000): string {
+    return this.nodes
+      .map(
+        (n) =>
+          `--- ${n.id} (${n.runs.length} run${n.runs.length === 1 ? '' : 's'})\n${n.runs
+            .map((r) => r.output())
+            .join('\n--- restarted\n')
+            .slice(-chars)}`,
+      )
+      .join('\n');
+  }
+
   /** Stops everything the cluster started, whatever state it is in, and drops the database. */
   async close(): Promise<void> {
     for (const node of this.nodes) {
