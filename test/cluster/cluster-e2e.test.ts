@@ -148,7 +148,7 @@ describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing Po
         WUTS_SEND_JITTER_PERCENT: '0',
         WUTS_SHUTDOWN_GRACE_SECONDS: '5',
         WUTS_WEBHOOK_TIMEOUT_SECONDS: '2',
-        WUTS_WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1,1,1',
+        WUTS_WEBHOOK_RETRY_SCHEDULE: '0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1', // a delivery outlives the kill
         WUTS_CONNECT_ATTEMPTS_PER_MINUTE: '100',
         WUTS_MAX_DEVICES_PER_TENANT: '100',
       },
