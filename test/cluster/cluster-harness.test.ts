@@ -1,9 +1,9 @@
 // The harness of the cluster tests (test/helpers/cluster.ts, cluster-checks.ts) checked on its
 // own, with what WUTS does today on one PostgreSQL: nodes start on one database under their ids,
-// a device links through one of them and the emulator counts its login, a message sent through
-// it reaches the peer once, a node is paused, resumed, killed, started again and stopped, the
-// write log records who wrote what, and an event stream opened on one node is read. PostgreSQL
-// only (WUTS_TEST_DATABASE_URL); needs the build.
+// a node is paused, resumed, killed, started again and stopped, a device links through one of
+// them and the emulator counts its login, a message sent through it reaches the peer once, its
+// node restarts and reconnects it, the write log records who wrote what, and an event stream
+// opened on one node is read. PostgreSQL only (WUTS_TEST_DATABASE_URL); needs the build.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { DIALECT } from '../helpers/database.js';
@@ -40,18 +40,7 @@ describe.runIf(DIALECT === 'postgres')('the cluster test harness', () => {
     await ok(cluster.node('h-2').call('GET', '/me', token), 200);
   });
 
-  it('links a device by its QR through one node; the emulator counts one login; a message reaches the peer once', { timeout: 60_000 }, async () => {
-    const h1 = cluster.node('h-1');
-    device = await cluster.linkDevice(h1, token, PHONE);
-    await expectLoggedInOnce(cluster, [PHONE]);
-    const calls = new TenantCalls(cluster, token);
-    const sent = [await calls.send(h1, device.id, PEER, 'harness: one'), await calls.send(h1, device.id, PEER, 'harness: two')];
-    await calls.expectAllSent(sent, 20_000);
-    await expectPeerHasEachOnce(cluster, PEER, sent, 'harness:');
-    for (const m of sent) expect(await messageStanzas(cluster, m.waId), m.text).toBe(1);
-  });
-
-  it('pauses a node (it stops answering) and resumes it; kills it and starts it again under its id; stops it with SIGTERM', { timeout: 90_000 }, async () => {
+  it('pauses a node (it stops answering) and resumes it; kills it and starts it again under its id; stops it with SIGTERM', { timeout: 60_000 }, async () => {
     const h2 = cluster.node('h-2');
     const health = (baseUrl: string) => fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status);
     h2.pause();
@@ -67,9 +56,21 @@ describe.runIf(DIALECT === 'postgres')('the cluster test harness', () => {
     await ok(h2.call('GET', '/me', token), 200);
     expect(await h2.stop()).toBe(0);
     await h2.start();
+  });
 
-    // h-1 holds the device: a restart under its id reconnects it from the stored session
+  it('links a device by its QR through one node; the emulator counts one login; a message reaches the peer once', { timeout: 90_000 }, async () => {
     const h1 = cluster.node('h-1');
+    device = await cluster.linkDevice(h1, token, PHONE);
+    await expectLoggedInOnce(cluster, [PHONE]);
+    const calls = new TenantCalls(cluster, token);
+    const sent = [await calls.send(h1, device.id, PEER, 'harness: one'), await calls.send(h1, device.id, PEER, 'harness: two')];
+    await calls.expectAllSent(sent, 20_000);
+    await expectPeerHasEachOnce(cluster, PEER, sent, 'harness:');
+    for (const m of sent) expect(await messageStanzas(cluster, m.waId), m.text).toBe(1);
+
+    // h-1 holds the device: a restart under its id reconnects it from the stored session (h-2
+    // started before the device existed: without the cluster code a node connects every device
+    // at its start, and two nodes would take the device from each other)
     await h1.restart();
     await cluster.waitStatus(h1, token, device.id, 'connected', 30_000);
     await waitOnline(cluster, [PHONE], true);
