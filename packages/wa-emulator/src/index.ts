@@ -31,6 +31,8 @@ export {
   type SendMessageBody,
   type SentRecord,
   type TrafficRecord,
+  type DeviceConnectionsRecord,
+  type ConnectionsReport,
 } from './admin/client.js';
 export { mediaTrust, type MediaTrust } from './media/trust.js';
 export { guardLibsignalConsole, isLibsignalSecretLog } from './libsignal-log-guard.js';

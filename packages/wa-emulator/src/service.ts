@@ -189,6 +189,39 @@ export class EmulatorService {
     }));
   }
 
+  /**
+   * The connection counts of every companion device: each linked one, and each counted since the
+   * start or the last reset and unlinked since (`linked: false`); by phone, then device id.
+   * Device 0 (an account's phone, the emulator's own client) is left out.
+   */
+  connectionsView() {
+    const keys = new Map<string, { phone: string; device: number }>();
+    for (const account of this.hub.registry.list())
+      for (const d of Object.values(account.devices)) if (d.kind === 'companion') keys.set(`${account.phone}:${d.id}`, { phone: account.phone, device: d.id });
+    for (const [phone, device] of this.hub.countedDevices()) if (device !== 0) keys.set(`${phone}:${device}`, { phone, device });
+    const devices = [...keys.values()]
+      .sort((a, b) => (a.phone === b.phone ? a.device - b.device : a.phone < b.phone ? -1 : 1))
+      .map(({ phone, device }) => {
+        const account = this.hub.registry.get(phone);
+        const record = account?.devices[String(device)];
+        return {
+          phone,
+          device,
+          jid: account ? deviceJid(account, device, 'pn') : `${phone}:${device}@s.whatsapp.net`,
+          linked: record !== undefined,
+          online: this.hub.isOnline(phone, device),
+          ...this.hub.connectionCountsOf(phone, device),
+        };
+      });
+    const totals = {
+      devices: devices.length,
+      online: devices.filter((d) => d.online).length,
+      logins: devices.reduce((n, d) => n + d.logins, 0),
+      replaced: devices.reduce((n, d) => n + d.replaced, 0),
+    };
+    return { devices, totals };
+  }
+
   private phoneFor(account: AccountRecord): AccountPhone {
     let phone = this.phones.get(account.phone);
     if (!phone) {

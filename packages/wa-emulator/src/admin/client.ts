@@ -72,6 +72,15 @@ export interface JoinAnswer {
   group?: GroupRecordView;
 }
 
+/** A companion device's connection counts: logins, connections replaced by a newer login (440), online now. */
+export type DeviceConnectionsRecord = Static<typeof S.DeviceConnections>;
+
+/** GET /admin/connections: every companion device's counts, and their sums. */
+export interface ConnectionsReport {
+  devices: DeviceConnectionsRecord[];
+  totals: Static<typeof S.ConnectionTotals>;
+}
+
 /** An admin call as it was answered: the HTTP status and the parsed JSON body. */
 export interface AdminAnswer<T> {
   status: number;
@@ -230,6 +239,17 @@ export class EmulatorAdminClient {
   /** The last stanzas in and out, newest first. */
   async traffic(limit?: number): Promise<TrafficRecord[]> {
     return (await this.call<{ traffic: TrafficRecord[] }>('GET', `/admin/traffic${limit === undefined ? '' : `?limit=${limit}`}`)).traffic;
+  }
+
+  /** Logins and replaced connections (440) of every companion device since the start or the last resetConnections. */
+  async connections(): Promise<ConnectionsReport> {
+    const { devices, totals } = await this.call<ConnectionsReport>('GET', '/admin/connections');
+    return { devices, totals };
+  }
+
+  /** Zeroes the counts of connections(). */
+  async resetConnections(): Promise<void> {
+    await this.call('POST', '/admin/connections/reset');
   }
 
   /** The wire URL, the certificate root key and the media host's URL. */

@@ -154,6 +154,39 @@ export function adminRoutes(app: FastifyInstance, service: EmulatorService): voi
   );
 
   app.get(
+    '/admin/connections',
+    {
+      schema: {
+        tags,
+        summary: 'Logins and replaced connections of every companion device, since the start or the last reset',
+        description:
+          'One entry per companion device (linked now, or counted and unlinked since): `logins` counts the logged-in connections attached, ' +
+          '`replaced` those closed by a newer login of the same device (stream error <conflict type="replaced"/>, Baileys 440), `online` whether one is attached now. ' +
+          "Phones (device 0, the emulator's own clients) are left out.",
+        response: {
+          200: Type.Object({ success: Type.Literal(true), devices: Type.Array(S.DeviceConnections), totals: S.ConnectionTotals }),
+        },
+      },
+    },
+    async () => ok(service.connectionsView()),
+  );
+
+  app.post(
+    '/admin/connections/reset',
+    {
+      schema: {
+        tags,
+        summary: 'Zero the connection counts (logins, replaced); connections stay as they are',
+        response: { 200: Type.Object({ success: Type.Literal(true) }) },
+      },
+    },
+    async () => {
+      service.hub.resetConnectionCounts();
+      return ok({});
+    },
+  );
+
+  app.get(
     '/admin/info',
     {
       schema: {

@@ -36,6 +36,25 @@ export const QueuedStanza = Type.Object({
   nack: Type.Optional(Type.String({ description: 'the error code of the last NACK the device answered it with (500, 487...)' })),
 });
 
+export const DeviceConnections = Type.Object({
+  phone: Type.String(),
+  device: Type.Integer({ description: 'the companion device id (from 1)' }),
+  jid: Type.String(),
+  linked: Type.Boolean({ description: 'false: unlinked since it was counted' }),
+  online: Type.Boolean({ description: 'a logged-in connection is attached now' }),
+  logins: Type.Integer({ description: 'logged-in connections attached since the emulator started or the last reset' }),
+  replaced: Type.Integer({
+    description: 'connections closed because a newer login of the same device replaced them (<conflict type="replaced"/>, which Baileys reports as 440)',
+  }),
+});
+
+export const ConnectionTotals = Type.Object({
+  devices: Type.Integer(),
+  online: Type.Integer(),
+  logins: Type.Integer(),
+  replaced: Type.Integer(),
+});
+
 export const TrafficItem = Type.Object({
   at: Type.String(),
   direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),

@@ -21,6 +21,8 @@ export class Hub {
   private readonly deviceListReaders = new Map<string, Set<WireSession>>();
   /** watched phone -> watching connection -> how it addressed the watched user */
   private readonly watchers = new Map<string, Map<WireSession, Addressing>>();
+  /** `phone:device` -> its logins and replaced connections since the start or the last resetConnectionCounts */
+  private readonly connectionCounts = new Map<string, ConnectionCounts>();
 
   constructor(
     readonly state: EmulatorState,
@@ -53,7 +55,44 @@ export class Hub {
     session.state = 'online';
     session.label = deviceJid(account, deviceId, 'pn');
     this.online.set(key, session);
-    if (previous && previous !== session) previous.streamError(undefined, { tag: 'conflict', attrs: { type: 'replaced' } });
+    const counts = this.countsOf(key);
+    counts.logins++;
+    if (previous && previous !== session) {
+      counts.replaced++;
+      previous.streamError(undefined, { tag: 'conflict', attrs: { type: 'replaced' } });
+    }
+  }
+
+  private countsOf(key: string): ConnectionCounts {
+    let counts = this.connectionCounts.get(key);
+    if (!counts) this.connectionCounts.set(key, (counts = { logins: 0, replaced: 0 }));
+    return counts;
+  }
+
+  /**
+   * A device's logins (logged-in connections attached) and replaced connections (closed by a
+   * newer login with <conflict type="replaced"/>, Baileys' 440), since the start or the last
+   * reset; zeros for a device not seen since.
+   */
+  connectionCountsOf(phone: string, deviceId: number): ConnectionCounts {
+    return { ...(this.connectionCounts.get(this.key(phone, deviceId)) ?? { logins: 0, replaced: 0 }) };
+  }
+
+  /** Every device counted since the start or the last reset, linked or since unlinked: `[phone, device id]`. */
+  countedDevices(): Array<[string, number]> {
+    return [...this.connectionCounts.keys()].map((key) => {
+      const at = key.lastIndexOf(':');
+      return [key.slice(0, at), Number(key.slice(at + 1))];
+    });
+  }
+
+  /** Zeroes the connection counts (the connections themselves stay). */
+  resetConnectionCounts(): void {
+    this.connectionCounts.clear();
+  }
+
+  isOnline(phone: string, deviceId: number): boolean {
+    return this.online.has(this.key(phone, deviceId));
   }
 
   /** Calls `listener` for every connection that closes, before the hub forgets it. */
@@ -185,6 +224,12 @@ export class Hub {
     }
     return { tag: 'presence', attrs };
   }
+}
+
+/** How often a device logged in, and how often a newer login replaced its connection. */
+export interface ConnectionCounts {
+  logins: number;
+  replaced: number;
 }
 
 /**
