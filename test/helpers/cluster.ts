@@ -248,7 +248,7 @@ export class Cluster {
   /** device id -> the node holding its unexpired lease (device_leases, read directly). */
   async holders(deviceIds?: string[]): Promise<Map<string, string>> {
     const rows = await this.pool.query<{ device_id: string; node_id: string }>(
-      `select device_id, node_id from device_leases where expires_at > now()${deviceIds ? ' and device_id = any($1)' : ''}`,
+      `select device_id, node_id from device_leases where node_id is not null and expires_ms > (extract(epoch from clock_timestamp()) * 1000)::bigint${deviceIds ? ' and device_id = any($1)' : ''}`,
       deviceIds ? [deviceIds] : [],
     );
     return new Map(rows.rows.map((r) => [r.device_id, r.node_id]));
