@@ -46,6 +46,18 @@ export const E2E_FILES = [
   'test/whatsapp/provider-unlink.test.ts',
 ];
 export const EMULATOR_FILES = ['packages/wa-emulator/test/**/*.test.ts'];
+/**
+ * Files about several nodes sharing one PostgreSQL database (a cluster): they run in the
+ * PostgreSQL pass only (WUTS_TEST_DATABASE_URL set). SQLite runs one node, which
+ * test/platform/single-process.test.ts covers.
+ */
+export const POSTGRES_ONLY_FILES = [
+  'test/cluster/bus-relay.test.ts',
+  'test/cluster/stream-across-nodes.test.ts',
+  'test/cluster/cluster-e2e.test.ts',
+  'test/cluster/cluster-harness.test.ts',
+];
+const notOnThisDatabase = process.env.WUTS_TEST_DATABASE_URL ? [] : POSTGRES_ONLY_FILES;
 
 export default defineConfig({
   test: {
@@ -59,9 +71,13 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: UNIT_FILES, isolate: false } },
       {
         extends: true,
-        test: { name: 'http', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...UNIT_FILES, ...E2E_FILES, ...EMULATOR_FILES] },
+        test: {
+          name: 'http',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...UNIT_FILES, ...E2E_FILES, ...EMULATOR_FILES, ...notOnThisDatabase],
+        },
       },
-      { extends: true, test: { name: 'e2e', include: E2E_FILES } },
+      { extends: true, test: { name: 'e2e', include: E2E_FILES, exclude: [...configDefaults.exclude, ...notOnThisDatabase] } },
       { extends: true, test: { name: 'emulator', include: EMULATOR_FILES } },
     ],
   },

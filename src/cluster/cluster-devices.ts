@@ -47,8 +47,8 @@ export class ClusterDevices implements DeviceCommands {
   handlers(): Record<string, CommandHandler> {
     return {
       connect: (a) => {
-        const { tenantId, deviceId, options } = a as { tenantId: string; deviceId: string; options: ConnectOptions };
-        return this.connectHere(tenantId, deviceId, options);
+        const { tenantId, deviceId, options, forwarded } = a as { tenantId: string; deviceId: string; options: ConnectOptions; forwarded?: boolean };
+        return this.connectHere(tenantId, deviceId, options, forwarded);
       },
       disconnect: (a) => {
         const { tenantId, deviceId, reason } = a as { tenantId: string; deviceId: string; reason: string };
@@ -128,16 +128,27 @@ export class ClusterDevices implements DeviceCommands {
     );
   }
 
-  /** Connects the device on this node, taking its lease when nobody holds it. */
-  private async connectHere(tenantId: string, deviceId: string, options: ConnectOptions): Promise<SessionSignal | null> {
-    const fence = this.keeper.fenceOf(deviceId) ?? (await this.keeper.acquire({ id: deviceId, tenantId }));
-    if (!fence) {
-      if (await holderOf(this.deps.db.kysely, this.deps.db.dialect, deviceId)) {
-        throw new AppError(409, 'device_busy', 'another node took this device a moment ago: try again');
+  /**
+   * Connects the device on this node, taking its lease when nobody holds it. A node that took it
+   * meanwhile (a heartbeat's placement) gets the connect instead; `forwarded` stops a second hop.
+   */
+  private async connectHere(tenantId: string, deviceId: string, options: ConnectOptions, forwarded = false): Promise<SessionSignal | null> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const fence = this.keeper.fenceOf(deviceId) ?? (await this.keeper.acquire({ id: deviceId, tenantId }));
+      if (fence) return this.local.connect(tenantId, deviceId, fence, options);
+      const holder = await holderOf(this.deps.db.kysely, this.deps.db.dialect, deviceId);
+      if (!holder) throw noNode(); // nobody holds it and this node may not (role api, draining, at capacity)
+      if (holder.nodeId !== this.nodeId && this.relay && !forwarded) {
+        return (await this.relay.call(
+          holder.nodeId,
+          'connect',
+          { tenantId, deviceId, options, forwarded: true },
+          (options.waitMs ?? 0) + COMMAND_TIMEOUT_MS,
+        )) as SessionSignal | null;
       }
-      throw noNode();
+      await new Promise((r) => setTimeout(r, 50)); // this node is taking it right now
     }
-    return this.local.connect(tenantId, deviceId, fence, options);
+    throw new AppError(409, 'device_busy', 'the device is changing nodes: try again in a moment');
   }
 
   /** The live device node that should take a device nobody holds: the one holding the fewest, this one on a tie. */

@@ -44,8 +44,8 @@ export interface KeeperCounters {
  */
 export class LeaseKeeper {
   private readonly fences = new Map<string, Fence>();
-  /** Devices whose lease is being taken (a renewal that finds one in the database does not give it back). */
-  private readonly acquiring = new Set<string>();
+  /** Leases being taken: a renewal that finds one in the database does not give it back, and a second taker waits for the first. */
+  private readonly acquiring = new Map<string, Promise<Fence | null>>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -100,18 +100,22 @@ export class LeaseKeeper {
   }
 
   /** Takes the device's lease for this node (a connect asked here); null when another node holds it. */
-  async acquire(device: { id: string; tenantId: string }): Promise<Fence | null> {
+  acquire(device: { id: string; tenantId: string }): Promise<Fence | null> {
     const held = this.fences.get(device.id);
-    if (held) return held;
-    if (this.stopped || this.draining || this.settings.role === 'api') return null;
-    const started = Date.now();
-    this.acquiring.add(device.id);
-    let epoch: number | null;
-    try {
-      epoch = await leases.acquireLease(this.deps.db.kysely, this.deps.db.dialect, this.nodeId, device, this.settings.leaseMs);
-    } finally {
-      this.acquiring.delete(device.id);
+    if (held) return Promise.resolve(held);
+    if (this.stopped || this.draining || this.settings.role === 'api') return Promise.resolve(null);
+    let taking = this.acquiring.get(device.id);
+    if (!taking) {
+      // taken again under this node's id, the lease would get a new epoch: one taker at a time
+      taking = this.take(device).finally(() => this.acquiring.delete(device.id));
+      this.acquiring.set(device.id, taking);
     }
+    return taking;
+  }
+
+  private async take(device: { id: string; tenantId: string }): Promise<Fence | null> {
+    const started = Date.now();
+    const epoch = await leases.acquireLease(this.deps.db.kysely, this.deps.db.dialect, this.nodeId, device, this.settings.leaseMs);
     if (epoch === null) return null;
     const fence: Fence = { deviceId: device.id, nodeId: this.nodeId, epoch, validUntil: this.validFrom(started) };
     this.fences.set(device.id, fence);

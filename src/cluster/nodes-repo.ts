@@ -12,16 +12,14 @@ export async function beat(db: Kysely<Database>, dialect: DialectName, node: Omi
     .insertInto('cluster_nodes')
     .values({ ...node, heartbeat_ms: now })
     .onConflict((oc) =>
-      oc
-        .column('id')
-        .doUpdateSet({
-          role: node.role,
-          version: node.version,
-          capacity: node.capacity,
-          draining: node.draining,
-          started_at: node.started_at,
-          heartbeat_ms: now,
-        }),
+      oc.column('id').doUpdateSet({
+        role: node.role,
+        version: node.version,
+        capacity: node.capacity,
+        draining: node.draining,
+        started_at: node.started_at,
+        heartbeat_ms: now,
+      }),
     )
     .returning('heartbeat_ms')
     .executeTakeFirstOrThrow();

@@ -1,3 +1,4 @@
+// PostgreSQL only (POSTGRES_ONLY_FILES in vitest.config.ts: the SQLite pass leaves this file out).
 // Issue 15, "Cluster": several `wuts serve` processes on one PostgreSQL, each WhatsApp device held
 // by exactly one node through a lease with fencing, any node answering any device command. The
 // harness (test/helpers/cluster.ts) runs real processes (dist: `npm run build` first) against one
@@ -25,7 +26,6 @@
 //   f. a fourth node joining takes a share of the devices gradually, each moved device logging
 //      in once on its new node and none replaced.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECT } from '../helpers/database.js';
 import { ok } from '../helpers/http.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
 import {
@@ -138,9 +138,7 @@ async function eventIdsSince(since: Date): Promise<string[]> {
 
 // ---------------------------------------------------------------- the cases
 
-// PostgreSQL only. runIf rather than the `if (DIALECT === 'postgres')` of files with tests for both
-// dialects: a file without any suite on SQLite fails ("No test suite found"); this one is skipped.
-describe.runIf(DIALECT === 'postgres')('a cluster of wuts serve nodes sharing PostgreSQL (issue 15)', () => {
+describe('a cluster of wuts serve nodes sharing PostgreSQL (issue 15)', () => {
   beforeAll(async () => {
     cluster = await startCluster(NODES, {
       env: {

@@ -1,3 +1,4 @@
+// PostgreSQL only (POSTGRES_ONLY_FILES in vitest.config.ts: the SQLite pass leaves this file out).
 // The harness of the cluster tests (test/helpers/cluster.ts, cluster-checks.ts) checked on its
 // own, with what WUTS does today on one PostgreSQL: nodes start on one database under their ids,
 // a node is paused, resumed, killed, started again and stopped, a device links through one of
@@ -6,7 +7,6 @@
 // opened on one node is read. PostgreSQL only (WUTS_TEST_DATABASE_URL); needs the build.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { DIALECT } from '../helpers/database.js';
 import { ok } from '../helpers/http.js';
 import { openEventStream, poll, startCluster, writesSince, type Cluster, type LinkedDevice } from '../helpers/cluster.js';
 import { expectLoggedInOnce, expectPeerHasEachOnce, messageStanzas, TenantCalls, waitOnline } from '../helpers/cluster-checks.js';
@@ -14,9 +14,7 @@ import { expectLoggedInOnce, expectPeerHasEachOnce, messageStanzas, TenantCalls,
 const PHONE = '15551200001';
 const PEER = '15551209001';
 
-// PostgreSQL only. runIf rather than the `if (DIALECT === 'postgres')` of files with tests for both
-// dialects: a file without any suite on SQLite fails ("No test suite found"); this one is skipped.
-describe.runIf(DIALECT === 'postgres')('the cluster test harness', () => {
+describe('the cluster test harness', () => {
   let cluster: Cluster;
   let token: string;
   let device: LinkedDevice;
