@@ -5,7 +5,7 @@ import { AppError, conflict } from '../lib/errors.js';
 import type { DeviceGroups } from '../whatsapp/groups.js';
 import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceSupervisor } from '../workers/device-supervisor.js';
-import type { CommandHandler, CommandRelay } from './command-relay.js';
+import { CommandAbandonedError, type CommandHandler, type CommandRelay } from './command-relay.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { holderOf } from './leases-repo.js';
 import { nodesWithLeases } from './nodes-repo.js';
@@ -93,11 +93,37 @@ export class ClusterDevices implements DeviceCommands {
     command: { kind: string; args: unknown; timeoutMs?: number },
     whenNobody: () => Promise<T>,
   ): Promise<T> {
-    if (this.local.isRunning(deviceId)) return here();
-    const holder = await holderOf(this.deps.db.kysely, this.deps.db.dialect, deviceId);
-    if (!holder) return whenNobody();
-    if (holder.nodeId === this.nodeId || !this.relay) return here();
-    return (await this.relay.call(holder.nodeId, command.kind, command.args, command.timeoutMs ?? COMMAND_TIMEOUT_MS)) as T;
+    for (let hop = 0; hop < 3; hop++) {
+      if (this.local.isRunning(deviceId)) return here();
+      const holder = await holderOf(this.deps.db.kysely, this.deps.db.dialect, deviceId);
+      if (!holder) return whenNobody();
+      if (holder.nodeId === this.nodeId || !this.relay) return here();
+      const moved = this.watchHolder(deviceId, holder);
+      try {
+        return (await this.relay.call(holder.nodeId, command.kind, command.args, command.timeoutMs ?? COMMAND_TIMEOUT_MS, moved.promise)) as T;
+      } catch (err) {
+        // the holder lost the device while the command waited (it died, or was paused): ask again where it is
+        if (!(err instanceof CommandAbandonedError)) throw err;
+      } finally {
+        moved.stop();
+      }
+    }
+    throw new AppError(503, 'device_node_unavailable', 'the device is changing nodes: try again shortly');
+  }
+
+  /** Settles once the device's lease is no longer `holder`'s (looked at every heartbeat). */
+  private watchHolder(deviceId: string, holder: { nodeId: string; epoch: number }): { promise: Promise<void>; stop: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    const promise = new Promise<void>((resolve) => {
+      timer = setInterval(() => {
+        holderOf(this.deps.db.kysely, this.deps.db.dialect, deviceId)
+          .then((now) => {
+            if (!now || now.nodeId !== holder.nodeId || now.epoch !== holder.epoch) resolve();
+          })
+          .catch(() => {});
+      }, this.deps.config.cluster.heartbeatMs);
+    });
+    return { promise, stop: () => clearInterval(timer) };
   }
 
   async isRunning(deviceId: string): Promise<boolean> {

@@ -16,6 +16,9 @@ const COMMAND_POLL_MS = 1000;
 
 export type CommandHandler = (args: unknown) => Promise<unknown>;
 
+/** The call was given up because `abandon` settled first (the device moved to another node). */
+export class CommandAbandonedError extends Error {}
+
 type Answer = { ok: unknown } | { error: { status: number; code: string; message: string } };
 
 interface Waiting {
@@ -72,8 +75,8 @@ export class CommandRelay {
     for (const off of this.unsubscribe) off();
   }
 
-  /** Runs `kind` on node `target`; answers its result or throws its error. */
-  async call(target: string, kind: string, args: unknown, timeoutMs: number): Promise<unknown> {
+  /** Runs `kind` on node `target`; answers its result or throws its error (CommandAbandonedError once `abandon` settles). */
+  async call(target: string, kind: string, args: unknown, timeoutMs: number, abandon?: Promise<unknown>): Promise<unknown> {
     const id = newId();
     this.counters.sent++;
     const answered = new Promise<Answer>((resolve) => this.waiting.set(id, { resolve }));
@@ -83,7 +86,8 @@ export class CommandRelay {
     let timeout: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timeout = setTimeout(() => resolve('timeout'), timeoutMs)));
     try {
-      const answer = await Promise.race([answered, timedOut]);
+      const answer = await Promise.race([answered, timedOut, ...(abandon ? [abandon.then(() => 'abandoned' as const)] : [])]);
+      if (answer === 'abandoned') throw new CommandAbandonedError(`${kind} for ${target} abandoned`);
       if (answer === 'timeout') {
         this.counters.timedOut++;
         throw new AppError(
