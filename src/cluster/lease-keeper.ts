@@ -47,6 +47,9 @@ export class LeaseKeeper {
   /** Leases being taken: a renewal that finds one in the database does not give it back, and a second taker waits for the first. */
   private readonly acquiring = new Map<string, Promise<Fence | null>>();
   private timer: NodeJS.Timeout | undefined;
+  /** The heartbeat and renewal in flight: on a timer of its own, never behind placement work. */
+  private renewing: Promise<void> | undefined;
+  /** Placement work in flight (taking, handing over, disconnecting unwanted devices). */
   private running: Promise<void> | undefined;
   private again = false;
   private draining = false;
@@ -80,7 +83,10 @@ export class LeaseKeeper {
   async start(): Promise<void> {
     if (this.deps.db.dialect === 'sqlite') await leases.releaseAllLeases(this.deps.db.kysely);
     await this.beat();
-    this.schedule();
+    this.timer = setInterval(() => {
+      this.renewing ??= this.renewal().finally(() => (this.renewing = undefined));
+    }, this.settings.heartbeatMs);
+    this.timer.unref();
   }
 
   /** Looks for work now (a tenant was reactivated, another node released devices). */
@@ -90,7 +96,7 @@ export class LeaseKeeper {
       this.again = true;
       return;
     }
-    this.running = this.tick().finally(() => {
+    this.running = this.work().finally(() => {
       this.running = undefined;
       if (this.again) {
         this.again = false;
@@ -137,8 +143,8 @@ export class LeaseKeeper {
   /** SIGTERM: stops taking devices, closes every held connection and releases its lease for the other nodes. */
   async drain(): Promise<void> {
     this.draining = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([this.renewing, this.running]);
     await this.beat().catch(() => {});
     const held = [...this.fences.keys()];
     await Promise.all(held.map((id) => this.devices.drop(id)));
@@ -153,18 +159,9 @@ export class LeaseKeeper {
   /** Stops the heartbeat and removes the node from the cluster's list (after drain). */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([this.renewing, this.running]);
     await nodes.removeNode(this.deps.db.kysely, this.nodeId).catch(() => {});
-  }
-
-  private schedule(): void {
-    if (this.stopped || this.draining) return;
-    this.timer = setTimeout(() => {
-      this.poke();
-      void this.running?.finally(() => this.schedule());
-    }, this.settings.heartbeatMs);
-    this.timer.unref();
   }
 
   /** Local time until which a lease renewed (or taken) at `started` may be acted on: a heartbeat short of its end. */
@@ -183,17 +180,27 @@ export class LeaseKeeper {
     });
   }
 
-  private async tick(): Promise<void> {
+  /** Each heartbeat: the node's row and its leases renewed, then placement work (not awaited). */
+  private async renewal(): Promise<void> {
     try {
       const started = Date.now();
       await this.beat();
       await this.renew(started);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'cluster heartbeat failed; leases not renewed in time are dropped');
+      this.dropExpired();
+      return;
+    }
+    this.poke();
+  }
+
+  private async work(): Promise<void> {
+    try {
       await this.dropUnwanted();
       if (this.settings.role === 'devices' && !this.draining && !this.stopped) await this.place();
       if (this.beats++ % 100 === 0) await nodes.forgetSilentNodes(this.deps.db.kysely, this.deps.db.dialect, FORGET_AFTER_MS);
     } catch (err) {
-      this.deps.logger.warn({ err }, 'cluster heartbeat failed; leases not renewed in time are dropped');
-      this.dropExpired();
+      this.deps.logger.warn({ err }, 'cluster placement failed; it runs again at the next heartbeat');
     }
   }
 
