@@ -254,8 +254,9 @@ export class LeaseKeeper {
       }
       return;
     }
-    // above the share while another live node is short of it: one device moves per heartbeat
-    if (held > share && live.some((n) => n.id !== this.nodeId && n.held < Math.min(share, n.capacity))) {
+    // above the share while another live node is short of it by more than one: one device moves per
+    // heartbeat (the margin keeps a heartbeat seen late, which changes the share, from moving devices back)
+    if (held > share && live.some((n) => n.id !== this.nodeId && n.held < Math.min(share, n.capacity) - 1)) {
       const movable = [...this.fences.keys()].filter((id) => this.devices.isConnected(id)).slice(0, HAND_OVER_PER_BEAT);
       for (const deviceId of movable) {
         const fence = this.fences.get(deviceId)!;
