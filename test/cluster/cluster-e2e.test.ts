@@ -263,7 +263,7 @@ describe('a cluster of wuts serve nodes sharing PostgreSQL (issue 15)', () => {
         await waitOnline(cluster, [COMMAND_PHONE], false);
 
         // connect again (its stored session: no QR) through the api node
-        await ok(reconnecter.call('POST', path('/connect'), token, {}), 200);
+        await ok(reconnecter.call('POST', path('/connect'), token, {}, 30_000), 200);
         await cluster.waitStatus(reconnecter, token, device.id, 'connected', 20_000);
         await waitOnline(cluster, [COMMAND_PHONE], true);
 

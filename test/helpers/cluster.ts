@@ -148,8 +148,8 @@ export class ClusterNode {
   }
 
   /** An API call to this node. */
-  call(method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer> {
-    return api(this.baseUrl, method, path, token, body);
+  call(method: string, path: string, token?: string, body?: unknown, timeoutMs?: number): Promise<ApiAnswer> {
+    return api(this.baseUrl, method, path, token, body, timeoutMs);
   }
 
   /** What the current (or last) process printed. */
@@ -296,7 +296,8 @@ export class Cluster {
    */
   async linkDevice(via: ClusterNode, token: string, phone: string, options: { connectVia?: ClusterNode; timeoutMs?: number } = {}): Promise<LinkedDevice> {
     const id = (await ok(via.call('POST', '/devices', token, { name: `phone ${phone}` }), 201)).device.id as string;
-    const connect = await ok((options.connectVia ?? via).call('POST', `/devices/${id}/connect`, token, {}), 200);
+    // the connect answers its first QR code, which it waits up to 20 s for (CONNECT_WAIT_MS)
+    const connect = await ok((options.connectVia ?? via).call('POST', `/devices/${id}/connect`, token, {}, 30_000), 200);
     expect(connect.qr?.text, JSON.stringify(connect)).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#/);
     await this.admin.link(connect.qr.text, phone);
     await this.waitStatus(via, token, id, 'connected', options.timeoutMs ?? 30_000);

@@ -6,12 +6,13 @@ export interface ApiAnswer {
   body: any;
 }
 
-export async function api(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<ApiAnswer> {
+/** A request answered within `timeoutMs` (a connect waits up to 20 s for its first QR code: give it more). */
+export async function api(baseUrl: string, method: string, path: string, token?: string, body?: unknown, timeoutMs = 10_000): Promise<ApiAnswer> {
   const res = await fetch(baseUrl + path, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
