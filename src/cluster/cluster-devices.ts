@@ -1,13 +1,12 @@
 import type { Deps } from '../deps.js';
 import type { DeviceCommands, SessionSignal } from '../devices/commands.js';
-import { findDevice } from '../devices/repo.js';
 import { AppError, conflict } from '../lib/errors.js';
 import type { DeviceGroups } from '../whatsapp/groups.js';
 import type { MediaDownload, MessageRef, NumberCheck, PresenceState } from '../whatsapp/messages.js';
-import type { DeviceSupervisor } from '../workers/device-supervisor.js';
+import type { LocalDevices } from './local-devices.js';
 import { CommandAbandonedError, type CommandHandler, type CommandRelay } from './command-relay.js';
 import type { LeaseKeeper } from './lease-keeper.js';
-import { holderOf } from './leases-repo.js';
+import { deviceStatus, holderOf } from './leases-repo.js';
 import { nodesWithLeases } from './nodes-repo.js';
 
 /** A command waits this long for the holding node's answer (connect: its own wait, plus this). */
@@ -31,7 +30,7 @@ export class ClusterDevices implements DeviceCommands {
   constructor(
     private readonly deps: Deps,
     private readonly keeper: LeaseKeeper,
-    private readonly local: DeviceSupervisor,
+    private readonly local: LocalDevices,
   ) {}
 
   get nodeId(): string {
@@ -135,8 +134,7 @@ export class ClusterDevices implements DeviceCommands {
     if (this.local.isRunning(deviceId)) return this.local.isConnected(deviceId);
     const holder = await holderOf(this.deps.db.kysely, this.deps.db.dialect, deviceId);
     if (!holder || holder.nodeId === this.nodeId) return false;
-    const row = await this.deps.db.kysely.selectFrom('devices').select('status').where('id', '=', deviceId).executeTakeFirst();
-    return row?.status === 'connected';
+    return (await deviceStatus(this.deps.db.kysely, deviceId)) === 'connected';
   }
 
   async connect(tenantId: string, deviceId: string, options: ConnectOptions): Promise<SessionSignal | null> {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../db/connect.js';
 import type { PgNotifications } from '../db/notifications.js';
@@ -112,7 +111,7 @@ export class CommandRelay {
   }
 
   private async notify(channel: string, payload: string): Promise<void> {
-    await sql`select pg_notify(${channel}, ${payload})`.execute(this.db.kysely);
+    await commands.notify(this.db.kysely, channel, payload);
   }
 
   private async collect(id: string): Promise<void> {

@@ -73,3 +73,8 @@ export async function deleteStaleCommands(db: Kysely<Database>, dialect: Dialect
     .where('deadline_ms', '<', sql<number>`${dbNowMs(dialect)} - 60000`)
     .execute();
 }
+
+/** A notification to every node listening on `channel` (sent at once: no transaction here). */
+export async function notify(db: Kysely<Database>, channel: string, payload: string): Promise<void> {
+  await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+}

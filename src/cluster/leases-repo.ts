@@ -38,18 +38,26 @@ export async function acquireLease(
 ): Promise<number | null> {
   const now = dbNowMs(dialect);
   try {
-    const row = await db
-      .insertInto('device_leases')
-      .values({ device_id: device.id, tenant_id: device.tenantId, node_id: nodeId, epoch: 1, expires_ms: sql<number>`${now} + ${leaseMs}` })
-      .onConflict((oc) =>
-        oc
-          .column('device_id')
-          .doUpdateSet({ node_id: nodeId, epoch: sql<number>`device_leases.epoch + 1`, expires_ms: sql<number>`${now} + ${leaseMs}` })
-          .where((eb) => eb.or([eb('device_leases.node_id', 'is', null), eb('device_leases.expires_ms', '<', now), eb('device_leases.node_id', '=', nodeId)])),
-      )
-      .returning('epoch')
-      .executeTakeFirst();
-    return row ? Number(row.epoch) : null;
+    return await db.transaction().execute(async (trx) => {
+      // A holder's write key-share-locks the lease row (holdsLease): this lock waits for the writes in
+      // flight, so none of them commits after the takeover. (The upsert alone would not wait: it
+      // changes no key column.)
+      if (dialect === 'postgres') await trx.selectFrom('device_leases').select('device_id').where('device_id', '=', device.id).forUpdate().execute();
+      const row = await trx
+        .insertInto('device_leases')
+        .values({ device_id: device.id, tenant_id: device.tenantId, node_id: nodeId, epoch: 1, expires_ms: sql<number>`${now} + ${leaseMs}` })
+        .onConflict((oc) =>
+          oc
+            .column('device_id')
+            .doUpdateSet({ node_id: nodeId, epoch: sql<number>`device_leases.epoch + 1`, expires_ms: sql<number>`${now} + ${leaseMs}` })
+            .where((eb) =>
+              eb.or([eb('device_leases.node_id', 'is', null), eb('device_leases.expires_ms', '<', now), eb('device_leases.node_id', '=', nodeId)]),
+            ),
+        )
+        .returning('epoch')
+        .executeTakeFirst();
+      return row ? Number(row.epoch) : null;
+    });
   } catch (err) {
     if (await deviceGone(db, device.id)) return null; // deleted meanwhile: its foreign key refused the lease
     throw err;
@@ -146,11 +154,18 @@ export async function leasesPerNode(db: Kysely<Database>, dialect: DialectName):
 
 /**
  * Inside a holder's write: the lease is still this node's under this epoch. On PostgreSQL the
- * row is share-locked until the write commits, so a takeover waits for it and a write after a
- * takeover finds a newer epoch.
+ * row is key-share-locked until the write commits: a takeover (which locks it FOR UPDATE) waits
+ * for the write, and a write after a takeover finds a newer epoch; the renewal (an update of no
+ * key column) does not wait for it.
  */
 export async function holdsLease(trx: Transaction<Database>, dialect: DialectName, deviceId: string, nodeId: string, epoch: number): Promise<boolean> {
   let query = trx.selectFrom('device_leases').select('device_id').where('device_id', '=', deviceId).where('node_id', '=', nodeId).where('epoch', '=', epoch);
-  if (dialect === 'postgres') query = query.forShare();
+  if (dialect === 'postgres') query = query.forKeyShare();
   return !!(await query.executeTakeFirst());
+}
+
+/** The device's status (any tenant: the node routing a command knows only its id). */
+export async function deviceStatus(db: Kysely<Database>, deviceId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('devices').select('status').where('id', '=', deviceId).executeTakeFirst();
+  return row?.status;
 }

@@ -414,4 +414,13 @@ export interface Database {
 }
 
 /** Columns holding booleans: SQLite stores 0/1, the SQLite plugin turns them back. */
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['active', 'enabled', 'auto_connect', 'user_active', 'tenant_active', 'from_me', 'on_whatsapp', 'draining']);
+export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set([
+  'active',
+  'enabled',
+  'auto_connect',
+  'user_active',
+  'tenant_active',
+  'from_me',
+  'on_whatsapp',
+  'draining',
+]);

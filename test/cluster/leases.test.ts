@@ -2,8 +2,7 @@
 // WUTS_TEST_DATABASE_URL): who holds a device, under which epoch; a write that carries an old
 // epoch is refused; and, on PostgreSQL, a takeover waits for the holder's write in flight.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
-import { acquireLease, holderOf, releaseLeases, renewLeases } from '../../src/cluster/leases-repo.js';
+import { acquireLease, holderOf, holdsLease, releaseLeases, renewLeases } from '../../src/cluster/leases-repo.js';
 import { LeaseLostError, type Fence } from '../../src/cluster/fence.js';
 import { createDbSessionStore } from '../../src/devices/session-store.js';
 import { recordConnecting } from '../../src/devices/state.js';
@@ -120,7 +119,7 @@ if (DIALECT === 'postgres') {
         await db()
           .transaction()
           .execute(async (trx) => {
-            await sql`select device_id from device_leases where device_id = ${d.id} and node_id = 'node-a' and epoch = ${epoch} for share`.execute(trx);
+            expect(await holdsLease(trx, 'postgres', d.id, 'node-a', epoch)).toBe(true); // as a holder's write does
             takeover = acquireLease(other.kysely, 'postgres', 'node-b', d, 10_000).then((e) => {
               takenAt = Date.now();
               return e;
