@@ -1,8 +1,9 @@
 // Benchmark of a WUTS cluster (issue 15): several `wuts serve` processes on one PostgreSQL database.
 //
 // 1. Takeover after SIGKILL. Three nodes, N devices linked by QR through the emulator and spread
-//    over them. Each run SIGKILLs the node holding the most devices and polls a surviving node
-//    every 100 ms (GET /devices/{id}, GET /cluster) until every device the killed node held is
+//    over them. Each run SIGKILLs the node holding the most devices (among equals, each in turn)
+//    and polls a surviving node every 100 ms (GET /devices/{id}, GET /cluster) until every device
+//    the killed node held is
 //    `connected` again on another node (its lease, read from `device_leases`, names another node
 //    and its `connected_at` is after the kill). Per run and p50/p95: the time from the kill to the
 //    last device connected elsewhere, and the same from the killed node's last heartbeat
@@ -262,11 +263,13 @@ interface TakeoverRun {
   newHolders: string;
 }
 
-async function takeoverRun(c: Cluster, db: pg.Client, f: Fleet): Promise<TakeoverRun> {
+/** Kills the node holding the most devices (among equals, the `run`-th in turn, so that each node gets killed). */
+async function takeoverRun(c: Cluster, db: pg.Client, f: Fleet, run: number): Promise<TakeoverRun> {
   const before = await clusterView(c);
   const live = before.nodes.filter((n) => n.alive && c.nodes.some((m) => m.id === n.id && running(m)));
-  const victimView = live.reduce((a, b) => (b.devices_held > a.devices_held ? b : a));
-  const victim = c.nodes.find((n) => n.id === victimView.id)!;
+  const most = Math.max(...live.map((n) => n.devices_held));
+  const candidates = live.filter((n) => n.devices_held === most);
+  const victim = c.nodes.find((n) => n.id === candidates[run % candidates.length]!.id)!;
   const held = [...(await holders(db))].filter(([, node]) => node === victim.id).map(([id]) => id);
   // the heartbeat just before the kill (a fresh read: the one above may be a poll old)
   const lastBeat = Date.parse(
@@ -319,7 +322,7 @@ async function takeoverRun(c: Cluster, db: pg.Client, f: Fleet): Promise<Takeove
 async function takeoverRow(c: Cluster, db: pg.Client, f: Fleet): Promise<TakeoverRun[]> {
   const runs: TakeoverRun[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const run = await takeoverRun(c, db, f);
+    const run = await takeoverRun(c, db, f, i);
     runs.push(run);
     const victim = c.nodes.find((n) => n.id === run.victim)!;
     console.log(
