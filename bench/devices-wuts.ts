@@ -55,8 +55,13 @@ export interface Slot {
   phone: string;
 }
 
+/** Something that answers WUTS's HTTP API: an in-process app (app.inject) or a `wuts serve` over HTTP. */
+export interface Caller {
+  call(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<{ statusCode: number; body: string; json(): unknown }>;
+}
+
 /** One WUTS in this process: its app and workers, called through app.inject. */
-export interface Wuts {
+export interface Wuts extends Caller {
   deps: Deps;
   workers: Workers;
   app: FastifyInstance;
@@ -86,7 +91,7 @@ export async function stopWuts(w: Wuts): Promise<void> {
   await w.workers.stop();
 }
 
-export async function linkOne(w: Wuts, emulatorUrl: string, slot: Slot): Promise<LinkTiming> {
+export async function linkOne(w: Caller, emulatorUrl: string, slot: Slot): Promise<LinkTiming> {
   const t0 = performance.now();
   const res = await w.call('POST', `/devices/${slot.deviceId}/connect`, slot.token, {});
   if (res.statusCode !== 200) throw new Error(`connect ${slot.deviceId}: ${res.statusCode} ${res.body}`);
