@@ -11,6 +11,7 @@ import { assertHolder, type Fence } from '../cluster/fence.js';
 import type { Emit } from '../events/outbox.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { retryTransient } from '../db/errors.js';
 
 /**
  * The device's state as the supervisor learns it from WhatsApp, written with the events it
@@ -19,10 +20,12 @@ import type { Database } from '../db/schema.js';
  * LeaseLostError and writes nothing.
  */
 function holderWrite<T>(deps: Deps, fence: Fence | undefined, work: (trx: Transaction<Database>, emit: Emit) => Promise<T>): Promise<T> {
-  return withOutbox(deps, async (trx, emit) => {
-    if (fence) await assertHolder(trx, deps.db.dialect, fence);
-    return work(trx, emit);
-  });
+  return retryTransient(() =>
+    withOutbox(deps, async (trx, emit) => {
+      if (fence) await assertHolder(trx, deps.db.dialect, fence);
+      return work(trx, emit);
+    }),
+  );
 }
 
 export async function recordConnecting(deps: Deps, tenantId: string, deviceId: string, fence?: Fence): Promise<void> {

@@ -26,7 +26,8 @@ export async function lockQueueCounts(db: Db, dialect: DialectName, deviceIds: r
   if (deviceIds.length === 1) {
     rows = await (dialect === 'postgres' ? lockedQueueCountQuery : queueCountQuery).rows(db, { id: deviceIds[0] });
   } else {
-    let query = db.selectFrom('devices').select(['id', 'queued_count']).where('id', 'in', deviceIds);
+    // in id order: two batches (on two nodes) locking some of the same devices wait instead of deadlocking
+    let query = db.selectFrom('devices').select(['id', 'queued_count']).where('id', 'in', deviceIds).orderBy('id');
     if (dialect === 'postgres') query = query.forNoKeyUpdate();
     rows = await query.execute();
   }

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import type { Database, MessageStatus } from '../db/schema.js';
 import { withOutbox, type Emit } from '../events/outbox.js';
 import { nowIso } from '../lib/time.js';
+import { retryTransient } from '../db/errors.js';
 import type { DeliveryStatus, SendResult, StatusUpdate } from '../whatsapp/messages.js';
 import { canonicalJid } from './identities.js';
 import { isGroupJid } from './jids.js';
@@ -133,15 +134,18 @@ export async function settleGroupStatus(trx: Transaction<Database>, emit: Emit, 
 
 /** A receipt from WhatsApp about a message this device sent. */
 export async function recordReceipt(deps: Deps, tenantId: string, deviceId: string, update: StatusUpdate): Promise<void> {
-  await withOutbox(deps, async (trx, emit) => {
-    const chatJid = await canonicalJid(trx, tenantId, deviceId, update.chatJid);
-    const row = await repo.findByWaId(trx, tenantId, deviceId, chatJid, update.waId, true);
-    if (!row) return;
-    // a group's summary status moves with its participants' receipts (group-receipts.ts)
-    if (isGroupJid(chatJid) && update.status !== 'failed') return;
-    if (update.status === 'failed') await fail(trx, emit, row, ['queued', 'sent'], update.reason ?? 'WhatsApp reported an error for this message');
-    else await advance(trx, emit, row, update.status);
-  });
+  // a deadlock with an accept batch or the sender (other nodes' too) ends one of them: this one runs again
+  await retryTransient(() =>
+    withOutbox(deps, async (trx, emit) => {
+      const chatJid = await canonicalJid(trx, tenantId, deviceId, update.chatJid);
+      const row = await repo.findByWaId(trx, tenantId, deviceId, chatJid, update.waId, true);
+      if (!row) return;
+      // a group's summary status moves with its participants' receipts (group-receipts.ts)
+      if (isGroupJid(chatJid) && update.status !== 'failed') return;
+      if (update.status === 'failed') await fail(trx, emit, row, ['queued', 'sent'], update.reason ?? 'WhatsApp reported an error for this message');
+      else await advance(trx, emit, row, update.status);
+    }),
+  );
 }
 
 async function fail(
