@@ -90,18 +90,6 @@ export async function tenantDeviceIds(db: Kysely<Database>, tenantId: string): P
   return (await db.selectFrom('devices').select('id').where('tenant_id', '=', tenantId).execute()).map((r) => r.id);
 }
 
-/** Worker query across tenants: the devices that should be connected (for start-up). */
-export async function devicesToReconnect(db: Kysely<Database>): Promise<{ id: string; tenant_id: string }[]> {
-  return db
-    .selectFrom('devices as d')
-    .innerJoin('tenants as t', 't.id', 'd.tenant_id')
-    .select(['d.id', 'd.tenant_id'])
-    .where('d.auto_connect', '=', true)
-    .where('t.active', '=', true)
-    .orderBy('d.id')
-    .execute();
-}
-
 export async function hasSession(db: Kysely<Database>, tenantId: string, deviceId: string): Promise<boolean> {
   const row = await db
     .selectFrom('device_auth_creds')
