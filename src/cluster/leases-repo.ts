@@ -104,15 +104,16 @@ export async function countWanted(db: Kysely<Database>): Promise<number> {
 
 /**
  * Wanted devices nobody holds, in random order (nodes taking at once spread over them). A device
- * never linked and never held is left to the connect that asked for it (its node takes it, with
- * the pairing phone it was given).
+ * never started (no session, never held) is left to the connect that asked for it (its node
+ * takes it, with the pairing phone it was given).
  */
 export async function unheldWanted(db: Kysely<Database>, dialect: DialectName, limit: number): Promise<{ id: string; tenant_id: string }[]> {
   return wantedDevices(db)
     .leftJoin('device_leases as l', 'l.device_id', 'd.id')
     .select(['d.id', 'd.tenant_id'])
+    .leftJoin('device_auth_creds as c', 'c.device_id', 'd.id')
     .where((eb) => eb.or([eb('l.node_id', 'is', null), eb('l.expires_ms', '<', dbNowMs(dialect))]))
-    .where((eb) => eb.or([eb('d.jid', 'is not', null), eb('l.device_id', 'is not', null)]))
+    .where((eb) => eb.or([eb('c.device_id', 'is not', null), eb('l.device_id', 'is not', null)]))
     .orderBy(sql`random()`)
     .limit(limit)
     .execute();
