@@ -393,10 +393,13 @@ describe('a cluster of wuts serve nodes sharing PostgreSQL (issue 15)', () => {
 
       victim.pause();
       try {
-        // meanwhile a command about its device is forwarded to the new holder, or refused as unavailable
+        // meanwhile a command about its device is forwarded to the new holder, refused as unavailable
+        // (the paused holder did not answer), or refused as not connected (its lease ran out and no
+        // node holds the device yet)
         const early = await other.call('POST', `/devices/${devices[0]}/presence`, token, { state: 'available' });
-        expect([200, 503], JSON.stringify(early.body)).toContain(early.status);
+        expect([200, 409, 503], JSON.stringify(early.body)).toContain(early.status);
         if (early.status === 503) expect(early.body).toMatchObject({ success: false, code: 'device_node_unavailable' });
+        if (early.status === 409) expect(early.body).toMatchObject({ success: false, code: 'device_not_connected' });
 
         // its leases are taken over; GET /cluster shows it gone and its devices held elsewhere
         await waitHeldElsewhere(devices, victim.id, 20_000);

@@ -106,6 +106,8 @@ function serverEnv(waWsUrl: string): Record<string, string | undefined> {
     WUTS_DATA_DIR: w.database!.dataDir,
     DATABASE_URL: w.database!.databaseUrl,
     WUTS_MASTER_TOKEN: MASTER,
+    // restarted under its id, the node takes its devices' leases back at once (PostgreSQL)
+    WUTS_NODE_ID: 'crash-node',
     WUTS_WA_WS_URL: waWsUrl,
     WUTS_ALLOW_PRIVATE_WEBHOOKS: 'true',
     WUTS_SEND_INTERVAL_MS: String(INTERVAL_MS),

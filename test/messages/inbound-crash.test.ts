@@ -50,6 +50,8 @@ async function boot(): Promise<void> {
       WUTS_DATA_DIR: w.database!.dataDir,
       DATABASE_URL: w.database!.databaseUrl,
       WUTS_MASTER_TOKEN: MASTER,
+      // restarted under its id, the node takes its devices' leases back at once (PostgreSQL)
+      WUTS_NODE_ID: 'inbound-crash-node',
       WUTS_WA_WS_URL: emu().wsUrl,
       WUTS_ALLOW_PRIVATE_WEBHOOKS: 'true',
       WUTS_INBOUND_STORE_ATTEMPTS: '2',
