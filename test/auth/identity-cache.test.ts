@@ -250,14 +250,18 @@ if (DIALECT === 'postgres') {
     const id = randomUUID();
     const acks: number[] = [];
     const heard = new Set<string>();
+    /** Acks not sent yet: a closed peer sends none (its query would fail after the test). */
+    const pending = new Set<NodeJS.Timeout>();
     client.on('notification', (msg) => {
       const message = JSON.parse(msg.payload ?? '{}');
       if (message.n === id && message.k === 'beat') heard.add(message.b);
       if (message.k !== 'drop' || message.n === id || ackDelayMs === null) return;
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        pending.delete(timer);
         acks.push(Date.now());
         void client.query('select pg_notify($1, $2)', [IDENTITY_CHANNEL, JSON.stringify({ k: 'ack', n: id, c: message.c, to: message.n })]);
       }, ackDelayMs);
+      pending.add(timer);
     });
     await client.query(`listen ${IDENTITY_CHANNEL}`);
     /** A heartbeat, heard back (so every listening node has it before anything committed later). */
@@ -266,7 +270,14 @@ if (DIALECT === 'postgres') {
       await client.query('select pg_notify($1, $2)', [IDENTITY_CHANNEL, JSON.stringify({ k: 'beat', n: id, b })]);
       await until('the heartbeat is heard back', () => heard.has(b), 5_000);
     };
-    return { acks, beat, close: () => client.end() };
+    return {
+      acks,
+      beat,
+      close: () => {
+        for (const timer of pending) clearTimeout(timer);
+        return client.end();
+      },
+    };
   }
 
   describe('a change waits for the other nodes (PostgreSQL)', () => {
