@@ -24,7 +24,7 @@ export interface NodeIdentity {
 
 /** Devices taken per heartbeat at most (a start, or a takeover, does not reconnect everything at once). */
 const TAKE_PER_BEAT = 25;
-/** Devices handed over per heartbeat when above the fair share (a joining node fills gradually). */
+/** Devices the busiest node hands over per heartbeat when above the fair share (a joining node fills gradually). */
 const HAND_OVER_PER_BEAT = 1;
 /** A node silent this long is forgotten (no longer listed by GET /cluster). */
 const FORGET_AFTER_MS = 3_600_000;
@@ -254,9 +254,12 @@ export class LeaseKeeper {
       }
       return;
     }
-    // above the share while another live node is short of it by more than one: one device moves per
-    // heartbeat (the margin keeps a heartbeat seen late, which changes the share, from moving devices back)
-    if (held > share && live.some((n) => n.id !== this.nodeId && n.held < Math.min(share, n.capacity) - 1)) {
+    // Above the share while another live node is short of it by more than one: the busiest node (the
+    // first by id among equals) hands one device over per heartbeat, so the whole cluster moves one
+    // device at a time. The margin keeps a heartbeat seen late, which changes the share, from moving
+    // devices back.
+    const busiest = [...live].sort((a, b) => b.held - a.held || a.id.localeCompare(b.id))[0];
+    if (held > share && busiest?.id === this.nodeId && live.some((n) => n.id !== this.nodeId && n.held < Math.min(share, n.capacity) - 1)) {
       const movable = [...this.fences.keys()].filter((id) => this.devices.isConnected(id)).slice(0, HAND_OVER_PER_BEAT);
       for (const deviceId of movable) {
         const fence = this.fences.get(deviceId)!;
