@@ -76,8 +76,10 @@ export class ClusterDevices implements DeviceCommands {
       },
       groups: (a) => {
         const { deviceId, method, args } = a as GroupCall;
-        const groups = this.local.groups(deviceId) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-        return groups[method]!(...args);
+        const groups = this.local.groups(deviceId) as unknown as Record<string, unknown>;
+        const operation = groups[method];
+        if (typeof operation !== 'function') throw new Error(`not a group operation: ${method}`);
+        return (operation as (...a: unknown[]) => Promise<unknown>).apply(groups, args);
       },
     };
   }
