@@ -254,12 +254,13 @@ export class LeaseKeeper {
       }
       return;
     }
-    // Above the share while another live node is short of it by more than one: the busiest node (the
-    // first by id among equals) hands one device over per heartbeat, so the whole cluster moves one
-    // device at a time. The margin keeps a heartbeat seen late, which changes the share, from moving
-    // devices back.
+    // Above the share while another live node is below it and holds at least two fewer: the busiest
+    // node (the first by id among equals) hands one device over per heartbeat, so the whole cluster
+    // moves one device at a time. A move always narrows the gap, so a heartbeat seen late (which
+    // changes the share) does not move devices back and forth.
     const busiest = [...live].sort((a, b) => b.held - a.held || a.id.localeCompare(b.id))[0];
-    if (held > share && busiest?.id === this.nodeId && live.some((n) => n.id !== this.nodeId && n.held < Math.min(share, n.capacity) - 1)) {
+    const short = (n: (typeof live)[number]) => n.id !== this.nodeId && n.held < Math.min(share, n.capacity) && held - n.held >= 2;
+    if (held > share && busiest?.id === this.nodeId && live.some(short)) {
       const movable = [...this.fences.keys()].filter((id) => this.devices.isConnected(id)).slice(0, HAND_OVER_PER_BEAT);
       for (const deviceId of movable) {
         const fence = this.fences.get(deviceId)!;

@@ -171,8 +171,9 @@ export class DeviceSupervisor {
         entry.fence,
       );
       this.options.onEnded?.(deviceId, entry.fence);
-    } else {
+    } else if (!keepAutoConnect) {
       // Not running here: only stop it from reconnecting; a logged-out or failed device keeps its state.
+      // (A suspension, which keeps it wanted, has nothing to do: the node running it ended it already.)
       await recordNotWanted(this.deps, tenantId, deviceId, reason);
     }
   }
