@@ -250,8 +250,14 @@ if (DIALECT === 'postgres') {
     const id = randomUUID();
     const acks: number[] = [];
     const heard = new Set<string>();
-    /** Acks not sent yet: a closed peer sends none (its query would fail after the test). */
+    /** Acks not sent yet: a closed peer sends none. */
     const pending = new Set<NodeJS.Timeout>();
+    /**
+     * Acks on the wire: the node can hear one (and the test go on to close the peer) before the
+     * peer has read its own answer, so close waits for them rather than ending a query in flight.
+     */
+    const sending = new Set<Promise<void>>();
+    const ackErrors: unknown[] = [];
     client.on('notification', (msg) => {
       const message = JSON.parse(msg.payload ?? '{}');
       if (message.n === id && message.k === 'beat') heard.add(message.b);
@@ -259,7 +265,12 @@ if (DIALECT === 'postgres') {
       const timer = setTimeout(() => {
         pending.delete(timer);
         acks.push(Date.now());
-        void client.query('select pg_notify($1, $2)', [IDENTITY_CHANNEL, JSON.stringify({ k: 'ack', n: id, c: message.c, to: message.n })]);
+        const sent = client.query('select pg_notify($1, $2)', [IDENTITY_CHANNEL, JSON.stringify({ k: 'ack', n: id, c: message.c, to: message.n })]).then(
+          () => undefined,
+          (err: unknown) => void ackErrors.push(err),
+        );
+        sending.add(sent);
+        void sent.then(() => sending.delete(sent));
       }, ackDelayMs);
       pending.add(timer);
     });
@@ -273,9 +284,11 @@ if (DIALECT === 'postgres') {
     return {
       acks,
       beat,
-      close: () => {
+      close: async () => {
         for (const timer of pending) clearTimeout(timer);
-        return client.end();
+        await Promise.all(sending);
+        await client.end();
+        if (ackErrors.length > 0) throw ackErrors[0];
       },
     };
   }
