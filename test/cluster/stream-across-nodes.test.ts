@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOutbox } from '../../src/events/outbox.js';
 import { createTestApp, startNode, type TestApp, type TestNode } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
+import { readSse } from '../helpers/sse.js';
 import { until } from '../helpers/wait.js';
 
 /** The ids of the events a live stream delivers, with when each arrived (performance.now()). */
@@ -13,25 +14,10 @@ async function openStream(base: string, token: string) {
   expect(res.status).toBe(200);
   const arrivals: Array<{ id: string; at: number }> = [];
   let connected = false;
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          if (block === ': connected') connected = true;
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          if (id) arrivals.push({ id, at: performance.now() });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  const reading = readSse(res.body, (message) => {
+    if (message.comments.includes('connected')) connected = true;
+    if (message.id) arrivals.push({ id: message.id, at: performance.now() });
+  });
   await until('the stream is open', () => connected);
   return {
     arrivals,

@@ -3,6 +3,7 @@ import { withOutbox } from '../../src/events/outbox.js';
 import { newId } from '../../src/lib/ids.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
+import { readSse } from '../helpers/sse.js';
 
 interface SseEvent {
   id: string;
@@ -25,33 +26,11 @@ async function openStream(token: string, query = '', headers: Record<string, str
   const controller = new AbortController();
   const res = await fetch(`${base}/events/stream${query}`, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
   const events: SseEvent[] = [];
-  let buffer = '';
   let markEnded: () => void = () => {};
   const ended = new Promise<void>((r) => (markEnded = r));
-  const reading = (async () => {
-    if (!res.body) return;
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const fields = Object.fromEntries(
-            block
-              .split('\n')
-              .filter((l) => !l.startsWith(':'))
-              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
-          );
-          if (fields.data) events.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-    markEnded();
-  })();
+  const reading = readSse(res.body, (message) => {
+    if (message.data) events.push({ id: message.id ?? '', event: message.event ?? '', data: JSON.parse(message.data) });
+  }).then(markEnded);
   return {
     res,
     events,

@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from './cli.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { PASSWORD } from './factories.js';
 import { api, ok, type ApiAnswer } from './http.js';
+import { readSse } from './sse.js';
 
 // A cluster of real `wuts serve` processes for the tests of issue 15 (test/cluster/): N nodes on
 // loopback (PORT=0) sharing one fresh PostgreSQL database, one WhatsApp emulator in this process,
@@ -443,30 +444,11 @@ export async function openEventStream(baseUrl: string, token: string, query = ''
   expect(res.status).toBe(200);
   const events: StreamedEvent[] = [];
   let ended = false;
-  const reading = (async () => {
-    let buffer = '';
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const fields: Record<string, string> = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).replace(/^ /, '');
-          }
-          if (fields.data) events.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) });
-        }
-      }
-    } catch {
-      // aborted or broken
-    }
+  const reading = readSse(res.body, (message) => {
+    if (message.data) events.push({ id: message.id ?? '', event: message.event ?? '', data: JSON.parse(message.data) });
+  }).then(() => {
     ended = true;
-  })();
+  });
   return {
     events,
     get ended() {
