@@ -1,12 +1,16 @@
 // The typed client's types (packages/client/src/openapi.ts) are generated from the app's OpenAPI
 // document and committed; this keeps them in step with the routes.
 import fs from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, CLIENT_TYPES_FILE, GENERATE_COMMAND, renderClientTypes } from '../../scripts/client-types.js';
+
+let document: Awaited<ReturnType<typeof buildOpenApiDocument>>;
+beforeAll(async () => {
+  document = await buildOpenApiDocument();
+});
 
 describe('the typed client', () => {
   it('has the types of the current OpenAPI document', async () => {
-    const document = await buildOpenApiDocument();
     expect(Object.keys(document.paths ?? {})).toContain('/register');
     const generated = await renderClientTypes(document);
     const committed = fs.readFileSync(CLIENT_TYPES_FILE, 'utf8');
@@ -18,7 +22,6 @@ describe('the typed client', () => {
   });
 
   it('renders the same document to the same text, whatever the order of its paths and schemas', async () => {
-    const document = await buildOpenApiDocument();
     const reversed = {
       ...document,
       paths: Object.fromEntries(Object.entries(document.paths ?? {}).reverse()),
