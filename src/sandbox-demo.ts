@@ -51,7 +51,12 @@ export async function runSandbox(env: NodeJS.ProcessEnv = process.env): Promise<
   const sandbox = sandboxEnvironment(env);
   fs.mkdirSync(sandbox.dir, { recursive: true, mode: 0o700 });
   const config = loadConfig(sandbox.env);
-  const serving = await serve(config);
+  const serving = await serve(config).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new Error(
+      `${(err as Error).message}: another program uses that port; start the sandbox on other ones, e.g. PORT=8081 WUTS_EMULATOR_PORT=7081 npm run sandbox`,
+    );
+  });
   if (!serving.emulatorUrl) throw new Error('the sandbox started without its emulator');
   const demo = await prepareDemo({
     wutsUrl: serving.url,

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN } from '../helpers/cli.js';
 import { api, ok } from '../helpers/http.js';
@@ -124,4 +125,25 @@ describe('npm run sandbox, then "Your first message"', () => {
     expect(tenants.tenants.map((t: any) => t.name)).toEqual(['Sandbox Demo']);
     await until('the demo device connected again', async () => (await api(v.WUTS!, 'GET', `/devices/${v.DEVICE}`, v.TOKEN)).body.device.status === 'connected');
   }, 90_000);
+});
+
+describe('npm run sandbox on a port in use', () => {
+  it('stops with one line saying which port and how to choose others', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = String((taken.address() as net.AddressInfo).port);
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wuts-sandbox-taken-'));
+    try {
+      const sandbox = startNodeProcess([MAIN, 'sandbox'], { WUTS_SANDBOX_DIR: otherDir, PORT: port, WUTS_EMULATOR_PORT: String(await closedPort()) });
+      started.push(sandbox);
+      await sandbox.waitFor(/wuts: .*EADDRINUSE.*\n/, 30_000);
+      expect(await sandbox.stop('SIGTERM', 10_000)).toBe(1);
+      expect(sandbox.output()).toContain(
+        `127.0.0.1:${port}: another program uses that port; start the sandbox on other ones, e.g. PORT=8081 WUTS_EMULATOR_PORT=7081 npm run sandbox`,
+      );
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });
