@@ -10,6 +10,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // test/unit/test-layers.test.ts fails when a file that starts the emulator or spawns `wuts` is not in E2E_FILES.
 export const UNIT_FILES = ['test/unit/**/*.test.ts', 'test/lint/**/*.test.ts'];
 export const E2E_FILES = [
+  'test/client/typed-client-e2e.test.ts',
   'test/cluster/cluster-e2e.test.ts',
   'test/cluster/cluster-harness.test.ts',
   'test/devices/devices-e2e.test.ts',
@@ -35,6 +36,7 @@ export const E2E_FILES = [
   'test/messages/inbound-crash.test.ts',
   'test/messages/smoke.test.ts',
   'test/platform/cli.test.ts',
+  'test/platform/sandbox-e2e.test.ts',
   'test/platform/sandbox-refusal.test.ts',
   'test/platform/secret-key-cli.test.ts',
   'test/platform/single-process.test.ts',

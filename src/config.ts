@@ -344,6 +344,11 @@ export const SETTINGS: SettingDoc[] = [
       'with WUTS_EMULATOR=true: start although devices hold WhatsApp sessions linked on another endpoint (WhatsApp itself); they stay disconnected, their sessions kept. Without it such a start is refused',
   },
   {
+    name: 'WUTS_SANDBOX_DIR',
+    defaultText: './data/sandbox',
+    meaning: 'wuts sandbox only: its data directory (it ignores WUTS_DATA_DIR and DATABASE_URL, and never touches a deployment)',
+  },
+  {
     name: 'WUTS_SHUTDOWN_GRACE_SECONDS',
     defaultText: '10',
     meaning: 'at SIGTERM, time the webhook deliveries and sends in flight have to finish; the rest are sent again after the next start',

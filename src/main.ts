@@ -17,6 +17,7 @@ Commands:
   migrate                        apply pending database migrations and exit
   emulator [--port N] [--host ADDR] [--state FILE] [--admin-token T]
                                  run the WhatsApp emulator (a local sandbox; see docs/emulator.md)
+  sandbox                        WUTS with the emulator and a demo tenant, in ./data/sandbox (README: Your first message)
   --help                         this text
 
 Settings (environment variables):
@@ -32,6 +33,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'emulator') {
     const { runEmulatorCli } = await import('@wuts/wa-emulator');
     await runEmulatorCli(rest);
+    return;
+  }
+  if (command === 'sandbox') {
+    const { runSandbox } = await import('./sandbox-demo.js');
+    await runSandbox();
     return;
   }
   if (command !== 'serve' && command !== 'migrate') {

@@ -20,12 +20,20 @@ import { createWorkers } from './workers/index.js';
 /** After the grace period, the rest of the shutdown (closing sockets and the database) gets this long. */
 const CLOSE_MARGIN_MS = 5_000;
 
+/** What a started `serve` answers: where it listens, and what a sandbox needs to prepare its demo. */
+export interface Serving {
+  url: string;
+  masterToken: string;
+  /** The in-process emulator's base URL (WUTS_EMULATOR=true). */
+  emulatorUrl: string | undefined;
+}
+
 /**
  * `wuts serve`: migrate, then serve the API until SIGINT or SIGTERM. The workers start only once
  * the port is bound, so a start that fails (the port taken, the SQLite data directory in use by
  * another process) has changed nothing.
  */
-export async function serve(config: Config): Promise<void> {
+export async function serve(config: Config): Promise<Serving> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] });
   // One process per SQLite data directory; PostgreSQL nodes share the database by design.
   if (!config.databaseUrl) await lockDataDir(config.dataDir);
@@ -120,6 +128,7 @@ export async function serve(config: Config): Promise<void> {
   const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
   if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
   console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
+  return { url: address, masterToken: master.token, emulatorUrl: sandbox?.url };
 }
 
 /** `<hostname>:<port>`: a node started again on its host and port is the same node (its port bound, the earlier process is gone). */
