@@ -46,7 +46,8 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   if (!response.ok) {
     const code = typeof json.code === 'string' ? json.code : `http_${response.status}`;
     const message = typeof json.error === 'string' ? json.error : response.statusText;
-    if (sentToken) reportAuthFailure(response.status, code);
+    // Only the session's own token ends the session (a token being tried at sign-in does not).
+    if (sentToken && token === undefined) reportAuthFailure(response.status, code);
     throw new ApiError(response.status, code, message);
   }
   return json as T;
