@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // Test layers (`vitest run --project <name>`; `npm test` runs all four):
 // - unit:     test/unit/ and test/lint/: pure functions only (no database, network or app).
 // - e2e:      the files listed in E2E_FILES below: they use WhatsApp (the emulator with the
-//             real Baileys provider) or spawn the built `wuts` command (run `npm run build` first).
+//             real Baileys provider), spawn the built `wuts` command or drive the dashboard in Chromium
+//             (run `npm run build` first).
 // - http:     every other file under test/: the app through inject or real HTTP, the database,
 //             local servers, but no WhatsApp.
 // - emulator: the WhatsApp emulator package's own tests (packages/wa-emulator/test/).
