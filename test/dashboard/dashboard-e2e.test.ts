@@ -75,13 +75,13 @@ describe('the dashboard, end to end', () => {
       .getByTestId('chat-view')
       .and(page.locator(`[data-chat="${jidOf(B)}"]`))
       .waitFor();
-    await page.locator('textarea[name=message]').fill('Olá B, aqui é o painel 👋');
+    await page.locator('textarea[name=message]').fill('Olá B, aqui é o painel da loja.');
     await page.getByRole('button', { name: 'Enviar' }).click();
 
     const sent = page.getByTestId('message').filter({ hasText: 'Olá B, aqui é o painel' });
     await sent.waitFor();
     const received = await until('B received the message', async () =>
-      (await accountMessages(w, B)).received.find((m) => m.text === 'Olá B, aqui é o painel 👋'),
+      (await accountMessages(w, B)).received.find((m) => m.text === 'Olá B, aqui é o painel da loja.'),
     );
     expect(received.from).toBe(A);
     await expect.poll(() => sent.getByTestId('message-status').getAttribute('data-status'), { timeout: 20_000 }).toBe('delivered');
@@ -103,6 +103,7 @@ describe('the dashboard, end to end', () => {
     await page.locator('textarea[name=message]').fill('Por nada!');
     await page.locator('textarea[name=message]').press('Enter');
     await page.getByTestId('message').filter({ hasText: 'Por nada!' }).locator('.quoted').filter({ hasText: 'Oi! Recebi' }).waitFor();
+    await screenshot(page, 'dashboard-chats');
     await reply.locator('[data-action=react]').click();
     await reply.locator('[data-emoji="👍"]').click();
     await expect.poll(() => reply.getByTestId('reactions').textContent()).toContain('👍');
@@ -120,7 +121,6 @@ describe('the dashboard, end to end', () => {
       .getByTestId('chat')
       .and(page.locator(`[data-jid="${jidOf(B)}"]`))
       .waitFor();
-    await screenshot(page, 'dashboard-chats');
     expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(42);
 
     // The same calls the page makes answer the API's JSON with the page's token.
