@@ -11,6 +11,7 @@ import { expectDashboardBuilt, listen, openDashboard, pageToken, signIn } from '
 // links a device by its QR code and chats with the emulator's peer account, all live.
 const A = '5511900000101';
 const B = '5511900000102';
+const C = '5511900000103';
 
 let w: MessagingWorld;
 let base: string;
@@ -24,6 +25,7 @@ beforeAll(async () => {
   emu = new EmulatorAdminClient(w.emu);
   await createAccount(w.emu, A, 'Loja A');
   await createAccount(w.emu, B, 'Cliente B');
+  await createAccount(w.emu, C, 'Loja C');
   tenant = await createTenant(w.t, 'Loja do Painel');
   base = await listen(w.t);
   browser = await launchBrowser();
@@ -135,4 +137,38 @@ describe('the dashboard, end to end', () => {
     await screenshot(page, 'dashboard-chats-phone');
     expect(outside).toEqual([]);
   }, 150_000);
+
+  it('links a device by pairing code, and disconnects, reconnects and logs out a device, each state shown live', async () => {
+    const { page, outside } = await openDashboard(browser, base, { locale: 'pt-BR' });
+    await signIn(page, tenant.adminEmail, PASSWORD);
+    await page.getByTestId('live-state').and(page.locator('[data-state=live]')).waitFor();
+    page.on('dialog', (dialog) => void dialog.accept());
+
+    // By pairing code: the code the page shows is typed on the phone (the emulator's pair call).
+    await page.locator('input[name=device-name]').fill('Filial');
+    await page.getByRole('button', { name: 'Criar' }).click();
+    const card = page.getByTestId('device').filter({ hasText: 'Filial' });
+    await card.locator('[data-action=connect]').click();
+    await card.getByTestId('qr-image').waitFor();
+    await card.getByRole('button', { name: 'Vincular com número de telefone' }).click();
+    await card.getByRole('textbox', { name: 'Número de telefone (só dígitos, com DDI)' }).fill(`+${C}`);
+    await card.getByRole('button', { name: 'Gerar código de pareamento' }).click();
+    const code = (await card.getByTestId('pairing-code').getAttribute('data-code', { timeout: 30_000 }))!;
+    expect(code).toMatch(/^[A-Z0-9]{8}$/);
+    await emu.pair(C, code);
+    await expect.poll(() => card.getByTestId('device-status').getAttribute('data-status'), { timeout: 20_000 }).toBe('connected');
+    await expect.poll(() => card.getByTestId('device-phone').textContent()).toBe(`+${C}`);
+
+    // Disconnected, then connected again without a new link (the session is kept).
+    await card.locator('[data-action=disconnect]').click();
+    await expect.poll(() => card.getByTestId('device-status').getAttribute('data-status'), { timeout: 20_000 }).toBe('disconnected');
+    await card.locator('[data-action=connect]').click();
+    await expect.poll(() => card.getByTestId('device-status').getAttribute('data-status'), { timeout: 20_000 }).toBe('connected');
+
+    // Logged out (confirmed): the phone no longer lists it.
+    await card.locator('[data-action=logout]').click();
+    await expect.poll(() => card.getByTestId('device-status').getAttribute('data-status'), { timeout: 20_000 }).toBe('logged_out');
+    await until('the phone no longer lists the device', async () => (await emu.devices(C)).every((d) => d.kind !== 'companion'));
+    expect(outside).toEqual([]);
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Device } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { can } from '../auth/roles';
@@ -18,6 +18,10 @@ export function DeviceCard({ device, onChanged, onError }: { device: Device; onC
   const mayConnect = can(session, 'devices.connect');
   const mayManage = can(session, 'devices.manage');
   const showLink = linking && device.status !== 'connected';
+  // Linked: the panel's work is done (a later connect starts a new one).
+  useEffect(() => {
+    if (device.status === 'connected') setLinking(false);
+  }, [device.status]);
 
   const run = (action: () => Promise<unknown>, confirmText?: string) => {
     if (confirmText && !window.confirm(confirmText)) return;

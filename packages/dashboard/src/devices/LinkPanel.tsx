@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { Device, Qr } from '../api/types';
 import { useLiveEvent } from '../events/LiveEventsContext';
 import { useT } from '../i18n/I18nContext';
-import { connectDevice, getQr } from './devices-api';
+import { connectDevice, disconnectDevice, getQr } from './devices-api';
 
 // WhatsApp renews the QR code every 20 s or so: the device.qr event says so at once; polling
 // is a safety net when the event stream is down.
@@ -15,6 +15,7 @@ export function LinkPanel({ device, onClose, onError }: { device: Device; onClos
   const [pairingCode, setPairingCode] = useState<string | null>(null);
   const [byPhone, setByPhone] = useState(false);
   const [phone, setPhone] = useState('');
+  const [busy, setBusy] = useState(false);
   const waitingForQr = !pairingCode && device.status !== 'connected';
 
   useEffect(() => {
@@ -44,18 +45,23 @@ export function LinkPanel({ device, onClose, onError }: { device: Device; onClos
 
   const requestPairing = async (event: FormEvent) => {
     event.preventDefault();
+    setBusy(true);
     try {
+      // A connection already showing QR codes would keep doing so: end it, then link by code.
+      await disconnectDevice(device.id);
       const answer = await connectDevice(device.id, phone.replace(/\D/g, ''));
       setPairingCode(answer.pairing_code);
     } catch (e) {
       onError(e);
+    } finally {
+      setBusy(false);
     }
   };
 
   return (
     <div className="link-panel" data-testid="link-panel">
       {pairingCode ? (
-        <p className="pairing-code" data-testid="pairing-code">
+        <p className="pairing-code" data-testid="pairing-code" data-code={pairingCode}>
           {t('devices.pairingCode', { code: pairingCode })}
         </p>
       ) : qr ? (
@@ -78,7 +84,9 @@ export function LinkPanel({ device, onClose, onError }: { device: Device; onClos
               value={phone}
               onChange={(e) => setPhone(e.target.value)}
             />
-            <button type="submit">{t('devices.pairingGet')}</button>
+            <button type="submit" disabled={busy}>
+              {t('devices.pairingGet')}
+            </button>
           </form>
         ) : (
           <button type="button" className="link" onClick={() => setByPhone(true)}>
