@@ -125,4 +125,26 @@ describe('the dashboard: roles, sign-out and languages', () => {
     expect(await page.getByTestId('sign-out').textContent()).toBe('Sign out');
     expect(outside).toEqual([]);
   });
+
+  it('signs out when the session is revoked elsewhere, saying why; signing out revokes the token', async () => {
+    const tenant = await createTenant(t);
+    const { page, outside } = await openDashboard(browser, base, { locale: 'en-US' });
+    await signIn(page, tenant.adminEmail, PASSWORD);
+    await page.getByTestId('live-state').and(page.locator('[data-state=live]')).waitFor();
+    const revoked = await pageToken(page);
+    // The same token ended through the API (as another tab or a script would): the page notices.
+    expect((await t.call('POST', '/logout', revoked)).statusCode).toBe(200);
+    await page.getByTestId('signout-reason').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('signout-reason').textContent()).toBe('You were signed out: your session expired or was revoked.');
+
+    // Signing in again and out with the button: the token no longer works.
+    await signIn(page, tenant.adminEmail, PASSWORD);
+    const token = await pageToken(page);
+    expect((await t.call('GET', '/me', token)).statusCode).toBe(200);
+    await page.getByTestId('sign-out').click();
+    await page.locator('input[name=email]').waitFor();
+    expect(await page.getByTestId('signout-reason').count()).toBe(0);
+    await expect.poll(async () => (await t.call('GET', '/me', token)).statusCode).toBe(401);
+    expect(outside).toEqual([]);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Chat, Device } from '../api/types';
 import { listDevices } from '../devices/devices-api';
 import { RECONNECTED } from '../events/live-events';
@@ -37,8 +37,13 @@ export function ChatsPage({ params }: PageProps) {
     setChats(null);
     reloadChats();
   }, [reloadChats]);
+  // A burst of events (a busy chat) reloads the list once.
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
   useLiveEvent(['message.received', 'message.sent', 'message.status', 'message.deleted', RECONNECTED], (event) => {
-    if (event.type === RECONNECTED || event.device_id === deviceId) reloadChats();
+    if (event.type !== RECONNECTED && event.device_id !== deviceId) return;
+    clearTimeout(pending.current);
+    pending.current = setTimeout(reloadChats, 300);
   });
 
   const current = chats?.find((c) => c.jid === chat);
