@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('the dashboard, end to end', () => {
   it('links a device by its QR code, then sends, sees the status turn to read, and receives a reply, all without reloading', async () => {
     // A Portuguese browser gets the Portuguese dashboard.
-    const { page, outside } = await openDashboard(browser, base, { locale: 'pt-BR', viewport: { width: 1280, height: 800 } });
+    const { page, outside, consoleErrors } = await openDashboard(browser, base, { locale: 'pt-BR', viewport: { width: 1280, height: 800 } });
     await expect.poll(() => page.locator('h1').textContent()).toBe('Entrar no WUTS');
     await signIn(page, tenant.adminEmail, PASSWORD);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Aparelhos');
@@ -136,6 +136,8 @@ describe('the dashboard, end to end', () => {
     expect(await page.locator('.chat-list').isVisible()).toBe(false);
     await screenshot(page, 'dashboard-chats-phone');
     expect(outside).toEqual([]);
+    // Nothing failed in the page, nothing was refused by its Content-Security-Policy.
+    expect(consoleErrors).toEqual([]);
   }, 150_000);
 
   it('links a device by pairing code, and disconnects, reconnects and logs out a device, each state shown live', async () => {

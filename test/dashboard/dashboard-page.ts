@@ -18,6 +18,8 @@ export async function listen(t: TestApp): Promise<string> {
 
 export interface OpenDashboard extends OfflineContext {
   page: Page;
+  /** What the page's console reported as errors (a Content-Security-Policy refusal is one). */
+  consoleErrors: string[];
 }
 
 /** A new offline browser context (only 127.0.0.1 is reachable) with the dashboard open at `/`. */
@@ -29,8 +31,13 @@ export async function openDashboard(
   const offline = await offlineContext(browser, options);
   offline.context.setDefaultTimeout(20_000);
   const page = await offline.context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
   await page.goto(base + '/');
-  return { ...offline, page };
+  return { ...offline, page, consoleErrors };
 }
 
 /** Signs in through the form with email and password, and waits for the shell. */
