@@ -140,7 +140,7 @@ describe('the dashboard, end to end', () => {
     expect(consoleErrors).toEqual([]);
   }, 150_000);
 
-  it('links a device by pairing code, and disconnects, reconnects and logs out a device, each state shown live', async () => {
+  it('renews the QR code shown, links a device by pairing code, and disconnects, reconnects and logs out a device, each state shown live', async () => {
     const { page, outside } = await openDashboard(browser, base, { locale: 'pt-BR' });
     await signIn(page, tenant.adminEmail, PASSWORD);
     await page.getByTestId('live-state').and(page.locator('[data-state=live]')).waitFor();
@@ -150,8 +150,19 @@ describe('the dashboard, end to end', () => {
     await page.locator('input[name=device-name]').fill('Filial');
     await page.getByRole('button', { name: 'Criar' }).click();
     const card = page.getByTestId('device').filter({ hasText: 'Filial' });
+    const deviceId = (await card.getAttribute('data-device-id'))!;
     await card.locator('[data-action=connect]').click();
-    await card.getByTestId('qr-image').waitFor();
+    const qr = card.getByTestId('qr-image');
+    await qr.waitFor();
+    // A new QR code (here: the connection started again through the API) replaces the one shown.
+    const first = await qr.getAttribute('data-qr');
+    expect((await w.t.call('POST', `/devices/${deviceId}/disconnect`, tenant.adminToken)).statusCode).toBe(200);
+    const again = await w.t.call('POST', `/devices/${deviceId}/connect`, tenant.adminToken, {});
+    expect(again.statusCode, again.body).toBe(200);
+    const renewed: string = again.json().qr.text;
+    expect(renewed).not.toBe(first);
+    await expect.poll(() => qr.getAttribute('data-qr'), { timeout: 20_000 }).toBe(renewed);
+
     await card.getByRole('button', { name: 'Vincular com número de telefone' }).click();
     await card.getByRole('textbox', { name: 'Número de telefone (só dígitos, com DDI)' }).fill(`+${C}`);
     await card.getByRole('button', { name: 'Gerar código de pareamento' }).click();
