@@ -5,7 +5,7 @@ import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { PASSWORD, createTenant, type TenantFixture } from '../helpers/factories.js';
 import { until } from '../helpers/wait.js';
 import { accountMessages, createAccount, jidOf, startWorld, type MessagingWorld } from '../messages/world.js';
-import { expectDashboardBuilt, listen, openDashboard, pageToken, signIn } from './dashboard-page.js';
+import { expectDashboardBuilt, listen, markPage, openDashboard, pageMarked, pageToken, signIn } from './dashboard-page.js';
 
 // The dashboard in Chromium against WUTS on a real port and the WhatsApp emulator: an admin
 // links a device by its QR code and chats with the emulator's peer account, all live.
@@ -45,7 +45,7 @@ describe('the dashboard, end to end', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('Aparelhos');
     await page.getByTestId('live-state').and(page.locator('[data-state=live]')).waitFor();
     // Anything that reloads the page would drop this mark.
-    await page.evaluate(() => ((window as unknown as { mark: number }).mark = 42));
+    await markPage(page);
 
     await page.locator('input[name=device-name]').fill('Balcão');
     await page.getByRole('button', { name: 'Criar' }).click();
@@ -123,7 +123,7 @@ describe('the dashboard, end to end', () => {
       .getByTestId('chat')
       .and(page.locator(`[data-jid="${jidOf(B)}"]`))
       .waitFor();
-    expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(42);
+    expect(await pageMarked(page)).toBe(true);
 
     // The same calls the page makes answer the API's JSON with the page's token.
     const token = await pageToken(page);

@@ -54,7 +54,30 @@ export async function navEntries(page: Page): Promise<string[]> {
   return page.locator('nav [data-nav]').evaluateAll((links) => links.map((a) => a.getAttribute('data-nav') ?? ''));
 }
 
-/** The token the page signed in with (sessionStorage), for calls made from the page's own context. */
+// Expressions evaluated in the page (this project's TypeScript has no DOM types: they are strings).
+
+/** The session the page keeps in sessionStorage (null when signed out). */
+export async function storedSession(page: Page): Promise<{ token: string } | null> {
+  return JSON.parse(await page.evaluate<string>("sessionStorage.getItem('wuts.session') ?? 'null'"));
+}
+
+/** The token the page signed in with, for calls made from the page's own context. */
 export async function pageToken(page: Page): Promise<string> {
-  return page.evaluate(() => (JSON.parse(sessionStorage.getItem('wuts.session') ?? '{}') as { token: string }).token);
+  const session = await storedSession(page);
+  expect(session, 'the page is signed in').not.toBeNull();
+  return session!.token;
+}
+
+/** The page's document language (`<html lang>`). */
+export function documentLanguage(page: Page): Promise<string> {
+  return page.evaluate<string>('document.documentElement.lang');
+}
+
+/** Leaves a mark on the page's window: a reload or a navigation away loses it. */
+export async function markPage(page: Page): Promise<void> {
+  await page.evaluate('window.wutsTestMark = 42');
+}
+
+export function pageMarked(page: Page): Promise<boolean> {
+  return page.evaluate<boolean>('window.wutsTestMark === 42');
 }

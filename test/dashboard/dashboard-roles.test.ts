@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { PASSWORD, createTenant, createUser } from '../helpers/factories.js';
-import { expectDashboardBuilt, listen, navEntries, openDashboard, pageToken, signIn } from './dashboard-page.js';
+import { documentLanguage, expectDashboardBuilt, listen, navEntries, openDashboard, pageToken, signIn, storedSession } from './dashboard-page.js';
 
 // The dashboard in Chromium against WUTS on a real port (no WhatsApp needed): what each role is
 // offered, the operator's sign-in, a suspension signing an open dashboard out, and the languages.
@@ -84,7 +84,7 @@ describe('the dashboard: roles, sign-out and languages', () => {
     expect(suspend.statusCode, suspend.body).toBe(200);
     await admin.page.getByTestId('signout-reason').waitFor({ timeout: 20_000 });
     expect(await admin.page.getByTestId('signout-reason').textContent()).toBe('You were signed out: your organization (tenant) is suspended.');
-    expect(await admin.page.evaluate(() => sessionStorage.getItem('wuts.session'))).toBeNull();
+    expect(await storedSession(admin.page)).toBeNull();
     await screenshot(admin.page, 'dashboard-signed-out');
     // Signing in again is refused while suspended.
     await admin.page.locator('input[name=email]').fill(tenant.adminEmail);
@@ -95,7 +95,7 @@ describe('the dashboard: roles, sign-out and languages', () => {
     // The operator signs out: the master token is forgotten.
     await operator.page.getByTestId('sign-out').click();
     await operator.page.locator('input[name=master-token], input[name=email]').first().waitFor();
-    expect(await operator.page.evaluate(() => sessionStorage.getItem('wuts.session'))).toBeNull();
+    expect(await storedSession(operator.page)).toBeNull();
     expect([...admin.outside, ...operator.outside]).toEqual([]);
   }, 60_000);
 
@@ -114,7 +114,7 @@ describe('the dashboard: roles, sign-out and languages', () => {
     expect(await navText()).toContain('Conversas');
     expect(await navText()).toContain('Auditoria');
     expect(await page.getByTestId('sign-out').textContent()).toBe('Sair');
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('pt-BR');
+    expect(await documentLanguage(page)).toBe('pt-BR');
 
     await page.reload();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Aparelhos');
