@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { EmulatorAdminClient } from '@wuts/wa-emulator';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
-import { PASSWORD, createTenant, type TenantFixture } from '../helpers/factories.js';
+import { PASSWORD, createTenant, createUser, type TenantFixture } from '../helpers/factories.js';
 import { until } from '../helpers/wait.js';
 import { accountMessages, createAccount, jidOf, startWorld, type MessagingWorld } from '../messages/world.js';
 import { expectDashboardBuilt, listen, markPage, openDashboard, pageMarked, pageToken, signIn } from './dashboard-page.js';
@@ -129,6 +129,19 @@ describe('the dashboard, end to end', () => {
     const token = await pageToken(page);
     const chats = (await w.t.call('GET', `/devices/${deviceId}/chats`, token)).json();
     expect(chats.chats.map((c: { jid: string }) => c.jid)).toContain(jidOf(B));
+
+    // A viewer reads the same conversation, live, but is offered no composer, reply or reaction.
+    const viewer = await createUser(w.t, tenant, 'viewer');
+    const reader = await openDashboard(browser, base, { locale: 'pt-BR' });
+    await signIn(reader.page, viewer.email, PASSWORD);
+    await reader.page.goto(`${base}/#/chats/${deviceId}/${encodeURIComponent(jidOf(B))}`);
+    await reader.page.getByTestId('message').filter({ hasText: 'Por nada!' }).waitFor();
+    await emu.send(B, { to: A, text: 'Mais uma pergunta.' });
+    await reader.page.getByTestId('message').filter({ hasText: 'Mais uma pergunta.' }).waitFor({ timeout: 20_000 });
+    expect(await reader.page.locator('textarea[name=message]').count()).toBe(0);
+    expect(await reader.page.locator('[data-action=reply], [data-action=react]').count()).toBe(0);
+    expect(reader.outside).toEqual([]);
+    await reader.context.close();
 
     // On a phone's screen, the conversation takes the whole width, with a way back to the list.
     await page.setViewportSize({ width: 390, height: 844 });

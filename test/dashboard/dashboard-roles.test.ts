@@ -147,4 +147,20 @@ describe('the dashboard: roles, sign-out and languages', () => {
     await expect.poll(async () => (await t.call('GET', '/me', token)).statusCode).toBe(401);
     expect(outside).toEqual([]);
   }, 60_000);
+
+  it('offers a supervisor connecting and disconnecting devices, but not creating, logging out or deleting them', async () => {
+    const tenant = await createTenant(t);
+    const created = await t.call('POST', '/devices', tenant.adminToken, { name: 'Recepção' });
+    expect(created.statusCode, created.body).toBe(201);
+    const supervisor = await createUser(t, tenant, 'supervisor');
+    const { page, outside } = await openDashboard(browser, base, { locale: 'en-US' });
+    await signIn(page, supervisor.email, PASSWORD);
+    expect(await navEntries(page)).toEqual(['devices', 'chats', 'contacts', 'users', 'webhooks', 'tokens']);
+    const card = page.getByTestId('device').filter({ hasText: 'Recepção' });
+    await card.waitFor();
+    expect(await card.locator('[data-action=connect]').count()).toBe(1);
+    expect(await card.locator('[data-action=delete], [data-action=logout]').count()).toBe(0);
+    expect(await page.locator('input[name=device-name]').count()).toBe(0);
+    expect(outside).toEqual([]);
+  });
 });
