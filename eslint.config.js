@@ -163,7 +163,7 @@ export default defineConfig(
   },
   {
     name: 'wuts/typescript',
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',

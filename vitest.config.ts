@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // Test layers (`vitest run --project <name>`; `npm test` runs all four):
 // - unit:     test/unit/ and test/lint/: pure functions only (no database, network or app).
 // - e2e:      the files listed in E2E_FILES below: they use WhatsApp (the emulator with the
-//             real Baileys provider) or spawn the built `wuts` command (run `npm run build` first).
+//             real Baileys provider), spawn the built `wuts` command or drive the dashboard in Chromium
+//             (run `npm run build` first).
 // - http:     every other file under test/: the app through inject or real HTTP, the database,
 //             local servers, but no WhatsApp.
 // - emulator: the WhatsApp emulator package's own tests (packages/wa-emulator/test/).
@@ -13,6 +14,8 @@ export const E2E_FILES = [
   'test/client/typed-client-e2e.test.ts',
   'test/cluster/cluster-e2e.test.ts',
   'test/cluster/cluster-harness.test.ts',
+  'test/dashboard/dashboard-e2e.test.ts',
+  'test/dashboard/dashboard-roles.test.ts',
   'test/devices/devices-e2e.test.ts',
   'test/devices/endpoint-e2e.test.ts',
   'test/devices/pairing-e2e.test.ts',

@@ -17,6 +17,7 @@ import { badRequest } from './lib/errors.js';
 import { isUuid } from './lib/ids.js';
 import { registerMetrics } from './metrics/routes.js';
 import { registerPlatformRoutes } from './platform/routes.js';
+import { registerDashboardRoutes } from './platform/dashboard-routes.js';
 import { registerClusterRoutes } from './cluster/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
@@ -158,6 +159,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   registerMetrics(app, deps);
   registerPlatformRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
   registerClusterRoutes(app, deps);
   registerTenantRoutes(app, deps);
   registerAuthRoutes(app, deps);

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseSecretKey } from './lib/secret-box.js';
+
+/** packages/dashboard/dist, found from this file whether it runs as src/config.ts (tests) or dist/src/config.js. */
+function builtDashboardDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.resolve(here, '../packages/dashboard/dist'), path.resolve(here, '../../packages/dashboard/dist')];
+  return candidates.find((dir) => fs.existsSync(path.dirname(dir))) ?? candidates[0]!;
+}
 
 /** Every operator setting, read from the environment once. See README "Settings". */
 export interface Config {
@@ -25,6 +33,8 @@ export interface Config {
   waMediaCaPem: string | undefined;
   allowPrivateWebhooks: boolean;
   logLevel: string;
+  /** The built dashboard served at `/` (packages/dashboard/dist; not a setting: tests point it elsewhere). */
+  dashboardDir: string;
   bodyLimitBytes: number;
   /** The largest file each media type may send (voice notes count as audio). */
   mediaMaxBytes: { image: number; video: number; audio: number; document: number; sticker: number };
@@ -595,6 +605,7 @@ export function loadConfig(env: Env = process.env): Config {
     waWsUrl,
     allowPrivateWebhooks: boolSetting(env, 'WUTS_ALLOW_PRIVATE_WEBHOOKS', false),
     logLevel,
+    dashboardDir: builtDashboardDir(),
     bodyLimitBytes: intSetting(env, 'WUTS_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     mediaMaxBytes: {
       image: intSetting(env, 'WUTS_MAX_IMAGE_BYTES', 16 * MIB, 1024, 2048 * MIB),

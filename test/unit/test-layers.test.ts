@@ -7,8 +7,8 @@ import { E2E_FILES } from '../../vitest.config.js';
 // the Baileys provider or a `wuts` process is in E2E_FILES, and only such files are; unit tests
 // build no app and open no database.
 
-/** Calls that mean "this file uses WhatsApp or spawns wuts". */
-const E2E_MARKER = /\b(startEmulator|startTestEmulator|startWorld|startServer|startCluster|runCli|startNodeProcess|createBaileysProvider|testProvider|spawn)\(/;
+/** Calls that mean "this file uses WhatsApp, spawns wuts or starts a browser". */
+const E2E_MARKER = /\b(startEmulator|startTestEmulator|startWorld|startServer|startCluster|runCli|startNodeProcess|createBaileysProvider|testProvider|spawn|launchBrowser)\(/;
 /** Imports a unit test may not have: the app, the database, servers and the helpers that build them. */
 const NOT_UNIT = /from '(\.\.\/)+(src\/(app|serve|db\/connect|db\/migrate|workers\/[^']+)|test\/helpers\/[^']+|helpers\/[^']+)\.js'/;
 
@@ -32,7 +32,7 @@ describe('test layers', () => {
     expect(new Set(E2E_FILES).size).toBe(E2E_FILES.length);
   });
 
-  it('puts every file that uses WhatsApp or spawns wuts in e2e, and no other', () => {
+  it('puts every file that uses WhatsApp, spawns wuts or starts a browser in e2e, and no other', () => {
     const usesWhatsApp = layered.filter((f) => E2E_MARKER.test(fs.readFileSync(f, 'utf8'))).sort();
     expect(usesWhatsApp).toEqual([...E2E_FILES].sort());
   });

@@ -1,0 +1,42 @@
+import type { Role } from '../api/types';
+import type { Session } from './session';
+
+/**
+ * What the dashboard offers to each role, mirroring the server's policy (src/auth/policy.ts).
+ * The server still decides: this only hides what would be refused.
+ */
+export type Ability =
+  | 'devices.read'
+  | 'devices.manage'
+  | 'devices.connect'
+  | 'messages.send'
+  | 'contacts.read'
+  | 'users.read'
+  | 'webhooks.read'
+  | 'webhooks.manage'
+  | 'tokens.own'
+  | 'audit.read'
+  | 'tenants.manage';
+
+const ALL: readonly Role[] = ['admin', 'supervisor', 'agent', 'viewer'];
+
+const ROLES: Record<Ability, readonly Role[]> = {
+  'devices.read': ALL,
+  'devices.manage': ['admin'],
+  'devices.connect': ['admin', 'supervisor'],
+  'messages.send': ['admin', 'supervisor', 'agent'],
+  'contacts.read': ALL,
+  'users.read': ['admin', 'supervisor'],
+  'webhooks.read': ['admin', 'supervisor'],
+  'webhooks.manage': ['admin'],
+  'tokens.own': ALL,
+  'audit.read': ['admin'],
+  'tenants.manage': [],
+};
+
+/** The operator's side of the dashboard is the platform (tenants); tenant pages are for tenant users. */
+export function can(session: Session | null, ability: Ability): boolean {
+  if (!session) return false;
+  if (session.kind === 'operator') return ability === 'tenants.manage';
+  return ROLES[ability].includes(session.user.role);
+}
