@@ -8,7 +8,8 @@ import { E2E_FILES } from '../../vitest.config.js';
 // build no app and open no database.
 
 /** Calls that mean "this file uses WhatsApp, spawns wuts or starts a browser". */
-const E2E_MARKER = /\b(startEmulator|startTestEmulator|startWorld|startServer|startCluster|runCli|startNodeProcess|createBaileysProvider|testProvider|spawn|launchBrowser)\(/;
+const E2E_MARKER =
+  /\b(startEmulator|startTestEmulator|startWorld|startServer|startCluster|runCli|startNodeProcess|createBaileysProvider|testProvider|spawn|launchBrowser)\(/;
 /** Imports a unit test may not have: the app, the database, servers and the helpers that build them. */
 const NOT_UNIT = /from '(\.\.\/)+(src\/(app|serve|db\/connect|db\/migrate|workers\/[^']+)|test\/helpers\/[^']+|helpers\/[^']+)\.js'/;
 
