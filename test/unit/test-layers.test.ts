@@ -7,8 +7,8 @@ import { E2E_FILES } from '../../vitest.config.js';
 // the Baileys provider or a `wuts` process is in E2E_FILES, and only such files are; unit tests
 // build no app and open no database.
 
-/** Calls that mean "this file uses WhatsApp or spawns wuts". */
-const E2E_MARKER = /\b(startEmulator|startTestEmulator|startWorld|startServer|startCluster|runCli|createBaileysProvider|testProvider|spawn)\(/;
+/** Calls that mean "this file uses WhatsApp, spawns wuts or drives a browser". */
+const E2E_MARKER = /\b(startEmulator|startTestEmulator|startWorld|startServer|startCluster|runCli|createBaileysProvider|testProvider|spawn|launchBrowser)\(/;
 /** Imports a unit test may not have: the app, the database, servers and the helpers that build them. */
 const NOT_UNIT = /from '(\.\.\/)+(src\/(app|serve|db\/connect|db\/migrate|workers\/[^']+)|test\/helpers\/[^']+|helpers\/[^']+)\.js'/;
 
