@@ -60,10 +60,10 @@ const AUTHORITY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 /**
  * The document with `servers` naming the origin the request came in on (`protocol://host`,
  * through trusted proxies' X-Forwarded-Proto/-Host), so "try it" and code samples target the
- * server the reader is on. A host that is no URL authority gives the relative server "/".
+ * server the reader is on. No Host, or one that is no URL authority, gives the relative server "/".
  */
-export function withServers<T extends object>(doc: T, protocol: string, host: string): T & { servers: { url: string }[] } {
-  const url = (protocol === 'http' || protocol === 'https') && AUTHORITY.test(host) ? `${protocol}://${host}` : '/';
+export function withServers<T extends object>(doc: T, protocol: string, host: string | undefined): T & { servers: { url: string }[] } {
+  const url = (protocol === 'http' || protocol === 'https') && host !== undefined && AUTHORITY.test(host) ? `${protocol}://${host}` : '/';
   // `servers` after `openapi` and `info`, where readers of the document look for it.
   return Object.assign({ openapi: undefined, info: undefined, servers: [{ url }] }, doc);
 }

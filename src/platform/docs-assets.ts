@@ -38,7 +38,8 @@ export function scalarBundle(): ScalarBundle {
   if (!fs.existsSync(file)) throw new Error(`${PACKAGE} ${version} has no dist/js/standalone.js: the API reference cannot be served`);
   let loading: Promise<{ plain: Buffer; gzip: Buffer }> | undefined;
   const load = () => {
-    loading ??= (async () => {
+    if (loading) return loading;
+    loading = (async () => {
       const plain = await fs.promises.readFile(file);
       return { plain, gzip: await gzip(plain) };
     })();

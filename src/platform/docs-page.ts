@@ -37,7 +37,6 @@ const CONFIGURATION = {
   showDeveloperTools: 'never',
   agent: { disabled: true }, // Scalar's AI chat, a remote service
   documentDownloadType: 'json',
-  hideDarkModeToggle: false,
   metaData: { title: 'WUTS API reference' },
 };
 
