@@ -58,7 +58,25 @@ export function docsPage(version: string): string {
 `;
 }
 
+/**
+ * Scalar 1.46's "Test Request" sends a form upload (POST /media) with `Content-Type:
+ * multipart/form-data` but no boundary (scalar/scalar#7883), which no server can read. The
+ * reference's fetch puts back the boundary the body itself starts with (`--<boundary>`).
+ */
+const FETCH_WITH_BOUNDARY = `async function fetchWithBoundary(input, init) {
+  const request = new Request(input, init);
+  const type = request.headers.get('content-type') || '';
+  if (!/^multipart\\/form-data\\s*$/i.test(type)) return fetch(request);
+  const body = await request.arrayBuffer();
+  const firstLine = new TextDecoder().decode(new Uint8Array(body, 0, Math.min(body.byteLength, 200))).split('\\r\\n')[0];
+  if (!firstLine.startsWith('--')) return fetch(new Request(request, { body }));
+  const headers = new Headers(request.headers);
+  headers.set('content-type', 'multipart/form-data; boundary=' + firstLine.slice(2));
+  return fetch(new Request(request, { headers, body }));
+}`;
+
 /** The script that starts the reference (a file of its own: the CSP refuses inline scripts). */
 export function referenceScript(): string {
-  return `Scalar.createApiReference('#app', ${JSON.stringify(CONFIGURATION, null, 2)});\n`;
+  const configuration = JSON.stringify(CONFIGURATION, null, 2).replace(/\n}$/, ',\n  "fetch": fetchWithBoundary\n}');
+  return `${FETCH_WITH_BOUNDARY}\n\nScalar.createApiReference('#app', ${configuration});\n`;
 }

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('GET /docs in a browser', () => {
-  it('renders every group offline, and "Test Request" on GET /me sends the token typed into the auth box', { timeout: 90_000 }, async () => {
+  it('renders every group offline; "Test Request" sends the token typed into the auth box, and uploads a file', { timeout: 120_000 }, async () => {
     const tenant = await createTenant(t);
     const { context, outside } = await offlineContext(browser);
     const page = await context.newPage();
@@ -41,7 +41,9 @@ describe('GET /docs in a browser', () => {
         .first()
         .waitFor({ timeout: 5_000 });
     }
-    expect(await page.getByRole('button', { name: /^Test Request/ }).count()).toBeGreaterThan(5);
+    const testButtons = page.getByRole('button', { name: /^Test Request/ });
+    await testButtons.first().waitFor({ timeout: 15_000 });
+    expect(await testButtons.count()).toBeGreaterThan(5);
     // `servers` from the document: the origin the page came from.
     await page.getByText(base, { exact: true }).first().waitFor({ timeout: 5_000 });
 
@@ -63,6 +65,33 @@ describe('GET /docs in a browser', () => {
     await page.getByText('200 OK').first().waitFor({ timeout: 10_000 });
     await page.getByText(`"${tenant.adminEmail}"`).first().waitFor({ timeout: 10_000 });
     await screenshot(page, 'docs');
+
+    // An upload from the reference's form: POST /media with a file picked in the page.
+    await page.keyboard.press('Escape');
+    await page.goto(`${base}/docs#tag/media/POST/media`);
+    await page.getByRole('button', { name: 'Test Request (post /media)' }).click();
+    const chooser = page.waitForEvent('filechooser', { timeout: 10_000 });
+    await page
+      .getByRole('button', { name: /Select File/ })
+      .first()
+      .click();
+    await (await chooser).setFiles({ name: 'pedido-1234.txt', mimeType: 'text/plain', buffer: Buffer.from('Pedido #1234 enviado\n') });
+    // The request takes the file in (its code sample names it) before Send builds it.
+    await page.getByRole('button', { name: /Code Snippet/ }).click();
+    await page.getByText("--form 'file=@pedido-1234.txt'").first().waitFor({ timeout: 10_000 });
+    const uploaded = page.waitForResponse((res) => new URL(res.url()).pathname === '/media', { timeout: 20_000 });
+    await page.getByRole('button', { name: /^Send post request to / }).click();
+    const upload = await uploaded;
+    expect(upload.request().headers()['content-type'], `${upload.status()} ${await upload.text()} BODY=${upload.request().postData()}`).toMatch(
+      /^multipart\/form-data; boundary=/,
+    );
+    expect(upload.status()).toBe(201);
+    const media = (await upload.json()).media;
+    expect(media).toMatchObject({ filename: 'pedido-1234.txt', mime_type: 'text/plain', size: 21 });
+    const stored = await t.call('GET', `/media/${media.id}/content`, tenant.adminToken);
+    expect(stored.statusCode).toBe(200);
+    expect(stored.body).toBe('Pedido #1234 enviado\n');
+    await page.getByText('201 Created').first().waitFor({ timeout: 10_000 });
 
     expect(outside).toEqual([]);
     expect(problems).toEqual([]);

@@ -153,9 +153,12 @@ describe('GET /docs', () => {
     const res = await t.call('GET', '/docs/reference.js');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    const match = /^Scalar\.createApiReference\('#app', (\{[\s\S]*\})\);\n$/.exec(res.body);
+    const match = /\nScalar\.createApiReference\('#app', (\{[\s\S]*\})\);\n$/.exec(res.body);
     expect(match, res.body).not.toBeNull();
-    const configuration = JSON.parse(match![1]!);
+    // The one value that is no JSON: the fetch that gives form uploads their boundary back.
+    expect(match![1]).toContain(',\n  "fetch": fetchWithBoundary\n}');
+    expect(res.body).toMatch(/^async function fetchWithBoundary\(input, init\) \{/);
+    const configuration = JSON.parse(match![1]!.replace(',\n  "fetch": fetchWithBoundary\n}', '\n}'));
     expect(configuration).toMatchObject({
       url: 'openapi.json',
       authentication: { preferredSecurityScheme: 'userToken' },
