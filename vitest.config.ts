@@ -3,8 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // Test layers (`vitest run --project <name>`; `npm test` runs all four):
 // - unit:     test/unit/ and test/lint/: pure functions only (no database, network or app).
 // - e2e:      the files listed in E2E_FILES below: they use WhatsApp (the emulator with the
-//             real Baileys provider), spawn the built `wuts` command or drive the dashboard in Chromium
-//             (run `npm run build` first).
+//             real Baileys provider), spawn the built `wuts` command (run `npm run build` first)
+//             or drive a browser (Chromium, test/helpers/browser.ts: the dashboard, /docs).
 // - http:     every other file under test/: the app through inject or real HTTP, the database,
 //             local servers, but no WhatsApp.
 // - emulator: the WhatsApp emulator package's own tests (packages/wa-emulator/test/).
@@ -39,6 +39,7 @@ export const E2E_FILES = [
   'test/messages/inbound-crash.test.ts',
   'test/messages/smoke.test.ts',
   'test/platform/cli.test.ts',
+  'test/platform/docs-browser.test.ts',
   'test/platform/sandbox-e2e.test.ts',
   'test/platform/sandbox-refusal.test.ts',
   'test/platform/secret-key-cli.test.ts',

@@ -9,6 +9,7 @@ import type { TrustProxy } from './config.js';
 import type { Deps } from './deps.js';
 import type { App } from './http/app-types.js';
 import { handleError, handleNotFound } from './http/errors.js';
+import { openApiOptions } from './http/openapi.js';
 import { serializeRequest } from './http/request-log.js';
 import { registerSecurityHeaders, setNoSniff } from './http/security-headers.js';
 import { serverTimeouts } from './http/server-options.js';
@@ -21,7 +22,6 @@ import { registerDashboardRoutes } from './platform/dashboard-routes.js';
 import { registerClusterRoutes } from './cluster/routes.js';
 import { registerTenantRoutes } from './tenants/routes.js';
 import { registerUserRoutes } from './users/routes.js';
-import { catalogComponents } from './events/catalog.js';
 import { registerEventStreamRoutes } from './events/stream-routes.js';
 import { registerWebhookRoutes } from './webhooks/routes.js';
 import { registerDeviceRoutes } from './devices/routes.js';
@@ -30,9 +30,6 @@ import { registerMediaRoutes } from './media/routes.js';
 import { registerGroupRoutes } from './groups/routes.js';
 import { registerGroupMemberRoutes } from './groups/member-routes.js';
 import { registerGroupPictureRoutes } from './groups/picture-routes.js';
-
-const API_DESCRIPTION =
-  'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
 
 const NO_QUERY = Type.Object({}, { additionalProperties: false });
 
@@ -113,45 +110,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     lowerCaseIds(req.body, true);
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'WUTS', version: '0.1.0', description: API_DESCRIPTION },
-      components: {
-        schemas: catalogComponents() as Record<string, never>,
-        securitySchemes: {
-          masterToken: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'Platform master token sent as Authorization: Bearer <master-token>. Required only for Super Admin (cross-tenant) endpoints.',
-          },
-          metricsToken: {
-            type: 'http',
-            scheme: 'bearer',
-            description:
-              'WUTS_METRICS_TOKEN sent as Authorization: Bearer <metrics-token>, for GET /metrics only. When WUTS_METRICS_TOKEN is unset, /metrics answers loopback callers without a token.',
-          },
-          userToken: {
-            type: 'http',
-            scheme: 'bearer',
-            description: "A tenant user's API token sent as Authorization: Bearer wuts_tok_... (from /register, POST /login or POST /me/tokens).",
-          },
-        },
-      },
-      tags: [
-        { name: 'platform', description: "the platform operator's endpoints (master token)" },
-        { name: 'auth', description: 'logging in, the calling user and its tokens' },
-        { name: 'users', description: 'users and roles inside a tenant' },
-        { name: 'audit', description: 'the audit log' },
-        { name: 'devices', description: 'WhatsApp numbers linked by QR code or pairing code' },
-        { name: 'media', description: 'media files: uploads to send, and their bytes (ranges, ETag)' },
-        { name: 'groups', description: "WhatsApp groups of a device's number: create, read, change, participants, invites, join requests, picture" },
-        { name: 'webhooks', description: 'webhooks, their secrets and deliveries (Standard Webhooks signatures)' },
-        { name: 'events', description: 'the live event stream; the event catalog is in components.schemas (Event_*)' },
-        { name: 'operations', description: 'health, readiness, documentation' },
-      ],
-    },
-  });
+  await app.register(swagger, openApiOptions());
 
   // Identities kept in memory follow changes made on other nodes from now until the app closes.
   deps.identities.start();

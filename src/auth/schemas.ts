@@ -2,7 +2,10 @@ import { Type } from 'typebox';
 import { NextCursor, NullableTimestamp, PageQuery, Timestamp, Uuid } from '../http/schemas.js';
 import { EmailSchema, PasswordSchema, UserSchema } from '../users/schemas.js';
 
-export const LoginBody = Type.Object({ email: EmailSchema, password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
+export const LoginBody = Type.Object(
+  { email: EmailSchema, password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false, examples: [{ email: 'admin@acme.com.br', password: 's3nh4-f0rte' }] },
+);
 
 export const LoginResponse = Type.Object(
   {
@@ -18,7 +21,7 @@ export const MeResponse = Type.Object({ success: Type.Literal(true), user: UserS
 
 export const ChangePasswordBody = Type.Object(
   { current_password: Type.String({ minLength: 1, maxLength: 256 }), new_password: PasswordSchema },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ current_password: 's3nh4-f0rte', new_password: 'n0v4-s3nh4-f0rte' }] },
 );
 
 export const TokenInfoSchema = Type.Object(
@@ -47,7 +50,7 @@ export const CreateTokenBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
     expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'omit for a token that does not expire' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'CRM integration', expires_in_days: 90 }] },
 );
 
 export const CreateTokenResponse = Type.Object(

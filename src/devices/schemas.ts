@@ -54,7 +54,10 @@ export const DeviceListResponse = Type.Object(
 
 export const DeviceListQuery = Type.Object({ ...PageQuery, status: Type.Optional(DeviceStatusSchema) }, { additionalProperties: false });
 
-export const CreateDeviceBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) }, { additionalProperties: false });
+export const CreateDeviceBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }) },
+  { additionalProperties: false, examples: [{ name: 'Sales WhatsApp' }] },
+);
 
 export const ConnectBody = Type.Object(
   {
@@ -62,7 +65,13 @@ export const ConnectBody = Type.Object(
       Type.String({ pattern: '^[0-9]{6,15}$', description: 'link by pairing code for this number (digits, with country code) instead of a QR code' }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    'x-examples': {
+      qr_code: { summary: 'Link by QR code', value: {} },
+      pairing_code: { summary: 'Link by pairing code', value: { phone_number: '5511987654321' } },
+    },
+  },
 );
 
 export const QrSchema = Type.Object(

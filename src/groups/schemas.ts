@@ -116,7 +116,7 @@ export const CreateGroupBody = Type.Object(
       examples: [['5511987654321', '5511912345678@s.whatsapp.net']],
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ subject: 'Acme support team', participants: ['5511987654321', '5511912345678@s.whatsapp.net'] }] },
 );
 
 export const UpdateGroupBody = Type.Object(
@@ -157,7 +157,7 @@ export const JoinBody = Type.Object(
       examples: ['https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv'],
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ invite: 'https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv' }] },
 );
 
 export const PictureBody = Type.Object(
@@ -165,7 +165,7 @@ export const PictureBody = Type.Object(
     data: Type.Optional(Type.String({ maxLength: 8_000_000, description: 'the image (JPEG or PNG) in base64, or as a data URL' })),
     media_id: Type.Optional(Type.String({ description: 'an image uploaded with POST /media' })),
   },
-  { additionalProperties: false, minProperties: 1, maxProperties: 1 },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1, examples: [{ media_id: '0193a5b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b' }] },
 );
 
 export const GroupListQuery = Type.Object(PageQuery, { additionalProperties: false });

@@ -7,7 +7,7 @@ import { requireActor } from '../auth/authenticate.js';
 import { errorResponses, IdParams, USER_SECURITY } from '../http/schemas.js';
 import { sendMediaContent } from '../http/media-stream.js';
 import { badRequest } from '../lib/errors.js';
-import { MEDIA_CONTENT_RESPONSES, MediaResponse, UploadQuery } from './schemas.js';
+import { MEDIA_CONTENT_RESPONSES, MediaResponse, UPLOAD_BODY_DOCUMENTED, UploadQuery } from './schemas.js';
 import { getMedia, uploadMedia } from './service.js';
 
 const tags = ['media'];
@@ -48,6 +48,7 @@ export async function registerMediaRoutes(app: App, deps: Deps): Promise<void> {
           querystring: UploadQuery,
           response: { 201: MediaResponse, ...errorResponses(400, 401, 403, 413, 415, 503) },
         },
+        config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: UPLOAD_BODY_DOCUMENTED }, url }) },
       },
       async (req, reply) => {
         const actor = await requireActor(deps, req);

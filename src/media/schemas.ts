@@ -26,6 +26,21 @@ export const UploadQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * POST /media's body as the OpenAPI document describes it, for readers and the reference's
+ * "Test Request" (the route itself reads the body as a stream; no schema validates it).
+ */
+export const UPLOAD_BODY_DOCUMENTED = {
+  content: {
+    'multipart/form-data': {
+      schema: Type.Object({ file: Type.String({ format: 'binary', description: "the file; its part's type and file name are used" }) }),
+    },
+    'application/octet-stream': {
+      schema: Type.String({ format: 'binary', description: 'the file itself, sent with its own Content-Type (image/jpeg, application/pdf, ...)' }),
+    },
+  },
+};
+
 export const BinaryContent = Type.String({ description: "the file's bytes, or the range asked for", contentEncoding: 'binary' });
 
 /** The answers of a route that streams a media file (http/media-stream.ts), besides its errors. */

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { NextCursor, NullableTimestamp, PageQuery, Timestamp, Uuid, uuid } from '../http/schemas.js';
 import { MESSAGE_LIMITS as L } from './limits.js';
+import { SEND_MESSAGE_EXAMPLES } from './send-examples.js';
 
 const str = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
 
@@ -114,7 +115,7 @@ export const SendMessageBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, 'x-examples': SEND_MESSAGE_EXAMPLES },
 );
 
 const StatusEnum = Type.Enum(['queued', 'sent', 'delivered', 'read', 'failed', 'cancelled', 'received'], {
@@ -267,7 +268,7 @@ export const ReadBody = Type.Object(
       Type.Array(Uuid, { minItems: 1, maxItems: L.readIds, description: `only these received messages of the chat (at most ${L.readIds})` }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ chat: '5511987654321@s.whatsapp.net' }] },
 );
 export const ReadResponse = Type.Object(
   { success: Type.Literal(true), read: Type.Integer({ description: 'how many messages were marked read' }) },
@@ -282,7 +283,7 @@ export const CheckNumbersBody = Type.Object(
       description: `phone numbers, digits with the country code (at most ${L.checkNumbers})`,
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ numbers: ['5511987654321', '5511912345678'] }] },
 );
 export const CheckNumbersResponse = Type.Object(
   {
@@ -309,7 +310,7 @@ export const PresenceBody = Type.Object(
     }),
     chat: Type.Optional(str(128, 'the chat (JID or phone digits); required for typing, recording and paused')),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ state: 'typing', chat: '5511987654321' }] },
 );
 
 export const SendIntervalBody = Type.Object(
@@ -318,7 +319,7 @@ export const SendIntervalBody = Type.Object(
       description: "milliseconds between two sends of this device (jittered); null: the operator's WUTS_SEND_INTERVAL_MS",
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ send_interval_ms: 2000 }] },
 );
 
 export const SendIntervalResponse = Type.Object(

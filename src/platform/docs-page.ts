@@ -1,73 +1,82 @@
 /**
- * The API reference page at /docs, rendered on the server from the OpenAPI document: no
- * script, no external assets, so it works offline and behind strict CSPs.
+ * The API reference page at /docs: Scalar's reference, run in the browser from scripts WUTS
+ * serves itself, reading /openapi.json. Nothing is fetched from anywhere else: no fonts, no
+ * telemetry, no request proxy, no AI agent; the page's Content-Security-Policy holds it to its
+ * own origin, so "try it" sends to this server and nowhere else.
  */
-interface Operation {
-  summary?: string;
-  description?: string;
-  tags?: string[];
-  security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; required?: boolean; schema?: unknown; description?: string }[];
-  requestBody?: { content?: Record<string, { schema?: unknown }> };
-  responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
-}
 
-interface OpenApiDoc {
-  info: { title: string; version: string; description?: string };
-  paths: Record<string, Record<string, Operation>>;
-  components?: { securitySchemes?: Record<string, { description?: string }> };
-}
+/** The page's Content-Security-Policy: scripts and requests from this origin only; Scalar injects its styles. */
+export const DOCS_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const json = (v: unknown) => `<pre>${escape(JSON.stringify(v, null, 2))}</pre>`;
-const anchor = (method: string, path: string) => `${method}-${path}`.replace(/[^a-zA-Z0-9]+/g, '-');
+/** Where the scripts are, relative to /docs (so a proxy that mounts WUTS under a path keeps working). */
+export const scalarScriptPath = (version: string) => `docs/scalar-${version}.js`;
+export const REFERENCE_SCRIPT_PATH = 'docs/reference.js';
 
-function renderOperation(method: string, path: string, op: Operation): string {
-  const security = op.security?.length ? op.security.map((s) => Object.keys(s).join(' + ')).join(' or ') : 'none';
-  const parts = [
-    `<section id="${anchor(method, path)}"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3>`,
-    op.summary ? `<p><strong>${escape(op.summary)}</strong></p>` : '',
-    op.description ? `<p>${escape(op.description)}</p>` : '',
-    `<p>Authorization: ${escape(security)}</p>`,
-  ];
-  if (op.parameters?.length) {
-    parts.push('<h4>Parameters</h4><ul>');
-    for (const p of op.parameters) {
-      parts.push(`<li><code>${escape(p.name)}</code> (${escape(p.in)}${p.required ? ', required' : ''}) ${escape(p.description ?? '')} ${json(p.schema)}</li>`);
-    }
-    parts.push('</ul>');
-  }
-  const body = op.requestBody?.content?.['application/json']?.schema;
-  if (body) parts.push('<h4>Request body</h4>', json(body));
-  parts.push('<h4>Responses</h4>');
-  for (const [status, r] of Object.entries(op.responses ?? {})) {
-    parts.push(`<details><summary>${escape(status)} ${escape(r.description ?? '')}</summary>${json(r.content?.['application/json']?.schema ?? {})}</details>`);
-  }
-  parts.push('</section>');
-  return parts.join('\n');
-}
+/** Scalar's configuration (https://github.com/scalar/scalar, @scalar/types ApiReferenceConfiguration). */
+const CONFIGURATION = {
+  url: 'openapi.json',
+  // The bearer token box shows the tenant user's token first; the master token is the other choice.
+  authentication: { preferredSecurityScheme: 'userToken' },
+  persistAuth: false, // a token typed in stays in the page, never in localStorage
+  defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
+  withDefaultFonts: false, // the fonts would come from fonts.scalar.com
+  telemetry: false,
+  hideClientButton: true, // "Open API Client" offers Scalar's hosted client
+  showDeveloperTools: 'never',
+  agent: { disabled: true }, // Scalar's AI chat, a remote service
+  documentDownloadType: 'json',
+  metaData: { title: 'WUTS API reference' },
+};
 
-export function renderDocsPage(doc: OpenApiDoc): string {
-  const ops: { method: string; path: string; op: Operation }[] = [];
-  for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) ops.push({ method, path, op });
-  }
-  const toc = ops.map(
-    ({ method, path, op }) => `<li><a href="#${anchor(method, path)}">${method.toUpperCase()} ${escape(path)}</a> ${escape(op.summary ?? '')}</li>`,
-  );
-  const schemes = Object.entries(doc.components?.securitySchemes ?? {}).map(([n, s]) => `<li><code>${escape(n)}</code>: ${escape(s.description ?? '')}</li>`);
+export function docsPage(version: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)} API reference</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;line-height:1.45}
-pre{background:#f5f5f5;padding:.6em;overflow:auto;font-size:.85em}section{border-top:1px solid #ddd;padding-top:.5em}
-.m{font-family:monospace;padding:.1em .4em;border-radius:3px;color:#fff;background:#555}.get{background:#2a7}.post{background:#27a}.put{background:#a72}.delete{background:#a22}
-</style></head><body>
-<h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1>
-<p>${escape(doc.info.description ?? '')}</p>
-<p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
-<h2>Authorization</h2><ul>${schemes.join('')}</ul>
-<h2>Endpoints</h2><ul>${toc.join('')}</ul>
-${ops.map(({ method, path, op }) => renderOperation(method, path, op)).join('\n')}
-</body></html>`;
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>WUTS API reference</title>
+  </head>
+  <body>
+    <noscript>This reference needs JavaScript. The OpenAPI 3.1 document is at <a href="openapi.json">/openapi.json</a>.</noscript>
+    <div id="app"></div>
+    <script src="${scalarScriptPath(version)}"></script>
+    <script src="${REFERENCE_SCRIPT_PATH}"></script>
+  </body>
+</html>
+`;
+}
+
+/**
+ * Scalar 1.46's "Test Request" sends a form upload (POST /media) with `Content-Type:
+ * multipart/form-data` but no boundary (scalar/scalar#7883), which no server can read. The
+ * reference's fetch puts back the boundary the body itself starts with (`--<boundary>`).
+ */
+const FETCH_WITH_BOUNDARY = `async function fetchWithBoundary(input, init) {
+  const request = new Request(input, init);
+  const type = request.headers.get('content-type') || '';
+  if (!/^multipart\\/form-data\\s*$/i.test(type)) return fetch(request);
+  const body = await request.arrayBuffer();
+  const firstLine = new TextDecoder().decode(new Uint8Array(body, 0, Math.min(body.byteLength, 200))).split('\\r\\n')[0];
+  if (!firstLine.startsWith('--')) return fetch(new Request(request, { body }));
+  const headers = new Headers(request.headers);
+  headers.set('content-type', 'multipart/form-data; boundary=' + firstLine.slice(2));
+  return fetch(new Request(request, { headers, body }));
+}`;
+
+/** The script that starts the reference (a file of its own: the CSP refuses inline scripts). */
+export function referenceScript(): string {
+  const configuration = JSON.stringify(CONFIGURATION, null, 2).replace(/\n}$/, ',\n  "fetch": fetchWithBoundary\n}');
+  return `${FETCH_WITH_BOUNDARY}\n\nScalar.createApiReference('#app', ${configuration});\n`;
 }

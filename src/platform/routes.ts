@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { Deps } from '../deps.js';
 import type { App } from '../http/app-types.js';
 import { errorResponses } from '../http/schemas.js';
-import { renderDocsPage } from './docs-page.js';
+import { registerDocsRoutes } from './docs-routes.js';
 import { readiness } from './service.js';
 
 const Status = (value: string) => Type.Object({ success: Type.Literal(true), status: Type.Literal(value) }, { additionalProperties: false });
@@ -32,11 +32,5 @@ export function registerPlatformRoutes(app: App, deps: Deps): void {
     },
   );
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  let page: string | undefined;
-  app.get('/docs', { schema: { hide: true } }, async (_req, reply) => {
-    page ??= renderDocsPage(app.swagger() as unknown as Parameters<typeof renderDocsPage>[0]);
-    return reply.type('text/html; charset=utf-8').send(page);
-  });
+  registerDocsRoutes(app);
 }

@@ -112,5 +112,5 @@ export const UpdateTenantBody = Type.Object(
     name: Type.Optional(TenantName),
     active: Type.Optional(Type.Boolean({ description: 'false suspends the tenant: its users get 403' })),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ name: 'Acme Atendimento Ltda' }] },
 );

@@ -27,7 +27,7 @@ export const CreateUserBody = Type.Object(
     role: RoleSchema,
     tenant_id: Type.Optional(uuid('the tenant of the new user: required for the master token, refused for tenant users')),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ email: 'maria@acme.com.br', password: 'm4ria-s3nh4', role: 'agent' }] },
 );
 
 export const UpdateUserBody = Type.Object(
@@ -35,7 +35,7 @@ export const UpdateUserBody = Type.Object(
     active: Type.Optional(Type.Boolean()),
     role: Type.Optional(RoleSchema),
   },
-  { additionalProperties: false, minProperties: 1, description: '`active` and/or `role`; nothing else' },
+  { additionalProperties: false, minProperties: 1, description: '`active` and/or `role`; nothing else', examples: [{ role: 'supervisor' }] },
 );
 
 export const ListUsersQuery = Type.Object(

@@ -36,7 +36,10 @@ export const CreateWebhookBody = Type.Object(
     device_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ url: 'https://acme.com.br/wuts/webhook', description: 'CRM inbox', event_types: ['message.*', 'device.connected'] }],
+  },
 );
 
 export const UpdateWebhookBody = Type.Object(
@@ -47,7 +50,7 @@ export const UpdateWebhookBody = Type.Object(
     device_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
     enabled: Type.Optional(Type.Boolean({ description: 'true re-enables a webhook WUTS disabled; its pending deliveries resume' })),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ event_types: ['message.received'], enabled: true }] },
 );
 
 export const SecretResponse = Type.Object(
