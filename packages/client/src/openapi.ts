@@ -1070,6 +1070,11 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "name": "Sales WhatsApp"
+           *     }
+           */
           'application/json': {
             name: string;
           };
@@ -2016,6 +2021,14 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "numbers": [
+           *         "5511987654321",
+           *         "5511912345678"
+           *       ]
+           *     }
+           */
           'application/json': {
             /** @description phone numbers, digits with the country code (at most 50) */
             numbers: string[];
@@ -3016,6 +3029,15 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "subject": "Acme support team",
+           *       "participants": [
+           *         "5511987654321",
+           *         "5511912345678@s.whatsapp.net"
+           *       ]
+           *     }
+           */
           'application/json': {
             /** @example Acme support team */
             subject: string;
@@ -3318,6 +3340,11 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "invite": "https://chat.whatsapp.com/AbCdEfGhIjKlMnOpQrStUv"
+           *     }
+           */
           'application/json': {
             /**
              * @description an invite code or link
@@ -5487,6 +5514,11 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "media_id": "0193a5b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b"
+           *     }
+           */
           'application/json': {
             /** @description the image (JPEG or PNG) in base64, or as a data URL */
             data?: string;
@@ -6392,6 +6424,12 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "state": "typing",
+           *       "chat": "5511987654321"
+           *     }
+           */
           'application/json': {
             /**
              * @description typing, recording and paused go to one chat; available and unavailable are the account's own
@@ -6746,6 +6784,11 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "chat": "5511987654321@s.whatsapp.net"
+           *     }
+           */
           'application/json': {
             /** @description the chat to mark read (every unread message in it), a JID or phone digits */
             chat: string;
@@ -6929,6 +6972,11 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "send_interval_ms": 2000
+           *     }
+           */
           'application/json': {
             /** @description milliseconds between two sends of this device (jittered); null: the operator's WUTS_SEND_INTERVAL_MS */
             send_interval_ms: number | null;
@@ -7262,6 +7310,12 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "email": "admin@acme.com.br",
+           *       "password": "s3nh4-f0rte"
+           *     }
+           */
           'application/json': {
             /** Format: email */
             email: string;
@@ -7655,6 +7709,12 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "current_password": "s3nh4-f0rte",
+           *       "new_password": "n0v4-s3nh4-f0rte"
+           *     }
+           */
           'application/json': {
             current_password: string;
             /** @description 8 to 256 characters */
@@ -7937,6 +7997,12 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "name": "CRM integration",
+           *       "expires_in_days": 90
+           *     }
+           */
           'application/json': {
             name: string;
             /** @description omit for a token that does not expire */
@@ -8246,7 +8312,18 @@ export interface paths {
         path?: never;
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          'multipart/form-data': {
+            /**
+             * Format: binary
+             * @description the file; its part's type and file name are used
+             */
+            file: string;
+          };
+          'application/octet-stream': string;
+        };
+      };
       responses: {
         /** @description Default Response */
         201: {
@@ -10026,6 +10103,11 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "name": "Acme Atendimento Ltda"
+           *     }
+           */
           'application/json': {
             /** @description 1 to 100 characters; unique, compared trimmed and case-insensitively */
             name?: string;
@@ -10470,6 +10552,13 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "email": "maria@acme.com.br",
+           *       "password": "m4ria-s3nh4",
+           *       "role": "agent"
+           *     }
+           */
           'application/json': {
             /** Format: email */
             email: string;
@@ -10818,6 +10907,11 @@ export interface paths {
       /** @description `active` and/or `role`; nothing else */
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "role": "supervisor"
+           *     }
+           */
           'application/json': {
             active?: boolean;
             /**
@@ -11274,6 +11368,16 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "url": "https://acme.com.br/wuts/webhook",
+           *       "description": "CRM inbox",
+           *       "event_types": [
+           *         "message.*",
+           *         "device.connected"
+           *       ]
+           *     }
+           */
           'application/json': {
             /** @description http(s); loopback, private, link-local and metadata addresses are refused */
             url: string;
@@ -11604,6 +11708,14 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "event_types": [
+           *         "message.received"
+           *       ],
+           *       "enabled": true
+           *     }
+           */
           'application/json': {
             /** @description http(s); loopback, private, link-local and metadata addresses are refused */
             url?: string;
