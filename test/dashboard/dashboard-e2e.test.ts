@@ -43,7 +43,7 @@ describe('the dashboard, end to end', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('Aparelhos');
     await page.getByTestId('live-state').and(page.locator('[data-state=live]')).waitFor();
     // Anything that reloads the page would drop this mark.
-    await page.evaluate(() => ((window as unknown as { mark: number }).mark = 42));
+    await page.evaluate(() => ((globalThis as unknown as { mark: number }).mark = 42));
 
     await page.locator('input[name=device-name]').fill('Balcão');
     await page.getByRole('button', { name: 'Criar' }).click();
@@ -71,7 +71,10 @@ describe('the dashboard, end to end', () => {
     await card.getByRole('link', { name: 'Conversas' }).click();
     await page.locator('input[name=new-chat]').fill(B);
     await page.getByRole('button', { name: 'Abrir' }).click();
-    await page.getByTestId('chat-view').and(page.locator(`[data-chat="${jidOf(B)}"]`)).waitFor();
+    await page
+      .getByTestId('chat-view')
+      .and(page.locator(`[data-chat="${jidOf(B)}"]`))
+      .waitFor();
     await page.locator('textarea[name=message]').fill('Olá B, aqui é o painel 👋');
     await page.getByRole('button', { name: 'Enviar' }).click();
 
@@ -107,13 +110,18 @@ describe('the dashboard, end to end', () => {
       const { received, sent: bSent } = await accountMessages(w, B);
       const original = bSent.find((m) => m.text === 'Oi! Recebi, obrigado.');
       const quoting = received.find((m) => m.text === 'Por nada!');
-      return original && quoting?.quoted_id === original.id && original.reactions.some((r: { from: string; emoji: string }) => r.from === A && r.emoji === '👍');
+      return (
+        original && quoting?.quoted_id === original.id && original.reactions.some((r: { from: string; emoji: string }) => r.from === A && r.emoji === '👍')
+      );
     });
 
     // The chat list shows the conversation; nothing reloaded the page, nothing left 127.0.0.1.
-    await page.getByTestId('chat').and(page.locator(`[data-jid="${jidOf(B)}"]`)).waitFor();
+    await page
+      .getByTestId('chat')
+      .and(page.locator(`[data-jid="${jidOf(B)}"]`))
+      .waitFor();
     await screenshot(page, 'dashboard-chats');
-    expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { mark?: number }).mark)).toBe(42);
 
     // The same calls the page makes answer the API's JSON with the page's token.
     const token = await pageToken(page);

@@ -49,5 +49,6 @@ export async function navEntries(page: Page): Promise<string[]> {
 
 /** The token the page signed in with (sessionStorage), for calls made from the page's own context. */
 export async function pageToken(page: Page): Promise<string> {
-  return page.evaluate(() => (JSON.parse(sessionStorage.getItem('wuts.session') ?? '{}') as { token: string }).token);
+  // A string, run in the page: the test's TypeScript has no DOM types.
+  return page.evaluate<string>("JSON.parse(sessionStorage.getItem('wuts.session') ?? '{}').token");
 }
