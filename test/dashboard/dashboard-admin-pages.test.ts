@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { PASSWORD, createTenant, createUser } from '../helpers/factories.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
-import { expectDashboardBuilt, listen, openDashboard, signIn } from './dashboard-page.js';
+import { expectDashboardBuilt, listen, navEntries, openDashboard, signIn } from './dashboard-page.js';
 
 // The dashboard's management pages in Chromium against WUTS on a real port, with the webhook
 // dispatcher running and a real receiver on 127.0.0.1 (no WhatsApp needed): an admin manages
@@ -17,7 +17,8 @@ let browser: Browser;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  t = await createTestApp({ allowPrivateWebhooks: true }, {}, { dispatcher: true });
+  // A failed attempt is tried again only after an hour: the page's "Deliver again" is what sends it.
+  t = await createTestApp({ allowPrivateWebhooks: true, webhookRetryScheduleMs: [0, 3_600_000] }, {}, { dispatcher: true });
   expectDashboardBuilt(t);
   receiver = await startReceiver();
   base = await listen(t);
@@ -185,6 +186,78 @@ describe('the dashboard: users, webhooks, tokens and audit (an admin)', () => {
     expect(log.body).not.toContain(apiToken);
     expect(outside).toEqual([]);
   }, 90_000);
+
+  it('retries a failed delivery from the page: it is delivered at once', async () => {
+    const tenant = await createTenant(t);
+    const created = await t.call('POST', '/webhooks', tenant.adminToken, { url: receiver.url, event_types: ['webhook.test'] });
+    expect(created.statusCode, created.body).toBe(201);
+    const webhookId = created.json().webhook.id as string;
+    const { page, outside } = await openDashboard(browser, base, { locale: 'en-US' });
+    await signIn(page, tenant.adminEmail, PASSWORD);
+    await open(page, 'webhooks', 'Webhooks');
+    const card = page.locator(`[data-testid=webhook][data-webhook-id="${webhookId}"]`);
+    expect(await card.getByTestId('webhook-events').textContent()).toBe('webhook.test');
+
+    receiver.respondWith('error');
+    try {
+      await card.locator('[data-action=test]').click();
+      const delivery = card.locator('[data-testid=delivery]');
+      await expect.poll(() => delivery.getByTestId('delivery-attempts').textContent(), { timeout: 15_000 }).toBe('1 attempt(s)');
+      expect(await delivery.getAttribute('data-status')).toBe('pending');
+      expect(await delivery.textContent()).toContain('HTTP 500');
+      receiver.respondWith('ok');
+      await delivery.locator('[data-action=retry]').click();
+      await expect.poll(() => delivery.getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
+      expect(await delivery.getByTestId('delivery-attempts').textContent()).toBe('2 attempt(s)');
+      await delivery.locator('summary').click();
+      await expect
+        .poll(() => delivery.locator('.attempts li').allTextContents())
+        .toEqual([expect.stringContaining('HTTP 204'), expect.stringContaining('HTTP 500')]);
+    } finally {
+      receiver.respondWith('ok');
+    }
+    const log = await t.call('GET', '/audit?action=delivery.retry', tenant.adminToken);
+    expect(log.json().entries).toHaveLength(1);
+    expect(outside).toEqual([]);
+  });
+
+  it('offers a supervisor what the policy gives it: agents and viewers to manage, webhooks to read, no audit log', async () => {
+    const tenant = await createTenant(t);
+    const supervisor = await createUser(t, tenant, 'supervisor');
+    const agent = await createUser(t, tenant, 'agent');
+    const hook = await t.call('POST', '/webhooks', tenant.adminToken, { url: receiver.url });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const { page, outside } = await openDashboard(browser, base, { locale: 'en-US' });
+    await signIn(page, supervisor.email, PASSWORD);
+    expect(await navEntries(page)).toEqual(['devices', 'chats', 'contacts', 'users', 'webhooks', 'tokens']);
+
+    await open(page, 'users', 'Users and roles');
+    const options = (select: string) =>
+      page
+        .locator(select)
+        .locator('option')
+        .evaluateAll((list) => list.map((o) => o.getAttribute('value')));
+    expect(await options('select[name=user-role]')).toEqual(['agent', 'viewer']);
+    const adminRow = page.locator(`[data-testid=user][data-email="${tenant.adminEmail}"]`);
+    const agentRow = page.locator(`[data-testid=user][data-email="${agent.email}"]`);
+    await agentRow.waitFor();
+    expect(await adminRow.locator('button, select').count()).toBe(0);
+    expect(await options(`[data-testid=user][data-email="${agent.email}"] select[data-action=role]`)).toEqual(['agent', 'viewer']);
+    await agentRow.locator('select[data-action=role]').selectOption('viewer');
+    await expect.poll(() => agentRow.getAttribute('data-role')).toBe('viewer');
+
+    await open(page, 'webhooks', 'Webhooks');
+    const card = page.locator(`[data-testid=webhook][data-webhook-id="${hook.json().webhook.id}"]`);
+    await card.waitFor();
+    expect(await page.getByTestId('new-webhook').count()).toBe(0);
+    expect(await card.locator('[data-action]').evaluateAll((list) => list.map((b) => b.getAttribute('data-action')))).toEqual(['deliveries']);
+    await card.locator('[data-action=deliveries]').click();
+    // The role change above was an event, delivered to the webhook: listed, with nothing to retry.
+    const delivery = card.locator('[data-testid=delivery][data-event-type="user.updated"]');
+    await expect.poll(() => delivery.getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
+    expect(await delivery.locator('[data-action=retry]').count()).toBe(0);
+    expect(outside).toEqual([]);
+  });
 
   it("lists a device's contacts, finds one by name or number, and opens its chat (phone screen, Portuguese)", async () => {
     const tenant = await createTenant(t);
