@@ -53,10 +53,10 @@ async function meStatus(token: string): Promise<{ status: number; body: { user?:
 }
 
 describe('the dashboard: users, webhooks, tokens and audit (an admin)', () => {
-  it('creates a user and changes its role, deactivates it; the API agrees', async () => {
+  it('creates a user, changes its role, deactivates, reactivates and deletes it; the API agrees', async () => {
     const tenant = await createTenant(t);
     const { page, outside } = await openDashboard(browser, base, { locale: 'en-US' });
-    acceptDialogs(page);
+    const questions = acceptDialogs(page);
     await signIn(page, tenant.adminEmail, PASSWORD);
     await page.getByTestId('live-state').and(page.locator('[data-state=live]')).waitFor();
     await open(page, 'users', 'Users and roles');
@@ -98,6 +98,14 @@ describe('the dashboard: users, webhooks, tokens and audit (an admin)', () => {
     const other = await createUser(t, tenant, 'viewer');
     await expect.poll(() => page.locator(`[data-testid=user][data-email="${other.email}"]`).getAttribute('data-role')).toBe('viewer');
     await screenshot(page, 'dashboard-users');
+
+    // Deleted from the page (after the confirmation): gone from the list, its token refused.
+    const otherRow = page.locator(`[data-testid=user][data-email="${other.email}"]`);
+    await otherRow.locator('[data-action=delete]').click();
+    await expect.poll(() => otherRow.count()).toBe(0);
+    expect(questions.at(-1)).toContain(other.email);
+    expect((await t.call('GET', `/users/${other.id}`, tenant.adminToken)).statusCode).toBe(404);
+    expect((await meStatus(other.token)).status).toBe(401);
     expect(outside).toEqual([]);
   });
 
