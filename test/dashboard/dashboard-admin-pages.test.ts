@@ -33,7 +33,10 @@ afterAll(async () => {
 
 /** Opens a dashboard page by its address and waits for its title. */
 async function open(page: Page, segment: string, title: string): Promise<void> {
-  await page.locator(`nav [data-nav=${segment}]`).click();
+  const link = page.locator(`nav [data-nav=${segment}]`);
+  // On a phone the nav is a drawer behind the menu button.
+  if (!(await link.isVisible())) await page.locator('.menu-button').click();
+  await link.click();
   await expect.poll(() => page.locator('main h1').textContent()).toBe(title);
 }
 
@@ -200,7 +203,7 @@ describe('the dashboard: users, webhooks, tokens and audit (an admin)', () => {
     const created = await t.call('POST', '/webhooks', tenant.adminToken, { url: receiver.url, event_types: ['webhook.test'] });
     expect(created.statusCode, created.body).toBe(201);
     const webhookId = created.json().webhook.id as string;
-    const { page, outside } = await openDashboard(browser, base, { locale: 'en-US' });
+    const { page, outside } = await openDashboard(browser, base, { locale: 'en-US', viewport: { width: 390, height: 844 } });
     await signIn(page, tenant.adminEmail, PASSWORD);
     await open(page, 'webhooks', 'Webhooks');
     const card = page.locator(`[data-testid=webhook][data-webhook-id="${webhookId}"]`);
@@ -217,10 +220,13 @@ describe('the dashboard: users, webhooks, tokens and audit (an admin)', () => {
       await delivery.locator('[data-action=retry]').click();
       await expect.poll(() => delivery.getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
       expect(await delivery.getByTestId('delivery-attempts').textContent()).toBe('2 attempt(s)');
+      // The webhook's own state follows its deliveries: its last success is now known.
+      await expect.poll(() => card.getByTestId('webhook-last-success').textContent()).not.toBe('Last success: —');
       await delivery.locator('summary').click();
       await expect
         .poll(() => delivery.locator('.attempts li').allTextContents())
         .toEqual([expect.stringContaining('HTTP 204'), expect.stringContaining('HTTP 500')]);
+      await screenshot(page, 'dashboard-webhooks-phone');
     } finally {
       receiver.respondWith('ok');
     }

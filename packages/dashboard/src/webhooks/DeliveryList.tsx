@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { MoreButton } from '../common/MoreButton';
 import { usePagedList } from '../common/use-paged-list';
 import { useT } from '../i18n/I18nContext';
@@ -15,11 +15,14 @@ export function DeliveryList({
   webhookId,
   mayRetry,
   version,
+  onActivity,
   onError,
 }: {
   webhookId: string;
   mayRetry: boolean;
   version: number;
+  /** Called when a delivery's state changed: the webhook's own state (last success, failing) may have too. */
+  onActivity: () => void;
   onError: (e: unknown) => void;
 }) {
   const t = useT();
@@ -35,6 +38,17 @@ export function DeliveryList({
     const timer = setInterval(reload, POLL_MS);
     return () => clearInterval(timer);
   }, [reload, olderLoaded]);
+
+  // A delivery's state changed since the last read: the webhook's own may have too.
+  const states = list.items?.map((d) => `${d.id}:${d.status}:${d.attempt_count}`).join(',');
+  const activity = useRef(onActivity);
+  activity.current = onActivity;
+  const seen = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (states === undefined) return;
+    if (seen.current !== undefined && seen.current !== states) activity.current();
+    seen.current = states;
+  }, [states]);
 
   const retry = (id: string) => retryDelivery(id).then((delivery) => list.update((items) => items.map((d) => (d.id === delivery.id ? delivery : d))), onError);
 

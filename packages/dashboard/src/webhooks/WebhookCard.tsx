@@ -6,7 +6,7 @@ import { useT } from '../i18n/I18nContext';
 import { DeliveryList } from './DeliveryList';
 import { SecretPanel } from './SecretPanel';
 import { WebhookForm } from './WebhookForm';
-import { deleteWebhook, sendTest, updateWebhook, type Webhook, type WebhookInput } from './webhooks-api';
+import { deleteWebhook, getWebhook, sendTest, updateWebhook, type Webhook, type WebhookInput } from './webhooks-api';
 
 /** One webhook: where it sends, what, its state; admins edit, enable, test, see the secret; admins and supervisors see its deliveries. */
 export function WebhookCard({
@@ -69,7 +69,7 @@ export function WebhookCard({
       <div className="item-meta">
         <span data-testid="webhook-events">{webhook.event_types ? webhook.event_types.join(', ') : t('webhooks.allEvents')}</span>
         {webhook.device_id && <span>{t('webhooks.oneDevice')}</span>}
-        <span>{t('webhooks.lastSuccess', { time: time(webhook.last_success_at) })}</span>
+        <span data-testid="webhook-last-success">{t('webhooks.lastSuccess', { time: time(webhook.last_success_at) })}</span>
         {webhook.failing_since && <span className="msg-failed">{t('webhooks.failingSince', { time: time(webhook.failing_since) })}</span>}
       </div>
       {webhook.disabled_reason && <p className="error">{t('webhooks.disabledReason', { reason: webhook.disabled_reason })}</p>}
@@ -104,7 +104,15 @@ export function WebhookCard({
         )}
       </div>
       {manage && <SecretPanel webhookId={webhook.id} onError={onError} />}
-      {showDeliveries && <DeliveryList webhookId={webhook.id} mayRetry={manage} version={deliveriesVersion} onError={onError} />}
+      {showDeliveries && (
+        <DeliveryList
+          webhookId={webhook.id}
+          mayRetry={manage}
+          version={deliveriesVersion}
+          onActivity={() => void getWebhook(webhook.id).then(onChanged, onError)}
+          onError={onError}
+        />
+      )}
     </li>
   );
 }

@@ -56,6 +56,7 @@ export const createWebhook = (input: WebhookInput) =>
   api<{ webhook: Webhook }>('POST', '/webhooks', { ...input, description: input.description ?? undefined }).then((a) => a.webhook);
 export const updateWebhook = (id: string, change: Partial<WebhookInput> & { enabled?: boolean }) =>
   api<{ webhook: Webhook }>('PUT', `/webhooks/${id}`, change).then((a) => a.webhook);
+export const getWebhook = (id: string) => api<{ webhook: Webhook }>('GET', `/webhooks/${id}`).then((a) => a.webhook);
 export const deleteWebhook = (id: string) => api('DELETE', `/webhooks/${id}`);
 export const getSecret = (id: string) => api<WebhookSecret>('GET', `/webhooks/${id}/secret`);
 export const rotateSecret = (id: string) => api<WebhookSecret>('POST', `/webhooks/${id}/rotate-secret`);
