@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Device } from '../api/types';
 import '../common/admin-pages.css';
 import { MoreButton } from '../common/MoreButton';
@@ -12,6 +12,8 @@ import { navigate } from '../router';
 import { ErrorNote } from '../shell/ErrorNote';
 import { ContactRow } from './ContactRow';
 import { contactMatches, listContacts } from './contacts-api';
+
+const RELOAD_DELAY_MS = 500;
 
 /** `#/contacts/<device id>`: a device's contacts, searchable, each opening its chat. */
 export function ContactsPage({ params }: PageProps) {
@@ -35,9 +37,14 @@ export function ContactsPage({ params }: PageProps) {
     [deviceId],
   );
   const list = usePagedList(fetchPage);
-  // A message from someone new makes a contact; a check of numbers updates them.
+  // A message from someone new makes a contact: the list is read again, once per burst of messages.
+  const { reload } = list;
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
   useLiveEvent(['message.received', 'message.sent', RECONNECTED], (event) => {
-    if (event.type === RECONNECTED || event.device_id === deviceId) list.reload();
+    if (event.type !== RECONNECTED && event.device_id !== deviceId) return;
+    clearTimeout(pending.current);
+    pending.current = setTimeout(reload, RELOAD_DELAY_MS);
   });
 
   const shown = list.items?.filter((c) => contactMatches(c, search)) ?? null;
