@@ -109,6 +109,13 @@ describe('the dashboard: users, webhooks, tokens and audit (an admin)', () => {
     expect(questions.at(-1)).toContain(other.email);
     expect((await t.call('GET', `/users/${other.id}`, tenant.adminToken)).statusCode).toBe(404);
     expect((await meStatus(other.token)).status).toBe(401);
+
+    // The audit log lists what the page did to the new user, newest first.
+    await open(page, 'audit', 'Audit log');
+    const onUser = page.locator(`[data-testid=audit-entry][data-target-id="${userId}"]`);
+    await expect
+      .poll(() => onUser.evaluateAll((entries) => entries.map((e) => e.getAttribute('data-action'))))
+      .toEqual(['user.update', 'user.update', 'user.update', 'user.create']);
     expect(outside).toEqual([]);
   });
 
