@@ -14,6 +14,7 @@ export const E2E_FILES = [
   'test/client/typed-client-e2e.test.ts',
   'test/cluster/cluster-e2e.test.ts',
   'test/cluster/cluster-harness.test.ts',
+  'test/dashboard/dashboard-admin-pages.test.ts',
   'test/dashboard/dashboard-e2e.test.ts',
   'test/dashboard/dashboard-roles.test.ts',
   'test/devices/devices-e2e.test.ts',

@@ -12,6 +12,7 @@ export type Ability =
   | 'messages.send'
   | 'contacts.read'
   | 'users.read'
+  | 'users.create'
   | 'webhooks.read'
   | 'webhooks.manage'
   | 'tokens.own'
@@ -27,6 +28,7 @@ const ROLES: Record<Ability, readonly Role[]> = {
   'messages.send': ['admin', 'supervisor', 'agent'],
   'contacts.read': ALL,
   'users.read': ['admin', 'supervisor'],
+  'users.create': ['admin', 'supervisor'],
   'webhooks.read': ['admin', 'supervisor'],
   'webhooks.manage': ['admin'],
   'tokens.own': ALL,
@@ -39,4 +41,23 @@ export function can(session: Session | null, ability: Ability): boolean {
   if (!session) return false;
   if (session.kind === 'operator') return ability === 'tenants.manage';
   return ROLES[ability].includes(session.user.role);
+}
+
+/** Roles a user may manage (change, deactivate, delete) and give, as src/auth/policy.ts MANAGES. */
+const MANAGES: Record<Role, readonly Role[]> = {
+  admin: ALL,
+  supervisor: ['agent', 'viewer'],
+  agent: [],
+  viewer: [],
+};
+
+/** The roles this session may give to a new user or by a change of role (none for the operator here). */
+export function assignableRoles(session: Session | null): readonly Role[] {
+  return session?.kind === 'user' ? MANAGES[session.user.role] : [];
+}
+
+/** Whether this session may change, deactivate or delete a user of that role (never itself). */
+export function canManageUser(session: Session | null, target: { id: string; role: Role }): boolean {
+  if (session?.kind !== 'user' || session.user.id === target.id) return false;
+  return MANAGES[session.user.role].includes(target.role);
 }

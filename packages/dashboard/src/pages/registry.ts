@@ -2,14 +2,14 @@ import type { ComponentType } from 'react';
 import type { Ability } from '../auth/roles';
 import type { MessageKey } from '../i18n/en';
 import type { PageProps } from './page-props';
-import { AuditPage } from './AuditPage';
+import { AuditPage } from '../audit/AuditPage';
 import { ChatsPage } from '../chats/ChatsPage';
-import { ContactsPage } from './ContactsPage';
+import { ContactsPage } from '../contacts/ContactsPage';
 import { DevicesPage } from '../devices/DevicesPage';
-import { TenantsPage } from './TenantsPage';
-import { TokensPage } from './TokensPage';
-import { UsersPage } from './UsersPage';
-import { WebhooksPage } from './WebhooksPage';
+import { TenantsPage } from '../tenants/TenantsPage';
+import { TokensPage } from '../tokens/TokensPage';
+import { UsersPage } from '../users/UsersPage';
+import { WebhooksPage } from '../webhooks/WebhooksPage';
 
 export interface PageEntry {
   /** The first segment of its address: `#/<segment>`. */

@@ -1,7 +1,0 @@
-import { Placeholder } from './Placeholder';
-import type { PageProps } from './page-props';
-
-// To be built (see README.md, "Adding a page").
-export function TokensPage(_props: PageProps) {
-  return <Placeholder title="nav.tokens" />;
-}
