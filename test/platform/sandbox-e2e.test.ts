@@ -137,7 +137,9 @@ describe('npm run sandbox on a port in use', () => {
       const sandbox = startNodeProcess([MAIN, 'sandbox'], { WUTS_SANDBOX_DIR: otherDir, PORT: port, WUTS_EMULATOR_PORT: String(await closedPort()) });
       started.push(sandbox);
       await sandbox.waitFor(/wuts: .*EADDRINUSE.*\n/, 30_000);
-      expect(await sandbox.stop('SIGTERM', 10_000)).toBe(1);
+      // it exits by itself once it has said so (no signal: a SIGTERM would race its exit)
+      await until('the sandbox exits', () => sandbox.child.exitCode !== null || sandbox.child.signalCode !== null, 10_000);
+      expect(sandbox.child.exitCode).toBe(1);
       expect(sandbox.output()).toContain(
         `127.0.0.1:${port}: another program uses that port; start the sandbox on other ones, e.g. PORT=8081 WUTS_EMULATOR_PORT=7081 npm run sandbox`,
       );
