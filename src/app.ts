@@ -10,7 +10,7 @@ import type { Deps } from './deps.js';
 import type { App } from './http/app-types.js';
 import { handleError, handleNotFound } from './http/errors.js';
 import { bodyIsOptional, markOptionalBodies } from './http/optional-body.js';
-import { serializeRequest } from './http/request-log.js';
+import { RequestLogController, serializeRequest } from './http/request-log.js';
 import { registerSecurityHeaders, setNoSniff } from './http/security-headers.js';
 import { serverTimeouts } from './http/server-options.js';
 import { makeValidatorCompiler, schemaErrorFormatter } from './http/validation.js';
@@ -73,6 +73,8 @@ function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((address: str
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const fastify = Fastify({
     loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }),
+    // request lines at debug (src/http/request-log.ts)
+    logController: new RequestLogController(),
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     ...serverTimeouts(deps.config),
