@@ -41,6 +41,8 @@ export const E2E_FILES = [
   'test/messages/smoke.test.ts',
   'test/platform/cli.test.ts',
   'test/platform/docs-browser.test.ts',
+  'test/platform/log-output.test.ts',
+  'test/platform/npm-start.test.ts',
   'test/platform/sandbox-e2e.test.ts',
   'test/platform/sandbox-refusal.test.ts',
   'test/platform/secret-key-cli.test.ts',

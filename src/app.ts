@@ -10,10 +10,11 @@ import type { Deps } from './deps.js';
 import type { App } from './http/app-types.js';
 import { handleError, handleNotFound } from './http/errors.js';
 import { openApiOptions } from './http/openapi.js';
-import { serializeRequest } from './http/request-log.js';
+import { bodyIsOptional } from './http/optional-body.js';
+import { RequestLogController, serializeRequest } from './http/request-log.js';
 import { registerSecurityHeaders, setNoSniff } from './http/security-headers.js';
 import { serverTimeouts } from './http/server-options.js';
-import { makeValidatorCompiler } from './http/validation.js';
+import { makeValidatorCompiler, schemaErrorFormatter } from './http/validation.js';
 import { badRequest } from './lib/errors.js';
 import { isUuid } from './lib/ids.js';
 import { registerMetrics } from './metrics/routes.js';
@@ -70,9 +71,13 @@ function fastifyTrustProxy(trust: TrustProxy): false | string[] | ((address: str
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const fastify = Fastify({
     loggerInstance: deps.logger.child({}, { serializers: { req: serializeRequest } }),
+    // request lines at debug (src/http/request-log.ts)
+    logController: new RequestLogController(),
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     ...serverTimeouts(deps.config),
+    // a 400 names the field and what it must be (src/http/validation.ts)
+    schemaErrorFormatter,
     // Malformed URLs and over-long path parameters fail before routing: same envelope.
     frameworkErrors: (err, req, reply) => {
       setNoSniff(reply);
@@ -104,6 +109,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   app.addHook('preValidation', async (req) => {
+    // no body (or an empty one) where every field is optional counts as {}: POST /devices/{id}/connect needs none
+    if (req.body === undefined && bodyIsOptional(req.routeOptions.schema?.body)) req.body = {};
     if (hasNul(req.params) || hasNul(req.query) || hasNul(req.body)) throw badRequest('text must not contain NUL characters', 'invalid_characters');
     lowerCaseIds(req.params, false);
     lowerCaseIds(req.query, false);

@@ -35,6 +35,8 @@ export interface Config {
   logLevel: string;
   /** The built dashboard served at `/` (packages/dashboard/dist; not a setting: tests point it elsewhere). */
   dashboardDir: string;
+  /** json: one JSON object per line (pino); pretty: one readable line per record, for a person at a terminal. */
+  logFormat: 'json' | 'pretty';
   bodyLimitBytes: number;
   /** The largest file each media type may send (voice notes count as audio). */
   mediaMaxBytes: { image: number; video: number; audio: number; document: number; sticker: number };
@@ -216,7 +218,12 @@ export const SETTINGS: SettingDoc[] = [
       "a PEM certificate file the media host is trusted by instead of the system's CAs (the emulator's, from its GET /admin/media/ca.pem); set by WUTS_EMULATOR=true itself",
   },
   { name: 'WUTS_ALLOW_PRIVATE_WEBHOOKS', defaultText: 'false', meaning: 'allow webhook URLs on loopback and private networks' },
-  { name: 'LOG_LEVEL', defaultText: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
+  {
+    name: 'LOG_LEVEL',
+    defaultText: 'info',
+    meaning: 'pino level: fatal, error, warn, info, debug (also each HTTP request), trace, silent; the start-up lines show at warn and error too',
+  },
+  { name: 'WUTS_LOG_FORMAT', defaultText: 'json', meaning: 'json: one JSON object per line; pretty: one readable line per record (for a terminal)' },
   { name: 'WUTS_BODY_LIMIT_BYTES', defaultText: '1048576', meaning: 'largest accepted request body; larger answers 413' },
   { name: 'WUTS_MAX_IMAGE_BYTES', defaultText: '16777216', meaning: 'largest image a message may send (16 MiB, as WhatsApp)' },
   { name: 'WUTS_MAX_VIDEO_BYTES', defaultText: '67108864', meaning: 'largest video a message may send (64 MiB)' },
@@ -589,6 +596,8 @@ export function loadConfig(env: Env = process.env): Config {
   const waMediaCaPem = readPemSetting(env, 'WUTS_WA_MEDIA_CA_FILE');
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const logFormat = (env.WUTS_LOG_FORMAT?.trim() || 'json').toLowerCase();
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError(`WUTS_LOG_FORMAT must be json or pretty, got "${env.WUTS_LOG_FORMAT}"`);
   const host = env.HOST?.trim() || '0.0.0.0';
   return {
     port: intSetting(env, 'PORT', 8080, 0, 65535),
@@ -606,6 +615,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowPrivateWebhooks: boolSetting(env, 'WUTS_ALLOW_PRIVATE_WEBHOOKS', false),
     logLevel,
     dashboardDir: builtDashboardDir(),
+    logFormat,
     bodyLimitBytes: intSetting(env, 'WUTS_BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     mediaMaxBytes: {
       image: intSetting(env, 'WUTS_MAX_IMAGE_BYTES', 16 * MIB, 1024, 2048 * MIB),

@@ -1,5 +1,4 @@
 import os from 'node:os';
-import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadMasterToken } from './auth/master-token.js';
 import { BusRelay } from './cluster/bus-relay.js';
@@ -10,6 +9,7 @@ import { systemClock, type Deps } from './deps.js';
 import { Identities } from './auth/identities.js';
 import { EventBus } from './events/bus.js';
 import { lockDataDir } from './lib/data-dir-lock.js';
+import { createLogger, noticeLogger } from './lib/logger.js';
 import { SecretBox } from './lib/secret-box.js';
 import { openMediaStore } from './media/open-store.js';
 import { startSandbox } from './sandbox.js';
@@ -34,7 +34,7 @@ export interface Serving {
  * another process) has changed nothing.
  */
 export async function serve(config: Config): Promise<Serving> {
-  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization'] });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   // One process per SQLite data directory; PostgreSQL nodes share the database by design.
   if (!config.databaseUrl) await lockDataDir(config.dataDir);
   const master = loadMasterToken(config.masterToken, config.dataDir);
@@ -112,22 +112,23 @@ export async function serve(config: Config): Promise<Serving> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  // Printed once a signal is handled: whoever waits for the line may stop WUTS at once.
+  // Logged once a signal is handled: whoever waits for the line may stop WUTS at once.
+  const notice = noticeLogger(logger);
   if (master.filePath) {
-    console.log(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
+    notice.info(`Master token ${master.generated ? 'generated and saved' : 'kept'} in ${master.filePath} (mode 0600); read it with: cat ${master.filePath}`);
   } else {
-    console.log('Master token: taken from WUTS_MASTER_TOKEN');
+    notice.info('Master token: taken from WUTS_MASTER_TOKEN');
   }
   if (secretKey.filePath) {
-    console.log(
+    notice.info(
       `Secret key (id ${secrets.keyId}) ${secretKey.generated ? 'generated and saved' : 'kept'} in ${secretKey.filePath} (mode 0600); back it up: without it the WhatsApp sessions and webhook secrets cannot be read`,
     );
   } else {
-    console.log(`Secret key (id ${secrets.keyId}): taken from WUTS_SECRET_KEY`);
+    notice.info(`Secret key (id ${secrets.keyId}): taken from WUTS_SECRET_KEY`);
   }
   const where = db.dialect === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
-  if (sandbox) console.log(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
-  console.log(`WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
+  if (sandbox) notice.info(`WhatsApp emulator (sandbox) at ${sandbox.url}; WhatsApp connections go to ${sandbox.wsUrl}`);
+  notice.info({ nodeId }, `WUTS listening on ${address} (${where}); API reference at ${address}/docs`);
   return { url: address, masterToken: master.token, emulatorUrl: sandbox?.url };
 }
 

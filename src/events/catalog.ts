@@ -26,6 +26,16 @@ const DeviceClosedData = Type.Object({ device_id: Uuid, status: Type.String(), r
 
 const MessageData = Type.Object({ message: MessageSchema }, { additionalProperties: false });
 
+const MessageReceivedData = Type.Object(
+  {
+    message: MessageSchema,
+    push_name: Type.Union([Type.String(), Type.Null()], {
+      description: "the sender's push name: the name they set on WhatsApp, as WhatsApp sent it with the message; null when it sent none",
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const EVENT_TYPES: readonly EventTypeDoc[] = [
   { type: 'user.created', version: 1, description: 'a user was created in the tenant', data: UserData },
   { type: 'user.updated', version: 1, description: "a user's role or active flag changed; `data` is the user after the change", data: UserData },
@@ -76,8 +86,9 @@ export const EVENT_TYPES: readonly EventTypeDoc[] = [
   {
     type: 'message.received',
     version: 1,
-    description: 'a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each',
-    data: MessageData,
+    description:
+      "a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each. `push_name` is the sender's WhatsApp name, null when unknown",
+    data: MessageReceivedData,
   },
   {
     type: 'message.media',

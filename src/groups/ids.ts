@@ -1,13 +1,13 @@
 import { badRequest } from '../lib/errors.js';
+import { PHONE_DIGITS, phoneDigits } from '../lib/phone.js';
 
 /**
  * How the API names groups and their participants. A group is its JID, `<digits>@g.us` (older
  * groups: `<creator digits>-<unix time>@g.us`), in the path as it is. A participant is a phone
- * number in digits with the country code (a leading `+` is allowed), or a user JID
+ * number with the country code (`+`, spaces, dashes, dots and parentheses are dropped), or a user JID
  * (`digits@s.whatsapp.net` or `digits@lid`; a device part is dropped).
  */
 const GROUP_JID = /^(\d{5,25}|\d{5,15}-\d{9,11})@g\.us$/;
-const PHONE = /^[1-9]\d{5,14}$/;
 const USER_JID = /^([1-9]\d{5,19})(?::\d{1,3})?@(s\.whatsapp\.net|lid)$/;
 const INVITE_CODE = /^[A-Za-z0-9_-]{16,32}$/;
 const INVITE_LINK = /^(?:https?:\/\/)?chat\.whatsapp\.com\/(?:invite\/)?([A-Za-z0-9_-]{16,32})\/?$/;
@@ -23,8 +23,8 @@ export function parseGroupJid(input: string): string {
 
 export function parseParticipant(input: string, field: string): string {
   const value = input.trim();
-  const digits = value.replace(/^\+/, '');
-  if (PHONE.test(digits)) return `${digits}@s.whatsapp.net`;
+  const digits = phoneDigits(value);
+  if (PHONE_DIGITS.test(digits)) return `${digits}@s.whatsapp.net`;
   const match = USER_JID.exec(value);
   if (match) return `${match[1]}@${match[2]}`;
   throw badRequest(

@@ -17,7 +17,7 @@ export const DeviceGroupParams = Type.Object(
 const ParticipantInput = Type.String({
   minLength: 1,
   maxLength: 64,
-  description: 'a phone number in digits with the country code (a leading + is allowed), or a user JID (`…@s.whatsapp.net`, `…@lid`)',
+  description: 'a phone number with the country code (+, spaces, dashes, dots and parentheses are ignored), or a user JID (`…@s.whatsapp.net`, `…@lid`)',
   examples: ['5511987654321'],
 });
 

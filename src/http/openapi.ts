@@ -1,5 +1,6 @@
 import type { SwaggerOptions } from '@fastify/swagger';
 import { catalogComponents } from '../events/catalog.js';
+import { markOptionalBodies } from './optional-body.js';
 
 const API_DESCRIPTION =
   'WUTS is a multi-tenant WhatsApp HTTP API. The platform operator uses the master token; tenant users use their own API tokens (wuts_tok_...). Success answers {"success": true, ...}; errors answer {"success": false, "error", "code"}. Lists are keyset paginated with limit (default 50, max 500) and cursor, answering next_cursor.';
@@ -25,6 +26,8 @@ export const API_TAGS = [
 /** The options of @fastify/swagger: the document's info, security schemes, tags and event catalog. */
 export function openApiOptions(): SwaggerOptions {
   return {
+    // a body every field of which is optional may be left out (connect): the document says so
+    transformObject: (document) => markOptionalBodies('openapiObject' in document ? document.openapiObject : document.swaggerObject),
     openapi: {
       openapi: '3.1.0',
       info: { title: 'WUTS', version: '0.1.0', description: API_DESCRIPTION },

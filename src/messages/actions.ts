@@ -9,6 +9,7 @@ import type { NumberCheck, PresenceState } from '../whatsapp/messages.js';
 import type { DeviceCommands } from '../devices/commands.js';
 import { canonicalJid, rememberIdentities } from './identities.js';
 import { normalizeChatJid } from './jids.js';
+import { PHONE_DIGITS, PHONE_FORM, phoneDigits } from '../lib/phone.js';
 import * as repo from './repo.js';
 import { deviceOf } from './service.js';
 
@@ -56,11 +57,18 @@ export class CheckNumbersLimit {
   }
 }
 
+/** A number as people write it (`+55 11 98765-4321`), as digits; 400 naming the field when it is none. */
+function checkedPhone(input: string, field: string): string {
+  const digits = phoneDigits(input);
+  if (!PHONE_DIGITS.test(digits)) throw badRequest(`field ${JSON.stringify(field)} must be ${PHONE_FORM}`, 'invalid_request');
+  return digits;
+}
+
 /** Which numbers are on WhatsApp; the answers are kept as the device's contacts. */
 export async function checkNumbers(deps: Deps, limit: CheckNumbersLimit, actor: Actor, deviceId: string, numbers: string[]): Promise<NumberCheck[]> {
+  const phones = [...new Set(numbers.map((n, i) => checkedPhone(n, `numbers[${i}]`)))];
   const { tenantId, devices } = await connectedDevice(deps, actor, deviceId);
   limit.take(deviceId);
-  const phones = [...new Set(numbers.map((n) => n.replace(/^\+/, '')))];
   const results = await devices.checkNumbers(deviceId, phones);
   // a LID learned here first merges what was kept under it
   await rememberIdentities(

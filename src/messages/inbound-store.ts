@@ -172,7 +172,7 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
         });
         return;
       case 'poll_vote':
-        await emit({ ...event, type: 'message.received', data: { message: toApiMessage(stored) } });
+        await emit({ ...event, type: 'message.received', data: { message: toApiMessage(stored), push_name: m.pushName || null } });
         return;
       default:
         await repo.touchChat(trx, tenantId, deviceId, {
@@ -183,7 +183,7 @@ export async function storeReceived(deps: Deps, tenantId: string, deviceId: stri
           // a group is named by its subject, a user by the profile name it sent
           name: group ? (m.chatName ?? null) : m.fromMe ? null : m.pushName,
         });
-        await emit({ ...event, type: 'message.received', data: { message: toApiMessage(stored) } });
+        await emit({ ...event, type: 'message.received', data: { message: toApiMessage(stored), push_name: m.pushName || null } });
     }
   });
   if (downloadsQueued) deps.bus.wakeMediaDownloads();

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { NextCursor, NullableTimestamp, PageQuery, Timestamp, Uuid, uuid } from '../http/schemas.js';
+import { WRITTEN_PHONE_PATTERN } from '../lib/phone.js';
 import { MESSAGE_LIMITS as L } from './limits.js';
 import { SEND_MESSAGE_EXAMPLES } from './send-examples.js';
 
@@ -37,7 +38,7 @@ export const SendMessageBody = Type.Object(
     to: Type.Optional(
       str(
         128,
-        'the recipient: a phone number in digits (country code first, no +), a JID (`15550001111@s.whatsapp.net`, `123456789012345@lid`) or a group JID (`120363012345678901@g.us`). Required except for reaction, edit and delete, which go to the chat of their message',
+        'the recipient: a phone number with the country code (`5511987654321`; +, spaces, dashes, dots and parentheses are ignored: `+55 11 98765-4321`), a JID (`15550001111@s.whatsapp.net`, `123456789012345@lid`) or a group JID (`120363012345678901@g.us`). Required except for reaction, edit and delete, which go to the chat of their message',
       ),
     ),
     mentions: Type.Optional(
@@ -277,10 +278,10 @@ export const ReadResponse = Type.Object(
 
 export const CheckNumbersBody = Type.Object(
   {
-    numbers: Type.Array(Type.String({ pattern: '^\\+?[1-9][0-9]{5,14}$' }), {
+    numbers: Type.Array(Type.String({ pattern: WRITTEN_PHONE_PATTERN }), {
       minItems: 1,
       maxItems: L.checkNumbers,
-      description: `phone numbers, digits with the country code (at most ${L.checkNumbers})`,
+      description: `phone numbers with the country code (at most ${L.checkNumbers}); +, spaces, dashes, dots and parentheses are ignored (\`+55 11 98765-4321\`)`,
     }),
   },
   { additionalProperties: false, examples: [{ numbers: ['5511987654321', '5511912345678'] }] },

@@ -50,6 +50,7 @@ describe('on a device that is not connected: 409 device_not_connected', () => {
     ['read a chat', 'read', { chat: PEER }],
     ['read named messages', 'read', { chat: PEER_JID, message_ids: ['01890000-0000-7000-8000-000000000001'] }],
     ['check numbers', 'check-numbers', { numbers: [PEER, `+${phone()}`] }],
+    ['check numbers as people write them', 'check-numbers', { numbers: ['+1 555 000 1111', '(11) 98765-4321', '1.555.000.2222'] }],
     ['check 50 numbers', 'check-numbers', { numbers: Array.from({ length: 50 }, () => phone()) }],
     ['presence available', 'presence', { state: 'available' }],
     ['presence unavailable', 'presence', { state: 'unavailable' }],
@@ -119,12 +120,18 @@ describe('check-numbers input', () => {
     ['no field', {}],
     ['a name', { numbers: ['bob'] }],
     ['a JID', { numbers: [PEER_JID] }],
-    ['a number with spaces', { numbers: ['+1 555 000 1111'] }],
     ['a number too short', { numbers: ['12345'] }],
+    ['a number too short once its punctuation is dropped', { numbers: ['+1 (23) 4-5'] }],
+    ['a number with a leading zero', { numbers: ['+0 555 000 1111'] }],
     ['a number as a JSON number', { numbers: [15550001111] }],
     ['an unknown field', { numbers: [PEER], force: true }],
   ])('%s: 400', async (_name, body) => {
     expectError(await post('check-numbers', body), 400, 'invalid_request');
+  });
+  it('a number that is none is named, with the form expected', async () => {
+    const form = 'a phone number with the country code (such as 5511987654321; +, spaces, dashes, dots and parentheses are ignored)';
+    expect((await post('check-numbers', { numbers: [PEER, 'bob'] })).json().error).toBe(`field "numbers[1]" must be ${form}`);
+    expect((await post('check-numbers', { numbers: [PEER, '+55 (11) 9'] })).json().error).toBe(`field "numbers[1]" must be ${form}`);
   });
 });
 

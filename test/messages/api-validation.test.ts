@@ -147,9 +147,22 @@ describe('recipients', () => {
     ['a number too long', '1234567890123456'],
     ['a JID of an unknown server', '15550001111@example.com'],
     ['a broadcast JID', 'status@broadcast'],
-    ['a number with spaces', '+1 555 000 1111'],
+    ['a number with a letter among its punctuation', '+1 555 000 111x'],
+    ['a number too short once its punctuation is dropped', '+1 (23) 4-5'],
+    ['a JID with punctuation', '+1 555-000-1111@s.whatsapp.net'],
   ])('to as %s: 400 invalid_recipient', async (_name, to) => {
-    await expect400({ type: 'text', to, text: 'hi' }, 'invalid_recipient');
+    const res = await expect400({ type: 'text', to, text: 'hi' }, 'invalid_recipient');
+    expect(res.json().error).toMatch(/^to must be a phone number with the country code/);
+  });
+
+  it.each([
+    ['+55 11 98765-4321', '5511987654321'],
+    ['+55 (11) 98765-4321', '5511987654321'],
+    ['1.555.000.1111', '15550001111'],
+    [' +1 (555) 000 1111 ', '15550001111'],
+  ])('to as people write it, %j: queued to %s', async (to, digits) => {
+    const m = await sendOk(t, agent.token, deviceId, { type: 'text', to, text: 'hi' });
+    expectQueuedView(m, { deviceId, chatJid: jidOf(digits), type: 'text', content: { text: 'hi' } });
   });
 
   it('a group JID is a recipient: the message is queued to the group, with its mentions', async () => {

@@ -71,6 +71,9 @@ async function receiveFromB(body: Record<string, unknown>, expected: { type: str
   const event = await waitForEvent(w, 'message.received', (d) => d.message?.wa_id === sent.id);
   expect(event).toMatchObject({ tenant_id: a.tenantId, device_id: a.deviceId });
   expect(event.data.message).toEqual(msg);
+  // the name B set on WhatsApp, as the emulator sends it with each message (notify)
+  expect(event.data.push_name).toBe(B_NAME);
+  expect(Object.keys(event.data).sort()).toEqual(['message', 'push_name']);
   return { sent, msg };
 }
 

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config.js';
 import { keyIdOf } from '../../src/lib/secret-box.js';
@@ -19,7 +21,60 @@ describe('the wuts command', () => {
   it('--help lists every command and every setting', async () => {
     const res = await runCli(['--help'], {});
     expect(res.code).toBe(0);
-    for (const word of ['serve', 'migrate', 'emulator', ...SETTINGS.map((s) => s.name)]) expect(res.stdout).toContain(word);
+    for (const word of ['serve', 'migrate', 'emulator', '--version', ...SETTINGS.map((s) => s.name)]) expect(res.stdout).toContain(word);
+    expect((await runCli(['-h'], {})).stdout).toBe(res.stdout);
+  });
+
+  it('--version and -v print the version of package.json', async () => {
+    const { version } = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const res = await runCli([flag], {});
+      expect(res).toEqual({ code: 0, stdout: `wuts ${version}\n`, stderr: '' });
+    }
+  });
+
+  it('every command has --help, which prints its usage and does nothing else', async () => {
+    // a data directory that does not exist: a command that ran would create it
+    const dataDir = path.join(os.tmpdir(), `wuts-help-${process.pid}-${Date.now()}`);
+    const cases: Array<[string[], RegExp]> = [
+      [['serve', '--help'], /^Usage: wuts serve\n[\s\S]*takes no options/],
+      [['serve', '-h'], /^Usage: wuts serve\n/],
+      [['migrate', '--help'], /^Usage: wuts migrate\n/],
+      [['help', 'migrate'], /^Usage: wuts migrate\n/],
+      [['emulator', '--help'], /^wuts emulator: [\s\S]*--port N[\s\S]*--state FILE[\s\S]*--admin-token TOKEN/],
+    ];
+    for (const [args, usage] of cases) {
+      const started = Date.now();
+      // PORT 1 would fail a server that tried to listen; the help must not get that far
+      const res = await runCli(args, { WUTS_DATA_DIR: dataDir, PORT: '1' });
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(0);
+      expect(res.stdout).toMatch(usage);
+      expect(res.stderr).toBe('');
+      expect(Date.now() - started, args.join(' ')).toBeLessThan(10_000);
+      expect(fs.existsSync(dataDir), `${args.join(' ')} created the data directory`).toBe(false);
+    }
+  });
+
+  it('an unknown option or argument to serve or migrate fails with exit 2 and one clear line, doing nothing', async () => {
+    const dataDir = path.join(os.tmpdir(), `wuts-usage-${process.pid}-${Date.now()}`);
+    const cases: Array<[string[], string]> = [
+      [['serve', '--port', '9000'], 'wuts serve: unknown option "--port"'],
+      [['--port=9000'], 'wuts serve: unknown option "--port=9000"'],
+      [['migrate', '--dry-run'], 'wuts migrate: unknown option "--dry-run"'],
+      [['migrate', 'now'], 'wuts migrate: unexpected argument "now"'],
+    ];
+    for (const [args, start] of cases) {
+      const res = await runCli(args, { WUTS_DATA_DIR: dataDir });
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stdout).toBe('');
+      const lines = res.stderr.trim().split('\n');
+      expect(lines, res.stderr).toHaveLength(1);
+      expect(lines[0]!.startsWith(start), lines[0]).toBe(true);
+      expect(lines[0]).toContain('takes no options; every setting is an environment variable');
+      expect(fs.existsSync(dataDir)).toBe(false);
+    }
+    const unknown = await runCli(['sever'], { WUTS_DATA_DIR: dataDir });
+    expect(unknown).toEqual({ code: 2, stdout: '', stderr: 'wuts: unknown command "sever"; see wuts --help\n' });
   });
 
   it('stops at a bad setting with one clear line naming it', async () => {

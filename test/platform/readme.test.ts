@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config.js';
+import { EVENT_TYPES } from '../../src/events/catalog.js';
 
 describe('README', () => {
   const readme = fs.readFileSync('README.md', 'utf8');
@@ -13,6 +14,15 @@ describe('README', () => {
 
   it('documents every setting', () => {
     for (const s of SETTINGS) expect(readme, s.name).toContain(`| \`${s.name}\` |`);
+  });
+
+  it('lists every event type in the event table, each as live (none reserved)', () => {
+    const rows = readme.split('\n').filter((line) => /^\| `[a-z_]+\.[a-z_]+` \| \d+ \|/.test(line));
+    expect(rows.map((row) => /^\| `([^`]+)`/.exec(row)![1]).sort()).toEqual(EVENT_TYPES.map((e) => e.type).sort());
+    for (const row of rows) expect(row, row).not.toMatch(/reserved|not emitted/i);
+    expect(EVENT_TYPES.filter((e) => e.reserved).map((e) => e.type)).toEqual([]);
+    const received = rows.find((row) => row.startsWith('| `message.received` |'))!;
+    expect(received).toContain('`push_name`');
   });
 
   it('is what .ci/run runs', () => {

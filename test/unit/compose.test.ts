@@ -320,6 +320,7 @@ describe('checkTarget', () => {
   it.each([
     ['the same number', '15550001111', 'no error'],
     ['the number with +', '+15550001111', 'no error'],
+    ['the number as people write it', '+1 (555) 000-1111', 'no error'],
     ['the chat JID', CHAT, 'no error'],
     ['the JID with a device part', '15550001111:2@s.whatsapp.net', 'no error'],
     ['another number', '15550002222', bad('chat_mismatch', '`to` is not the chat of message_id')],
@@ -330,7 +331,10 @@ describe('checkTarget', () => {
 
   it('`to` that is no recipient at all, or no valid group, is invalid_recipient; another group is chat_mismatch', () => {
     expect(check({ ...reaction, to: 'not a number' }, target())).toEqual(
-      bad('invalid_recipient', 'to must be a phone number in digits (country code first) or a JID such as 15550001111@s.whatsapp.net'),
+      bad(
+        'invalid_recipient',
+        'to must be a phone number with the country code (such as 5511987654321; +, spaces, dashes, dots and parentheses are ignored) or a JID such as 15550001111@s.whatsapp.net',
+      ),
     );
     expect(check({ ...del, to: 'abc@g.us' }, target())).toEqual(
       bad('invalid_recipient', 'to is no group JID: a group is digits@g.us, such as 120363012345678901@g.us'),

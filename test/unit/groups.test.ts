@@ -43,12 +43,14 @@ describe('naming groups, participants and invites', () => {
   it.each([
     ['5511987654321', '5511987654321@s.whatsapp.net'],
     ['+5511987654321', '5511987654321@s.whatsapp.net'],
+    ['+55 (11) 98765-4321', '5511987654321@s.whatsapp.net'],
+    ['55.11.98765.4321', '5511987654321@s.whatsapp.net'],
     ['5511987654321@s.whatsapp.net', '5511987654321@s.whatsapp.net'],
     ['5511987654321:12@s.whatsapp.net', '5511987654321@s.whatsapp.net'],
     ['123456789012345@lid', '123456789012345@lid'],
   ])('participant %j is %s', (input, jid) => expect(parseParticipant(input, 'p')).toBe(jid));
 
-  it.each(['55 11 98765-4321', '123', '0551198765432', `${G}`, 'x@lid', '5511987654321@c.us'])(
+  it.each(['55 11 98765-432x', '+55 (11)', '123', '0551198765432', '55 11-98765-4321@s.whatsapp.net', `${G}`, 'x@lid', '5511987654321@c.us'])(
     'participant %j is refused (400 invalid_participant)',
     (input) => {
       expect(errorOf(() => parseParticipant(input, 'p'))).toEqual({ status: 400, code: 'invalid_participant' });

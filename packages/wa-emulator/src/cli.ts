@@ -2,7 +2,8 @@ import { pino } from 'pino';
 import { ADMIN_TOKEN_ENV, EmulatorConfigError } from './admin/access.js';
 import { startEmulator } from './emulator.js';
 
-const USAGE = `wuts emulator: a local WhatsApp Web server for unmodified Baileys clients (a sandbox; no phone needed)
+/** `wuts emulator --help`. */
+export const EMULATOR_USAGE = `wuts emulator: a local WhatsApp Web server for unmodified Baileys clients (a sandbox; no phone needed)
 
 Usage: wuts emulator [--port N] [--host ADDR] [--state FILE] [--media-port N] [--admin-token TOKEN] [--allowed-host NAME]...
 
@@ -81,12 +82,12 @@ export async function runEmulatorCli(argv: string[]): Promise<void> {
   try {
     options = parseEmulatorArgs(argv);
   } catch (err) {
-    process.stderr.write(`wuts emulator: ${(err as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`wuts emulator: ${(err as Error).message}\n\n${EMULATOR_USAGE}`);
     process.exitCode = 2;
     return;
   }
   if (options === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(EMULATOR_USAGE);
     return;
   }
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });

@@ -4,7 +4,7 @@
 
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator.js';
 export { EmulatorConfigError } from './admin/access.js';
-export { parseEmulatorArgs, runEmulatorCli } from './cli.js';
+export { EMULATOR_USAGE, parseEmulatorArgs, runEmulatorCli } from './cli.js';
 export { startTestEmulator, type TestEmulator } from './testing.js';
 export {
   EmulatorAdminClient,

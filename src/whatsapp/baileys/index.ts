@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { whatsappEndpoint } from '../endpoint.js';
 import type { DeviceSession, StartOptions, WhatsAppProvider } from '../provider.js';
 import { loadSessionAuth } from './auth-state.js';
+import { filterBaileysLog } from './log-filter.js';
 import { guardLibsignalConsole } from '@wuts/wa-emulator/libsignal-log-guard';
 import { mediaTransport, type MediaHostOptions } from './media-transfer.js';
 import { BaileysDeviceSession } from './session.js';
@@ -85,7 +86,8 @@ export function createBaileysProvider(options: BaileysProviderOptions): BaileysP
       const socket = makeWASocket({
         waWebSocketUrl,
         auth: auth.state,
-        logger,
+        // known-benign warnings dropped, the 515 restart after pairing not an error (log-filter.ts)
+        logger: filterBaileysLog(logger),
         browser: ['WUTS', 'Chrome', '1.0'],
         printQRInTerminal: false,
         markOnlineOnConnect: false,
