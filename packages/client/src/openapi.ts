@@ -2030,7 +2030,7 @@ export interface paths {
            *     }
            */
           'application/json': {
-            /** @description phone numbers, digits with the country code (at most 50) */
+            /** @description phone numbers with the country code (at most 50); +, spaces, dashes, dots and parentheses are ignored (`+55 11 98765-4321`) */
             numbers: string[];
           };
         };
@@ -2230,7 +2230,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
             /** @description link by pairing code for this number (digits, with country code) instead of a QR code */
@@ -3845,7 +3845,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           /**
            * @example {
@@ -5512,7 +5512,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           /**
            * @example {
@@ -6087,7 +6087,7 @@ export interface paths {
              * @enum {unknown}
              */
             type: 'text' | 'location' | 'contact' | 'poll' | 'reaction' | 'edit' | 'delete' | 'image' | 'video' | 'audio' | 'voice' | 'document' | 'sticker';
-            /** @description the recipient: a phone number in digits (country code first, no +), a JID (`15550001111@s.whatsapp.net`, `123456789012345@lid`) or a group JID (`120363012345678901@g.us`). Required except for reaction, edit and delete, which go to the chat of their message */
+            /** @description the recipient: a phone number with the country code (`5511987654321`; +, spaces, dashes, dots and parentheses are ignored: `+55 11 98765-4321`), a JID (`15550001111@s.whatsapp.net`, `123456789012345@lid`) or a group JID (`120363012345678901@g.us`). Required except for reaction, edit and delete, which go to the chat of their message */
             to?: string;
             /** @description text, and image, video and document with a caption: users the text mentions, as phone numbers in digits or JIDs (at most 256); write them in the text as @<digits> for WhatsApp to show them */
             mentions?: string[];
@@ -10101,7 +10101,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           /**
            * @example {
@@ -10905,7 +10905,7 @@ export interface paths {
         cookie?: never;
       };
       /** @description `active` and/or `role`; nothing else */
-      requestBody: {
+      requestBody?: {
         content: {
           /**
            * @example {
@@ -11706,7 +11706,7 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           /**
            * @example {
@@ -13162,7 +13162,7 @@ export interface components {
         at: string;
       };
     };
-    /** @description message.received (version 1): a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each */
+    /** @description message.received (version 1): a device received a message (also a poll vote, type poll_vote); messages that arrived while WUTS was down come at reconnect, once each. `push_name` is the sender's WhatsApp name, null when unknown */
     Event_message_received: components['schemas']['Event'] & {
       /** @enum {unknown} */
       type?: 'message.received';
@@ -13238,6 +13238,8 @@ export interface components {
            */
           updated_at: string;
         };
+        /** @description the sender's push name: the name they set on WhatsApp, as WhatsApp sent it with the message; null when it sent none */
+        push_name: string | null;
       };
     };
     /** @description message.sent (version 1): a queued message left: WhatsApp's server acknowledged it */
