@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { PASSWORD, createTenant, createUser } from '../helpers/factories.js';
 import { startReceiver, type WebhookReceiver } from '../helpers/receiver.js';
-import { expectDashboardBuilt, listen, navEntries, openDashboard, signIn } from './dashboard-page.js';
+import { acceptDialogs, expectDashboardBuilt, listen, navEntries, openDashboard, signIn } from './dashboard-page.js';
 
 // The dashboard's management pages in Chromium against WUTS on a real port, with the webhook
 // dispatcher running and a real receiver on 127.0.0.1 (no WhatsApp needed): an admin manages
@@ -41,15 +41,6 @@ async function open(page: Page, segment: string, title: string): Promise<void> {
 }
 
 /** Every `window.confirm` is accepted (and its question kept), as a user clicking OK. */
-function acceptDialogs(page: Page): string[] {
-  const questions: string[] = [];
-  page.on('dialog', (dialog) => {
-    questions.push(dialog.message());
-    void dialog.accept();
-  });
-  return questions;
-}
-
 async function meStatus(token: string): Promise<{ status: number; body: { user?: { email: string } } }> {
   const res = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: (await res.json()) as { user?: { email: string } } };

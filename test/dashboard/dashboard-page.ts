@@ -81,3 +81,13 @@ export async function markPage(page: Page): Promise<void> {
 export function pageMarked(page: Page): Promise<boolean> {
   return page.evaluate<boolean>('window.wutsTestMark === 42');
 }
+
+/** Accepts every confirm() the page asks, keeping the questions (the last one is asserted). */
+export function acceptDialogs(page: Page): string[] {
+  const questions: string[] = [];
+  page.on('dialog', (dialog) => {
+    questions.push(dialog.message());
+    void dialog.accept();
+  });
+  return questions;
+}

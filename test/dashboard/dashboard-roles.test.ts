@@ -3,7 +3,17 @@ import type { Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { launchBrowser, screenshot } from '../helpers/browser.js';
 import { PASSWORD, createTenant, createUser } from '../helpers/factories.js';
-import { documentLanguage, expectDashboardBuilt, listen, navEntries, openDashboard, pageToken, signIn, storedSession } from './dashboard-page.js';
+import {
+  acceptDialogs,
+  documentLanguage,
+  expectDashboardBuilt,
+  listen,
+  navEntries,
+  openDashboard,
+  pageToken,
+  signIn,
+  storedSession,
+} from './dashboard-page.js';
 
 // The dashboard in Chromium against WUTS on a real port (no WhatsApp needed): what each role is
 // offered, the operator's sign-in, a suspension signing an open dashboard out, and the languages.
@@ -79,9 +89,13 @@ describe('the dashboard: roles, sign-out and languages', () => {
     expect(await navEntries(operator.page)).toEqual(['tenants']);
     await expect.poll(() => operator.page.getByTestId('who').textContent()).toContain('Platform operator');
 
-    // Suspended through the API: the admin's open page signs out by itself and says why.
-    const suspend = await t.call('PUT', `/tenants/${tenant.tenantId}`, t.masterToken, { active: false });
-    expect(suspend.statusCode, suspend.body).toBe(200);
+    // The operator suspends the tenant on the Tenants page: the admin's open page signs out by itself and says why.
+    const questions = acceptDialogs(operator.page);
+    const row = operator.page.locator(`[data-testid=tenant][data-tenant-id="${tenant.tenantId}"]`);
+    await row.locator('[data-action=suspend]').click();
+    await expect.poll(() => row.getAttribute('data-active')).toBe('false');
+    expect(questions.at(-1)).toContain('Suspend');
+    expect((await t.call('GET', `/tenants/${tenant.tenantId}`, t.masterToken)).json().tenant.active).toBe(false);
     await admin.page.getByTestId('signout-reason').waitFor({ timeout: 20_000 });
     expect(await admin.page.getByTestId('signout-reason').textContent()).toBe('You were signed out: your organization (tenant) is suspended.');
     expect(await storedSession(admin.page)).toBeNull();
