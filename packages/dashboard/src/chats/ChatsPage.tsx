@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Chat, Device } from '../api/types';
+import { DevicePicker } from '../devices/DevicePicker';
 import { listDevices } from '../devices/devices-api';
 import { RECONNECTED } from '../events/live-events';
 import { useLiveEvent } from '../events/LiveEventsContext';
@@ -51,16 +52,7 @@ export function ChatsPage({ params }: PageProps) {
     <section className={`page chats-page${chat ? ' has-chat' : ''}`}>
       <div className="chats-head row">
         <h1>{t('chats.title')}</h1>
-        {devices && devices.length > 0 && (
-          <select aria-label={t('chats.device')} data-testid="chat-device" value={deviceId ?? ''} onChange={(e) => navigate('chats', e.target.value)}>
-            {devices.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-                {d.phone ? ` (+${d.phone})` : ''}
-              </option>
-            ))}
-          </select>
-        )}
+        <DevicePicker devices={devices} value={deviceId} label={t('chats.device')} testId="chat-device" onChange={(id) => navigate('chats', id)} />
       </div>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       {devices?.length === 0 && <p className="muted">{t('chats.noDevice')}</p>}

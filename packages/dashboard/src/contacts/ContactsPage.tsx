@@ -3,6 +3,7 @@ import type { Device } from '../api/types';
 import '../common/admin-pages.css';
 import { MoreButton } from '../common/MoreButton';
 import { usePagedList } from '../common/use-paged-list';
+import { DevicePicker } from '../devices/DevicePicker';
 import { listDevices } from '../devices/devices-api';
 import { RECONNECTED } from '../events/live-events';
 import { useLiveEvent } from '../events/LiveEventsContext';
@@ -52,16 +53,7 @@ export function ContactsPage({ params }: PageProps) {
     <section className="page stack">
       <div className="row">
         <h1>{t('contacts.title')}</h1>
-        {devices && devices.length > 0 && (
-          <select aria-label={t('contacts.device')} data-testid="contacts-device" value={deviceId ?? ''} onChange={(e) => navigate('contacts', e.target.value)}>
-            {devices.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-                {d.phone ? ` (+${d.phone})` : ''}
-              </option>
-            ))}
-          </select>
-        )}
+        <DevicePicker devices={devices} value={deviceId} label={t('contacts.device')} testId="contacts-device" onChange={(id) => navigate('contacts', id)} />
       </div>
       <ErrorNote error={error ?? list.error} onDismiss={() => (setError(null), list.clearError())} />
       {devices?.length === 0 && <p className="muted">{t('contacts.noDevice')}</p>}
