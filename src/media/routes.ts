@@ -6,7 +6,7 @@ import type { App } from '../http/app-types.js';
 import { requireActor } from '../auth/authenticate.js';
 import { errorResponses, IdParams, USER_SECURITY } from '../http/schemas.js';
 import { sendMediaContent } from '../http/media-stream.js';
-import { badRequest } from '../lib/errors.js';
+import { AppError, badRequest } from '../lib/errors.js';
 import { MEDIA_CONTENT_RESPONSES, MediaResponse, UPLOAD_BODY_DOCUMENTED, UploadQuery } from './schemas.js';
 import { getMedia, uploadMedia } from './service.js';
 
@@ -56,7 +56,10 @@ export async function registerMediaRoutes(app: App, deps: Deps): Promise<void> {
         let declaredMimeType: string | undefined;
         let filename = req.query.filename;
         if (req.isMultipart()) {
-          const part = await req.file({ limits: { ...MULTIPART_LIMITS, fileSize: deps.config.mediaMaxUploadBytes + 1 } });
+          const part = await req.file({ limits: { ...MULTIPART_LIMITS, fileSize: deps.config.mediaMaxUploadBytes + 1 } }).catch((err: unknown) => {
+            // busboy's own errors (no boundary, a malformed part): the client's body, not a fault of ours
+            throw badRequest(`the multipart body cannot be read: ${err instanceof Error ? err.message : String(err)}`, 'invalid_multipart');
+          });
           if (!part) throw badRequest('the multipart body has no file part', 'media_file_missing');
           source = part.file;
           declaredMimeType = part.mimetype || undefined;
@@ -65,7 +68,13 @@ export async function registerMediaRoutes(app: App, deps: Deps): Promise<void> {
           source = req.raw;
           declaredMimeType = req.headers['content-type'];
         }
-        const media = await uploadMedia(deps, actor, source, { declaredMimeType, filename });
+        const multipartFile = source === req.raw ? undefined : source;
+        const media = await uploadMedia(deps, actor, source, { declaredMimeType, filename }).catch((err: unknown) => {
+          // the file part ended before its boundary: the client's body was broken, not the store
+          const broken = multipartFile?.errored;
+          if (broken && !(err instanceof AppError)) throw badRequest(`the multipart body cannot be read: ${broken.message}`, 'invalid_multipart');
+          throw err;
+        });
         return reply.code(201).send({ success: true as const, media });
       },
     );

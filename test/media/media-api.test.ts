@@ -114,6 +114,16 @@ describe('POST /media and reading it back', () => {
     expect(none.json().code).toBe('media_file_missing');
   });
 
+  it('refuses a multipart body that cannot be read (no boundary, a broken body) with 400, not 500', async () => {
+    const noBoundary = await uploadRaw(tenant.adminToken, Buffer.from('x'), 'multipart/form-data');
+    expect(noBoundary.statusCode, noBoundary.body).toBe(400);
+    expect(noBoundary.json()).toMatchObject({ success: false, code: 'invalid_multipart' });
+    expect(noBoundary.json().error).toContain('multipart');
+    const broken = await uploadRaw(tenant.adminToken, Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\nxx'), 'multipart/form-data; boundary=b');
+    expect(broken.statusCode, broken.body).toBe(400);
+    expect(broken.json().code).toBe('invalid_multipart');
+  });
+
   it('keeps the global body limit on every other route', async () => {
     const res = await t.call('POST', '/users', tenant.adminToken, { email: 'x@example.test', password: 'p'.repeat(BODY_LIMIT), role: 'agent' });
     expect(res.statusCode).toBe(413);
