@@ -119,7 +119,11 @@ describe('POST /media and reading it back', () => {
     expect(noBoundary.statusCode, noBoundary.body).toBe(400);
     expect(noBoundary.json()).toMatchObject({ success: false, code: 'invalid_multipart' });
     expect(noBoundary.json().error).toContain('multipart');
-    const broken = await uploadRaw(tenant.adminToken, Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\nxx'), 'multipart/form-data; boundary=b');
+    const broken = await uploadRaw(
+      tenant.adminToken,
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\nxx'),
+      'multipart/form-data; boundary=b',
+    );
     expect(broken.statusCode, broken.body).toBe(400);
     expect(broken.json().code).toBe('invalid_multipart');
   });
