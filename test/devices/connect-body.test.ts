@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
 import { closedPort } from '../helpers/ports.js';
+import { createDevice } from '../messages/api-helpers.js';
 
 /**
  * POST /devices/{id}/connect takes no body: none, an empty one (also with Content-Type
@@ -15,9 +16,7 @@ beforeAll(async () => {
   // WhatsApp is unreachable here: each connect starts, fails and leaves the device disconnected
   t = await createTestApp({ waWsUrl: `ws://127.0.0.1:${await closedPort()}/ws/chat` });
   tenant = await createTenant(t);
-  const created = await t.call('POST', '/devices', tenant.adminToken, { name: 'Sales' });
-  expect(created.statusCode, created.body).toBe(201);
-  deviceId = created.json().device.id;
+  deviceId = await createDevice(t, tenant.adminToken, 'Sales');
 });
 afterAll(async () => {
   await t.close();

@@ -3,6 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { expectError } from '../helpers/assertions.js';
 import { createTenant, type TenantFixture } from '../helpers/factories.js';
 import { closedPort } from '../helpers/ports.js';
+import { createDevice } from '../messages/api-helpers.js';
 
 /**
  * A 400 for invalid input names the field and what it must be, in the usual envelope
@@ -15,9 +16,7 @@ let deviceId: string;
 beforeAll(async () => {
   t = await createTestApp({ waWsUrl: `ws://127.0.0.1:${await closedPort()}/ws/chat` });
   tenant = await createTenant(t);
-  const created = await t.call('POST', '/devices', tenant.adminToken, { name: 'Sales' });
-  expect(created.statusCode, created.body).toBe(201);
-  deviceId = created.json().device.id;
+  deviceId = await createDevice(t, tenant.adminToken, 'Sales');
 });
 afterAll(async () => {
   await t.close();
